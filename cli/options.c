@@ -1,0 +1,264 @@
+/* mqttdissect command-line options: getopt_long, tcpdump-style trailing
+ * filter expression. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MQD_VERSION_STRING
+#define MQD_VERSION_STRING "0.1.0"
+#endif
+
+enum {
+    OPT_SHOW_SECRETS = 0x100,
+    OPT_COLOR,
+    OPT_MAX_FRAME,
+    OPT_TLS_PORT,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"interface", required_argument, NULL, 'i'},
+    {"count", required_argument, NULL, 'c'},
+    {"port", required_argument, NULL, 'p'},
+    {"tls-port", required_argument, NULL, OPT_TLS_PORT},
+    {"format", required_argument, NULL, 'T'},
+    {"verbose", no_argument, NULL, 'V'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *out)
+{
+    fputs(
+        "Usage: mqttdissect (-r FILE | -i IFACE) [options] [filter expression]\n"
+        "Decode MQTT 3.1, 3.1.1 and 5.0 in a capture file or live traffic, and\n"
+        "explain every byte and every violation of the specification.\n"
+        "\n"
+        "Input:\n"
+        "  -r, --read FILE         read a pcap or pcapng file (\"-\" for stdin)\n"
+        "  -i, --interface IFACE   capture live on IFACE (\"any\" for all)\n"
+        "  filter expression       a BPF filter as tcpdump takes it; default:\n"
+        "                          the MQTT and TLS ports\n"
+        "  -c, --count N           stop after N MQTT messages\n"
+        "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
+        "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
+        "                          parse them as MQTT\n"
+        "      --max-frame BYTES   skip (do not buffer) frames larger than this\n"
+        "                          (default 16777216)\n"
+        "Output:\n"
+        "  -T, --format text|json  one line per message (default), or JSON Lines\n"
+        "  -V, --verbose           text: annotate every byte of every message\n"
+        "  -q, --quiet             no per-message output; summary on stderr\n"
+        "      --show-secrets      show passwords instead of <redacted>\n"
+        "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
+        "                          always, never\n"
+        "  -h, --help              this help\n"
+        "      --version           the version\n"
+        "\n"
+        "Exit status: 0 when all input was read, 1 on an input or capture error\n"
+        "(everything decoded before it is still printed), 2 on a usage error.\n",
+        out);
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '\0' || *s == '-')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end != '\0' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool add_port(uint16_t *ports, size_t *n, uint16_t port)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (ports[i] == port)
+            return true;
+    if (*n >= OPT_MAX_PORTS)
+        return false;
+    ports[(*n)++] = port;
+    return true;
+}
+
+/* "1883,1884" → ports. */
+static bool parse_port_list(const char *arg, uint16_t *ports, size_t *n)
+{
+    char buf[256];
+    if (strlen(arg) >= sizeof buf)
+        return false;
+    strcpy(buf, arg);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (!parse_u64(tok, 65535, &v) || v == 0 || !add_port(ports, n, (uint16_t)v))
+            return false;
+    }
+    return true;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("mqttdissect: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'mqttdissect --help'.\n", stderr);
+    return OPTIONS_EXIT_ERROR;
+}
+
+/* Joins the trailing arguments into one filter expression, as tcpdump does. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int parse_one(struct options *o, int c, const char *arg)
+{
+    uint64_t v;
+    switch (c) {
+    case 'r': o->read_file = arg; break;
+    case 'i': o->interface = arg; break;
+    case 'c':
+        if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
+            return usage_error("-c wants a positive number, not '%s'", arg);
+        o->count = v;
+        break;
+    case 'p':
+        if (!parse_port_list(arg, o->ports, &o->nports))
+            return usage_error("-p wants ports 1-65535 separated by commas, not '%s'", arg);
+        break;
+    case OPT_TLS_PORT:
+        if (!parse_port_list(arg, o->tls_ports, &o->ntls_ports))
+            return usage_error("--tls-port wants ports 1-65535 separated by commas, not '%s'", arg);
+        break;
+    case 'T':
+        if (strcmp(arg, "text") == 0)
+            o->format = OUT_TEXT;
+        else if (strcmp(arg, "json") == 0)
+            o->format = OUT_JSON;
+        else
+            return usage_error("-T wants text or json, not '%s'", arg);
+        break;
+    case 'V': o->verbose = true; break;
+    case 'q': o->quiet = true; break;
+    case OPT_SHOW_SECRETS: o->show_secrets = true; break;
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            o->color = -1;
+        else if (strcmp(arg, "always") == 0)
+            o->color = 1;
+        else if (strcmp(arg, "never") == 0)
+            o->color = 0;
+        else
+            return usage_error("--color wants auto, always or never, not '%s'", arg);
+        break;
+    case OPT_MAX_FRAME:
+        if (!parse_u64(arg, 268435460u, &v) || v < 2)
+            return usage_error("--max-frame wants a byte count from 2 to 268435460, not '%s'", arg);
+        o->max_frame = (uint32_t)v;
+        break;
+    default:
+        return usage_error("%s", "unknown option");
+    }
+    return OPTIONS_OK;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->color = -1;
+    o->max_frame = 16u << 20;
+    add_port(o->ports, &o->nports, 1883);
+    add_port(o->tls_ports, &o->ntls_ports, 8883);
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:Vqh", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            options_usage(stdout);
+            return OPTIONS_EXIT_OK;
+        }
+        if (c == OPT_VERSION) {
+            printf("mqttdissect %s\n", MQD_VERSION_STRING);
+            return OPTIONS_EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            const char *bad = argv[optind - 1];
+            return usage_error(c == ':' ? "option '%s' needs a value"
+                                        : "unknown option '%s'", bad);
+        }
+        int r = parse_one(o, c, optarg);
+        if (r != OPTIONS_OK)
+            return r;
+    }
+    if (!o->read_file == !o->interface)
+        return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
+    if (optind < argc) {
+        o->filter = join_args(argc - optind, argv + optind);
+        if (!o->filter)
+            return usage_error("%s", "out of memory");
+    }
+    return OPTIONS_OK;
+}
+
+void options_free(struct options *o)
+{
+    free(o->filter);
+    o->filter = NULL;
+}
+
+void options_default_filter(const struct options *o, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->nports + o->ntls_ports; i++) {
+        uint16_t port = i < o->nports ? o->ports[i] : o->tls_ports[i - o->nports];
+        int n = snprintf(buf + used, len - used, "%stcp port %u",
+                         used ? " or " : "", (unsigned)port);
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static bool port_in(const uint16_t *ports, size_t n, uint16_t port)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ports[i] == port)
+            return true;
+    return false;
+}
+
+bool options_is_mqtt_port(const struct options *o, uint16_t port)
+{
+    return port_in(o->ports, o->nports, port);
+}
+
+bool options_is_tls_port(const struct options *o, uint16_t port)
+{
+    return port_in(o->tls_ports, o->ntls_ports, port);
+}

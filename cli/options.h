@@ -1,0 +1,47 @@
+/* mqttdissect command-line options. */
+#ifndef MQD_CLI_OPTIONS_H
+#define MQD_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OPT_MAX_PORTS 32
+
+enum out_format { OUT_TEXT, OUT_JSON };
+
+struct options {
+    const char *read_file;  /* -r FILE ("-" is stdin) */
+    const char *interface;  /* -i IFACE */
+    uint64_t count;         /* -c N: stop after N MQTT messages; 0 = no limit */
+    uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
+    size_t nports;
+    uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS, never parsed */
+    size_t ntls_ports;
+    enum out_format format; /* -T text|json */
+    bool verbose;           /* -V */
+    bool quiet;             /* -q: no per-message output, summary only */
+    bool show_secrets;      /* --show-secrets */
+    int color;              /* --color=auto|always|never: -1 auto, 0, 1 */
+    uint32_t max_frame;     /* --max-frame BYTES: larger frames are skipped */
+    char *filter;           /* trailing arguments joined: a BPF expression */
+};
+
+enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };
+
+/* Parses argv into *o (which it initialises). Prints help, version or an
+ * error itself. OPTIONS_EXIT_*: the caller exits with 0 / 2. */
+int options_parse(struct options *o, int argc, char **argv);
+void options_free(struct options *o);
+
+/* The capture filter for the configured ports when the user gave none:
+ * "tcp port 1883 or tcp port 8883". Writes into buf. */
+void options_default_filter(const struct options *o, char *buf, size_t len);
+
+bool options_is_mqtt_port(const struct options *o, uint16_t port);
+bool options_is_tls_port(const struct options *o, uint16_t port);
+
+void options_usage(FILE *out);
+
+#endif

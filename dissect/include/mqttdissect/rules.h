@@ -1,0 +1,43 @@
+/* mqttdissect: the catalogue of specification violations.
+ * The rules themselves are data, listed once in rules.def. */
+#ifndef MQTTDISSECT_RULES_H
+#define MQTTDISSECT_RULES_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mqd_severity {
+    MQD_SEV_ERROR,   /* breaks a MUST of the specification */
+    MQD_SEV_WARNING, /* breaks a SHOULD, or is legal but suspect */
+    MQD_SEV_INFO     /* worth knowing, not wrong */
+};
+
+enum mqd_rule {
+#define MQD_RULE(name, id, sev, msg) MQD_R_##name,
+#include "mqttdissect/rules.def"
+#undef MQD_RULE
+    MQD_RULE_COUNT
+};
+
+typedef struct mqd_rule_info {
+    const char *id;      /* "MQTT-3.3.1-4" (the specification's normative
+                            statement), or "MQD-..." where the spec has none */
+    const char *name;    /* "PUBLISH_QOS_3": the enum name, stable */
+    uint8_t severity;    /* enum mqd_severity */
+    const char *message; /* one line, no trailing period */
+} mqd_rule_info;
+
+/* The catalogue entry for a rule; NULL when out of range. */
+const mqd_rule_info *mqd_rule_get(uint16_t rule);
+
+/* "error", "warning", "info". */
+const char *mqd_severity_name(uint8_t severity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

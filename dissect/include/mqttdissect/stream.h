@@ -1,0 +1,96 @@
+/* mqttdissect: framing MQTT control packets out of a byte stream.
+ *
+ * Push style: feed chunks of any size (one byte at a time works); complete
+ * frames come back through a callback, pointing into the chunk when the frame
+ * lies wholly inside it (no copy), else into the decoder's own buffer, which
+ * holds at most one partial frame. A frame larger than max_frame is never
+ * buffered: its header is reported and its bytes are skipped. After broken
+ * framing or a gap in the stream the decoder resynchronises at the next
+ * plausible fixed header.
+ */
+#ifndef MQTTDISSECT_STREAM_H
+#define MQTTDISSECT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mqttdissect/frame.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Memory for the partial-frame buffer: realloc semantics (size 0 frees and
+ * returns NULL). Lets a caller account for or cap memory. NULL means the C
+ * library's realloc/free. Returning NULL for a non-zero size makes the
+ * decoder skip that frame as if it were oversized. */
+typedef void *(*mqd_realloc_fn)(void *ctx, void *ptr, size_t size);
+
+typedef struct mqd_stream_cfg {
+    uint32_t max_frame;        /* largest frame to buffer; 0: 1 MiB */
+    uint8_t version;           /* enum mqd_version, for resync scoring */
+    mqd_realloc_fn realloc_fn; /* NULL: realloc */
+    void *alloc_ctx;
+} mqd_stream_cfg;
+
+enum mqd_stream_event_kind {
+    MQD_SE_FRAME,    /* data/len: one whole frame */
+    MQD_SE_OVERSIZE, /* a frame above max_frame: hdr says what; its bytes
+                        will be skipped (data/len: what is there of its
+                        first bytes in this chunk, possibly less than all) */
+    MQD_SE_ERROR,    /* framing broken at `offset` (err says why); the
+                        decoder now looks for the next plausible frame */
+    MQD_SE_RESYNC    /* found a plausible frame at `offset` after skipping
+                        `skipped` bytes */
+};
+
+typedef struct mqd_stream_event {
+    int kind;              /* enum mqd_stream_event_kind */
+    const uint8_t *data;   /* valid only during the callback */
+    uint32_t len;
+    uint64_t offset;       /* stream offset of the first byte the event is about */
+    uint64_t skipped;      /* OVERSIZE: bytes that will be skipped (whole frame);
+                              RESYNC: bytes discarded before the frame */
+    mqd_fixed_header hdr;  /* FRAME, OVERSIZE: the fixed header */
+    mqd_result err;        /* ERROR */
+} mqd_stream_event;
+
+typedef void (*mqd_stream_cb)(void *ctx, const mqd_stream_event *ev);
+
+typedef struct mqd_stream {
+    mqd_stream_cfg cfg;
+    int state;            /* private */
+    uint8_t *buf;         /* private: partial frame / resync window */
+    size_t buf_len, buf_cap;
+    uint64_t offset;      /* stream bytes consumed so far */
+    uint64_t skip_left;   /* private: bytes of an oversize frame still to skip */
+    /* Counters. */
+    uint64_t frames, oversize, errors, resyncs, bytes_skipped;
+} mqd_stream;
+
+void mqd_stream_init(mqd_stream *s, const mqd_stream_cfg *cfg);
+/* Releases the buffer; the decoder can be initialised again. */
+void mqd_stream_free(mqd_stream *s);
+
+/* Feeds data[0..len). Calls cb for every event, in stream order. Returns 0,
+ * or -1 when the allocator refused memory (the frame concerned is then
+ * skipped as oversize; decoding goes on). */
+int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
+                    mqd_stream_cb cb, void *ctx);
+
+/* `missing` bytes of the stream were lost: any partial frame is dropped and
+ * the decoder resynchronises on what follows. */
+void mqd_stream_gap(mqd_stream *s, uint64_t missing);
+
+/* Bytes held of an incomplete frame (at the end of a capture: a message cut
+ * off). */
+size_t mqd_stream_pending(const mqd_stream *s);
+
+/* Sets the version used to score resynchronisation candidates. */
+void mqd_stream_set_version(mqd_stream *s, uint8_t version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

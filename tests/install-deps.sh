@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what mqttdissect needs from Debian's packages, and nothing that is
+# already there. Usage: tests/install-deps.sh [build|test]
+#   build: compiler, CMake, libpcap, jansson, cmocka (enough to build and run)
+#   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
+#          and its clients, tcpdump, paho-mqtt (the live and capture tests)
+set -euo pipefail
+what=${1:-build}
+
+build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
+test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
+           tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps)
+
+pkgs=("${build_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
