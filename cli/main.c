@@ -1,0 +1,141 @@
+/* mqttdissect: options and wiring only. The work is in pipeline.c (what
+ * happens to a frame), capture.c (where frames come from) and out_*.c (what
+ * is printed). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "options.h"
+#include "output.h"
+#include "pipeline.h"
+
+static struct capture *signal_capture; /* the capture a signal stops */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (signal_capture)
+        capture_request_stop(signal_capture);
+}
+
+static void install_signal_handlers(struct capture *cap)
+{
+    signal_capture = cap;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+struct run_ctx {
+    struct pipeline *pipeline;
+    int dlt;
+};
+
+static int on_packet(void *ctx, const struct pcap_pkthdr *h,
+                     const uint8_t *bytes, uint64_t frame)
+{
+    struct run_ctx *run = ctx;
+    pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
+    return pipeline_done(run->pipeline) ? 1 : 0;
+}
+
+static int open_input(struct capture *cap, const struct options *o, char *err,
+                      size_t errlen)
+{
+    int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
+                          : capture_open_live(cap, o->interface, false, err, errlen);
+    if (rc != CAPTURE_OK)
+        return rc;
+    if (cap->warning[0])
+        fprintf(stderr, "mqttdissect: %s\n", cap->warning);
+    /* Live: capture only the MQTT and TLS ports unless told otherwise. A
+     * file is read whole: the pipeline picks the connections itself. */
+    char deflt[1024];
+    const char *filter = o->filter;
+    if (!filter && cap->live) {
+        options_default_filter(o, deflt, sizeof deflt);
+        filter = deflt;
+    }
+    return capture_set_filter(cap, filter, err, errlen);
+}
+
+static void print_capture_stats(struct capture *cap)
+{
+    struct capture_stats st;
+    char err[512];
+    if (capture_stats(cap, &st, err, sizeof err) == CAPTURE_OK)
+        fprintf(stderr,
+                "mqttdissect: %llu packets received, %llu dropped by the kernel, "
+                "%llu dropped by the interface\n",
+                (unsigned long long)st.received, (unsigned long long)st.dropped,
+                (unsigned long long)st.if_dropped);
+}
+
+static bool want_color(const struct options *o)
+{
+    if (o->color >= 0)
+        return o->color == 1;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(no_color && no_color[0]);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int r = options_parse(&o, argc, argv);
+    if (r != OPTIONS_OK)
+        return r == OPTIONS_EXIT_OK ? 0 : 2;
+
+    char err[1024] = "";
+    struct capture cap;
+    memset(&cap, 0, sizeof cap);
+    if (open_input(&cap, &o, err, sizeof err) != CAPTURE_OK) {
+        fprintf(stderr, "mqttdissect: %s\n", err);
+        capture_close(&cap);
+        options_free(&o);
+        return 1;
+    }
+
+    struct output_opts oo = {
+        .verbose = o.verbose,
+        .show_secrets = o.show_secrets,
+        .color = want_color(&o),
+        .out = stdout,
+    };
+    struct output *out = output_open(o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT, &oo);
+    struct pipeline *p = out ? pipeline_new(&o, out) : NULL;
+    if (!p) {
+        fputs("mqttdissect: out of memory\n", stderr);
+        output_close(out);
+        capture_close(&cap);
+        options_free(&o);
+        return 1;
+    }
+
+    install_signal_handlers(&cap);
+    struct run_ctx run = {p, cap.dlt};
+    int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
+    pipeline_finish(p);
+    int wrc = output_close(out);
+    signal_capture = NULL;
+
+    if (cap.live)
+        print_capture_stats(&cap);
+    if (o.quiet)
+        pipeline_print_summary(p, stderr);
+    if (rc < 0)
+        fprintf(stderr, "mqttdissect: %s\n", err);
+    if (wrc < 0)
+        fputs("mqttdissect: error writing the output\n", stderr);
+
+    pipeline_free(p);
+    capture_close(&cap);
+    options_free(&o);
+    return rc < 0 || wrc < 0 ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+/* The path every captured frame takes: link layer, IP, TCP reassembly (the
+ * flow table), the MQTT stream decoder and parser (dissect/), and the
+ * output. One pipeline per run; per-connection MQTT state lives in the
+ * connections' app slots. */
+#ifndef MQD_CLI_PIPELINE_H
+#define MQD_CLI_PIPELINE_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "output.h"
+
+struct pipeline_stats {
+    uint64_t messages;      /* MQTT control packets decoded */
+    uint64_t messages_with_violations;
+    uint64_t violations;
+    uint64_t events;        /* gap, resync, oversize, tls, ... records */
+    uint64_t by_type[16];   /* messages per packet type */
+    uint64_t mqtt_conns, tls_conns;
+    uint64_t oversize_frames, framing_errors, resyncs, truncated_at_end;
+    uint64_t stream_buffer_peak; /* bytes held by stream decoders at most */
+};
+
+struct pipeline;
+
+/* NULL when out of memory. Messages and events go to `out`. */
+struct pipeline *pipeline_new(const struct options *o, struct output *out);
+
+/* One captured frame of link type `dlt`; `frame` is its 1-based number. */
+void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
+                    const uint8_t *bytes, uint64_t frame);
+
+/* True once -c N messages have been printed: stop reading. */
+bool pipeline_done(const struct pipeline *p);
+
+/* End of input: connections deliver what they hold, messages cut off at
+ * the end are reported. */
+void pipeline_finish(struct pipeline *p);
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+const struct flow_stats *pipeline_flow_stats(const struct pipeline *p);
+
+/* Prints the end-of-run summary (counts, reassembly figures) to `f`. */
+void pipeline_print_summary(const struct pipeline *p, FILE *f);
+
+void pipeline_free(struct pipeline *p);
+
+#endif
