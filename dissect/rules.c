@@ -1,0 +1,32 @@
+/* The violation catalogue: one entry per MQD_RULE line of rules.def, in
+ * enum order, so mqd_rule_get is one array read. */
+#include "mqttdissect/rules.h"
+
+#include <stddef.h>
+
+static const mqd_rule_info rule_table[MQD_RULE_COUNT] = {
+#define MQD_RULE(name, id, sev, msg) [MQD_R_##name] = {id, #name, (uint8_t)(sev), msg},
+#include "mqttdissect/rules.def"
+#undef MQD_RULE
+};
+
+const mqd_rule_info *mqd_rule_get(uint16_t rule)
+{
+    if (rule >= MQD_RULE_COUNT)
+        return NULL;
+    return &rule_table[rule];
+}
+
+const char *mqd_severity_name(uint8_t severity)
+{
+    switch (severity) {
+    case MQD_SEV_ERROR:
+        return "error";
+    case MQD_SEV_WARNING:
+        return "warning";
+    case MQD_SEV_INFO:
+        return "info";
+    default:
+        return "unknown";
+    }
+}
