@@ -1,0 +1,339 @@
+/* The fixed header, framing, dispatch by packet type, and the field readers
+ * every packet parser shares. MQTT 5.0 s2.1, 3.1.1 s2.2. */
+#include <string.h>
+
+#include "mqttdissect/names.h"
+#include "mqttdissect/utf8.h"
+#include "packet.h"
+
+/* ---- field readers -------------------------------------------------------- */
+
+void mqd_span_rest(mqd_frame *f, mqd_cursor *c, uint16_t rule)
+{
+    mqd_violation_add(f, rule, c->pos, mqd_cursor_left(c));
+    c->pos = c->end;
+}
+
+/* Common tail of the readers: nothing left is ABSENT, too little is CUT. */
+static int read_failed(mqd_frame *f, mqd_cursor *c)
+{
+    if (mqd_cursor_left(c) == 0)
+        return MQD_READ_ABSENT;
+    mqd_span_rest(f, c, MQD_R_FIELD_TRUNCATED);
+    return MQD_READ_CUT;
+}
+
+int mqd_read_u8(mqd_frame *f, mqd_cursor *c, mqd_num *out)
+{
+    return mqd_get_num8(c, out) ? MQD_READ_OK : read_failed(f, c);
+}
+
+int mqd_read_u16(mqd_frame *f, mqd_cursor *c, mqd_num *out)
+{
+    return mqd_get_num16(c, out) ? MQD_READ_OK : read_failed(f, c);
+}
+
+int mqd_read_binary(mqd_frame *f, mqd_cursor *c, mqd_str *out)
+{
+    return mqd_get_str(c, out) ? MQD_READ_OK : read_failed(f, c);
+}
+
+int mqd_read_utf8(mqd_frame *f, mqd_cursor *c, mqd_str *out)
+{
+    int st = mqd_read_binary(f, c, out);
+    if (st == MQD_READ_OK)
+        mqd_check_utf8(f, out);
+    return st;
+}
+
+bool mqd_required(mqd_frame *f, const mqd_cursor *c, int read_status)
+{
+    if (read_status == MQD_READ_ABSENT)
+        mqd_violation_add(f, MQD_R_FIELD_TRUNCATED, c->pos, 0);
+    return read_status == MQD_READ_OK;
+}
+
+/* MQTT 5.0 s1.5.4 (3.1.1 s1.5.3): well-formed, no surrogates, no U+0000;
+ * control characters and non-characters are only discouraged. */
+void mqd_check_utf8(mqd_frame *f, const mqd_str *s)
+{
+    size_t bad = 0;
+    int st = mqd_utf8_check(s->data, s->len, &bad);
+    uint16_t rule;
+    switch (st) {
+    case MQD_UTF8_OK:
+        return;
+    case MQD_UTF8_SURROGATE:
+        rule = MQD_R_UTF8_SURROGATE;
+        break;
+    case MQD_UTF8_NUL:
+        rule = MQD_R_UTF8_NUL;
+        break;
+    case MQD_UTF8_DISCOURAGED:
+        rule = MQD_R_UTF8_DISCOURAGED;
+        break;
+    default:
+        rule = MQD_R_UTF8_ILL_FORMED;
+        break;
+    }
+    if (bad > s->len)
+        bad = s->len;
+    mqd_violation_add(f, rule, s->off + 2u + (uint32_t)bad, s->off);
+}
+
+void mqd_check_reason(mqd_frame *f, const mqd_num *code, uint16_t rule)
+{
+    uint8_t v = (uint8_t)code->value;
+    if (!mqd_reason_valid(f->type, f->version, v))
+        mqd_violation_add(f, rule, code->off, v);
+}
+
+/* ---- fixed header ---------------------------------------------------------- */
+
+/* s2.1.3 (3.1.1 s2.2.2): the flags each type must carry; PUBLISH's are its
+ * own (DUP, QoS, RETAIN), checked separately. */
+static bool flags_valid(uint8_t type, uint8_t flags)
+{
+    switch (type) {
+    case MQD_PUBLISH:
+        return true;
+    case MQD_PUBREL:
+    case MQD_SUBSCRIBE:
+    case MQD_UNSUBSCRIBE:
+        return flags == 0x2;
+    default:
+        return flags == 0x0;
+    }
+}
+
+static uint32_t clamp_len(size_t len)
+{
+    return len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+}
+
+mqd_result mqd_fixed_header_read(const uint8_t *buf, size_t len,
+                                 mqd_fixed_header *out)
+{
+    mqd_result r;
+    memset(&r, 0, sizeof r);
+    memset(out, 0, sizeof *out);
+    mqd_cursor c = mqd_cursor_make(buf, 0, clamp_len(len));
+    uint8_t header;
+    if (!mqd_get_u8(&c, &header)) {
+        r.status = MQD_NEED_MORE;
+        r.need = 1;
+        return r;
+    }
+    out->header = header;
+    out->type = (uint8_t)(header >> 4);
+    out->flags = (uint8_t)(header & 0x0Fu);
+    switch (mqd_get_varint(&c, &out->remaining)) {
+    case MQD_VARINT_OK:
+        break;
+    case MQD_VARINT_CUT:
+        /* A lower bound: at least one more byte of the length. */
+        r.status = MQD_NEED_MORE;
+        r.need = len + 1;
+        return r;
+    default:
+        /* s1.5.5: at most 4 bytes; no frame boundary can follow. */
+        r.status = MQD_ERROR;
+        r.err_off = 4;
+        r.err_rule = MQD_R_RL_TOO_LONG;
+        return r;
+    }
+    r.status = MQD_OK;
+    r.size = 1u + out->remaining.nbytes + out->remaining.value;
+    return r;
+}
+
+/* The version the body is decoded with: AUTH exists only in 5.0; unknown
+ * decodes as 3.1.1. (CONNECT replaces it with its own level.) */
+static uint8_t body_version(uint8_t type, uint8_t version)
+{
+    if (type == MQD_AUTH)
+        return MQD_V5;
+    if (version == MQD_V31 || version == MQD_V311 || version == MQD_V5)
+        return version;
+    return MQD_V311;
+}
+
+static void check_fixed_header(mqd_frame *f, uint8_t asked_version)
+{
+    if (f->type == MQD_RESERVED)
+        mqd_violation_add(f, MQD_R_TYPE_RESERVED, 0, 0);
+    else if (!flags_valid(f->type, f->flags))
+        mqd_violation_add(f, MQD_R_FLAGS_RESERVED, 0, f->flags);
+    if (f->type == MQD_PUBLISH) {
+        if (f->qos == 3) /* MQTT-3.3.1-4 */
+            mqd_violation_add(f, MQD_R_PUBLISH_QOS_3, 0, f->qos);
+        /* MQTT-3.3.1-2 (from 3.1.1 on). */
+        if (f->qos == 0 && f->dup && f->version != MQD_V31)
+            mqd_violation_add(f, MQD_R_PUBLISH_DUP_QOS0, 0, f->flags);
+    }
+    if (f->type == MQD_AUTH &&
+        (asked_version == MQD_V31 || asked_version == MQD_V311))
+        mqd_violation_add(f, MQD_R_AUTH_BEFORE_V5, 0, asked_version);
+    if (!f->remaining.minimal) /* MQTT-1.5.5-1 */
+        mqd_violation_add(f, MQD_R_RL_NOT_MINIMAL, 1, f->remaining.nbytes);
+}
+
+static void parse_body(mqd_frame *f, mqd_cursor *c)
+{
+    switch (f->type) {
+    case MQD_CONNECT:
+        mqd_parse_connect(f, c);
+        break;
+    case MQD_CONNACK:
+        mqd_parse_connack(f, c);
+        break;
+    case MQD_PUBLISH:
+        mqd_parse_publish(f, c);
+        break;
+    case MQD_PUBACK:
+    case MQD_PUBREC:
+    case MQD_PUBREL:
+    case MQD_PUBCOMP:
+        mqd_parse_pub_ack(f, c);
+        break;
+    case MQD_SUBSCRIBE:
+        mqd_parse_subscribe(f, c);
+        break;
+    case MQD_SUBACK:
+        mqd_parse_suback(f, c);
+        break;
+    case MQD_UNSUBSCRIBE:
+        mqd_parse_unsubscribe(f, c);
+        break;
+    case MQD_UNSUBACK:
+        mqd_parse_unsuback(f, c);
+        break;
+    case MQD_PINGREQ:
+    case MQD_PINGRESP:
+        mqd_parse_no_body(f, c);
+        break;
+    case MQD_DISCONNECT:
+        mqd_parse_disconnect(f, c);
+        break;
+    case MQD_AUTH:
+        mqd_parse_auth(f, c);
+        break;
+    default:
+        break; /* type 0: nothing to decode, all trailing */
+    }
+}
+
+mqd_result mqd_parse(const uint8_t *buf, size_t len, uint8_t version,
+                     mqd_frame *out)
+{
+    mqd_fixed_header h;
+    memset(out, 0, sizeof *out);
+    mqd_result r = mqd_fixed_header_read(buf, len, &h);
+    if (r.status != MQD_OK)
+        return r;
+    if (len < r.size) {
+        r.status = MQD_NEED_MORE;
+        r.need = r.size;
+        r.size = 0;
+        return r;
+    }
+    out->base = buf;
+    out->size = r.size;
+    out->header = h.header;
+    out->type = h.type;
+    out->flags = h.flags;
+    out->remaining = h.remaining;
+    if (h.type == MQD_PUBLISH) {
+        out->dup = (h.flags & 0x8u) != 0;
+        out->qos = (uint8_t)((h.flags >> 1) & 0x3u);
+        out->retain = (h.flags & 0x1u) != 0;
+    }
+    out->version = body_version(h.type, version);
+    out->version_inferred =
+        version == MQD_VERSION_UNKNOWN && h.type != MQD_CONNECT;
+    check_fixed_header(out, version);
+
+    mqd_cursor body = mqd_cursor_make(buf, 1u + h.remaining.nbytes, r.size);
+    parse_body(out, &body);
+    if (mqd_cursor_left(&body) > 0)
+        mqd_span_rest(out, &body, MQD_R_TRAILING_BYTES);
+    return r;
+}
+
+uint8_t mqd_connect_version(const mqd_frame *f)
+{
+    if (f->type != MQD_CONNECT || !f->connect.level.present)
+        return MQD_VERSION_UNKNOWN;
+    uint32_t level = f->connect.level.value;
+    if (level == MQD_V31 || level == MQD_V311 || level == MQD_V5)
+        return (uint8_t)level;
+    return MQD_VERSION_UNKNOWN;
+}
+
+/* ---- version inference and resync scoring -------------------------------- */
+
+uint8_t mqd_infer_version(const uint8_t *buf, size_t len)
+{
+    mqd_frame f4, f5;
+    if (mqd_parse(buf, len, MQD_V311, &f4).status != MQD_OK)
+        return MQD_VERSION_UNKNOWN;
+    if (f4.type == MQD_CONNECT)
+        return mqd_connect_version(&f4);
+    (void)mqd_parse(buf, len, MQD_V5, &f5);
+    unsigned e4 = mqd_violation_errors(&f4);
+    unsigned e5 = mqd_violation_errors(&f5);
+    if (e4 == 0 && e5 > 0)
+        return MQD_V311;
+    if (e5 == 0 && e4 > 0)
+        return MQD_V5;
+    return MQD_VERSION_UNKNOWN;
+}
+
+/* True when buf[0..len) starts with a header byte whose type and flags are
+ * a legal combination (used to look one frame ahead). */
+static bool header_byte_plausible(const uint8_t *buf, size_t len)
+{
+    mqd_cursor c = mqd_cursor_make(buf, 0, clamp_len(len));
+    uint8_t b;
+    if (!mqd_get_u8(&c, &b))
+        return false;
+    uint8_t type = (uint8_t)(b >> 4), flags = (uint8_t)(b & 0xFu);
+    if (type == MQD_RESERVED || !flags_valid(type, flags))
+        return false;
+    return type != MQD_PUBLISH || (flags & 0x6u) != 0x6u;
+}
+
+int mqd_frame_plausibility(const uint8_t *buf, size_t len, uint8_t version)
+{
+    mqd_fixed_header h;
+    mqd_result r = mqd_fixed_header_read(buf, len, &h);
+    if (r.status == MQD_ERROR || (r.status == MQD_OK && len == 0))
+        return 0;
+    if (!header_byte_plausible(buf, len))
+        return 0;
+    if (h.type == MQD_AUTH && (version == MQD_V31 || version == MQD_V311))
+        return 2;
+    if (r.status == MQD_NEED_MORE)
+        return 10; /* a good header byte, the length still cut */
+    if (!h.remaining.minimal)
+        return 5;
+    if (len < r.size)
+        return 30; /* cannot check the body yet */
+
+    mqd_frame f;
+    (void)mqd_parse(buf, len, version, &f);
+    unsigned errors = mqd_violation_errors(&f);
+    int score;
+    if (errors > 0)
+        score = errors >= 5 ? 10 : 40 - 6 * (int)errors;
+    else if (f.size <= 2)
+        score = 35; /* 0xC0 0x00 and friends turn up in data by chance */
+    else if (f.size <= 4)
+        score = 70;
+    else
+        score = 85;
+    /* A plausible header right after the frame is strong evidence. */
+    if (len > f.size && header_byte_plausible(buf + f.size, len - f.size))
+        score += 15;
+    return score > 100 ? 100 : score;
+}
