@@ -64,6 +64,12 @@ typedef struct mqd_stream {
     size_t buf_len, buf_cap;
     uint64_t offset;      /* stream bytes consumed so far */
     uint64_t skip_left;   /* private: bytes of an oversize frame still to skip */
+    uint32_t want;        /* private: size of the frame being buffered */
+    uint8_t hdr[5];       /* private: a fixed header cut by a chunk end */
+    uint8_t hdr_len;
+    size_t scan;          /* private: resync candidate, index into buf */
+    uint8_t scan_vetted;  /* private: its first bytes were judged plausible */
+    uint64_t resync_skipped; /* private: bytes discarded since sync was lost */
     /* Counters. */
     uint64_t frames, oversize, errors, resyncs, bytes_skipped;
 } mqd_stream;

@@ -1,0 +1,602 @@
+/* Incremental framing of MQTT control packets out of a byte stream.
+ *
+ * MQTT frames itself: one fixed-header byte, a remaining length of 1 to 4
+ * bytes (3.1.1 s2.2.3, 5.0 s1.5.5 / s2.1.4), then that many bytes. The
+ * decoder is a push-style state machine:
+ *
+ *   HEADER  at a frame boundary. When a whole frame lies in the chunk it is
+ *           delivered in place (no copy); a header cut by the chunk end waits
+ *           in hdr[] (at most 5 bytes, no allocation).
+ *   BODY    buf holds the first buf_len bytes of a frame of `want` bytes.
+ *   SKIP    the rest of an oversize frame (skip_left bytes) is passed over
+ *           without being stored.
+ *   RESYNC  framing is lost (a remaining length with a fifth byte, or a gap):
+ *           buf is a bounded look-ahead window; `scan` is the candidate
+ *           start. Each candidate is examined once, so the work is linear in
+ *           the input (times the bounded look-ahead).
+ *
+ * Every byte of wire data is only copied here; the fixed header is read by
+ * mqd_fixed_header_read and candidates are judged by mqd_frame_plausibility.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqttdissect/stream.h"
+
+enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
+
+/* Default for cfg.max_frame. */
+#define DEFAULT_MAX_FRAME (1024u * 1024u)
+/* A fixed header is at most 5 bytes: type byte and 4 length bytes. */
+#define FIXED_HEADER_MAX 5u
+/* Resync looks at most this far past a candidate's first byte. */
+#define RESYNC_LOOKAHEAD (64u * 1024u)
+/* Scores (0..100 from mqd_frame_plausibility) a candidate must reach: when
+ * the whole candidate frame is in the window, and when it is larger than the
+ * look-ahead and only its beginning can be judged (on the header alone). */
+#define RESYNC_SCORE_WHOLE 50
+#define RESYNC_SCORE_PARTIAL 30
+/* A whole candidate scoring this much (a clean 2-byte frame such as
+ * PINGREQ, common in data by chance) is judged again with the next byte. */
+#define RESYNC_SCORE_NEEDS_NEXT 35
+/* A candidate's first bytes are judged as soon as this many are there. */
+#define RESYNC_EARLY 16u
+/* A buffer grown above this for one big frame is released afterwards. */
+#define KEEP_BUFFER_MAX (64u * 1024u)
+/* First allocation of the buffer. */
+#define BUFFER_MIN 256u
+
+/* Where events go, and whether the allocator refused something. */
+typedef struct sink {
+    mqd_stream_cb cb;
+    void *ctx;
+    int rc;
+} sink;
+
+static void *libc_realloc(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* ---- the buffer --------------------------------------------------------- */
+
+/* The buffer never grows beyond one whole frame of max_frame bytes plus a
+ * header's worth. */
+static size_t frame_buffer_limit(const mqd_stream *s)
+{
+    return (size_t)s->cfg.max_frame + FIXED_HEADER_MAX;
+}
+
+/* Makes room for `need` bytes, growing geometrically up to `limit`. */
+static bool buf_reserve(mqd_stream *s, size_t need, size_t limit)
+{
+    if (need <= s->buf_cap)
+        return true;
+    if (need > limit)
+        return false;
+    size_t cap = s->buf_cap ? s->buf_cap * 2 : BUFFER_MIN;
+    if (cap < need)
+        cap = need;
+    if (cap > limit)
+        cap = limit;
+    void *p = s->cfg.realloc_fn(s->cfg.alloc_ctx, s->buf, cap);
+    if (p == NULL)
+        return false;
+    s->buf = p;
+    s->buf_cap = cap;
+    return true;
+}
+
+static void buf_release(mqd_stream *s)
+{
+    if (s->buf != NULL)
+        (void)s->cfg.realloc_fn(s->cfg.alloc_ctx, s->buf, 0);
+    s->buf = NULL;
+    s->buf_cap = 0;
+    s->buf_len = 0;
+}
+
+/* Puts src[0..n) at the front of the buffer with room for `reserve` bytes.
+ * `own`: src already lies inside the buffer (a suffix of it). */
+static bool buf_hold(mqd_stream *s, const uint8_t *src, size_t n,
+                     size_t reserve, size_t limit, bool own)
+{
+    if (own) {
+        size_t at = (size_t)(src - s->buf);
+        if (!buf_reserve(s, reserve, limit))
+            return false;
+        memmove(s->buf, s->buf + at, n);
+    } else {
+        if (!buf_reserve(s, reserve, limit))
+            return false;
+        if (n > 0)
+            memcpy(s->buf, src, n);
+    }
+    s->buf_len = n;
+    return true;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void emit(sink *k, const mqd_stream_event *ev)
+{
+    if (k->cb != NULL)
+        k->cb(k->ctx, ev);
+}
+
+static void emit_frame(mqd_stream *s, sink *k, const uint8_t *data,
+                       uint32_t size, uint64_t off)
+{
+    mqd_stream_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MQD_SE_FRAME;
+    ev.data = data;
+    ev.len = size;
+    ev.offset = off;
+    (void)mqd_fixed_header_read(data, size, &ev.hdr);
+    s->frames++;
+    emit(k, &ev);
+}
+
+static void emit_error(mqd_stream *s, sink *k, mqd_result r, uint64_t off)
+{
+    mqd_stream_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MQD_SE_ERROR;
+    ev.offset = off;
+    ev.err = r;
+    s->errors++;
+    emit(k, &ev);
+}
+
+/* Reports an oversize (or unbufferable) frame and arranges for its `size`
+ * bytes to be skipped; `have` are its first bytes, as far as known here. */
+static void begin_skip(mqd_stream *s, sink *k, const mqd_fixed_header *h,
+                       uint32_t size, const uint8_t *have, size_t have_len,
+                       uint64_t off)
+{
+    mqd_stream_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MQD_SE_OVERSIZE;
+    ev.data = have;
+    ev.len = (uint32_t)min_size(have_len, size);
+    ev.offset = off;
+    ev.skipped = size;
+    ev.hdr = *h;
+    s->oversize++;
+    s->skip_left = size;
+    s->state = ST_SKIP;
+    emit(k, &ev);
+}
+
+/* ---- losing and regaining sync ------------------------------------------ */
+
+static size_t resync_lookahead(const mqd_stream *s)
+{
+    return min_size(frame_buffer_limit(s), RESYNC_LOOKAHEAD);
+}
+
+/* Twice the look-ahead, so compacting the window discards at least as many
+ * bytes as it moves (amortised linear time). */
+static size_t resync_window_limit(const mqd_stream *s)
+{
+    return min_size(frame_buffer_limit(s), 2u * RESYNC_LOOKAHEAD);
+}
+
+/* Enters RESYNC with an empty window; `dropped` bytes are already lost. */
+static void lose_sync(mqd_stream *s, uint64_t dropped)
+{
+    s->state = ST_RESYNC;
+    s->buf_len = 0;
+    s->scan = 0;
+    s->scan_vetted = 0;
+    s->hdr_len = 0;
+    s->resync_skipped = dropped;
+    s->bytes_skipped += dropped;
+}
+
+/* Starts the window with src[0..n) (bytes following a broken header). */
+static void window_start(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+                         bool own)
+{
+    if (n == 0)
+        return;
+    if (!buf_hold(s, src, n, n, resync_window_limit(s), own)) {
+        k->rc = -1;
+        s->resync_skipped += n;
+        s->bytes_skipped += n;
+        s->buf_len = 0;
+    }
+}
+
+enum judgement { CANDIDATE_ACCEPT, CANDIDATE_REJECT, CANDIDATE_WAIT };
+
+/* Judges the candidate at s->scan, `avail` bytes of which are in the window
+ * and whose header says it is `size` bytes. Its first RESYNC_EARLY bytes are
+ * judged as they arrive, so garbage is dropped without waiting
+ * for the bytes it claims; a promising candidate is judged again on
+ * min(size, look-ahead) bytes. WAIT sets *more to the bytes still needed.
+ * Candidates larger than max_frame are refused: a false one would make us
+ * skip up to 256 MiB of good data. */
+static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
+                           size_t *more)
+{
+    const uint8_t *at = s->buf + s->scan;
+    if (size > s->cfg.max_frame)
+        return CANDIDATE_REJECT;
+    size_t look = min_size(size, resync_lookahead(s));
+    if (avail < look) {
+        /* Until RESYNC_EARLY bytes have passed, judge again on every visit
+         * (each costs at most RESYNC_EARLY bytes of work). */
+        if (!s->scan_vetted) {
+            if (mqd_frame_plausibility(at, avail, s->cfg.version) <
+                RESYNC_SCORE_PARTIAL)
+                return CANDIDATE_REJECT;
+            if (avail >= RESYNC_EARLY)
+                s->scan_vetted = 1;
+        }
+        *more = s->scan_vetted ? look - avail : RESYNC_EARLY - avail;
+        return CANDIDATE_WAIT;
+    }
+    if (size > look) /* larger than the look-ahead: its beginning decides */
+        return mqd_frame_plausibility(at, look, s->cfg.version) >=
+                       RESYNC_SCORE_PARTIAL
+                   ? CANDIDATE_ACCEPT
+                   : CANDIDATE_REJECT;
+    /* The whole frame is here; the byte after it, when there, is evidence
+     * too (a plausible next header raises the score). */
+    size_t with_next = min_size(avail, (size_t)size + 1u);
+    int score = mqd_frame_plausibility(at, with_next, s->cfg.version);
+    if (score >= RESYNC_SCORE_WHOLE)
+        return CANDIDATE_ACCEPT;
+    if (with_next == size && score >= RESYNC_SCORE_NEEDS_NEXT) {
+        *more = 1;
+        return CANDIDATE_WAIT;
+    }
+    return CANDIDATE_REJECT;
+}
+
+/* Examines window candidates from s->scan on. Returns 0 when the candidate
+ * at s->scan is accepted, else how many more bytes it needs to be judged. */
+static size_t resync_scan(mqd_stream *s)
+{
+    for (;;) {
+        size_t avail = s->buf_len - s->scan;
+        if (avail == 0)
+            return 1;
+        mqd_fixed_header h;
+        mqd_result r = mqd_fixed_header_read(s->buf + s->scan, avail, &h);
+        if (r.status == MQD_NEED_MORE)
+            return 1;
+        if (r.status == MQD_OK) {
+            size_t more = 0;
+            int j = judge_candidate(s, avail, r.size, &more);
+            if (j == CANDIDATE_ACCEPT)
+                return 0;
+            if (j == CANDIDATE_WAIT)
+                return more;
+        }
+        s->scan++;
+        s->scan_vetted = 0;
+        s->resync_skipped++;
+        s->bytes_skipped++;
+    }
+}
+
+/* Room for `take` more window bytes: drops the rejected prefix when the
+ * window would outgrow its limit. */
+static bool window_make_room(mqd_stream *s, size_t take)
+{
+    if (s->buf_len + take > resync_window_limit(s) && s->scan > 0) {
+        memmove(s->buf, s->buf + s->scan, s->buf_len - s->scan);
+        s->buf_len -= s->scan;
+        s->scan = 0;
+    }
+    return buf_reserve(s, s->buf_len + take, resync_window_limit(s));
+}
+
+static size_t consume(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+                      uint64_t src_off, bool own);
+
+/* The candidate at s->scan is accepted: report it and frame the window's
+ * bytes from there on. */
+static void resync_accept(mqd_stream *s, sink *k)
+{
+    size_t from = s->scan, n = s->buf_len - s->scan;
+    uint64_t off = s->offset - n;
+    mqd_stream_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MQD_SE_RESYNC;
+    ev.offset = off;
+    ev.skipped = s->resync_skipped;
+    s->resyncs++;
+    s->resync_skipped = 0;
+    s->state = ST_HEADER;
+    s->scan = 0;
+    s->scan_vetted = 0;
+    s->buf_len = 0;
+    emit(k, &ev);
+    (void)consume(s, k, s->buf + from, n, off, true);
+}
+
+/* RESYNC with data[0..len): takes bytes into the window only as candidates
+ * need them. Returns the bytes used; *accepted tells whether framing
+ * resumed (otherwise all of data was used). */
+static size_t resync_feed(mqd_stream *s, sink *k, const uint8_t *data,
+                          size_t len, bool *accepted)
+{
+    size_t used = 0;
+    for (;;) {
+        size_t want = resync_scan(s);
+        if (want == 0) {
+            *accepted = true;
+            resync_accept(s, k);
+            return used;
+        }
+        if (used == len) {
+            *accepted = false;
+            return used;
+        }
+        size_t take = min_size(want, len - used);
+        if (window_make_room(s, take)) {
+            memcpy(s->buf + s->buf_len, data + used, take);
+            s->buf_len += take;
+        } else {
+            /* No memory for a window: what we hold and these bytes are lost. */
+            k->rc = -1;
+            uint64_t dropped = (uint64_t)(s->buf_len - s->scan) + take;
+            s->resync_skipped += dropped;
+            s->bytes_skipped += dropped;
+            s->buf_len = 0;
+            s->scan = 0;
+            s->scan_vetted = 0;
+        }
+        used += take;
+        s->offset += take;
+    }
+}
+
+/* ---- framing ------------------------------------------------------------ */
+
+static size_t skip_bytes(mqd_stream *s, size_t n)
+{
+    size_t take = (size_t)(s->skip_left < n ? s->skip_left : n);
+    s->skip_left -= take;
+    s->bytes_skipped += take;
+    if (s->skip_left == 0)
+        s->state = ST_HEADER;
+    return take;
+}
+
+/* BODY: appends to the partial frame; delivers it when complete. */
+static size_t body_bytes(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+                         uint64_t src_off)
+{
+    size_t take = min_size((size_t)s->want - s->buf_len, n);
+    memcpy(s->buf + s->buf_len, src, take);
+    s->buf_len += take;
+    if (s->buf_len < s->want)
+        return take;
+    s->state = ST_HEADER;
+    s->buf_len = 0;
+    emit_frame(s, k, s->buf, s->want, src_off + take - s->want);
+    if (s->buf_cap > KEEP_BUFFER_MAX)
+        buf_release(s);
+    return take;
+}
+
+/* HEADER with the first bytes of a header in hdr[]: completes it one byte
+ * at a time (it is at most 5 bytes). */
+static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
+                           size_t n, uint64_t src_off)
+{
+    size_t used = 0;
+    while (used < n && s->hdr_len < FIXED_HEADER_MAX) {
+        s->hdr[s->hdr_len++] = src[used++];
+        mqd_fixed_header h;
+        mqd_result r = mqd_fixed_header_read(s->hdr, s->hdr_len, &h);
+        if (r.status == MQD_NEED_MORE && s->hdr_len < FIXED_HEADER_MAX)
+            continue;
+        size_t hlen = s->hdr_len;
+        uint64_t start = src_off + used - hlen;
+        if (r.status != MQD_OK) {
+            emit_error(s, k, r, start);
+            lose_sync(s, 1);
+            window_start(s, k, s->hdr + 1, hlen - 1, false);
+            return used;
+        }
+        s->hdr_len = 0;
+        if (r.size == hlen) {
+            emit_frame(s, k, s->hdr, r.size, start);
+        } else if (r.size <= s->cfg.max_frame &&
+                   buf_hold(s, s->hdr, hlen, r.size, frame_buffer_limit(s),
+                            false)) {
+            s->want = r.size;
+            s->state = ST_BODY;
+        } else {
+            if (r.size <= s->cfg.max_frame)
+                k->rc = -1; /* the allocator refused */
+            begin_skip(s, k, &h, r.size, s->hdr, hlen, start);
+            s->skip_left -= hlen;
+            s->bytes_skipped += hlen;
+            if (s->skip_left == 0)
+                s->state = ST_HEADER;
+        }
+        return used;
+    }
+    return used;
+}
+
+/* HEADER at a boundary: the fast path. A whole frame inside src is delivered
+ * in place; a cut one is kept. Returns the bytes used. */
+static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
+                       size_t avail, uint64_t off, bool own)
+{
+    mqd_fixed_header h;
+    mqd_result r = mqd_fixed_header_read(at, avail, &h);
+    if (r.status == MQD_NEED_MORE && avail < FIXED_HEADER_MAX) {
+        memcpy(s->hdr, at, avail);
+        s->hdr_len = (uint8_t)avail;
+        return avail;
+    }
+    if (r.status != MQD_OK) {
+        /* A remaining length with a fifth byte: no boundary can be trusted
+         * after it (5.0 s1.5.5: at most four bytes). */
+        emit_error(s, k, r, off);
+        lose_sync(s, 1);
+        if (!own)
+            return 1;
+        window_start(s, k, at + 1, avail - 1, true);
+        return avail;
+    }
+    if (r.size <= avail && r.size <= s->cfg.max_frame) {
+        emit_frame(s, k, at, r.size, off);
+        return r.size;
+    }
+    if (r.size <= s->cfg.max_frame &&
+        buf_hold(s, at, avail, r.size, frame_buffer_limit(s), own)) {
+        s->want = r.size;
+        s->state = ST_BODY;
+        return avail;
+    }
+    if (r.size <= s->cfg.max_frame)
+        k->rc = -1; /* the allocator refused */
+    begin_skip(s, k, &h, r.size, at, avail, off);
+    return 0; /* SKIP passes over the bytes */
+}
+
+/* Frames src[0..n), which starts at stream offset src_off. `own`: src lies in
+ * s->buf (the rest of a resync window). Stops early only when sync is lost;
+ * returns the bytes used. */
+static size_t consume(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+                      uint64_t src_off, bool own)
+{
+    size_t p = 0;
+    while (p < n && s->state != ST_RESYNC) {
+        if (s->state == ST_SKIP)
+            p += skip_bytes(s, n - p);
+        else if (s->state == ST_BODY)
+            p += body_bytes(s, k, src + p, n - p, src_off + p);
+        else if (s->hdr_len > 0)
+            p += header_bytes(s, k, src + p, n - p, src_off + p);
+        else
+            p += frame_at(s, k, src + p, n - p, src_off + p, own);
+    }
+    return p;
+}
+
+/* ---- public API --------------------------------------------------------- */
+
+void mqd_stream_init(mqd_stream *s, const mqd_stream_cfg *cfg)
+{
+    memset(s, 0, sizeof *s);
+    if (cfg != NULL)
+        s->cfg = *cfg;
+    if (s->cfg.max_frame == 0)
+        s->cfg.max_frame = DEFAULT_MAX_FRAME;
+    if (s->cfg.max_frame > MQD_MAX_REMAINING_LENGTH + FIXED_HEADER_MAX)
+        s->cfg.max_frame = MQD_MAX_REMAINING_LENGTH + FIXED_HEADER_MAX;
+    if (s->cfg.realloc_fn == NULL)
+        s->cfg.realloc_fn = libc_realloc;
+    s->state = ST_HEADER;
+}
+
+void mqd_stream_free(mqd_stream *s)
+{
+    buf_release(s);
+    s->state = ST_HEADER;
+    s->hdr_len = 0;
+    s->scan = 0;
+    s->skip_left = 0;
+}
+
+int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
+                    mqd_stream_cb cb, void *ctx)
+{
+    sink k = {cb, ctx, 0};
+    size_t pos = 0;
+    if (data == NULL || len == 0)
+        return 0;
+    for (;;) {
+        if (s->state == ST_RESYNC) {
+            bool accepted = false;
+            pos += resync_feed(s, &k, data + pos, len - pos, &accepted);
+            if (!accepted)
+                break;
+            continue;
+        }
+        if (pos == len)
+            break;
+        size_t used = consume(s, &k, data + pos, len - pos, s->offset, false);
+        s->offset += used;
+        pos += used;
+    }
+    return k.rc;
+}
+
+void mqd_stream_gap(mqd_stream *s, uint64_t missing)
+{
+    if (missing == 0)
+        return;
+    s->offset += missing;
+    uint64_t dropped = 0;
+    switch (s->state) {
+    case ST_SKIP:
+        /* The gap lies inside the frame being skipped: its end is known. */
+        if (missing <= s->skip_left) {
+            s->skip_left -= missing;
+            if (s->skip_left == 0)
+                s->state = ST_HEADER;
+            return;
+        }
+        s->skip_left = 0;
+        break;
+    case ST_HEADER:
+        dropped = s->hdr_len;
+        break;
+    case ST_BODY:
+        dropped = s->buf_len;
+        break;
+    case ST_RESYNC:
+        dropped = s->buf_len - s->scan;
+        s->resync_skipped += dropped;
+        s->bytes_skipped += dropped;
+        s->buf_len = 0;
+        s->scan = 0;
+        s->scan_vetted = 0;
+        return;
+    default:
+        break;
+    }
+    lose_sync(s, dropped);
+}
+
+size_t mqd_stream_pending(const mqd_stream *s)
+{
+    switch (s->state) {
+    case ST_HEADER:
+        return s->hdr_len;
+    case ST_BODY:
+        return s->buf_len;
+    case ST_RESYNC:
+        return s->buf_len - s->scan;
+    default:
+        return 0;
+    }
+}
+
+void mqd_stream_set_version(mqd_stream *s, uint8_t version)
+{
+    s->cfg.version = version;
+}
