@@ -1,0 +1,93 @@
+/* Packet input: pcap/pcapng files (or "-" for stdin), an in-memory capture
+ * file image, or a live interface, with an optional BPF filter, delivered
+ * frame by frame to a callback.
+ *
+ * Errors are one line naming the file or interface and the cause, written
+ * into the caller's `err` buffer. Functions return 0 on success and a
+ * negative CAPTURE_E* code on failure. */
+#ifndef MQD_CLI_CAPTURE_H
+#define MQD_CLI_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CAPTURE_SNAPLEN 262144
+
+enum capture_error {
+    CAPTURE_OK = 0,
+    CAPTURE_EOPEN = -1,        /* missing, unreadable, no such device */
+    CAPTURE_EFORMAT = -2,      /* not a capture file */
+    CAPTURE_ELINKTYPE = -3,    /* unsupported link type */
+    CAPTURE_EPERM = -4,        /* no permission to capture */
+    CAPTURE_EFILTER = -5,      /* the filter does not compile or apply */
+    CAPTURE_ETRUNCATED = -6,   /* the file ends inside a record */
+    CAPTURE_EREAD = -7,        /* any other read error */
+    CAPTURE_EUNSUPPORTED = -8  /* e.g. statistics of a file */
+};
+
+struct capture {
+    pcap_t *pcap;
+    int dlt;                 /* pcap_datalink() */
+    bool live;
+    char name[256];          /* file path, "-" or interface, for messages */
+    char warning[PCAP_ERRBUF_SIZE + 300]; /* live: pcap_activate warning */
+    FILE *mem;               /* capture_open_buffer's stream */
+    struct bpf_program filter; /* offline: applied per frame */
+    bool has_filter;
+    uint64_t frames;         /* frames read so far (before filtering) */
+    volatile sig_atomic_t stop; /* set by capture_request_stop */
+};
+
+/* Called for every frame that passes the filter; `frame` is its 1-based
+ * number among all frames read (so it matches Wireshark's for files).
+ * Return 0 to go on, nonzero to stop capture_run. */
+typedef int (*capture_packet_cb)(void *ctx, const struct pcap_pkthdr *h,
+                                 const uint8_t *bytes, uint64_t frame);
+
+/* Opens a pcap or pcapng file; "-" is standard input. */
+int capture_open_offline(struct capture *c, const char *path, char *err,
+                         size_t errlen);
+
+/* Opens a capture file image held in memory (the buffer must outlive the
+ * capture). `name` is used in messages. */
+int capture_open_buffer(struct capture *c, const void *buf, size_t len,
+                        const char *name, char *err, size_t errlen);
+
+/* Opens interface `iface` ("any" works on Linux): full snaplen, immediate
+ * mode, promiscuous only if asked. A warning from activation is left in
+ * c->warning (empty if none). */
+int capture_open_live(struct capture *c, const char *iface, bool promisc,
+                      char *err, size_t errlen);
+
+/* Compiles and applies a BPF filter expression (NULL or "" = none). For
+ * files the filter is applied per frame so frame numbers stay absolute. */
+int capture_set_filter(struct capture *c, const char *expr, char *err,
+                       size_t errlen);
+
+/* Reads frames until the end of the file, a stop request or a callback
+ * asking to stop (0), or an error (negative, message in err) -- every frame
+ * before the error has been delivered. A file that ends inside a record is
+ * CAPTURE_ETRUNCATED: "FILE: truncated capture after frame N: <why>". */
+int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
+                size_t errlen);
+
+/* Asks capture_run to return soon. Async-signal-safe. */
+void capture_request_stop(struct capture *c);
+
+struct capture_stats {
+    uint64_t received;     /* ps_recv */
+    uint64_t dropped;      /* ps_drop: no room in the kernel buffer */
+    uint64_t if_dropped;   /* ps_ifdrop: dropped by the interface/driver */
+};
+
+/* Live captures only; CAPTURE_EUNSUPPORTED for files. */
+int capture_stats(struct capture *c, struct capture_stats *out, char *err,
+                  size_t errlen);
+
+void capture_close(struct capture *c);
+
+#endif

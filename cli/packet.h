@@ -1,0 +1,27 @@
+/* Small types shared by the cli's transport layers (capture, link layer, IP,
+ * TCP reassembly, flow table) and the layers above them. */
+#ifndef MQD_CLI_PACKET_H
+#define MQD_CLI_PACKET_H
+
+#include <stdint.h>
+
+/* The packet that caused a callback: its 1-based frame number in the capture
+ * and its timestamp in microseconds since the epoch. For data delivered late
+ * (out of order), it is the packet that filled the hole. */
+struct pkt_info {
+    uint64_t frame;
+    int64_t ts_us;
+};
+
+/* Address families as the transport layers report them. */
+enum { PKT_AF_INET = 4, PKT_AF_INET6 = 6 };
+
+/* One transport endpoint: family PKT_AF_INET (address in addr[0..3]) or
+ * PKT_AF_INET6 (addr[0..15]); the unused bytes are zero. Port in host order. */
+struct pkt_endpoint {
+    uint8_t family;
+    uint8_t addr[16];
+    uint16_t port;
+};
+
+#endif

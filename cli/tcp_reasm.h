@@ -1,0 +1,97 @@
+/* One direction of a TCP connection, reassembled into a byte stream.
+ *
+ * Stream offsets are 64-bit and start at 0 with the first byte after the SYN
+ * (ISN + 1), or with the first data byte seen for a stream picked up
+ * mid-stream. Sequence numbers are compared with 32-bit serial arithmetic
+ * (RFC 1982 style), so wraparound past 2^32 is invisible to the caller.
+ *
+ * Delivery is in stream order through `struct reasm_emit`:
+ *  - in-order data is passed straight from the packet (no copy);
+ *  - out-of-order data is copied into a sorted hole list and delivered when
+ *    the hole before it fills;
+ *  - bytes already delivered or already held are dropped (first copy wins);
+ *    held bytes that differ from the new copy are reported as a conflict;
+ *  - bytes known to exist but not captured (snaplen cut) and holes that are
+ *    given up on are reported as gaps.
+ * Callbacks must not call back into the same tcp_reasm. */
+#ifndef MQD_CLI_TCP_REASM_H
+#define MQD_CLI_TCP_REASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct reasm_seg; /* a held out-of-order range (private) */
+
+/* What a held range costs against the caps beyond its data bytes, so that
+ * many tiny ranges cannot exceed them (bounds memory and list walks). */
+#define REASM_SEG_COST 64
+
+/* Counters shared by every direction of a table. */
+struct reasm_stats {
+    uint64_t ooo_segments;  /* segments that arrived ahead of a hole */
+    uint64_t dup_bytes;     /* retransmitted / overlapping bytes dropped */
+    uint64_t conflicts;     /* overlaps whose bytes differed */
+    uint64_t gaps;          /* gap reports (holes given up, snaplen cuts) */
+    uint64_t gap_bytes;     /* bytes reported lost */
+    uint64_t alloc_failures;/* held ranges dropped for lack of memory */
+    size_t held_now;        /* held cost (data + REASM_SEG_COST each) */
+    size_t held_peak;
+};
+
+struct reasm_emit {
+    void *ctx;
+    void (*data)(void *ctx, const uint8_t *data, size_t len, uint64_t off);
+    void (*gap)(void *ctx, uint64_t off, uint64_t len);
+    void (*conflict)(void *ctx, uint64_t off, uint64_t len);
+    struct reasm_stats *stats; /* required */
+};
+
+struct tcp_reasm {
+    uint32_t base_seq;   /* sequence number of stream offset 0 */
+    uint64_t next_off;   /* next stream offset to deliver */
+    uint64_t fin_off;    /* stream offset of the FIN (if fin_seen) */
+    bool started;        /* base_seq is known */
+    bool syn_seen;
+    bool fin_seen;
+    bool done;           /* delivered up to the FIN; later data ignored */
+    struct reasm_seg *held; /* sorted, disjoint, all at or after next_off */
+    struct reasm_seg *held_tail; /* last of `held` (appending is O(1)) */
+    size_t held_bytes;      /* cost of `held`: data + REASM_SEG_COST each */
+};
+
+/* One TCP segment as the reassembler needs it. */
+struct reasm_input {
+    uint32_t seq;
+    bool syn, fin;
+    const uint8_t *data;
+    size_t caplen;  /* payload bytes captured */
+    size_t wirelen; /* payload bytes on the wire (>= caplen) */
+};
+
+void tcp_reasm_init(struct tcp_reasm *r);
+
+/* Starts the stream at `next_seq` without a SYN (e.g. from the peer's
+ * SYN-ACK acknowledgment number). No-op if already started. */
+void tcp_reasm_start(struct tcp_reasm *r, uint32_t next_seq);
+
+/* Feeds one segment. A segment with no payload, SYN or FIN does nothing. */
+void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
+                       const struct reasm_emit *emit);
+
+/* Gives up the first hole: reports it as a gap and delivers the held data
+ * after it up to the next hole. Returns false when nothing is held. */
+bool tcp_reasm_skip_hole(struct tcp_reasm *r, const struct reasm_emit *emit);
+
+/* Skips holes until at most `cap` bytes are held. */
+void tcp_reasm_limit(struct tcp_reasm *r, size_t cap,
+                     const struct reasm_emit *emit);
+
+/* End of this direction (RST, timeout, end of capture): delivers everything
+ * held with gaps for the holes, and a gap up to the FIN if one was seen. */
+void tcp_reasm_flush(struct tcp_reasm *r, const struct reasm_emit *emit);
+
+/* Frees held data without delivering it. */
+void tcp_reasm_release(struct tcp_reasm *r, struct reasm_stats *stats);
+
+#endif
