@@ -1,0 +1,68 @@
+/* Byte-level formatting helpers shared by the printers: UTF-8 scanning
+ * (which bytes may be shown as text), hex digits, decimal integers and
+ * timestamps, all written into caller-supplied arrays without stdio. */
+#ifndef MQD_CLI_HEX_H
+#define MQD_CLI_HEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Outcome of looking at one UTF-8 sequence. */
+enum utf8_seq {
+    UTF8_SEQ_OK,  /* a well-formed sequence of *len bytes */
+    UTF8_SEQ_BAD, /* an ill-formed subpart of *len bytes (replace it by one
+                     U+FFFD, as Unicode 15 s3.9 "maximal subpart" advises) */
+    UTF8_SEQ_CUT  /* a sequence that is well-formed so far but ends at n */
+};
+
+/* Looks at the sequence starting at s[0] of s[0..n), n >= 1. Well-formed
+ * means Unicode table 3-7: no overlongs, no surrogates, nothing above
+ * U+10FFFF. */
+int utf8_scan(const uint8_t *s, size_t n, size_t *len);
+
+/* Bytes of the longest prefix of s[0..n) made only of well-formed
+ * sequences. *cut (may be NULL) says whether what stops it is a sequence cut
+ * by the end of the input (as opposed to an ill-formed one, or nothing). */
+size_t utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut);
+
+/* True when s[0..n) is entirely well-formed UTF-8. */
+static inline bool utf8_valid(const uint8_t *s, size_t n)
+{
+    return utf8_valid_prefix(s, n, NULL) == n;
+}
+
+/* The code point of a well-formed sequence of len bytes (from utf8_scan). */
+uint32_t utf8_decode(const uint8_t *s, size_t len);
+
+/* Lower-case hex digits for byte b into out[0..2). */
+static inline void hex_byte(char *out, uint8_t b)
+{
+    static const char digits[] = "0123456789abcdef";
+    out[0] = digits[b >> 4];
+    out[1] = digits[b & 0x0F];
+}
+
+/* Decimal digits of v into out (at least 20 bytes); returns the count. No
+ * terminating NUL. */
+size_t fmt_u64(char *out, uint64_t v);
+
+/* Signed decimal into out (at least 21 bytes); returns the count. */
+size_t fmt_i64(char *out, int64_t v);
+
+/* Splits a timestamp in microseconds since the epoch (UTC) into civil parts.
+ * Works for times before 1970 too (floor division). */
+struct civil_time {
+    int64_t year;
+    unsigned month, day, hour, min, sec, usec;
+};
+void civil_from_us(int64_t ts_us, struct civil_time *out);
+
+/* "2026-11-24T19:44:45.123456Z" (RFC 3339, UTC, microseconds) into out; at
+ * least 32 bytes; returns the count (27 for years 0000..9999). No NUL. */
+size_t fmt_rfc3339(char *out, int64_t ts_us);
+
+/* "19:44:45.123456" (UTC) into out (at least 15 bytes); returns 15. */
+size_t fmt_clock(char *out, int64_t ts_us);
+
+#endif

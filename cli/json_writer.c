@@ -1,0 +1,387 @@
+/* Output buffer and streaming JSON writer (RFC 8259). */
+#include "json_writer.h"
+
+#include <stdlib.h>
+
+#include "hex.h"
+
+/* ---- the output buffer ---- */
+
+int obuf_init(struct obuf *b, FILE *out, size_t cap)
+{
+    memset(b, 0, sizeof *b);
+    if (cap < OBUF_MAX_RESERVE * 4)
+        cap = cap == 0 ? OBUF_DEFAULT_CAP : OBUF_MAX_RESERVE * 4;
+    b->buf = malloc(cap);
+    if (!b->buf)
+        return -1;
+    b->cap = cap;
+    b->out = out;
+    return 0;
+}
+
+void obuf_free(struct obuf *b)
+{
+    if (b->out)
+        (void)obuf_flush(b);
+    free(b->buf);
+    b->buf = NULL;
+    b->len = b->cap = 0;
+}
+
+static void obuf_drain(struct obuf *b)
+{
+    if (b->len > 0 && fwrite(b->buf, 1, b->len, b->out) != b->len)
+        b->failed = true;
+    b->len = 0;
+}
+
+int obuf_flush(struct obuf *b)
+{
+    if (!b->out)
+        return b->failed ? -1 : 0;
+    obuf_drain(b);
+    if (fflush(b->out) != 0)
+        b->failed = true;
+    return b->failed ? -1 : 0;
+}
+
+static bool obuf_grow(struct obuf *b, size_t need)
+{
+    size_t cap = b->cap;
+    while (cap - b->len < need) {
+        if (cap > SIZE_MAX / 2)
+            return false;
+        cap *= 2;
+    }
+    char *p = realloc(b->buf, cap);
+    if (!p)
+        return false;
+    b->buf = p;
+    b->cap = cap;
+    return true;
+}
+
+char *obuf_make_room(struct obuf *b, size_t n)
+{
+    if (b->out) {
+        obuf_drain(b); /* cap >= 4 * OBUF_MAX_RESERVE: room now */
+        return b->buf + b->len;
+    }
+    if (obuf_grow(b, n))
+        return b->buf + b->len;
+    b->failed = true;
+    b->in_scratch = true;
+    return b->scratch;
+}
+
+void obuf_commit(struct obuf *b, size_t n)
+{
+    if (b->in_scratch) {
+        b->in_scratch = false; /* those bytes had nowhere to go */
+        return;
+    }
+    b->len += n;
+}
+
+void obuf_write(struct obuf *b, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        size_t room = b->cap - b->len;
+        if (room == 0) {
+            (void)obuf_make_room(b, n < OBUF_MAX_RESERVE ? n : OBUF_MAX_RESERVE);
+            if (b->in_scratch) { /* memory mode, out of memory: drop */
+                b->in_scratch = false;
+                return;
+            }
+            room = b->cap - b->len;
+        }
+        size_t chunk = n < room ? n : room;
+        memcpy(b->buf + b->len, p, chunk);
+        b->len += chunk;
+        p += chunk;
+        n -= chunk;
+    }
+}
+
+void obuf_u64(struct obuf *b, uint64_t v)
+{
+    char *p = obuf_reserve(b, 20);
+    obuf_commit(b, fmt_u64(p, v));
+}
+
+void obuf_i64(struct obuf *b, int64_t v)
+{
+    char *p = obuf_reserve(b, 21);
+    obuf_commit(b, fmt_i64(p, v));
+}
+
+void obuf_hex(struct obuf *b, const uint8_t *data, size_t n)
+{
+    while (n > 0) {
+        size_t chunk = n < OBUF_MAX_RESERVE / 2 ? n : OBUF_MAX_RESERVE / 2;
+        char *p = obuf_reserve(b, chunk * 2);
+        for (size_t i = 0; i < chunk; i++)
+            hex_byte(p + 2 * i, data[i]);
+        obuf_commit(b, chunk * 2);
+        data += chunk;
+        n -= chunk;
+    }
+}
+
+void obuf_fill(struct obuf *b, char c, size_t width)
+{
+    while (width > 0) {
+        size_t chunk = width < OBUF_MAX_RESERVE ? width : OBUF_MAX_RESERVE;
+        char *p = obuf_reserve(b, chunk);
+        memset(p, c, chunk);
+        obuf_commit(b, chunk);
+        width -= chunk;
+    }
+}
+
+/* ---- JSON string escaping (RFC 8259 s7) ---- */
+
+/* Byte classes: 0 copied as is, 1 needs an escape, 2 starts a non-ASCII
+ * sequence that must be checked. */
+enum { JC_PLAIN, JC_ESCAPE, JC_UTF8 };
+
+static const uint8_t json_class[256] = {
+    /* 0x00..0x1F: control characters must be escaped (RFC 8259 s7). */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static void json_escape_byte(struct obuf *b, uint8_t c)
+{
+    char *p = obuf_reserve(b, 6);
+    p[0] = '\\';
+    switch (c) {
+    case '"': p[1] = '"'; break;
+    case '\\': p[1] = '\\'; break;
+    case '\b': p[1] = 'b'; break;
+    case '\f': p[1] = 'f'; break;
+    case '\n': p[1] = 'n'; break;
+    case '\r': p[1] = 'r'; break;
+    case '\t': p[1] = 't'; break;
+    default:
+        p[1] = 'u';
+        p[2] = '0';
+        p[3] = '0';
+        hex_byte(p + 4, c);
+        obuf_commit(b, 6);
+        return;
+    }
+    obuf_commit(b, 2);
+}
+
+/* U+FFFD REPLACEMENT CHARACTER, UTF-8 encoded. */
+static const char utf8_replacement[3] = {'\xEF', '\xBF', '\xBD'};
+
+void json_escape_into(struct obuf *b, const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && json_class[s[run]] == JC_PLAIN)
+            run++;
+        if (run > i) {
+            obuf_write(b, s + i, run - i);
+            i = run;
+            if (i == n)
+                break;
+        }
+        uint8_t c = s[i];
+        if (json_class[c] == JC_ESCAPE) {
+            json_escape_byte(b, c);
+            i++;
+            continue;
+        }
+        size_t len;
+        if (utf8_scan(s + i, n - i, &len) == UTF8_SEQ_OK)
+            obuf_write(b, s + i, len);
+        else
+            obuf_write(b, utf8_replacement, sizeof utf8_replacement);
+        i += len;
+    }
+}
+
+/* ---- JSON structure ---- */
+
+void jw_init(struct json_writer *w, struct obuf *b)
+{
+    w->b = b;
+    w->need_comma = false;
+    w->depth = 0;
+}
+
+/* Before any value or key: the separating comma, when one is due. */
+static inline void jw_sep(struct json_writer *w)
+{
+    if (w->need_comma)
+        obuf_putc(w->b, ',');
+}
+
+void jw_object_begin(struct json_writer *w)
+{
+    jw_sep(w);
+    obuf_putc(w->b, '{');
+    w->need_comma = false;
+    w->depth++;
+}
+
+void jw_object_end(struct json_writer *w)
+{
+    obuf_putc(w->b, '}');
+    w->need_comma = true;
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void jw_array_begin(struct json_writer *w)
+{
+    jw_sep(w);
+    obuf_putc(w->b, '[');
+    w->need_comma = false;
+    w->depth++;
+}
+
+void jw_array_end(struct json_writer *w)
+{
+    obuf_putc(w->b, ']');
+    w->need_comma = true;
+    if (w->depth > 0)
+        w->depth--;
+}
+
+void jw_line_end(struct json_writer *w)
+{
+    obuf_putc(w->b, '\n');
+    w->need_comma = false;
+    w->depth = 0;
+}
+
+void jw_key(struct json_writer *w, const char *key)
+{
+    jw_sep(w);
+    obuf_putc(w->b, '"');
+    json_escape_into(w->b, (const uint8_t *)key, strlen(key));
+    char *p = obuf_reserve(w->b, 2);
+    p[0] = '"';
+    p[1] = ':';
+    obuf_commit(w->b, 2);
+    w->need_comma = false; /* the value follows the colon directly */
+}
+
+void jw_strn(struct json_writer *w, const uint8_t *s, size_t n)
+{
+    jw_sep(w);
+    obuf_putc(w->b, '"');
+    json_escape_into(w->b, s, n);
+    obuf_putc(w->b, '"');
+    w->need_comma = true;
+}
+
+void jw_str(struct json_writer *w, const char *s)
+{
+    jw_strn(w, (const uint8_t *)s, strlen(s));
+}
+
+void jw_hex(struct json_writer *w, const uint8_t *s, size_t n)
+{
+    jw_sep(w);
+    obuf_putc(w->b, '"');
+    obuf_hex(w->b, s, n);
+    obuf_putc(w->b, '"');
+    w->need_comma = true;
+}
+
+void jw_u64(struct json_writer *w, uint64_t v)
+{
+    jw_sep(w);
+    obuf_u64(w->b, v);
+    w->need_comma = true;
+}
+
+void jw_i64(struct json_writer *w, int64_t v)
+{
+    jw_sep(w);
+    obuf_i64(w->b, v);
+    w->need_comma = true;
+}
+
+void jw_bool(struct json_writer *w, bool v)
+{
+    jw_raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(struct json_writer *w)
+{
+    jw_raw(w, "null", 4);
+}
+
+void jw_raw(struct json_writer *w, const char *json, size_t n)
+{
+    jw_sep(w);
+    obuf_write(w->b, json, n);
+    w->need_comma = true;
+}
+
+void jw_kv_str(struct json_writer *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+void jw_kv_strn(struct json_writer *w, const char *key, const uint8_t *s,
+                size_t n)
+{
+    jw_key(w, key);
+    jw_strn(w, s, n);
+}
+
+void jw_kv_hex(struct json_writer *w, const char *key, const uint8_t *s,
+               size_t n)
+{
+    jw_key(w, key);
+    jw_hex(w, s, n);
+}
+
+void jw_kv_u64(struct json_writer *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    jw_u64(w, v);
+}
+
+void jw_kv_i64(struct json_writer *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    jw_i64(w, v);
+}
+
+void jw_kv_bool(struct json_writer *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+
+void jw_kv_null(struct json_writer *w, const char *key)
+{
+    jw_key(w, key);
+    jw_null(w);
+}

@@ -1,0 +1,136 @@
+/* An output byte buffer and a streaming JSON writer on top of it.
+ *
+ * struct obuf collects output in one large buffer and hands it to fwrite
+ * when it is nearly full and at flush: the printers never call stdio per
+ * message. With out == NULL it grows in memory instead (for tests and
+ * callers that want the bytes).
+ *
+ * struct json_writer emits JSON text (RFC 8259) into an obuf: it places
+ * commas and colons itself, escapes strings, and replaces every ill-formed
+ * UTF-8 sequence by U+FFFD, so whatever bytes come from the wire, the output
+ * is valid UTF-8 and valid JSON.
+ */
+#ifndef MQD_CLI_JSON_WRITER_H
+#define MQD_CLI_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Default buffer size for file output. */
+#define OBUF_DEFAULT_CAP (64u * 1024u)
+/* The most any obuf_reserve() caller asks for at once. */
+#define OBUF_MAX_RESERVE 64u
+
+struct obuf {
+    char *buf;
+    size_t len, cap;
+    FILE *out;   /* NULL: grow in memory */
+    bool failed; /* a write or an allocation failed; later output may be lost */
+    bool in_scratch;                   /* private: reserve gave `scratch` */
+    char scratch[OBUF_MAX_RESERVE];    /* private: sink when memory ran out */
+};
+
+/* Sets up a buffer of `cap` bytes (0: OBUF_DEFAULT_CAP) flushing to `out`,
+ * or growing in memory when out is NULL. Returns 0, or -1 when out of
+ * memory. */
+int obuf_init(struct obuf *b, FILE *out, size_t cap);
+/* Flushes (file mode) and releases the buffer. */
+void obuf_free(struct obuf *b);
+/* Writes what is buffered to the file and fflush()es it. Returns 0, or -1
+ * when a write has failed at any time. Memory mode: does nothing. */
+int obuf_flush(struct obuf *b);
+
+/* Makes room for n <= OBUF_MAX_RESERVE bytes (flushing or growing); slow
+ * path of obuf_reserve. */
+char *obuf_make_room(struct obuf *b, size_t n);
+
+/* A pointer to at least n (<= OBUF_MAX_RESERVE) free bytes; write into it,
+ * then obuf_commit() how many were used. Never NULL: when memory ran out
+ * the bytes go to a scratch area and are dropped (b->failed is set). */
+static inline char *obuf_reserve(struct obuf *b, size_t n)
+{
+    if (b->cap - b->len >= n)
+        return b->buf + b->len;
+    return obuf_make_room(b, n);
+}
+
+void obuf_commit(struct obuf *b, size_t n);
+
+/* Appends n bytes of any length. */
+void obuf_write(struct obuf *b, const void *data, size_t n);
+
+static inline void obuf_putc(struct obuf *b, char c)
+{
+    char *p = obuf_reserve(b, 1);
+    *p = c;
+    obuf_commit(b, 1);
+}
+
+static inline void obuf_puts(struct obuf *b, const char *s)
+{
+    obuf_write(b, s, strlen(s));
+}
+
+/* Decimal integers. */
+void obuf_u64(struct obuf *b, uint64_t v);
+void obuf_i64(struct obuf *b, int64_t v);
+/* Lower-case hex of every byte, no separators: "0a1b". */
+void obuf_hex(struct obuf *b, const uint8_t *data, size_t n);
+/* `width` spaces (or any char). */
+void obuf_fill(struct obuf *b, char c, size_t width);
+/* Bytes in memory mode (not NUL-terminated); obuf_reset empties it. */
+static inline const char *obuf_data(const struct obuf *b) { return b->buf; }
+static inline size_t obuf_len(const struct obuf *b) { return b->len; }
+static inline void obuf_reset(struct obuf *b) { b->len = 0; }
+
+/* JSON writer. */
+struct json_writer {
+    struct obuf *b;
+    bool need_comma; /* a value was written at this level: next needs ',' */
+    unsigned depth;  /* open objects and arrays */
+};
+
+void jw_init(struct json_writer *w, struct obuf *b);
+
+void jw_object_begin(struct json_writer *w);
+void jw_object_end(struct json_writer *w);
+void jw_array_begin(struct json_writer *w);
+void jw_array_end(struct json_writer *w);
+/* Ends a top-level value with "\n" (JSON Lines) and resets comma state. */
+void jw_line_end(struct json_writer *w);
+
+/* An object member's name (escaped like any string). */
+void jw_key(struct json_writer *w, const char *key);
+
+/* String values. Bytes that are not well-formed UTF-8 become U+FFFD. */
+void jw_str(struct json_writer *w, const char *s);
+void jw_strn(struct json_writer *w, const uint8_t *s, size_t n);
+/* A string of hex digits for bytes: "0a1b". */
+void jw_hex(struct json_writer *w, const uint8_t *s, size_t n);
+
+void jw_u64(struct json_writer *w, uint64_t v);
+void jw_i64(struct json_writer *w, int64_t v);
+void jw_bool(struct json_writer *w, bool v);
+void jw_null(struct json_writer *w);
+/* A value that is already JSON text (the caller vouches for it). */
+void jw_raw(struct json_writer *w, const char *json, size_t n);
+
+/* Key-value shorthands. */
+void jw_kv_str(struct json_writer *w, const char *key, const char *s);
+void jw_kv_strn(struct json_writer *w, const char *key, const uint8_t *s,
+                size_t n);
+void jw_kv_hex(struct json_writer *w, const char *key, const uint8_t *s,
+               size_t n);
+void jw_kv_u64(struct json_writer *w, const char *key, uint64_t v);
+void jw_kv_i64(struct json_writer *w, const char *key, int64_t v);
+void jw_kv_bool(struct json_writer *w, const char *key, bool v);
+void jw_kv_null(struct json_writer *w, const char *key);
+
+/* The escaped body of a JSON string (no quotes) for s[0..n): exported for
+ * printers that build strings themselves. */
+void json_escape_into(struct obuf *b, const uint8_t *s, size_t n);
+
+#endif
