@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Checks gen_capture against tshark: the per-type MQTT message counts that
+# tshark decodes equal the ones the generator wrote, tshark's expert info has
+# no errors or warnings (no malformed packets, no missing segments, no
+# retransmissions), and the same seed gives the same bytes.
+# Usage: check_gen.sh GEN_CAPTURE [SIZE_MB]     (exit 77: tshark missing)
+set -euo pipefail
+gen=${1:?usage: check_gen.sh GEN_CAPTURE [SIZE_MB]}
+size=${2:-3}
+command -v tshark >/dev/null || { echo "check_gen: tshark not installed, skipping"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$gen" -s "$size" -c 500 -S 7 -m "$tmp/expected" "$tmp/a.pcap"
+"$gen" -s "$size" -c 500 -S 7 "$tmp/b.pcap" 2>/dev/null
+cmp "$tmp/a.pcap" "$tmp/b.pcap" || { echo "check_gen: not deterministic"; exit 1; }
+
+# tshark prints the types of all messages in a frame as one list: "3,3,4"
+tshark -r "$tmp/a.pcap" -Y mqtt -T fields -e mqtt.msgtype 2>/dev/null |
+  tr ',' '\n' | sort -n | uniq -c | awk '{print $2, $1}' >"$tmp/decoded"
+awk '{print $1, $2}' "$tmp/expected" >"$tmp/expected.short"
+if ! diff -u "$tmp/expected.short" "$tmp/decoded"; then
+  echo "check_gen: tshark's message counts (+) differ from the generator's (-)"
+  exit 1
+fi
+
+tshark -r "$tmp/a.pcap" -q -z expert 2>/dev/null >"$tmp/expert"
+if grep -Eq '^(Errors|Warnings) \(' "$tmp/expert"; then
+  cat "$tmp/expert"
+  echo "check_gen: tshark reports errors or warnings"
+  exit 1
+fi
+echo "check_gen: OK ($(wc -l <"$tmp/expected") message types, $(awk '{s+=$2} END {print s}' "$tmp/expected") messages)"

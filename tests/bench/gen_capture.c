@@ -1,0 +1,847 @@
+/* gen_capture: writes a deterministic synthetic MQTT-over-TCP capture for the
+ * benchmarks (classic pcap, LINKTYPE_ETHERNET, microsecond timestamps).
+ *
+ * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap
+ *   -s  target size in MB (10^6 bytes, default 50); the file ends up to
+ *       about 25 kB short of it (the teardown is reserved in advance)
+ *   -c  client connections (default 2000, fewer for very small sizes)
+ *   -S  PRNG seed (default 1); same seed + size + connections = same bytes
+ *   -m  write the number of MQTT messages of each type there, one
+ *       "TYPE COUNT NAME" line per type (TYPE: the control packet type)
+ *   -X  also cut segments inside a Remaining Length field (tshark 4.0
+ *       misparses those; mqttdissect must not)
+ *
+ * Traffic: every client does a TCP handshake (with an MSS option of 1460),
+ * CONNECT/CONNACK (MQTT 3.1, 3.1.1 or 5.0; 5.0 with properties) and
+ * SUBSCRIBE/SUBACK, then PUBLISH traffic in both directions is interleaved
+ * across connections at random: QoS 0, 1 (PUBACK) and 2 (PUBREC, PUBREL,
+ * PUBCOMP), several messages per segment, messages split across segments
+ * (MSS-sized and at random cut points, including inside the fixed header),
+ * occasional 64 KiB messages, PINGREQ/PINGRESP; finally DISCONNECT and a FIN
+ * exchange. Sequence and acknowledgement numbers are exact, and the receiver
+ * acknowledges at least every second full segment, as delayed ACK does
+ * (RFC 1122 4.2.3.2), so bytes in flight never exceed the advertised window.
+ *
+ * Standalone on purpose: it uses none of mqttdissect's code.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    MSS = 1460,
+    SERVER_PORT = 1883,
+    LARGE_PAYLOAD = 64 * 1024,
+    STREAM_MAX = 256 * 1024,   /* one write of one side: a batch or a message */
+    BODY_MAX = 80 * 1024,      /* one MQTT message without its fixed header */
+    START_TIME = 1704067200,   /* 2024-01-01T00:00:00Z */
+    TEARDOWN_BYTES = 4 * (16 + 54) + 3,
+};
+
+/* MQTT control packet types (MQTT 5.0 2.1.2, the same in 3.1.1 2.2.1). */
+enum mqtt_type {
+    CONNECT = 1, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP,
+    SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
+    AUTH
+};
+
+enum dir { C2S = 0, S2C = 1 };
+
+struct conn {
+    uint32_t index;
+    uint32_t client_ip;
+    uint16_t client_port;
+    uint8_t level;                /* protocol level: 3 (3.1), 4 (3.1.1), 5 */
+    uint8_t site;
+    uint32_t seq[2];              /* next sequence number each side sends */
+    uint32_t unacked[2];          /* bytes each side sent since the peer's ACK */
+    uint16_t ip_id[2];
+    uint16_t next_pid[2];
+    uint32_t sub_id;              /* 5.0 Subscription Identifier, 0 = none */
+    char client_id[16];
+};
+
+/* ---- output ------------------------------------------------------------ */
+
+static FILE *out;
+static uint64_t bytes_written;
+static uint64_t packets_written;
+static uint64_t now_usec = (uint64_t)START_TIME * 1000000u;
+static uint64_t msg_count[16];
+
+static void die(const char *what)
+{
+    fprintf(stderr, "gen_capture: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void write_bytes(const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (fwrite(p, 1, n, out) != n)
+        die("write");
+    bytes_written += n;
+}
+
+/* ---- PRNG: splitmix64, deterministic for a seed --------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rng_below(uint32_t n)
+{
+    return (uint32_t)(rng_next() % n);
+}
+
+static uint32_t rng_range(uint32_t lo, uint32_t hi) /* inclusive */
+{
+    return lo + rng_below(hi - lo + 1);
+}
+
+static bool chance(uint32_t per_mille)
+{
+    return rng_below(1000) < per_mille;
+}
+
+/* ---- a bounded byte builder ----------------------------------------------- */
+
+struct buf {
+    uint8_t *data;
+    size_t len, cap;
+    bool is_stream;   /* a TCP write: put_message records where its fields are */
+};
+
+/* Where each message's Remaining Length sits in the stream buffer, so that
+ * segment boundaries can avoid it: tshark 4.0 misparses a Remaining Length
+ * that is split across segments (it does not wait for the rest), so the
+ * default capture never does that; -X allows it. */
+enum { GUARDS_MAX = 64 };
+static size_t guard_start[GUARDS_MAX], guard_len[GUARDS_MAX];
+static size_t nguards;
+static bool split_remaining_length; /* -X */
+
+static void need(struct buf *b, size_t n)
+{
+    if (n > b->cap - b->len) {
+        fprintf(stderr, "gen_capture: internal buffer overflow\n");
+        abort();
+    }
+}
+
+static void put_u8(struct buf *b, uint32_t v)
+{
+    need(b, 1);
+    b->data[b->len++] = (uint8_t)v;
+}
+
+static void put_u16(struct buf *b, uint32_t v)
+{
+    put_u8(b, v >> 8);
+    put_u8(b, v & 0xff);
+}
+
+static void put_u32(struct buf *b, uint32_t v)
+{
+    put_u16(b, v >> 16);
+    put_u16(b, v & 0xffff);
+}
+
+static void put_raw(struct buf *b, const void *p, size_t n)
+{
+    need(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+/* Variable Byte Integer (MQTT 5.0 1.5.5; Remaining Length in 3.1.1 2.2.3). */
+static void put_varint(struct buf *b, uint32_t v)
+{
+    do {
+        uint32_t digit = v & 0x7f;
+        v >>= 7;
+        put_u8(b, v ? digit | 0x80 : digit);
+    } while (v);
+}
+
+/* UTF-8 Encoded String (MQTT 5.0 1.5.4): two-byte length, then the bytes. */
+static void put_str(struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    put_u16(b, (uint32_t)n);
+    put_raw(b, s, n);
+}
+
+static void put_str_pair(struct buf *b, const char *k, const char *v)
+{
+    put_str(b, k);
+    put_str(b, v);
+}
+
+static void fill_payload(struct buf *b, size_t n, bool text, uint64_t seqno)
+{
+    need(b, n);
+    uint8_t *p = b->data + b->len;
+    if (text) {
+        char head[64];
+        int h = snprintf(head, sizeof head, "{\"seq\":%" PRIu64 ",\"v\":%u.%u,\"pad\":\"", seqno,
+                         rng_below(100), rng_below(10));
+        size_t i = 0;
+        for (; i < n && i < (size_t)h; i++)
+            p[i] = (uint8_t)head[i];
+        for (; i < n; i++)
+            p[i] = (uint8_t)('a' + (i % 26));
+        if (n >= (size_t)h + 2) {
+            p[n - 2] = '"';
+            p[n - 1] = '}';
+        }
+    } else {
+        for (size_t i = 0; i < n; i += 8) {
+            uint64_t r = rng_next();
+            size_t k = n - i < 8 ? n - i : 8;
+            memcpy(p + i, &r, k);
+        }
+    }
+    b->len += n;
+}
+
+/* ---- MQTT messages -------------------------------------------------------- */
+
+static uint8_t body_store[BODY_MAX];
+static uint8_t props_store[1024];
+static uint64_t publish_seqno;
+
+static struct buf new_body(void)
+{
+    return (struct buf){ body_store, 0, sizeof body_store, false };
+}
+
+static struct buf new_props(void)
+{
+    return (struct buf){ props_store, 0, sizeof props_store, false };
+}
+
+/* Fixed header (MQTT 5.0 2.1.1): type and flags, Remaining Length, body. */
+static void put_message(struct buf *b, enum mqtt_type type, uint32_t flags,
+                        const struct buf *body)
+{
+    put_u8(b, ((uint32_t)type << 4) | flags);
+    size_t varint_at = b->len;
+    put_varint(b, (uint32_t)body->len);
+    if (b->is_stream && nguards < GUARDS_MAX) {
+        guard_start[nguards] = varint_at;
+        guard_len[nguards++] = b->len - varint_at;
+    }
+    put_raw(b, body->data, body->len);
+    msg_count[type]++;
+}
+
+static void put_props(struct buf *b, const struct buf *props)
+{
+    put_varint(b, (uint32_t)props->len);
+    put_raw(b, props->data, props->len);
+}
+
+static uint16_t next_packet_id(struct conn *c, enum dir d)
+{
+    uint16_t pid = c->next_pid[d];
+    c->next_pid[d] = (uint16_t)(pid == 0xffff ? 1 : pid + 1); /* 0 is not allowed */
+    return pid;
+}
+
+static void build_connect(struct buf *b, const struct conn *c)
+{
+    struct buf body = new_body();
+    bool will = chance(200), user = chance(500);
+    uint32_t will_qos = rng_below(3);
+    uint32_t flags = 0x02; /* Clean Session / Clean Start */
+    if (will)
+        flags |= 0x04 | (will_qos << 3) | (chance(300) ? 0x20u : 0);
+    if (user)
+        flags |= 0x80 | 0x40;
+    put_str(&body, c->level == 3 ? "MQIsdp" : "MQTT"); /* 3.1 used "MQIsdp" */
+    put_u8(&body, c->level);
+    put_u8(&body, flags);
+    put_u16(&body, 60); /* Keep Alive */
+    if (c->level == 5) { /* CONNECT properties, MQTT 5.0 3.1.2.11 */
+        struct buf p = new_props();
+        put_u8(&p, 0x11); put_u32(&p, 3600); /* Session Expiry Interval */
+        put_u8(&p, 0x21); put_u16(&p, 32);   /* Receive Maximum */
+        put_u8(&p, 0x22); put_u16(&p, 10);   /* Topic Alias Maximum */
+        if (chance(300)) {
+            put_u8(&p, 0x26); put_str_pair(&p, "fleet", "bench"); /* User Property */
+        }
+        put_props(&body, &p);
+    }
+    put_str(&body, c->client_id);
+    if (will) {
+        char topic[48];
+        snprintf(topic, sizeof topic, "status/%s", c->client_id);
+        if (c->level == 5) {
+            struct buf p = new_props();
+            put_u8(&p, 0x18); put_u32(&p, 5); /* Will Delay Interval */
+            put_u8(&p, 0x01); put_u8(&p, 1);  /* Payload Format Indicator: UTF-8 */
+            put_props(&body, &p);
+        }
+        put_str(&body, topic);
+        put_str(&body, "offline"); /* Will Payload: two-byte length + bytes */
+    }
+    if (user) {
+        char name[24];
+        snprintf(name, sizeof name, "user%" PRIu32, c->index);
+        put_str(&body, name);
+        put_str(&body, "s3cret-pw");
+    }
+    put_message(b, CONNECT, 0, &body);
+}
+
+static void build_connack(struct buf *b, const struct conn *c)
+{
+    struct buf body = new_body();
+    put_u8(&body, 0); /* Connect Acknowledge Flags: no session present */
+    put_u8(&body, 0); /* return code / reason code: accepted, Success */
+    if (c->level == 5) {
+        struct buf p = new_props();
+        put_u8(&p, 0x22); put_u16(&p, 10);  /* Topic Alias Maximum */
+        put_u8(&p, 0x21); put_u16(&p, 100); /* Receive Maximum */
+        put_props(&body, &p);
+    }
+    put_message(b, CONNACK, 0, &body);
+}
+
+static void build_subscribe(struct buf *b, struct conn *c, uint16_t pid)
+{
+    struct buf body = new_body();
+    char filter[48];
+    put_u16(&body, pid);
+    if (c->level == 5) {
+        struct buf p = new_props();
+        if (c->sub_id) {
+            put_u8(&p, 0x0b); put_varint(&p, c->sub_id); /* Subscription Identifier */
+        }
+        put_props(&body, &p);
+    }
+    snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
+    put_str(&body, filter);
+    put_u8(&body, 1); /* maximum QoS 1 */
+    snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
+    put_str(&body, filter);
+    put_u8(&body, 2); /* maximum QoS 2 */
+    put_message(b, SUBSCRIBE, 0x2, &body); /* flags 0010 are required */
+}
+
+static void build_suback(struct buf *b, const struct conn *c, uint16_t pid)
+{
+    struct buf body = new_body();
+    put_u16(&body, pid);
+    if (c->level == 5)
+        put_varint(&body, 0); /* no properties */
+    put_u8(&body, 1);
+    put_u8(&body, 2);
+    put_message(b, SUBACK, 0, &body);
+}
+
+/* A PUBLISH from side d. Server-to-client messages match one of the two
+ * subscriptions and never exceed the QoS granted for it. */
+static void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qos,
+                          uint16_t pid, size_t payload_len)
+{
+    struct buf body = new_body();
+    char topic[64];
+    bool text = payload_len < 4096 && chance(700);
+    if (d == S2C && qos == 2)
+        snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
+    else if (d == S2C && chance(300))
+        snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
+    else {
+        static const char *const leaf[] = { "temp", "humidity", "status", "battery" };
+        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site,
+                 d == C2S ? c->index : rng_below(5000), leaf[rng_below(4)]);
+    }
+    put_str(&body, topic);
+    if (qos)
+        put_u16(&body, pid);
+    if (c->level == 5) { /* PUBLISH properties, MQTT 5.0 3.3.2.3 */
+        struct buf p = new_props();
+        if (text && payload_len >= 64 && chance(300)) { /* complete JSON only */
+            put_u8(&p, 0x01); put_u8(&p, 1); /* Payload Format Indicator: UTF-8 */
+            put_u8(&p, 0x03); put_str(&p, "application/json"); /* Content Type */
+        }
+        if (chance(200)) {
+            put_u8(&p, 0x02); put_u32(&p, 3600); /* Message Expiry Interval */
+        }
+        if (chance(100)) {
+            put_u8(&p, 0x23); put_u16(&p, rng_range(1, 10)); /* Topic Alias (with the name) */
+        }
+        if (chance(100)) {
+            put_u8(&p, 0x26); put_str_pair(&p, "src", "gen"); /* User Property */
+        }
+        if (d == S2C && c->sub_id) {
+            put_u8(&p, 0x0b); put_varint(&p, c->sub_id); /* Subscription Identifier */
+        }
+        put_props(&body, &p);
+    }
+    fill_payload(&body, payload_len, text, ++publish_seqno);
+    uint32_t retain = d == C2S && chance(50) ? 1u : 0u;
+    put_message(b, PUBLISH, (qos << 1) | retain, &body);
+}
+
+/* PUBACK, PUBREC, PUBREL, PUBCOMP (MQTT 5.0 3.4-3.7): a packet identifier; in
+ * 5.0 optionally a reason code and a property length (3.4.2.1). */
+static void build_pub_ack(struct buf *b, const struct conn *c, enum mqtt_type type, uint16_t pid)
+{
+    struct buf body = new_body();
+    put_u16(&body, pid);
+    if (c->level == 5 && chance(100)) {
+        bool may_say_no_subscribers = type == PUBACK || type == PUBREC;
+        put_u8(&body, may_say_no_subscribers && chance(500) ? 0x10 : 0x00);
+        if (chance(500))
+            put_varint(&body, 0);
+    }
+    put_message(b, type, type == PUBREL ? 0x2 : 0, &body); /* PUBREL flags 0010 */
+}
+
+static void build_empty(struct buf *b, enum mqtt_type type)
+{
+    struct buf body = new_body();
+    put_message(b, type, 0, &body);
+}
+
+/* ---- Ethernet / IPv4 / TCP ------------------------------------------------ */
+
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
+
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_be16_at(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v;
+}
+
+/* One frame from side d of connection c; consumes sequence space for the
+ * payload and for SYN and FIN (RFC 9293 3.4). */
+static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                         size_t len)
+{
+    static const uint32_t server_ip = 0xc0a80001; /* 192.168.0.1 */
+    uint8_t hdr[16 + 14 + 20 + 24];
+    size_t tcp_len = (flags & TCP_SYN) ? 24 : 20;
+    size_t frame_len = 14 + 20 + tcp_len + len;
+    uint32_t src_ip = d == C2S ? c->client_ip : server_ip;
+    uint32_t dst_ip = d == C2S ? server_ip : c->client_ip;
+    uint16_t src_port = d == C2S ? c->client_port : SERVER_PORT;
+    uint16_t dst_port = d == C2S ? SERVER_PORT : c->client_port;
+    uint8_t *eth = hdr + 16, *ip = eth + 14, *tcp = ip + 20;
+
+    now_usec += rng_range(2, 120);
+    put_le32(hdr, (uint32_t)(now_usec / 1000000u));
+    put_le32(hdr + 4, (uint32_t)(now_usec % 1000000u));
+    put_le32(hdr + 8, (uint32_t)frame_len);
+    put_le32(hdr + 12, (uint32_t)frame_len);
+
+    static const uint8_t server_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+    uint8_t client_mac[6] = { 0x02, 0x10, 0, (uint8_t)(c->index >> 16),
+                              (uint8_t)(c->index >> 8), (uint8_t)c->index };
+    memcpy(eth, d == C2S ? server_mac : client_mac, 6);
+    memcpy(eth + 6, d == C2S ? client_mac : server_mac, 6);
+    eth[12] = 0x08; eth[13] = 0x00;
+
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put_be16_at(ip + 2, (uint32_t)(20 + tcp_len + len));
+    put_be16_at(ip + 4, c->ip_id[d]++);
+    ip[6] = 0x40; /* Don't Fragment */
+    ip[8] = 64;
+    ip[9] = 6;
+    put_be16_at(ip + 12, src_ip >> 16); put_be16_at(ip + 14, src_ip & 0xffff);
+    put_be16_at(ip + 16, dst_ip >> 16); put_be16_at(ip + 18, dst_ip & 0xffff);
+    put_be16_at(ip + 10, fold(sum16(0, ip, 20)));
+
+    memset(tcp, 0, tcp_len);
+    put_be16_at(tcp, src_port);
+    put_be16_at(tcp + 2, dst_port);
+    put_be16_at(tcp + 4, c->seq[d] >> 16); put_be16_at(tcp + 6, c->seq[d] & 0xffff);
+    uint32_t ack = (flags & TCP_ACK) ? c->seq[!d] : 0;
+    put_be16_at(tcp + 8, ack >> 16); put_be16_at(tcp + 10, ack & 0xffff);
+    tcp[12] = (uint8_t)((tcp_len / 4) << 4);
+    tcp[13] = (uint8_t)flags;
+    put_be16_at(tcp + 14, 64240); /* window */
+    if (flags & TCP_SYN) {
+        tcp[20] = 2; tcp[21] = 4; put_be16_at(tcp + 22, MSS); /* MSS option */
+    }
+    /* checksum over the pseudo-header, the header and the payload */
+    uint32_t sum = sum16(0, ip + 12, 8) + 6 + (uint32_t)(tcp_len + len);
+    sum = sum16(sum16(sum, tcp, tcp_len), payload, len);
+    put_be16_at(tcp + 16, fold(sum));
+
+    write_bytes(hdr, 16 + 14 + 20 + tcp_len);
+    write_bytes(payload, len);
+    packets_written++;
+
+    c->seq[d] += (uint32_t)len + ((flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
+    c->unacked[d] += (uint32_t)len;
+    if (flags & TCP_ACK)
+        c->unacked[!d] = 0;
+}
+
+static void pure_ack(struct conn *c, enum dir d)
+{
+    emit_segment(c, d, TCP_ACK, NULL, 0);
+}
+
+/* Sends one application write from side d as MSS-sized segments; the peer
+ * acknowledges every second full segment. */
+/* A cut at `cut` (not before `floor`) moved, unless -X, out of any Remaining
+ * Length to just after the message's first byte. */
+static size_t safe_cut(size_t cut, size_t floor)
+{
+    if (split_remaining_length)
+        return cut;
+    for (size_t i = 0; i < nguards; i++)
+        if (cut > guard_start[i] && cut < guard_start[i] + guard_len[i] && guard_start[i] > floor)
+            return guard_start[i];
+    return cut;
+}
+
+static void send_stream(struct conn *c, enum dir d, const struct buf *data)
+{
+    size_t off = 0;
+    while (off < data->len) {
+        size_t n = data->len - off < MSS ? data->len - off : MSS;
+        n = safe_cut(off + n, off) - off;
+        bool last = off + n == data->len;
+        emit_segment(c, d, TCP_ACK | (last ? TCP_PSH : 0), data->data + off, n);
+        off += n;
+        if (!last && c->unacked[d] >= 2 * MSS)
+            pure_ack(c, !d);
+    }
+}
+
+/* Sends a write as two segments cut at `cut`, as a slow sender might. */
+static void send_split(struct conn *c, enum dir d, const struct buf *data, size_t cut)
+{
+    cut = safe_cut(cut, 0);
+    emit_segment(c, d, TCP_ACK, data->data, cut);
+    emit_segment(c, d, TCP_ACK | TCP_PSH, data->data + cut, data->len - cut);
+}
+
+/* The receiver of data that gets no reply acknowledges it now or later. */
+static void maybe_ack(struct conn *c, enum dir receiver)
+{
+    if (c->unacked[!receiver] >= 2 * MSS || chance(400))
+        pure_ack(c, receiver);
+}
+
+/* ---- conversations --------------------------------------------------------- */
+
+static uint8_t stream_store[STREAM_MAX];
+
+static struct buf new_stream(void)
+{
+    nguards = 0;
+    return (struct buf){ stream_store, 0, sizeof stream_store, true };
+}
+
+static void send_one(struct conn *c, enum dir d, void (*build)(struct buf *, const struct conn *))
+{
+    struct buf s = new_stream();
+    build(&s, c);
+    send_stream(c, d, &s);
+}
+
+static void send_pub_ack(struct conn *c, enum dir d, enum mqtt_type type, uint16_t pid)
+{
+    struct buf s = new_stream();
+    build_pub_ack(&s, c, type, pid);
+    send_stream(c, d, &s);
+}
+
+static void open_connection(struct conn *c)
+{
+    c->seq[C2S] = (uint32_t)rng_next();
+    c->seq[S2C] = (uint32_t)rng_next();
+    emit_segment(c, C2S, TCP_SYN, NULL, 0);
+    emit_segment(c, S2C, TCP_SYN | TCP_ACK, NULL, 0);
+    pure_ack(c, C2S);
+    send_one(c, C2S, build_connect);
+    send_one(c, S2C, build_connack);
+    uint16_t pid = next_packet_id(c, C2S);
+    struct buf s = new_stream();
+    build_subscribe(&s, c, pid);
+    send_stream(c, C2S, &s);
+    s = new_stream();
+    build_suback(&s, c, pid);
+    send_stream(c, S2C, &s);
+    maybe_ack(c, C2S);
+}
+
+static void close_connection(struct conn *c)
+{
+    struct buf s = new_stream();
+    if (c->level == 5 && chance(500)) { /* reason code Normal disconnection, 5.0 3.14.2.1 */
+        put_u8(&s, DISCONNECT << 4); put_u8(&s, 1); put_u8(&s, 0);
+        msg_count[DISCONNECT]++;
+    } else {
+        build_empty(&s, DISCONNECT);
+    }
+    send_stream(c, C2S, &s);
+    emit_segment(c, C2S, TCP_FIN | TCP_ACK, NULL, 0);
+    emit_segment(c, S2C, TCP_FIN | TCP_ACK, NULL, 0);
+    pure_ack(c, C2S);
+}
+
+/* The acknowledgement flow of a publish from side d (MQTT 5.0 4.3). */
+static void finish_qos_flow(struct conn *c, enum dir d, uint32_t qos, uint16_t pid)
+{
+    if (qos == 0) {
+        maybe_ack(c, !d);
+    } else if (qos == 1) {
+        send_pub_ack(c, !d, PUBACK, pid);
+        maybe_ack(c, d);
+    } else {
+        send_pub_ack(c, !d, PUBREC, pid);
+        send_pub_ack(c, d, PUBREL, pid);
+        send_pub_ack(c, !d, PUBCOMP, pid);
+        maybe_ack(c, d);
+    }
+}
+
+static size_t random_payload_len(void)
+{
+    uint32_t r = rng_below(1000);
+    if (r < 800)
+        return rng_range(8, 300);
+    if (r < 980)
+        return rng_range(300, 1800);
+    return rng_range(1800, 20000); /* a two- or three-byte Remaining Length */
+}
+
+static uint32_t random_qos(uint32_t max_qos)
+{
+    uint32_t r = rng_below(100);
+    uint32_t q = r < 40 ? 0 : r < 75 ? 1 : 2;
+    return q > max_qos ? max_qos : q;
+}
+
+static void publish_flow(struct conn *c, enum dir d, size_t payload_len, uint32_t qos)
+{
+    uint16_t pid = qos ? next_packet_id(c, d) : 0;
+    struct buf s = new_stream();
+    build_publish(&s, c, d, qos, pid, payload_len);
+    send_stream(c, d, &s);
+    finish_qos_flow(c, d, qos, pid);
+}
+
+/* Several publishes in one write: segments carry several messages, and the
+ * MSS boundary falls inside some. QoS 1 ones are acknowledged in one write. */
+static void publish_batch(struct conn *c, enum dir d)
+{
+    uint16_t pids[16];
+    size_t npids = 0;
+    uint32_t n = rng_range(2, 12);
+    struct buf s = new_stream();
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t qos = chance(500) ? 1 : 0;
+        uint16_t pid = qos ? next_packet_id(c, d) : 0;
+        if (qos)
+            pids[npids++] = pid;
+        build_publish(&s, c, d, qos, pid, rng_range(10, 900));
+    }
+    send_stream(c, d, &s);
+    if (npids == 0) {
+        maybe_ack(c, !d);
+        return;
+    }
+    s = new_stream();
+    for (size_t i = 0; i < npids; i++)
+        build_pub_ack(&s, c, PUBACK, pids[i]);
+    send_stream(c, !d, &s);
+    maybe_ack(c, d);
+}
+
+/* One small publish in two segments; the cut often falls in the fixed header
+ * or the Remaining Length, which a reassembler must wait out. */
+static void publish_split(struct conn *c, enum dir d)
+{
+    uint32_t qos = random_qos(1);
+    uint16_t pid = qos ? next_packet_id(c, d) : 0;
+    struct buf s = new_stream();
+    build_publish(&s, c, d, qos, pid, chance(500) ? rng_range(130, 400) : rng_range(5, 120));
+    size_t cut = chance(500) ? rng_range(1, 3) : rng_range(1, (uint32_t)s.len - 1);
+    send_split(c, d, &s, cut);
+    finish_qos_flow(c, d, qos, pid);
+}
+
+static void ping(struct conn *c)
+{
+    struct buf s = new_stream();
+    build_empty(&s, PINGREQ);
+    send_stream(c, C2S, &s);
+    s = new_stream();
+    build_empty(&s, PINGRESP);
+    send_stream(c, S2C, &s);
+    maybe_ack(c, C2S);
+}
+
+/* room: bytes left before the teardown reserve; 64 KiB messages only fit
+ * while there is room for them */
+static void traffic_step(struct conn *c, uint64_t room)
+{
+    uint32_t r = rng_below(1000);
+    enum dir d = chance(600) ? C2S : S2C;
+    if (r < 2 && room > LARGE_PAYLOAD + 16 * 1024)
+        publish_flow(c, d, LARGE_PAYLOAD, 1);
+    else if (r < 600)
+        publish_flow(c, d, random_payload_len(), random_qos(2));
+    else if (r < 850)
+        publish_batch(c, d);
+    else if (r < 950)
+        publish_split(c, d);
+    else
+        ping(c);
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static void write_pcap_header(void)
+{
+    uint8_t h[24] = { 0 };
+    put_le32(h, 0xa1b2c3d4);       /* microsecond timestamps, written little-endian */
+    h[4] = 2; h[6] = 4;            /* version 2.4 */
+    put_le32(h + 16, 262144);      /* snaplen */
+    put_le32(h + 20, 1);           /* LINKTYPE_ETHERNET */
+    write_bytes(h, sizeof h);
+}
+
+static void init_conn(struct conn *c, uint32_t i)
+{
+    memset(c, 0, sizeof *c);
+    c->index = i;
+    /* 10.a.b.c: b and c in 1..250, never a network or broadcast address */
+    c->client_ip = 0x0a000000u | (i / 62500 % 250) << 16 | (i / 250 % 250 + 1) << 8 | (i % 250 + 1);
+    c->client_port = (uint16_t)(20000 + rng_below(40000));
+    uint32_t r = rng_below(100);
+    c->level = r < 5 ? 3 : r < 50 ? 4 : 5;
+    c->site = (uint8_t)rng_below(50);
+    c->ip_id[C2S] = (uint16_t)rng_next();
+    c->ip_id[S2C] = (uint16_t)rng_next();
+    c->next_pid[C2S] = c->next_pid[S2C] = 1;
+    c->sub_id = c->level == 5 && chance(700) ? rng_range(1, 100000) : 0;
+    snprintf(c->client_id, sizeof c->client_id, "dev-%05" PRIu32, i);
+}
+
+static void write_counts(const char *path)
+{
+    static const char *const names[16] = {
+        "", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+        "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
+        "DISCONNECT", "AUTH" };
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die(path);
+    for (unsigned t = 1; t < 16; t++)
+        if (msg_count[t])
+            fprintf(f, "%u %" PRIu64 " %s\n", t, msg_count[t], names[t]);
+    if (fclose(f) != 0)
+        die(path);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    double size_mb = 50;
+    long conns_opt = -1;
+    unsigned long long seed = 1;
+    const char *counts_path = NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "s:c:S:m:Xh")) != -1) {
+        switch (opt) {
+        case 's': size_mb = strtod(optarg, NULL); break;
+        case 'c': conns_opt = strtol(optarg, NULL, 10); break;
+        case 'S': seed = strtoull(optarg, NULL, 0); break;
+        case 'm': counts_path = optarg; break;
+        case 'X': split_remaining_length = true; break;
+        default: usage();
+        }
+    }
+    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000)
+        usage();
+    rng_state = seed;
+    uint64_t target = (uint64_t)(size_mb * 1e6);
+    /* handshake, CONNECT..SUBACK and teardown cost about 1 kB a connection:
+     * keep them under 40 % of the file */
+    uint64_t conns = conns_opt > 0 ? (uint64_t)conns_opt : 2000;
+    if (conns_opt < 0 && conns > target * 4 / 10 / 1000)
+        conns = target * 4 / 10 / 1000 > 1 ? target * 4 / 10 / 1000 : 1;
+
+    out = fopen(argv[optind], "wb");
+    if (!out)
+        die(argv[optind]);
+    static char iobuf[1 << 20];
+    setvbuf(out, iobuf, _IOFBF, sizeof iobuf);
+
+    struct conn *cs = calloc(conns, sizeof *cs);
+    if (!cs)
+        die("calloc");
+    write_pcap_header();
+    for (uint32_t i = 0; i < conns; i++) {
+        init_conn(&cs[i], i);
+        open_connection(&cs[i]);
+    }
+    /* apart from 64 KiB messages, a step writes at most about 24 kB */
+    uint64_t reserve = conns * TEARDOWN_BYTES + 24 * 1024;
+    while (bytes_written + reserve < target)
+        traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
+    for (uint32_t i = 0; i < conns; i++)
+        close_connection(&cs[i]);
+    if (fclose(out) != 0)
+        die("close");
+    free(cs);
+
+    uint64_t total = 0;
+    for (unsigned t = 1; t < 16; t++)
+        total += msg_count[t];
+    fprintf(stderr, "gen_capture: %s: %" PRIu64 " bytes, %" PRIu64 " packets, %" PRIu64
+            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH)\n",
+            argv[optind], bytes_written, packets_written, conns, total, msg_count[PUBLISH]);
+    if (counts_path)
+        write_counts(counts_path);
+    return 0;
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The mqttdissect benchmark: speed and peak memory against a bare libpcap read
+# loop (the floor) and against tshark, on synthetic captures.
+#
+# Usage: tests/bench/run.sh [--no-tshark] [SIZE_MB...]      (default: 50)
+# Environment:
+#   REPEAT=5          runs of each mqttdissect command and of the floor
+#   REPEAT_TSHARK=1   runs of each tshark command (they are slow)
+#   SKIP_TSHARK=1     same as --no-tshark
+#   MQD_BUILD_DIR     build tree (default: build-bench/, configured Release)
+#   OUT=FILE          also write the results as markdown there
+#   KEEP=1            keep the temporary directory with the captures and logs
+#   SEED=1            the generator's seed
+#
+# For each size it generates one capture into a temporary directory, reads it
+# once to warm the page cache, then runs the commands in turn, round after
+# round, so that all see the same conditions; it reports the median, min and
+# max wall time and the peak resident memory of each, and the verdicts for
+# the targets:
+#   (b) mqttdissect -q         at most 3x the floor
+#   (c) mqttdissect -T json    at least 50x faster than tshark -T json -J mqtt
+#   (d) mqttdissect -T text -V at least 50x faster than tshark -V
+#   (m) peak memory at most 32 MiB, and the same for every capture size
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${MQD_BUILD_DIR:-$src/build-bench}
+repeat=${REPEAT:-5}
+repeat_tshark=${REPEAT_TSHARK:-1}
+skip_tshark=${SKIP_TSHARK:-0}
+seed=${SEED:-1}
+out_md=${OUT:-}
+sizes=()
+for arg in "$@"; do
+  case $arg in
+    --no-tshark) skip_tshark=1 ;;
+    -h|--help) usage 0 ;;
+    -*) echo "run.sh: unknown option $arg" >&2; usage 2 ;;
+    *) [[ $arg =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "run.sh: bad size $arg" >&2; exit 2; }
+       sizes+=("$arg") ;;
+  esac
+done
+[ ${#sizes[@]} -gt 0 ] || sizes=(50)
+[ -n "$out_md" ] && out_md=$(realpath -m "$out_md")
+command -v tshark >/dev/null 2>&1 || skip_tshark=1
+
+# ---- build -------------------------------------------------------------------
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMQD_SANITIZE=OFF >/dev/null
+fi
+if ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$build/CMakeCache.txt" ||
+   grep -q '^MQD_SANITIZE:BOOL=ON$' "$build/CMakeCache.txt"; then
+  echo "run.sh: warning: $build is not a plain Release build; numbers will be off" >&2
+fi
+
+tools=$build/tests/bench
+if cmake --build "$build" --target help 2>/dev/null | grep -q 'gen_capture'; then
+  cmake --build "$build" -j"$jobs" --target gen_capture pcap_floor measure >/dev/null
+else
+  # tests/bench is not wired into the CMake tree: build the tools directly
+  tools=$build/bench-tools
+  mkdir -p "$tools"
+  cc=${CC:-cc}
+  for t in gen_capture measure; do
+    "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/$t" "$src/tests/bench/$t.c"
+  done
+  read -r -a pcap_flags <<<"$(pkg-config --cflags --libs libpcap 2>/dev/null || echo -lpcap)"
+  "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/pcap_floor" "$src/tests/bench/pcap_floor.c" \
+    "${pcap_flags[@]}"
+fi
+mqd=$build/mqttdissect
+if [ -f "$src/cli/main.c" ]; then
+  if ! cmake --build "$build" -j"$jobs" --target mqttdissect >"$build/bench-build.log" 2>&1; then
+    echo "run.sh: building mqttdissect failed (see $build/bench-build.log); measuring the rest" >&2
+  fi
+fi
+have_mqd=0
+[ -x "$mqd" ] && have_mqd=1
+[ $have_mqd = 1 ] || echo "run.sh: no $mqd: measuring the floor and tshark only" >&2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mqd-bench.XXXXXX")
+if [ "${KEEP:-0}" = 1 ]; then
+  echo "run.sh: keeping $tmp" >&2
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
+
+# ---- commands ----------------------------------------------------------------
+# name|label|kind (floor, mqd or tshark)|command with @F for the capture
+cmds=(
+  "floor|pcap_next_ex loop (floor)|floor|$tools/pcap_floor @F"
+  "q|mqttdissect -q|mqd|$mqd -r @F -q"
+  "json|mqttdissect -T json|mqd|$mqd -r @F -T json"
+  "textv|mqttdissect -T text -V|mqd|$mqd -r @F -T text -V"
+  "tjson|tshark -T json -J mqtt|tshark|tshark -r @F -T json -J mqtt"
+  "tv|tshark -V|tshark|tshark -r @F -V"
+)
+
+wanted() { # kind round
+  case $1 in
+    mqd) [ $have_mqd = 1 ] && [ "$2" -le "$repeat" ] ;;
+    tshark) [ "$skip_tshark" = 0 ] && [ "$2" -le "$repeat_tshark" ] ;;
+    *) [ "$2" -le "$repeat" ] ;;
+  esac
+}
+
+# stats FILE -> "median min max peak_kib failures" over lines "secs kib exit"
+stats() {
+  sort -g -k1,1 "$1" | awk '
+    { t[NR] = $1; if ($2 > peak) peak = $2; if ($3 != 0) bad++ }
+    END {
+      if (NR == 0) { print "- - - - 0"; exit }
+      med = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+      printf "%.4f %.4f %.4f %d %d\n", med, t[1], t[NR], peak, bad + 0
+    }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.1f", a / b }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "-" && b != "-" && a + 0 <= b + 0) }'; }
+
+declare -A med peak failed
+verdicts=()
+verdict() { # text pass(0/1)
+  local v="PASS"
+  [ "$2" = 1 ] || v="FAIL"
+  verdicts+=("$v  $1")
+}
+
+md() { [ -z "$out_md" ] || printf '%s\n' "$*" >>"$out_md"; }
+if [ -n "$out_md" ]; then
+  : >"$out_md"
+  md "## Benchmark"
+  md ""
+  md "$(date -u +%Y-%m-%d), $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?'), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //') ($(nproc) CPUs),"
+  md "$(tshark --version 2>/dev/null | head -1 | sed -E 's/ \(Git.*//' || true). Synthetic captures from \`tests/bench/gen_capture\` (seed $seed),"
+  md "medians of $repeat runs (tshark: $repeat_tshark), page cache warm, output to /dev/null."
+fi
+
+for size in "${sizes[@]}"; do
+  cap=$tmp/cap-${size}MB.pcap
+  "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size" "$cap" 2>"$tmp/gen-$size.log"
+  cat "$cap" >/dev/null
+  floor_out=$("$tools/pcap_floor" "$cap")
+  read -r npackets _ <<<"$floor_out"
+  nmsgs=$(awk '{ s += $2 } END { print s }' "$tmp/counts-$size")
+  echo
+  echo "== capture: $size MB ($(stat -c %s "$cap") bytes, $npackets packets, $nmsgs MQTT messages)"
+
+  for ((round = 1; round <= repeat || round <= repeat_tshark; round++)); do
+    for entry in "${cmds[@]}"; do
+      IFS='|' read -r name label kind cmd <<<"$entry"
+      wanted "$kind" "$round" || continue
+      read -r -a argv <<<"${cmd//@F/$cap}"
+      [ ! -t 2 ] || printf '\r   round %d: %-28s' "$round" "$label" >&2
+      "$tools/measure" -e "$tmp/stderr-$size-$name" -- "${argv[@]}" >>"$tmp/res-$size-$name"
+    done
+  done
+  [ ! -t 2 ] || printf '\r%60s\r' '' >&2
+
+  for entry in "${cmds[@]}"; do
+    IFS='|' read -r name _ _ _ <<<"$entry"
+    if [ -s "$tmp/res-$size-$name" ]; then
+      read -r m lo hi pk bad <<<"$(stats "$tmp/res-$size-$name")"
+    else
+      m=- lo=- hi=- pk=- bad=0
+    fi
+    med[$size,$name]=$m
+    peak[$size,$name]=$pk
+    failed[$size,$name]=$bad
+    echo "$m $lo $hi $pk $bad" >"$tmp/stat-$size-$name"
+  done
+
+  fmt='%-28s %9s %9s %9s %9s %8s %11s\n'
+  # shellcheck disable=SC2059
+  printf "$fmt" command "median s" "min s" "max s" "peak MiB" "x floor" "vs tshark"
+  md ""
+  md "### $size MB capture ($npackets packets, $nmsgs MQTT messages)"
+  md ""
+  md "| command | median s | min s | max s | peak MiB | × floor | vs tshark |"
+  md "|---|---:|---:|---:|---:|---:|---:|"
+  for entry in "${cmds[@]}"; do
+    IFS='|' read -r name label kind _ <<<"$entry"
+    read -r m lo hi pk bad <"$tmp/stat-$size-$name"
+    [ "$m" = - ] && continue
+    mib=$(awk -v k="$pk" 'BEGIN { printf "%.1f", k / 1024 }')
+    xfloor=$(ratio "$m" "${med[$size,floor]}")
+    vs=-
+    case $name in
+      json) t=$(ratio "${med[$size,tjson]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
+      textv) t=$(ratio "${med[$size,tv]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
+    esac
+    [ "$bad" = 0 ] || label="$label (FAILED $bad)"
+    # shellcheck disable=SC2059
+    printf "$fmt" "$label" "$m" "$lo" "$hi" "$mib" "$xfloor" "$vs"
+    md "| \`$label\` | $m | $lo | $hi | $mib | $xfloor | $vs |"
+    if [ "$bad" != 0 ]; then
+      echo "   $label exited non-zero; its stderr ends with:" >&2
+      tail -n 5 "$tmp/stderr-$size-$name" | sed 's/^/     /' >&2
+    fi
+  done
+
+  if [ $have_mqd = 1 ]; then
+    ok=0; le "${med[$size,q]}" "$(awk -v f="${med[$size,floor]}" 'BEGIN { print 3 * f }')" && ok=1
+    verdict "(b) $size MB: -q ${med[$size,q]} s <= 3 x floor ${med[$size,floor]} s ($(ratio "${med[$size,q]}" "${med[$size,floor]}")x)" $ok
+    if [ "$skip_tshark" = 0 ]; then
+      r=$(ratio "${med[$size,tjson]}" "${med[$size,json]}"); ok=0; le 50 "$r" && ok=1
+      verdict "(c) $size MB: -T json ${r}x faster than tshark -T json -J mqtt (target >= 50x)" $ok
+      r=$(ratio "${med[$size,tv]}" "${med[$size,textv]}"); ok=0; le 50 "$r" && ok=1
+      verdict "(d) $size MB: -T text -V ${r}x faster than tshark -V (target >= 50x)" $ok
+    fi
+    for name in q json textv; do
+      mib=$(awk -v k="${peak[$size,$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
+      ok=0; le "$mib" 32 && ok=1
+      verdict "(m) $size MB: $name peak $mib MiB <= 32 MiB" $ok
+      ok=1; [ "${failed[$size,$name]}" = 0 ] || ok=0
+      [ $ok = 1 ] || verdict "$size MB: mqttdissect $name exited non-zero" 0
+    done
+  fi
+done
+
+# (m) memory independent of the capture size: within 5 % (at least 1 MiB)
+if [ $have_mqd = 1 ] && [ ${#sizes[@]} -gt 1 ]; then
+  small=${sizes[0]} large=${sizes[-1]}
+  for name in q json textv; do
+    a=${peak[$small,$name]} b=${peak[$large,$name]}
+    ok=0
+    awk -v a="$a" -v b="$b" 'BEGIN { d = b - a; if (d < 0) d = -d; tol = a * 0.05; if (tol < 1024) tol = 1024; exit !(d <= tol) }' && ok=1
+    verdict "(m) $name peak $(awk -v k="$a" 'BEGIN { printf "%.1f", k / 1024 }') MiB at $small MB vs $(awk -v k="$b" 'BEGIN { printf "%.1f", k / 1024 }') MiB at $large MB (same within 5 %)" $ok
+  done
+fi
+
+if [ ${#verdicts[@]} -gt 0 ]; then
+  echo
+  echo "== targets"
+  printf '%s\n' "${verdicts[@]}"
+  md ""
+  md "Targets:"
+  md ""
+  for v in "${verdicts[@]}"; do md "- $v"; done
+fi
+[ -z "$out_md" ] || echo "run.sh: wrote $out_md"
