@@ -35,12 +35,15 @@ static void install_signal_handlers(struct capture *cap)
 struct run_ctx {
     struct pipeline *pipeline;
     int dlt;
+    uint64_t cut_frames; /* frames the snaplen cut short */
 };
 
 static int on_packet(void *ctx, const struct pcap_pkthdr *h,
                      const uint8_t *bytes, uint64_t frame)
 {
     struct run_ctx *run = ctx;
+    if (h->caplen < h->len)
+        run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
     return pipeline_done(run->pipeline) ? 1 : 0;
 }
@@ -119,7 +122,7 @@ int main(int argc, char **argv)
     }
 
     install_signal_handlers(&cap);
-    struct run_ctx run = {p, cap.dlt};
+    struct run_ctx run = {p, cap.dlt, 0};
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     pipeline_finish(p);
     int wrc = output_close(out);
@@ -131,11 +134,17 @@ int main(int argc, char **argv)
         pipeline_print_summary(p, stderr);
     if (rc < 0)
         fprintf(stderr, "mqttdissect: %s\n", err);
+    else if (run.cut_frames)
+        /* The bytes the snaplen cut off were reported as gaps in place;
+         * still, the input is incomplete, and the exit status says so. */
+        fprintf(stderr, "mqttdissect: %s: %llu packets cut short by the snapshot "
+                        "length; their missing bytes are reported as gaps\n",
+                cap.name, (unsigned long long)run.cut_frames);
     if (wrc < 0)
         fputs("mqttdissect: error writing the output\n", stderr);
 
     pipeline_free(p);
     capture_close(&cap);
     options_free(&o);
-    return rc < 0 || wrc < 0 ? 1 : 0;
+    return rc < 0 || wrc < 0 || run.cut_frames ? 1 : 0;
 }

@@ -64,8 +64,9 @@ void options_usage(FILE *out)
         "  -h, --help              this help\n"
         "      --version           the version\n"
         "\n"
-        "Exit status: 0 when all input was read, 1 on an input or capture error\n"
-        "(everything decoded before it is still printed), 2 on a usage error.\n",
+        "Exit status: 0 when all input was read, 1 on an input or capture error or\n"
+        "when packets were cut short by the snapshot length (everything decoded\n"
+        "is still printed), 2 on a usage error.\n",
         out);
 }
 
