@@ -1,0 +1,63 @@
+#!/bin/bash
+# Golden outputs: for every capture captures/NAME (*.pcap, *.pcapng; not
+# captures/perturbed/), the text output with -V (tests/golden/NAME.txt) and
+# the JSON Lines output (tests/golden/NAME.jsonl) must not change. Extra
+# arguments per capture: tests/golden/ports.txt.
+#
+# After a deliberate output change, READ the new outputs, then refresh with
+#     bash tests/golden-refresh.sh [BUILD_DIR]
+# (rewrites tests/golden/ and shows git diff --stat and the diff).
+# Usage: tests/golden.test.sh BUILD_DIR
+set -u
+BUILD=${1:-${MQD_BUILD_DIR:-build}}
+SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BIN=$BUILD/mqttdissect
+[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# golden_generate BIN SRC OUTDIR: writes OUTDIR/NAME.txt and NAME.jsonl.
+golden_generate() {
+	local bin=$1 src=$2 out=$3 cap name args rc=0
+	shopt -s nullglob
+	for cap in "$src"/captures/*.pcap "$src"/captures/*.pcapng; do
+		name=$(basename "$cap")
+		args=$(awk -v n="$name" '$1 == n { $1 = ""; print; exit }' \
+			"$src/tests/golden/ports.txt") || return 1
+		# shellcheck disable=SC2086
+		"$bin" -r "$cap" $args -V --color never >"$out/$name.txt" 2>"$out/$name.err" || {
+			echo "mqttdissect -r $name -V failed:" >&2; cat "$out/$name.err" >&2; rc=1; }
+		# shellcheck disable=SC2086
+		"$bin" -r "$cap" $args -T json --color never >"$out/$name.jsonl" 2>"$out/$name.err" || {
+			echo "mqttdissect -r $name -T json failed:" >&2; cat "$out/$name.err" >&2; rc=1; }
+		rm -f "$out/$name.err"
+	done
+	return $rc
+}
+[ "${GOLDEN_SOURCE_ONLY:-}" = 1 ] && return 0 2>/dev/null
+
+status=0
+golden_generate "$BIN" "$SRC" "$TMP" || status=1
+checked=0
+shopt -s nullglob
+for f in "$TMP"/*.pcap.txt "$TMP"/*.pcapng.txt "$TMP"/*.jsonl; do
+	g="$SRC/tests/golden/$(basename "$f")"
+	if [ ! -f "$g" ]; then
+		echo "FAIL: no golden file $g (new capture? run tests/golden-refresh.sh)"
+		status=1; continue
+	fi
+	if ! diff -u "$g" "$f" >"$TMP/diff"; then
+		echo "FAIL: $(basename "$f") differs from tests/golden/ (first 40 lines):"
+		head -40 "$TMP/diff"
+		status=1
+	fi
+	checked=$((checked + 1))
+done
+for g in "$SRC"/tests/golden/*.pcap.txt "$SRC"/tests/golden/*.pcapng.txt \
+	 "$SRC"/tests/golden/*.jsonl; do
+	[ -f "$TMP/$(basename "$g")" ] ||
+		{ echo "FAIL: stale golden file $g (its capture is gone)"; status=1; }
+done
+echo "golden: $checked files compared, $([ $status = 0 ] && echo all equal || echo FAILED)"
+[ $status = 0 ] || echo "If the change is deliberate: bash tests/golden-refresh.sh $BUILD"
+exit $status
