@@ -1,0 +1,900 @@
+/* Per-connection MQTT state. See session.h. Specification references are
+ * to MQTT 5.0 (OASIS, 2019) unless they say 3.1.1. */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqttdissect/props.h"
+
+/* ---- in-flight packet identifiers (s2.2.1, s4.3, s4.4) ---- */
+
+enum flight_kind {
+    FLIGHT_PUB_QOS1,     /* PUBLISH QoS 1, awaiting PUBACK */
+    FLIGHT_PUB_QOS2,     /* PUBLISH QoS 2, awaiting PUBREC */
+    FLIGHT_PUB_RECEIVED, /* PUBREC seen, awaiting PUBREL */
+    FLIGHT_PUB_RELEASED, /* PUBREL seen, awaiting PUBCOMP */
+    FLIGHT_SUBSCRIBE,
+    FLIGHT_UNSUBSCRIBE
+};
+
+struct flight {
+    uint16_t id;        /* 0: empty slot (0 is never a valid identifier) */
+    uint8_t kind;       /* enum flight_kind */
+    bool selected;      /* the request was selected by --topic */
+    int16_t sub_slot;   /* SUBSCRIBE: index of its kept filters; -1 none */
+    uint64_t frame;     /* the packet that last moved the flow */
+    int64_t ts_us;
+    uint64_t pub_frame; /* the PUBLISH that began it */
+    int64_t pub_ts_us;
+};
+
+/* Open addressing with linear probing; deletion by backward shift. */
+struct flight_table {
+    struct flight *slots;
+    uint32_t cap;  /* power of two, or 0 before the first insert */
+    uint32_t count;
+    uint32_t pubs; /* entries that are PUBLISH flows (Receive Maximum) */
+};
+
+#define FLIGHT_INITIAL_CAP 16u
+
+static uint32_t flight_hash(uint16_t id, uint32_t cap)
+{
+    return ((uint32_t)id * 40503u) & (cap - 1u);
+}
+
+static struct flight *flight_find(struct flight_table *t, uint16_t id)
+{
+    if (t->cap == 0 || id == 0)
+        return NULL;
+    for (uint32_t i = flight_hash(id, t->cap);; i = (i + 1) & (t->cap - 1)) {
+        if (t->slots[i].id == id)
+            return &t->slots[i];
+        if (t->slots[i].id == 0)
+            return NULL;
+    }
+}
+
+static bool flight_is_pub(uint8_t kind)
+{
+    return kind <= FLIGHT_PUB_RELEASED;
+}
+
+static void flight_place(struct flight_table *t, const struct flight *e)
+{
+    uint32_t i = flight_hash(e->id, t->cap);
+    while (t->slots[i].id != 0)
+        i = (i + 1) & (t->cap - 1);
+    t->slots[i] = *e;
+}
+
+static bool flight_grow(struct flight_table *t)
+{
+    uint32_t cap = t->cap ? t->cap * 2 : FLIGHT_INITIAL_CAP;
+    struct flight *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
+    struct flight *old = t->slots;
+    uint32_t old_cap = t->cap;
+    t->slots = slots;
+    t->cap = cap;
+    for (uint32_t i = 0; i < old_cap; i++)
+        if (old[i].id != 0)
+            flight_place(t, &old[i]);
+    free(old);
+    return true;
+}
+
+/* Adds an entry for an identifier not in the table. NULL when the table is
+ * full (SESSION_MAX_IN_FLIGHT) or memory ran out. */
+static struct flight *flight_add(struct flight_table *t, const struct flight *e)
+{
+    if (t->count >= SESSION_MAX_IN_FLIGHT)
+        return NULL;
+    /* Load at most 1/2: the table never exceeds 2 × SESSION_MAX_IN_FLIGHT. */
+    if ((t->count + 1) * 2 > t->cap && !flight_grow(t))
+        return NULL;
+    flight_place(t, e);
+    t->count++;
+    if (flight_is_pub(e->kind))
+        t->pubs++;
+    return flight_find(t, e->id);
+}
+
+static void flight_remove(struct flight_table *t, struct flight *e)
+{
+    uint32_t mask = t->cap - 1;
+    uint32_t i = (uint32_t)(e - t->slots);
+    if (flight_is_pub(e->kind))
+        t->pubs--;
+    t->count--;
+    /* Backward shift: move later entries of the probe run into the hole. */
+    for (uint32_t j = (i + 1) & mask; t->slots[j].id != 0; j = (j + 1) & mask) {
+        uint32_t home = flight_hash(t->slots[j].id, t->cap);
+        /* Entry j may move to i when i lies cyclically in [home, j). */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    memset(&t->slots[i], 0, sizeof t->slots[i]);
+}
+
+static void flight_free(struct flight_table *t)
+{
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- SUBSCRIBE filters kept for the SUBACK (s3.9.3: one code per
+ * filter, in order) ---- */
+
+#define SUB_SLOTS 16
+#define SUB_SLOT_BYTES 4096u
+
+struct sub_slot {
+    bool used;
+    uint16_t count;
+    uint32_t len, cap;
+    uint8_t *buf; /* count strings: 2-byte big endian length, bytes */
+};
+
+/* ---- topic aliases (s3.3.2.3.4) ---- */
+
+struct alias {
+    bool set;      /* a mapping was established */
+    bool dropped;  /* established but not kept (memory bound) */
+    uint16_t len, cap;
+    uint8_t *topic;
+};
+
+struct alias_table {
+    struct alias *a; /* indexed by alias number, [0] unused */
+    uint32_t n;      /* entries allocated */
+};
+
+/* Acknowledgements that came before their request: TCP reassembly may hold
+ * one direction (a hole) while the other goes on, so an ack can be decoded
+ * before the packet it answers. Kept per requesting direction, a few. */
+#define ORPHAN_MAX 32
+struct orphan {
+    uint16_t id;
+    uint8_t type; /* the ack's packet type */
+};
+
+struct session {
+    struct session_cfg cfg;
+    struct orphan orphans[2][ORPHAN_MAX];
+    uint8_t norphans[2], orphan_next[2];
+    bool peer_lagging;  /* the other direction has data held back */
+    struct session_info info;
+    struct flight_table flights[2]; /* by the direction that sent the request */
+    struct alias_table aliases[2];  /* by the direction that sends PUBLISH */
+    size_t alias_bytes;             /* topic bytes kept, both directions */
+    struct sub_slot subs[SUB_SLOTS];
+    bool unsure[2];        /* a gap or a missed start: requests may be unseen */
+    uint64_t connect_frame;
+    int64_t connect_ts_us;
+    bool connect_pending;
+    /* PINGREQs awaiting PINGRESP, oldest first (a small ring). */
+    struct { uint64_t frame; int64_t ts_us; } pings[8];
+    uint8_t ping_head, ping_count;
+    bool client_seen;
+    int64_t last_client_ts_us;
+    int64_t last_ts_us;
+    uint64_t overflow;
+};
+
+struct session *session_new(const struct session_cfg *cfg, bool midstream)
+{
+    struct session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (cfg)
+        s->cfg = *cfg;
+    s->info.midstream = midstream;
+    s->unsure[0] = s->unsure[1] = midstream;
+    return s;
+}
+
+void session_free(struct session *s)
+{
+    if (!s)
+        return;
+    for (int d = 0; d < 2; d++) {
+        flight_free(&s->flights[d]);
+        for (uint32_t i = 0; i < s->aliases[d].n; i++)
+            free(s->aliases[d].a[i].topic);
+        free(s->aliases[d].a);
+    }
+    for (int i = 0; i < SUB_SLOTS; i++)
+        free(s->subs[i].buf);
+    free(s);
+}
+
+const struct session_info *session_info(const struct session *s)
+{
+    return &s->info;
+}
+
+uint64_t session_overflow(const struct session *s)
+{
+    return s->overflow;
+}
+
+void session_peer_lagging(struct session *s, bool lagging)
+{
+    if (s)
+        s->peer_lagging = lagging;
+}
+
+void session_gap(struct session *s, int dir)
+{
+    if (s && (dir == 0 || dir == 1))
+        s->unsure[dir] = true;
+}
+
+const char *session_pair_name(int pair)
+{
+    static const char *const names[PAIR_COUNT] = {
+        [PAIR_NONE] = "none",
+        [PAIR_CONNECT_CONNACK] = "CONNECT->CONNACK",
+        [PAIR_PUBLISH_PUBACK] = "PUBLISH->PUBACK",
+        [PAIR_PUBLISH_PUBREC] = "PUBLISH->PUBREC",
+        [PAIR_PUBREC_PUBREL] = "PUBREC->PUBREL",
+        [PAIR_PUBREL_PUBCOMP] = "PUBREL->PUBCOMP",
+        [PAIR_PUBLISH_PUBCOMP] = "PUBLISH->PUBCOMP",
+        [PAIR_SUBSCRIBE_SUBACK] = "SUBSCRIBE->SUBACK",
+        [PAIR_UNSUBSCRIBE_UNSUBACK] = "UNSUBSCRIBE->UNSUBACK",
+        [PAIR_PINGREQ_PINGRESP] = "PINGREQ->PINGRESP",
+    };
+    return pair >= 0 && pair < PAIR_COUNT ? names[pair] : "?";
+}
+
+/* ---- helpers ---- */
+
+/* The context of one packet being analysed. */
+struct pkt {
+    struct session *s;
+    int dir;
+    mqd_frame *f;
+    uint64_t frame;
+    int64_t ts_us;
+    struct msg_analysis *an;
+    struct session_step *step;
+};
+
+static void violation(struct pkt *p, uint16_t rule, uint32_t off, uint32_t value)
+{
+    (void)mqd_frame_add_violation(p->f, rule, off, value);
+}
+
+static void answer(struct pkt *p, uint64_t req_frame, int64_t req_ts, int pair)
+{
+    p->an->reply_to = req_frame;
+    p->an->latency_us = p->ts_us - req_ts;
+    if (p->step->nsamples < 2) {
+        p->step->samples[p->step->nsamples].pair = (uint8_t)pair;
+        p->step->samples[p->step->nsamples].latency_us = p->ts_us - req_ts;
+        p->step->nsamples++;
+    }
+}
+
+static void keep_str(struct session_str *dst, const mqd_frame *f, const mqd_str *src)
+{
+    const uint8_t *data;
+    size_t len;
+    memset(dst, 0, sizeof *dst);
+    if (!frame_str(f, src, &data, &len))
+        return;
+    dst->present = true;
+    dst->cut = len > SESSION_STR_MAX;
+    dst->len = (uint16_t)(dst->cut ? SESSION_STR_MAX : len);
+    memcpy(dst->s, data, dst->len);
+    dst->s[dst->len] = '\0';
+}
+
+static bool find_prop(const mqd_frame *f, const mqd_props *block, uint8_t id,
+                      mqd_prop *out)
+{
+    return f->version == MQD_V5 && block->present && mqd_prop_find(f, block, id, out);
+}
+
+/* Limits a CONNECT or CONNACK declares (s3.1.2.11.3-5, s3.2.2.3.3-8). */
+static void read_limits(const mqd_frame *f, const mqd_props *block,
+                        struct session_limits *l)
+{
+    mqd_prop pr;
+    l->known = f->version == MQD_V5;
+    l->receive_maximum = find_prop(f, block, MQD_P_RECEIVE_MAXIMUM, &pr) ? pr.value : 65535u;
+    l->max_packet_size = find_prop(f, block, MQD_P_MAXIMUM_PACKET_SIZE, &pr) ? pr.value : 0;
+    l->topic_alias_maximum = find_prop(f, block, MQD_P_TOPIC_ALIAS_MAXIMUM, &pr)
+                                 ? (uint16_t)pr.value : 0;
+}
+
+/* The limits that bind packets sent in `dir`: the other side's. */
+static const struct session_limits *limits_for(const struct session *s, int dir)
+{
+    return dir == SESSION_TO_SERVER ? &s->info.server_limits : &s->info.client_limits;
+}
+
+/* ---- CONNECT / CONNACK (s3.1, s3.2) ---- */
+
+static void on_connect(struct pkt *p)
+{
+    struct session *s = p->s;
+    const mqd_frame *f = p->f;
+    const mqd_connect *c = &f->connect;
+    if (s->info.connect_seen) {
+        /* s3.1.0: a second CONNECT is a Protocol Error. */
+        violation(p, MQD_R_SESSION_SECOND_CONNECT, 0, 0);
+        return;
+    }
+    struct session_info *in = &s->info;
+    in->connect_seen = true;
+    in->version = mqd_connect_version(f);
+    keep_str(&in->client_id, f, &c->client_id);
+    keep_str(&in->username, f, &c->username);
+    in->password_present = c->password.present;
+    in->clean_start = c->clean_start;
+    in->keep_alive = (uint16_t)c->keep_alive.value;
+    in->will = c->will_flag;
+    in->will_qos = c->will_qos;
+    in->will_retain = c->will_retain;
+    if (c->will_flag)
+        keep_str(&in->will_topic, f, &c->will_topic);
+    mqd_prop pr;
+    in->session_expiry_present =
+        find_prop(f, &c->props, MQD_P_SESSION_EXPIRY_INTERVAL, &pr);
+    in->session_expiry = in->session_expiry_present ? pr.value : 0;
+    read_limits(f, &c->props, &in->client_limits);
+    s->connect_pending = true;
+    s->connect_frame = p->frame;
+    s->connect_ts_us = p->ts_us;
+    /* The start is seen after all: the tables are complete from here. */
+    s->unsure[0] = s->unsure[1] = false;
+}
+
+static void on_connack(struct pkt *p)
+{
+    struct session *s = p->s;
+    const mqd_frame *f = p->f;
+    struct session_info *in = &s->info;
+    if (s->connect_pending) {
+        answer(p, s->connect_frame, s->connect_ts_us, PAIR_CONNECT_CONNACK);
+        s->connect_pending = false;
+    }
+    if (in->connack_seen)
+        return;
+    in->connack_seen = true;
+    in->connack_code = (uint8_t)f->reason.value;
+    in->session_present = (f->ack_flags.value & 1u) != 0;
+    mqd_prop pr;
+    if (find_prop(f, &f->props, MQD_P_SERVER_KEEP_ALIVE, &pr)) {
+        in->server_keep_alive_present = true;
+        in->server_keep_alive = (uint16_t)pr.value;
+    }
+    read_limits(f, &f->props, &in->server_limits);
+    /* A resumed session may finish QoS 2 flows begun on an earlier
+     * connection (s4.4): their PUBRELs have no PUBREC here. */
+    if (in->session_present)
+        s->unsure[0] = s->unsure[1] = true;
+}
+
+/* ---- PUBLISH (s3.3) and the QoS 1 / QoS 2 flows (s4.3) ---- */
+
+static struct alias *alias_slot(struct alias_table *t, uint32_t alias)
+{
+    if (alias == 0 || alias > SESSION_MAX_ALIASES)
+        return NULL;
+    if (alias >= t->n) {
+        uint32_t n = t->n ? t->n : 16;
+        while (n <= alias)
+            n *= 2;
+        if (n > SESSION_MAX_ALIASES + 1)
+            n = SESSION_MAX_ALIASES + 1;
+        struct alias *a = realloc(t->a, n * sizeof *a);
+        if (!a)
+            return NULL;
+        memset(a + t->n, 0, (n - t->n) * sizeof *a);
+        t->a = a;
+        t->n = n;
+    }
+    return &t->a[alias];
+}
+
+/* Remembers topic → alias, within the per-connection byte bound. */
+static void alias_set(struct session *s, struct alias *a, const uint8_t *topic,
+                      uint16_t len)
+{
+    a->set = true;
+    if (len > a->cap) {
+        size_t more = (size_t)len - a->cap;
+        uint8_t *buf = s->alias_bytes + more <= SESSION_ALIAS_BYTES
+                           ? realloc(a->topic, len) : NULL;
+        if (!buf) {
+            a->dropped = true;
+            a->len = 0;
+            return;
+        }
+        s->alias_bytes += more;
+        a->topic = buf;
+        a->cap = len;
+    }
+    memcpy(a->topic, topic, len);
+    a->len = len;
+    a->dropped = false;
+}
+
+/* Topic Alias (s3.3.2.3.4): a non-empty topic sets the mapping, an empty
+ * one uses it. */
+static void resolve_topic(struct pkt *p, const uint8_t *topic, size_t tlen)
+{
+    struct session *s = p->s;
+    mqd_frame *f = p->f;
+    struct msg_analysis *an = p->an;
+    mqd_prop pr;
+    an->has_effective_topic = true;
+    an->effective_topic = topic;
+    an->effective_topic_len = (uint16_t)tlen;
+    if (!find_prop(f, &f->props, MQD_P_TOPIC_ALIAS, &pr) || pr.value == 0)
+        return; /* alias 0 is reported by the parser */
+    const struct session_limits *lim = limits_for(s, p->dir);
+    if (lim->known && pr.value > lim->topic_alias_maximum)
+        violation(p, p->dir == SESSION_TO_SERVER
+                         ? MQD_R_SESSION_CLIENT_TOPIC_ALIAS_TOO_LARGE
+                         : MQD_R_SESSION_SERVER_TOPIC_ALIAS_TOO_LARGE,
+                  pr.off, pr.value);
+    struct alias *a = alias_slot(&s->aliases[p->dir], pr.value);
+    if (tlen > 0) {
+        if (a)
+            alias_set(s, a, topic, (uint16_t)tlen);
+        else
+            s->overflow++;
+        return;
+    }
+    if (a && a->set && !a->dropped) {
+        an->effective_topic = a->topic;
+        an->effective_topic_len = a->len;
+        an->topic_from_alias = true;
+    } else if (!(a && a->set) && !s->unsure[p->dir]) {
+        violation(p, MQD_R_SESSION_TOPIC_ALIAS_UNKNOWN, pr.off, pr.value);
+    }
+}
+
+static bool topics_active(const struct session *s)
+{
+    return s->cfg.topics && s->cfg.topics->n > 0;
+}
+
+static void publish_topic(struct pkt *p)
+{
+    const uint8_t *topic = NULL;
+    size_t tlen = 0;
+    if (!frame_str(p->f, &p->f->topic, &topic, &tlen))
+        return;
+    resolve_topic(p, topic, tlen);
+    if (topics_active(p->s))
+        p->step->selected = (p->an->effective_topic_len > 0 || p->an->topic_from_alias) &&
+                            topic_sel_match_topic(p->s->cfg.topics, p->an->effective_topic,
+                                                  p->an->effective_topic_len);
+}
+
+/* s3.3.4: Subscription Identifiers go from server to client only. */
+static void check_subscription_id(struct pkt *p)
+{
+    mqd_prop pr;
+    if (p->dir == SESSION_TO_SERVER &&
+        find_prop(p->f, &p->f->props, MQD_P_SUBSCRIPTION_IDENTIFIER, &pr))
+        violation(p, MQD_R_PUBLISH_SUBSCRIPTION_ID_FROM_CLIENT, pr.off, pr.id);
+}
+
+static void id_in_use(struct pkt *p)
+{
+    violation(p, p->dir == SESSION_TO_SERVER ? MQD_R_SESSION_CLIENT_PACKET_ID_IN_USE
+                                             : MQD_R_SESSION_SERVER_PACKET_ID_IN_USE,
+              p->f->packet_id.off, p->f->packet_id.value);
+}
+
+static void release_sub_slot(struct session *s, struct flight *e)
+{
+    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS)
+        s->subs[e->sub_slot].used = false;
+    e->sub_slot = -1;
+}
+
+static void remember_orphan(struct session *s, int req_dir, uint16_t id, uint8_t type)
+{
+    uint8_t i = s->norphans[req_dir] < ORPHAN_MAX ? s->norphans[req_dir]++
+                                                  : s->orphan_next[req_dir]++ % ORPHAN_MAX;
+    s->orphans[req_dir][i].id = id;
+    s->orphans[req_dir][i].type = type;
+}
+
+/* Takes an early ack of `type` for request `id` of direction req_dir. */
+static bool take_orphan(struct session *s, int req_dir, uint16_t id, uint8_t type)
+{
+    for (uint8_t i = 0; i < s->norphans[req_dir]; i++) {
+        struct orphan *o = &s->orphans[req_dir][i];
+        if (o->id == id && o->type == type) {
+            *o = s->orphans[req_dir][--s->norphans[req_dir]];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A request that takes a packet identifier (s2.2.1): PUBLISH QoS 1/2,
+ * SUBSCRIBE, UNSUBSCRIBE. NULL when not stored. */
+static struct flight *start_flight(struct pkt *p, uint8_t kind)
+{
+    struct flight_table *t = &p->s->flights[p->dir];
+    uint16_t id = (uint16_t)p->f->packet_id.value;
+    if (!p->f->packet_id.present || id == 0)
+        return NULL;
+    struct flight *e = flight_find(t, id);
+    if (e) {
+        /* A PUBLISH sent again with DUP set is a retransmission (s4.4);
+         * anything else reuses an identifier still in flight. */
+        bool resend = p->f->type == MQD_PUBLISH && p->f->dup && flight_is_pub(e->kind);
+        if (!resend)
+            id_in_use(p);
+        release_sub_slot(p->s, e);
+        flight_remove(t, e);
+    }
+    struct flight n = {
+        .id = id, .kind = kind, .selected = p->step->selected, .sub_slot = -1,
+        .frame = p->frame, .ts_us = p->ts_us, .pub_frame = p->frame, .pub_ts_us = p->ts_us,
+    };
+    /* Acknowledged already (decoded out of order): done, or further on. */
+    static const uint8_t ack_of[] = {
+        [FLIGHT_PUB_QOS1] = MQD_PUBACK, [FLIGHT_PUB_QOS2] = MQD_PUBREC,
+        [FLIGHT_SUBSCRIBE] = MQD_SUBACK, [FLIGHT_UNSUBSCRIBE] = MQD_UNSUBACK,
+    };
+    if (take_orphan(p->s, p->dir, id, ack_of[kind])) {
+        if (kind != FLIGHT_PUB_QOS2)
+            return NULL;
+        n.kind = FLIGHT_PUB_RECEIVED;
+    }
+    e = flight_add(t, &n);
+    if (!e)
+        p->s->overflow++;
+    return e;
+}
+
+/* s3.3.4, s4.9: at most Receive Maximum QoS 1/2 PUBLISH unacknowledged. */
+static void check_receive_maximum(struct pkt *p)
+{
+    const struct session_limits *lim = limits_for(p->s, p->dir);
+    uint32_t in_flight = p->s->flights[p->dir].pubs;
+    if (lim->known && in_flight > lim->receive_maximum)
+        violation(p, p->dir == SESSION_TO_SERVER
+                         ? MQD_R_SESSION_CLIENT_RECEIVE_MAXIMUM_EXCEEDED
+                         : MQD_R_SESSION_SERVER_RECEIVE_MAXIMUM_EXCEEDED,
+                  p->f->packet_id.off, in_flight);
+}
+
+static void on_publish(struct pkt *p)
+{
+    publish_topic(p);
+    check_subscription_id(p);
+    if (p->f->qos != 1 && p->f->qos != 2)
+        return;
+    if (start_flight(p, p->f->qos == 1 ? FLIGHT_PUB_QOS1 : FLIGHT_PUB_QOS2))
+        check_receive_maximum(p);
+}
+
+/* The in-flight entry an acknowledgement from `dir` refers to: the other
+ * direction's request. */
+static struct flight *acked_flight(struct pkt *p)
+{
+    if (!p->f->packet_id.present)
+        return NULL;
+    return flight_find(&p->s->flights[1 - p->dir], (uint16_t)p->f->packet_id.value);
+}
+
+static void not_in_flight(struct pkt *p)
+{
+    if (!p->f->packet_id.present)
+        return;
+    remember_orphan(p->s, 1 - p->dir, (uint16_t)p->f->packet_id.value, p->f->type);
+    if (!p->s->unsure[1 - p->dir] && !p->s->peer_lagging)
+        violation(p, MQD_R_SESSION_ACK_NOT_IN_FLIGHT, p->f->packet_id.off,
+                  p->f->packet_id.value);
+}
+
+static void finish_flight(struct pkt *p, struct flight *e)
+{
+    flight_remove(&p->s->flights[1 - p->dir], e);
+}
+
+static void on_puback(struct pkt *p)
+{
+    struct flight *e = acked_flight(p);
+    if (!e || e->kind != FLIGHT_PUB_QOS1) {
+        not_in_flight(p);
+        return;
+    }
+    p->step->selected = e->selected;
+    answer(p, e->frame, e->ts_us, PAIR_PUBLISH_PUBACK);
+    finish_flight(p, e);
+}
+
+static void on_pubrec(struct pkt *p)
+{
+    struct flight *e = acked_flight(p);
+    if (!e || e->kind != FLIGHT_PUB_QOS2) {
+        not_in_flight(p);
+        return;
+    }
+    p->step->selected = e->selected;
+    answer(p, e->frame, e->ts_us, PAIR_PUBLISH_PUBREC);
+    /* s4.3.3: a PUBREC with a Reason Code of 0x80 or above ends the flow. */
+    if (p->f->reason.present && p->f->reason.value >= 0x80) {
+        finish_flight(p, e);
+        return;
+    }
+    e->kind = FLIGHT_PUB_RECEIVED;
+    e->frame = p->frame;
+    e->ts_us = p->ts_us;
+}
+
+/* PUBREL goes the way of the PUBLISH: it moves the sender's own entry. */
+static void on_pubrel(struct pkt *p)
+{
+    struct flight_table *t = &p->s->flights[p->dir];
+    struct flight *e = p->f->packet_id.present
+                           ? flight_find(t, (uint16_t)p->f->packet_id.value) : NULL;
+    if (!e || e->kind != FLIGHT_PUB_RECEIVED) {
+        /* s4.3.3: PUBREL only after PUBREC. A retransmitted PUBREL (entry
+         * already released) is fine. */
+        bool resend = e && e->kind == FLIGHT_PUB_RELEASED;
+        if (!resend && (e || !p->s->unsure[p->dir]) && !p->s->peer_lagging &&
+            p->f->packet_id.present)
+            violation(p, MQD_R_SESSION_PUBREL_WITHOUT_PUBREC, p->f->packet_id.off,
+                      p->f->packet_id.value);
+        if (!resend)
+            return;
+    }
+    p->step->selected = e->selected;
+    p->an->flow_start = e->pub_frame;
+    p->an->flow_latency_us = p->ts_us - e->pub_ts_us;
+    if (e->kind == FLIGHT_PUB_RECEIVED)
+        answer(p, e->frame, e->ts_us, PAIR_PUBREC_PUBREL);
+    if (take_orphan(p->s, p->dir, e->id, MQD_PUBCOMP)) {
+        flight_remove(t, e); /* its PUBCOMP was decoded first */
+        return;
+    }
+    e->kind = FLIGHT_PUB_RELEASED;
+    e->frame = p->frame;
+    e->ts_us = p->ts_us;
+}
+
+static void on_pubcomp(struct pkt *p)
+{
+    struct flight *e = acked_flight(p);
+    if (!e || e->kind != FLIGHT_PUB_RELEASED) {
+        not_in_flight(p);
+        return;
+    }
+    p->step->selected = e->selected;
+    answer(p, e->frame, e->ts_us, PAIR_PUBREL_PUBCOMP);
+    p->an->flow_start = e->pub_frame;
+    p->an->flow_latency_us = p->ts_us - e->pub_ts_us;
+    if (p->step->nsamples < 2) {
+        p->step->samples[p->step->nsamples].pair = PAIR_PUBLISH_PUBCOMP;
+        p->step->samples[p->step->nsamples].latency_us = p->an->flow_latency_us;
+        p->step->nsamples++;
+    }
+    finish_flight(p, e);
+}
+
+/* ---- SUBSCRIBE / UNSUBSCRIBE (s3.8, s3.10) ---- */
+
+static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
+{
+    int slot = -1;
+    for (int i = 0; i < SUB_SLOTS && slot < 0; i++)
+        if (!s->subs[i].used)
+            slot = i;
+    if (slot < 0)
+        return -1;
+    struct sub_slot *ss = &s->subs[slot];
+    if (!ss->buf) {
+        ss->buf = malloc(SUB_SLOT_BYTES);
+        if (!ss->buf)
+            return -1;
+        ss->cap = SUB_SLOT_BYTES;
+    }
+    ss->used = true;
+    ss->count = 0;
+    ss->len = 0;
+    mqd_filter_iter it;
+    mqd_filter flt;
+    mqd_filter_iter_init(&it, f);
+    while (mqd_filter_next(&it, &flt)) {
+        const uint8_t *data;
+        size_t len;
+        if (!frame_str(f, &flt.filter, &data, &len) || ss->cap - ss->len < 2 + len)
+            break; /* the rest is not listed on the SUBACK */
+        ss->buf[ss->len] = (uint8_t)(len >> 8);
+        ss->buf[ss->len + 1] = (uint8_t)len;
+        memcpy(ss->buf + ss->len + 2, data, len);
+        ss->len += 2 + (uint32_t)len;
+        ss->count++;
+    }
+    return (int16_t)slot;
+}
+
+static bool filters_selected(const struct session *s, const mqd_frame *f)
+{
+    mqd_filter_iter it;
+    mqd_filter flt;
+    mqd_filter_iter_init(&it, f);
+    while (mqd_filter_next(&it, &flt)) {
+        const uint8_t *data;
+        size_t len;
+        if (frame_str(f, &flt.filter, &data, &len) &&
+            topic_sel_match_filter(s->cfg.topics, data, len))
+            return true;
+    }
+    return false;
+}
+
+static void on_subscribe(struct pkt *p, uint8_t kind)
+{
+    if (topics_active(p->s))
+        p->step->selected = filters_selected(p->s, p->f);
+    struct flight *e = start_flight(p, kind);
+    if (e && kind == FLIGHT_SUBSCRIBE)
+        e->sub_slot = sub_keep_filters(p->s, p->f);
+}
+
+static void on_suback(struct pkt *p, uint8_t kind, int pair)
+{
+    struct flight *e = acked_flight(p);
+    if (!e || e->kind != kind) {
+        not_in_flight(p);
+        return;
+    }
+    p->step->selected = e->selected;
+    answer(p, e->frame, e->ts_us, pair);
+    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS) {
+        /* Valid until the next message: the slot is only reused by a later
+         * SUBSCRIBE. */
+        const struct sub_slot *ss = &p->s->subs[e->sub_slot];
+        p->an->granted = ss->buf;
+        p->an->granted_len = ss->len;
+        p->an->granted_count = ss->count;
+    }
+    release_sub_slot(p->s, e);
+    finish_flight(p, e);
+}
+
+/* ---- PINGREQ / PINGRESP (s3.12, s3.13) ---- */
+
+static void on_pingreq(struct pkt *p)
+{
+    struct session *s = p->s;
+    if (s->ping_count == 8) { /* forget the oldest */
+        s->ping_head = (uint8_t)((s->ping_head + 1) % 8);
+        s->ping_count--;
+    }
+    unsigned i = (s->ping_head + s->ping_count) % 8u;
+    s->pings[i].frame = p->frame;
+    s->pings[i].ts_us = p->ts_us;
+    s->ping_count++;
+}
+
+static void on_pingresp(struct pkt *p)
+{
+    struct session *s = p->s;
+    if (s->ping_count == 0)
+        return;
+    answer(p, s->pings[s->ping_head].frame, s->pings[s->ping_head].ts_us,
+           PAIR_PINGREQ_PINGRESP);
+    s->ping_head = (uint8_t)((s->ping_head + 1) % 8);
+    s->ping_count--;
+}
+
+/* ---- checks on every packet ---- */
+
+static uint32_t effective_keep_alive(const struct session_info *in)
+{
+    /* s3.2.2.3.14: the Server Keep Alive replaces the client's value. */
+    return in->server_keep_alive_present ? in->server_keep_alive : in->keep_alive;
+}
+
+/* s3.1.2.10: a client silent for more than 1.5 × Keep Alive. */
+static bool keep_alive_exceeded(const struct session *s, int64_t now, int64_t *silent)
+{
+    uint32_t ka = effective_keep_alive(&s->info);
+    if (!s->info.connect_seen || ka == 0 || !s->client_seen)
+        return false;
+    *silent = now - s->last_client_ts_us;
+    return *silent > (int64_t)ka * 1500000;
+}
+
+static void check_keep_alive(struct pkt *p)
+{
+    int64_t silent;
+    if (p->dir == SESSION_TO_SERVER && p->f->type != MQD_CONNECT &&
+        keep_alive_exceeded(p->s, p->ts_us, &silent))
+        violation(p, MQD_R_SESSION_KEEP_ALIVE_EXCEEDED, 0,
+                  silent / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(silent / 1000));
+}
+
+/* s3.1.2.11.4, s3.2.2.3.6: no packet above the receiver's Maximum Packet Size. */
+static void check_packet_size(struct pkt *p)
+{
+    const struct session_limits *lim = limits_for(p->s, p->dir);
+    if (lim->known && lim->max_packet_size != 0 && p->f->size > lim->max_packet_size)
+        violation(p, p->dir == SESSION_TO_SERVER ? MQD_R_SESSION_CLIENT_PACKET_TOO_LARGE
+                                                 : MQD_R_SESSION_SERVER_PACKET_TOO_LARGE,
+                  0, p->f->size);
+}
+
+static void dispatch(struct pkt *p)
+{
+    switch (p->f->type) {
+    case MQD_CONNECT: on_connect(p); break;
+    case MQD_CONNACK: on_connack(p); break;
+    case MQD_PUBLISH: on_publish(p); break;
+    case MQD_PUBACK: on_puback(p); break;
+    case MQD_PUBREC: on_pubrec(p); break;
+    case MQD_PUBREL: on_pubrel(p); break;
+    case MQD_PUBCOMP: on_pubcomp(p); break;
+    case MQD_SUBSCRIBE: on_subscribe(p, FLIGHT_SUBSCRIBE); break;
+    case MQD_SUBACK: on_suback(p, FLIGHT_SUBSCRIBE, PAIR_SUBSCRIBE_SUBACK); break;
+    case MQD_UNSUBSCRIBE: on_subscribe(p, FLIGHT_UNSUBSCRIBE); break;
+    case MQD_UNSUBACK: on_suback(p, FLIGHT_UNSUBSCRIBE, PAIR_UNSUBSCRIBE_UNSUBACK); break;
+    case MQD_PINGREQ: on_pingreq(p); break;
+    case MQD_PINGRESP: on_pingresp(p); break;
+    default: break;
+    }
+}
+
+void session_on_frame(struct session *s, int dir, mqd_frame *f, uint64_t frame,
+                      int64_t ts_us, struct msg_analysis *an,
+                      struct session_step *step)
+{
+    memset(an, 0, sizeof *an);
+    memset(step, 0, sizeof *step);
+    step->selected = !topics_active(s);
+    if (dir != 0 && dir != 1)
+        return;
+    struct pkt p = {s, dir, f, frame, ts_us, an, step};
+    check_keep_alive(&p);
+    check_packet_size(&p);
+    dispatch(&p);
+    if (dir == SESSION_TO_SERVER) {
+        s->client_seen = true;
+        s->last_client_ts_us = ts_us;
+    }
+    s->last_ts_us = ts_us;
+}
+
+bool session_close(struct session *s, int64_t close_ts_us,
+                   struct session_close_report *r)
+{
+    memset(r, 0, sizeof *r);
+    if (close_ts_us < s->last_ts_us)
+        close_ts_us = s->last_ts_us;
+    uint64_t first = 0;
+    for (int d = 0; d < 2; d++) {
+        const struct flight_table *t = &s->flights[d];
+        r->unacked[d] = t->count;
+        for (uint32_t i = 0; i < t->cap; i++)
+            if (t->slots[i].id != 0 && (first == 0 || t->slots[i].pub_frame < first))
+                first = t->slots[i].pub_frame;
+    }
+    r->unacked_first_frame = first;
+    /* With part of the conversation unseen, acknowledgements may have been
+     * missed or seen before their requests: nothing to report. */
+    if (s->unsure[0] || s->unsure[1])
+        r->unacked[0] = r->unacked[1] = 0;
+    r->keep_alive = effective_keep_alive(&s->info);
+    r->keep_alive_exceeded = keep_alive_exceeded(s, close_ts_us, &r->client_silent_us);
+    return r->unacked[0] || r->unacked[1] || r->keep_alive_exceeded;
+}
