@@ -110,6 +110,8 @@ int main(int argc, char **argv)
         .show_secrets = o.show_secrets,
         .color = want_color(&o),
         .out = stdout,
+        .max_payload = o.max_payload,
+        .payload_mode = o.payload_mode,
     };
     struct output *out = output_open(o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT, &oo);
     struct pipeline *p = out ? pipeline_new(&o, out) : NULL;

@@ -1,6 +1,9 @@
 /* mqttdissect command-line options: getopt_long, tcpdump-style trailing
  * filter expression. */
 #include "options.h"
+#include "detect.h"
+#include "payload_json.h"
+#include "session.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +19,15 @@ enum {
     OPT_COLOR,
     OPT_MAX_FRAME,
     OPT_TLS_PORT,
+    OPT_SN_PORT,
+    OPT_TOPIC,
+    OPT_TYPE,
+    OPT_CLIENT,
+    OPT_STATS,
+    OPT_STATS_INTERVAL,
+    OPT_PAYLOAD,
+    OPT_MAX_PAYLOAD,
+    OPT_NO_HEURISTICS,
     OPT_VERSION,
 };
 
@@ -25,12 +37,21 @@ static const struct option long_options[] = {
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
     {"tls-port", required_argument, NULL, OPT_TLS_PORT},
+    {"sn-port", required_argument, NULL, OPT_SN_PORT},
     {"format", required_argument, NULL, 'T'},
     {"verbose", no_argument, NULL, 'V'},
     {"quiet", no_argument, NULL, 'q'},
     {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
     {"color", required_argument, NULL, OPT_COLOR},
     {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+    {"no-heuristics", no_argument, NULL, OPT_NO_HEURISTICS},
+    {"topic", required_argument, NULL, OPT_TOPIC},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"client", required_argument, NULL, OPT_CLIENT},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -52,8 +73,14 @@ void options_usage(FILE *out)
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
         "                          parse them as MQTT\n"
+        "      --sn-port P[,P...]  decode MQTT-SN 1.2 on these UDP ports (1883 and\n"
+        "                          1884 always)\n"
         "      --max-frame BYTES   skip (do not buffer) frames larger than this\n"
         "                          (default 16777216)\n"
+        "      --no-heuristics     look for MQTT (CONNECT, WebSocket, TLS with an\n"
+        "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
+        "                          --tls-port and WebSocket ports (8080, 8083,\n"
+        "                          9001, 443), not on every TCP port\n"
         "Output:\n"
         "  -T, --format text|json  one line per message (default), or JSON Lines\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
@@ -61,6 +88,19 @@ void options_usage(FILE *out)
         "      --show-secrets      show passwords instead of <redacted>\n"
         "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
         "                          always, never\n"
+        "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
+        "      --max-payload N     show at most N payload bytes\n"
+        "Selection (what is printed; the analysis sees every message):\n"
+        "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
+        "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
+        "                          their acknowledgements; repeatable\n"
+        "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...)\n"
+        "      --client ID         the connections of this client identifier\n"
+        "Summary:\n"
+        "      --stats             statistics after the messages (text tables, or\n"
+        "                          one {\"stats\":...} line with -T json); also on\n"
+        "                          SIGUSR1\n"
+        "      --stats-interval N  also every N seconds of capture time\n"
         "  -h, --help              this help\n"
         "      --version           the version\n"
         "\n"
@@ -155,6 +195,10 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!parse_port_list(arg, o->tls_ports, &o->ntls_ports))
             return usage_error("--tls-port wants ports 1-65535 separated by commas, not '%s'", arg);
         break;
+    case OPT_SN_PORT:
+        if (!parse_port_list(arg, o->sn_ports, &o->nsn_ports))
+            return usage_error("--sn-port wants ports 1-65535 separated by commas, not '%s'", arg);
+        break;
     case 'T':
         if (strcmp(arg, "text") == 0)
             o->format = OUT_TEXT;
@@ -166,6 +210,7 @@ static int parse_one(struct options *o, int c, const char *arg)
     case 'V': o->verbose = true; break;
     case 'q': o->quiet = true; break;
     case OPT_SHOW_SECRETS: o->show_secrets = true; break;
+    case OPT_NO_HEURISTICS: o->no_heuristics = true; break;
     case OPT_COLOR:
         if (strcmp(arg, "auto") == 0)
             o->color = -1;
@@ -181,6 +226,31 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--max-frame wants a byte count from 2 to 268435460, not '%s'", arg);
         o->max_frame = (uint32_t)v;
         break;
+    case OPT_TOPIC:
+        if (!topic_sel_add(&o->topics, arg))
+            return usage_error("too many --topic filters (at most 16): '%s'", arg);
+        break;
+    case OPT_TYPE:
+        if (!session_type_mask_parse(arg, &o->type_mask))
+            return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
+        break;
+    case OPT_CLIENT: o->client = arg; break;
+    case OPT_STATS: o->stats = true; break;
+    case OPT_STATS_INTERVAL:
+        if (!parse_u64(arg, 86400u * 365, &v) || v == 0)
+            return usage_error("--stats-interval wants a number of seconds, not '%s'", arg);
+        o->stats_interval = (uint32_t)v;
+        o->stats = true;
+        break;
+    case OPT_PAYLOAD:
+        if (!payload_mode_parse(arg, &o->payload_mode))
+            return usage_error("--payload wants auto, none, text or hex, not '%s'", arg);
+        break;
+    case OPT_MAX_PAYLOAD:
+        if (!parse_u64(arg, UINT32_MAX, &v))
+            return usage_error("--max-payload wants a byte count, not '%s'", arg);
+        o->max_payload = (uint32_t)v;
+        break;
     default:
         return usage_error("%s", "unknown option");
     }
@@ -194,6 +264,8 @@ int options_parse(struct options *o, int argc, char **argv)
     o->max_frame = 16u << 20;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
+    add_port(o->sn_ports, &o->nsn_ports, 1883);
+    add_port(o->sn_ports, &o->nsn_ports, 1884);
 
     optind = 1;
     opterr = 0;
@@ -236,12 +308,30 @@ void options_default_filter(const struct options *o, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < o->nports + o->ntls_ports; i++) {
-        uint16_t port = i < o->nports ? o->ports[i] : o->tls_ports[i - o->nports];
+    /* With heuristics any TCP connection may carry MQTT (detect.h). */
+    static const uint16_t ws_ports[] = DETECT_WS_PORTS;
+    size_t nws = sizeof ws_ports / sizeof ws_ports[0];
+    size_t ntcp = o->no_heuristics ? o->nports + o->ntls_ports + nws : 0;
+    if (!o->no_heuristics) {
+        int n = snprintf(buf, len, "tcp");
+        used = n > 0 && (size_t)n < len ? (size_t)n : 0;
+    }
+    for (size_t i = 0; i < ntcp; i++) {
+        size_t j = i - o->nports;
+        uint16_t port = i < o->nports ? o->ports[i]
+                        : j < o->ntls_ports ? o->tls_ports[j]
+                                            : ws_ports[j - o->ntls_ports];
         int n = snprintf(buf + used, len - used, "%stcp port %u",
                          used ? " or " : "", (unsigned)port);
         if (n < 0 || (size_t)n >= len - used)
-            break;
+            return;
+        used += (size_t)n;
+    }
+    for (size_t i = 0; i < o->nsn_ports; i++) { /* MQTT-SN */
+        int n = snprintf(buf + used, len - used, "%sudp port %u",
+                         used ? " or " : "", (unsigned)o->sn_ports[i]);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
         used += (size_t)n;
     }
 }

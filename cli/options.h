@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "topic_filter.h"
+
 #define OPT_MAX_PORTS 32
 
 enum out_format { OUT_TEXT, OUT_JSON };
@@ -19,6 +21,8 @@ struct options {
     size_t nports;
     uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS, never parsed */
     size_t ntls_ports;
+    uint16_t sn_ports[OPT_MAX_PORTS]; /* MQTT-SN over UDP (1883, 1884 always) */
+    size_t nsn_ports;
     enum out_format format; /* -T text|json */
     bool verbose;           /* -V */
     bool quiet;             /* -q: no per-message output, summary only */
@@ -26,6 +30,17 @@ struct options {
     int color;              /* --color=auto|always|never: -1 auto, 0, 1 */
     uint32_t max_frame;     /* --max-frame BYTES: larger frames are skipped */
     char *filter;           /* trailing arguments joined: a BPF expression */
+    bool no_heuristics;     /* --no-heuristics: MQTT only on -p ports, TLS
+                               ports and WebSocket ports (detect.h) */
+    /* Selection: what is printed (the analysis still sees everything). */
+    struct topic_sel topics;  /* --topic FILTER, repeatable: PUBLISH topics,
+                                 SUBSCRIBE/UNSUBSCRIBE filters, their acks */
+    uint16_t type_mask;       /* --type T[,T]: bit (1 << type); 0: all */
+    const char *client;       /* --client ID: connections of that client id */
+    bool stats;               /* --stats: summary tables / JSON at the end */
+    uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
+    uint8_t payload_mode;     /* --payload auto|none|text|hex (payload_json.h) */
+    uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };
@@ -36,7 +51,8 @@ int options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
 
 /* The capture filter for the configured ports when the user gave none:
- * "tcp port 1883 or tcp port 8883". Writes into buf. */
+ * "tcp port 1883 or tcp port 8883 or udp port 1883 or udp port 1884" (the
+ * last two for MQTT-SN). Writes into buf. */
 void options_default_filter(const struct options *o, char *buf, size_t len);
 
 bool options_is_mqtt_port(const struct options *o, uint16_t port);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "hex.h"
+#include "payload_json.h"
+#include "session.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
@@ -343,7 +345,7 @@ static void json_publish(struct json_writer *w, const struct output_opts *o,
     json_field_str(w, f, "topic", &f->topic);
     if (f->payload.present &&
         frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        json_payload(w, o, "payload", data, len);
+        payload_json_write(w, o, f, "payload", data, len);
 }
 
 static void json_common_fields(struct json_writer *w, const mqd_frame *f)
@@ -395,6 +397,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
     if (f->type == MQD_PUBLISH)
         json_publish(w, o, f);
     json_common_fields(w, f);
+    session_json_write(w, m, f); /* reply_to, latency_us, effective_topic, ... */
     if (f->type == MQD_CONNECT)
         json_connect(w, o, f);
     json_properties(w, o, f, "properties", frame_props(f));

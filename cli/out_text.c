@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "hex.h"
+#include "payload_json.h"
+#include "session.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
@@ -104,6 +106,23 @@ static void quote_codepoint(struct obuf *b, uint32_t cp)
     obuf_putc(b, '}');
 }
 
+/* Length of the run at s[0..n) that is shown as it is: printable ASCII
+ * but '"' and '\\' (eight bytes at a time while it lasts). */
+static size_t text_plain_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t x = swar_load(s + i);
+        if (swar_has_below_or_high(x, 0x20) | swar_has_byte(x, 0x7F) |
+            swar_has_byte(x, '"') | swar_has_byte(x, '\\'))
+            break;
+        i += 8;
+    }
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
 {
     bool cut = limit != 0 && n > limit;
@@ -111,6 +130,12 @@ void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
     size_t i = 0;
     obuf_putc(b, '"');
     while (i < end) {
+        size_t run = text_plain_run(s + i, end - i);
+        if (run > 0) {
+            obuf_write(b, s + i, run);
+            i += run;
+            continue;
+        }
         if (s[i] < 0x80) {
             quote_ascii(b, s[i]);
             i++;
@@ -219,6 +244,8 @@ static void put_kv_str(const struct text_ctx *t, const char *key, const mqd_str 
 static void put_payload_summary(const struct text_ctx *t, const char *key,
                                 const uint8_t *data, size_t len)
 {
+    if (payload_text_summary(t->b, t->o, key, data, len))
+        return; /* --payload none|text|hex */
     obuf_putc(t->b, ' ');
     obuf_puts(t->b, key);
     obuf_putc(t->b, '=');
@@ -397,6 +424,7 @@ static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
     obuf_puts(t->b, mqd_type_name(t->f->type));
     put_sgr(t->b, t->o, SGR_RESET);
     summary_fields(t);
+    session_text_write(t->b, m, t->f); /* reply_to, latency_us, ... */
     summary_violations(t);
     obuf_putc(t->b, '\n');
 }
@@ -409,6 +437,8 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);
+    if (o->verbose)
+        payload_text_pretty(b, o, f);
 }
 
 /* ---- events and the printer ---- */

@@ -21,6 +21,41 @@
 
 #include "mqttdissect/frame.h"
 
+/* What connection-level analysis (cli/session.c) adds to one message.
+ * All zero: nothing to add. Pointers stay valid until the next message of
+ * the same connection. */
+struct msg_analysis {
+    uint64_t reply_to;       /* capture frame of the packet this one answers
+                                (CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP,
+                                SUBACK, UNSUBACK, PINGRESP); 0: none */
+    int64_t latency_us;      /* time since that packet; valid when reply_to */
+    uint64_t flow_start;     /* PUBREL, PUBCOMP: frame of the QoS 2 PUBLISH
+                                that began the flow; 0: none */
+    int64_t flow_latency_us; /* time since that PUBLISH */
+    bool has_effective_topic; /* PUBLISH: effective_topic is set */
+    bool topic_from_alias;    /* the topic came from a Topic Alias mapping */
+    uint16_t effective_topic_len;
+    const uint8_t *effective_topic;
+    uint16_t granted_count;   /* SUBACK: filters of the SUBSCRIBE it answers, */
+    uint32_t granted_len;     /* granted_count strings, each a 2-byte big */
+    const uint8_t *granted;   /* endian length then the bytes; see msg_granted_next */
+};
+
+/* Walks analysis->granted: true with the next filter in *s, *len. */
+static inline bool msg_granted_next(const struct msg_analysis *a, uint32_t *pos,
+                                    const uint8_t **s, uint16_t *len)
+{
+    if (!a->granted || *pos > a->granted_len || a->granted_len - *pos < 2)
+        return false;
+    uint16_t n = (uint16_t)((a->granted[*pos] << 8) | a->granted[*pos + 1]);
+    if (a->granted_len - *pos - 2 < n)
+        return false;
+    *s = a->granted + *pos + 2;
+    *len = n;
+    *pos += 2u + n;
+    return true;
+}
+
 /* Where and when a message was seen. */
 struct msg_meta {
     uint64_t frame;        /* 1-based capture frame that completed the message */
@@ -29,6 +64,7 @@ struct msg_meta {
     uint64_t conn;         /* connection number, 1-based */
     const char *transport; /* "tcp" (later "websocket", "udp"); NULL: "tcp" */
     uint64_t stream_off;   /* offset of the message in its direction's byte stream */
+    struct msg_analysis an; /* connection-level analysis (cli/session.c) */
 };
 
 struct output_opts {
@@ -37,6 +73,7 @@ struct output_opts {
     bool color;           /* text: ANSI colours */
     FILE *out;            /* where to write; NULL: stdout */
     uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
+    uint8_t payload_mode; /* enum payload_mode (payload_json.h): 0 auto */
 };
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON };

@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect.h"
 #include "flow_table.h"
 #include "mqttdissect/mqd.h"
+#include "session.h"
+#include "stats.h"
+#include "sn_flow.h"
 
 /* Stream decoders together may hold at most this much of partial frames;
  * past it a frame is skipped as oversize rather than buffered. */
@@ -27,6 +31,10 @@ struct conn_state {
     bool midstream;
     bool resync_reported[2];
     struct dir_state dir[2];
+    struct transport tr;             /* detection, WebSocket, TLS (detect.c) */
+    bool version_reported;           /* the version_inferred event */
+    struct session *sess;            /* connection analysis (session.c) */
+    struct stats_client_ref stats_ref;
 };
 
 struct pipeline {
@@ -37,6 +45,10 @@ struct pipeline {
     const struct pkt_info *pkt; /* the packet being processed */
     uint64_t stream_bytes;      /* held by all stream decoders */
     bool done;
+    struct stats *st;           /* --stats (stats.c); NULL without */
+    int64_t stats_next_us;      /* --stats-interval: next live summary */
+    uint64_t selected;          /* messages that passed the selection */
+    struct sn_flow *sn;         /* MQTT-SN over UDP (sn_flow.c) */
 };
 
 /* What a stream event callback needs to know. */
@@ -151,6 +163,24 @@ static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
         mqd_stream_set_version(&cs->dir[i].stream, cs->version);
 }
 
+/* Connection analysis (session.c) and --stats (stats.c) for one message;
+ * true when the selection (--topic, --type, --client) chooses it. */
+static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_frame *f)
+{
+    struct dir_state *d = &cs->dir[dir];
+    struct session_step step = {.selected = true};
+    memset(&d->meta.an, 0, sizeof d->meta.an);
+    if (cs->sess)
+        session_on_frame(cs->sess, dir, f, p->pkt->frame, p->pkt->ts_us, &d->meta.an, &step);
+    if (p->st)
+        stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
+                      dir, f, &d->meta.an, &step);
+    bool chosen = session_selected(cs->sess, &step, f->type, p->opts->type_mask,
+                                   p->opts->client);
+    p->selected += chosen;
+    return chosen;
+}
+
 static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
 {
     struct pipeline *p = x->p;
@@ -162,20 +192,28 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     if (r.status != MQD_OK)
         return; /* the stream decoder only hands over whole, framed frames */
     learn_version(cs, ev, &f);
+    if (cs->version_inferred && !cs->version_reported) {
+        cs->version_reported = true; /* once per connection */
+        if (event_begin(p, d, ev->offset, "version_inferred")) {
+            output_event_u64(p->out, "version", cs->version);
+            output_event_end(p->out);
+        }
+    }
     if (f.type != MQD_CONNECT)
         f.version_inferred = cs->version_inferred && f.version != MQD_VERSION_UNKNOWN;
 
     p->stats.messages++;
     p->stats.by_type[f.type & 0x0F]++;
+    bool chosen = analyse(p, cs, x->dir, &f);
     if (f.nviolations) {
         p->stats.messages_with_violations++;
         p->stats.violations += f.nviolations + f.violations_dropped;
     }
-    if (printing(p)) {
+    if (chosen && printing(p)) {
         meta_stamp(&d->meta, p->pkt, ev->offset);
         output_frame(p->out, &d->meta, &f);
     }
-    if (p->opts->count && p->stats.messages >= p->opts->count)
+    if (p->opts->count && p->selected >= p->opts->count)
         p->done = true;
 }
 
@@ -225,12 +263,82 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
 
 /* ---- flow table callbacks ---- */
 
+/* ---- the transport under MQTT (detect.c): detection, WebSocket, TLS ---- */
+
+static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len)
+{
+    struct dir_ctx *x = ctx;
+    struct dir_ctx d = {x->p, x->cs, dir};
+    (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, on_stream_event, &d);
+}
+
+static void tr_skip(void *ctx, int dir, uint64_t skipped)
+{
+    struct dir_ctx *x = ctx;
+    x->cs->dir[dir].stream.offset += skipped; /* bytes before the first frame */
+    x->cs->resync_reported[dir] = true;       /* detect.c said "midstream" */
+}
+
+static void tr_resync(void *ctx, int dir)
+{
+    struct dir_ctx *x = ctx;
+    mqd_stream_gap(&x->cs->dir[dir].stream, 0);
+}
+
+static struct output *tr_event(void *ctx, int dir, uint64_t off, const char *name)
+{
+    struct dir_ctx *x = ctx;
+    return event_begin(x->p, &x->cs->dir[dir], off, name) ? x->p->out : NULL;
+}
+
+static void tr_classified(void *ctx, int kind)
+{
+    struct dir_ctx *x = ctx;
+    struct conn_state *cs = x->cs;
+    cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
+    if (kind == TR_TLS)
+        x->p->stats.tls_conns++;
+    else
+        x->p->stats.mqtt_conns++;
+    if (kind == TR_WEBSOCKET)
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "websocket";
+}
+
+static void tr_set_packet(void *ctx, const struct pkt_info *pkt)
+{
+    struct dir_ctx *x = ctx;
+    x->p->pkt = pkt;
+}
+
+static struct transport_sink tr_sink(struct dir_ctx *x)
+{
+    struct transport_sink s = {x, tr_mqtt, tr_skip, tr_resync, tr_event,
+                               tr_classified, x->p->pkt, tr_set_packet};
+    return s;
+}
+
+/* Not MQTT: the connection's state goes; its later segments cost a lookup. */
+static void drop_conn(struct flow_conn *c)
+{
+    struct conn_state *cs = c->app;
+    transport_free(&cs->tr);
+    for (int dir = 0; dir < 2; dir++)
+        mqd_stream_free(&cs->dir[dir].stream);
+    session_free(cs->sess);
+    free(cs);
+    c->app = NULL;
+}
+
 static bool accept_conn(void *ctx, const struct flow_key *k)
 {
     const struct pipeline *p = ctx;
+    if (!p->opts->no_heuristics)
+        return true; /* any port: detect.c decides from the first bytes */
     for (int i = 0; i < 2; i++) {
         uint16_t port = k->ep[i].port;
-        if (options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port))
+        if (options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
+            detect_is_ws_port(port))
             return true;
     }
     return false;
@@ -239,7 +347,8 @@ static bool accept_conn(void *ctx, const struct flow_key *k)
 static bool is_server_port(void *ctx, uint16_t port)
 {
     const struct pipeline *p = ctx;
-    return options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port);
+    return options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
+           detect_is_ws_port(port);
 }
 
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
@@ -250,11 +359,14 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     if (!cs)
         return;
     p->pkt = pkt;
-    uint16_t server_port = c->key.ep[1].port;
-    bool tls = options_is_tls_port(p->opts, server_port) &&
-               !options_is_mqtt_port(p->opts, server_port);
-    cs->kind = tls ? CONN_TLS : CONN_MQTT;
     cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
+    struct transport_cfg tcfg;
+    transport_config(&tcfg, p->opts, c->key.ep[1].port, cs->midstream);
+    transport_open(&cs->tr, &tcfg);
+    cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
+    struct session_cfg scfg = {.topics = &p->opts->topics};
+    cs->sess = session_new(&scfg, cs->midstream);
+    cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
     for (int dir = 0; dir < 2; dir++) {
         mqd_stream_cfg cfg = {
             .max_frame = p->opts->max_frame,
@@ -264,18 +376,14 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         };
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
         meta_init(&cs->dir[dir].meta, c, dir);
-        if (cs->midstream)
-            mqd_stream_gap(&cs->dir[dir].stream, 0); /* find a frame boundary */
     }
-    if (tls) {
+    /* Mid-stream connections find their first frame in detect.c. */
+    if (tcfg.tls_port)
         p->stats.tls_conns++;
-        if (event_begin(p, &cs->dir[0], 0, "tls")) {
-            output_event_u64(p->out, "port", server_port);
-            output_event_end(p->out);
-        }
-    } else {
+    else if (tcfg.mqtt_port)
         p->stats.mqtt_conns++;
-    }
+    if (cs->tr.kind == TR_IGNORED)
+        drop_conn(c);
 }
 
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
@@ -284,11 +392,19 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     struct pipeline *p = ctx;
     struct conn_state *cs = c->app;
     (void)offset;
-    if (!cs || cs->kind != CONN_MQTT)
-        return; /* TLS records are never parsed as MQTT */
+    if (!cs)
+        return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
+    session_peer_lagging(cs->sess, c->dir[1 - dir].held != NULL);
+    if (cs->tr.kind == TR_MQTT) { /* the fast path: MQTT over TCP */
+        (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
+        return;
+    }
+    struct transport_sink sink = tr_sink(&x);
+    transport_data(&cs->tr, dir, data, len, &sink); /* TLS is never MQTT */
+    if (cs->tr.kind == TR_IGNORED)
+        drop_conn(c);
 }
 
 static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -296,14 +412,19 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
 {
     struct pipeline *p = ctx;
     struct conn_state *cs = c->app;
-    if (!cs || cs->kind != CONN_MQTT)
+    if (!cs)
         return;
     p->pkt = pkt;
+    struct dir_ctx x = {p, cs, dir};
+    struct transport_sink sink = tr_sink(&x);
+    if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len, &sink))
+        return;
     if (event_begin(p, &cs->dir[dir], offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
     mqd_stream_gap(&cs->dir[dir].stream, len);
+    session_gap(cs->sess, dir);
 }
 
 static void on_conflict(void *ctx, struct flow_conn *c, int dir,
@@ -311,7 +432,7 @@ static void on_conflict(void *ctx, struct flow_conn *c, int dir,
 {
     struct pipeline *p = ctx;
     struct conn_state *cs = c->app;
-    if (!cs || cs->kind != CONN_MQTT)
+    if (!cs || !transport_carries_mqtt(&cs->tr))
         return;
     p->pkt = pkt;
     if (event_begin(p, &cs->dir[dir], offset, "overlap_conflict")) {
@@ -333,6 +454,49 @@ static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
     }
 }
 
+/* A state violation found at the end of a connection: an event. */
+static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_t rule)
+{
+    const mqd_rule_info *r = mqd_rule_get(rule);
+    struct session_step all = {.selected = true};
+    if (p->st)
+        stats_event_violation(p->st, rule);
+    p->stats.violations++;
+    if (!session_selected(cs->sess, &all, 0, 0, p->opts->client) ||
+        !event_begin(p, &cs->dir[0], cs->dir[0].stream.offset, "state_violation"))
+        return false;
+    output_event_str(p->out, "rule", r->id);
+    output_event_str(p->out, "name", r->name);
+    output_event_str(p->out, "severity", mqd_severity_name(r->severity));
+    output_event_str(p->out, "message", r->message);
+    return true;
+}
+
+/* session.c's findings at close: unacknowledged messages, a silent client. */
+static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t conn)
+{
+    struct session_close_report r;
+    if (!cs->sess)
+        return;
+    if (session_close(cs->sess, p->pkt->ts_us, &r)) {
+        if ((r.unacked[0] || r.unacked[1]) &&
+            close_event_begin(p, cs, MQD_R_SESSION_UNACKED_AT_CLOSE)) {
+            output_event_u64(p->out, "unacked_client", r.unacked[0]);
+            output_event_u64(p->out, "unacked_server", r.unacked[1]);
+            output_event_u64(p->out, "first_frame", r.unacked_first_frame);
+            output_event_end(p->out);
+        }
+        if (r.keep_alive_exceeded &&
+            close_event_begin(p, cs, MQD_R_SESSION_KEEP_ALIVE_EXCEEDED)) {
+            output_event_u64(p->out, "keep_alive", r.keep_alive);
+            output_event_u64(p->out, "silent_ms", (uint64_t)r.client_silent_us / 1000);
+            output_event_end(p->out);
+        }
+    }
+    if (p->st)
+        stats_connection(p->st, conn, session_info(cs->sess), &r);
+}
+
 static void on_close(void *ctx, struct flow_conn *c,
                      enum flow_close_reason reason, const struct pkt_info *pkt)
 {
@@ -341,7 +505,10 @@ static void on_close(void *ctx, struct flow_conn *c,
     if (!cs)
         return;
     p->pkt = pkt;
-    if (cs->kind == CONN_MQTT) {
+    struct dir_ctx x = {p, cs, 0};
+    struct transport_sink sink = tr_sink(&x);
+    transport_close(&cs->tr, &sink);
+    if (transport_is_mqtt(&cs->tr)) {
         for (int dir = 0; dir < 2; dir++)
             report_truncated(p, cs, dir);
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
@@ -349,14 +516,27 @@ static void on_close(void *ctx, struct flow_conn *c,
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
             output_event_end(p->out);
         }
+        close_session(p, cs, c->number);
     }
-    for (int dir = 0; dir < 2; dir++)
-        mqd_stream_free(&cs->dir[dir].stream);
-    free(cs);
-    c->app = NULL;
+    drop_conn(c);
 }
 
 /* ---- the pipeline ---- */
+
+/* ---- MQTT-SN over UDP: all of it in sn_flow.c ---- */
+
+static void on_udp(void *ctx, const struct pkt_endpoint *src,
+                   const struct pkt_endpoint *dst, const uint8_t *data,
+                   size_t len, size_t wirelen, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    if (!p->sn || p->done)
+        return;
+    if (sn_flow_udp(p->sn, src, dst, data, len, wirelen, pkt, printing(p)) &&
+        p->opts->count &&
+        p->stats.messages + sn_flow_stats(p->sn)->messages >= p->opts->count)
+        p->done = true;
+}
 
 struct pipeline *pipeline_new(const struct options *o, struct output *out)
 {
@@ -365,6 +545,14 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out)
         return NULL;
     p->opts = o;
     p->out = out;
+    if (o->stats) {
+        p->st = stats_new();
+        if (!p->st) {
+            free(p);
+            return NULL;
+        }
+        stats_install_signal();
+    }
     struct flow_config cfg = {
         .ctx = p,
         .accept = accept_conn,
@@ -377,19 +565,57 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out)
         .on_gap = on_gap,
         .on_conflict = on_conflict,
         .on_close = on_close,
+        .on_udp = on_udp,
     };
-    p->flows = flow_table_new(&cfg, &sink);
+    struct sn_flow_config sn_cfg;
+    sn_flow_config_from_options(&sn_cfg, o, out);
+    p->sn = sn_flow_new(&sn_cfg);
+    p->flows = p->sn ? flow_table_new(&cfg, &sink) : NULL;
     if (!p->flows) {
+        sn_flow_free(p->sn);
+        stats_free(p->st);
         free(p);
         return NULL;
     }
     return p;
 }
 
+/* --stats: the summary on stdout after what is printed so far. */
+static void write_stats(struct pipeline *p)
+{
+    (void)output_flush(p->out);
+    if (p->opts->format == OUT_JSON)
+        (void)stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+    else
+        (void)stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+}
+
+/* Live summaries: on SIGUSR1, and every --stats-interval seconds of capture
+ * time. */
+static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
+{
+    int64_t now = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+    bool due = false;
+    if (p->opts->stats_interval) {
+        int64_t step = (int64_t)p->opts->stats_interval * 1000000;
+        if (p->stats_next_us == 0)
+            p->stats_next_us = now + step;
+        else if (now >= p->stats_next_us) {
+            due = true;
+            while (p->stats_next_us <= now)
+                p->stats_next_us += step;
+        }
+    }
+    if (stats_take_request() || due)
+        write_stats(p);
+}
+
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame)
 {
     flow_table_frame(p->flows, dlt, h, bytes, frame);
+    if (p->st)
+        live_stats(p, h);
 }
 
 bool pipeline_done(const struct pipeline *p)
@@ -400,6 +626,8 @@ bool pipeline_done(const struct pipeline *p)
 void pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows, NULL);
+    if (p->st)
+        write_stats(p);
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
@@ -443,6 +671,7 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)s->oversize_frames,
             (unsigned long long)s->framing_errors, (unsigned long long)s->resyncs,
             (unsigned long long)s->truncated_at_end);
+    sn_flow_print_summary(p->sn, f);
 }
 
 void pipeline_free(struct pipeline *p)
@@ -450,5 +679,7 @@ void pipeline_free(struct pipeline *p)
     if (!p)
         return;
     flow_table_free(p->flows);
+    sn_flow_free(p->sn);
+    stats_free(p->st);
     free(p);
 }

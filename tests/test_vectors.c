@@ -809,8 +809,12 @@ static void every_rule_has_a_failing_and_a_passing_vector(void **state)
         assert_true(rule >= 0);
         covered[rule] = true;
     }
+    /* MQTT-SN rules have their vectors in test_sn.c; the SESSION_ rules are
+     * about a connection's history, not one frame, and are tested in
+     * test_session.c and on the crafted state capture. */
     for (uint16_t r = 0; r < MQD_RULE_COUNT; r++)
-        if (!covered[r])
+        if (!covered[r] && strncmp(rule_name(r), "SN_", 3) != 0 &&
+            strncmp(rule_name(r), "SESSION_", 8) != 0)
             REPORT("rule %s has no conformance vector", rule_name(r));
     assert_int_equal(g_failures, 0);
 }

@@ -245,6 +245,14 @@ void mqd_filter_iter_init(mqd_filter_iter *it, const mqd_frame *f);
  * by the end of the packet, which mqd_parse has already reported). */
 bool mqd_filter_next(mqd_filter_iter *it, mqd_filter *out);
 
+/* Appends a violation found outside the parser (connection state, see
+ * cli/session.c) to a decoded frame, so that it prints like the others.
+ * `off` is an offset within the frame, `value` the rule's context value.
+ * True when recorded; false when `rule` is unknown or the frame already
+ * holds MQD_MAX_VIOLATIONS (then it is counted in violations_dropped). */
+bool mqd_frame_add_violation(mqd_frame *f, uint16_t rule, uint32_t off,
+                             uint32_t value);
+
 #ifdef __cplusplus
 }
 #endif

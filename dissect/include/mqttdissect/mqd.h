@@ -6,6 +6,7 @@
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
+#include "mqttdissect/sn.h"
 #include "mqttdissect/stream.h"
 #include "mqttdissect/utf8.h"
 
