@@ -1,0 +1,155 @@
+/* MQTT over WebSocket (RFC 6455; MQTT 3.1.1 and 5.0 section 6): the HTTP
+ * Upgrade handshake and the frame layer, decoded incrementally in each
+ * direction. Push style: feed chunks of any size (one byte at a time works);
+ * events come back through a callback. Data frame payloads come out unmasked
+ * in small pieces (through a fixed scratch buffer), ready for the MQTT stream
+ * decoder: no frame or message is ever buffered whole. Only the HTTP header
+ * block (at most WS_HTTP_MAX bytes) and control frame payloads (at most 125
+ * bytes) are held.
+ *
+ * Usage:
+ *   struct ws_conn *ws = calloc(1, sizeof *ws); ws_init(ws);
+ *   ws_feed(ws, dir, data, len, cb, ctx);   dir 0: client -> server
+ *   ws_handshake_state(ws)                  WS_HS_* (not an upgrade, ...)
+ */
+#ifndef MQD_CLI_WEBSOCKET_H
+#define MQD_CLI_WEBSOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WS_HTTP_MAX 4096   /* bytes of HTTP header block held per direction */
+#define WS_CTRL_MAX 125    /* RFC 6455 5.5: control frame payloads */
+#define WS_SCRATCH 2048    /* unmasking buffer */
+
+/* Opcodes, RFC 6455 5.2. */
+enum ws_opcode {
+    WS_OP_CONT = 0x0,
+    WS_OP_TEXT = 0x1,
+    WS_OP_BINARY = 0x2,
+    WS_OP_CLOSE = 0x8,
+    WS_OP_PING = 0x9,
+    WS_OP_PONG = 0xA
+};
+
+enum ws_event_kind {
+    WS_EV_REQUEST,   /* the client's Upgrade request was read: ev.hs */
+    WS_EV_RESPONSE,  /* the server's response was read: ev.hs */
+    WS_EV_FRAME,     /* a frame header was decoded: ev.frame */
+    WS_EV_DATA,      /* payload of a text/binary/continuation frame, unmasked:
+                        ev.data/len (any number of pieces per frame) */
+    WS_EV_CONTROL,   /* a whole close/ping/pong frame: ev.frame, payload
+                        unmasked in ev.data/len; close: ev.close_code (0:
+                        none) and the reason in ev.data+2 */
+    WS_EV_VIOLATION  /* ev.rule (e.g. "RFC6455-5.1-client-unmasked"),
+                        ev.message */
+};
+
+/* The handshake state of a connection. */
+enum ws_hs_state {
+    WS_HS_REQUEST,     /* reading the client's request */
+    WS_HS_RESPONSE,    /* request read (an upgrade), reading the response */
+    WS_HS_OPEN,        /* 101 seen: frames flow */
+    WS_HS_NOT_WS,      /* the request is not a WebSocket upgrade */
+    WS_HS_FAILED       /* no 101, or broken HTTP: frames are not decoded */
+};
+
+struct ws_frame {
+    bool fin;
+    uint8_t rsv;          /* RSV1..3 as bits 2..0 */
+    uint8_t opcode;
+    bool masked;
+    uint8_t mask[4];
+    uint64_t len;         /* payload length */
+    uint8_t hdr[14];      /* the header bytes as sent */
+    uint8_t hdr_len;
+    uint64_t offset;      /* of the header in its direction's TCP stream */
+    uint8_t msg_opcode;   /* the data message it belongs to (TEXT/BINARY),
+                             also for continuations; 0 for control frames */
+};
+
+/* What a handshake said; strings are NUL-terminated, cut to fit. */
+struct ws_handshake {
+    char path[128];         /* request target */
+    char host[128];
+    char protocol[64];      /* Sec-WebSocket-Protocol (request: the list) */
+    char key[64];           /* Sec-WebSocket-Key */
+    char accept[64];        /* Sec-WebSocket-Accept */
+    char extensions[128];   /* Sec-WebSocket-Extensions */
+    char version[16];       /* Sec-WebSocket-Version */
+    unsigned status;        /* response status code */
+    bool is_get, upgrade_ws, connection_upgrade;
+    bool accept_ok;         /* response: accept matches the request's key */
+};
+
+struct ws_event {
+    int kind;                 /* enum ws_event_kind */
+    int dir;
+    uint64_t offset;          /* TCP stream offset the event is about */
+    const struct ws_frame *frame;
+    const struct ws_handshake *hs;
+    const uint8_t *data;
+    size_t len;
+    unsigned close_code;
+    const char *rule, *message;
+};
+
+typedef void (*ws_cb)(void *ctx, const struct ws_event *ev);
+
+struct ws_dir {
+    int state;               /* private */
+    uint8_t http[WS_HTTP_MAX];
+    size_t http_len;
+    struct ws_frame cur;     /* the frame being read */
+    uint8_t need;            /* header bytes wanted in all so far */
+    uint64_t left;           /* payload bytes still to come */
+    uint64_t pos;            /* payload bytes seen (mask index) */
+    uint8_t ctrl[WS_CTRL_MAX];
+    size_t ctrl_len;
+    bool in_message;         /* a fragmented data message is open */
+    uint8_t msg_opcode;
+    bool close_seen;
+    uint64_t offset;         /* bytes consumed in this direction */
+};
+
+struct ws_conn {
+    int hs_state;            /* enum ws_hs_state */
+    struct ws_handshake req, resp;
+    bool rsv1_allowed;       /* an extension (e.g. permessage-deflate) agreed */
+    struct ws_dir dir[2];
+    uint8_t scratch[WS_SCRATCH];
+    uint64_t frames[2];      /* frames per direction */
+};
+
+void ws_init(struct ws_conn *ws);
+
+/* Feeds the next bytes of direction `dir` (0: client -> server). */
+void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
+             ws_cb cb, void *ctx);
+
+/* Stops decoding direction dir (after a hole in the stream: WebSocket
+ * framing cannot be found again). */
+void ws_stop(struct ws_conn *ws, int dir);
+
+static inline int ws_handshake_state(const struct ws_conn *ws)
+{
+    return ws->hs_state;
+}
+
+/* Is "mqtt" or "mqttv3.1" among the protocols of a Sec-WebSocket-Protocol
+ * value (comma separated, case-insensitive)? */
+bool ws_protocol_is_mqtt(const char *list);
+
+/* Sec-WebSocket-Accept for a key (RFC 6455 4.2.2: base64 of the SHA-1 of the
+ * key and the GUID): writes 28 characters and a NUL into out[29]. */
+void ws_accept_for_key(const char *key, char out[29]);
+
+/* SHA-1 (FIPS 180-4) of data[0..len) into digest[20]. */
+void ws_sha1(const uint8_t *data, size_t len, uint8_t digest[20]);
+
+/* Name of an opcode: "continuation", "text", "binary", "close", "ping",
+ * "pong", "reserved". */
+const char *ws_opcode_name(uint8_t opcode);
+
+#endif
