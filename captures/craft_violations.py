@@ -489,7 +489,7 @@ def cases():
         "MQD-3.3.2-payload-format")
     add("PUBLISH from the client with a Subscription Identifier", V5,
         publish(V5, "a/b", pprops=props(p_var(0x0B, 5))), "PUBLISH",
-        "MQTT-3.3.4-6", xfail="the parser does not check the direction yet")
+        "MQTT-3.3.4-6")
     add("PUBLISH property length encoded in two bytes", V5,
         pkt(0x30, s("a/b") + b"\x80\x00" + b"x"), "PUBLISH", "MQTT-1.5.5-1")
     return C

@@ -70,7 +70,12 @@ def show(m):
     return "frame %s %s %s" % (m["frame"], m["type"],
         sorted((v["rule"], v["name"]) for v in m.get("violations", [])))
 
+# A case connection may end with its bad PUBLISH never acknowledged (the
+# broker would close it): that "unacknowledged at close" note of the session
+# analysis is expected; any other event is not.
 for e in events:
+    if e.get("name") == "SESSION_UNACKED_AT_CLOSE":
+        continue
     fails.append("unexpected event: %s" % json.dumps(e))
 checked = 0
 xfails = []
