@@ -94,7 +94,10 @@ if clean_events:
 for kind in ("reorder", "dup", "overlap"):
     msgs, events = load("%s/%s-%s.jsonl" % (tmp, name, kind))
     f = compare(kind, clean, seqs(msgs))
-    f += ["%s-%s: unexpected event %s" % (name, kind, json.dumps(e)) for e in events]
+    # Reordering may put a CONNACK ahead of its CONNECT in capture order:
+    # its version is then inferred, and said so. Nothing else may show.
+    f += ["%s-%s: unexpected event %s" % (name, kind, json.dumps(e)) for e in events
+          if not (kind == "reorder" and e["event"] == "version_inferred")]
     print("%s-%s: %d messages, %s" % (name, kind, sum(len(v) for v in msgs.values()),
                                      "same as clean" if not f else "DIFFERENT"))
     fails += f
