@@ -5,127 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alias.h"
+#include "inflight.h"
 #include "mqttdissect/props.h"
 
-/* ---- in-flight packet identifiers (s2.2.1, s4.3, s4.4) ---- */
-
-enum flight_kind {
-    FLIGHT_PUB_QOS1,     /* PUBLISH QoS 1, awaiting PUBACK */
-    FLIGHT_PUB_QOS2,     /* PUBLISH QoS 2, awaiting PUBREC */
-    FLIGHT_PUB_RECEIVED, /* PUBREC seen, awaiting PUBREL */
-    FLIGHT_PUB_RELEASED, /* PUBREL seen, awaiting PUBCOMP */
-    FLIGHT_SUBSCRIBE,
-    FLIGHT_UNSUBSCRIBE
-};
-
-struct flight {
-    uint16_t id;        /* 0: empty slot (0 is never a valid identifier) */
-    uint8_t kind;       /* enum flight_kind */
-    bool selected;      /* the request was selected by --topic */
-    int16_t sub_slot;   /* SUBSCRIBE: index of its kept filters; -1 none */
-    uint64_t frame;     /* the packet that last moved the flow */
-    int64_t ts_us;
-    uint64_t pub_frame; /* the PUBLISH that began it */
-    int64_t pub_ts_us;
-};
-
-/* Open addressing with linear probing; deletion by backward shift. */
-struct flight_table {
-    struct flight *slots;
-    uint32_t cap;  /* power of two, or 0 before the first insert */
-    uint32_t count;
-    uint32_t pubs; /* entries that are PUBLISH flows (Receive Maximum) */
-};
-
-#define FLIGHT_INITIAL_CAP 16u
-
-static uint32_t flight_hash(uint16_t id, uint32_t cap)
-{
-    return ((uint32_t)id * 40503u) & (cap - 1u);
-}
-
-static struct flight *flight_find(struct flight_table *t, uint16_t id)
-{
-    if (t->cap == 0 || id == 0)
-        return NULL;
-    for (uint32_t i = flight_hash(id, t->cap);; i = (i + 1) & (t->cap - 1)) {
-        if (t->slots[i].id == id)
-            return &t->slots[i];
-        if (t->slots[i].id == 0)
-            return NULL;
-    }
-}
-
-static bool flight_is_pub(uint8_t kind)
-{
-    return kind <= FLIGHT_PUB_RELEASED;
-}
-
-static void flight_place(struct flight_table *t, const struct flight *e)
-{
-    uint32_t i = flight_hash(e->id, t->cap);
-    while (t->slots[i].id != 0)
-        i = (i + 1) & (t->cap - 1);
-    t->slots[i] = *e;
-}
-
-static bool flight_grow(struct flight_table *t)
-{
-    uint32_t cap = t->cap ? t->cap * 2 : FLIGHT_INITIAL_CAP;
-    struct flight *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return false;
-    struct flight *old = t->slots;
-    uint32_t old_cap = t->cap;
-    t->slots = slots;
-    t->cap = cap;
-    for (uint32_t i = 0; i < old_cap; i++)
-        if (old[i].id != 0)
-            flight_place(t, &old[i]);
-    free(old);
-    return true;
-}
-
-/* Adds an entry for an identifier not in the table. NULL when the table is
- * full (SESSION_MAX_IN_FLIGHT) or memory ran out. */
-static struct flight *flight_add(struct flight_table *t, const struct flight *e)
-{
-    if (t->count >= SESSION_MAX_IN_FLIGHT)
-        return NULL;
-    /* Load at most 1/2: the table never exceeds 2 × SESSION_MAX_IN_FLIGHT. */
-    if ((t->count + 1) * 2 > t->cap && !flight_grow(t))
-        return NULL;
-    flight_place(t, e);
-    t->count++;
-    if (flight_is_pub(e->kind))
-        t->pubs++;
-    return flight_find(t, e->id);
-}
-
-static void flight_remove(struct flight_table *t, struct flight *e)
-{
-    uint32_t mask = t->cap - 1;
-    uint32_t i = (uint32_t)(e - t->slots);
-    if (flight_is_pub(e->kind))
-        t->pubs--;
-    t->count--;
-    /* Backward shift: move later entries of the probe run into the hole. */
-    for (uint32_t j = (i + 1) & mask; t->slots[j].id != 0; j = (j + 1) & mask) {
-        uint32_t home = flight_hash(t->slots[j].id, t->cap);
-        /* Entry j may move to i when i lies cyclically in [home, j). */
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
-    memset(&t->slots[i], 0, sizeof t->slots[i]);
-}
-
-static void flight_free(struct flight_table *t)
-{
-    free(t->slots);
-    memset(t, 0, sizeof *t);
-}
+/* The tables' own bounds are the ones session.h promises. */
+_Static_assert(INFLIGHT_MAX == SESSION_MAX_IN_FLIGHT, "in-flight bound");
+_Static_assert(TOPIC_ALIAS_MAX == SESSION_MAX_ALIASES, "topic alias bound");
 
 /* ---- SUBSCRIBE filters kept for the SUBACK (s3.9.3: one code per
  * filter, in order) ---- */
@@ -138,20 +24,6 @@ struct sub_slot {
     uint16_t count;
     uint32_t len, cap;
     uint8_t *buf; /* count strings: 2-byte big endian length, bytes */
-};
-
-/* ---- topic aliases (s3.3.2.3.4) ---- */
-
-struct alias {
-    bool set;      /* a mapping was established */
-    bool dropped;  /* established but not kept (memory bound) */
-    uint16_t len, cap;
-    uint8_t *topic;
-};
-
-struct alias_table {
-    struct alias *a; /* indexed by alias number, [0] unused */
-    uint32_t n;      /* entries allocated */
 };
 
 /* Acknowledgements that came before their request: TCP reassembly may hold
@@ -170,8 +42,8 @@ struct session {
     bool peer_lagging;  /* the other direction has data held back */
     struct session_info info;
     struct flight_table flights[2]; /* by the direction that sent the request */
-    struct alias_table aliases[2];  /* by the direction that sends PUBLISH */
-    size_t alias_bytes;             /* topic bytes kept, both directions */
+    struct topic_alias_table aliases[2]; /* by the direction that sends PUBLISH */
+    struct topic_alias_bytes alias_bytes; /* topic bytes kept, both directions */
     struct sub_slot subs[SUB_SLOTS];
     bool unsure[2];        /* a gap or a missed start: requests may be unseen */
     uint64_t connect_frame;
@@ -193,6 +65,7 @@ struct session *session_new(const struct session_cfg *cfg, bool midstream)
         return NULL;
     if (cfg)
         s->cfg = *cfg;
+    s->alias_bytes.max = SESSION_ALIAS_BYTES;
     s->info.midstream = midstream;
     s->unsure[0] = s->unsure[1] = midstream;
     return s;
@@ -203,10 +76,8 @@ void session_free(struct session *s)
     if (!s)
         return;
     for (int d = 0; d < 2; d++) {
-        flight_free(&s->flights[d]);
-        for (uint32_t i = 0; i < s->aliases[d].n; i++)
-            free(s->aliases[d].a[i].topic);
-        free(s->aliases[d].a);
+        inflight_free(&s->flights[d]);
+        topic_alias_free(&s->aliases[d]);
     }
     for (int i = 0; i < SUB_SLOTS; i++)
         free(s->subs[i].buf);
@@ -384,49 +255,6 @@ static void on_connack(struct pkt *p)
 
 /* ---- PUBLISH (s3.3) and the QoS 1 / QoS 2 flows (s4.3) ---- */
 
-static struct alias *alias_slot(struct alias_table *t, uint32_t alias)
-{
-    if (alias == 0 || alias > SESSION_MAX_ALIASES)
-        return NULL;
-    if (alias >= t->n) {
-        uint32_t n = t->n ? t->n : 16;
-        while (n <= alias)
-            n *= 2;
-        if (n > SESSION_MAX_ALIASES + 1)
-            n = SESSION_MAX_ALIASES + 1;
-        struct alias *a = realloc(t->a, n * sizeof *a);
-        if (!a)
-            return NULL;
-        memset(a + t->n, 0, (n - t->n) * sizeof *a);
-        t->a = a;
-        t->n = n;
-    }
-    return &t->a[alias];
-}
-
-/* Remembers topic → alias, within the per-connection byte bound. */
-static void alias_set(struct session *s, struct alias *a, const uint8_t *topic,
-                      uint16_t len)
-{
-    a->set = true;
-    if (len > a->cap) {
-        size_t more = (size_t)len - a->cap;
-        uint8_t *buf = s->alias_bytes + more <= SESSION_ALIAS_BYTES
-                           ? realloc(a->topic, len) : NULL;
-        if (!buf) {
-            a->dropped = true;
-            a->len = 0;
-            return;
-        }
-        s->alias_bytes += more;
-        a->topic = buf;
-        a->cap = len;
-    }
-    memcpy(a->topic, topic, len);
-    a->len = len;
-    a->dropped = false;
-}
-
 /* Topic Alias (s3.3.2.3.4): a non-empty topic sets the mapping, an empty
  * one uses it. */
 static void resolve_topic(struct pkt *p, const uint8_t *topic, size_t tlen)
@@ -446,20 +274,22 @@ static void resolve_topic(struct pkt *p, const uint8_t *topic, size_t tlen)
                          ? MQD_R_SESSION_CLIENT_TOPIC_ALIAS_TOO_LARGE
                          : MQD_R_SESSION_SERVER_TOPIC_ALIAS_TOO_LARGE,
                   pr.off, pr.value);
-    struct alias *a = alias_slot(&s->aliases[p->dir], pr.value);
+    struct topic_alias_table *t = &s->aliases[p->dir];
     if (tlen > 0) {
-        if (a)
-            alias_set(s, a, topic, (uint16_t)tlen);
-        else
+        if (!topic_alias_set(t, pr.value, topic, (uint16_t)tlen, &s->alias_bytes))
             s->overflow++;
         return;
     }
-    if (a && a->set && !a->dropped) {
-        an->effective_topic = a->topic;
-        an->effective_topic_len = a->len;
+    switch (topic_alias_get(t, pr.value, &an->effective_topic, &an->effective_topic_len)) {
+    case TOPIC_ALIAS_KNOWN:
         an->topic_from_alias = true;
-    } else if (!(a && a->set) && !s->unsure[p->dir]) {
-        violation(p, MQD_R_SESSION_TOPIC_ALIAS_UNKNOWN, pr.off, pr.value);
+        break;
+    case TOPIC_ALIAS_UNKNOWN:
+        if (!s->unsure[p->dir])
+            violation(p, MQD_R_SESSION_TOPIC_ALIAS_UNKNOWN, pr.off, pr.value);
+        break;
+    case TOPIC_ALIAS_DROPPED:
+        break; /* set, but not kept: the topic stays unknown */
     }
 }
 
@@ -533,15 +363,15 @@ static struct flight *start_flight(struct pkt *p, uint8_t kind)
     uint16_t id = (uint16_t)p->f->packet_id.value;
     if (!p->f->packet_id.present || id == 0)
         return NULL;
-    struct flight *e = flight_find(t, id);
+    struct flight *e = inflight_find(t, id);
     if (e) {
         /* A PUBLISH sent again with DUP set is a retransmission (s4.4);
          * anything else reuses an identifier still in flight. */
-        bool resend = p->f->type == MQD_PUBLISH && p->f->dup && flight_is_pub(e->kind);
+        bool resend = p->f->type == MQD_PUBLISH && p->f->dup && inflight_is_pub(e->kind);
         if (!resend)
             id_in_use(p);
         release_sub_slot(p->s, e);
-        flight_remove(t, e);
+        inflight_remove(t, e);
     }
     struct flight n = {
         .id = id, .kind = kind, .selected = p->step->selected, .sub_slot = -1,
@@ -557,7 +387,7 @@ static struct flight *start_flight(struct pkt *p, uint8_t kind)
             return NULL;
         n.kind = FLIGHT_PUB_RECEIVED;
     }
-    e = flight_add(t, &n);
+    e = inflight_add(t, &n);
     if (!e)
         p->s->overflow++;
     return e;
@@ -591,7 +421,7 @@ static struct flight *acked_flight(struct pkt *p)
 {
     if (!p->f->packet_id.present)
         return NULL;
-    return flight_find(&p->s->flights[1 - p->dir], (uint16_t)p->f->packet_id.value);
+    return inflight_find(&p->s->flights[1 - p->dir], (uint16_t)p->f->packet_id.value);
 }
 
 static void not_in_flight(struct pkt *p)
@@ -606,7 +436,7 @@ static void not_in_flight(struct pkt *p)
 
 static void finish_flight(struct pkt *p, struct flight *e)
 {
-    flight_remove(&p->s->flights[1 - p->dir], e);
+    inflight_remove(&p->s->flights[1 - p->dir], e);
 }
 
 static void on_puback(struct pkt *p)
@@ -645,7 +475,7 @@ static void on_pubrel(struct pkt *p)
 {
     struct flight_table *t = &p->s->flights[p->dir];
     struct flight *e = p->f->packet_id.present
-                           ? flight_find(t, (uint16_t)p->f->packet_id.value) : NULL;
+                           ? inflight_find(t, (uint16_t)p->f->packet_id.value) : NULL;
     if (!e || e->kind != FLIGHT_PUB_RECEIVED) {
         /* s4.3.3: PUBREL only after PUBREC. A retransmitted PUBREL (entry
          * already released) is fine. */
@@ -663,7 +493,7 @@ static void on_pubrel(struct pkt *p)
     if (e->kind == FLIGHT_PUB_RECEIVED)
         answer(p, e->frame, e->ts_us, PAIR_PUBREC_PUBREL);
     if (take_orphan(p->s, p->dir, e->id, MQD_PUBCOMP)) {
-        flight_remove(t, e); /* its PUBCOMP was decoded first */
+        inflight_remove(t, e); /* its PUBCOMP was decoded first */
         return;
     }
     e->kind = FLIGHT_PUB_RELEASED;
@@ -883,11 +713,8 @@ bool session_close(struct session *s, int64_t close_ts_us,
         close_ts_us = s->last_ts_us;
     uint64_t first = 0;
     for (int d = 0; d < 2; d++) {
-        const struct flight_table *t = &s->flights[d];
-        r->unacked[d] = t->count;
-        for (uint32_t i = 0; i < t->cap; i++)
-            if (t->slots[i].id != 0 && (first == 0 || t->slots[i].pub_frame < first))
-                first = t->slots[i].pub_frame;
+        r->unacked[d] = s->flights[d].count;
+        first = inflight_oldest_frame(&s->flights[d], first);
     }
     r->unacked_first_frame = first;
     /* With part of the conversation unseen, acknowledgements may have been

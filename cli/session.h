@@ -14,11 +14,11 @@
  *
  * Direction 0 is client → server, 1 is server → client.
  *
- * Memory is per connection and bounded: in-flight tables (open addressing
- * keyed by packet identifier) hold at most SESSION_MAX_IN_FLIGHT entries per
- * direction (more are counted, not stored); topic alias tables at most
- * SESSION_MAX_ALIASES aliases and SESSION_ALIAS_BYTES of topics per
- * connection. Nothing is allocated per message: tables grow when they must.
+ * Memory is per connection and bounded: in-flight tables (inflight.h: open
+ * addressing keyed by packet identifier) hold at most SESSION_MAX_IN_FLIGHT
+ * entries per direction (more are counted, not stored); topic alias tables
+ * (alias.h) at most SESSION_MAX_ALIASES aliases and SESSION_ALIAS_BYTES of
+ * topics per connection. Nothing is allocated per message: tables grow when they must.
  */
 #ifndef MQD_CLI_SESSION_H
 #define MQD_CLI_SESSION_H

@@ -1,5 +1,5 @@
-/* The --stats summary (cli/stats.c): histogram precision, counts, bounds,
- * and the JSON object. */
+/* The --stats summary (cli/stats.c, cli/stats_text.c): histogram
+ * precision, counts, bounds, the JSON object and the text tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,12 +169,75 @@ static void test_topic_bound(void **state)
     stats_free(st);
 }
 
+static void count_publish(struct stats *st, const char *topic, size_t len)
+{
+    static const uint8_t pub0[] = {0x30, 4, 0, 1, 'c', 'y'};
+    mqd_frame f;
+    parse(pub0, sizeof pub0, &f);
+    struct stats_client_ref ref = STATS_CLIENT_REF_INIT;
+    struct session_step step = {.selected = true};
+    struct msg_analysis an;
+    memset(&an, 0, sizeof an);
+    an.has_effective_topic = true;
+    an.effective_topic = (const uint8_t *)topic;
+    an.effective_topic_len = (uint16_t)len;
+    stats_message(st, &ref, NULL, 0, &f, &an, &step);
+}
+
+/* The text tables (cli/stats_text.c): names are shown safely and cut to
+ * the column, counts line up under their headings. */
+static void test_text_tables(void **state)
+{
+    (void)state;
+    struct stats *st = stats_new();
+    assert_non_null(st);
+    char long_topic[61];
+    memset(long_topic, 'a', 60);
+    long_topic[60] = '\0';
+    count_publish(st, long_topic, 60);
+    count_publish(st, long_topic, 60);
+    count_publish(st, "ctl\x01x", 5);        /* control byte shown as '?' */
+    count_publish(st, "bad\xC3(", 5);        /* invalid UTF-8: cut there */
+    count_publish(st, "caf\xC3\xA9", 5);     /* valid UTF-8 as is */
+    stats_event_violation(st, MQD_R_SESSION_UNACKED_AT_CLOSE);
+
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    assert_int_equal(stats_write_text(st, NULL, NULL, tmp), 0);
+    long size = ftell(tmp);
+    assert_true(size > 0 && size < 16384);
+    static char text[16384];
+    rewind(tmp);
+    size_t n = fread(text, 1, sizeof text - 1, tmp);
+    text[n] = '\0';
+    fclose(tmp);
+
+    assert_non_null(strstr(text, "== mqttdissect statistics: 5 messages =="));
+    assert_non_null(strstr(text, "  PUBLISH               5\n"));
+    assert_non_null(strstr(text, "  QoS 0          5\n"));
+    assert_null(strstr(text, "(invalid)")); /* no QoS 3 seen */
+    /* 47 columns of the name, then an ellipsis: 48 in all. */
+    char cut[64];
+    memset(cut, 'a', 47);
+    strcpy(cut + 47, "\xE2\x80\xA6          2");
+    assert_non_null(strstr(text, cut));
+    assert_null(strstr(text, long_topic));
+    assert_non_null(strstr(text, "ctl?x"));
+    assert_non_null(strstr(text, "bad\xE2\x80\xA6"));
+    assert_non_null(strstr(text, "caf\xC3\xA9"));
+    assert_non_null(strstr(text, "Violations by rule (1 in all)"));
+    assert_non_null(strstr(text, mqd_rule_get(MQD_R_SESSION_UNACKED_AT_CLOSE)->id));
+    assert_non_null(strstr(text, "\nReassembly and framing\n"));
+    stats_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_histogram_precision),
         cmocka_unit_test(test_counts_and_json),
         cmocka_unit_test(test_topic_bound),
+        cmocka_unit_test(test_text_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
