@@ -1,13 +1,16 @@
-/* Payload display: text, hex, or structured JSON parsed with jansson. */
+/* Payload display: text, hex, or structured JSON. A payload is shown as
+ * JSON when json_embed accepts it; the JSON output then copies it in (no
+ * document, no allocation), the text -V display pretty-prints it from the
+ * same checked text, token by token. */
 #include "payload_json.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "hex.h"
+#include "json_embed.h"
 #include "mqttdissect/props.h"
 #include "out_text.h"
 
@@ -52,67 +55,22 @@ static bool looks_like_json(const uint8_t *data, size_t len)
     return false;
 }
 
-/* ---- jansson's memory while a payload is parsed and printed ----
- * jansson allocates for every value. Between payload_parse_begin and
- * payload_parse_end it takes memory from one arena, reused for every
- * payload (no malloc per message on the hot path); past the arena, malloc.
- * Outside that window jansson uses malloc/free as usual. */
+/* The member-name table of the JSON check, reused for every payload. */
+static struct json_embed embed;
 
-#define ARENA_BYTES (256u * 1024u)
-
-static struct {
-    unsigned char *base;
-    size_t used;
-} arena;
-
-static void *arena_malloc(size_t n)
-{
-    size_t a = (n + 15u) & ~(size_t)15u;
-    if (arena.base && a >= n && ARENA_BYTES - arena.used >= a) {
-        void *p = arena.base + arena.used;
-        arena.used += a;
-        return p;
-    }
-    return malloc(n);
-}
-
-static void arena_free(void *p)
-{
-    unsigned char *c = p;
-    if (arena.base && c >= arena.base && c < arena.base + ARENA_BYTES)
-        return; /* released all at once by payload_parse_end */
-    free(p);
-}
-
-static void payload_parse_begin(void)
-{
-    if (!arena.base)
-        arena.base = malloc(ARENA_BYTES); /* once; NULL: plain malloc */
-    arena.used = 0;
-    json_set_alloc_funcs(arena_malloc, arena_free);
-}
-
-static void payload_parse_end(json_t *doc)
-{
-    if (doc)
-        json_decref(doc);
-    arena.used = 0;
-    json_set_alloc_funcs(malloc, free);
-}
-
-/* The payload as a JSON value, or NULL when it is not JSON (or too large,
- * or the mode is not auto). Inside payload_parse_begin/end. */
-static json_t *parse_payload(const struct output_opts *o, const mqd_frame *f,
-                             const uint8_t *data, size_t len)
+/* Whether the payload is shown as JSON: auto mode, not too large, declared
+ * JSON (any value) or starting like an object or array, and accepted by
+ * json_embed_check (*r: its result, for jw_json_embed). */
+static bool payload_is_json(const struct output_opts *o, const mqd_frame *f,
+                            const uint8_t *data, size_t len,
+                            struct json_embed_result *r)
 {
     if (o->payload_mode != PAYLOAD_AUTO || len == 0 || len > PAYLOAD_JSON_MAX ||
         (o->max_payload != 0 && len > o->max_payload))
-        return NULL;
-    bool declared = payload_content_type_json(f);
-    if (!declared && !looks_like_json(data, len))
-        return NULL;
-    json_error_t err;
-    return json_loadb((const char *)data, len, declared ? JSON_DECODE_ANY : 0, &err);
+        return false;
+    if (!payload_content_type_json(f) && !looks_like_json(data, len))
+        return false;
+    return json_embed_check(&embed, data, len, r);
 }
 
 /* "%.17g" but the shortest of 15/16/17 digits that reads back the same. */
@@ -126,58 +84,11 @@ static size_t fmt_real(char *buf, size_t cap, double v)
     }
     if (n < 0)
         n = 0;
-    size_t len = (size_t)n < cap ? (size_t)n : cap - 1;
-    /* JSON wants a digit where C may print none ("1e+20" is fine; "inf" and
-     * "nan" cannot come out of a parse). */
-    return len;
+    /* never "inf" or "nan": json_embed_check refuses what overflows */
+    return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 /* ---- JSON output ---- */
-
-static void write_value(struct json_writer *w, json_t *v)
-{
-    char buf[40];
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *val;
-        jw_object_begin(w);
-        json_object_foreach(v, key, val) {
-            jw_key(w, key);
-            write_value(w, val);
-        }
-        jw_object_end(w);
-        break;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *val;
-        jw_array_begin(w);
-        json_array_foreach(v, i, val)
-            write_value(w, val);
-        jw_array_end(w);
-        break;
-    }
-    case JSON_STRING:
-        jw_strn(w, (const uint8_t *)json_string_value(v), json_string_length(v));
-        break;
-    case JSON_INTEGER:
-        jw_i64(w, (int64_t)json_integer_value(v));
-        break;
-    case JSON_REAL:
-        jw_raw(w, buf, fmt_real(buf, sizeof buf, json_real_value(v)));
-        break;
-    case JSON_TRUE:
-        jw_bool(w, true);
-        break;
-    case JSON_FALSE:
-        jw_bool(w, false);
-        break;
-    default:
-        jw_null(w);
-        break;
-    }
-}
 
 void payload_json_write(struct json_writer *w, const struct output_opts *o,
                         const mqd_frame *f, const char *key,
@@ -193,16 +104,13 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
         jw_object_end(w);
         return;
     }
-    payload_parse_begin();
-    json_t *doc = parse_payload(o, f, data, len);
-    if (doc) {
+    struct json_embed_result r;
+    if (payload_is_json(o, f, data, len, &r)) {
         jw_key(w, "json");
-        write_value(w, doc);
-        payload_parse_end(doc);
+        jw_json_embed(w, data, len, &r);
         jw_object_end(w);
         return;
     }
-    payload_parse_end(NULL);
     bool text = o->payload_mode == PAYLOAD_TEXT ||
                 (o->payload_mode == PAYLOAD_AUTO && utf8_valid(data, len));
     if (text) {
@@ -247,69 +155,127 @@ static void indent(struct obuf *b, unsigned level)
     obuf_fill(b, ' ', 4 + 2 * (size_t)level);
 }
 
-static void pretty_value(struct obuf *b, json_t *v, unsigned level);
+/* ---- text -V: the checked payload pretty-printed, token by token ---- */
 
-static void pretty_container(struct obuf *b, json_t *v, unsigned level)
+/* Room for decoded strings and number tokens: never longer than the
+ * payload, and a payload shown as JSON is at most PAYLOAD_JSON_MAX. Taken
+ * once, the first time it is needed. */
+static char *pretty_scratch;
+
+/* A number as a C string in the scratch area, for strtoll/strtod. */
+static const char *number_cstr(const uint8_t *tok, size_t len)
 {
-    bool obj = json_is_object(v);
-    size_t n = obj ? json_object_size(v) : json_array_size(v);
-    obuf_putc(b, obj ? '{' : '[');
-    if (n == 0) {
-        obuf_putc(b, obj ? '}' : ']');
-        return;
-    }
-    obuf_putc(b, '\n');
-    size_t i = 0;
-    if (obj) {
-        const char *key;
-        json_t *val;
-        json_object_foreach(v, key, val) {
-            indent(b, level + 1);
-            text_quoted(b, (const uint8_t *)key, strlen(key), 0);
-            obuf_puts(b, ": ");
-            pretty_value(b, val, level + 1);
-            obuf_puts(b, ++i < n ? ",\n" : "\n");
-        }
-    } else {
-        json_t *val;
-        size_t k;
-        json_array_foreach(v, k, val) {
-            indent(b, level + 1);
-            pretty_value(b, val, level + 1);
-            obuf_puts(b, k + 1 < n ? ",\n" : "\n");
-        }
-    }
-    indent(b, level);
-    obuf_putc(b, obj ? '}' : ']');
+    memcpy(pretty_scratch, tok, len);
+    pretty_scratch[len] = '\0';
+    return pretty_scratch;
 }
 
-static void pretty_value(struct obuf *b, json_t *v, unsigned level)
+/* Numbers as their values print: integers in decimal (int64, as
+ * json_embed_check made sure), others the shortest "%g" that reads back. */
+static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
 {
     char buf[40];
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-    case JSON_ARRAY:
-        pretty_container(b, v, level);
-        break;
-    case JSON_STRING:
-        /* Quoted for a terminal: control and bidi characters escaped. */
-        text_quoted(b, (const uint8_t *)json_string_value(v), json_string_length(v), 0);
-        break;
-    case JSON_INTEGER:
-        obuf_i64(b, (int64_t)json_integer_value(v));
-        break;
-    case JSON_REAL:
-        obuf_write(b, buf, fmt_real(buf, sizeof buf, json_real_value(v)));
-        break;
-    case JSON_TRUE:
-        obuf_puts(b, "true");
-        break;
-    case JSON_FALSE:
-        obuf_puts(b, "false");
-        break;
-    default:
-        obuf_puts(b, "null");
-        break;
+    const char *c = number_cstr(tok, len);
+    if (strpbrk(c, ".eE") == NULL) {
+        obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
+        return;
+    }
+    obuf_write(b, buf, fmt_real(buf, sizeof buf, strtod(c, NULL)));
+}
+
+/* A string's value quoted for a terminal (control and bidi characters
+ * escaped). */
+static void pretty_string(struct obuf *b, const uint8_t *body, size_t len)
+{
+    size_t n = json_unescape(body, len, (uint8_t *)pretty_scratch);
+    text_quoted(b, (const uint8_t *)pretty_scratch, n, 0);
+}
+
+/* Layout state: nesting level, and whether the last token opened a
+ * container (so the next item is its first) or was a member name (so a
+ * value follows on the same line). */
+struct pretty {
+    struct obuf *b;
+    unsigned level;
+    bool opened, after_name;
+};
+
+/* Before an item of a container (a member name, or an array element): the
+ * line break, after a comma unless it is the first, and the indentation. */
+static void pretty_item(struct pretty *pp)
+{
+    obuf_puts(pp->b, pp->opened ? "\n" : ",\n");
+    pp->opened = false;
+    indent(pp->b, pp->level);
+}
+
+static void pretty_before_value(struct pretty *pp)
+{
+    if (pp->after_name)
+        pp->after_name = false;
+    else if (pp->level > 0)
+        pretty_item(pp);
+}
+
+static void pretty_close(struct pretty *pp, char c)
+{
+    pp->level--;
+    if (!pp->opened) { /* not empty: the last item ends its line */
+        obuf_putc(pp->b, '\n');
+        indent(pp->b, pp->level);
+    }
+    pp->opened = false;
+    obuf_putc(pp->b, c);
+}
+
+/* Two-space indentation under the 4-space margin; "key": value. */
+void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
+{
+    struct pretty pp = {b, 0, false, false};
+    struct json_tokens t;
+    struct json_token tok;
+    if (len > PAYLOAD_JSON_MAX)
+        return;
+    if (!pretty_scratch)
+        pretty_scratch = malloc(PAYLOAD_JSON_MAX + 1); /* once */
+    if (!pretty_scratch) {
+        obuf_puts(b, "(out of memory)");
+        return;
+    }
+    json_tokens_init(&t, data, len);
+    while (json_tokens_next(&t, &tok) != JT_END) {
+        const uint8_t *s = data + tok.off;
+        switch (tok.kind) {
+        case JT_OBJECT_BEGIN:
+        case JT_ARRAY_BEGIN:
+            pretty_before_value(&pp);
+            obuf_putc(b, (char)*s);
+            pp.level++;
+            pp.opened = true;
+            break;
+        case JT_OBJECT_END:
+        case JT_ARRAY_END:
+            pretty_close(&pp, (char)*s);
+            break;
+        case JT_NAME:
+            pretty_item(&pp);
+            pretty_string(b, s, tok.len);
+            obuf_puts(b, ": ");
+            pp.after_name = true;
+            break;
+        case JT_STRING:
+            pretty_before_value(&pp);
+            pretty_string(b, s, tok.len);
+            break;
+        case JT_NUMBER:
+            pretty_before_value(&pp);
+            pretty_number(b, s, tok.len);
+            break;
+        default: /* true, false, null: as written */
+            pretty_before_value(&pp);
+            obuf_write(b, s, tok.len);
+            break;
+        }
     }
 }
 
@@ -318,16 +284,13 @@ void payload_text_pretty(struct obuf *b, const struct output_opts *o,
 {
     const uint8_t *data;
     size_t len;
+    struct json_embed_result r;
     if (f->type != MQD_PUBLISH || !f->payload.present ||
-        !frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        !frame_run(f, f->payload.off, f->payload.len, &data, &len) ||
+        !payload_is_json(o, f, data, len, &r))
         return;
-    payload_parse_begin();
-    json_t *doc = parse_payload(o, f, data, len);
-    if (doc) {
-        obuf_puts(b, "  payload as JSON:\n");
-        indent(b, 0);
-        pretty_value(b, doc, 0);
-        obuf_putc(b, '\n');
-    }
-    payload_parse_end(doc);
+    obuf_puts(b, "  payload as JSON:\n");
+    indent(b, 0);
+    payload_json_pretty(b, data, len);
+    obuf_putc(b, '\n');
 }

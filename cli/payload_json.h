@@ -1,9 +1,12 @@
 /* How PUBLISH payloads are shown (--payload, --max-payload): as text when
  * they are valid UTF-8, as hex otherwise, and as structured JSON when they
  * are JSON (MQTT 5.0 Content Type "application/json", or a payload that
- * parses as a JSON object or array). Parsing uses jansson, which allocates
- * while it parses: only payloads that look like JSON are parsed, and only
- * up to PAYLOAD_JSON_MAX bytes (or --max-payload when smaller). */
+ * is a JSON object or array). Only payloads that look like JSON are
+ * checked, up to PAYLOAD_JSON_MAX bytes (or --max-payload when smaller), by
+ * json_embed (json_embed.h: what it accepts, and where that differs from
+ * jansson); the JSON output copies them in without building a document,
+ * the text -V display pretty-prints them token by token. Nothing is
+ * allocated per message. */
 #ifndef MQD_CLI_PAYLOAD_JSON_H
 #define MQD_CLI_PAYLOAD_JSON_H
 
@@ -47,5 +50,11 @@ bool payload_text_summary(struct obuf *b, const struct output_opts *o,
  * "  payload as JSON:" line. Nothing otherwise. */
 void payload_text_pretty(struct obuf *b, const struct output_opts *o,
                          const mqd_frame *f);
+
+/* The pretty-printed value alone (what follows the margin of the first
+ * line): data[0..len) must be a text json_embed_check accepted, at most
+ * PAYLOAD_JSON_MAX bytes. Integers print in decimal, other numbers as the
+ * shortest %g that reads back, strings quoted for a terminal. */
+void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len);
 
 #endif
