@@ -1,6 +1,12 @@
-/* The TCP connection table; see flow_table.h. Chained hash table keyed by
- * the unordered pair of endpoints, plus an LRU list ordered by last activity
- * (capture time), which makes idle expiry O(1) per packet. */
+/* The TCP connection table; see flow_table.h. An open-addressing hash table
+ * keyed by the unordered pair of endpoints, plus an LRU list ordered by last
+ * activity (capture time), which makes idle expiry O(1) per packet.
+ *
+ * Both live in small dense arrays (a slot holds the hash and the entry; an
+ * LRU node holds the links and the last activity time), so that finding a
+ * connection and moving it to the LRU tail touch neither that connection's
+ * memory beyond its key nor any other connection's: with thousands of
+ * connections those were cache misses on every packet. */
 #include "flow_table.h"
 
 #include <stdlib.h>
@@ -12,15 +18,39 @@
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
 #define DEFAULT_IDLE_US ((int64_t)300 * 1000000)
 #define DEFAULT_MAX_CONNS ((size_t)1000000)
-#define INITIAL_BUCKETS ((size_t)1024)
+#define INITIAL_SLOTS ((size_t)2048)
+#define INITIAL_NODES ((uint32_t)1024)
+#define NIL UINT32_MAX
+
+/* A hash slot: empty when c is NULL. */
+struct flow_slot {
+    struct flow_conn *c;
+    uint32_t hash;
+};
+
+/* An LRU list node, indexed by the entry's `node`. Free nodes are chained
+ * through `next`. */
+struct lru_node {
+    uint32_t prev, next;
+    int64_t last_ts_us;
+    struct flow_conn *c;
+};
+
+/* What the table allocates per connection: the caller sees `conn`. */
+struct conn_entry {
+    struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
+    uint32_t node;
+};
 
 struct flow_table {
     struct flow_config cfg;
     struct flow_sink sink;
-    struct flow_conn **buckets;
-    size_t nbuckets;      /* a power of two */
+    struct flow_slot *slots;
+    size_t nslots;        /* a power of two, at least twice count */
     size_t count;
-    struct flow_conn *lru_head, *lru_tail; /* least recently active first */
+    struct lru_node *nodes;
+    uint32_t nnodes, nodes_used, free_node;
+    uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
     struct flow_stats stats;
     int64_t now_us;       /* latest packet timestamp seen */
     struct pkt_info last_pkt;
@@ -63,33 +93,58 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
     if (sink)
         ft->sink = *sink;
     apply_defaults(&ft->cfg);
-    ft->nbuckets = INITIAL_BUCKETS;
-    ft->buckets = calloc(ft->nbuckets, sizeof *ft->buckets);
-    if (!ft->buckets) {
+    ft->lru_head = ft->lru_tail = ft->free_node = NIL;
+    ft->nslots = INITIAL_SLOTS;
+    ft->slots = calloc(ft->nslots, sizeof *ft->slots);
+    ft->nnodes = INITIAL_NODES;
+    ft->nodes = malloc(ft->nnodes * sizeof *ft->nodes);
+    if (!ft->slots || !ft->nodes) {
+        free(ft->slots);
+        free(ft->nodes);
         free(ft);
         return NULL;
     }
     return ft;
 }
 
+static struct conn_entry *entry_of(struct flow_conn *c)
+{
+    return (struct conn_entry *)c; /* conn is the entry's first member */
+}
+
 static void free_conn(struct flow_table *ft, struct flow_conn *c)
 {
     tcp_reasm_release(&c->dir[0], &ft->stats.reasm);
     tcp_reasm_release(&c->dir[1], &ft->stats.reasm);
-    free(c);
+    free(entry_of(c));
+}
+
+/* The least recently active connection, or NULL. */
+static struct flow_conn *lru_first(const struct flow_table *ft)
+{
+    return ft->lru_head == NIL ? NULL : ft->nodes[ft->lru_head].c;
+}
+
+/* The one after c in LRU order, or NULL. */
+static struct flow_conn *lru_after(const struct flow_table *ft,
+                                   struct flow_conn *c)
+{
+    uint32_t next = ft->nodes[entry_of(c)->node].next;
+    return next == NIL ? NULL : ft->nodes[next].c;
 }
 
 void flow_table_free(struct flow_table *ft)
 {
     if (!ft)
         return;
-    struct flow_conn *c = ft->lru_head;
+    struct flow_conn *c = lru_first(ft);
     while (c) {
-        struct flow_conn *next = c->lru_next;
+        struct flow_conn *next = lru_after(ft, c);
         free_conn(ft, c);
         c = next;
     }
-    free(ft->buckets);
+    free(ft->slots);
+    free(ft->nodes);
     free(ft);
 }
 
@@ -136,10 +191,14 @@ static struct flow_conn *lookup(const struct flow_table *ft, uint32_t hash,
                                 const struct pkt_endpoint *src,
                                 const struct pkt_endpoint *dst, int *dir)
 {
-    struct flow_conn *c = ft->buckets[hash & (ft->nbuckets - 1)];
-    for (; c; c = c->hash_next) {
-        if (c->hash != hash)
+    size_t mask = ft->nslots - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const struct flow_slot *sl = &ft->slots[i];
+        if (!sl->c)
+            return NULL;
+        if (sl->hash != hash)
             continue;
+        struct flow_conn *c = sl->c;
         if (endpoint_equal(&c->key.ep[0], src) &&
             endpoint_equal(&c->key.ep[1], dst)) {
             *dir = 0;
@@ -151,84 +210,150 @@ static struct flow_conn *lookup(const struct flow_table *ft, uint32_t hash,
             return c;
         }
     }
-    return NULL;
 }
 
-static void grow(struct flow_table *ft)
+/* Puts c in the first free slot of its probe sequence. */
+static void slot_place(struct flow_slot *slots, size_t nslots,
+                       struct flow_conn *c)
 {
-    size_t n = ft->nbuckets * 2;
-    struct flow_conn **b = calloc(n, sizeof *b);
-    if (!b)
-        return; /* keep the longer chains */
-    for (size_t i = 0; i < ft->nbuckets; i++) {
-        struct flow_conn *c = ft->buckets[i];
-        while (c) {
-            struct flow_conn *next = c->hash_next;
-            c->hash_next = b[c->hash & (n - 1)];
-            b[c->hash & (n - 1)] = c;
-            c = next;
+    size_t mask = nslots - 1;
+    size_t i = c->hash & mask;
+    while (slots[i].c)
+        i = (i + 1) & mask;
+    slots[i].c = c;
+    slots[i].hash = c->hash;
+}
+
+static bool grow_slots(struct flow_table *ft)
+{
+    size_t n = ft->nslots * 2;
+    struct flow_slot *sl = calloc(n, sizeof *sl);
+    if (!sl)
+        return false;
+    for (size_t i = 0; i < ft->nslots; i++)
+        if (ft->slots[i].c)
+            slot_place(sl, n, ft->slots[i].c);
+    free(ft->slots);
+    ft->slots = sl;
+    ft->nslots = n;
+    return true;
+}
+
+/* Removes c's slot, shifting back the entries probed past it (linear
+ * probing without tombstones). */
+static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
+{
+    size_t mask = ft->nslots - 1;
+    size_t i = c->hash & mask;
+    while (ft->slots[i].c && ft->slots[i].c != c)
+        i = (i + 1) & mask;
+    if (!ft->slots[i].c)
+        return;
+    for (size_t j = (i + 1) & mask; ft->slots[j].c; j = (j + 1) & mask) {
+        size_t home = ft->slots[j].hash & mask;
+        /* j may move to i when its home is not in (i, j] cyclically. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            ft->slots[i] = ft->slots[j];
+            i = j;
         }
     }
-    free(ft->buckets);
-    ft->buckets = b;
-    ft->nbuckets = n;
+    ft->slots[i].c = NULL;
+    ft->slots[i].hash = 0;
 }
 
 /* ---- LRU list ---------------------------------------------------------- */
 
-static void lru_unlink(struct flow_table *ft, struct flow_conn *c)
+static bool node_alloc(struct flow_table *ft, uint32_t *out)
 {
-    if (c->lru_prev)
-        c->lru_prev->lru_next = c->lru_next;
-    else
-        ft->lru_head = c->lru_next;
-    if (c->lru_next)
-        c->lru_next->lru_prev = c->lru_prev;
-    else
-        ft->lru_tail = c->lru_prev;
-    c->lru_prev = c->lru_next = NULL;
+    if (ft->free_node != NIL) {
+        *out = ft->free_node;
+        ft->free_node = ft->nodes[*out].next;
+        return true;
+    }
+    if (ft->nodes_used == ft->nnodes) {
+        if (ft->nnodes > (NIL - 1) / 2)
+            return false;
+        uint32_t n = ft->nnodes * 2;
+        struct lru_node *p = realloc(ft->nodes, (size_t)n * sizeof *p);
+        if (!p)
+            return false;
+        ft->nodes = p;
+        ft->nnodes = n;
+    }
+    *out = ft->nodes_used++;
+    return true;
 }
 
-static void lru_append(struct flow_table *ft, struct flow_conn *c)
+static void node_free(struct flow_table *ft, uint32_t i)
 {
-    c->lru_prev = ft->lru_tail;
-    c->lru_next = NULL;
-    if (ft->lru_tail)
-        ft->lru_tail->lru_next = c;
+    ft->nodes[i].c = NULL;
+    ft->nodes[i].next = ft->free_node;
+    ft->free_node = i;
+}
+
+static void lru_unlink(struct flow_table *ft, uint32_t i)
+{
+    struct lru_node *n = &ft->nodes[i];
+    if (n->prev != NIL)
+        ft->nodes[n->prev].next = n->next;
     else
-        ft->lru_head = c;
-    ft->lru_tail = c;
+        ft->lru_head = n->next;
+    if (n->next != NIL)
+        ft->nodes[n->next].prev = n->prev;
+    else
+        ft->lru_tail = n->prev;
+    n->prev = n->next = NIL;
+}
+
+static void lru_append(struct flow_table *ft, uint32_t i)
+{
+    struct lru_node *n = &ft->nodes[i];
+    n->prev = ft->lru_tail;
+    n->next = NIL;
+    if (ft->lru_tail != NIL)
+        ft->nodes[ft->lru_tail].next = i;
+    else
+        ft->lru_head = i;
+    ft->lru_tail = i;
 }
 
 static void touch(struct flow_table *ft, struct flow_conn *c)
 {
+    uint32_t i = entry_of(c)->node;
     c->last_ts_us = ft->now_us;
-    if (ft->lru_tail != c) {
-        lru_unlink(ft, c);
-        lru_append(ft, c);
+    ft->nodes[i].last_ts_us = ft->now_us;
+    if (ft->lru_tail != i) {
+        lru_unlink(ft, i);
+        lru_append(ft, i);
     }
 }
 
-static void insert_conn(struct flow_table *ft, struct flow_conn *c)
+/* False (nothing inserted) when the table cannot grow. */
+static bool insert_conn(struct flow_table *ft, struct flow_conn *c)
 {
-    if (ft->count >= ft->nbuckets)
-        grow(ft);
-    size_t i = c->hash & (ft->nbuckets - 1);
-    c->hash_next = ft->buckets[i];
-    ft->buckets[i] = c;
-    lru_append(ft, c);
+    uint32_t i;
+    if ((ft->count + 1) * 2 > ft->nslots && !grow_slots(ft) &&
+        (ft->count + 1) * 4 > ft->nslots * 3)
+        return false; /* keep at least a quarter of the slots empty */
+    if (!node_alloc(ft, &i))
+        return false;
+    entry_of(c)->node = i;
+    ft->nodes[i].c = c;
+    ft->nodes[i].last_ts_us = c->last_ts_us;
+    slot_place(ft->slots, ft->nslots, c);
+    lru_append(ft, i);
     ft->count++;
     ft->stats.entries_now = ft->count;
+    return true;
 }
 
 static void remove_conn(struct flow_table *ft, struct flow_conn *c)
 {
-    struct flow_conn **pp = &ft->buckets[c->hash & (ft->nbuckets - 1)];
-    while (*pp && *pp != c)
-        pp = &(*pp)->hash_next;
-    if (*pp)
-        *pp = c->hash_next;
-    lru_unlink(ft, c);
+    uint32_t i = entry_of(c)->node;
+    slot_remove(ft, c);
+    lru_unlink(ft, i);
+    node_free(ft, i);
     ft->count--;
     ft->stats.entries_now = ft->count;
     free_conn(ft, c);
@@ -331,9 +456,10 @@ static void advance_clock(struct flow_table *ft, const struct pkt_info *pkt)
         ft->now_us = pkt->ts_us;
     if (ft->cfg.idle_timeout_us < 0)
         return;
-    while (ft->lru_head &&
-           ft->now_us - ft->lru_head->last_ts_us > ft->cfg.idle_timeout_us)
-        drop_conn(ft, ft->lru_head, FLOW_CLOSE_IDLE, pkt);
+    while (ft->lru_head != NIL &&
+           ft->now_us - ft->nodes[ft->lru_head].last_ts_us >
+               ft->cfg.idle_timeout_us)
+        drop_conn(ft, ft->nodes[ft->lru_head].c, FLOW_CLOSE_IDLE, pkt);
 }
 
 /* ---- caps -------------------------------------------------------------- */
@@ -367,9 +493,9 @@ static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
 static void enforce_global_cap(struct flow_table *ft,
                                const struct pkt_info *pkt)
 {
-    struct flow_conn *c = ft->lru_head;
+    struct flow_conn *c = lru_first(ft);
     while (c && ft->stats.reasm.held_now > ft->cfg.global_cap) {
-        struct flow_conn *next = c->lru_next;
+        struct flow_conn *next = lru_after(ft, c);
         for (int d = 0; d < 2; d++)
             while (c->dir[d].held)
                 skip_hole_in(ft, c, d, pkt);
@@ -414,11 +540,12 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     struct flow_key key = {{client ? *src : *dst, client ? *dst : *src}};
     if (ft->cfg.accept && !ft->cfg.accept(ft->cfg.ctx, &key))
         return NULL;
-    if (ft->count >= ft->cfg.max_conns && ft->lru_head)
-        drop_conn(ft, ft->lru_head, FLOW_CLOSE_EVICTED, pkt);
-    struct flow_conn *c = calloc(1, sizeof *c);
-    if (!c)
+    if (ft->count >= ft->cfg.max_conns && lru_first(ft))
+        drop_conn(ft, lru_first(ft), FLOW_CLOSE_EVICTED, pkt);
+    struct conn_entry *e = calloc(1, sizeof *e);
+    if (!e)
         return NULL;
+    struct flow_conn *c = &e->conn;
     c->number = ++ft->stats.connections;
     c->key = key;
     c->hash = hash;
@@ -428,7 +555,11 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     tcp_reasm_init(&c->dir[1]);
     if (syn && (tcp->flags & TCP_ACK))
         tcp_reasm_start(&c->dir[0], tcp->ack); /* SYN lost: client's next */
-    insert_conn(ft, c);
+    if (!insert_conn(ft, c)) {
+        free(e);
+        ft->stats.connections--;
+        return NULL;
+    }
     *dir = client ? 0 : 1;
     if (ft->sink.on_open)
         ft->sink.on_open(ft->sink.ctx, c, pkt);
@@ -523,8 +654,8 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
 {
     if (!pkt)
         pkt = &ft->last_pkt;
-    while (ft->lru_head)
-        drop_conn(ft, ft->lru_head, FLOW_CLOSE_END_OF_CAPTURE, pkt);
+    while (lru_first(ft))
+        drop_conn(ft, lru_first(ft), FLOW_CLOSE_END_OF_CAPTURE, pkt);
 }
 
 /* ---- whole frames ------------------------------------------------------ */

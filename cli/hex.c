@@ -59,6 +59,20 @@ int utf8_scan(const uint8_t *s, size_t n, size_t *len)
     return UTF8_SEQ_OK;
 }
 
+/* Bytes of the ASCII run at s[0..n), eight at a time. */
+static size_t ascii_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 8) {
+        if (swar_load(s + i) & SWAR_HIGHS)
+            break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 size_t utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut)
 {
     size_t i = 0;
@@ -66,10 +80,9 @@ size_t utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut)
         *cut = false;
     while (i < n) {
         /* ASCII runs are the common case. */
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
+        i += ascii_run(s + i, n - i);
+        if (i == n)
+            break;
         size_t len;
         int r = utf8_scan(s + i, n - i, &len);
         if (r != UTF8_SEQ_OK) {
@@ -107,6 +120,14 @@ static const char digit_pairs[201] =
 
 size_t fmt_u64(char *out, uint64_t v)
 {
+    if (v < 10) { /* flags, QoS, small counts: most numbers printed */
+        out[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        memcpy(out, digit_pairs + 2 * v, 2);
+        return 2;
+    }
     char tmp[20];
     size_t pos = sizeof tmp;
     while (v >= 100) {

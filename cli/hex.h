@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Outcome of looking at one UTF-8 sequence. */
 enum utf8_seq {
@@ -34,6 +35,31 @@ static inline bool utf8_valid(const uint8_t *s, size_t n)
 
 /* The code point of a well-formed sequence of len bytes (from utf8_scan). */
 uint32_t utf8_decode(const uint8_t *s, size_t len);
+
+/* Eight bytes at a time (SWAR): a plain load with memcpy, and tests that
+ * say whether any of the eight bytes has a property. */
+#define SWAR_ONES 0x0101010101010101u
+#define SWAR_HIGHS 0x8080808080808080u
+
+static inline uint64_t swar_load(const uint8_t *s)
+{
+    uint64_t x;
+    memcpy(&x, s, sizeof x);
+    return x;
+}
+
+/* Non-zero when a byte of x is below n (n <= 0x80) or at or above 0x80. */
+static inline uint64_t swar_has_below_or_high(uint64_t x, uint8_t n)
+{
+    return ((x - SWAR_ONES * n) | x) & SWAR_HIGHS;
+}
+
+/* Non-zero when a byte of x equals c. */
+static inline uint64_t swar_has_byte(uint64_t x, uint8_t c)
+{
+    uint64_t y = x ^ (SWAR_ONES * c);
+    return (y - SWAR_ONES) & ~y & SWAR_HIGHS;
+}
 
 /* Lower-case hex digits for byte b into out[0..2). */
 static inline void hex_byte(char *out, uint8_t b)

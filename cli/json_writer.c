@@ -75,16 +75,7 @@ char *obuf_make_room(struct obuf *b, size_t n)
     return b->scratch;
 }
 
-void obuf_commit(struct obuf *b, size_t n)
-{
-    if (b->in_scratch) {
-        b->in_scratch = false; /* those bytes had nowhere to go */
-        return;
-    }
-    b->len += n;
-}
-
-void obuf_write(struct obuf *b, const void *data, size_t n)
+void obuf_write_slow(struct obuf *b, const void *data, size_t n)
 {
     const char *p = data;
     while (n > 0) {
@@ -117,13 +108,31 @@ void obuf_i64(struct obuf *b, int64_t v)
     obuf_commit(b, fmt_i64(p, v));
 }
 
+/* The two lower-case hex digits of every byte value, in order. */
+static const char hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void obuf_hex(struct obuf *b, const uint8_t *data, size_t n)
 {
     while (n > 0) {
-        size_t chunk = n < OBUF_MAX_RESERVE / 2 ? n : OBUF_MAX_RESERVE / 2;
-        char *p = obuf_reserve(b, chunk * 2);
+        /* As much as there is room for at once; at least one reserve's
+         * worth (which may flush or grow). */
+        size_t chunk = (b->cap - b->len) / 2;
+        if (chunk < OBUF_MAX_RESERVE / 2)
+            chunk = OBUF_MAX_RESERVE / 2;
+        if (chunk > n)
+            chunk = n;
+        char *p = chunk * 2 <= b->cap - b->len ? b->buf + b->len
+                                                : obuf_reserve(b, chunk * 2);
         for (size_t i = 0; i < chunk; i++)
-            hex_byte(p + 2 * i, data[i]);
+            memcpy(p + 2 * i, hex_pairs + 2 * data[i], 2);
         obuf_commit(b, chunk * 2);
         data += chunk;
         n -= chunk;
@@ -193,13 +202,52 @@ static void json_escape_byte(struct obuf *b, uint8_t c)
 /* U+FFFD REPLACEMENT CHARACTER, UTF-8 encoded. */
 static const char utf8_replacement[3] = {'\xEF', '\xBF', '\xBD'};
 
+/* Length of the run of JC_PLAIN bytes at s[0..n): eight bytes at a time
+ * while none of them is a control, '"', '\\' or non-ASCII. */
+static inline uint64_t json_swar_unplain(uint64_t x)
+{
+    return swar_has_below_or_high(x, 0x20) | swar_has_byte(x, '"') |
+           swar_has_byte(x, '\\');
+}
+
+static size_t json_plain_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 8) {
+        if (json_swar_unplain(swar_load(s + i)))
+            break;
+        i += 8;
+    }
+    /* Fewer than 8 left of at least 8: the last 8 bytes at once. */
+    if (i < n && n - i < 8 && n >= 8 && !json_swar_unplain(swar_load(s + n - 8)))
+        return n;
+    while (i < n && json_class[s[i]] == JC_PLAIN)
+        i++;
+    return i;
+}
+
+/* True when all of s[0..n) is JC_PLAIN. */
+static bool json_all_plain(const uint8_t *s, size_t n)
+{
+    if (n >= 8)
+        return json_plain_run(s, n) == n;
+    if (n >= 4) { /* two overlapping 4-byte loads cover 4..7 bytes */
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return !json_swar_unplain((uint64_t)a | (uint64_t)b << 32);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (json_class[s[i]] != JC_PLAIN)
+            return false;
+    return true;
+}
+
 void json_escape_into(struct obuf *b, const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && json_class[s[run]] == JC_PLAIN)
-            run++;
+        size_t run = i + json_plain_run(s + i, n - i);
         if (run > i) {
             obuf_write(b, s + i, run - i);
             i = run;
@@ -276,11 +324,35 @@ void jw_line_end(struct json_writer *w)
     w->depth = 0;
 }
 
-void jw_key(struct json_writer *w, const char *key)
+/* jw_key's fast path: a key of plain characters short enough for one
+ * reserve (every key the printers use) is copied in one pass. False, with
+ * nothing written, otherwise. */
+static bool jw_key_plain(struct json_writer *w, const char *key, size_t len)
 {
+    const uint8_t *k = (const uint8_t *)key;
+    if (len > OBUF_MAX_RESERVE - 4 || !json_all_plain(k, len))
+        return false;
+    char *p = obuf_reserve(w->b, len + 4);
+    size_t n = 0;
+    if (w->need_comma)
+        p[n++] = ',';
+    p[n++] = '"';
+    memcpy(p + n, k, len);
+    n += len;
+    p[n++] = '"';
+    p[n++] = ':';
+    obuf_commit(w->b, n);
+    w->need_comma = false; /* the value follows the colon directly */
+    return true;
+}
+
+void jw_key_n(struct json_writer *w, const char *key, size_t n)
+{
+    if (jw_key_plain(w, key, n))
+        return;
     jw_sep(w);
     obuf_putc(w->b, '"');
-    json_escape_into(w->b, (const uint8_t *)key, strlen(key));
+    json_escape_into(w->b, (const uint8_t *)key, n);
     char *p = obuf_reserve(w->b, 2);
     p[0] = '"';
     p[1] = ':';
@@ -295,11 +367,6 @@ void jw_strn(struct json_writer *w, const uint8_t *s, size_t n)
     json_escape_into(w->b, s, n);
     obuf_putc(w->b, '"');
     w->need_comma = true;
-}
-
-void jw_str(struct json_writer *w, const char *s)
-{
-    jw_strn(w, (const uint8_t *)s, strlen(s));
 }
 
 void jw_hex(struct json_writer *w, const uint8_t *s, size_t n)
@@ -340,48 +407,4 @@ void jw_raw(struct json_writer *w, const char *json, size_t n)
     jw_sep(w);
     obuf_write(w->b, json, n);
     w->need_comma = true;
-}
-
-void jw_kv_str(struct json_writer *w, const char *key, const char *s)
-{
-    jw_key(w, key);
-    jw_str(w, s);
-}
-
-void jw_kv_strn(struct json_writer *w, const char *key, const uint8_t *s,
-                size_t n)
-{
-    jw_key(w, key);
-    jw_strn(w, s, n);
-}
-
-void jw_kv_hex(struct json_writer *w, const char *key, const uint8_t *s,
-               size_t n)
-{
-    jw_key(w, key);
-    jw_hex(w, s, n);
-}
-
-void jw_kv_u64(struct json_writer *w, const char *key, uint64_t v)
-{
-    jw_key(w, key);
-    jw_u64(w, v);
-}
-
-void jw_kv_i64(struct json_writer *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    jw_i64(w, v);
-}
-
-void jw_kv_bool(struct json_writer *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    jw_bool(w, v);
-}
-
-void jw_kv_null(struct json_writer *w, const char *key)
-{
-    jw_key(w, key);
-    jw_null(w);
 }

@@ -57,10 +57,30 @@ static inline char *obuf_reserve(struct obuf *b, size_t n)
     return obuf_make_room(b, n);
 }
 
-void obuf_commit(struct obuf *b, size_t n);
+/* Uses n bytes of what obuf_reserve gave. */
+static inline void obuf_commit(struct obuf *b, size_t n)
+{
+    if (b->in_scratch) {
+        b->in_scratch = false; /* those bytes had nowhere to go */
+        return;
+    }
+    b->len += n;
+}
+
+/* Slow path of obuf_write: flushes or grows as it goes. */
+void obuf_write_slow(struct obuf *b, const void *data, size_t n);
 
 /* Appends n bytes of any length. */
-void obuf_write(struct obuf *b, const void *data, size_t n);
+static inline void obuf_write(struct obuf *b, const void *data, size_t n)
+{
+    if (b->cap - b->len >= n) {
+        if (n > 0)
+            memcpy(b->buf + b->len, data, n);
+        b->len += n;
+        return;
+    }
+    obuf_write_slow(b, data, n);
+}
 
 static inline void obuf_putc(struct obuf *b, char c)
 {
@@ -103,11 +123,19 @@ void jw_array_end(struct json_writer *w);
 void jw_line_end(struct json_writer *w);
 
 /* An object member's name (escaped like any string). */
-void jw_key(struct json_writer *w, const char *key);
+void jw_key_n(struct json_writer *w, const char *key, size_t n);
+/* Inline, so that the length of a literal key is known when compiling. */
+static inline void jw_key(struct json_writer *w, const char *key)
+{
+    jw_key_n(w, key, strlen(key));
+}
 
 /* String values. Bytes that are not well-formed UTF-8 become U+FFFD. */
-void jw_str(struct json_writer *w, const char *s);
 void jw_strn(struct json_writer *w, const uint8_t *s, size_t n);
+static inline void jw_str(struct json_writer *w, const char *s)
+{
+    jw_strn(w, (const uint8_t *)s, strlen(s));
+}
 /* A string of hex digits for bytes: "0a1b". */
 void jw_hex(struct json_writer *w, const uint8_t *s, size_t n);
 
@@ -118,16 +146,53 @@ void jw_null(struct json_writer *w);
 /* A value that is already JSON text (the caller vouches for it). */
 void jw_raw(struct json_writer *w, const char *json, size_t n);
 
-/* Key-value shorthands. */
-void jw_kv_str(struct json_writer *w, const char *key, const char *s);
-void jw_kv_strn(struct json_writer *w, const char *key, const uint8_t *s,
-                size_t n);
-void jw_kv_hex(struct json_writer *w, const char *key, const uint8_t *s,
-               size_t n);
-void jw_kv_u64(struct json_writer *w, const char *key, uint64_t v);
-void jw_kv_i64(struct json_writer *w, const char *key, int64_t v);
-void jw_kv_bool(struct json_writer *w, const char *key, bool v);
-void jw_kv_null(struct json_writer *w, const char *key);
+/* Key-value shorthands (inline, as jw_key). */
+static inline void jw_kv_str(struct json_writer *w, const char *key,
+                             const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+static inline void jw_kv_strn(struct json_writer *w, const char *key,
+                              const uint8_t *s, size_t n)
+{
+    jw_key(w, key);
+    jw_strn(w, s, n);
+}
+
+static inline void jw_kv_hex(struct json_writer *w, const char *key,
+                             const uint8_t *s, size_t n)
+{
+    jw_key(w, key);
+    jw_hex(w, s, n);
+}
+
+static inline void jw_kv_u64(struct json_writer *w, const char *key,
+                             uint64_t v)
+{
+    jw_key(w, key);
+    jw_u64(w, v);
+}
+
+static inline void jw_kv_i64(struct json_writer *w, const char *key,
+                             int64_t v)
+{
+    jw_key(w, key);
+    jw_i64(w, v);
+}
+
+static inline void jw_kv_bool(struct json_writer *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+
+static inline void jw_kv_null(struct json_writer *w, const char *key)
+{
+    jw_key(w, key);
+    jw_null(w);
+}
 
 /* The escaped body of a JSON string (no quotes) for s[0..n): exported for
  * printers that build strings themselves. */

@@ -106,18 +106,26 @@ static void quote_codepoint(struct obuf *b, uint32_t cp)
     obuf_putc(b, '}');
 }
 
+/* Non-zero when one of the eight bytes in x is not shown as it is. */
+static inline uint64_t text_swar_unplain(uint64_t x)
+{
+    return swar_has_below_or_high(x, 0x20) | swar_has_byte(x, 0x7F) |
+           swar_has_byte(x, '"') | swar_has_byte(x, '\\');
+}
+
 /* Length of the run at s[0..n) that is shown as it is: printable ASCII
  * but '"' and '\\' (eight bytes at a time while it lasts). */
 static size_t text_plain_run(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (n - i >= 8) {
-        uint64_t x = swar_load(s + i);
-        if (swar_has_below_or_high(x, 0x20) | swar_has_byte(x, 0x7F) |
-            swar_has_byte(x, '"') | swar_has_byte(x, '\\'))
+        if (text_swar_unplain(swar_load(s + i)))
             break;
         i += 8;
     }
+    /* Fewer than 8 left of at least 8: the last 8 bytes at once. */
+    if (i < n && n - i < 8 && n >= 8 && !text_swar_unplain(swar_load(s + n - 8)))
+        return n;
     while (i < n && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' && s[i] != '\\')
         i++;
     return i;

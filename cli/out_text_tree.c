@@ -1,6 +1,7 @@
 /* The verbose (-V) part of the text printer: an annotated tree of every
  * field of a frame with its offset and raw bytes. See out_text.h. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hex.h"
 #include "mqttdissect/names.h"
@@ -12,33 +13,48 @@
 
 /* Indent, offset and up to TREE_RAW_BYTES raw bytes of f[off..off+len),
  * padded to the description column. */
+/* The raw bytes of a tree line and the padding after them, written at p
+ * (room for TREE_DESC_COL + 8 bytes); returns the count. `col` is the
+ * column they start at. */
+static size_t tree_raw_bytes(char *p, const uint8_t *raw, size_t len,
+                             size_t col)
+{
+    size_t n = 0;
+    size_t shown = len <= TREE_RAW_BYTES ? len : TREE_RAW_BYTES - 1;
+    for (size_t i = 0; i < shown; i++) {
+        hex_byte(p + n, raw[i]);
+        p[n + 2] = ' ';
+        n += 3;
+    }
+    col += 3 * shown;
+    if (shown < len) {
+        static const char more[] = TEXT_ELLIPSIS " ";
+        memcpy(p + n, more, sizeof more - 1);
+        n += sizeof more - 1;
+        col += 2; /* the ellipsis is one column wide */
+    }
+    if (col < TREE_DESC_COL) {
+        memset(p + n, ' ', TREE_DESC_COL - col);
+        n += TREE_DESC_COL - col;
+    }
+    return n;
+}
+
 static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
 {
     const uint8_t *raw = NULL;
-    size_t col = 0;
     obuf_puts(t->b, "  ");
     put_sgr(t->b, t->o, SGR_DIM);
     put_hex16(t->b, off);
     put_sgr(t->b, t->o, SGR_RESET);
     obuf_puts(t->b, ": ");
-    col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
     /* Only bytes inside the frame are shown. */
     while (len > 0 && !frame_bytes(t->f, off, len, &raw))
         len--;
-    size_t shown = len <= TREE_RAW_BYTES ? len : TREE_RAW_BYTES - 1;
-    for (size_t i = 0; i < shown; i++) {
-        char *p = obuf_reserve(t->b, 3);
-        hex_byte(p, raw[i]);
-        p[2] = ' ';
-        obuf_commit(t->b, 3);
-        col += 3;
-    }
-    if (shown < len) {
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        col += 2;
-    }
-    if (col < TREE_DESC_COL)
-        obuf_fill(t->b, ' ', TREE_DESC_COL - col);
+    char *p = obuf_reserve(t->b, TREE_DESC_COL + 8);
+    obuf_commit(t->b, tree_raw_bytes(p, raw, len,
+                                     off > 0xFFFF ? TREE_BYTES_COL + 4
+                                                  : TREE_BYTES_COL));
 }
 
 /* A continuation line: blank up to the description column. */
@@ -334,22 +350,32 @@ static void tree_hexdump(const struct text_ctx *t, uint32_t off,
         size_t n = len - row < 16 ? len - row : 16;
         obuf_puts(t->b, "  ");
         put_hex16(t->b, off + (uint32_t)row);
-        obuf_puts(t->b, ": ");
+        /* ": " and 16 columns of "xx " */
+        char *p = obuf_reserve(t->b, 2 + 3 * 16);
+        size_t k = 0;
+        p[k++] = ':';
+        p[k++] = ' ';
         for (size_t i = 0; i < 16; i++) {
-            char *p = obuf_reserve(t->b, 3);
             if (i < n)
-                hex_byte(p, data[row + i]);
+                hex_byte(p + k, data[row + i]);
             else
-                p[0] = p[1] = ' ';
-            p[2] = ' ';
-            obuf_commit(t->b, 3);
+                p[k] = p[k + 1] = ' ';
+            p[k + 2] = ' ';
+            k += 3;
         }
-        obuf_puts(t->b, " |");
+        obuf_commit(t->b, k);
+        /* " |", up to 16 characters, "|\n" */
+        p = obuf_reserve(t->b, 2 + 16 + 2);
+        k = 0;
+        p[k++] = ' ';
+        p[k++] = '|';
         for (size_t i = 0; i < n; i++) {
             uint8_t c = data[row + i];
-            obuf_putc(t->b, c >= 0x20 && c < 0x7F ? (char)c : '.');
+            p[k++] = c >= 0x20 && c < 0x7F ? (char)c : '.';
         }
-        obuf_puts(t->b, "|\n");
+        p[k++] = '|';
+        p[k++] = '\n';
+        obuf_commit(t->b, k);
     }
 }
 

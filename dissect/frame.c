@@ -111,39 +111,46 @@ static uint32_t clamp_len(size_t len)
     return len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 }
 
+/* Results are returned as one initialiser, never a zeroed struct patched
+ * field by field: copying such a struct out reads it back whole before the
+ * narrow stores have landed, which stalls every call on the hot path. */
+static mqd_result fixed_header_result(int status, uint32_t size, size_t need,
+                                      uint32_t err_off, uint16_t err_rule)
+{
+    mqd_result r = {status, size, need, err_off, err_rule};
+    return r;
+}
+
+/* Reads the header byte and the remaining length into the caller's fields
+ * (which are zero). Shared by mqd_fixed_header_read and mqd_parse so that
+ * neither copies a freshly written header struct. */
+static inline mqd_result read_fixed_header(const uint8_t *buf, size_t len,
+                                           uint8_t *header,
+                                           mqd_varint *remaining)
+{
+    mqd_cursor c = mqd_cursor_make(buf, 0, clamp_len(len));
+    if (!mqd_get_u8(&c, header))
+        return fixed_header_result(MQD_NEED_MORE, 0, 1, 0, 0);
+    switch (mqd_get_varint(&c, remaining)) {
+    case MQD_VARINT_OK:
+        return fixed_header_result(
+            MQD_OK, 1u + remaining->nbytes + remaining->value, 0, 0, 0);
+    case MQD_VARINT_CUT:
+        /* A lower bound: at least one more byte of the length. */
+        return fixed_header_result(MQD_NEED_MORE, 0, len + 1, 0, 0);
+    default:
+        /* s1.5.5: at most 4 bytes; no frame boundary can follow. */
+        return fixed_header_result(MQD_ERROR, 0, 0, 4, MQD_R_RL_TOO_LONG);
+    }
+}
+
 mqd_result mqd_fixed_header_read(const uint8_t *buf, size_t len,
                                  mqd_fixed_header *out)
 {
-    mqd_result r;
-    memset(&r, 0, sizeof r);
     memset(out, 0, sizeof *out);
-    mqd_cursor c = mqd_cursor_make(buf, 0, clamp_len(len));
-    uint8_t header;
-    if (!mqd_get_u8(&c, &header)) {
-        r.status = MQD_NEED_MORE;
-        r.need = 1;
-        return r;
-    }
-    out->header = header;
-    out->type = (uint8_t)(header >> 4);
-    out->flags = (uint8_t)(header & 0x0Fu);
-    switch (mqd_get_varint(&c, &out->remaining)) {
-    case MQD_VARINT_OK:
-        break;
-    case MQD_VARINT_CUT:
-        /* A lower bound: at least one more byte of the length. */
-        r.status = MQD_NEED_MORE;
-        r.need = len + 1;
-        return r;
-    default:
-        /* s1.5.5: at most 4 bytes; no frame boundary can follow. */
-        r.status = MQD_ERROR;
-        r.err_off = 4;
-        r.err_rule = MQD_R_RL_TOO_LONG;
-        return r;
-    }
-    r.status = MQD_OK;
-    r.size = 1u + out->remaining.nbytes + out->remaining.value;
+    mqd_result r = read_fixed_header(buf, len, &out->header, &out->remaining);
+    out->type = (uint8_t)(out->header >> 4);
+    out->flags = (uint8_t)(out->header & 0x0Fu);
     return r;
 }
 
@@ -226,38 +233,35 @@ static void parse_body(mqd_frame *f, mqd_cursor *c)
 mqd_result mqd_parse(const uint8_t *buf, size_t len, uint8_t version,
                      mqd_frame *out)
 {
-    mqd_fixed_header h;
     memset(out, 0, sizeof *out);
-    mqd_result r = mqd_fixed_header_read(buf, len, &h);
-    if (r.status != MQD_OK)
-        return r;
-    if (len < r.size) {
-        r.status = MQD_NEED_MORE;
-        r.need = r.size;
-        r.size = 0;
-        return r;
+    mqd_result r = read_fixed_header(buf, len, &out->header, &out->remaining);
+    if (r.status != MQD_OK || len < r.size) {
+        uint32_t size = r.size;
+        memset(out, 0, sizeof *out); /* nothing decoded */
+        if (r.status != MQD_OK)
+            return r;
+        return fixed_header_result(MQD_NEED_MORE, 0, size, 0, 0);
     }
+    uint8_t type = (uint8_t)(out->header >> 4);
+    uint8_t flags = (uint8_t)(out->header & 0x0Fu);
     out->base = buf;
     out->size = r.size;
-    out->header = h.header;
-    out->type = h.type;
-    out->flags = h.flags;
-    out->remaining = h.remaining;
-    if (h.type == MQD_PUBLISH) {
-        out->dup = (h.flags & 0x8u) != 0;
-        out->qos = (uint8_t)((h.flags >> 1) & 0x3u);
-        out->retain = (h.flags & 0x1u) != 0;
+    out->type = type;
+    out->flags = flags;
+    if (type == MQD_PUBLISH) {
+        out->dup = (flags & 0x8u) != 0;
+        out->qos = (uint8_t)((flags >> 1) & 0x3u);
+        out->retain = (flags & 0x1u) != 0;
     }
-    out->version = body_version(h.type, version);
-    out->version_inferred =
-        version == MQD_VERSION_UNKNOWN && h.type != MQD_CONNECT;
+    out->version = body_version(type, version);
+    out->version_inferred = version == MQD_VERSION_UNKNOWN && type != MQD_CONNECT;
     check_fixed_header(out, version);
 
-    mqd_cursor body = mqd_cursor_make(buf, 1u + h.remaining.nbytes, r.size);
+    mqd_cursor body = mqd_cursor_make(buf, 1u + out->remaining.nbytes, r.size);
     parse_body(out, &body);
     if (mqd_cursor_left(&body) > 0)
         mqd_span_rest(out, &body, MQD_R_TRAILING_BYTES);
-    return r;
+    return fixed_header_result(MQD_OK, r.size, 0, 0, 0);
 }
 
 uint8_t mqd_connect_version(const mqd_frame *f)

@@ -42,10 +42,13 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
 #define RESYNC_SCORE_NEEDS_NEXT 35
 /* A candidate's first bytes are judged as soon as this many are there. */
 #define RESYNC_EARLY 16u
-/* A buffer grown above this for one big frame is released afterwards. */
-#define KEEP_BUFFER_MAX (64u * 1024u)
 /* First allocation of the buffer. */
 #define BUFFER_MIN 256u
+/* A buffer grown above this for one split frame is released once the frame
+ * is delivered, so what the decoders hold is bounded by (directions x
+ * BUFFER_MIN) + the frames in flight, however long the capture: keeping
+ * each direction's largest frame made memory grow with the capture. */
+#define KEEP_BUFFER_MAX BUFFER_MIN
 
 /* Where events go, and whether the allocator refused something. */
 typedef struct sink {
@@ -135,18 +138,27 @@ static void emit(sink *k, const mqd_stream_event *ev)
         k->cb(k->ctx, ev);
 }
 
+/* `ev` is zeroed but for the frame's fixed header in ev->hdr. (The fast
+ * path reads the header straight into the event: copying a header struct
+ * just written byte by byte would stall on store forwarding.) */
+static void emit_frame_event(mqd_stream *s, sink *k, mqd_stream_event *ev,
+                             const uint8_t *data, uint32_t size, uint64_t off)
+{
+    ev->kind = MQD_SE_FRAME;
+    ev->data = data;
+    ev->len = size;
+    ev->offset = off;
+    s->frames++;
+    emit(k, ev);
+}
+
 static void emit_frame(mqd_stream *s, sink *k, const uint8_t *data,
                        uint32_t size, uint64_t off)
 {
     mqd_stream_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.kind = MQD_SE_FRAME;
-    ev.data = data;
-    ev.len = size;
-    ev.offset = off;
     (void)mqd_fixed_header_read(data, size, &ev.hdr);
-    s->frames++;
-    emit(k, &ev);
+    emit_frame_event(s, k, &ev, data, size, off);
 }
 
 static void emit_error(mqd_stream *s, sink *k, mqd_result r, uint64_t off)
@@ -236,17 +248,22 @@ static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
     if (size > s->cfg.max_frame)
         return CANDIDATE_REJECT;
     size_t look = min_size(size, resync_lookahead(s));
+    if (avail < look && s->finishing)
+        return CANDIDATE_REJECT; /* the bytes it claims will never come */
     if (avail < look) {
-        /* Until RESYNC_EARLY bytes have passed, judge again on every visit
-         * (each costs at most RESYNC_EARLY bytes of work). */
+        /* Until the early bytes have passed, judge again on every visit
+         * (each costs at most RESYNC_EARLY bytes of work). Never ask for
+         * more than the look-ahead: with a small max_frame the window is
+         * smaller than RESYNC_EARLY. */
+        size_t early = min_size(RESYNC_EARLY, look);
         if (!s->scan_vetted) {
             if (mqd_frame_plausibility(at, avail, s->cfg.version) <
                 RESYNC_SCORE_PARTIAL)
                 return CANDIDATE_REJECT;
-            if (avail >= RESYNC_EARLY)
+            if (avail >= early)
                 s->scan_vetted = 1;
         }
-        *more = s->scan_vetted ? look - avail : RESYNC_EARLY - avail;
+        *more = s->scan_vetted ? look - avail : early - avail;
         return CANDIDATE_WAIT;
     }
     if (size > look) /* larger than the look-ahead: its beginning decides */
@@ -261,6 +278,8 @@ static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
     if (score >= RESYNC_SCORE_WHOLE)
         return CANDIDATE_ACCEPT;
     if (with_next == size && score >= RESYNC_SCORE_NEEDS_NEXT) {
+        if (s->finishing) /* it ends where the stream ends */
+            return CANDIDATE_ACCEPT;
         *more = 1;
         return CANDIDATE_WAIT;
     }
@@ -328,6 +347,10 @@ static void resync_accept(mqd_stream *s, sink *k)
     s->buf_len = 0;
     emit(k, &ev);
     (void)consume(s, k, s->buf + from, n, off, true);
+    /* A window no longer needed goes, as a big frame's buffer does. */
+    if ((s->state == ST_HEADER || s->state == ST_SKIP) &&
+        s->buf_cap > KEEP_BUFFER_MAX)
+        buf_release(s);
 }
 
 /* RESYNC with data[0..len): takes bytes into the window only as candidates
@@ -417,7 +440,7 @@ static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
             return used;
         }
         s->hdr_len = 0;
-        if (r.size == hlen) {
+        if (r.size == hlen && r.size <= s->cfg.max_frame) {
             emit_frame(s, k, s->hdr, r.size, start);
         } else if (r.size <= s->cfg.max_frame &&
                    buf_hold(s, s->hdr, hlen, r.size, frame_buffer_limit(s),
@@ -443,8 +466,9 @@ static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
 static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
                        size_t avail, uint64_t off, bool own)
 {
-    mqd_fixed_header h;
-    mqd_result r = mqd_fixed_header_read(at, avail, &h);
+    mqd_stream_event ev;
+    memset(&ev, 0, sizeof ev);
+    mqd_result r = mqd_fixed_header_read(at, avail, &ev.hdr);
     if (r.status == MQD_NEED_MORE && avail < FIXED_HEADER_MAX) {
         memcpy(s->hdr, at, avail);
         s->hdr_len = (uint8_t)avail;
@@ -461,7 +485,7 @@ static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
         return avail;
     }
     if (r.size <= avail && r.size <= s->cfg.max_frame) {
-        emit_frame(s, k, at, r.size, off);
+        emit_frame_event(s, k, &ev, at, r.size, off);
         return r.size;
     }
     if (r.size <= s->cfg.max_frame &&
@@ -472,7 +496,7 @@ static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
     }
     if (r.size <= s->cfg.max_frame)
         k->rc = -1; /* the allocator refused */
-    begin_skip(s, k, &h, r.size, at, avail, off);
+    begin_skip(s, k, &ev.hdr, r.size, at, avail, off);
     return 0; /* SKIP passes over the bytes */
 }
 
@@ -542,6 +566,18 @@ int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
         s->offset += used;
         pos += used;
     }
+    return k.rc;
+}
+
+int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx)
+{
+    sink k = {cb, ctx, 0};
+    s->finishing = 1;
+    /* Each round accepts a candidate (and frames what follows it, which may
+     * lose sync again further on) or rejects every candidate left. */
+    while (s->state == ST_RESYNC && resync_scan(s) == 0)
+        resync_accept(s, &k);
+    s->finishing = 0;
     return k.rc;
 }
 

@@ -70,6 +70,7 @@ typedef struct mqd_stream {
     size_t scan;          /* private: resync candidate, index into buf */
     uint8_t scan_vetted;  /* private: its first bytes were judged plausible */
     uint64_t resync_skipped; /* private: bytes discarded since sync was lost */
+    uint8_t finishing;    /* private: inside mqd_stream_finish */
     /* Counters. */
     uint64_t frames, oversize, errors, resyncs, bytes_skipped;
 } mqd_stream;
@@ -83,6 +84,15 @@ void mqd_stream_free(mqd_stream *s);
  * skipped as oversize; decoding goes on). */
 int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
                     mqd_stream_cb cb, void *ctx);
+
+/* The end of the stream: no more bytes will come (call before
+ * mqd_stream_pending at the end of a connection). A resynchronisation that
+ * waits for the bytes a candidate frame claims gives it up and judges the
+ * candidates behind it on the bytes held, so frames after a false candidate
+ * are still delivered through cb. Whatever is held afterwards is a frame cut
+ * off at the end. Returns 0, or -1 as mqd_stream_feed. Feeding may go on
+ * afterwards (as after a gap). */
+int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx);
 
 /* `missing` bytes of the stream were lost: any partial frame is dropped and
  * the decoder resynchronises on what follows. */
