@@ -282,7 +282,7 @@ static void tr_skip(void *ctx, int dir, uint64_t skipped)
 static void tr_resync(void *ctx, int dir)
 {
     struct dir_ctx *x = ctx;
-    mqd_stream_gap(&x->cs->dir[dir].stream, 0);
+    mqd_stream_resync(&x->cs->dir[dir].stream);
 }
 
 static struct output *tr_event(void *ctx, int dir, uint64_t off, const char *name)
@@ -509,8 +509,13 @@ static void on_close(void *ctx, struct flow_conn *c,
     struct transport_sink sink = tr_sink(&x);
     transport_close(&cs->tr, &sink);
     if (transport_is_mqtt(&cs->tr)) {
-        for (int dir = 0; dir < 2; dir++)
+        for (int dir = 0; dir < 2; dir++) {
+            /* A resync candidate still waiting for bytes that will never
+             * come is given up, so the frames behind it are delivered. */
+            struct dir_ctx xd = {p, cs, dir};
+            (void)mqd_stream_finish(&cs->dir[dir].stream, on_stream_event, &xd);
             report_truncated(p, cs, dir);
+        }
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
             event_begin(p, &cs->dir[0], cs->dir[0].stream.offset, "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));

@@ -434,21 +434,27 @@ static bool read_header(mqd_sn_msg *m, mqd_cursor *c)
 {
     mqd_cursor probe = *c;
     uint8_t first;
+    mqd_num length, msg_type;
     if (!mqd_get_u8(&probe, &first))
         return false;
-    m->off = c->pos;
-    m->long_length = first == 0x01;
-    if (m->long_length) {
+    bool long_length = first == 0x01;
+    if (long_length) {
         uint16_t v;
         if (!mqd_get_u16(&probe, &v))
             return false;
-        m->length = (mqd_num){true, 3, c->pos, v};
+        length = (mqd_num){true, 3, c->pos, v};
     } else {
-        m->length = (mqd_num){true, 1, c->pos, first};
+        length = (mqd_num){true, 1, c->pos, first};
     }
-    if (!mqd_get_num8(&probe, &m->msg_type))
+    if (!mqd_get_num8(&probe, &msg_type))
         return false;
-    m->type = (uint8_t)m->msg_type.value;
+    /* Only a whole header changes m: an encapsulated message whose inner
+     * header is cut keeps describing the forwarder's. */
+    m->off = c->pos;
+    m->long_length = long_length;
+    m->length = length;
+    m->msg_type = msg_type;
+    m->type = (uint8_t)msg_type.value;
     *c = probe;
     return true;
 }

@@ -581,6 +581,17 @@ int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx)
     return k.rc;
 }
 
+void mqd_stream_resync(mqd_stream *s)
+{
+    if (s->state == ST_RESYNC)
+        return;
+    uint64_t dropped = s->state == ST_BODY ? s->buf_len
+                       : s->state == ST_HEADER ? s->hdr_len
+                       : 0;
+    s->skip_left = 0;
+    lose_sync(s, dropped);
+}
+
 void mqd_stream_gap(mqd_stream *s, uint64_t missing)
 {
     if (missing == 0)

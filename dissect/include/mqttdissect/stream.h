@@ -98,6 +98,11 @@ int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx);
  * the decoder resynchronises on what follows. */
 void mqd_stream_gap(mqd_stream *s, uint64_t missing);
 
+/* Framing is unknown from here on (a connection picked up mid-stream): the
+ * decoder drops any partial frame and looks for the next plausible frame,
+ * reporting MQD_SE_RESYNC when it finds one. */
+void mqd_stream_resync(mqd_stream *s);
+
 /* Bytes held of an incomplete frame (at the end of a capture: a message cut
  * off). */
 size_t mqd_stream_pending(const mqd_stream *s);
