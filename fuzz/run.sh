@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Bounded fuzz run (CI): builds the libFuzzer harnesses with clang in
+# build-fuzz/ (MQD_FUZZ_BUILD overrides) if needed, then runs each for
+# SECONDS (default 30) with the dictionary, starting from a temporary copy of
+# fuzz/corpus/<target>/ plus fuzz/regressions/<target>/ (the checked-in
+# corpus never grows here). Fails on any crash, leak, timeout, out-of-memory
+# or broken invariant and prints the reproducer's path (kept in fuzz/out/).
+#
+# Usage: bash fuzz/run.sh [SECONDS [TARGET...]]
+#   e.g. bash fuzz/run.sh 30            every harness, 30 s each
+#        bash fuzz/run.sh 600 parse     one harness, ten minutes
+# Reproduce: build-fuzz/fuzz/fuzz_<target> fuzz/out/<target>/crash-...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs=${1:-30}
+[ $# -gt 0 ] && shift
+build=${MQD_FUZZ_BUILD:-build-fuzz}
+
+if ! command -v clang >/dev/null 2>&1; then
+  echo "fuzz/run.sh: clang is needed for libFuzzer" >&2
+  exit 1
+fi
+
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  targets=()
+  for src in fuzz/target_*.c; do
+    t=${src#fuzz/target_}
+    targets+=("${t%.c}")
+  done
+fi
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  CC=clang cmake -S . -B "$build" -DMQD_FUZZ=ON -DMQD_BUILD_TESTS=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+for t in "${targets[@]}"; do
+  cmake --build "$build" --target "fuzz_$t" -j"$jobs" >/dev/null
+done
+
+# libFuzzer finds leaks itself; the sanitizers must stop at the first error.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=1:symbolize=1
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mqd-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+failed=0
+for t in "${targets[@]}"; do
+  bin="$build/fuzz/fuzz_$t"
+  corpus="$work/$t"
+  mkdir -p "$corpus" "fuzz/out/$t"
+  for seeds in "fuzz/corpus/$t" "fuzz/regressions/$t"; do
+    if [ -d "$seeds" ] && [ -n "$(ls -A "$seeds")" ]; then
+      cp "$seeds"/* "$corpus"/
+    fi
+  done
+  log="$work/$t.log"
+  echo "== fuzz_$t: ${secs}s"
+  set +e
+  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -dict=fuzz/mqtt.dict -print_final_stats=1 \
+    -artifact_prefix="fuzz/out/$t/" "$corpus" >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
+  if [ $rc -ne 0 ]; then
+    failed=1
+    tail -n 60 "$log" >&2
+    repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    echo "FAIL fuzz_$t (exit $rc); reproducer: ${repro:-see the log above}" >&2
+    echo "  replay: $bin ${repro:-<input>}" >&2
+  else
+    echo "ok   fuzz_$t: ${execs:-?} executions, ${cov:-cov ?}"
+  fi
+done
+exit $failed

@@ -1,0 +1,110 @@
+/* Fuzz target "pipeline": capture file bytes through the whole command path
+ * (cli/pipeline.h): libpcap reading from memory (capture_open_buffer), link
+ * layer, IP, TCP reassembly, the MQTT stream decoder and parser, and the
+ * output.
+ *
+ * Input: a pcap or pcapng file image. It runs twice: JSON output with the
+ * default options, and verbose text with secrets shown and --max-frame 64
+ * (the oversize path). The JSON must be valid UTF-8 and parse with jansson
+ * line by line; the text must be valid UTF-8 without stray control
+ * characters; the end-of-run summary is written too.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "options.h"
+#include "output.h"
+#include "output_checks.h"
+#include "pipeline.h"
+#include "targets.h"
+
+struct pipeline_fuzz_run {
+    struct pipeline *p;
+    int dlt;
+};
+
+static int pipeline_fuzz_packet(void *ctx, const struct pcap_pkthdr *h,
+                                const uint8_t *bytes, uint64_t frame)
+{
+    struct pipeline_fuzz_run *run = ctx;
+    pipeline_frame(run->p, run->dlt, h, bytes, frame);
+    return pipeline_done(run->p) ? 1 : 0;
+}
+
+static void pipeline_options(struct options *o, bool small_frames)
+{
+    char *argv_json[] = {"mqttdissect", "-r", "fuzz.pcap", "-T", "json",
+                         NULL};
+    char *argv_text[] = {"mqttdissect", "-r", "fuzz.pcap", "-V",
+                         "--show-secrets", "--max-frame", "64", NULL};
+    char **argv = small_frames ? argv_text : argv_json;
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    FUZZ_CHECK(options_parse(o, argc, argv) == OPTIONS_OK,
+               "the harness's own options do not parse");
+}
+
+/* Runs the capture image through the pipeline; returns the output (caller
+ * frees). */
+static char *pipeline_run(const uint8_t *data, size_t size, bool text,
+                          size_t *outlen)
+{
+    struct options o;
+    pipeline_options(&o, text);
+
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *fp = open_memstream(&mem, &memlen);
+    FUZZ_CHECK(fp != NULL, "open_memstream");
+    struct output_opts oo = {.verbose = o.verbose,
+                             .show_secrets = o.show_secrets,
+                             .out = fp};
+    struct output *out = output_open(text ? OUTPUT_TEXT : OUTPUT_JSON, &oo);
+    FUZZ_CHECK(out != NULL, "output_open");
+    struct pipeline *p = pipeline_new(&o, out);
+    FUZZ_CHECK(p != NULL, "pipeline_new");
+
+    struct capture cap;
+    char err[512];
+    if (capture_open_buffer(&cap, data, size, "fuzz", err, sizeof err) ==
+        CAPTURE_OK) {
+        struct pipeline_fuzz_run run = {p, cap.dlt};
+        (void)capture_run(&cap, pipeline_fuzz_packet, &run, err, sizeof err);
+        capture_close(&cap);
+    }
+    pipeline_finish(p);
+    FUZZ_CHECK(output_close(out) == 0, "output_close failed on a memstream");
+
+    char *sum = NULL;
+    size_t sumlen = 0;
+    FILE *sf = open_memstream(&sum, &sumlen);
+    FUZZ_CHECK(sf != NULL, "open_memstream");
+    pipeline_print_summary(p, sf);
+    FUZZ_CHECK(fclose(sf) == 0, "fclose");
+    free(sum);
+
+    pipeline_free(p);
+    options_free(&o);
+    FUZZ_CHECK(fclose(fp) == 0, "fclose");
+    *outlen = memlen;
+    return mem;
+}
+
+void fuzz_pipeline(const uint8_t *data, size_t size)
+{
+    size_t n;
+    char *json = pipeline_run(data, size, false, &n);
+    if (getenv("MQD_FUZZ_DEBUG"))
+        fwrite(json, 1, n, stderr);
+    check_json_text(json, n);
+    free(json);
+    char *text = pipeline_run(data, size, true, &n);
+    if (getenv("MQD_FUZZ_DEBUG"))
+        fwrite(text, 1, n, stderr);
+    check_text(text, n);
+    free(text);
+}

@@ -1,0 +1,111 @@
+/* Fuzz target "printers": the JSON and text printers (cli/output.h) over
+ * every frame mqd_parse accepts.
+ *
+ * Input: data[0] bits 0-1 pick the version (0, 3, 4, 5), bits 2-3 the JSON
+ * payload limit; the rest is parsed frame after frame (while mqd_parse says
+ * MQD_OK). Each frame goes through the JSON printer (secrets shown and not)
+ * and the text printer (verbose and not, secrets shown and not) into memory
+ * (open_memstream), followed by an event whose string value is wire bytes.
+ * Every JSON line must be valid UTF-8, parse with jansson as an object
+ * without duplicate keys and carry "type" and "violations"; the text must be
+ * valid UTF-8 without control characters other than newline and tab.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqttdissect/mqd.h"
+#include "output.h"
+#include "output_checks.h"
+#include "targets.h"
+
+#define PRINTERS_MAX_FRAMES 64
+
+static const uint8_t printers_versions[4] = {MQD_VERSION_UNKNOWN, MQD_V31,
+                                             MQD_V311, MQD_V5};
+static const uint32_t printers_payload_limits[4] = {0, 1, 16, 200};
+
+static void fill_meta(struct msg_meta *m, uint64_t n, uint64_t off)
+{
+    memset(m, 0, sizeof *m);
+    m->frame = n;
+    m->ts_us = 1700000000123456;
+    snprintf(m->src, sizeof m->src, "192.0.2.1:51000");
+    snprintf(m->dst, sizeof m->dst, "[2001:db8::1]:1883");
+    m->conn = 1;
+    m->stream_off = off;
+}
+
+/* Runs one printer over the frames, then one event carrying `wire` as a
+ * string; returns what it wrote (caller frees). */
+static char *print_all(enum output_format fmt, const struct output_opts *base,
+                       const mqd_frame *frames, size_t nframes,
+                       const char *wire, size_t *outlen)
+{
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *fp = open_memstream(&mem, &memlen);
+    FUZZ_CHECK(fp != NULL, "open_memstream");
+    struct output_opts opts = *base;
+    opts.out = fp;
+    struct output *o = output_open(fmt, &opts);
+    FUZZ_CHECK(o != NULL, "output_open");
+    struct msg_meta m;
+    for (size_t i = 0; i < nframes; i++) {
+        fill_meta(&m, i + 1, 0);
+        output_frame(o, &m, &frames[i]);
+    }
+    fill_meta(&m, nframes + 1, 0);
+    output_event_begin(o, &m, "fuzz");
+    output_event_str(o, "wire", wire);
+    output_event_u64(o, "n", (uint64_t)1 << 53);
+    output_event_bool(o, "b", true);
+    output_event_end(o);
+    FUZZ_CHECK(output_close(o) == 0, "output_close failed on a memstream");
+    FUZZ_CHECK(fclose(fp) == 0, "fclose");
+    *outlen = memlen;
+    return mem;
+}
+
+void fuzz_printers(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return;
+    uint8_t version = printers_versions[data[0] & 3];
+    uint32_t max_payload = printers_payload_limits[(data[0] >> 2) & 3];
+    const uint8_t *buf = data + 1;
+    size_t len = size - 1;
+
+    static mqd_frame frames[PRINTERS_MAX_FRAMES];
+    size_t nframes = 0, pos = 0;
+    while (nframes < PRINTERS_MAX_FRAMES && pos < len) {
+        mqd_result r = mqd_parse(buf + pos, len - pos, version,
+                                 &frames[nframes]);
+        if (r.status != MQD_OK)
+            break;
+        pos += r.size;
+        nframes++;
+    }
+
+    /* Up to 64 wire bytes as a C string for the event. */
+    char wire[65];
+    size_t wl = len < 64 ? len : 64;
+    memcpy(wire, buf, wl);
+    wire[wl] = '\0';
+
+    for (int secrets = 0; secrets < 2; secrets++) {
+        struct output_opts opts = {.show_secrets = secrets != 0,
+                                   .max_payload = max_payload};
+        size_t n;
+        char *out = print_all(OUTPUT_JSON, &opts, frames, nframes, wire, &n);
+        check_json_text(out, n);
+        free(out);
+        for (int verbose = 0; verbose < 2; verbose++) {
+            opts.verbose = verbose != 0;
+            out = print_all(OUTPUT_TEXT, &opts, frames, nframes, wire, &n);
+            check_text(out, n);
+            free(out);
+        }
+    }
+}

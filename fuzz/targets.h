@@ -1,0 +1,54 @@
+/* mqttdissect fuzz targets: the check logic of every harness, shared by the
+ * libFuzzer entry points (fuzz/fuzz_<target>.c) and by the regression test
+ * that replays fuzz/regressions/ and fuzz/corpus/ in the normal suite
+ * (tests/test_fuzz_regressions.c), which needs no libFuzzer.
+ *
+ * Each fuzz_<target>() returns normally when every invariant holds. When one
+ * breaks it prints what, where and on which input to stderr and calls
+ * abort(), so libFuzzer saves a reproducer and the regression test fails. */
+#ifndef MQD_FUZZ_TARGETS_H
+#define MQD_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* parse: data[0] & 3 picks the protocol version (0, 3, 4, 5); mqd_parse on
+ * the rest, then every field, property and filter must lie in the frame. */
+void fuzz_parse(const uint8_t *data, size_t size);
+
+/* stream: the first bytes pick version, max_frame and chunk sizes; the rest
+ * is fed to the stream decoder whole, chunked and byte by byte: the event
+ * sequences must match and memory must stay bounded by max_frame. */
+void fuzz_stream(const uint8_t *data, size_t size);
+
+/* printers: data[0] picks the version; every frame mqd_parse accepts goes
+ * through the JSON and the text printers in every mode; JSON lines must be
+ * valid UTF-8 and parse with jansson. */
+void fuzz_printers(const uint8_t *data, size_t size);
+
+/* pipeline: data is a capture file image (pcap / pcapng); the whole
+ * capture -> MQTT -> output path runs over it, JSON checked as above. */
+void fuzz_pipeline(const uint8_t *data, size_t size);
+
+/* sn: data is one MQTT-SN datagram for mqd_sn_parse; every field must lie
+ * inside it. */
+void fuzz_sn(const uint8_t *data, size_t size);
+
+/* A label for the input being checked (a file name), printed on failure.
+ * NULL when unknown (libFuzzer prints its own reproducer path). */
+extern const char *fuzz_input_name;
+
+/* Reports a broken invariant and aborts. */
+void fuzz_fail(const char *file, int line, const char *cond, const char *msg)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((noreturn))
+#endif
+    ;
+
+#define FUZZ_CHECK(cond, msg)                                   \
+    do {                                                        \
+        if (!(cond))                                            \
+            fuzz_fail(__FILE__, __LINE__, #cond, (msg));        \
+    } while (0)
+
+#endif
