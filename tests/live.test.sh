@@ -39,7 +39,11 @@ else
   capture_args=(-i lo -p "$port" tcp port "$port")
 fi
 
-printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$work/mosquitto.conf"
+# "user root": run as we are; mosquitto would otherwise switch to its own
+# user, who may not be able to read anything here (in a chroot whose root
+# directory is private, it cannot even read /etc/hosts.allow and refuses
+# every client).
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\n' "$port" > "$work/mosquitto.conf"
 "${where[@]}" mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.err" 2>&1 &
 broker=$!
 for _ in $(seq 50); do
