@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOPIC_ALIAS_INITIAL_ENTRIES 16u
+#define TOPIC_ALLOC_STEP 64u
 
 /* Makes room for entry `alias` (1..TOPIC_ALIAS_MAX); false when memory ran
  * out. */
@@ -12,17 +12,42 @@ static bool reserve(struct topic_alias_table *t, uint32_t alias)
 {
     if (alias < t->n)
         return true;
-    uint32_t n = t->n ? t->n : TOPIC_ALIAS_INITIAL_ENTRIES;
+    if (t->n == 0 && alias < TOPIC_ALIAS_INLINE) {
+        t->a = t->inline_a;
+        t->n = TOPIC_ALIAS_INLINE;
+        return true;
+    }
+    uint32_t n = t->n ? t->n : TOPIC_ALIAS_INLINE;
     while (n <= alias)
         n *= 2;
     if (n > TOPIC_ALIAS_MAX + 1)
         n = TOPIC_ALIAS_MAX + 1;
-    struct topic_alias *a = realloc(t->a, n * sizeof *a);
+    struct topic_alias *a = t->a == t->inline_a ? malloc(n * sizeof *a)
+                                                : realloc(t->a, n * sizeof *a);
     if (!a)
         return false;
+    if (t->a == t->inline_a)
+        memcpy(a, t->inline_a, sizeof t->inline_a);
     memset(a + t->n, 0, (n - t->n) * sizeof *a);
     t->a = a;
     t->n = n;
+    return true;
+}
+
+/* Room for a topic of len bytes: in the entry when short, else on the heap,
+ * rounded up so that a mapping whose topics vary a little in length settles
+ * at one size instead of growing by a few bytes whenever a longer topic
+ * comes. */
+static bool reserve_topic(struct topic_alias *a, uint16_t len)
+{
+    if (a->topic ? len <= a->size : len <= TOPIC_ALIAS_SMALL)
+        return true;
+    uint32_t size = ((uint32_t)len + TOPIC_ALLOC_STEP - 1) / TOPIC_ALLOC_STEP * TOPIC_ALLOC_STEP;
+    uint8_t *buf = realloc(a->topic, size); /* the old bytes are not needed */
+    if (!buf)
+        return false;
+    a->topic = buf;
+    a->size = size;
     return true;
 }
 
@@ -33,17 +58,15 @@ static void keep_topic(struct topic_alias *a, const uint8_t *topic, uint16_t len
 {
     if (len > a->cap) {
         size_t more = (size_t)len - a->cap;
-        uint8_t *buf = bytes->kept + more <= bytes->max ? realloc(a->topic, len) : NULL;
-        if (!buf) {
+        if (bytes->kept + more > bytes->max || !reserve_topic(a, len)) {
             a->dropped = true;
             a->len = 0;
             return;
         }
         bytes->kept += more;
-        a->topic = buf;
         a->cap = len;
     }
-    memcpy(a->topic, topic, len);
+    memcpy(a->topic ? a->topic : a->small, topic, len);
     a->len = len;
     a->dropped = false;
 }
@@ -67,7 +90,7 @@ enum topic_alias_state topic_alias_get(const struct topic_alias_table *t, uint32
     const struct topic_alias *a = &t->a[alias];
     if (a->dropped)
         return TOPIC_ALIAS_DROPPED;
-    *topic = a->topic;
+    *topic = a->topic ? a->topic : a->small;
     *len = a->len;
     return TOPIC_ALIAS_KNOWN;
 }
@@ -76,6 +99,7 @@ void topic_alias_free(struct topic_alias_table *t)
 {
     for (uint32_t i = 0; i < t->n; i++)
         free(t->a[i].topic);
-    free(t->a);
+    if (t->a != t->inline_a)
+        free(t->a);
     memset(t, 0, sizeof *t);
 }

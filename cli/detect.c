@@ -543,6 +543,11 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
             t->kind = TR_IGNORED; /* no handshake to see */
             return;
         }
+        t->search = calloc(2, sizeof *t->search); /* mid-stream only */
+        if (!t->search) {
+            t->kind = TR_IGNORED;
+            return;
+        }
         t->kind = TR_SEARCH;
         for (int i = 0; i < 2; i++)
             t->search[i].cap = cfg->mqtt_port ? DETECT_SEARCH_PORT : DETECT_SEARCH_ANY;
@@ -623,12 +628,12 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
 bool transport_gap(struct transport *t, int dir, uint64_t len,
                    const struct transport_sink *sink)
 {
-    struct mqtt_search *m = &t->search[dir & 1];
     (void)sink;
     switch (t->kind) {
     case TR_MQTT:
         return true;
-    case TR_SEARCH:
+    case TR_SEARCH: {
+        struct mqtt_search *m = &t->search[dir & 1];
         if (m->done)
             return true;
         m->dropped += m->len + len; /* start the search afresh */
@@ -636,6 +641,7 @@ bool transport_gap(struct transport *t, int dir, uint64_t len,
         m->scan = 0;
         m->nmarks = 0;
         return false;
+    }
     case TR_WEBSOCKET:
         /* WebSocket framing cannot be found again after a hole. */
         ws_stop(t->ws, dir);
@@ -665,10 +671,10 @@ void transport_close(struct transport *t, const struct transport_sink *sink)
 
 void transport_free(struct transport *t)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; t->search && i < 2; i++)
         free(t->search[i].buf);
-        t->search[i].buf = NULL;
-    }
+    free(t->search);
+    t->search = NULL;
     free(t->ws);
     t->ws = NULL;
     if (t->tls) {

@@ -114,7 +114,7 @@ struct transport {
     struct transport_cfg cfg;
     uint8_t first[DETECT_FIRST_MAX];
     uint8_t first_len;
-    struct mqtt_search search[2];
+    struct mqtt_search *search; /* TR_SEARCH only: one per direction */
     struct ws_conn *ws;     /* TR_WEBSOCKET */
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;

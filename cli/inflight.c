@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INFLIGHT_INITIAL_CAP 16u
-
 /* Multiplicative hashing spreads sequential identifiers over the slots. */
 static uint32_t slot_of(uint16_t id, uint32_t cap)
 {
@@ -44,9 +42,21 @@ static void place(struct flight_table *t, const struct flight *e)
     t->slots[i] = *e;
 }
 
+static bool on_heap(const struct flight_table *t)
+{
+    return t->slots != NULL && t->slots != t->inline_slots;
+}
+
+/* Moves the entries into `cap` new slots (the inline ones when cap is
+ * INFLIGHT_INLINE and the table is not there yet). */
 static bool grow(struct flight_table *t)
 {
-    uint32_t cap = t->cap ? t->cap * 2 : INFLIGHT_INITIAL_CAP;
+    if (t->cap == 0) {
+        t->slots = t->inline_slots;
+        t->cap = INFLIGHT_INLINE;
+        return true;
+    }
+    uint32_t cap = t->cap * 2;
     struct flight *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return false;
@@ -57,7 +67,10 @@ static bool grow(struct flight_table *t)
     for (uint32_t i = 0; i < old_cap; i++)
         if (old[i].id != 0)
             place(t, &old[i]);
-    free(old);
+    if (old == t->inline_slots)
+        memset(t->inline_slots, 0, sizeof t->inline_slots);
+    else
+        free(old);
     return true;
 }
 
@@ -94,6 +107,12 @@ void inflight_remove(struct flight_table *t, struct flight *e)
         }
     }
     memset(&t->slots[hole], 0, sizeof t->slots[hole]);
+    /* Empty after a burst that took it to the heap: back inside. */
+    if (t->count == 0 && on_heap(t)) {
+        free(t->slots);
+        t->slots = t->inline_slots;
+        t->cap = INFLIGHT_INLINE;
+    }
 }
 
 uint64_t inflight_oldest_frame(const struct flight_table *t, uint64_t first)
@@ -106,6 +125,7 @@ uint64_t inflight_oldest_frame(const struct flight_table *t, uint64_t first)
 
 void inflight_free(struct flight_table *t)
 {
-    free(t->slots);
+    if (on_heap(t))
+        free(t->slots);
     memset(t, 0, sizeof *t);
 }

@@ -4,9 +4,12 @@
  *
  * An open-addressing hash table keyed by packet identifier, linear
  * probing, deletion by backward shift (no tombstones). It holds at most
- * INFLIGHT_MAX entries (inflight_add says when one does not fit) and grows
- * by doubling up to twice that many slots, so nothing is allocated per
- * message once a connection has reached its working size.
+ * INFLIGHT_MAX entries (inflight_add says when one does not fit). The first
+ * INFLIGHT_INLINE slots live inside the table itself (no allocation, and no
+ * pointer to chase on every acknowledgement); past half of them it moves to
+ * the heap and grows by doubling up to twice INFLIGHT_MAX slots, and it
+ * moves back in when it empties, so what a connection holds follows its
+ * current load, not the largest it ever had.
  *
  * Entry pointers stay valid until the next inflight_add or inflight_remove
  * on the same table.
@@ -40,12 +43,16 @@ struct flight {
     int64_t pub_ts_us;
 };
 
-/* Zero-initialised means empty; release with inflight_free. */
+#define INFLIGHT_INLINE 16u
+
+/* Zero-initialised means empty; release with inflight_free. Not to be
+ * copied or moved while in use (slots may point into it). */
 struct flight_table {
-    struct flight *slots;
+    struct flight *slots; /* `inline_slots` or the heap; NULL before use */
     uint32_t cap;  /* power of two, or 0 before the first insert */
     uint32_t count;
     uint32_t pubs; /* entries that are PUBLISH flows (for Receive Maximum) */
+    struct flight inline_slots[INFLIGHT_INLINE];
 };
 
 /* Whether an entry of this kind is a QoS 1/2 PUBLISH exchange. */

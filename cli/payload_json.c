@@ -170,11 +170,60 @@ static const char *number_cstr(const uint8_t *tok, size_t len)
     return pretty_scratch;
 }
 
+/* The common numbers print as they are written, without a round trip
+ * through strtod and snprintf; anything else returns false. A JSON number
+ * token (RFC 8259 s6) without an exponent prints as:
+ *  - an integer of at most 18 digits, but "-0": its own text (strtoll
+ *    reads it exactly, and decimal prints it back the same);
+ *  - a fraction with at most 15 significant digits and an integer part of
+ *    at most 15 digits, not all zero, not below 0.0001: "%.15g" gives those
+ *    digits back exactly (a double holds any 15-digit decimal) in fixed
+ *    notation (its exponent is in [-4, 15)), without the trailing zeros
+ *    of the fraction, and 15 digits read back, so fmt_real stops there. */
+static bool pretty_number_as_written(struct obuf *b, const uint8_t *tok, size_t len)
+{
+    size_t i = tok[0] == '-', int_start = i;
+    while (i < len && tok[i] >= '0' && tok[i] <= '9')
+        i++;
+    size_t int_digits = i - int_start;
+    if (i == len) { /* an integer */
+        if (int_digits > 18 || (int_digits == 1 && tok[int_start] == '0' && int_start))
+            return false;
+        obuf_write(b, tok, len);
+        return true;
+    }
+    if (tok[i] != '.' || int_digits > 15)
+        return false;
+    size_t frac_start = ++i;
+    while (i < len && tok[i] >= '0' && tok[i] <= '9')
+        i++;
+    if (i != len)
+        return false; /* an exponent */
+    size_t last = len; /* one past the last non-zero fraction digit */
+    while (last > frac_start && tok[last - 1] == '0')
+        last--;
+    bool int_zero = int_digits == 1 && tok[int_start] == '0';
+    size_t first = int_zero ? frac_start : int_start; /* first significant */
+    while (int_zero && first < last && tok[first] == '0')
+        first++;
+    if (first == last)
+        return false; /* zero: "0" or "-0" */
+    if (int_zero && first - frac_start > 3)
+        return false; /* below 0.0001: exponent notation */
+    size_t sig = int_zero ? last - first : int_digits + (last - frac_start);
+    if (sig > 15)
+        return false;
+    obuf_write(b, tok, last == frac_start ? frac_start - 1 : last);
+    return true;
+}
+
 /* Numbers as their values print: integers in decimal (int64, as
  * json_embed_check made sure), others the shortest "%g" that reads back. */
 static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
 {
     char buf[40];
+    if (pretty_number_as_written(b, tok, len))
+        return;
     const char *c = number_cstr(tok, len);
     if (strpbrk(c, ".eE") == NULL) {
         obuf_i64(b, (int64_t)strtoll(c, NULL, 10));

@@ -21,7 +21,8 @@ enum conn_kind { CONN_MQTT, CONN_TLS };
 
 struct dir_state {
     mqd_stream stream;
-    struct msg_meta meta; /* src/dst/conn filled once; frame/ts per message */
+    struct msg_meta meta; /* conn once, src/dst when first printed, frame/ts
+                             per message */
 };
 
 struct conn_state {
@@ -35,6 +36,7 @@ struct conn_state {
     bool version_reported;           /* the version_inferred event */
     struct session *sess;            /* connection analysis (session.c) */
     struct stats_client_ref stats_ref;
+    const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
 
 struct pipeline {
@@ -103,18 +105,23 @@ static void format_endpoint(const struct pkt_endpoint *ep, char *buf, size_t len
     }
 }
 
-static void meta_init(struct msg_meta *m, const struct flow_conn *c, int dir)
+static void meta_init(struct msg_meta *m, const struct flow_conn *c)
 {
-    memset(m, 0, sizeof *m);
-    format_endpoint(&c->key.ep[dir], m->src, sizeof m->src);
-    format_endpoint(&c->key.ep[1 - dir], m->dst, sizeof m->dst);
     m->conn = c->number;
     m->transport = "tcp";
 }
 
-static void meta_stamp(struct msg_meta *m, const struct pkt_info *pkt,
+/* The addresses are formatted the first time a record of the connection
+ * is printed (with -q, never): a connection's first message should not pay
+ * for text nobody reads. */
+static void meta_stamp(struct conn_state *cs, int dir, const struct pkt_info *pkt,
                        uint64_t stream_off)
 {
+    struct msg_meta *m = &cs->dir[dir].meta;
+    if (!m->src[0]) {
+        format_endpoint(&cs->flow->key.ep[dir], m->src, sizeof m->src);
+        format_endpoint(&cs->flow->key.ep[1 - dir], m->dst, sizeof m->dst);
+    }
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
@@ -129,14 +136,14 @@ static bool printing(const struct pipeline *p)
 
 /* Starts an event record about direction `dir` of a connection; false when
  * nothing is printed. */
-static bool event_begin(struct pipeline *p, struct dir_state *d,
+static bool event_begin(struct pipeline *p, struct conn_state *cs, int dir,
                         uint64_t stream_off, const char *name)
 {
     p->stats.events++;
     if (!printing(p))
         return false;
-    meta_stamp(&d->meta, p->pkt, stream_off);
-    output_event_begin(p->out, &d->meta, name);
+    meta_stamp(cs, dir, p->pkt, stream_off);
+    output_event_begin(p->out, &cs->dir[dir].meta, name);
     return true;
 }
 
@@ -194,7 +201,7 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     learn_version(cs, ev, &f);
     if (cs->version_inferred && !cs->version_reported) {
         cs->version_reported = true; /* once per connection */
-        if (event_begin(p, d, ev->offset, "version_inferred")) {
+        if (event_begin(p, cs, x->dir, ev->offset, "version_inferred")) {
             output_event_u64(p->out, "version", cs->version);
             output_event_end(p->out);
         }
@@ -210,7 +217,7 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
         p->stats.violations += f.nviolations + f.violations_dropped;
     }
     if (chosen && printing(p)) {
-        meta_stamp(&d->meta, p->pkt, ev->offset);
+        meta_stamp(cs, x->dir, p->pkt, ev->offset);
         output_frame(p->out, &d->meta, &f);
     }
     if (p->opts->count && p->selected >= p->opts->count)
@@ -221,7 +228,8 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
 {
     struct dir_ctx *x = ctx;
     struct pipeline *p = x->p;
-    struct dir_state *d = &x->cs->dir[x->dir];
+    struct conn_state *cs = x->cs;
+    int dir = x->dir;
 
     switch (ev->kind) {
     case MQD_SE_FRAME:
@@ -229,7 +237,7 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
         break;
     case MQD_SE_OVERSIZE:
         p->stats.oversize_frames++;
-        if (event_begin(p, d, ev->offset, "oversize")) {
+        if (event_begin(p, cs, dir, ev->offset, "oversize")) {
             output_event_str(p->out, "type", mqd_type_name(ev->hdr.type));
             output_event_u64(p->out, "size", ev->skipped);
             output_event_u64(p->out, "max_frame", p->opts->max_frame);
@@ -239,7 +247,7 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
     case MQD_SE_ERROR: {
         p->stats.framing_errors++;
         const mqd_rule_info *rule = mqd_rule_get(ev->err.err_rule);
-        if (event_begin(p, d, ev->offset, "framing_error")) {
+        if (event_begin(p, cs, dir, ev->offset, "framing_error")) {
             output_event_str(p->out, "rule", rule ? rule->id : "?");
             output_event_str(p->out, "message", rule ? rule->message : "?");
             output_event_end(p->out);
@@ -250,7 +258,7 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
         p->stats.resyncs++;
         bool first = x->cs->midstream && !x->cs->resync_reported[x->dir];
         x->cs->resync_reported[x->dir] = true;
-        if (event_begin(p, d, ev->offset, first ? "midstream" : "resync")) {
+        if (event_begin(p, cs, dir, ev->offset, first ? "midstream" : "resync")) {
             output_event_u64(p->out, "skipped", ev->skipped);
             output_event_end(p->out);
         }
@@ -288,7 +296,7 @@ static void tr_resync(void *ctx, int dir)
 static struct output *tr_event(void *ctx, int dir, uint64_t off, const char *name)
 {
     struct dir_ctx *x = ctx;
-    return event_begin(x->p, &x->cs->dir[dir], off, name) ? x->p->out : NULL;
+    return event_begin(x->p, x->cs, dir, off, name) ? x->p->out : NULL;
 }
 
 static void tr_classified(void *ctx, int kind)
@@ -360,6 +368,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         return;
     p->pkt = pkt;
     cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
+    cs->flow = c;
     struct transport_cfg tcfg;
     transport_config(&tcfg, p->opts, c->key.ep[1].port, cs->midstream);
     transport_open(&cs->tr, &tcfg);
@@ -375,7 +384,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
             .alloc_ctx = p,
         };
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
-        meta_init(&cs->dir[dir].meta, c, dir);
+        meta_init(&cs->dir[dir].meta, c);
     }
     /* Mid-stream connections find their first frame in detect.c. */
     if (tcfg.tls_port)
@@ -419,7 +428,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     struct transport_sink sink = tr_sink(&x);
     if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len, &sink))
         return;
-    if (event_begin(p, &cs->dir[dir], offset, "gap")) {
+    if (event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
@@ -435,7 +444,7 @@ static void on_conflict(void *ctx, struct flow_conn *c, int dir,
     if (!cs || !transport_carries_mqtt(&cs->tr))
         return;
     p->pkt = pkt;
-    if (event_begin(p, &cs->dir[dir], offset, "overlap_conflict")) {
+    if (event_begin(p, cs, dir, offset, "overlap_conflict")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
@@ -448,7 +457,7 @@ static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
     if (pending == 0)
         return;
     p->stats.truncated_at_end++;
-    if (event_begin(p, &cs->dir[dir], s->offset - pending, "truncated")) {
+    if (event_begin(p, cs, dir, s->offset - pending, "truncated")) {
         output_event_u64(p->out, "bytes", pending);
         output_event_end(p->out);
     }
@@ -463,7 +472,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
         stats_event_violation(p->st, rule);
     p->stats.violations++;
     if (!session_selected(cs->sess, &all, 0, 0, p->opts->client) ||
-        !event_begin(p, &cs->dir[0], cs->dir[0].stream.offset, "state_violation"))
+        !event_begin(p, cs, 0, cs->dir[0].stream.offset, "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);
     output_event_str(p->out, "name", r->name);
@@ -517,7 +526,7 @@ static void on_close(void *ctx, struct flow_conn *c,
             report_truncated(p, cs, dir);
         }
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
-            event_begin(p, &cs->dir[0], cs->dir[0].stream.offset, "evicted")) {
+            event_begin(p, cs, 0, cs->dir[0].stream.offset, "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
             output_event_end(p->out);
         }

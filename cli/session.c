@@ -17,7 +17,8 @@ _Static_assert(TOPIC_ALIAS_MAX == SESSION_MAX_ALIASES, "topic alias bound");
  * filter, in order) ---- */
 
 #define SUB_SLOTS 16
-#define SUB_SLOT_BYTES 4096u
+#define SUB_SLOT_BYTES 4096u /* filters listed per SUBSCRIBE at most */
+#define SUB_SLOT_MIN 64u
 
 struct sub_slot {
     bool used;
@@ -35,27 +36,30 @@ struct orphan {
     uint8_t type; /* the ack's packet type */
 };
 
+/* What every packet reads comes first, what few packets read last: with
+ * thousands of connections, each packet's session is a cache miss per line
+ * it touches. */
 struct session {
     struct session_cfg cfg;
-    struct orphan orphans[2][ORPHAN_MAX];
-    uint8_t norphans[2], orphan_next[2];
     bool peer_lagging;  /* the other direction has data held back */
-    struct session_info info;
+    bool unsure[2];        /* a gap or a missed start: requests may be unseen */
+    bool client_seen;
+    bool connect_pending;
+    uint8_t norphans[2], orphan_next[2];
+    uint8_t ping_head, ping_count;
+    int64_t last_client_ts_us;
+    int64_t last_ts_us;
+    struct session_info info; /* its strings last */
     struct flight_table flights[2]; /* by the direction that sent the request */
     struct topic_alias_table aliases[2]; /* by the direction that sends PUBLISH */
     struct topic_alias_bytes alias_bytes; /* topic bytes kept, both directions */
-    struct sub_slot subs[SUB_SLOTS];
-    bool unsure[2];        /* a gap or a missed start: requests may be unseen */
+    uint64_t overflow;
     uint64_t connect_frame;
     int64_t connect_ts_us;
-    bool connect_pending;
     /* PINGREQs awaiting PINGRESP, oldest first (a small ring). */
     struct { uint64_t frame; int64_t ts_us; } pings[8];
-    uint8_t ping_head, ping_count;
-    bool client_seen;
-    int64_t last_client_ts_us;
-    int64_t last_ts_us;
-    uint64_t overflow;
+    struct orphan orphans[2][ORPHAN_MAX];
+    struct sub_slot subs[SUB_SLOTS];
 };
 
 struct session *session_new(const struct session_cfg *cfg, bool midstream)
@@ -522,6 +526,41 @@ static void on_pubcomp(struct pkt *p)
 
 /* ---- SUBSCRIBE / UNSUBSCRIBE (s3.8, s3.10) ---- */
 
+/* Bytes the filters of f take in a slot (2-byte length, bytes each), up
+ * to SUB_SLOT_BYTES: the filters that do not fit are not listed. */
+static uint32_t sub_filters_size(const mqd_frame *f)
+{
+    mqd_filter_iter it;
+    mqd_filter flt;
+    uint32_t size = 0;
+    mqd_filter_iter_init(&it, f);
+    while (mqd_filter_next(&it, &flt)) {
+        const uint8_t *data;
+        size_t len;
+        if (!frame_str(f, &flt.filter, &data, &len) || SUB_SLOT_BYTES - size < 2 + len)
+            break;
+        size += 2 + (uint32_t)len;
+    }
+    return size;
+}
+
+/* A slot buffer of at least `need` bytes: sized to what SUBSCRIBEs
+ * actually carry (a power of two from SUB_SLOT_MIN), not to the bound. */
+static bool sub_reserve(struct sub_slot *ss, uint32_t need)
+{
+    if (ss->buf && ss->cap >= need)
+        return true;
+    uint32_t cap = SUB_SLOT_MIN;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *buf = realloc(ss->buf, cap);
+    if (!buf)
+        return false;
+    ss->buf = buf;
+    ss->cap = cap;
+    return true;
+}
+
 static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
 {
     int slot = -1;
@@ -531,12 +570,9 @@ static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
     if (slot < 0)
         return -1;
     struct sub_slot *ss = &s->subs[slot];
-    if (!ss->buf) {
-        ss->buf = malloc(SUB_SLOT_BYTES);
-        if (!ss->buf)
-            return -1;
-        ss->cap = SUB_SLOT_BYTES;
-    }
+    uint32_t size = sub_filters_size(f);
+    if (!sub_reserve(ss, size))
+        return -1;
     ss->used = true;
     ss->count = 0;
     ss->len = 0;
@@ -546,7 +582,7 @@ static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
     while (mqd_filter_next(&it, &flt)) {
         const uint8_t *data;
         size_t len;
-        if (!frame_str(f, &flt.filter, &data, &len) || ss->cap - ss->len < 2 + len)
+        if (!frame_str(f, &flt.filter, &data, &len) || size - ss->len < 2 + len)
             break; /* the rest is not listed on the SUBACK */
         ss->buf[ss->len] = (uint8_t)(len >> 8);
         ss->buf[ss->len + 1] = (uint8_t)len;

@@ -79,7 +79,6 @@ struct session_info {
     uint8_t version;     /* enum mqd_version from CONNECT; 0 unknown */
     bool connect_seen, connack_seen;
     bool midstream;      /* the capture began inside the connection */
-    struct session_str client_id, username, will_topic;
     bool password_present; /* the password itself is never kept */
     bool clean_start;
     uint16_t keep_alive;        /* CONNECT, seconds */
@@ -94,6 +93,8 @@ struct session_info {
     bool session_present;       /* CONNACK */
     struct session_limits client_limits; /* from CONNECT: bind the server */
     struct session_limits server_limits; /* from CONNACK: bind the client */
+    /* Last: the large, rarely read part (every packet reads the above). */
+    struct session_str client_id, username, will_topic;
 };
 
 /* Latency samples produced by one packet (a PUBCOMP gives two). */
