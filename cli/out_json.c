@@ -360,15 +360,14 @@ static void json_common_fields(struct json_writer *w, const mqd_frame *f)
     }
 }
 
-static void json_violations(struct json_writer *w, const mqd_frame *f)
+void out_json_violations(struct json_writer *w, const mqd_violation *list,
+                         uint16_t count, uint16_t dropped)
 {
-    uint16_t n = f->nviolations;
-    if (n > MQD_MAX_VIOLATIONS)
-        n = MQD_MAX_VIOLATIONS;
+    uint16_t n = count < MQD_MAX_VIOLATIONS ? count : MQD_MAX_VIOLATIONS;
     jw_key(w, "violations");
     jw_array_begin(w);
     for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &f->violations[i];
+        const mqd_violation *v = &list[i];
         const mqd_rule_info *r = mqd_rule_get(v->rule);
         jw_object_begin(w);
         jw_kv_str(w, "rule", r ? r->id : "unknown");
@@ -380,8 +379,8 @@ static void json_violations(struct json_writer *w, const mqd_frame *f)
         jw_object_end(w);
     }
     jw_array_end(w);
-    if (f->violations_dropped > 0)
-        jw_kv_u64(w, "violations_dropped", f->violations_dropped);
+    if (dropped > 0)
+        jw_kv_u64(w, "violations_dropped", dropped);
 }
 
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
@@ -407,7 +406,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
         else if (f->type == MQD_SUBACK || f->type == MQD_UNSUBACK)
             json_reason_codes(w, f);
     }
-    json_violations(w, f);
+    out_json_violations(w, f->violations, f->nviolations, f->violations_dropped);
     jw_object_end(w);
 }
 

@@ -25,6 +25,11 @@
 
 /* The whole object for one frame (no trailing newline), written into w.
  * Used by the printer; usable alone (fuzzers, tests). */
+/* The "violations" array (and "violations_dropped" when some were), for
+ * MQTT frames and MQTT-SN messages alike. */
+void out_json_violations(struct json_writer *w, const mqd_violation *list,
+                         uint16_t count, uint16_t dropped);
+
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
                           const struct msg_meta *m, const mqd_frame *f);
 

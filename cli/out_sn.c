@@ -3,6 +3,7 @@
 #include "out_sn.h"
 
 #include "hex.h"
+#include "out_json.h"
 #include "mqttdissect/rules.h"
 #include "out_text.h"
 
@@ -187,29 +188,6 @@ static void json_return_code(struct json_writer *w, const mqd_sn_msg *m)
         jw_kv_null(w, "return_code_name");
 }
 
-static void json_violations(struct json_writer *w, const mqd_sn_msg *m)
-{
-    uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    jw_key(w, "violations");
-    jw_array_begin(w);
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &m->violations[i];
-        const mqd_rule_info *rule = mqd_rule_get(v->rule);
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", rule ? rule->id : "unknown");
-        jw_kv_str(w, "name", rule ? rule->name : "UNKNOWN");
-        jw_kv_str(w, "severity", rule ? mqd_severity_name(rule->severity) : "error");
-        jw_kv_u64(w, "offset", v->off);
-        jw_kv_str(w, "message", rule ? rule->message : "unknown rule");
-        jw_kv_u64(w, "value", v->value);
-        jw_object_end(w);
-    }
-    jw_array_end(w);
-    if (m->violations_dropped > 0)
-        jw_kv_u64(w, "violations_dropped", m->violations_dropped);
-}
-
 void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
                        const struct sn_record *r)
 {
@@ -240,23 +218,11 @@ void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
     json_str_field(w, "will_topic", m, &m->will_topic);
     json_text_or_hex(w, o, "will_msg", m, &m->will_msg);
     json_text_or_hex(w, o, "payload", m, &m->data);
-    json_violations(w, m);
+    out_json_violations(w, m->violations, m->nviolations, m->violations_dropped);
     jw_object_end(w);
 }
 
 /* ---- text: the summary line ---- */
-
-static void put_meta(struct obuf *b, const struct msg_meta *m)
-{
-    char clock[16];
-    obuf_u64(b, m->frame);
-    obuf_putc(b, ' ');
-    obuf_write(b, clock, fmt_clock(clock, m->ts_us));
-    obuf_putc(b, ' ');
-    obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
-    obuf_puts(b, TEXT_ARROW);
-    obuf_write(b, m->dst, strnlen(m->dst, sizeof m->dst));
-}
 
 static void put_key(struct obuf *b, const char *key)
 {
@@ -705,23 +671,8 @@ static void tree_violations(const struct tree *t)
     uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
                                                      : MQD_MAX_VIOLATIONS;
     for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &m->violations[i];
-        const mqd_rule_info *rule = mqd_rule_get(v->rule);
-        uint8_t sev = rule ? rule->severity : MQD_SEV_ERROR;
-        tree_prefix(t, v->off, 0);
-        put_sgr(t->b, t->o, sev == MQD_SEV_ERROR     ? SGR_RED
-                            : sev == MQD_SEV_WARNING ? SGR_YELLOW
-                                                     : SGR_CYAN);
-        obuf_puts(t->b, "! ");
-        obuf_puts(t->b, rule ? rule->id : "unknown");
-        obuf_putc(t->b, ' ');
-        obuf_puts(t->b, mqd_severity_name(sev));
-        put_sgr(t->b, t->o, SGR_RESET);
-        obuf_puts(t->b, ": ");
-        obuf_puts(t->b, rule ? rule->message : "unknown rule");
-        obuf_puts(t->b, " (value ");
-        obuf_u64(t->b, v->value);
-        obuf_puts(t->b, ")\n");
+        tree_prefix(t, m->violations[i].off, 0);
+        put_violation(t->b, t->o, &m->violations[i]);
     }
     if (m->violations_dropped > 0) {
         obuf_fill(t->b, ' ', TREE_DESC_COL);

@@ -196,7 +196,7 @@ void put_hex_bytes(struct obuf *b, const uint8_t *s, size_t n,
 
 /* ---- the summary line ---- */
 
-static void put_meta(struct obuf *b, const struct msg_meta *m)
+void put_meta(struct obuf *b, const struct msg_meta *m)
 {
     char clock[16];
     obuf_u64(b, m->frame);
@@ -206,6 +206,26 @@ static void put_meta(struct obuf *b, const struct msg_meta *m)
     obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
     obuf_puts(b, TEXT_ARROW);
     obuf_write(b, m->dst, strnlen(m->dst, sizeof m->dst));
+}
+
+void put_violation(struct obuf *b, const struct output_opts *o,
+                   const mqd_violation *v)
+{
+    const mqd_rule_info *r = mqd_rule_get(v->rule);
+    uint8_t sev = r ? r->severity : MQD_SEV_ERROR;
+    put_sgr(b, o, sev == MQD_SEV_ERROR     ? SGR_RED
+                  : sev == MQD_SEV_WARNING ? SGR_YELLOW
+                                           : SGR_CYAN);
+    obuf_puts(b, "! ");
+    obuf_puts(b, r ? r->id : "unknown");
+    obuf_putc(b, ' ');
+    obuf_puts(b, mqd_severity_name(sev));
+    put_sgr(b, o, SGR_RESET);
+    obuf_puts(b, ": ");
+    obuf_puts(b, r ? r->message : "unknown rule");
+    obuf_puts(b, " (value ");
+    obuf_u64(b, v->value);
+    obuf_puts(b, ")\n");
 }
 
 static void put_version(struct obuf *b, const mqd_frame *f)

@@ -66,6 +66,12 @@ struct text_ctx {
 
 /* ESC [ code m, when colour is on. */
 void put_sgr(struct obuf *b, const struct output_opts *o, const char *code);
+/* "FRAME HH:MM:SS.uuuuuu SRC → DST": how every text line starts. */
+void put_meta(struct obuf *b, const struct msg_meta *m);
+/* One violation in a -V tree, after its offset prefix: "! RULE severity:
+ * message (value N)", coloured by severity. */
+void put_violation(struct obuf *b, const struct output_opts *o,
+                   const mqd_violation *v);
 /* "0x1f" */
 void put_hex8(struct obuf *b, uint8_t v);
 /* Four hex digits (eight above 0xffff): tree offsets. */

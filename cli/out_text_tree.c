@@ -422,23 +422,8 @@ static void tree_violations(const struct text_ctx *t)
     uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations
                                                      : MQD_MAX_VIOLATIONS;
     for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &f->violations[i];
-        const mqd_rule_info *r = mqd_rule_get(v->rule);
-        uint8_t sev = r ? r->severity : MQD_SEV_ERROR;
-        tree_prefix(t, v->off, 0);
-        put_sgr(t->b, t->o, sev == MQD_SEV_ERROR     ? SGR_RED
-                            : sev == MQD_SEV_WARNING ? SGR_YELLOW
-                                                     : SGR_CYAN);
-        obuf_puts(t->b, "! ");
-        obuf_puts(t->b, r ? r->id : "unknown");
-        obuf_putc(t->b, ' ');
-        obuf_puts(t->b, mqd_severity_name(sev));
-        put_sgr(t->b, t->o, SGR_RESET);
-        obuf_puts(t->b, ": ");
-        obuf_puts(t->b, r ? r->message : "unknown rule");
-        obuf_puts(t->b, " (value ");
-        obuf_u64(t->b, v->value);
-        obuf_puts(t->b, ")\n");
+        tree_prefix(t, f->violations[i].off, 0);
+        put_violation(t->b, t->o, &f->violations[i]);
     }
     if (f->violations_dropped > 0) {
         tree_cont(t);
