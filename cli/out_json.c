@@ -110,8 +110,8 @@ static void json_field_str(struct json_writer *w, const mqd_frame *f,
 
 /* An application message: text when it is valid UTF-8, else hex; at most
  * opts->max_payload bytes of it (0: all). */
-static void json_payload(struct json_writer *w, const struct output_opts *o,
-                         const char *key, const uint8_t *data, size_t len)
+void out_json_payload(struct json_writer *w, const struct output_opts *o,
+                      const char *key, const uint8_t *data, size_t len)
 {
     size_t shown = len;
     if (o->max_payload != 0 && shown > o->max_payload)
@@ -239,7 +239,7 @@ static void json_will(struct json_writer *w, const struct output_opts *o,
     jw_kv_bool(w, "retain", c->will_retain);
     json_field_str(w, f, "topic", &c->will_topic);
     if (frame_str(f, &c->will_payload, &data, &len))
-        json_payload(w, o, "payload", data, len);
+        out_json_payload(w, o, "payload", data, len);
     json_properties(w, o, f, "properties", &c->will_props);
     jw_object_end(w);
 }

@@ -76,24 +76,7 @@ static void json_text_or_hex(struct json_writer *w, const struct output_opts *o,
     size_t len;
     if (!field_data(m, b, &data, &len))
         return;
-    size_t shown = len;
-    if (o->max_payload != 0 && shown > o->max_payload)
-        shown = o->max_payload;
-    jw_key(w, key);
-    jw_object_begin(w);
-    jw_kv_u64(w, "length", len);
-    if (utf8_valid(data, len)) {
-        if (shown < len)
-            shown = utf8_valid_prefix(data, shown, NULL);
-        jw_kv_strn(w, "text", data, shown);
-    } else {
-        jw_kv_hex(w, "hex", data, shown);
-    }
-    if (shown < len) {
-        jw_kv_bool(w, "truncated", true);
-        jw_kv_u64(w, "shown", shown);
-    }
-    jw_object_end(w);
+    out_json_payload(w, o, key, data, len);
 }
 
 static void json_str_field(struct json_writer *w, const char *key,

@@ -3,6 +3,7 @@
 #ifndef MQD_CLI_PACKET_H
 #define MQD_CLI_PACKET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The packet that caused a callback: its 1-based frame number in the capture
@@ -23,5 +24,8 @@ struct pkt_endpoint {
     uint8_t addr[16];
     uint16_t port;
 };
+
+/* "a.b.c.d:port", or "[v6 address]:port" (packet.c). */
+void pkt_endpoint_format(const struct pkt_endpoint *ep, char *buf, size_t len);
 
 #endif

@@ -93,18 +93,6 @@ static void *stream_realloc(void *ctx, void *ptr, size_t size)
 
 /* ---- addresses ---- */
 
-static void format_endpoint(const struct pkt_endpoint *ep, char *buf, size_t len)
-{
-    char addr[INET6_ADDRSTRLEN];
-    if (ep->family == PKT_AF_INET6) {
-        inet_ntop(AF_INET6, ep->addr, addr, sizeof addr);
-        snprintf(buf, len, "[%s]:%u", addr, (unsigned)ep->port);
-    } else {
-        inet_ntop(AF_INET, ep->addr, addr, sizeof addr);
-        snprintf(buf, len, "%s:%u", addr, (unsigned)ep->port);
-    }
-}
-
 static void meta_init(struct msg_meta *m, const struct flow_conn *c)
 {
     m->conn = c->number;
@@ -119,8 +107,8 @@ static void meta_stamp(struct conn_state *cs, int dir, const struct pkt_info *pk
 {
     struct msg_meta *m = &cs->dir[dir].meta;
     if (!m->src[0]) {
-        format_endpoint(&cs->flow->key.ep[dir], m->src, sizeof m->src);
-        format_endpoint(&cs->flow->key.ep[1 - dir], m->dst, sizeof m->dst);
+        pkt_endpoint_format(&cs->flow->key.ep[dir], m->src, sizeof m->src);
+        pkt_endpoint_format(&cs->flow->key.ep[1 - dir], m->dst, sizeof m->dst);
     }
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;

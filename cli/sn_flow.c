@@ -199,18 +199,6 @@ static void evict_over_bounds(struct sn_flow *sn, const struct sn_client *keep,
     }
 }
 
-static void format_endpoint(const struct pkt_endpoint *ep, char *buf, size_t len)
-{
-    char addr[INET6_ADDRSTRLEN];
-    if (ep->family == PKT_AF_INET6) {
-        inet_ntop(AF_INET6, ep->addr, addr, sizeof addr);
-        snprintf(buf, len, "[%s]:%u", addr, (unsigned)ep->port);
-    } else {
-        inet_ntop(AF_INET, ep->addr, addr, sizeof addr);
-        snprintf(buf, len, "%s:%u", addr, (unsigned)ep->port);
-    }
-}
-
 struct sn_client *sn_flow_client(struct sn_flow *sn,
                                  const struct pkt_endpoint *client,
                                  const struct pkt_endpoint *gateway)
@@ -231,8 +219,8 @@ struct sn_client *sn_flow_client(struct sn_flow *sn,
         return NULL;
     c->ep[0] = *client;
     c->ep[1] = *gateway;
-    format_endpoint(client, c->addr[0], sizeof c->addr[0]);
-    format_endpoint(gateway, c->addr[1], sizeof c->addr[1]);
+    pkt_endpoint_format(client, c->addr[0], sizeof c->addr[0]);
+    pkt_endpoint_format(gateway, c->addr[1], sizeof c->addr[1]);
     c->number = ++sn->next_number;
     c->hash = h;
     c->hash_next = *bucket;
