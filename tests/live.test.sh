@@ -27,7 +27,9 @@ command -v mosquitto_pub >/dev/null || fail "mosquitto_pub is not installed"
 # "${where[@]}" runs a command where the broker is: inside the namespace, or
 # here. (An array, not a function: started in the background, $! must be
 # mqttdissect itself for the SIGINT below to reach it; ip netns exec execs.)
-if [ -z "${MQD_LIVE_NO_NETNS:-}" ] && ip netns add "$ns" 2>/dev/null && ip netns exec "$ns" ip link set lo up 2>/dev/null; then
+# ip netns exec needs / to be a mount point (it makes it a slave mount): in
+# a chroot it is not, and trying would leave a mount on /run/netns behind.
+if [ -z "${MQD_LIVE_NO_NETNS:-}" ] && mountpoint -q / && ip netns add "$ns" 2>/dev/null && ip netns exec "$ns" ip link set lo up 2>/dev/null; then
   where=(ip netns exec "$ns")
   port=1883
   capture_args=(-i lo)
