@@ -34,6 +34,11 @@ void fuzz_pipeline(const uint8_t *data, size_t size);
  * inside it. */
 void fuzz_sn(const uint8_t *data, size_t size);
 
+/* ws: data[0] picks a chunk size, the rest is records (direction and
+ * length in one byte, then the bytes) of a WebSocket connection's two TCP
+ * streams: fed whole and chunked, the WebSocket events must agree. */
+void fuzz_ws(const uint8_t *data, size_t size);
+
 /* A label for the input being checked (a file name), printed on failure.
  * NULL when unknown (libFuzzer prints its own reproducer path). */
 extern const char *fuzz_input_name;

@@ -20,6 +20,7 @@
 #include "../fuzz/check.c"
 #include "../fuzz/target_parse.c"
 #include "../fuzz/target_stream.c"
+#include "../fuzz/target_ws.c"
 
 #if defined(__has_include)
 #if __has_include("../dissect/sn.c")
@@ -114,6 +115,12 @@ static void test_stream(void **state)
     replay_target("stream", fuzz_stream);
 }
 
+static void test_ws(void **state)
+{
+    (void)state;
+    replay_target("ws", fuzz_ws);
+}
+
 #ifdef HAVE_SN
 static void test_sn(void **state)
 {
@@ -143,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_ws),
 #ifdef HAVE_SN
         cmocka_unit_test(test_sn),
 #endif
