@@ -697,25 +697,11 @@ static void dispatch_l4(struct flow_table *ft, const struct ip_info *ip,
     }
 }
 
-/* Microseconds since the epoch. A capture file may claim any time at all
- * (pcapng can say year 292 billion): out-of-range seconds saturate rather
- * than overflow. */
-static int64_t timestamp_us(const struct timeval *tv)
-{
-    const int64_t limit = INT64_MAX / 1000000 - 1;
-    int64_t sec = (int64_t)tv->tv_sec;
-    if (sec > limit)
-        sec = limit;
-    else if (sec < -limit)
-        sec = -limit;
-    return sec * 1000000 + (int64_t)tv->tv_usec % 1000000;
-}
-
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame)
 {
-    struct pkt_info pkt = {frame, timestamp_us(&hdr->ts)};
+    struct pkt_info pkt = {frame, pkt_timestamp_us(&hdr->ts)};
     struct link_result link;
     struct ip_info ip;
     ft->stats.frames++;

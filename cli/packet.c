@@ -4,6 +4,19 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
+/* pcapng can say year 292 billion: out-of-range seconds saturate rather
+ * than overflow. */
+int64_t pkt_timestamp_us(const struct timeval *tv)
+{
+    const int64_t limit = INT64_MAX / 2000000; /* half the range: room for sums */
+    int64_t sec = (int64_t)tv->tv_sec;
+    if (sec > limit)
+        sec = limit;
+    else if (sec < -limit)
+        sec = -limit;
+    return sec * 1000000 + (int64_t)tv->tv_usec % 1000000;
+}
+
 void pkt_endpoint_format(const struct pkt_endpoint *ep, char *buf, size_t len)
 {
     char addr[INET6_ADDRSTRLEN];

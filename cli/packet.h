@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 /* The packet that caused a callback: its 1-based frame number in the capture
  * and its timestamp in microseconds since the epoch. For data delivered late
@@ -24,6 +25,10 @@ struct pkt_endpoint {
     uint8_t addr[16];
     uint16_t port;
 };
+
+/* Microseconds since the epoch of a capture timestamp, saturated: a capture
+ * file may claim any time at all (packet.c). */
+int64_t pkt_timestamp_us(const struct timeval *tv);
 
 /* "a.b.c.d:port", or "[v6 address]:port" (packet.c). */
 void pkt_endpoint_format(const struct pkt_endpoint *ep, char *buf, size_t len);

@@ -596,16 +596,16 @@ static void write_stats(struct pipeline *p)
  * time. */
 static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 {
-    int64_t now = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+    int64_t now = pkt_timestamp_us(&h->ts);
     bool due = false;
     if (p->opts->stats_interval) {
         int64_t step = (int64_t)p->opts->stats_interval * 1000000;
         if (p->stats_next_us == 0)
             p->stats_next_us = now + step;
         else if (now >= p->stats_next_us) {
+            /* The next boundary after now, however far time jumped. */
             due = true;
-            while (p->stats_next_us <= now)
-                p->stats_next_us += step;
+            p->stats_next_us = now + step - (now - p->stats_next_us) % step;
         }
     }
     if (stats_take_request() || due)
