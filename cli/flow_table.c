@@ -155,15 +155,18 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 
 /* ---- hashing and lookup ------------------------------------------------ */
 
+/* One multiply per 32-bit word of the address (one word for IPv4), the
+ * port folded in first: cheaper than a byte-wise hash on every packet. */
 static uint32_t endpoint_hash(const struct pkt_endpoint *e)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    size_t n = e->family == PKT_AF_INET ? 4 : 16;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ e->addr[i]) * 16777619u;
-    h = (h ^ (e->port & 0xFFu)) * 16777619u;
-    h = (h ^ (uint32_t)(e->port >> 8)) * 16777619u;
-    return h;
+    size_t words = e->family == PKT_AF_INET ? 1 : 4;
+    uint64_t h = e->port;
+    for (size_t i = 0; i < words; i++) {
+        uint32_t w;
+        memcpy(&w, e->addr + 4 * i, sizeof w);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u; /* 2^64 / golden ratio */
+    }
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 /* Symmetric in its two endpoints, so both directions hash alike. */

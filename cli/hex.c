@@ -63,6 +63,15 @@ int utf8_scan(const uint8_t *s, size_t n, size_t *len)
 static size_t ascii_run(const uint8_t *s, size_t n)
 {
     size_t i = 0;
+#if defined(__SSE2__)
+    /* 32 bytes a step: a byte's top bit is what movemask collects. */
+    for (; n - i >= 32; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0)
+            break;
+    }
+#endif
     while (n - i >= 8) {
         if (swar_load(s + i) & SWAR_HIGHS)
             break;
@@ -215,7 +224,7 @@ static size_t fmt_clock_parts(char *out, const struct civil_time *t)
     return 15;
 }
 
-size_t fmt_rfc3339(char *out, int64_t ts_us)
+static size_t fmt_rfc3339_full(char *out, int64_t ts_us)
 {
     struct civil_time t;
     civil_from_us(ts_us, &t);
@@ -240,9 +249,73 @@ size_t fmt_rfc3339(char *out, int64_t ts_us)
     return n;
 }
 
-size_t fmt_clock(char *out, int64_t ts_us)
+static size_t fmt_clock_full(char *out, int64_t ts_us)
 {
     struct civil_time t;
     civil_from_us(ts_us, &t);
     return fmt_clock_parts(out, &t);
+}
+
+/* Packets come in time order, so most timestamps fall in the same second as
+ * the one before: each formatter keeps the text of the last second it wrote
+ * (everything before ".uuuuuu") and only formats the microseconds anew. */
+struct second_text {
+    bool valid;
+    int64_t secs;
+    size_t len;
+    char text[48]; /* a 20-digit year and "-MM-DDTHH:MM:SS" fit */
+};
+
+static int64_t whole_seconds(int64_t ts_us)
+{
+    int64_t secs = ts_us / 1000000;
+    return ts_us % 1000000 < 0 ? secs - 1 : secs;
+}
+
+static unsigned micros_of(int64_t ts_us)
+{
+    int64_t usec = ts_us % 1000000;
+    return (unsigned)(usec < 0 ? usec + 1000000 : usec);
+}
+
+/* ".uuuuuu" for the microseconds usec (< 1000000). */
+static void fmt_micros(char *out, unsigned usec)
+{
+    out[0] = '.';
+    memcpy(out + 1, digit_pairs + 2 * (usec / 10000), 2);
+    memcpy(out + 3, digit_pairs + 2 * (usec / 100 % 100), 2);
+    memcpy(out + 5, digit_pairs + 2 * (usec % 100), 2);
+}
+
+/* Writes ts_us as full(ts_us) would, whose text ends with ".uuuuuu" and then
+ * `tail` more bytes; reuses c's text when the second is the same. */
+static size_t fmt_with_cache(char *out, int64_t ts_us, struct second_text *c,
+                             size_t (*full)(char *, int64_t), size_t tail)
+{
+    int64_t secs = whole_seconds(ts_us);
+    if (!c->valid || c->secs != secs) {
+        char buf[sizeof c->text + 16];
+        size_t n = full(buf, ts_us);
+        c->len = n - 7 - tail;
+        memcpy(c->text, buf, c->len);
+        c->secs = secs;
+        c->valid = true;
+    }
+    memcpy(out, c->text, c->len);
+    fmt_micros(out + c->len, micros_of(ts_us));
+    return c->len + 7;
+}
+
+size_t fmt_rfc3339(char *out, int64_t ts_us)
+{
+    static struct second_text last;
+    size_t n = fmt_with_cache(out, ts_us, &last, fmt_rfc3339_full, 1);
+    out[n] = 'Z';
+    return n + 1;
+}
+
+size_t fmt_clock(char *out, int64_t ts_us)
+{
+    static struct second_text last;
+    return fmt_with_cache(out, ts_us, &last, fmt_clock_full, 0);
 }

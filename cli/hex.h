@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Outcome of looking at one UTF-8 sequence. */
 enum utf8_seq {
     UTF8_SEQ_OK,  /* a well-formed sequence of *len bytes */
@@ -59,6 +63,38 @@ static inline uint64_t swar_has_byte(uint64_t x, uint8_t c)
 {
     uint64_t y = x ^ (SWAR_ONES * c);
     return (y - SWAR_ONES) & ~y & SWAR_HIGHS;
+}
+
+/* Skips the whole 16-byte blocks at the start of s[0..n) whose bytes are all
+ * printable ASCII (0x20..0x7E, and 0x7F when allow_del) other than '"' and
+ * '\\'; returns the offset of the first block that is not, or of the tail
+ * shorter than a block. Callers finish with their own byte or word loop.
+ * Without SSE2 it skips nothing. */
+static inline size_t plain_blocks(const uint8_t *s, size_t n, bool allow_del)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i below_space = _mm_set1_epi8(0x1F);
+    const __m128i del = _mm_set1_epi8(0x7F);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* Signed compare: bytes 0x80..0xFF are negative, so out too. */
+        __m128i ok = _mm_cmpgt_epi8(v, below_space);
+        __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                   _mm_cmpeq_epi8(v, backslash));
+        if (!allow_del)
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, del));
+        if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xFFFF)
+            break;
+    }
+#else
+    (void)s;
+    (void)n;
+    (void)allow_del;
+#endif
+    return i;
 }
 
 /* Lower-case hex digits for byte b into out[0..2). */

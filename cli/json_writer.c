@@ -3,6 +3,10 @@
 
 #include <stdlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "hex.h"
 
 /* ---- the output buffer ---- */
@@ -119,6 +123,42 @@ static const char hex_pairs[513] =
     "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
+#if defined(__SSE2__)
+/* Nibbles 0..15 of every byte of v to '0'..'9', 'a'..'f'. */
+static __m128i hex_digits(__m128i v)
+{
+    __m128i above_nine = _mm_cmpgt_epi8(v, _mm_set1_epi8(9));
+    __m128i letters = _mm_and_si128(above_nine, _mm_set1_epi8('a' - '0' - 10));
+    return _mm_add_epi8(_mm_add_epi8(v, _mm_set1_epi8('0')), letters);
+}
+
+/* Hex of the whole 16-byte blocks of data[0..n) (32 characters each, high
+ * nibble first); returns how many bytes were done. */
+static size_t hex_blocks(char *out, const uint8_t *data, size_t n)
+{
+    const __m128i low_nibble = _mm_set1_epi8(0x0F);
+    size_t i = 0;
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low_nibble);
+        __m128i lo = _mm_and_si128(v, low_nibble);
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * i),
+                         hex_digits(_mm_unpacklo_epi8(hi, lo)));
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * i + 16),
+                         hex_digits(_mm_unpackhi_epi8(hi, lo)));
+    }
+    return i;
+}
+#else
+static size_t hex_blocks(char *out, const uint8_t *data, size_t n)
+{
+    (void)out;
+    (void)data;
+    (void)n;
+    return 0; /* no vector path: the byte loop does it all */
+}
+#endif
+
 void obuf_hex(struct obuf *b, const uint8_t *data, size_t n)
 {
     while (n > 0) {
@@ -131,7 +171,8 @@ void obuf_hex(struct obuf *b, const uint8_t *data, size_t n)
             chunk = n;
         char *p = chunk * 2 <= b->cap - b->len ? b->buf + b->len
                                                 : obuf_reserve(b, chunk * 2);
-        for (size_t i = 0; i < chunk; i++)
+        size_t i = hex_blocks(p, data, chunk);
+        for (; i < chunk; i++)
             memcpy(p + 2 * i, hex_pairs + 2 * data[i], 2);
         obuf_commit(b, chunk * 2);
         data += chunk;
@@ -360,8 +401,31 @@ void jw_key_n(struct json_writer *w, const char *key, size_t n)
     w->need_comma = false; /* the value follows the colon directly */
 }
 
+/* jw_strn's fast path: a string of plain characters short enough for one
+ * reserve (names from the tables, most topics and client ids) is written in
+ * one pass. False, with nothing written, otherwise. */
+static bool jw_str_plain(struct json_writer *w, const uint8_t *s, size_t n)
+{
+    if (n > OBUF_MAX_RESERVE - 3 || !json_all_plain(s, n))
+        return false;
+    char *p = obuf_reserve(w->b, n + 3);
+    size_t o = 0;
+    if (w->need_comma)
+        p[o++] = ',';
+    p[o++] = '"';
+    if (n > 0) /* s may be NULL then */
+        memcpy(p + o, s, n);
+    o += n;
+    p[o++] = '"';
+    obuf_commit(w->b, o);
+    w->need_comma = true;
+    return true;
+}
+
 void jw_strn(struct json_writer *w, const uint8_t *s, size_t n)
 {
+    if (jw_str_plain(w, s, n))
+        return;
     jw_sep(w);
     obuf_putc(w->b, '"');
     json_escape_into(w->b, s, n);

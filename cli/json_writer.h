@@ -194,6 +194,38 @@ static inline void jw_kv_null(struct json_writer *w, const char *key)
     jw_null(w);
 }
 
+/* Member names written from string literals. The literal's characters must
+ * need no escaping (RFC 8259 s7: no '"', '\\', control or non-ASCII byte);
+ * its quotes and colon are joined to it when compiling, so writing it is one
+ * copy of a length known in advance, with no scan. Anything but a string
+ * literal fails to compile, as does a name too long for one reserve. */
+#define JW_QUOTED_KEY(lit) "\"" lit "\":"
+#define JW_KEY(w, lit)                                                        \
+    jw_key_quoted((w), JW_QUOTED_KEY(lit),                                    \
+                  sizeof(char[sizeof JW_QUOTED_KEY(lit) < OBUF_MAX_RESERVE    \
+                                  ? sizeof JW_QUOTED_KEY(lit) - 1             \
+                                  : -1]))
+
+static inline void jw_key_quoted(struct json_writer *w, const char *quoted,
+                                 size_t n)
+{
+    char *p = obuf_reserve(w->b, n + 1);
+    size_t comma = w->need_comma ? 1 : 0;
+    p[0] = ','; /* overwritten by the name when no comma is due */
+    memcpy(p + comma, quoted, n);
+    obuf_commit(w->b, n + comma);
+    w->need_comma = false; /* the value follows the colon directly */
+}
+
+/* Key-value shorthands for literal names (see JW_KEY). */
+#define JW_KV_STR(w, lit, s) (JW_KEY(w, lit), jw_str((w), (s)))
+#define JW_KV_STRN(w, lit, s, n) (JW_KEY(w, lit), jw_strn((w), (s), (n)))
+#define JW_KV_HEX(w, lit, s, n) (JW_KEY(w, lit), jw_hex((w), (s), (n)))
+#define JW_KV_U64(w, lit, v) (JW_KEY(w, lit), jw_u64((w), (v)))
+#define JW_KV_I64(w, lit, v) (JW_KEY(w, lit), jw_i64((w), (v)))
+#define JW_KV_BOOL(w, lit, v) (JW_KEY(w, lit), jw_bool((w), (v)))
+#define JW_KV_NULL(w, lit) (JW_KEY(w, lit), jw_null(w))
+
 /* The escaped body of a JSON string (no quotes) for s[0..n): exported for
  * printers that build strings themselves. */
 void json_escape_into(struct obuf *b, const uint8_t *s, size_t n);

@@ -65,28 +65,44 @@ static bool needs_unicode_escape(uint32_t cp)
            cp == 0xFEFF;
 }
 
-static void quote_ascii(struct obuf *b, uint8_t c)
+/* The ASCII byte c as shown inside quotes, into p (room for 4); returns
+ * how many bytes that took. */
+static size_t quote_ascii_into(char *p, uint8_t c)
 {
-    char *p = obuf_reserve(b, 4);
-    size_t n = 2;
     p[0] = '\\';
     switch (c) {
-    case '"': p[1] = '"'; break;
-    case '\\': p[1] = '\\'; break;
-    case '\n': p[1] = 'n'; break;
-    case '\r': p[1] = 'r'; break;
-    case '\t': p[1] = 't'; break;
+    case '"': p[1] = '"'; return 2;
+    case '\\': p[1] = '\\'; return 2;
+    case '\n': p[1] = 'n'; return 2;
+    case '\r': p[1] = 'r'; return 2;
+    case '\t': p[1] = 't'; return 2;
     default:
         if (c >= 0x20 && c < 0x7F) {
             p[0] = (char)c;
-            n = 1;
-        } else {
-            p[1] = 'x';
-            hex_byte(p + 2, c);
-            n = 4;
+            return 1;
         }
+        p[1] = 'x';
+        hex_byte(p + 2, c);
+        return 4;
     }
-    obuf_commit(b, n);
+}
+
+/* At most this many bytes go through one quote_ascii_run (4 bytes out at
+ * most for each, in one reserve). */
+#define QUOTE_CHUNK (OBUF_MAX_RESERVE / 4)
+
+/* Shows the ASCII bytes at the start of s[0..n) (s[0] < 0x80), stopping at
+ * the first non-ASCII byte or after QUOTE_CHUNK; returns how many were
+ * shown. For text where escapes come often, as quotes in JSON payloads. */
+static size_t quote_ascii_run(struct obuf *b, const uint8_t *s, size_t n)
+{
+    size_t max = n < QUOTE_CHUNK ? n : QUOTE_CHUNK;
+    char *p = obuf_reserve(b, QUOTE_CHUNK * 4);
+    size_t i = 0, out = 0;
+    for (; i < max && s[i] < 0x80; i++)
+        out += quote_ascii_into(p + out, s[i]);
+    obuf_commit(b, out);
+    return i;
 }
 
 static void quote_codepoint(struct obuf *b, uint32_t cp)
@@ -117,7 +133,7 @@ static inline uint64_t text_swar_unplain(uint64_t x)
  * but '"' and '\\' (eight bytes at a time while it lasts). */
 static size_t text_plain_run(const uint8_t *s, size_t n)
 {
-    size_t i = 0;
+    size_t i = plain_blocks(s, n, false);
     while (n - i >= 8) {
         if (text_swar_unplain(swar_load(s + i)))
             break;
@@ -138,15 +154,16 @@ void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
     size_t i = 0;
     obuf_putc(b, '"');
     while (i < end) {
-        size_t run = text_plain_run(s + i, end - i);
-        if (run > 0) {
+        /* Eight plain bytes ahead: copy the whole plain run at once;
+         * otherwise show byte by byte up to the next non-ASCII one. */
+        if (end - i >= 8 && !text_swar_unplain(swar_load(s + i))) {
+            size_t run = text_plain_run(s + i, end - i);
             obuf_write(b, s + i, run);
             i += run;
             continue;
         }
         if (s[i] < 0x80) {
-            quote_ascii(b, s[i]);
-            i++;
+            i += quote_ascii_run(b, s + i, end - i);
             continue;
         }
         size_t len;

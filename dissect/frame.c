@@ -1,5 +1,6 @@
 /* The fixed header, framing, dispatch by packet type, and the field readers
  * every packet parser shares. MQTT 5.0 s2.1, 3.1.1 s2.2. */
+#include <stddef.h>
 #include <string.h>
 
 #include "mqttdissect/names.h"
@@ -230,14 +231,22 @@ static void parse_body(mqd_frame *f, mqd_cursor *c)
     }
 }
 
+/* Clears every field but the violation entries: only violations[0 ..
+ * nviolations) mean anything, and the entries are half the frame, cleared
+ * for nothing on every message otherwise. */
+static void frame_clear(mqd_frame *f)
+{
+    memset(f, 0, offsetof(mqd_frame, violations));
+}
+
 mqd_result mqd_parse(const uint8_t *buf, size_t len, uint8_t version,
                      mqd_frame *out)
 {
-    memset(out, 0, sizeof *out);
+    frame_clear(out);
     mqd_result r = read_fixed_header(buf, len, &out->header, &out->remaining);
     if (r.status != MQD_OK || len < r.size) {
         uint32_t size = r.size;
-        memset(out, 0, sizeof *out); /* nothing decoded */
+        frame_clear(out); /* nothing decoded */
         if (r.status != MQD_OK)
             return r;
         return fixed_header_result(MQD_NEED_MORE, 0, size, 0, 0);
