@@ -17,7 +17,7 @@
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
 #define DEFAULT_IDLE_US ((int64_t)300 * 1000000)
-#define DEFAULT_MAX_CONNS ((size_t)1000000)
+#define DEFAULT_MAX_CONNS ((size_t)262144)
 #define INITIAL_SLOTS ((size_t)2048)
 #define INITIAL_NODES ((uint32_t)1024)
 #define NIL UINT32_MAX

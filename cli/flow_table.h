@@ -93,7 +93,7 @@ struct flow_config {
     size_t conn_cap;         /* held bytes per connection; 0: 1 MiB */
     size_t global_cap;       /* held bytes in all; 0: 16 MiB */
     int64_t idle_timeout_us; /* 0: 300 s; negative: never */
-    size_t max_conns;        /* entries; 0: 1,000,000 (LRU evicted beyond) */
+    size_t max_conns;        /* entries; 0: 262,144 (LRU evicted beyond) */
 };
 
 struct flow_stats {

@@ -6,10 +6,12 @@
  * probing, deletion by backward shift (no tombstones). It holds at most
  * INFLIGHT_MAX entries (inflight_add says when one does not fit). The first
  * INFLIGHT_INLINE slots live inside the table itself (no allocation, and no
- * pointer to chase on every acknowledgement); past half of them it moves to
- * the heap and grows by doubling up to twice INFLIGHT_MAX slots, and it
- * moves back in when it empties, so what a connection holds follows its
- * current load, not the largest it ever had.
+ * pointer to chase on every acknowledgement; few, as every open connection
+ * holds two tables); past half of them it moves to the heap and grows by
+ * doubling up to twice INFLIGHT_MAX slots. When it empties it moves back in
+ * if it grew past INFLIGHT_KEEP slots (a small heap table is kept, so a
+ * load going up and down by a few allocates nothing), so what a connection
+ * holds follows its current load, not the largest it ever had.
  *
  * Entry pointers stay valid until the next inflight_add or inflight_remove
  * on the same table.
@@ -43,7 +45,8 @@ struct flight {
     int64_t pub_ts_us;
 };
 
-#define INFLIGHT_INLINE 16u
+#define INFLIGHT_INLINE 2u
+#define INFLIGHT_KEEP 16u
 
 /* Zero-initialised means empty; release with inflight_free. Not to be
  * copied or moved while in use (slots may point into it). */

@@ -18,6 +18,7 @@ enum {
     OPT_SHOW_SECRETS = 0x100,
     OPT_COLOR,
     OPT_MAX_FRAME,
+    OPT_MAX_CONNS,
     OPT_TLS_PORT,
     OPT_SN_PORT,
     OPT_TOPIC,
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
     {"show-secrets", no_argument, NULL, OPT_SHOW_SECRETS},
     {"color", required_argument, NULL, OPT_COLOR},
     {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"no-heuristics", no_argument, NULL, OPT_NO_HEURISTICS},
     {"topic", required_argument, NULL, OPT_TOPIC},
     {"type", required_argument, NULL, OPT_TYPE},
@@ -77,6 +79,9 @@ void options_usage(FILE *out)
         "                          1884 always)\n"
         "      --max-frame BYTES   skip (do not buffer) frames larger than this\n"
         "                          (default 16777216)\n"
+        "      --max-conns N       track at most N TCP connections at once; beyond,\n"
+        "                          the least recently active one is evicted (an\n"
+        "                          \"evicted\" event; default 262144)\n"
         "      --no-heuristics     look for MQTT (CONNECT, WebSocket, TLS with an\n"
         "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
@@ -226,6 +231,11 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--max-frame wants a byte count from 2 to 268435460, not '%s'", arg);
         o->max_frame = (uint32_t)v;
         break;
+    case OPT_MAX_CONNS:
+        if (!parse_u64(arg, OPT_MAX_CONNS_LIMIT, &v) || v == 0)
+            return usage_error("--max-conns wants a number from 1 to 16777216, not '%s'", arg);
+        o->max_conns = (uint32_t)v;
+        break;
     case OPT_TOPIC:
         if (!topic_sel_add(&o->topics, arg))
             return usage_error("too many --topic filters (at most 16): '%s'", arg);
@@ -262,6 +272,7 @@ int options_parse(struct options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->color = -1;
     o->max_frame = 16u << 20;
+    o->max_conns = OPT_MAX_CONNS_DEFAULT;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
     add_port(o->sn_ports, &o->nsn_ports, 1883);

@@ -559,6 +559,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out)
         .ctx = p,
         .accept = accept_conn,
         .is_server_port = is_server_port,
+        .max_conns = o->max_conns, /* 0 (options not parsed): the table's default */
     };
     struct flow_sink sink = {
         .ctx = p,

@@ -36,9 +36,25 @@ struct orphan {
     uint8_t type; /* the ack's packet type */
 };
 
+/* What few connections use, allocated on first use and freed at close
+ * (session_rare): acknowledgements decoded before their requests, the
+ * filters of SUBSCRIBEs awaiting their SUBACK, PINGREQs beyond the first
+ * PINGS_INLINE unanswered ones. */
+#define PINGS_MAX 8u
+#define PINGS_INLINE 2u
+struct ping { uint64_t frame; int64_t ts_us; };
+struct session_rare {
+    struct orphan orphans[2][ORPHAN_MAX];
+    struct sub_slot subs[SUB_SLOTS];
+    struct ping pings[PINGS_MAX - PINGS_INLINE];
+};
+
 /* What every packet reads comes first, what few packets read last: with
  * thousands of connections, each packet's session is a cache miss per line
- * it touches. */
+ * it touches. A fresh connection holds only this (a few hundred bytes):
+ * what CONNECT and CONNACK tell (session_info, its strings large) is
+ * allocated when one of them comes, the topic alias tables on the first
+ * alias, the rest (struct session_rare) when first needed. */
 struct session {
     struct session_cfg cfg;
     bool peer_lagging;  /* the other direction has data held back */
@@ -46,21 +62,28 @@ struct session {
     bool client_seen;
     bool connect_pending;
     uint8_t norphans[2], orphan_next[2];
-    uint8_t ping_head, ping_count;
+    uint8_t ping_head, ping_count; /* a ring of PINGS_MAX (ping_slot) */
     int64_t last_client_ts_us;
     int64_t last_ts_us;
-    struct session_info info; /* its strings last */
+    /* The default info (idle_info) until a CONNECT or CONNACK: then
+     * own_info, allocated. */
+    const struct session_info *info;
+    struct session_info *own_info;
     struct flight_table flights[2]; /* by the direction that sent the request */
-    struct topic_alias_table aliases[2]; /* by the direction that sends PUBLISH */
+    struct topic_alias_table *aliases[2]; /* by the direction that sends PUBLISH */
     struct topic_alias_bytes alias_bytes; /* topic bytes kept, both directions */
     uint64_t overflow;
     uint64_t connect_frame;
     int64_t connect_ts_us;
-    /* PINGREQs awaiting PINGRESP, oldest first (a small ring). */
-    struct { uint64_t frame; int64_t ts_us; } pings[8];
-    struct orphan orphans[2][ORPHAN_MAX];
-    struct sub_slot subs[SUB_SLOTS];
+    /* PINGREQs awaiting PINGRESP, oldest first; the rest in rare. */
+    struct ping pings[PINGS_INLINE];
+    struct session_rare *rare;
 };
+
+/* What is known of a connection before its CONNECT or CONNACK, by whether
+ * its start was captured. */
+static const struct session_info idle_info[2] = {{.midstream = false},
+                                                 {.midstream = true}};
 
 struct session *session_new(const struct session_cfg *cfg, bool midstream)
 {
@@ -70,9 +93,32 @@ struct session *session_new(const struct session_cfg *cfg, bool midstream)
     if (cfg)
         s->cfg = *cfg;
     s->alias_bytes.max = SESSION_ALIAS_BYTES;
-    s->info.midstream = midstream;
+    s->info = &idle_info[midstream];
     s->unsure[0] = s->unsure[1] = midstream;
     return s;
+}
+
+/* The info to write into, allocated on first use; NULL when memory ran
+ * out (what the packet tells is then not kept). */
+static struct session_info *info_mut(struct session *s)
+{
+    if (!s->own_info) {
+        s->own_info = malloc(sizeof *s->own_info);
+        if (!s->own_info)
+            return NULL;
+        *s->own_info = *s->info;
+        s->info = s->own_info;
+    }
+    return s->own_info;
+}
+
+/* The rarely used tables, allocated on first use; NULL when memory ran
+ * out. */
+static struct session_rare *rare_mut(struct session *s)
+{
+    if (!s->rare)
+        s->rare = calloc(1, sizeof *s->rare);
+    return s->rare;
 }
 
 void session_free(struct session *s)
@@ -81,16 +127,21 @@ void session_free(struct session *s)
         return;
     for (int d = 0; d < 2; d++) {
         inflight_free(&s->flights[d]);
-        topic_alias_free(&s->aliases[d]);
+        if (s->aliases[d])
+            topic_alias_free(s->aliases[d]);
+        free(s->aliases[d]);
     }
-    for (int i = 0; i < SUB_SLOTS; i++)
-        free(s->subs[i].buf);
+    if (s->rare)
+        for (int i = 0; i < SUB_SLOTS; i++)
+            free(s->rare->subs[i].buf);
+    free(s->rare);
+    free(s->own_info);
     free(s);
 }
 
 const struct session_info *session_info(const struct session *s)
 {
-    return &s->info;
+    return s->info;
 }
 
 uint64_t session_overflow(const struct session *s)
@@ -191,7 +242,7 @@ static void read_limits(const mqd_frame *f, const mqd_props *block,
 /* The limits that bind packets sent in `dir`: the other side's. */
 static const struct session_limits *limits_for(const struct session *s, int dir)
 {
-    return dir == SESSION_TO_SERVER ? &s->info.server_limits : &s->info.client_limits;
+    return dir == SESSION_TO_SERVER ? &s->info->server_limits : &s->info->client_limits;
 }
 
 /* ---- CONNECT / CONNACK (s3.1, s3.2) ---- */
@@ -201,12 +252,14 @@ static void on_connect(struct pkt *p)
     struct session *s = p->s;
     const mqd_frame *f = p->f;
     const mqd_connect *c = &f->connect;
-    if (s->info.connect_seen) {
+    if (s->info->connect_seen) {
         /* s3.1.0: a second CONNECT is a Protocol Error. */
         violation(p, MQD_R_SESSION_SECOND_CONNECT, 0, 0);
         return;
     }
-    struct session_info *in = &s->info;
+    struct session_info *in = info_mut(s);
+    if (!in)
+        return;
     in->connect_seen = true;
     in->version = mqd_connect_version(f);
     keep_str(&in->client_id, f, &c->client_id);
@@ -235,12 +288,14 @@ static void on_connack(struct pkt *p)
 {
     struct session *s = p->s;
     const mqd_frame *f = p->f;
-    struct session_info *in = &s->info;
     if (s->connect_pending) {
         answer(p, s->connect_frame, s->connect_ts_us, PAIR_CONNECT_CONNACK);
         s->connect_pending = false;
     }
-    if (in->connack_seen)
+    if (s->info->connack_seen)
+        return;
+    struct session_info *in = info_mut(s);
+    if (!in)
         return;
     in->connack_seen = true;
     in->connack_code = (uint8_t)f->reason.value;
@@ -258,6 +313,23 @@ static void on_connack(struct pkt *p)
 }
 
 /* ---- PUBLISH (s3.3) and the QoS 1 / QoS 2 flows (s4.3) ---- */
+
+/* The alias table of direction dir, allocated on its first alias; NULL
+ * when memory ran out. */
+static struct topic_alias_table *alias_table_mut(struct session *s, int dir)
+{
+    if (!s->aliases[dir])
+        s->aliases[dir] = calloc(1, sizeof *s->aliases[dir]);
+    return s->aliases[dir];
+}
+
+static enum topic_alias_state alias_get(const struct session *s, int dir, uint32_t alias,
+                                        const uint8_t **topic, uint16_t *len)
+{
+    if (!s->aliases[dir])
+        return TOPIC_ALIAS_UNKNOWN;
+    return topic_alias_get(s->aliases[dir], alias, topic, len);
+}
 
 /* Topic Alias (s3.3.2.3.4): a non-empty topic sets the mapping, an empty
  * one uses it. */
@@ -278,13 +350,14 @@ static void resolve_topic(struct pkt *p, const uint8_t *topic, size_t tlen)
                          ? MQD_R_SESSION_CLIENT_TOPIC_ALIAS_TOO_LARGE
                          : MQD_R_SESSION_SERVER_TOPIC_ALIAS_TOO_LARGE,
                   pr.off, pr.value);
-    struct topic_alias_table *t = &s->aliases[p->dir];
     if (tlen > 0) {
-        if (!topic_alias_set(t, pr.value, topic, (uint16_t)tlen, &s->alias_bytes))
+        struct topic_alias_table *t = alias_table_mut(s, p->dir);
+        if (!t || !topic_alias_set(t, pr.value, topic, (uint16_t)tlen, &s->alias_bytes))
             s->overflow++;
         return;
     }
-    switch (topic_alias_get(t, pr.value, &an->effective_topic, &an->effective_topic_len)) {
+    switch (alias_get(s, p->dir, pr.value, &an->effective_topic,
+                      &an->effective_topic_len)) {
     case TOPIC_ALIAS_KNOWN:
         an->topic_from_alias = true;
         break;
@@ -333,26 +406,29 @@ static void id_in_use(struct pkt *p)
 
 static void release_sub_slot(struct session *s, struct flight *e)
 {
-    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS)
-        s->subs[e->sub_slot].used = false;
+    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS && s->rare)
+        s->rare->subs[e->sub_slot].used = false;
     e->sub_slot = -1;
 }
 
 static void remember_orphan(struct session *s, int req_dir, uint16_t id, uint8_t type)
 {
+    struct session_rare *r = rare_mut(s);
+    if (!r)
+        return;
     uint8_t i = s->norphans[req_dir] < ORPHAN_MAX ? s->norphans[req_dir]++
                                                   : s->orphan_next[req_dir]++ % ORPHAN_MAX;
-    s->orphans[req_dir][i].id = id;
-    s->orphans[req_dir][i].type = type;
+    r->orphans[req_dir][i].id = id;
+    r->orphans[req_dir][i].type = type;
 }
 
 /* Takes an early ack of `type` for request `id` of direction req_dir. */
 static bool take_orphan(struct session *s, int req_dir, uint16_t id, uint8_t type)
 {
     for (uint8_t i = 0; i < s->norphans[req_dir]; i++) {
-        struct orphan *o = &s->orphans[req_dir][i];
+        struct orphan *o = &s->rare->orphans[req_dir][i];
         if (o->id == id && o->type == type) {
-            *o = s->orphans[req_dir][--s->norphans[req_dir]];
+            *o = s->rare->orphans[req_dir][--s->norphans[req_dir]];
             return true;
         }
     }
@@ -563,13 +639,16 @@ static bool sub_reserve(struct sub_slot *ss, uint32_t need)
 
 static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
 {
+    struct session_rare *r = rare_mut(s);
+    if (!r)
+        return -1;
     int slot = -1;
     for (int i = 0; i < SUB_SLOTS && slot < 0; i++)
-        if (!s->subs[i].used)
+        if (!r->subs[i].used)
             slot = i;
     if (slot < 0)
         return -1;
-    struct sub_slot *ss = &s->subs[slot];
+    struct sub_slot *ss = &r->subs[slot];
     uint32_t size = sub_filters_size(f);
     if (!sub_reserve(ss, size))
         return -1;
@@ -626,10 +705,10 @@ static void on_suback(struct pkt *p, uint8_t kind, int pair)
     }
     p->step->selected = e->selected;
     answer(p, e->frame, e->ts_us, pair);
-    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS) {
+    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS && p->s->rare) {
         /* Valid until the next message: the slot is only reused by a later
          * SUBSCRIBE. */
-        const struct sub_slot *ss = &p->s->subs[e->sub_slot];
+        const struct sub_slot *ss = &p->s->rare->subs[e->sub_slot];
         p->an->granted = ss->buf;
         p->an->granted_len = ss->len;
         p->an->granted_count = ss->count;
@@ -640,16 +719,31 @@ static void on_suback(struct pkt *p, uint8_t kind, int pair)
 
 /* ---- PINGREQ / PINGRESP (s3.12, s3.13) ---- */
 
+/* Slot i of the ring of unanswered PINGREQs: the first PINGS_INLINE in the
+ * session, the others in its rare part (allocated here when `make`). NULL
+ * when not there. */
+static struct ping *ping_slot(struct session *s, unsigned i, bool make)
+{
+    if (i < PINGS_INLINE)
+        return &s->pings[i];
+    struct session_rare *r = make ? rare_mut(s) : s->rare;
+    return r ? &r->pings[i - PINGS_INLINE] : NULL;
+}
+
 static void on_pingreq(struct pkt *p)
 {
     struct session *s = p->s;
-    if (s->ping_count == 8) { /* forget the oldest */
-        s->ping_head = (uint8_t)((s->ping_head + 1) % 8);
+    if (s->ping_count == PINGS_MAX) { /* forget the oldest */
+        s->ping_head = (uint8_t)((s->ping_head + 1) % PINGS_MAX);
         s->ping_count--;
     }
-    unsigned i = (s->ping_head + s->ping_count) % 8u;
-    s->pings[i].frame = p->frame;
-    s->pings[i].ts_us = p->ts_us;
+    struct ping *slot = ping_slot(s, (s->ping_head + s->ping_count) % PINGS_MAX, true);
+    if (!slot) {
+        s->overflow++;
+        return;
+    }
+    slot->frame = p->frame;
+    slot->ts_us = p->ts_us;
     s->ping_count++;
 }
 
@@ -658,10 +752,14 @@ static void on_pingresp(struct pkt *p)
     struct session *s = p->s;
     if (s->ping_count == 0)
         return;
-    answer(p, s->pings[s->ping_head].frame, s->pings[s->ping_head].ts_us,
-           PAIR_PINGREQ_PINGRESP);
-    s->ping_head = (uint8_t)((s->ping_head + 1) % 8);
+    const struct ping *oldest = ping_slot(s, s->ping_head, false);
+    if (oldest)
+        answer(p, oldest->frame, oldest->ts_us, PAIR_PINGREQ_PINGRESP);
+    s->ping_head = (uint8_t)((s->ping_head + 1) % PINGS_MAX);
     s->ping_count--;
+    /* Answered: the ring starts over in the inline slots. */
+    if (s->ping_count == 0)
+        s->ping_head = 0;
 }
 
 /* ---- checks on every packet ---- */
@@ -675,8 +773,8 @@ static uint32_t effective_keep_alive(const struct session_info *in)
 /* s3.1.2.10: a client silent for more than 1.5 × Keep Alive. */
 static bool keep_alive_exceeded(const struct session *s, int64_t now, int64_t *silent)
 {
-    uint32_t ka = effective_keep_alive(&s->info);
-    if (!s->info.connect_seen || ka == 0 || !s->client_seen)
+    uint32_t ka = effective_keep_alive(s->info);
+    if (!s->info->connect_seen || ka == 0 || !s->client_seen)
         return false;
     *silent = now - s->last_client_ts_us;
     return *silent > (int64_t)ka * 1500000;
@@ -757,7 +855,7 @@ bool session_close(struct session *s, int64_t close_ts_us,
      * missed or seen before their requests: nothing to report. */
     if (s->unsure[0] || s->unsure[1])
         r->unacked[0] = r->unacked[1] = 0;
-    r->keep_alive = effective_keep_alive(&s->info);
+    r->keep_alive = effective_keep_alive(s->info);
     r->keep_alive_exceeded = keep_alive_exceeded(s, close_ts_us, &r->client_silent_us);
     return r->unacked[0] || r->unacked[1] || r->keep_alive_exceeded;
 }

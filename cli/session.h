@@ -19,6 +19,10 @@
  * entries per direction (more are counted, not stored); topic alias tables
  * (alias.h) at most SESSION_MAX_ALIASES aliases and SESSION_ALIAS_BYTES of
  * topics per connection. Nothing is allocated per message: tables grow when they must.
+ * A fresh connection holds a few hundred bytes: what CONNECT / CONNACK tell
+ * (session_info), the topic alias tables and the rarely used tables (early
+ * acknowledgements, SUBSCRIBE filters awaiting their SUBACK, more than two
+ * unanswered PINGREQs) are allocated on first use and freed by session_free.
  */
 #ifndef MQD_CLI_SESSION_H
 #define MQD_CLI_SESSION_H

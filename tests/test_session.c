@@ -252,6 +252,77 @@ static void test_keep_alive_and_second_connect(void **state)
     session_free(s);
 }
 
+/* PINGREQs awaiting PINGRESP: the first two live in the session, the rest
+ * (up to 8, the oldest forgotten beyond) in its rarely used part. */
+static void test_ping_ring(void **state)
+{
+    (void)state;
+    struct session *s = session_new(NULL, false);
+    struct tf t;
+    connect_v4(s, &t);
+    for (uint64_t i = 0; i < 10; i++)
+        feed(s, &t, 0, 10 + i, (int64_t)(100 * i), 4, (const uint8_t[]){0xC0, 0}, 2);
+    /* 10..11 forgotten: the answers pair with 12..19 in order. */
+    for (uint64_t i = 0; i < 8; i++) {
+        feed(s, &t, 1, 30 + i, 5000, 4, (const uint8_t[]){0xD0, 0}, 2);
+        assert_int_equal(t.an.reply_to, 12 + i);
+        assert_int_equal(t.an.latency_us, 5000 - 100 * (int64_t)(2 + i));
+    }
+    FEED(s, &t, 1, 40, 6000, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 0);
+    /* Then the usual one at a time. */
+    for (uint64_t i = 0; i < 3; i++) {
+        feed(s, &t, 0, 50 + 2 * i, 7000, 4, (const uint8_t[]){0xC0, 0}, 2);
+        feed(s, &t, 1, 51 + 2 * i, 7010, 4, (const uint8_t[]){0xD0, 0}, 2);
+        assert_int_equal(t.an.reply_to, 50 + 2 * i);
+        assert_int_equal(t.an.latency_us, 10);
+    }
+    session_free(s);
+}
+
+/* Before its CONNECT or CONNACK a connection's info is the default one;
+ * a CONNACK alone (a capture begun mid-connection) fills it. */
+static void test_info_before_connect(void **state)
+{
+    (void)state;
+    struct session *a = session_new(NULL, false);
+    struct session *b = session_new(NULL, true);
+    assert_false(session_info(a)->midstream);
+    assert_true(session_info(b)->midstream);
+    assert_false(session_info(a)->connect_seen);
+    assert_false(session_info(a)->client_id.present);
+    struct tf t;
+    FEED(b, &t, 1, 1, 1, 4, 0x20, 2, 1, 5);
+    assert_true(session_info(b)->midstream);
+    assert_true(session_info(b)->connack_seen);
+    assert_true(session_info(b)->session_present);
+    assert_int_equal(session_info(b)->connack_code, 5);
+    assert_false(session_info(b)->connect_seen);
+    assert_false(session_info(a)->connack_seen); /* its own, not shared */
+    session_free(a);
+    session_free(b);
+}
+
+/* An acknowledgement decoded before its request (the other direction held
+ * back by reassembly) is remembered and matched. */
+static void test_early_ack(void **state)
+{
+    (void)state;
+    struct session *s = session_new(NULL, false);
+    struct tf t;
+    connect_v4(s, &t);
+    session_peer_lagging(s, true);
+    FEED(s, &t, 1, 3, 10, 4, 0x40, 2, 0, 7); /* PUBACK 7 */
+    assert_int_equal(t.f.nviolations, 0);
+    session_peer_lagging(s, false);
+    FEED(s, &t, 0, 4, 5, 4, 0x32, 6, 0, 1, 't', 0, 7, 'x'); /* PUBLISH QoS 1 id 7 */
+    assert_int_equal(t.f.nviolations, 0);
+    struct session_close_report r;
+    assert_false(session_close(s, 20, &r));
+    assert_int_equal(r.unacked[0], 0);
+    session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +334,9 @@ int main(void)
         cmocka_unit_test(test_type_mask_parse),
         cmocka_unit_test(test_many_in_flight),
         cmocka_unit_test(test_keep_alive_and_second_connect),
+        cmocka_unit_test(test_ping_ring),
+        cmocka_unit_test(test_info_before_connect),
+        cmocka_unit_test(test_early_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
