@@ -107,10 +107,8 @@ void inflight_remove(struct flight_table *t, struct flight *e)
         }
     }
     memset(&t->slots[hole], 0, sizeof t->slots[hole]);
-    /* Empty after a large burst that took it to the heap: back inside. A
-     * small heap table is kept, so a connection whose load goes up and down
-     * by a few does not allocate per message. */
-    if (t->count == 0 && on_heap(t) && t->cap > INFLIGHT_KEEP) {
+    /* Empty after a burst that took it to the heap: back inside. */
+    if (t->count == 0 && on_heap(t)) {
         free(t->slots);
         t->slots = t->inline_slots;
         t->cap = INFLIGHT_INLINE;

@@ -8,10 +8,9 @@
  * INFLIGHT_INLINE slots live inside the table itself (no allocation, and no
  * pointer to chase on every acknowledgement; few, as every open connection
  * holds two tables); past half of them it moves to the heap and grows by
- * doubling up to twice INFLIGHT_MAX slots. When it empties it moves back in
- * if it grew past INFLIGHT_KEEP slots (a small heap table is kept, so a
- * load going up and down by a few allocates nothing), so what a connection
- * holds follows its current load, not the largest it ever had.
+ * doubling up to twice INFLIGHT_MAX slots. When it empties it moves back
+ * in, so what a connection holds follows its current load, not the largest
+ * it ever had: the memory of a long capture is that of a short one.
  *
  * Entry pointers stay valid until the next inflight_add or inflight_remove
  * on the same table.
@@ -45,8 +44,7 @@ struct flight {
     int64_t pub_ts_us;
 };
 
-#define INFLIGHT_INLINE 2u
-#define INFLIGHT_KEEP 16u
+#define INFLIGHT_INLINE 4u
 
 /* Zero-initialised means empty; release with inflight_free. Not to be
  * copied or moved while in use (slots may point into it). */
