@@ -15,23 +15,7 @@
 #include "hex.h"
 #include "mqttdissect/mqd.h"
 #include "output.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (*h) {
-        if (*h == ' ') {
-            h++;
-            continue;
-        }
-        unsigned v;
-        assert_int_equal(sscanf(h, "%2x", &v), 1);
-        assert_true(n < cap);
-        out[n++] = (uint8_t)v;
-        h += 2;
-    }
-    return n;
-}
+#include "hexvec.h"
 
 static const struct msg_meta test_meta = {
     .frame = 12,
@@ -87,7 +71,7 @@ static json_t *render_hex(const char *hex, uint8_t version,
 {
     uint8_t buf[512];
     mqd_frame f;
-    size_t n = unhex(hex, buf, sizeof buf);
+    size_t n = hexvec_decode(hex, buf, sizeof buf);
     parse_frame(buf, n, version, &f);
     char *s = render_frame(&f, o);
     json_t *j = parse_line(s);
@@ -246,7 +230,7 @@ static void test_connect_password_redacted(void **state)
     /* The password must not appear anywhere in the redacted line. */
     uint8_t buf[64];
     mqd_frame f;
-    parse_frame(buf, unhex(connect_v311, buf, sizeof buf), 0, &f);
+    parse_frame(buf, hexvec_decode(connect_v311, buf, sizeof buf), 0, &f);
     char *s = render_frame(&f, &plain);
     assert_null(strstr(s, "pass\""));
     assert_null(strstr(s, "70617373"));

@@ -14,23 +14,7 @@
 #include "hex.h"
 #include "mqttdissect/mqd.h"
 #include "output.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (*h) {
-        if (*h == ' ') {
-            h++;
-            continue;
-        }
-        unsigned v;
-        assert_int_equal(sscanf(h, "%2x", &v), 1);
-        assert_true(n < cap);
-        out[n++] = (uint8_t)v;
-        h += 2;
-    }
-    return n;
-}
+#include "hexvec.h"
 
 static const struct msg_meta test_meta = {
     .frame = 12,
@@ -50,7 +34,7 @@ static char *render(const char *hex, uint8_t version,
 {
     uint8_t buf[512];
     mqd_frame f;
-    size_t n = unhex(hex, buf, sizeof buf);
+    size_t n = hexvec_decode(hex, buf, sizeof buf);
     mqd_result r = mqd_parse(buf, n, version, &f);
     assert_int_equal(r.status, MQD_OK);
     char *mem = NULL;

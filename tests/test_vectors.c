@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "hexvec.h"
 #include "mqttdissect/mqd.h"
 
 /* Failures are collected, so one run lists every disagreement. */
@@ -36,35 +37,6 @@ static unsigned g_failures;
 /* ---- hex ----------------------------------------------------------------- */
 
 #define MAX_VEC 512
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex digits with optional spaces; returns the byte count. */
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = hex; *p;) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
-        if (hi < 0 || lo < 0 || n == cap)
-            fail_msg("bad hex vector near \"%s\"", p);
-        out[n++] = (uint8_t)(hi << 4 | lo);
-        p += 2;
-    }
-    return n;
-}
 
 /* ---- the vectors ----------------------------------------------------------- */
 
@@ -731,7 +703,7 @@ static void check_splits(const char *name, const uint8_t *p, size_t n)
 static bool parse_vector(const char *name, const char *hex, uint8_t version,
                          mqd_frame *f, uint8_t *bytes, size_t *n)
 {
-    *n = unhex(hex, bytes, MAX_VEC);
+    *n = hexvec_decode(hex, bytes, MAX_VEC);
     mqd_result r = mqd_parse(bytes, *n, version, f);
     if (r.status != MQD_OK) {
         REPORT("%s: status %d (need %zu, err rule %u)", name, r.status, r.need,
