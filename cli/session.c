@@ -519,35 +519,47 @@ static void finish_flight(struct pkt *p, struct flight *e)
     inflight_remove(&p->s->flights[1 - p->dir], e);
 }
 
-static void on_puback(struct pkt *p)
+/* The request an acknowledgement answers, when one of `kind` is in flight:
+ * the response is paired with it (`pair`) and inherits its selection. Else
+ * the acknowledgement is reported as answering nothing, and NULL. */
+static struct flight *answered_flight(struct pkt *p, uint8_t kind, int pair)
 {
     struct flight *e = acked_flight(p);
-    if (!e || e->kind != FLIGHT_PUB_QOS1) {
+    if (!e || e->kind != kind) {
         not_in_flight(p);
-        return;
+        return NULL;
     }
     p->step->selected = e->selected;
-    answer(p, e->frame, e->ts_us, PAIR_PUBLISH_PUBACK);
-    finish_flight(p, e);
+    answer(p, e->frame, e->ts_us, pair);
+    return e;
+}
+
+/* A flow moves on: `kind` now, last moved by this packet. */
+static void advance_flight(struct pkt *p, struct flight *e, uint8_t kind)
+{
+    e->kind = kind;
+    e->frame = p->frame;
+    e->ts_us = p->ts_us;
+}
+
+static void on_puback(struct pkt *p)
+{
+    struct flight *e = answered_flight(p, FLIGHT_PUB_QOS1, PAIR_PUBLISH_PUBACK);
+    if (e)
+        finish_flight(p, e);
 }
 
 static void on_pubrec(struct pkt *p)
 {
-    struct flight *e = acked_flight(p);
-    if (!e || e->kind != FLIGHT_PUB_QOS2) {
-        not_in_flight(p);
+    struct flight *e = answered_flight(p, FLIGHT_PUB_QOS2, PAIR_PUBLISH_PUBREC);
+    if (!e)
         return;
-    }
-    p->step->selected = e->selected;
-    answer(p, e->frame, e->ts_us, PAIR_PUBLISH_PUBREC);
     /* s4.3.3: a PUBREC with a Reason Code of 0x80 or above ends the flow. */
     if (p->f->reason.present && p->f->reason.value >= 0x80) {
         finish_flight(p, e);
         return;
     }
-    e->kind = FLIGHT_PUB_RECEIVED;
-    e->frame = p->frame;
-    e->ts_us = p->ts_us;
+    advance_flight(p, e, FLIGHT_PUB_RECEIVED);
 }
 
 /* PUBREL goes the way of the PUBLISH: it moves the sender's own entry. */
@@ -576,20 +588,14 @@ static void on_pubrel(struct pkt *p)
         inflight_remove(t, e); /* its PUBCOMP was decoded first */
         return;
     }
-    e->kind = FLIGHT_PUB_RELEASED;
-    e->frame = p->frame;
-    e->ts_us = p->ts_us;
+    advance_flight(p, e, FLIGHT_PUB_RELEASED);
 }
 
 static void on_pubcomp(struct pkt *p)
 {
-    struct flight *e = acked_flight(p);
-    if (!e || e->kind != FLIGHT_PUB_RELEASED) {
-        not_in_flight(p);
+    struct flight *e = answered_flight(p, FLIGHT_PUB_RELEASED, PAIR_PUBREL_PUBCOMP);
+    if (!e)
         return;
-    }
-    p->step->selected = e->selected;
-    answer(p, e->frame, e->ts_us, PAIR_PUBREL_PUBCOMP);
     p->an->flow_start = e->pub_frame;
     p->an->flow_latency_us = p->ts_us - e->pub_ts_us;
     if (p->step->nsamples < 2) {
@@ -698,13 +704,9 @@ static void on_subscribe(struct pkt *p, uint8_t kind)
 
 static void on_suback(struct pkt *p, uint8_t kind, int pair)
 {
-    struct flight *e = acked_flight(p);
-    if (!e || e->kind != kind) {
-        not_in_flight(p);
+    struct flight *e = answered_flight(p, kind, pair);
+    if (!e)
         return;
-    }
-    p->step->selected = e->selected;
-    answer(p, e->frame, e->ts_us, pair);
     if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS && p->s->rare) {
         /* Valid until the next message: the slot is only reused by a later
          * SUBSCRIBE. */
