@@ -34,6 +34,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inet_checksum.h"
+
 enum {
     MSS = 1460,
     SERVER_PORT = 1883,
@@ -423,22 +425,6 @@ static void build_empty(struct buf *b, enum mqtt_type type)
 /* ---- Ethernet / IPv4 / TCP ------------------------------------------------ */
 
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)p[i] << 8 | p[i + 1];
-    if (n & 1)
-        sum += (uint32_t)p[n - 1] << 8;
-    return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {

@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inet_checksum.h"
+
 enum {
     SERVER_PORT = 1883,
     START_TIME = 1704067200,   /* 2024-01-01T00:00:00Z */
@@ -127,23 +129,6 @@ struct flow {
     uint32_t next_seq[2];
     uint16_t ip_id[2];
 };
-
-/* One's complement sum (RFC 1071) folded later. */
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)p[i] << 8 | p[i + 1];
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
-}
 
 static uint8_t frame_buf[HDRS_LEN + MAX_SEG_PAYLOAD];
 
