@@ -308,7 +308,7 @@ static size_t fmt_with_cache(char *out, int64_t ts_us, struct second_text *c,
 
 size_t fmt_rfc3339(char *out, int64_t ts_us)
 {
-    static struct second_text last;
+    static _Thread_local struct second_text last; /* per formatting thread */
     size_t n = fmt_with_cache(out, ts_us, &last, fmt_rfc3339_full, 1);
     out[n] = 'Z';
     return n + 1;
@@ -316,6 +316,6 @@ size_t fmt_rfc3339(char *out, int64_t ts_us)
 
 size_t fmt_clock(char *out, int64_t ts_us)
 {
-    static struct second_text last;
+    static _Thread_local struct second_text last; /* per formatting thread */
     return fmt_with_cache(out, ts_us, &last, fmt_clock_full, 0);
 }

@@ -9,6 +9,7 @@
 
 #include "capture.h"
 #include "options.h"
+#include "out_parallel.h"
 #include "output.h"
 #include "pipeline.h"
 
@@ -36,6 +37,7 @@ struct run_ctx {
     struct pipeline *pipeline;
     int dlt;
     uint64_t cut_frames; /* frames the snaplen cut short */
+    struct output *live_out; /* live capture: flushed after every packet */
 };
 
 static int on_packet(void *ctx, const struct pcap_pkthdr *h,
@@ -45,7 +47,22 @@ static int on_packet(void *ctx, const struct pcap_pkthdr *h,
     if (h->caplen < h->len)
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
+    /* Live, a message is shown when it is seen, not when a buffer fills. */
+    if (run->live_out)
+        (void)output_flush(run->live_out);
     return pipeline_done(run->pipeline) ? 1 : 0;
+}
+
+/* Formatting threads: --threads, else two for a file when there are two
+ * CPUs and something to print. Live traffic is formatted as it comes, on
+ * one thread: it is slow next to a file, and each message is shown at once. */
+static unsigned output_threads(const struct options *o, const struct capture *cap)
+{
+    if (o->threads)
+        return o->threads;
+    if (cap->live || o->quiet || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return 1;
+    return 2;
 }
 
 static int open_input(struct capture *cap, const struct options *o, char *err,
@@ -113,7 +130,11 @@ int main(int argc, char **argv)
         .max_payload = o.max_payload,
         .payload_mode = o.payload_mode,
     };
-    struct output *out = output_open(o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT, &oo);
+    enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
+    unsigned threads = output_threads(&o, &cap);
+    struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
+    if (!out)
+        out = output_open(fmt, &oo);
     struct pipeline *p = out ? pipeline_new(&o, out) : NULL;
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
@@ -124,7 +145,7 @@ int main(int argc, char **argv)
     }
 
     install_signal_handlers(&cap);
-    struct run_ctx run = {p, cap.dlt, 0};
+    struct run_ctx run = {p, cap.dlt, 0, cap.live ? out : NULL};
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     pipeline_finish(p);
     int wrc = output_close(out);

@@ -29,6 +29,7 @@ enum {
     OPT_PAYLOAD,
     OPT_MAX_PAYLOAD,
     OPT_NO_HEURISTICS,
+    OPT_THREADS,
     OPT_VERSION,
 };
 
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -95,6 +97,9 @@ void options_usage(FILE *out)
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
         "      --max-payload N     show at most N payload bytes\n"
+        "      --threads N         format the output on N threads, 1 to 8 (default\n"
+        "                          2 when reading a file on more than one CPU);\n"
+        "                          the output is the same whatever N\n"
         "Selection (what is printed; the analysis sees every message):\n"
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
         "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
@@ -255,6 +260,11 @@ static int parse_one(struct options *o, int c, const char *arg)
     case OPT_PAYLOAD:
         if (!payload_mode_parse(arg, &o->payload_mode))
             return usage_error("--payload wants auto, none, text or hex, not '%s'", arg);
+        break;
+    case OPT_THREADS:
+        if (!parse_u64(arg, OPT_MAX_THREADS, &v) || v == 0)
+            return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
+        o->threads = (unsigned)v;
         break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))

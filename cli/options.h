@@ -11,6 +11,8 @@
 
 #define OPT_MAX_PORTS 32
 
+#define OPT_MAX_THREADS 8 /* --threads: out_parallel.c's limit */
+
 /* --max-conns: the default bounds the memory of open connections (about
  * 1.6 KB each when idle, more with buffered partial frames) near 420 MiB. */
 #define OPT_MAX_CONNS_DEFAULT 262144u
@@ -48,6 +50,7 @@ struct options {
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
     uint8_t payload_mode;     /* --payload auto|none|text|hex (payload_json.h) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
+    unsigned threads;         /* --threads N: formatting threads; 0 auto */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };

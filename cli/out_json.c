@@ -470,6 +470,11 @@ static int oj_close(struct output *o)
     return rc;
 }
 
+static struct obuf *oj_buffer(struct output *o)
+{
+    return &as_json(o)->b;
+}
+
 static const struct output_ops out_json_ops = {
     .frame = oj_frame,
     .event_begin = oj_event_begin,
@@ -479,6 +484,7 @@ static const struct output_ops out_json_ops = {
     .event_end = oj_event_end,
     .flush = oj_flush,
     .close = oj_close,
+    .buffer = oj_buffer,
 };
 
 struct output *out_json_open(const struct output_opts *opts)
@@ -490,7 +496,7 @@ struct output *out_json_open(const struct output_opts *opts)
     j->opts = *opts;
     if (!j->opts.out)
         j->opts.out = stdout;
-    if (obuf_init(&j->b, j->opts.out, 0) != 0) {
+    if (obuf_init(&j->b, j->opts.in_memory ? NULL : j->opts.out, 0) != 0) {
         free(j);
         return NULL;
     }

@@ -560,6 +560,11 @@ static int ot_close(struct output *o)
     return rc;
 }
 
+static struct obuf *ot_buffer(struct output *o)
+{
+    return &as_text(o)->b;
+}
+
 static const struct output_ops out_text_ops = {
     .frame = ot_frame,
     .event_begin = ot_event_begin,
@@ -569,6 +574,7 @@ static const struct output_ops out_text_ops = {
     .event_end = ot_event_end,
     .flush = ot_flush,
     .close = ot_close,
+    .buffer = ot_buffer,
 };
 
 struct output *out_text_open(const struct output_opts *opts)
@@ -580,7 +586,7 @@ struct output *out_text_open(const struct output_opts *opts)
     t->opts = *opts;
     if (!t->opts.out)
         t->opts.out = stdout;
-    if (obuf_init(&t->b, t->opts.out, 0) != 0) {
+    if (obuf_init(&t->b, t->opts.in_memory ? NULL : t->opts.out, 0) != 0) {
         free(t);
         return NULL;
     }

@@ -21,6 +21,8 @@
 
 #include "mqttdissect/frame.h"
 
+struct obuf; /* json_writer.h */
+
 /* What connection-level analysis (cli/session.c) adds to one message.
  * All zero: nothing to add. Pointers stay valid until the next message of
  * the same connection. */
@@ -74,6 +76,8 @@ struct output_opts {
     FILE *out;            /* where to write; NULL: stdout */
     uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
     uint8_t payload_mode; /* enum payload_mode (payload_json.h): 0 auto */
+    bool in_memory;       /* keep everything in memory (output_buffer) and
+                             never write to `out` (out_parallel.c) */
 };
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON };
@@ -92,6 +96,7 @@ struct output_ops {
     void (*event_end)(struct output *o);
     int (*flush)(struct output *o);
     int (*close)(struct output *o); /* flushes and frees o */
+    struct obuf *(*buffer)(struct output *o); /* see output_buffer */
 };
 
 struct output {
@@ -193,6 +198,13 @@ static inline void output_event_end(struct output *o)
 static inline int output_flush(struct output *o)
 {
     return o->ops->flush(o);
+}
+
+/* A printer opened with opts.in_memory: the buffer holding what it has
+ * printed (the caller takes the text and may swap in another buffer). */
+static inline struct obuf *output_buffer(struct output *o)
+{
+    return o->ops->buffer ? o->ops->buffer(o) : NULL;
 }
 
 /* Flushes and frees. 0, or -1 when any write has failed. NULL is fine. */

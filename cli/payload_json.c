@@ -55,8 +55,9 @@ static bool looks_like_json(const uint8_t *data, size_t len)
     return false;
 }
 
-/* The member-name table of the JSON check, reused for every payload. */
-static struct json_embed embed;
+/* The member-name table of the JSON check, reused for every payload (one
+ * per thread: out_parallel.c formats on several). */
+static _Thread_local struct json_embed embed;
 
 /* Whether the payload is shown as JSON: auto mode, not too large, declared
  * JSON (any value) or starting like an object or array, and accepted by
@@ -160,7 +161,13 @@ static void indent(struct obuf *b, unsigned level)
 /* Room for decoded strings and number tokens: never longer than the
  * payload, and a payload shown as JSON is at most PAYLOAD_JSON_MAX. Taken
  * once, the first time it is needed. */
-static char *pretty_scratch;
+static _Thread_local char *pretty_scratch;
+
+void payload_json_thread_release(void)
+{
+    free(pretty_scratch);
+    pretty_scratch = NULL;
+}
 
 /* A number as a C string in the scratch area, for strtoll/strtod. */
 static const char *number_cstr(const uint8_t *tok, size_t len)

@@ -57,4 +57,8 @@ void payload_text_pretty(struct obuf *b, const struct output_opts *o,
  * shortest %g that reads back, strings quoted for a terminal. */
 void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len);
 
+/* Frees the calling thread's scratch area of payload_json_pretty (taken on
+ * first use, one per thread); for a thread that is about to end. */
+void payload_json_thread_release(void);
+
 #endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Formatting on several threads (--threads, cli/out_parallel.c) prints
+# exactly what one thread prints, byte for byte, with the same exit status:
+# on every bundled capture, on a synthetic one large enough for many batches,
+# with --stats after the messages, -c stopping early, a truncated file and a
+# full disk.
+set -u
+build=${1:?usage: threads.test.sh BUILD_DIR}
+bin=$build/mqttdissect
+gen=$build/tests/bench/gen_capture
+src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+checks=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# same NAME ARGS...: the output and exit status with 1, 2 and 4 threads.
+same() {
+  local name=$1; shift
+  local t rc ref_rc=
+  for t in 1 2 4; do
+    timeout 300 "$bin" --threads "$t" "$@" >"$work/out.$t" 2>"$work/err.$t"
+    rc=$?
+    if [ "$t" = 1 ]; then
+      ref_rc=$rc
+      continue
+    fi
+    checks=$((checks + 1))
+    [ "$rc" = "$ref_rc" ] || fail "$name: exit $rc with $t threads, $ref_rc with 1"
+    cmp -s "$work/out.1" "$work/out.$t" ||
+      fail "$name: output with $t threads differs from 1 thread ($(cmp "$work/out.1" "$work/out.$t" 2>&1 | head -1))"
+    cmp -s "$work/err.1" "$work/err.$t" ||
+      fail "$name: stderr with $t threads differs: $(head -c 300 "$work/err.$t")"
+  done
+}
+
+for cap in "$src"/captures/*.pcap "$src"/captures/*.pcapng "$src"/captures/perturbed/*.pcap; do
+  [ -f "$cap" ] || continue
+  base=$(basename "$cap")
+  same "$base -V" -r "$cap" -V --color never
+  same "$base -T json" -r "$cap" -T json
+  same "$base --stats" -r "$cap" --stats -p 1884
+done
+
+if [ -x "$gen" ]; then
+  "$gen" -s 4 -c 300 "$work/synth.pcap" 2>/dev/null || fail "gen_capture failed"
+  same "synthetic -V" -r "$work/synth.pcap" -V --color never
+  bytes=$(wc -c <"$work/out.1")
+  [ "$bytes" -gt 2000000 ] || fail "synthetic: only $bytes bytes of text, too few for many batches"
+  same "synthetic -T json" -r "$work/synth.pcap" -T json
+  same "synthetic -c 5000" -r "$work/synth.pcap" -T json -c 5000
+  same "synthetic --stats-interval" -r "$work/synth.pcap" --stats-interval 1
+  # cut in the middle: everything before the cut, then the error
+  head -c 2000000 "$work/synth.pcap" >"$work/cut.pcap"
+  same "truncated" -r "$work/cut.pcap" -V --color never
+  [ "$(wc -l <"$work/err.1")" = 1 ] || fail "truncated: want one error line"
+else
+  echo "note: no $gen; the synthetic cases were skipped"
+fi
+
+# A full disk: an error and exit status 1 whatever the threads.
+if [ -w /dev/full ]; then
+  for t in 1 2; do
+    "$bin" --threads "$t" -r "$src/captures/burst_500.pcap" -V >/dev/full 2>"$work/full.err"
+    rc=$?
+    checks=$((checks + 1))
+    [ "$rc" = 1 ] || fail "/dev/full with $t threads: exit $rc, want 1"
+    grep -q "error writing the output" "$work/full.err" ||
+      fail "/dev/full with $t threads: no write error reported"
+  done
+fi
+
+"$bin" --threads 0 -r "$src/captures/hello_world.pcap" >/dev/null 2>&1
+[ $? = 2 ] || fail "--threads 0 should be a usage error"
+"$bin" --threads 9 -r "$src/captures/hello_world.pcap" >/dev/null 2>&1
+[ $? = 2 ] || fail "--threads 9 should be a usage error"
+
+echo "threads: $checks comparisons, $failures failures"
+[ "$failures" = 0 ]
