@@ -2,7 +2,9 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linklayer.h"
@@ -205,13 +207,215 @@ static bool passes_filter(const struct capture *c,
     return !c->has_filter || pcap_offline_filter(&c->filter, h, bytes) != 0;
 }
 
+/* ---- reading ahead on a second thread ----
+ * The reader fills chunks with records (a header, then the frame's bytes,
+ * padded to 8) and hands them over in order; the caller delivers them and
+ * gives them back. Frames live in a chunk until the callback returns, as
+ * they live in libpcap's buffer until the next read. */
+
+#define NCHUNKS 4
+#define CHUNK_BYTES ((size_t)256 << 10)
+
+struct chunk_rec {
+    struct pcap_pkthdr h;
+    uint64_t frame;
+};
+
+struct chunk {
+    uint8_t *data;
+    size_t len, cap;
+    bool last;   /* nothing follows it */
+};
+
+struct read_ahead {
+    struct capture *c;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a chunk was filled, or given back */
+    struct chunk chunk[NCHUNKS];
+    unsigned filled, delivered; /* chunks filled / delivered so far */
+    bool stop;                  /* the caller wants no more */
+    int rc;                     /* the reader's outcome (CAPTURE_OK or error) */
+    char err[PCAP_ERRBUF_SIZE + 600];
+};
+
+static size_t rec_size(uint32_t caplen)
+{
+    return (sizeof(struct chunk_rec) + caplen + 7) & ~(size_t)7;
+}
+
+/* Appends one frame; false when the chunk is full (or memory ran out). */
+static bool chunk_add(struct chunk *k, const struct pcap_pkthdr *h,
+                      const u_char *bytes, uint64_t frame)
+{
+    size_t need = rec_size(h->caplen);
+    if (k->cap - k->len < need) {
+        if (k->len > 0)
+            return false;
+        uint8_t *d = realloc(k->data, need); /* a frame larger than a chunk */
+        if (!d)
+            return false;
+        k->data = d;
+        k->cap = need;
+    }
+    struct chunk_rec r = {*h, frame};
+    memcpy(k->data + k->len, &r, sizeof r);
+    memcpy(k->data + k->len + sizeof r, bytes, h->caplen);
+    k->len += need;
+    return true;
+}
+
+/* Waits for chunk number n to be free (delivered NCHUNKS ago). */
+static struct chunk *reader_next_chunk(struct read_ahead *ra, unsigned n)
+{
+    pthread_mutex_lock(&ra->mu);
+    while (n - ra->delivered >= NCHUNKS && !ra->stop)
+        pthread_cond_wait(&ra->cv, &ra->mu);
+    bool stop = ra->stop;
+    pthread_mutex_unlock(&ra->mu);
+    if (stop)
+        return NULL;
+    struct chunk *k = &ra->chunk[n % NCHUNKS];
+    k->len = 0;
+    k->last = false;
+    if (k->cap > CHUNK_BYTES) { /* grown for one large frame: shrink back */
+        free(k->data);
+        k->data = NULL;
+        k->cap = 0;
+    }
+    if (!k->data) {
+        k->data = malloc(CHUNK_BYTES);
+        k->cap = k->data ? CHUNK_BYTES : 0;
+    }
+    return k;
+}
+
+static void reader_hand_over(struct read_ahead *ra, struct chunk *k, bool last)
+{
+    pthread_mutex_lock(&ra->mu);
+    k->last = last;
+    ra->filled++;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+}
+
+static void *reader_main(void *arg)
+{
+    struct read_ahead *ra = arg;
+    struct capture *c = ra->c;
+    struct pcap_pkthdr *h = NULL;
+    const u_char *bytes = NULL;
+    bool pending = false; /* h/bytes hold a frame not yet in a chunk */
+    for (unsigned n = 0;; n++) {
+        struct chunk *k = reader_next_chunk(ra, n);
+        if (!k)
+            return NULL;
+        bool last = false;
+        for (;;) {
+            if (!pending) {
+                if (c->stop) { /* a signal; the caller's stop is seen per chunk */
+                    last = true;
+                    break;
+                }
+                int rc = pcap_next_ex(c->pcap, &h, &bytes);
+                if (rc == PCAP_ERROR_BREAK || rc < 0) {
+                    if (rc != PCAP_ERROR_BREAK)
+                        ra->rc = read_error(c, ra->err, sizeof ra->err);
+                    last = true;
+                    break;
+                }
+                if (rc == 0)
+                    continue;
+                c->frames++;
+                if (!passes_filter(c, h, bytes))
+                    continue;
+                pending = true;
+            }
+            if (!chunk_add(k, h, bytes, c->frames)) {
+                if (k->len == 0) { /* out of memory for one frame */
+                    ra->rc = CAPTURE_EREAD;
+                    set_err(ra->err, sizeof ra->err, "%s: out of memory", c->name);
+                    last = true;
+                }
+                break;
+            }
+            pending = false;
+        }
+        reader_hand_over(ra, k, last);
+        if (last)
+            return NULL;
+    }
+}
+
+/* Delivers the frames of chunk k; false when the callback asked to stop. */
+static bool deliver_chunk(const struct chunk *k, capture_packet_cb cb, void *ctx)
+{
+    size_t at = 0;
+    while (at < k->len) {
+        struct chunk_rec r;
+        memcpy(&r, k->data + at, sizeof r);
+        if (cb(ctx, &r.h, k->data + at + sizeof r, r.frame) != 0)
+            return false;
+        at += rec_size(r.h.caplen);
+    }
+    return true;
+}
+
+/* False when no thread could be started (nothing was read then). */
+static bool run_read_ahead(struct capture *c, capture_packet_cb cb, void *ctx,
+                           char *err, size_t errlen, int *result)
+{
+    struct read_ahead *ra = calloc(1, sizeof *ra);
+    if (!ra)
+        return false;
+    ra->c = c;
+    pthread_mutex_init(&ra->mu, NULL);
+    pthread_cond_init(&ra->cv, NULL);
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, reader_main, ra) != 0) {
+        pthread_cond_destroy(&ra->cv);
+        pthread_mutex_destroy(&ra->mu);
+        free(ra);
+        return false;
+    }
+    pthread_mutex_lock(&ra->mu);
+    for (;;) {
+        while (ra->filled == ra->delivered)
+            pthread_cond_wait(&ra->cv, &ra->mu);
+        struct chunk *k = &ra->chunk[ra->delivered % NCHUNKS];
+        pthread_mutex_unlock(&ra->mu);
+        bool more = deliver_chunk(k, cb, ctx) && !k->last;
+        pthread_mutex_lock(&ra->mu);
+        ra->delivered++;
+        if (!more) {
+            ra->stop = true; /* done: the reader has stopped or stops now */
+            pthread_cond_broadcast(&ra->cv);
+            break;
+        }
+        pthread_cond_broadcast(&ra->cv);
+    }
+    pthread_mutex_unlock(&ra->mu);
+    pthread_join(reader, NULL);
+    *result = ra->rc;
+    if (ra->rc < 0)
+        set_err(err, errlen, "%s", ra->err);
+    for (int i = 0; i < NCHUNKS; i++)
+        free(ra->chunk[i].data);
+    pthread_cond_destroy(&ra->cv);
+    pthread_mutex_destroy(&ra->mu);
+    free(ra);
+    return true;
+}
+
 int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
                 size_t errlen)
 {
+    int rc;
+    if (c->read_ahead && !c->live && run_read_ahead(c, cb, ctx, err, errlen, &rc))
+        return rc;
     struct pcap_pkthdr *h;
     const u_char *bytes;
     while (!c->stop) {
-        int rc = pcap_next_ex(c->pcap, &h, &bytes);
+        rc = pcap_next_ex(c->pcap, &h, &bytes);
         if (rc == 0)
             continue; /* live timeout: look at the stop flag */
         if (rc == PCAP_ERROR_BREAK)

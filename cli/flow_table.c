@@ -610,6 +610,8 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     endpoints_of(ip, tcp->sport, tcp->dport, &src, &dst);
     uint32_t hash = pair_hash(&src, &dst);
     struct flow_conn *c = lookup(ft, hash, &src, &dst, &dir);
+    if (c && c->app && ft->sink.on_lookup)
+        ft->sink.on_lookup(ft->sink.ctx, c, dir);
     bool new_syn = (tcp->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     if (c && (c->flags & FLOW_CLOSED)) {
         if (!new_syn) {

@@ -80,6 +80,9 @@ struct flow_sink {
     void (*on_udp)(void *ctx, const struct pkt_endpoint *src,
                    const struct pkt_endpoint *dst, const uint8_t *data,
                    size_t len, size_t wirelen, const struct pkt_info *pkt);
+    /* A hint, before any other callback of a segment of an existing
+     * connection: its state is about to be used (prefetch it). */
+    void (*on_lookup)(void *ctx, struct flow_conn *c, int dir);
 };
 
 struct flow_config {

@@ -65,6 +65,15 @@ static unsigned output_threads(const struct options *o, const struct capture *ca
     return 2;
 }
 
+/* A file is read on a second thread when there are two CPUs (--threads 1:
+ * never): decoding then does not wait for the reads. */
+static bool read_ahead(const struct options *o, const struct capture *cap)
+{
+    if (cap->live || o->threads == 1)
+        return false;
+    return o->threads > 1 || sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+}
+
 static int open_input(struct capture *cap, const struct options *o, char *err,
                       size_t errlen)
 {
@@ -132,6 +141,7 @@ int main(int argc, char **argv)
     };
     enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
     unsigned threads = output_threads(&o, &cap);
+    cap.read_ahead = read_ahead(&o, &cap);
     struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
     if (!out)
         out = output_open(fmt, &oo);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Formatting on several threads (--threads, cli/out_parallel.c) prints
-# exactly what one thread prints, byte for byte, with the same exit status:
+# Formatting on several threads (--threads, cli/out_parallel.c) and reading
+# a file ahead on its own thread (capture.c) print exactly what one thread
+# prints, byte for byte, with the same exit status:
 # on every bundled capture, on a synthetic one large enough for many batches,
 # with --stats after the messages, -c stopping early, a truncated file and a
 # full disk.
@@ -50,6 +51,12 @@ if [ -x "$gen" ]; then
   [ "$bytes" -gt 2000000 ] || fail "synthetic: only $bytes bytes of text, too few for many batches"
   same "synthetic -T json" -r "$work/synth.pcap" -T json
   same "synthetic -c 5000" -r "$work/synth.pcap" -T json -c 5000
+  same "synthetic -q" -r "$work/synth.pcap" -q
+  for t in 1 2; do
+    "$bin" --threads "$t" -r - -T json <"$work/synth.pcap" >"$work/stdin.$t" 2>&1
+  done
+  checks=$((checks + 1))
+  cmp -s "$work/stdin.1" "$work/stdin.2" || fail "synthetic from stdin: 2 threads differ from 1"
   same "synthetic --stats-interval" -r "$work/synth.pcap" --stats-interval 1
   # cut in the middle: everything before the cut, then the error
   head -c 2000000 "$work/synth.pcap" >"$work/cut.pcap"
