@@ -17,6 +17,7 @@ struct out_text {
     struct output base;
     struct output_opts opts;
     struct obuf b;
+    struct tree_memo memo;
 };
 
 void put_sgr(struct obuf *b, const struct output_opts *o,
@@ -476,9 +477,10 @@ static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
 
 
 void out_text_write_frame(struct obuf *b, const struct output_opts *o,
-                          const struct msg_meta *m, const mqd_frame *f)
+                          struct tree_memo *memo, const struct msg_meta *m,
+                          const mqd_frame *f)
 {
-    struct text_ctx t = {b, o, f};
+    struct text_ctx t = {b, o, f, memo};
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);
@@ -497,7 +499,7 @@ static void ot_frame(struct output *o, const struct msg_meta *m,
                      const mqd_frame *f)
 {
     struct out_text *t = as_text(o);
-    out_text_write_frame(&t->b, &t->opts, m, f);
+    out_text_write_frame(&t->b, &t->opts, &t->memo, m, f);
 }
 
 static void ot_event_begin(struct output *o, const struct msg_meta *m,
@@ -556,6 +558,7 @@ static int ot_close(struct output *o)
     struct out_text *t = as_text(o);
     int rc = obuf_flush(&t->b);
     obuf_free(&t->b);
+    tree_memo_free(&t->memo);
     free(t);
     return rc;
 }

@@ -19,10 +19,23 @@
 #include "json_writer.h"
 #include "output.h"
 
+/* Tree lines that depend on a single byte, made once and then copied: the
+ * fixed header's (its first byte) and a one-byte Remaining Length's. Made
+ * with the options of the printer that owns it. */
+struct tree_memo {
+    char *header[256];
+    char *remaining[128];
+    uint16_t header_len[256], remaining_len[128];
+};
+
 /* The summary line (with newline) and, when o->verbose, the tree for one
- * frame, into b. Usable alone (tests, fuzzers). */
+ * frame, into b. `memo` may be NULL (tests, fuzzers). */
 void out_text_write_frame(struct obuf *b, const struct output_opts *o,
-                          const struct msg_meta *m, const mqd_frame *f);
+                          struct tree_memo *memo, const struct msg_meta *m,
+                          const mqd_frame *f);
+
+/* Frees what a memo holds. */
+void tree_memo_free(struct tree_memo *memo);
 
 /* A wire string quoted for a terminal: "..." with \" \\ \n \r \t, \xNN for
  * other control bytes and for bytes that are not well-formed UTF-8, \u{N}
@@ -62,6 +75,7 @@ struct text_ctx {
     struct obuf *b;
     const struct output_opts *o;
     const mqd_frame *f;
+    struct tree_memo *memo; /* NULL: none */
 };
 
 /* ESC [ code m, when colour is on. */

@@ -40,21 +40,48 @@ static size_t tree_raw_bytes(char *p, const uint8_t *raw, size_t len,
     return n;
 }
 
+/* "OOOO" (eight digits past 64 KiB) at p; returns the count. */
+static size_t tree_offset(char *p, uint32_t off)
+{
+    size_t n = 0;
+    if (off > 0xFFFF) { /* frames above 64 KiB: all the digits, still fixed */
+        hex_byte(p, (uint8_t)(off >> 24));
+        hex_byte(p + 2, (uint8_t)(off >> 16));
+        n = 4;
+    }
+    hex_byte(p + n, (uint8_t)(off >> 8));
+    hex_byte(p + n + 2, (uint8_t)off);
+    return n + 4;
+}
+
 static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
 {
     const uint8_t *raw = NULL;
+    /* Only bytes inside the frame are shown. */
+    if (off > t->f->size)
+        len = 0;
+    else if (len > t->f->size - off)
+        len = t->f->size - off;
+    if (len > 0 && !frame_bytes(t->f, off, len, &raw))
+        len = 0;
+    size_t col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
+    if (!t->o->color) { /* the whole prefix in one piece */
+        char *p = obuf_reserve(t->b, 2 + 8 + 2 + TREE_DESC_COL + 8);
+        p[0] = p[1] = ' ';
+        size_t n = 2 + tree_offset(p + 2, off);
+        p[n++] = ':';
+        p[n++] = ' ';
+        obuf_commit(t->b, n + tree_raw_bytes(p + n, raw, len, col));
+        return;
+    }
     obuf_puts(t->b, "  ");
     put_sgr(t->b, t->o, SGR_DIM);
-    put_hex16(t->b, off);
+    char *p = obuf_reserve(t->b, 8);
+    obuf_commit(t->b, tree_offset(p, off));
     put_sgr(t->b, t->o, SGR_RESET);
     obuf_puts(t->b, ": ");
-    /* Only bytes inside the frame are shown. */
-    while (len > 0 && !frame_bytes(t->f, off, len, &raw))
-        len--;
-    char *p = obuf_reserve(t->b, TREE_DESC_COL + 8);
-    obuf_commit(t->b, tree_raw_bytes(p, raw, len,
-                                     off > 0xFFFF ? TREE_BYTES_COL + 4
-                                                  : TREE_BYTES_COL));
+    p = obuf_reserve(t->b, TREE_DESC_COL + 8);
+    obuf_commit(t->b, tree_raw_bytes(p, raw, len, col));
 }
 
 /* A continuation line: blank up to the description column. */
@@ -96,8 +123,53 @@ static void tree_bits(const struct text_ctx *t, uint8_t byte, uint8_t mask,
     obuf_putc(t->b, '\n');
 }
 
-/* Fixed header byte (3.1.1 s2.2, 5.0 s2.1.2-2.1.3). */
-static void tree_fixed_header(const struct text_ctx *t)
+/* ---- lines made once (struct tree_memo) ---- */
+
+void tree_memo_free(struct tree_memo *memo)
+{
+    for (size_t i = 0; i < 256; i++)
+        free(memo->header[i]);
+    for (size_t i = 0; i < 128; i++)
+        free(memo->remaining[i]);
+    memset(memo, 0, sizeof *memo);
+}
+
+/* Writes the memo's text *slot, making it first with make() (which prints
+ * into a scratch buffer through a copy of t); without a memo, or when
+ * memory runs out, make() prints straight into t->b. */
+static void memo_write(const struct text_ctx *t, char **slot, uint16_t *len,
+                       void (*make)(const struct text_ctx *))
+{
+    if (!t->memo) {
+        make(t);
+        return;
+    }
+    if (!*slot) {
+        struct obuf scratch;
+        if (obuf_init(&scratch, NULL, 1024) != 0) {
+            make(t);
+            return;
+        }
+        struct text_ctx mt = *t;
+        mt.b = &scratch;
+        make(&mt);
+        if (!scratch.failed && scratch.len <= UINT16_MAX &&
+            (*slot = malloc(scratch.len)) != NULL) {
+            memcpy(*slot, scratch.buf, scratch.len);
+            *len = (uint16_t)scratch.len;
+        }
+        if (!*slot)
+            obuf_write(t->b, scratch.buf, scratch.len);
+        obuf_free(&scratch);
+        if (!*slot)
+            return;
+    }
+    obuf_write(t->b, *slot, *len);
+}
+
+/* Fixed header byte (3.1.1 s2.2, 5.0 s2.1.2-2.1.3): its lines depend on
+ * that byte alone. */
+static void make_fixed_header(const struct text_ctx *t)
 {
     const mqd_frame *f = t->f;
     uint8_t h = f->header;
@@ -115,7 +187,14 @@ static void tree_fixed_header(const struct text_ctx *t)
     }
 }
 
-static void tree_remaining(const struct text_ctx *t)
+static void tree_fixed_header(const struct text_ctx *t)
+{
+    memo_write(t, t->memo ? &t->memo->header[t->f->header] : NULL,
+               t->memo ? &t->memo->header_len[t->f->header] : NULL,
+               make_fixed_header);
+}
+
+static void make_remaining(const struct text_ctx *t)
 {
     const mqd_varint *rl = &t->f->remaining;
     tree_prefix(t, rl->off, rl->nbytes);
@@ -125,6 +204,19 @@ static void tree_remaining(const struct text_ctx *t)
     obuf_u64(t->b, rl->nbytes);
     obuf_puts(t->b, rl->nbytes == 1 ? " byte, " : " bytes, ");
     obuf_puts(t->b, rl->minimal ? "minimal)\n" : "NOT minimal)\n");
+}
+
+/* A one-byte Remaining Length (0..127) at offset 1: its line depends on
+ * that byte alone. */
+static void tree_remaining(const struct text_ctx *t)
+{
+    const mqd_varint *rl = &t->f->remaining;
+    if (!t->memo || rl->nbytes != 1 || rl->off != 1 || rl->value > 127) {
+        make_remaining(t);
+        return;
+    }
+    memo_write(t, &t->memo->remaining[rl->value],
+               &t->memo->remaining_len[rl->value], make_remaining);
 }
 
 static void tree_num(const struct text_ctx *t, const mqd_num *n, const char *label)
