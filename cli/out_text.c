@@ -66,31 +66,18 @@ static bool needs_unicode_escape(uint32_t cp)
            cp == 0xFEFF;
 }
 
-/* The ASCII byte c as shown inside quotes, into p (room for 4); returns
- * how many bytes that took. */
-static size_t quote_ascii_into(char *p, uint8_t c)
-{
-    p[0] = '\\';
-    switch (c) {
-    case '"': p[1] = '"'; return 2;
-    case '\\': p[1] = '\\'; return 2;
-    case '\n': p[1] = 'n'; return 2;
-    case '\r': p[1] = 'r'; return 2;
-    case '\t': p[1] = 't'; return 2;
-    default:
-        if (c >= 0x20 && c < 0x7F) {
-            p[0] = (char)c;
-            return 1;
-        }
-        p[1] = 'x';
-        hex_byte(p + 2, c);
-        return 4;
-    }
-}
-
 /* At most this many bytes go through one quote_ascii_run (4 bytes out at
  * most for each, in one reserve). */
 #define QUOTE_CHUNK (OBUF_MAX_RESERVE / 4)
+
+/* How an ASCII byte is shown inside quotes: 0 as it is, else the letter
+ * after a backslash: \" \\ \n \r \t, and \xNN ('x') for the other
+ * control bytes and DEL. */
+static const char quote_escape[128] = {
+    'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 't', 'n', 'x', 'x', 'r', 'x', 'x',
+    'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x',
+    ['"'] = '"', ['\\'] = '\\', [0x7F] = 'x',
+};
 
 /* Shows the ASCII bytes at the start of s[0..n) (s[0] < 0x80), stopping at
  * the first non-ASCII byte or after QUOTE_CHUNK; returns how many were
@@ -100,8 +87,24 @@ static size_t quote_ascii_run(struct obuf *b, const uint8_t *s, size_t n)
     size_t max = n < QUOTE_CHUNK ? n : QUOTE_CHUNK;
     char *p = obuf_reserve(b, QUOTE_CHUNK * 4);
     size_t i = 0, out = 0;
-    for (; i < max && s[i] < 0x80; i++)
-        out += quote_ascii_into(p + out, s[i]);
+    for (; i < max; i++) {
+        uint8_t c = s[i];
+        if (c >= 0x80)
+            break;
+        char e = quote_escape[c];
+        if (!e) {
+            p[out++] = (char)c;
+            continue;
+        }
+        p[out] = '\\';
+        p[out + 1] = e;
+        if (e == 'x') {
+            hex_byte(p + out + 2, c);
+            out += 4;
+        } else {
+            out += 2;
+        }
+    }
     obuf_commit(b, out);
     return i;
 }
