@@ -65,11 +65,15 @@ static unsigned output_threads(const struct options *o, const struct capture *ca
     return 2;
 }
 
-/* A file is read on a second thread when there are two CPUs (--threads 1:
- * never): decoding then does not wait for the reads. */
+/* A file is read on a second thread when there are two CPUs and little
+ * to format (-q, or one line per message): decoding then does not wait for
+ * the reads. With -V or JSON both CPUs are busy formatting, and the copy
+ * into the reader's buffers would only add work. --threads 1: never. */
 static bool read_ahead(const struct options *o, const struct capture *cap)
 {
     if (cap->live || o->threads == 1)
+        return false;
+    if (!o->quiet && (o->format == OUT_JSON || o->verbose))
         return false;
     return o->threads > 1 || sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
