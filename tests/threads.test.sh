@@ -62,6 +62,8 @@ if [ -x "$gen" ]; then
   head -c 2000000 "$work/synth.pcap" >"$work/cut.pcap"
   same "truncated" -r "$work/cut.pcap" -V --color never
   [ "$(wc -l <"$work/err.1")" = 1 ] || fail "truncated: want one error line"
+  same "truncated, read ahead" -r "$work/cut.pcap" --color never
+  grep -q "truncated capture after frame" "$work/err.2" || fail "truncated, read ahead: no error"
 else
   echo "note: no $gen; the synthetic cases were skipped"
 fi
