@@ -127,6 +127,25 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* Decimal digits of v (1..20). */
+static unsigned decimal_digits(uint64_t v)
+{
+    unsigned n = 1;
+    for (;;) { /* four at a time, then the rest */
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* Writes the digits straight into place, two at a time from the end. */
 size_t fmt_u64(char *out, uint64_t v)
 {
     if (v < 10) { /* flags, QoS, small counts: most numbers printed */
@@ -137,23 +156,19 @@ size_t fmt_u64(char *out, uint64_t v)
         memcpy(out, digit_pairs + 2 * v, 2);
         return 2;
     }
-    char tmp[20];
-    size_t pos = sizeof tmp;
+    unsigned n = decimal_digits(v);
+    char *p = out + n;
     while (v >= 100) {
-        unsigned pair = (unsigned)(v % 100) * 2;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (v % 100), 2);
         v /= 100;
-        tmp[--pos] = digit_pairs[pair + 1];
-        tmp[--pos] = digit_pairs[pair];
     }
     if (v >= 10) {
-        unsigned pair = (unsigned)v * 2;
-        tmp[--pos] = digit_pairs[pair + 1];
-        tmp[--pos] = digit_pairs[pair];
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
     } else {
-        tmp[--pos] = (char)('0' + v);
+        *--p = (char)('0' + v);
     }
-    size_t n = sizeof tmp - pos;
-    memcpy(out, tmp + pos, n);
     return n;
 }
 

@@ -147,13 +147,14 @@ static void rec_append(struct out_parallel *p, uint32_t kind,
 static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
                       bool with_analysis)
 {
-    memset(r, 0, sizeof *r);
     r->frame = m->frame;
     r->conn = m->conn;
     r->stream_off = m->stream_off;
     r->ts_us = m->ts_us;
     r->transport = m->transport;
-    if (with_analysis) {
+    if (!with_analysis) {
+        memset(&r->an, 0, sizeof r->an);
+    } else {
         r->an = m->an;
         r->an.effective_topic = NULL;
         r->an.granted = NULL;
@@ -170,15 +171,16 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
 static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
                                   const uint8_t *tail)
 {
-    memset(m, 0, sizeof *m);
     m->frame = r->frame;
     m->conn = r->conn;
     m->stream_off = r->stream_off;
     m->ts_us = r->ts_us;
     m->transport = r->transport;
-    memcpy(m->src, tail, r->src_len);
+    memcpy(m->src, tail, r->src_len); /* src_len < sizeof m->src */
+    m->src[r->src_len] = '\0';
     tail += r->src_len;
     memcpy(m->dst, tail, r->dst_len);
+    m->dst[r->dst_len] = '\0';
     tail += r->dst_len;
     m->an = r->an;
     if (r->an.effective_topic_len)

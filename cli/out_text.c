@@ -290,8 +290,9 @@ static void put_kv_str(const struct text_ctx *t, const char *key, const mqd_str 
 }
 
 /* "payload=5B "world"" or "payload=3B 0x00ff10" */
+/* `utf8`: data[0..len) is well-formed UTF-8. */
 static void put_payload_summary(const struct text_ctx *t, const char *key,
-                                const uint8_t *data, size_t len)
+                                const uint8_t *data, size_t len, bool utf8)
 {
     if (payload_text_summary(t->b, t->o, key, data, len))
         return; /* --payload none|text|hex */
@@ -303,7 +304,7 @@ static void put_payload_summary(const struct text_ctx *t, const char *key,
     if (len == 0)
         return;
     obuf_putc(t->b, ' ');
-    if (utf8_valid(data, len)) {
+    if (utf8) {
         size_t limit = SUMMARY_PAYLOAD_LIMIT;
         if (len > limit) /* do not cut a character in two */
             limit = utf8_valid_prefix(data, limit, NULL);
@@ -360,7 +361,7 @@ static void summary_publish(const struct text_ctx *t)
         put_kv_str(t, "topic", &f->topic);
     if (f->payload.present &&
         frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        put_payload_summary(t, "payload", data, len);
+        put_payload_summary(t, "payload", data, len, t->payload_utf8);
 }
 
 /* " filters="a/b":1,"c":0" (UNSUBSCRIBE: no QoS) */
@@ -483,7 +484,12 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
                           struct tree_memo *memo, const struct msg_meta *m,
                           const mqd_frame *f)
 {
-    struct text_ctx t = {b, o, f, memo};
+    struct text_ctx t = {b, o, f, memo, false};
+    const uint8_t *data;
+    size_t len;
+    /* The summary and the tree both need to know (one pass, not two). */
+    if (f->payload.present && frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        t.payload_utf8 = utf8_valid(data, len);
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);

@@ -76,6 +76,7 @@ struct text_ctx {
     const struct output_opts *o;
     const mqd_frame *f;
     struct tree_memo *memo; /* NULL: none */
+    bool payload_utf8;      /* f's payload is well-formed UTF-8 */
 };
 
 /* ESC [ code m, when colour is on. */

@@ -478,7 +478,7 @@ static void tree_payload(const struct text_ctx *t)
     size_t len;
     if (!p->present || !frame_run(t->f, p->off, p->len, &data, &len))
         return;
-    bool text = utf8_valid(data, len);
+    bool text = t->payload_utf8;
     /* Binary payloads get a hex dump below instead of the raw column. */
     tree_prefix(t, p->off, text ? p->len : 0);
     obuf_puts(t->b, "payload ");

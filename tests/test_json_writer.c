@@ -129,6 +129,24 @@ static void test_numbers(void **state)
         assert_int_equal(fmt_u64(buf, samples[i]), n);
         assert_memory_equal(buf, want, (size_t)n);
     }
+    /* Every digit count's edges, and a spread of values, against printf. */
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < 100000; i++) {
+        uint64_t v;
+        if (i < 60) {
+            uint64_t p = 1;
+            for (int k = 0; k < i / 3; k++)
+                p *= 10;
+            v = p + (uint64_t)(i % 3) - 1;
+        } else {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17; /* xorshift64 */
+            v = x >> (x % 64);
+        }
+        char want[32];
+        int n = snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+        assert_int_equal(fmt_u64(buf, v), n);
+        assert_memory_equal(buf, want, (size_t)n);
+    }
 
     struct mem_jw m;
     mem_init(&m);
