@@ -97,6 +97,26 @@ static inline size_t plain_blocks(const uint8_t *s, size_t n, bool allow_del)
     return i;
 }
 
+/* Offset of the first '"' or '\\' in s[0..n), or n: 16 bytes a step. */
+static inline size_t quote_or_backslash(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                               _mm_cmpeq_epi8(v, backslash)));
+        if (m != 0)
+            return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+#endif
+    while (i < n && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 /* Lower-case hex digits for byte b into out[0..2). */
 static inline void hex_byte(char *out, uint8_t b)
 {

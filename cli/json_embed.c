@@ -106,6 +106,7 @@ static bool is_low_surrogate(uint32_t u)
  * other than '"' and '\\': eight bytes at a time while eight remain. */
 static size_t plain_run_end(const uint8_t *s, size_t i, size_t n)
 {
+    i += plain_blocks(s + i, n - i, true); /* DEL is plain in JSON */
     while (n - i >= 8) {
         uint64_t x = swar_load(s + i);
         if (swar_has_below_or_high(x, 0x20) | swar_has_byte(x, '"') |
@@ -594,20 +595,12 @@ bool json_embed_check(struct json_embed *je, const uint8_t *s, size_t n,
 static size_t string_end(const uint8_t *s, size_t i, size_t n)
 {
     while (i < n) {
-        while (n - i >= 8) {
-            uint64_t x = swar_load(s + i);
-            if (swar_has_byte(x, '"') | swar_has_byte(x, '\\'))
-                break;
-            i += 8;
-        }
+        i += quote_or_backslash(s + i, n - i);
         if (i >= n)
             break;
-        if (s[i] == '\\')
-            i += 2;
-        else if (s[i] == '"')
+        if (s[i] == '"')
             return i + 1;
-        else
-            i++;
+        i += 2; /* an escape */
     }
     return n;
 }
