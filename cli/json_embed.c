@@ -592,14 +592,16 @@ bool json_embed_check(struct json_embed *je, const uint8_t *s, size_t n,
 /* ---- reading a checked text back: tokens and string values ---- */
 
 /* Past the closing quote of the (checked) string whose body starts at i. */
-static size_t string_end(const uint8_t *s, size_t i, size_t n)
+static size_t string_end(const uint8_t *s, size_t i, size_t n, bool *escaped)
 {
+    *escaped = false;
     while (i < n) {
         i += quote_or_backslash(s + i, n - i);
         if (i >= n)
             break;
         if (s[i] == '"')
             return i + 1;
+        *escaped = true;
         i += 2; /* an escape */
     }
     return n;
@@ -652,6 +654,7 @@ int json_tokens_next(struct json_tokens *t, struct json_token *tok)
     size_t i = skip_separators(s, t->i, n);
     tok->off = i;
     tok->len = 1;
+    tok->escaped = false;
     if (i >= n) {
         t->i = n;
         tok->len = 0;
@@ -666,7 +669,7 @@ int json_tokens_next(struct json_tokens *t, struct json_token *tok)
     case 'f': tok->kind = JT_FALSE; tok->len = 5; break;
     case 'n': tok->kind = JT_NULL; tok->len = 4; break;
     case '"': {
-        size_t end = string_end(s, i + 1, n); /* past the closing quote */
+        size_t end = string_end(s, i + 1, n, &tok->escaped); /* past the closing quote */
         tok->off = i + 1;
         tok->len = end - i - 2;
         size_t after = end;
@@ -690,8 +693,9 @@ int json_tokens_next(struct json_tokens *t, struct json_token *tok)
 /* End of the run of tokens at s[i], up to whitespace outside a string. */
 static size_t token_run_end(const uint8_t *s, size_t i, size_t n)
 {
+    bool escaped;
     while (i < n && !is_space(s[i]))
-        i = s[i] == '"' ? string_end(s, i + 1, n) : i + 1;
+        i = s[i] == '"' ? string_end(s, i + 1, n, &escaped) : i + 1;
     return i;
 }
 

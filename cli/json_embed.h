@@ -110,6 +110,7 @@ enum json_token_kind {
 struct json_token {
     int kind; /* enum json_token_kind */
     size_t off, len;
+    bool escaped; /* JT_STRING, JT_NAME: the body has a backslash escape */
 };
 
 struct json_tokens {

@@ -241,8 +241,13 @@ static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
 
 /* A string's value quoted for a terminal (control and bidi characters
  * escaped). */
-static void pretty_string(struct obuf *b, const uint8_t *body, size_t len)
+static void pretty_string(struct obuf *b, const uint8_t *body, size_t len,
+                          bool escaped)
 {
+    if (!escaped) { /* nothing to unescape: most strings */
+        text_quoted(b, body, len, 0);
+        return;
+    }
     size_t n = json_unescape(body, len, (uint8_t *)pretty_scratch);
     text_quoted(b, (const uint8_t *)pretty_scratch, n, 0);
 }
@@ -315,13 +320,13 @@ void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
             break;
         case JT_NAME:
             pretty_item(&pp);
-            pretty_string(b, s, tok.len);
+            pretty_string(b, s, tok.len, tok.escaped);
             obuf_puts(b, ": ");
             pp.after_name = true;
             break;
         case JT_STRING:
             pretty_before_value(&pp);
-            pretty_string(b, s, tok.len);
+            pretty_string(b, s, tok.len, tok.escaped);
             break;
         case JT_NUMBER:
             pretty_before_value(&pp);
