@@ -487,14 +487,17 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     struct text_ctx t = {b, o, f, memo, false};
     const uint8_t *data;
     size_t len;
-    /* The summary and the tree both need to know (one pass, not two). */
+    /* -V shows a JSON payload pretty-printed after the tree; the check
+     * found it well-formed UTF-8 too. The summary and the tree both need
+     * to know that (one pass over the payload, not two or three). */
+    bool json = o->verbose && payload_text_json(o, f);
     if (f->payload.present && frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        t.payload_utf8 = utf8_valid(data, len);
+        t.payload_utf8 = json || utf8_valid(data, len);
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);
-    if (o->verbose)
-        payload_text_pretty(b, o, f);
+    if (json)
+        payload_text_pretty(b, f);
 }
 
 /* ---- events and the printer ---- */

@@ -340,15 +340,21 @@ void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
     }
 }
 
-void payload_text_pretty(struct obuf *b, const struct output_opts *o,
-                         const mqd_frame *f)
+bool payload_text_json(const struct output_opts *o, const mqd_frame *f)
 {
     const uint8_t *data;
     size_t len;
     struct json_embed_result r;
-    if (f->type != MQD_PUBLISH || !f->payload.present ||
-        !frame_run(f, f->payload.off, f->payload.len, &data, &len) ||
-        !payload_is_json(o, f, data, len, &r))
+    return f->type == MQD_PUBLISH && f->payload.present &&
+           frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
+           payload_is_json(o, f, data, len, &r);
+}
+
+void payload_text_pretty(struct obuf *b, const mqd_frame *f)
+{
+    const uint8_t *data;
+    size_t len;
+    if (!frame_run(f, f->payload.off, f->payload.len, &data, &len))
         return;
     obuf_puts(b, "  payload as JSON:\n");
     indent(b, 0);

@@ -45,11 +45,13 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
 bool payload_text_summary(struct obuf *b, const struct output_opts *o,
                           const char *key, const uint8_t *data, size_t len);
 
-/* Text -V: when the PUBLISH payload is JSON (and the mode allows it), the
- * payload pretty-printed with two-space indentation under a
- * "  payload as JSON:" line. Nothing otherwise. */
-void payload_text_pretty(struct obuf *b, const struct output_opts *o,
-                         const mqd_frame *f);
+/* Text -V: whether the PUBLISH payload is shown as JSON (the mode allows
+ * it and json_embed_check accepts it; then it is also valid UTF-8). */
+bool payload_text_json(const struct output_opts *o, const mqd_frame *f);
+
+/* Text -V: a payload that payload_text_json accepted, pretty-printed with
+ * two-space indentation under a "  payload as JSON:" line. */
+void payload_text_pretty(struct obuf *b, const mqd_frame *f);
 
 /* The pretty-printed value alone (what follows the margin of the first
  * line): data[0..len) must be a text json_embed_check accepted, at most
