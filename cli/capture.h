@@ -39,7 +39,6 @@ struct capture {
     struct bpf_program filter; /* offline: applied per frame */
     bool has_filter;
     uint64_t frames;         /* frames read so far (before filtering) */
-    bool read_ahead;         /* file: read on a second thread (capture_run) */
     volatile sig_atomic_t stop; /* set by capture_request_stop */
 };
 
@@ -72,10 +71,7 @@ int capture_set_filter(struct capture *c, const char *expr, char *err,
 /* Reads frames until the end of the file, a stop request or a callback
  * asking to stop (0), or an error (negative, message in err) -- every frame
  * before the error has been delivered. A file that ends inside a record is
- * CAPTURE_ETRUNCATED: "FILE: truncated capture after frame N: <why>".
- * With c->read_ahead set before it (files only), a second thread reads and
- * filters frames into a few megabytes of buffers while the callback runs
- * on the calling thread: the same frames, in the same order. */
+ * CAPTURE_ETRUNCATED: "FILE: truncated capture after frame N: <why>". */
 int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
                 size_t errlen);
 

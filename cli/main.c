@@ -65,13 +65,14 @@ static unsigned output_threads(const struct options *o, const struct capture *ca
     return 2;
 }
 
-/* A file is read on a second thread when there are two CPUs and little
- * to format (-q, or one line per message): decoding then does not wait for
- * the reads. With -V or JSON both CPUs are busy formatting, and the copy
- * into the reader's buffers would only add work. --threads 1: never. */
-static bool read_ahead(const struct options *o, const struct capture *cap)
+/* The flow table on this thread and MQTT decoding on a second one
+ * (pipeline.h), for a file with little to format (-q, or one line per
+ * message) on two CPUs: with -V or JSON both CPUs are busy formatting
+ * (out_parallel.h). Not with --stats, whose live summaries read both
+ * sides, nor with --threads 1. */
+static bool decode_thread(const struct options *o, const struct capture *cap)
 {
-    if (cap->live || o->threads == 1)
+    if (cap->live || o->threads == 1 || o->stats)
         return false;
     if (!o->quiet && (o->format == OUT_JSON || o->verbose))
         return false;
@@ -145,11 +146,10 @@ int main(int argc, char **argv)
     };
     enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
     unsigned threads = output_threads(&o, &cap);
-    cap.read_ahead = read_ahead(&o, &cap);
     struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
     if (!out)
         out = output_open(fmt, &oo);
-    struct pipeline *p = out ? pipeline_new(&o, out) : NULL;
+    struct pipeline *p = out ? pipeline_new(&o, out, decode_thread(&o, &cap)) : NULL;
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
         output_close(out);

@@ -1,6 +1,7 @@
 /* The pipeline: flow table callbacks → per-connection MQTT state → stream
  * decoder → parser → output. */
 #include "pipeline.h"
+#include "flow_events.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -40,14 +41,19 @@ struct conn_state {
 };
 
 struct pipeline {
+    /* Set up once; read by the reading thread too (flow_events.h). */
     const struct options *opts;
     struct output *out;
     struct flow_table *flows;
-    struct pipeline_stats stats;
+    struct stats *st;           /* --stats (stats.c); NULL without */
+    struct flow_events *events; /* the flow table on another thread; NULL: same */
+    /* -c N reached: written on the decoding thread, read on the reading
+     * thread too; each on a cache line of its own, apart from what the
+     * decoding thread writes all the time (below). */
+    _Alignas(64) bool done;
+    _Alignas(64) struct pipeline_stats stats;
     const struct pkt_info *pkt; /* the packet being processed */
     uint64_t stream_bytes;      /* held by all stream decoders */
-    bool done;
-    struct stats *st;           /* --stats (stats.c); NULL without */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
     uint64_t selected;          /* messages that passed the selection */
     struct sn_flow *sn;         /* MQTT-SN over UDP (sn_flow.c) */
@@ -117,9 +123,15 @@ static void meta_stamp(struct conn_state *cs, int dir, const struct pkt_info *pk
 
 /* ---- events ---- */
 
+/* -c N reached. */
+static void set_done(struct pipeline *p)
+{
+    __atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
+}
+
 static bool printing(const struct pipeline *p)
 {
-    return !p->opts->quiet && !p->done;
+    return !p->opts->quiet && !pipeline_done(p);
 }
 
 /* Starts an event record about direction `dir` of a connection; false when
@@ -209,7 +221,7 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
         output_frame(p->out, &d->meta, &f);
     }
     if (p->opts->count && p->selected >= p->opts->count)
-        p->done = true;
+        set_done(p);
 }
 
 static void on_stream_event(void *ctx, const mqd_stream_event *ev)
@@ -546,15 +558,16 @@ static void on_udp(void *ctx, const struct pkt_endpoint *src,
                    size_t len, size_t wirelen, const struct pkt_info *pkt)
 {
     struct pipeline *p = ctx;
-    if (!p->sn || p->done)
+    if (!p->sn || pipeline_done(p))
         return;
     if (sn_flow_udp(p->sn, src, dst, data, len, wirelen, pkt, printing(p)) &&
         p->opts->count &&
         p->stats.messages + sn_flow_stats(p->sn)->messages >= p->opts->count)
-        p->done = true;
+        set_done(p);
 }
 
-struct pipeline *pipeline_new(const struct options *o, struct output *out)
+struct pipeline *pipeline_new(const struct options *o, struct output *out,
+                              bool two_threads)
 {
     struct pipeline *p = calloc(1, sizeof *p);
     if (!p)
@@ -588,8 +601,13 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out)
     struct sn_flow_config sn_cfg;
     sn_flow_config_from_options(&sn_cfg, o, out);
     p->sn = sn_flow_new(&sn_cfg);
-    p->flows = p->sn ? flow_table_new(&cfg, &sink) : NULL;
+    if (p->sn && two_threads)
+        p->events = flow_events_new(&sink); /* NULL: one thread after all */
+    p->flows = p->sn ? flow_table_new(&cfg, p->events ? flow_events_sink(p->events)
+                                                      : &sink)
+                     : NULL;
     if (!p->flows) {
+        flow_events_free(p->events);
         sn_flow_free(p->sn);
         stats_free(p->st);
         free(p);
@@ -638,12 +656,15 @@ void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
 
 bool pipeline_done(const struct pipeline *p)
 {
-    return p->done;
+    /* Set on the decoding thread, read also on the reading thread. */
+    return __atomic_load_n(&p->done, __ATOMIC_RELAXED);
 }
 
 void pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows, NULL);
+    if (p->events)
+        flow_events_drain(p->events);
     if (p->st)
         write_stats(p);
 }
@@ -696,6 +717,7 @@ void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
+    flow_events_free(p->events);
     flow_table_free(p->flows);
     sn_flow_free(p->sn);
     stats_free(p->st);

@@ -25,8 +25,12 @@ struct pipeline_stats {
 
 struct pipeline;
 
-/* NULL when out of memory. Messages and events go to `out`. */
-struct pipeline *pipeline_new(const struct options *o, struct output *out);
+/* NULL when out of memory. Messages and events go to `out`. With
+ * two_threads, the flow table (IP, TCP reassembly) runs on the caller's
+ * thread and everything after it on a second one (flow_events.h): no
+ * --stats then, whose live summaries read both sides. */
+struct pipeline *pipeline_new(const struct options *o, struct output *out,
+                              bool two_threads);
 
 /* One captured frame of link type `dlt`; `frame` is its 1-based number. */
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,

@@ -65,7 +65,7 @@ static char *pipeline_run(const uint8_t *data, size_t size, bool text,
                              .out = fp};
     struct output *out = output_open(text ? OUTPUT_TEXT : OUTPUT_JSON, &oo);
     FUZZ_CHECK(out != NULL, "output_open");
-    struct pipeline *p = pipeline_new(&o, out);
+    struct pipeline *p = pipeline_new(&o, out, false);
     FUZZ_CHECK(p != NULL, "pipeline_new");
 
     struct capture cap;

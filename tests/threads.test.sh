@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Formatting on several threads (--threads, cli/out_parallel.c) and reading
-# a file ahead on its own thread (capture.c) print exactly what one thread
-# prints, byte for byte, with the same exit status:
+# Formatting on several threads (--threads, cli/out_parallel.c; -V and
+# JSON) and decoding MQTT on a second thread (cli/flow_events.c; -q and
+# one line per message) print exactly what one thread prints, byte for
+# byte, with the same exit status:
 # on every bundled capture, on a synthetic one large enough for many batches,
 # with --stats after the messages, -c stopping early, a truncated file and a
 # full disk.
@@ -42,6 +43,8 @@ for cap in "$src"/captures/*.pcap "$src"/captures/*.pcapng "$src"/captures/pertu
   same "$base -V" -r "$cap" -V --color never
   same "$base -T json" -r "$cap" -T json
   same "$base --stats" -r "$cap" --stats -p 1884
+  same "$base" -r "$cap" -p 1884 --color never
+  same "$base -q" -r "$cap" -q
 done
 
 if [ -x "$gen" ]; then
@@ -62,8 +65,8 @@ if [ -x "$gen" ]; then
   head -c 2000000 "$work/synth.pcap" >"$work/cut.pcap"
   same "truncated" -r "$work/cut.pcap" -V --color never
   [ "$(wc -l <"$work/err.1")" = 1 ] || fail "truncated: want one error line"
-  same "truncated, read ahead" -r "$work/cut.pcap" --color never
-  grep -q "truncated capture after frame" "$work/err.2" || fail "truncated, read ahead: no error"
+  same "truncated, decoded on a second thread" -r "$work/cut.pcap" --color never
+  grep -q "truncated capture after frame" "$work/err.2" || fail "truncated, two threads: no error"
 else
   echo "note: no $gen; the synthetic cases were skipped"
 fi

@@ -1,0 +1,377 @@
+/* The flow table's callbacks on a second thread; see flow_events.h.
+ *
+ * The producer (the flow table's thread) records each callback into the
+ * chunk it fills; full chunks go to the consumer thread in order, which
+ * replays them into the consumer sink and gives them back. A chunk holds
+ * records: a header, then the event and the bytes it carries, padded to 8.
+ */
+#include "flow_events.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCHUNKS 4
+#define CHUNK_BYTES ((size_t)128 << 10)
+
+enum ev_kind { EV_OPEN, EV_DATA, EV_GAP, EV_CONFLICT, EV_CLOSE, EV_UDP };
+
+struct ev {
+    uint32_t kind, size;       /* size: the whole record, a multiple of 8 */
+    struct flow_conn *conn;    /* the stand-in (not EV_UDP) */
+    struct pkt_info pkt;
+    uint64_t offset, len;      /* DATA: stream offset and byte count (they
+                                  follow); GAP, CONFLICT: as the table said */
+    int dir;
+    bool peer_holding;         /* DATA: the other direction holds data back */
+    enum flow_close_reason reason;
+    struct pkt_endpoint src, dst; /* UDP */
+    size_t wirelen;               /* UDP; len bytes follow */
+};
+
+/* Each on a cache line of its own: the producer writes the one it fills
+ * while the consumer reads another. */
+struct chunk {
+    _Alignas(64) uint8_t *data;
+    size_t len, cap;
+};
+
+/* What one thread writes often is kept off the lines the other reads. */
+struct flow_events {
+    struct flow_sink consumer;  /* read by the consumer */
+    struct flow_sink producer;
+    pthread_t thread;
+    _Alignas(64) pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a chunk was handed over, or given back */
+    unsigned filled, delivered; /* chunks handed over / replayed so far */
+    bool quit;
+    _Alignas(64) struct chunk *cur; /* the producer's: being filled; NULL: none */
+    struct chunk chunk[NCHUNKS];
+};
+
+/* A stand-in is written by the consumer and allocated by the producer, next
+ * to the flow table's own entries: whole cache lines keep them apart. */
+#define STANDIN_SIZE ((sizeof(struct flow_conn) + 63) & ~(size_t)63)
+
+/* The stand-in's held pointers are only ever compared with NULL (the
+ * pipeline asks whether the other direction holds data back). */
+static char held_marker;
+#define HELD_MARKER ((struct reasm_seg *)(void *)&held_marker)
+
+/* ---- producer side ---- */
+
+static size_t pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* Waits for the next chunk to be free (replayed NCHUNKS ago). */
+static struct chunk *next_chunk(struct flow_events *fe)
+{
+    pthread_mutex_lock(&fe->mu);
+    while (fe->filled - fe->delivered >= NCHUNKS)
+        pthread_cond_wait(&fe->cv, &fe->mu);
+    pthread_mutex_unlock(&fe->mu);
+    struct chunk *k = &fe->chunk[fe->filled % NCHUNKS];
+    k->len = 0;
+    if (k->cap > 4 * CHUNK_BYTES) { /* grown for one large event */
+        free(k->data);
+        k->data = NULL;
+        k->cap = 0;
+    }
+    return k;
+}
+
+static void hand_over(struct flow_events *fe)
+{
+    if (!fe->cur || fe->cur->len == 0)
+        return;
+    pthread_mutex_lock(&fe->mu);
+    fe->filled++;
+    pthread_cond_broadcast(&fe->cv);
+    pthread_mutex_unlock(&fe->mu);
+    fe->cur = NULL;
+}
+
+/* Room for n bytes in the current chunk; false when out of memory (the
+ * event is lost then; nothing else is). */
+static bool room(struct flow_events *fe, size_t n)
+{
+    if (fe->cur && fe->cur->cap - fe->cur->len < n && fe->cur->len > 0)
+        hand_over(fe);
+    if (!fe->cur)
+        fe->cur = next_chunk(fe);
+    struct chunk *k = fe->cur;
+    if (k->cap - k->len >= n)
+        return true;
+    size_t cap = k->cap ? k->cap : CHUNK_BYTES;
+    while (cap - k->len < n)
+        cap *= 2;
+    uint8_t *d = realloc(k->data, cap);
+    if (!d)
+        return false;
+    k->data = d;
+    k->cap = cap;
+    return true;
+}
+
+static void record(struct flow_events *fe, struct ev *e, const uint8_t *bytes,
+                   size_t nbytes)
+{
+    size_t size = pad8(sizeof *e + nbytes);
+    if (size > UINT32_MAX || !room(fe, size))
+        return;
+    e->size = (uint32_t)size;
+    uint8_t *w = fe->cur->data + fe->cur->len;
+    memcpy(w, e, sizeof *e);
+    if (nbytes)
+        memcpy(w + sizeof *e, bytes, nbytes);
+    fe->cur->len += size;
+    if (fe->cur->len >= CHUNK_BYTES)
+        hand_over(fe);
+}
+
+static struct ev event_of(enum ev_kind kind, struct flow_conn *c,
+                          const struct pkt_info *pkt)
+{
+    struct ev e;
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    e.conn = c ? c->app : NULL;
+    if (pkt)
+        e.pkt = *pkt;
+    return e;
+}
+
+static void rec_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
+{
+    struct flow_events *fe = ctx;
+    struct flow_conn *standin = aligned_alloc(64, STANDIN_SIZE);
+    c->app = standin;
+    if (!standin)
+        return; /* this connection's events are dropped */
+    memset(standin, 0, STANDIN_SIZE);
+    standin->number = c->number;
+    standin->key = c->key;
+    standin->flags = c->flags;
+    standin->first_ts_us = c->first_ts_us;
+    struct ev e = event_of(EV_OPEN, c, pkt);
+    record(fe, &e, NULL, 0);
+}
+
+static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
+                     size_t len, uint64_t offset, const struct pkt_info *pkt)
+{
+    if (!c->app)
+        return;
+    struct ev e = event_of(EV_DATA, c, pkt);
+    e.dir = dir;
+    e.offset = offset;
+    e.len = len;
+    e.peer_holding = c->dir[1 - dir].held != NULL;
+    record(ctx, &e, data, len);
+}
+
+static void rec_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
+                    uint64_t len, const struct pkt_info *pkt)
+{
+    if (!c->app)
+        return;
+    struct ev e = event_of(EV_GAP, c, pkt);
+    e.dir = dir;
+    e.offset = offset;
+    e.len = len;
+    record(ctx, &e, NULL, 0);
+}
+
+static void rec_conflict(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
+                         uint64_t len, const struct pkt_info *pkt)
+{
+    if (!c->app)
+        return;
+    struct ev e = event_of(EV_CONFLICT, c, pkt);
+    e.dir = dir;
+    e.offset = offset;
+    e.len = len;
+    record(ctx, &e, NULL, 0);
+}
+
+static void rec_close(void *ctx, struct flow_conn *c, enum flow_close_reason reason,
+                      const struct pkt_info *pkt)
+{
+    if (!c->app)
+        return;
+    struct ev e = event_of(EV_CLOSE, c, pkt);
+    e.reason = reason;
+    c->app = NULL; /* the consumer frees the stand-in */
+    record(ctx, &e, NULL, 0);
+}
+
+static void rec_udp(void *ctx, const struct pkt_endpoint *src,
+                    const struct pkt_endpoint *dst, const uint8_t *data,
+                    size_t len, size_t wirelen, const struct pkt_info *pkt)
+{
+    struct ev e = event_of(EV_UDP, NULL, pkt);
+    e.src = *src;
+    e.dst = *dst;
+    e.len = len;
+    e.wirelen = wirelen;
+    record(ctx, &e, data, len);
+}
+
+/* ---- consumer side ---- */
+
+static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t *bytes)
+{
+    struct flow_conn *c = e->conn;
+    switch (e->kind) {
+    case EV_OPEN:
+        if (s->on_open)
+            s->on_open(s->ctx, c, &e->pkt);
+        break;
+    case EV_DATA:
+        c->dir[1 - e->dir].held = e->peer_holding ? HELD_MARKER : NULL;
+        if (s->on_data)
+            s->on_data(s->ctx, c, e->dir, bytes, (size_t)e->len, e->offset, &e->pkt);
+        break;
+    case EV_GAP:
+        if (s->on_gap)
+            s->on_gap(s->ctx, c, e->dir, e->offset, e->len, &e->pkt);
+        break;
+    case EV_CONFLICT:
+        if (s->on_conflict)
+            s->on_conflict(s->ctx, c, e->dir, e->offset, e->len, &e->pkt);
+        break;
+    case EV_CLOSE:
+        c->flags |= FLOW_CLOSED;
+        if (s->on_close)
+            s->on_close(s->ctx, c, e->reason, &e->pkt);
+        free(c);
+        break;
+    case EV_UDP:
+        if (s->on_udp)
+            s->on_udp(s->ctx, &e->src, &e->dst, bytes, (size_t)e->len, e->wirelen,
+                      &e->pkt);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Looks PREFETCH_NEAR events ahead to have the consumer prefetch the state
+ * of the connection (its on_lookup), and PREFETCH_FAR ahead to bring in the
+ * stand-in that on_lookup reads: with thousands of connections, their
+ * state is rarely in cache, and here the order of what comes is known. */
+#define PREFETCH_NEAR 2
+#define PREFETCH_FAR 6
+
+static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
+{
+    size_t at = 0;
+    size_t ahead[PREFETCH_FAR + 1]; /* offsets of the next events, a ring */
+    unsigned nahead = 0, first = 0;
+    size_t scan = 0;
+    while (at + sizeof(struct ev) <= k->len) {
+        while (nahead <= PREFETCH_FAR && scan + sizeof(struct ev) <= k->len) {
+            struct ev e;
+            memcpy(&e, k->data + scan, sizeof e);
+            if (e.conn)
+                __builtin_prefetch(e.conn);
+            ahead[(first + nahead++) % (PREFETCH_FAR + 1)] = scan;
+            scan += e.size;
+        }
+        if (s->on_lookup && nahead > PREFETCH_NEAR) {
+            struct ev e;
+            memcpy(&e, k->data + ahead[(first + PREFETCH_NEAR) % (PREFETCH_FAR + 1)], sizeof e);
+            if (e.kind == EV_DATA && e.conn->app)
+                s->on_lookup(s->ctx, e.conn, e.dir);
+        }
+        struct ev e;
+        memcpy(&e, k->data + at, sizeof e);
+        replay(s, &e, k->data + at + sizeof e);
+        at += e.size;
+        first = (first + 1) % (PREFETCH_FAR + 1);
+        nahead--;
+    }
+}
+
+static void *consumer_main(void *arg)
+{
+    struct flow_events *fe = arg;
+    pthread_mutex_lock(&fe->mu);
+    for (;;) {
+        if (fe->filled == fe->delivered) {
+            if (fe->quit)
+                break;
+            pthread_cond_wait(&fe->cv, &fe->mu);
+            continue;
+        }
+        struct chunk *k = &fe->chunk[fe->delivered % NCHUNKS];
+        pthread_mutex_unlock(&fe->mu);
+        replay_chunk(&fe->consumer, k);
+        pthread_mutex_lock(&fe->mu);
+        fe->delivered++;
+        pthread_cond_broadcast(&fe->cv);
+    }
+    pthread_mutex_unlock(&fe->mu);
+    return NULL;
+}
+
+/* ---- the interface ---- */
+
+struct flow_events *flow_events_new(const struct flow_sink *consumer)
+{
+    struct flow_events *fe = calloc(1, sizeof *fe);
+    if (!fe)
+        return NULL;
+    fe->consumer = *consumer;
+    fe->producer = (struct flow_sink){
+        .ctx = fe,
+        .on_open = rec_open,
+        .on_data = rec_data,
+        .on_gap = rec_gap,
+        .on_conflict = rec_conflict,
+        .on_close = rec_close,
+        .on_udp = rec_udp,
+    };
+    pthread_mutex_init(&fe->mu, NULL);
+    pthread_cond_init(&fe->cv, NULL);
+    if (pthread_create(&fe->thread, NULL, consumer_main, fe) != 0) {
+        pthread_cond_destroy(&fe->cv);
+        pthread_mutex_destroy(&fe->mu);
+        free(fe);
+        return NULL;
+    }
+    return fe;
+}
+
+const struct flow_sink *flow_events_sink(const struct flow_events *fe)
+{
+    return &fe->producer;
+}
+
+void flow_events_drain(struct flow_events *fe)
+{
+    hand_over(fe);
+    pthread_mutex_lock(&fe->mu);
+    while (fe->delivered != fe->filled)
+        pthread_cond_wait(&fe->cv, &fe->mu);
+    pthread_mutex_unlock(&fe->mu);
+}
+
+void flow_events_free(struct flow_events *fe)
+{
+    if (!fe)
+        return;
+    flow_events_drain(fe);
+    pthread_mutex_lock(&fe->mu);
+    fe->quit = true;
+    pthread_cond_broadcast(&fe->cv);
+    pthread_mutex_unlock(&fe->mu);
+    pthread_join(fe->thread, NULL);
+    for (int i = 0; i < NCHUNKS; i++)
+        free(fe->chunk[i].data);
+    pthread_cond_destroy(&fe->cv);
+    pthread_mutex_destroy(&fe->mu);
+    free(fe);
+}
