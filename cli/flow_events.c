@@ -16,17 +16,24 @@
 
 enum ev_kind { EV_OPEN, EV_DATA, EV_GAP, EV_CONFLICT, EV_CLOSE, EV_UDP };
 
+/* 48 bytes: most events are DATA, a few hundred bytes of stream each. */
 struct ev {
-    uint32_t kind, size;       /* size: the whole record, a multiple of 8 */
+    uint8_t kind;
+    uint8_t dir;
+    bool peer_holding;         /* DATA: the other direction holds data back */
+    uint8_t reason;            /* CLOSE: enum flow_close_reason */
+    uint32_t size;             /* the whole record, a multiple of 8 */
     struct flow_conn *conn;    /* the stand-in (not EV_UDP) */
     struct pkt_info pkt;
     uint64_t offset, len;      /* DATA: stream offset and byte count (they
-                                  follow); GAP, CONFLICT: as the table said */
-    int dir;
-    bool peer_holding;         /* DATA: the other direction holds data back */
-    enum flow_close_reason reason;
-    struct pkt_endpoint src, dst; /* UDP */
-    size_t wirelen;               /* UDP; len bytes follow */
+                                  follow); GAP, CONFLICT: as the table said;
+                                  UDP: bytes after the struct udp_ev */
+};
+
+/* What follows an EV_UDP header, before the datagram's bytes. */
+struct udp_ev {
+    struct pkt_endpoint src, dst;
+    uint64_t wirelen;
 };
 
 /* Each on a cache line of its own: the producer writes the one it fills
@@ -87,7 +94,7 @@ static void hand_over(struct flow_events *fe)
     if (!fe->cur || fe->cur->len == 0)
         return;
     pthread_mutex_lock(&fe->mu);
-    fe->filled++;
+    __atomic_store_n(&fe->filled, fe->filled + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&fe->cv);
     pthread_mutex_unlock(&fe->mu);
     fe->cur = NULL;
@@ -115,17 +122,20 @@ static bool room(struct flow_events *fe, size_t n)
     return true;
 }
 
-static void record(struct flow_events *fe, struct ev *e, const uint8_t *bytes,
-                   size_t nbytes)
+/* Records e, then `extra` (nextra bytes), then the payload bytes. */
+static void record(struct flow_events *fe, struct ev *e, const void *extra,
+                   size_t nextra, const uint8_t *bytes, size_t nbytes)
 {
-    size_t size = pad8(sizeof *e + nbytes);
+    size_t size = pad8(sizeof *e + nextra + nbytes);
     if (size > UINT32_MAX || !room(fe, size))
         return;
     e->size = (uint32_t)size;
     uint8_t *w = fe->cur->data + fe->cur->len;
     memcpy(w, e, sizeof *e);
+    if (nextra)
+        memcpy(w + sizeof *e, extra, nextra);
     if (nbytes)
-        memcpy(w + sizeof *e, bytes, nbytes);
+        memcpy(w + sizeof *e + nextra, bytes, nbytes);
     fe->cur->len += size;
     if (fe->cur->len >= CHUNK_BYTES)
         hand_over(fe);
@@ -136,7 +146,7 @@ static struct ev event_of(enum ev_kind kind, struct flow_conn *c,
 {
     struct ev e;
     memset(&e, 0, sizeof e);
-    e.kind = kind;
+    e.kind = (uint8_t)kind;
     e.conn = c ? c->app : NULL;
     if (pkt)
         e.pkt = *pkt;
@@ -156,7 +166,7 @@ static void rec_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     standin->flags = c->flags;
     standin->first_ts_us = c->first_ts_us;
     struct ev e = event_of(EV_OPEN, c, pkt);
-    record(fe, &e, NULL, 0);
+    record(fe, &e, NULL, 0, NULL, 0);
 }
 
 static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
@@ -165,11 +175,11 @@ static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *dat
     if (!c->app)
         return;
     struct ev e = event_of(EV_DATA, c, pkt);
-    e.dir = dir;
+    e.dir = (uint8_t)dir;
     e.offset = offset;
     e.len = len;
     e.peer_holding = c->dir[1 - dir].held != NULL;
-    record(ctx, &e, data, len);
+    record(ctx, &e, NULL, 0, data, len);
 }
 
 static void rec_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -178,10 +188,10 @@ static void rec_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!c->app)
         return;
     struct ev e = event_of(EV_GAP, c, pkt);
-    e.dir = dir;
+    e.dir = (uint8_t)dir;
     e.offset = offset;
     e.len = len;
-    record(ctx, &e, NULL, 0);
+    record(ctx, &e, NULL, 0, NULL, 0);
 }
 
 static void rec_conflict(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -190,10 +200,10 @@ static void rec_conflict(void *ctx, struct flow_conn *c, int dir, uint64_t offse
     if (!c->app)
         return;
     struct ev e = event_of(EV_CONFLICT, c, pkt);
-    e.dir = dir;
+    e.dir = (uint8_t)dir;
     e.offset = offset;
     e.len = len;
-    record(ctx, &e, NULL, 0);
+    record(ctx, &e, NULL, 0, NULL, 0);
 }
 
 static void rec_close(void *ctx, struct flow_conn *c, enum flow_close_reason reason,
@@ -202,9 +212,9 @@ static void rec_close(void *ctx, struct flow_conn *c, enum flow_close_reason rea
     if (!c->app)
         return;
     struct ev e = event_of(EV_CLOSE, c, pkt);
-    e.reason = reason;
+    e.reason = (uint8_t)reason;
     c->app = NULL; /* the consumer frees the stand-in */
-    record(ctx, &e, NULL, 0);
+    record(ctx, &e, NULL, 0, NULL, 0);
 }
 
 static void rec_udp(void *ctx, const struct pkt_endpoint *src,
@@ -212,11 +222,9 @@ static void rec_udp(void *ctx, const struct pkt_endpoint *src,
                     size_t len, size_t wirelen, const struct pkt_info *pkt)
 {
     struct ev e = event_of(EV_UDP, NULL, pkt);
-    e.src = *src;
-    e.dst = *dst;
+    struct udp_ev u = {*src, *dst, wirelen};
     e.len = len;
-    e.wirelen = wirelen;
-    record(ctx, &e, data, len);
+    record(ctx, &e, &u, sizeof u, data, len);
 }
 
 /* ---- consumer side ---- */
@@ -245,14 +253,17 @@ static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t 
     case EV_CLOSE:
         c->flags |= FLOW_CLOSED;
         if (s->on_close)
-            s->on_close(s->ctx, c, e->reason, &e->pkt);
+            s->on_close(s->ctx, c, (enum flow_close_reason)e->reason, &e->pkt);
         free(c);
         break;
-    case EV_UDP:
+    case EV_UDP: {
+        struct udp_ev u;
+        memcpy(&u, bytes, sizeof u);
         if (s->on_udp)
-            s->on_udp(s->ctx, &e->src, &e->dst, bytes, (size_t)e->len, e->wirelen,
-                      &e->pkt);
+            s->on_udp(s->ctx, &u.src, &u.dst, bytes + sizeof u, (size_t)e->len,
+                      (size_t)u.wirelen, &e->pkt);
         break;
+    }
     default:
         break;
     }
@@ -295,6 +306,24 @@ static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
     }
 }
 
+/* Before sleeping, the consumer watches for the next chunk a little while:
+ * it usually comes within microseconds, and a sleep and wake-up per chunk
+ * cost more than the wait. */
+#define SPIN_LIMIT 20000
+
+static void spin_for_chunk(struct flow_events *fe)
+{
+    unsigned delivered = fe->delivered; /* only the consumer changes it */
+    for (int i = 0; i < SPIN_LIMIT; i++) {
+        if (__atomic_load_n(&fe->filled, __ATOMIC_ACQUIRE) != delivered ||
+            __atomic_load_n(&fe->quit, __ATOMIC_ACQUIRE))
+            return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+
 static void *consumer_main(void *arg)
 {
     struct flow_events *fe = arg;
@@ -303,7 +332,11 @@ static void *consumer_main(void *arg)
         if (fe->filled == fe->delivered) {
             if (fe->quit)
                 break;
-            pthread_cond_wait(&fe->cv, &fe->mu);
+            pthread_mutex_unlock(&fe->mu);
+            spin_for_chunk(fe);
+            pthread_mutex_lock(&fe->mu);
+            if (fe->filled == fe->delivered && !fe->quit)
+                pthread_cond_wait(&fe->cv, &fe->mu);
             continue;
         }
         struct chunk *k = &fe->chunk[fe->delivered % NCHUNKS];
@@ -365,7 +398,7 @@ void flow_events_free(struct flow_events *fe)
         return;
     flow_events_drain(fe);
     pthread_mutex_lock(&fe->mu);
-    fe->quit = true;
+    __atomic_store_n(&fe->quit, true, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&fe->cv);
     pthread_mutex_unlock(&fe->mu);
     pthread_join(fe->thread, NULL);
