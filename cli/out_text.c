@@ -484,13 +484,14 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
                           struct tree_memo *memo, const struct msg_meta *m,
                           const mqd_frame *f)
 {
-    struct text_ctx t = {b, o, f, memo, false};
+    struct text_ctx t = {b, o, f, memo, false, false};
     const uint8_t *data;
     size_t len;
     /* -V shows a JSON payload pretty-printed after the tree; the check
      * found it well-formed UTF-8 too. The summary and the tree both need
      * to know that (one pass over the payload, not two or three). */
     bool json = o->verbose && payload_text_json(o, f);
+    t.payload_json = json;
     if (f->payload.present && frame_run(f, f->payload.off, f->payload.len, &data, &len))
         t.payload_utf8 = json || utf8_valid(data, len);
     summary_line(&t, m);

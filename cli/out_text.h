@@ -77,6 +77,7 @@ struct text_ctx {
     const mqd_frame *f;
     struct tree_memo *memo; /* NULL: none */
     bool payload_utf8;      /* f's payload is well-formed UTF-8 */
+    bool payload_json;      /* -V: f's payload is shown as JSON after the tree */
 };
 
 /* ESC [ code m, when colour is on. */

@@ -483,6 +483,10 @@ static void tree_payload(const struct text_ctx *t)
     tree_prefix(t, p->off, text ? p->len : 0);
     obuf_puts(t->b, "payload ");
     obuf_u64(t->b, len);
+    if (t->payload_json) { /* shown once, whole and readable, after the tree */
+        obuf_puts(t->b, " bytes, UTF-8, JSON below\n");
+        return;
+    }
     obuf_puts(t->b, len == 0 ? " bytes\n" : text ? " bytes, UTF-8\n"
                                                  : " bytes, binary\n");
     if (len == 0)
