@@ -11,33 +11,25 @@
 
 /* * Each line: "  OOOO: xx xx xx ...          description". */
 
-/* Indent, offset and up to TREE_RAW_BYTES raw bytes of f[off..off+len),
- * padded to the description column. */
 /* The raw bytes of a tree line and the padding after them, written at p
  * (room for TREE_DESC_COL + 8 bytes); returns the count. `col` is the
- * column they start at. */
+ * column they start at. Spaces first, then the digits over them. */
 static size_t tree_raw_bytes(char *p, const uint8_t *raw, size_t len,
                              size_t col)
 {
-    size_t n = 0;
+    size_t width = col < TREE_DESC_COL ? TREE_DESC_COL - col : 0;
+    memset(p, ' ', TREE_DESC_COL);
     size_t shown = len <= TREE_RAW_BYTES ? len : TREE_RAW_BYTES - 1;
-    for (size_t i = 0; i < shown; i++) {
-        hex_byte(p + n, raw[i]);
-        p[n + 2] = ' ';
-        n += 3;
-    }
-    col += 3 * shown;
+    for (size_t i = 0; i < shown; i++)
+        hex_byte(p + 3 * i, raw[i]);
+    size_t n = 3 * shown, cols = n;
     if (shown < len) {
         static const char more[] = TEXT_ELLIPSIS " ";
         memcpy(p + n, more, sizeof more - 1);
         n += sizeof more - 1;
-        col += 2; /* the ellipsis is one column wide */
+        cols += 2; /* the ellipsis is one column wide */
     }
-    if (col < TREE_DESC_COL) {
-        memset(p + n, ' ', TREE_DESC_COL - col);
-        n += TREE_DESC_COL - col;
-    }
-    return n;
+    return cols < width ? n + (width - cols) : n;
 }
 
 /* "OOOO" (eight digits past 64 KiB) at p; returns the count. */
