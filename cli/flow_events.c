@@ -169,41 +169,38 @@ static void rec_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     record(fe, &e, NULL, 0, NULL, 0);
 }
 
-static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
-                     size_t len, uint64_t offset, const struct pkt_info *pkt)
+/* A range of a direction's stream: data (its bytes follow), a gap or a
+ * conflict (data NULL). */
+static void rec_range(void *ctx, enum ev_kind kind, struct flow_conn *c, int dir,
+                      uint64_t offset, uint64_t len, const uint8_t *data,
+                      const struct pkt_info *pkt)
 {
     if (!c->app)
         return;
-    struct ev e = event_of(EV_DATA, c, pkt);
+    struct ev e = event_of(kind, c, pkt);
     e.dir = (uint8_t)dir;
     e.offset = offset;
     e.len = len;
     e.peer_holding = c->dir[1 - dir].held != NULL;
-    record(ctx, &e, NULL, 0, data, len);
+    record(ctx, &e, NULL, 0, data, data ? (size_t)len : 0);
+}
+
+static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
+                     size_t len, uint64_t offset, const struct pkt_info *pkt)
+{
+    rec_range(ctx, EV_DATA, c, dir, offset, len, data, pkt);
 }
 
 static void rec_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
                     uint64_t len, const struct pkt_info *pkt)
 {
-    if (!c->app)
-        return;
-    struct ev e = event_of(EV_GAP, c, pkt);
-    e.dir = (uint8_t)dir;
-    e.offset = offset;
-    e.len = len;
-    record(ctx, &e, NULL, 0, NULL, 0);
+    rec_range(ctx, EV_GAP, c, dir, offset, len, NULL, pkt);
 }
 
 static void rec_conflict(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
                          uint64_t len, const struct pkt_info *pkt)
 {
-    if (!c->app)
-        return;
-    struct ev e = event_of(EV_CONFLICT, c, pkt);
-    e.dir = (uint8_t)dir;
-    e.offset = offset;
-    e.len = len;
-    record(ctx, &e, NULL, 0, NULL, 0);
+    rec_range(ctx, EV_CONFLICT, c, dir, offset, len, NULL, pkt);
 }
 
 static void rec_close(void *ctx, struct flow_conn *c, enum flow_close_reason reason,

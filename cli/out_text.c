@@ -40,10 +40,8 @@ void put_hex8(struct obuf *b, uint8_t v)
     obuf_commit(b, 4);
 }
 
-/* Four lower-case hex digits: tree offsets. */
-void put_hex16(struct obuf *b, uint32_t v)
+size_t fmt_tree_offset(char *p, uint32_t v)
 {
-    char *p = obuf_reserve(b, 8);
     size_t n = 0;
     if (v > 0xFFFF) { /* frames above 64 KiB: all the digits, still fixed */
         hex_byte(p, (uint8_t)(v >> 24));
@@ -52,7 +50,13 @@ void put_hex16(struct obuf *b, uint32_t v)
     }
     hex_byte(p + n, (uint8_t)(v >> 8));
     hex_byte(p + n + 2, (uint8_t)v);
-    obuf_commit(b, n + 4);
+    return n + 4;
+}
+
+void put_hex16(struct obuf *b, uint32_t v)
+{
+    char *p = obuf_reserve(b, 8);
+    obuf_commit(b, fmt_tree_offset(p, v));
 }
 
 /* ---- quoting wire strings for a terminal ---- */

@@ -90,8 +90,10 @@ void put_violation(struct obuf *b, const struct output_opts *o,
                    const mqd_violation *v);
 /* "0x1f" */
 void put_hex8(struct obuf *b, uint8_t v);
-/* Four hex digits (eight above 0xffff): tree offsets. */
+/* Four hex digits (eight above 0xffff): tree offsets. fmt_tree_offset
+ * writes them at p (room for 8) and returns the count. */
 void put_hex16(struct obuf *b, uint32_t v);
+size_t fmt_tree_offset(char *p, uint32_t v);
 /* A string field of the frame quoted (text_quoted); "<cut>" when it does
  * not lie inside the frame. */
 void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit);

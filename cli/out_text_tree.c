@@ -32,20 +32,6 @@ static size_t tree_raw_bytes(char *p, const uint8_t *raw, size_t len,
     return cols < width ? n + (width - cols) : n;
 }
 
-/* "OOOO" (eight digits past 64 KiB) at p; returns the count. */
-static size_t tree_offset(char *p, uint32_t off)
-{
-    size_t n = 0;
-    if (off > 0xFFFF) { /* frames above 64 KiB: all the digits, still fixed */
-        hex_byte(p, (uint8_t)(off >> 24));
-        hex_byte(p + 2, (uint8_t)(off >> 16));
-        n = 4;
-    }
-    hex_byte(p + n, (uint8_t)(off >> 8));
-    hex_byte(p + n + 2, (uint8_t)off);
-    return n + 4;
-}
-
 static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
 {
     const uint8_t *raw = NULL;
@@ -60,7 +46,7 @@ static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
     if (!t->o->color) { /* the whole prefix in one piece */
         char *p = obuf_reserve(t->b, 2 + 8 + 2 + TREE_DESC_COL + 8);
         p[0] = p[1] = ' ';
-        size_t n = 2 + tree_offset(p + 2, off);
+        size_t n = 2 + fmt_tree_offset(p + 2, off);
         p[n++] = ':';
         p[n++] = ' ';
         obuf_commit(t->b, n + tree_raw_bytes(p + n, raw, len, col));
@@ -69,7 +55,7 @@ static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
     obuf_puts(t->b, "  ");
     put_sgr(t->b, t->o, SGR_DIM);
     char *p = obuf_reserve(t->b, 8);
-    obuf_commit(t->b, tree_offset(p, off));
+    obuf_commit(t->b, fmt_tree_offset(p, off));
     put_sgr(t->b, t->o, SGR_RESET);
     obuf_puts(t->b, ": ");
     p = obuf_reserve(t->b, TREE_DESC_COL + 8);
