@@ -7,25 +7,12 @@
 
 #include "alias.h"
 #include "inflight.h"
+#include "sub_slots.h"
 #include "mqttdissect/props.h"
 
 /* The tables' own bounds are the ones session.h promises. */
 _Static_assert(INFLIGHT_MAX == SESSION_MAX_IN_FLIGHT, "in-flight bound");
 _Static_assert(TOPIC_ALIAS_MAX == SESSION_MAX_ALIASES, "topic alias bound");
-
-/* ---- SUBSCRIBE filters kept for the SUBACK (s3.9.3: one code per
- * filter, in order) ---- */
-
-#define SUB_SLOTS 16
-#define SUB_SLOT_BYTES 4096u /* filters listed per SUBSCRIBE at most */
-#define SUB_SLOT_MIN 64u
-
-struct sub_slot {
-    bool used;
-    uint16_t count;
-    uint32_t len, cap;
-    uint8_t *buf; /* count strings: 2-byte big endian length, bytes */
-};
 
 /* Acknowledgements that came before their request: TCP reassembly may hold
  * one direction (a hole) while the other goes on, so an ack can be decoded
@@ -45,7 +32,7 @@ struct orphan {
 struct ping { uint64_t frame; int64_t ts_us; };
 struct session_rare {
     struct orphan orphans[2][ORPHAN_MAX];
-    struct sub_slot subs[SUB_SLOTS];
+    struct sub_slots subs;
     struct ping pings[PINGS_MAX - PINGS_INLINE];
 };
 
@@ -132,8 +119,7 @@ void session_free(struct session *s)
         free(s->aliases[d]);
     }
     if (s->rare)
-        for (int i = 0; i < SUB_SLOTS; i++)
-            free(s->rare->subs[i].buf);
+        sub_slots_free(&s->rare->subs);
     free(s->rare);
     free(s->own_info);
     free(s);
@@ -406,8 +392,8 @@ static void id_in_use(struct pkt *p)
 
 static void release_sub_slot(struct session *s, struct flight *e)
 {
-    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS && s->rare)
-        s->rare->subs[e->sub_slot].used = false;
+    if (s->rare)
+        sub_slots_release(&s->rare->subs, e->sub_slot);
     e->sub_slot = -1;
 }
 
@@ -608,76 +594,6 @@ static void on_pubcomp(struct pkt *p)
 
 /* ---- SUBSCRIBE / UNSUBSCRIBE (s3.8, s3.10) ---- */
 
-/* Bytes the filters of f take in a slot (2-byte length, bytes each), up
- * to SUB_SLOT_BYTES: the filters that do not fit are not listed. */
-static uint32_t sub_filters_size(const mqd_frame *f)
-{
-    mqd_filter_iter it;
-    mqd_filter flt;
-    uint32_t size = 0;
-    mqd_filter_iter_init(&it, f);
-    while (mqd_filter_next(&it, &flt)) {
-        const uint8_t *data;
-        size_t len;
-        if (!frame_str(f, &flt.filter, &data, &len) || SUB_SLOT_BYTES - size < 2 + len)
-            break;
-        size += 2 + (uint32_t)len;
-    }
-    return size;
-}
-
-/* A slot buffer of at least `need` bytes: sized to what SUBSCRIBEs
- * actually carry (a power of two from SUB_SLOT_MIN), not to the bound. */
-static bool sub_reserve(struct sub_slot *ss, uint32_t need)
-{
-    if (ss->buf && ss->cap >= need)
-        return true;
-    uint32_t cap = SUB_SLOT_MIN;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *buf = realloc(ss->buf, cap);
-    if (!buf)
-        return false;
-    ss->buf = buf;
-    ss->cap = cap;
-    return true;
-}
-
-static int16_t sub_keep_filters(struct session *s, const mqd_frame *f)
-{
-    struct session_rare *r = rare_mut(s);
-    if (!r)
-        return -1;
-    int slot = -1;
-    for (int i = 0; i < SUB_SLOTS && slot < 0; i++)
-        if (!r->subs[i].used)
-            slot = i;
-    if (slot < 0)
-        return -1;
-    struct sub_slot *ss = &r->subs[slot];
-    uint32_t size = sub_filters_size(f);
-    if (!sub_reserve(ss, size))
-        return -1;
-    ss->used = true;
-    ss->count = 0;
-    ss->len = 0;
-    mqd_filter_iter it;
-    mqd_filter flt;
-    mqd_filter_iter_init(&it, f);
-    while (mqd_filter_next(&it, &flt)) {
-        const uint8_t *data;
-        size_t len;
-        if (!frame_str(f, &flt.filter, &data, &len) || size - ss->len < 2 + len)
-            break; /* the rest is not listed on the SUBACK */
-        ss->buf[ss->len] = (uint8_t)(len >> 8);
-        ss->buf[ss->len + 1] = (uint8_t)len;
-        memcpy(ss->buf + ss->len + 2, data, len);
-        ss->len += 2 + (uint32_t)len;
-        ss->count++;
-    }
-    return (int16_t)slot;
-}
-
 static bool filters_selected(const struct session *s, const mqd_frame *f)
 {
     mqd_filter_iter it;
@@ -698,8 +614,10 @@ static void on_subscribe(struct pkt *p, uint8_t kind)
     if (topics_active(p->s))
         p->step->selected = filters_selected(p->s, p->f);
     struct flight *e = start_flight(p, kind);
-    if (e && kind == FLIGHT_SUBSCRIBE)
-        e->sub_slot = sub_keep_filters(p->s, p->f);
+    if (e && kind == FLIGHT_SUBSCRIBE) {
+        struct session_rare *r = rare_mut(p->s);
+        e->sub_slot = r ? sub_slots_keep(&r->subs, p->f) : -1;
+    }
 }
 
 static void on_suback(struct pkt *p, uint8_t kind, int pair)
@@ -707,10 +625,11 @@ static void on_suback(struct pkt *p, uint8_t kind, int pair)
     struct flight *e = answered_flight(p, kind, pair);
     if (!e)
         return;
-    if (e->sub_slot >= 0 && e->sub_slot < SUB_SLOTS && p->s->rare) {
+    const struct sub_slot *ss = p->s->rare ? sub_slots_get(&p->s->rare->subs, e->sub_slot)
+                                           : NULL;
+    if (ss) {
         /* Valid until the next message: the slot is only reused by a later
          * SUBSCRIBE. */
-        const struct sub_slot *ss = &p->s->rare->subs[e->sub_slot];
         p->an->granted = ss->buf;
         p->an->granted_len = ss->len;
         p->an->granted_count = ss->count;
