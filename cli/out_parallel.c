@@ -20,6 +20,10 @@
 #define BATCH_FILL ((size_t)128 << 10)
 #define KEEP_REC_CAP (4 * BATCH_FILL)
 #define KEEP_TEXT_CAP ((size_t)4 << 20)
+/* Frames larger than this are not copied into a batch (op_frame), so the
+ * batches hold at most about NBATCHES * (BATCH_FILL + BIG_FRAME) whatever
+ * --max-frame lets through. */
+#define BIG_FRAME ((size_t)256 << 10)
 #define MAX_THREADS 8
 
 enum batch_state { B_FREE, B_FILLING, B_PENDING, B_WORKING, B_DONE };
@@ -425,11 +429,40 @@ static struct out_parallel *as_par(struct output *o)
     return (struct out_parallel *)o;
 }
 
+/* Writes what printer pr holds in memory, once everything recorded before
+ * has been written (drain), and empties its buffer. */
+static void write_direct(struct out_parallel *p, struct output *pr)
+{
+    struct obuf *b = output_buffer(pr);
+    if (b->failed || (b->len > 0 && fwrite(b->buf, 1, b->len, p->out) != b->len))
+        p->failed = true;
+    b->failed = false;
+    b->len = 0;
+    if (b->cap > KEEP_TEXT_CAP) {
+        char *small = malloc(OBUF_DEFAULT_CAP);
+        if (small) {
+            free(b->buf);
+            b->buf = small;
+            b->cap = OBUF_DEFAULT_CAP;
+        }
+    }
+}
+
 static void op_frame(struct output *o, const struct msg_meta *m,
                      const mqd_frame *f)
 {
     struct out_parallel *p = as_par(o);
-    if (!f->base || !recording(p))
+    if (!f->base)
+        return;
+    if (f->size > BIG_FRAME && !p->event_open) {
+        /* Not copied: formatted here, straight from the caller's bytes,
+         * after everything before it is written. */
+        drain(p);
+        output_frame(p->printer[0], m, f);
+        write_direct(p, p->printer[0]);
+        return;
+    }
+    if (!recording(p))
         return;
     struct rec_frame rf = {
         .size = f->size,
