@@ -369,6 +369,12 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         }
         break;
     }
+    case WS_EV_RESYNC:
+        if ((o = event(t, ev->dir, ev->offset, "ws_resync"))) {
+            output_event_u64(o, "skipped", ev->skipped);
+            output_event_end(o);
+        }
+        break;
     case WS_EV_VIOLATION:
         if ((o = event(t, ev->dir, ev->offset, "ws_violation"))) {
             output_event_str(o, "rule", ev->rule);
@@ -643,9 +649,10 @@ bool transport_gap(struct transport *t, int dir, uint64_t len,
         return false;
     }
     case TR_WEBSOCKET:
-        /* WebSocket framing cannot be found again after a hole. */
-        ws_stop(t->ws, dir);
-        return false;
+        /* The frames are looked for again after the hole (ws_gap); the MQTT
+         * stream above them has its hole too. */
+        ws_gap(t->ws, dir, len);
+        return true;
     case TR_TLS:
         if (t->tls)
             t->tls->dir[dir & 1].done = true;

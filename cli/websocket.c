@@ -9,7 +9,7 @@
 
 #include "wire.h"
 
-enum dir_state { DS_HTTP, DS_HDR, DS_PAYLOAD, DS_DEAD };
+enum dir_state { DS_HTTP, DS_HDR, DS_PAYLOAD, DS_RESYNC, DS_DEAD };
 
 /* RFC 6455 1.3: the GUID appended to the key before hashing. */
 static const char WS_GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -507,11 +507,18 @@ static void frame_done(struct ws_conn *ws, int dir, ws_cb cb, void *ctx)
     d->need = 2;
 }
 
+static bool resync_rejects(struct ws_conn *ws, int dir);
+
 static void header_done(struct ws_conn *ws, int dir, ws_cb cb, void *ctx)
 {
     struct ws_dir *d = &ws->dir[dir];
     struct ws_frame *f = &d->cur;
     decode_header(f);
+    if (d->trial > 0) { /* just after a resync: was it a frame at all? */
+        if (resync_rejects(ws, dir))
+            return;
+        d->trial--;
+    }
     ws->frames[dir]++;
     track_message(d, dir, f, cb, ctx);
     struct ws_event ev = {.kind = WS_EV_FRAME, .dir = dir, .offset = f->offset,
@@ -591,6 +598,230 @@ static size_t feed_payload(struct ws_conn *ws, int dir, const uint8_t *data,
 
 /* ---- the entry points ---- */
 
+/* ---- finding frames again after a hole ---- */
+
+enum candidate { CAND_NO, CAND_MAYBE, CAND_YES };
+
+/* Could b[0] be the first byte of an MQTT control packet (the flags the
+ * type requires, MQTT 5.0 s2.1.3)? */
+static bool mqtt_header_plausible(uint8_t b0)
+{
+    uint8_t type = b0 >> 4, flags = b0 & 0x0F;
+    if (type == 0)
+        return false;
+    if (type == 3)
+        return true; /* PUBLISH: DUP, QoS, RETAIN */
+    return flags == ((type == 6 || type == 8 || type == 10) ? 2 : 0);
+}
+
+/* Are the first two bytes of a header what direction dir sends: the mask
+ * bit it uses (5.1), no RSV bit without an extension, an opcode MQTT over
+ * WebSocket uses (binary, continuation within a message, control)? */
+static bool header_start_plausible(const struct ws_conn *ws, int dir,
+                                   const uint8_t b[2], bool in_message)
+{
+    uint8_t rsv = (uint8_t)((b[0] >> 4) & 0x7), op = b[0] & 0x0F;
+    if ((rsv && !(rsv == 0x4 && ws->rsv1_allowed)) || ((b[1] & 0x80) != 0) != (dir == 0))
+        return false;
+    if (op == WS_OP_CONT)
+        return in_message;
+    if (op == WS_OP_BINARY)
+        return !in_message;
+    if (op == WS_OP_CLOSE || op == WS_OP_PING || op == WS_OP_PONG)
+        return (b[0] & 0x80) && (b[1] & 0x7F) <= WS_CTRL_MAX;
+    return false;
+}
+
+/* The MQTT fixed header at the start of a binary frame's payload p[0..n)
+ * (unmasked with mask): a plausible first byte and a Remaining Length that
+ * fits a final frame of `len` bytes; *exact: the packet fills the frame. */
+static enum candidate mqtt_start(const uint8_t *p, size_t n, const uint8_t mask[4],
+                                 uint64_t len, bool fin, bool *exact)
+{
+    *exact = false;
+    if (n < 1)
+        return CAND_MAYBE;
+    if (!mqtt_header_plausible(p[0] ^ mask[0]))
+        return CAND_NO;
+    uint64_t rl = 0;
+    for (size_t i = 1; i <= 4; i++) {
+        if (i >= n)
+            return i < len ? CAND_MAYBE : CAND_NO;
+        uint8_t c = p[i] ^ mask[i & 3];
+        rl |= (uint64_t)(c & 0x7F) << (7 * (i - 1));
+        if (!(c & 0x80)) {
+            *exact = fin && 1 + i + rl == len;
+            return !fin || 1 + i + rl <= len ? CAND_YES : CAND_NO;
+        }
+    }
+    return CAND_NO; /* a fifth length byte */
+}
+
+/* Could a frame of direction dir start at b[0..n)? CAND_MAYBE: not enough
+ * bytes to tell. *size: the frame's header and payload bytes; *exact: a
+ * binary frame holding exactly one MQTT packet. A resync starts at a binary
+ * frame that begins an MQTT packet, or at a control frame, never inside a
+ * message. */
+static enum candidate frame_candidate(const struct ws_conn *ws, int dir,
+                                      const uint8_t *b, size_t n, uint64_t *size,
+                                      bool *exact)
+{
+    *exact = false;
+    if (n < 2)
+        return CAND_MAYBE;
+    if (!header_start_plausible(ws, dir, b, false))
+        return CAND_NO;
+    uint8_t h = header_size(b);
+    if (n < h)
+        return CAND_MAYBE;
+    struct ws_frame f;
+    memset(&f, 0, sizeof f);
+    memcpy(f.hdr, b, h);
+    f.hdr_len = h;
+    decode_header(&f);
+    if (f.len > ((uint64_t)1 << 32))
+        return CAND_NO;
+    *size = h + f.len;
+    if (f.opcode != WS_OP_BINARY)
+        return CAND_YES;
+    if (f.len == 0)
+        return CAND_NO;
+    return mqtt_start(b + h, n - h, f.mask, f.len, f.fin, exact);
+}
+
+/* Where a frame starts in the window b[0..n). CAND_YES: at *pos; CAND_MAYBE:
+ * *pos is the first place that needs more bytes to tell (none before it
+ * can be); CAND_NO: nowhere.
+ *
+ * Noise makes short frames easily, so a frame that fits the window with
+ * room to spare must be followed by a plausible header; a longer one is
+ * taken only when it holds exactly one MQTT packet (its Remaining Length
+ * ends the frame). Decisions depend on the bytes only, never on how many
+ * happen to be in view, so any chunking finds the same frame. */
+#define RESYNC_FOLLOWED (WS_RESYNC_WINDOW - 32)
+
+static enum candidate find_frame(const struct ws_conn *ws, int dir,
+                                 const uint8_t *b, size_t n, size_t *pos)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t size = 0, next_size = 0;
+        bool exact = false, next_exact = false;
+        enum candidate c = frame_candidate(ws, dir, b + i, n - i, &size, &exact);
+        *pos = i;
+        if (c == CAND_MAYBE)
+            return CAND_MAYBE;
+        if (c == CAND_NO)
+            continue;
+        if (size > RESYNC_FOLLOWED) {
+            if (exact)
+                return CAND_YES;
+            continue;
+        }
+        if (size + 2 > n - i)
+            return CAND_MAYBE;
+        const uint8_t *next = b + i + size;
+        size_t nnext = n - i - (size_t)size;
+        bool open_message = (b[i] & 0x0F) == WS_OP_BINARY && !(b[i] & 0x80);
+        c = open_message ? (header_start_plausible(ws, dir, next, true) ? CAND_YES : CAND_NO)
+                         : frame_candidate(ws, dir, next, nnext, &next_size, &next_exact);
+        if (c != CAND_NO)
+            return c;
+    }
+    *pos = n;
+    return CAND_NO;
+}
+
+void ws_gap(struct ws_conn *ws, int dir, uint64_t len)
+{
+    struct ws_dir *d = &ws->dir[dir & 1];
+    if (d->state == DS_PAYLOAD && len < d->left) {
+        /* The hole is inside a payload: the frame's length says where it
+         * ends, so the framing is not lost (and the mask goes on). */
+        d->left -= len;
+        d->pos += len;
+        d->offset += len;
+        return;
+    }
+    if (d->state == DS_HTTP || d->state == DS_DEAD) {
+        d->state = DS_DEAD; /* a hole in the handshake: nothing to go on */
+    } else {
+        d->state = DS_RESYNC;
+        d->resync_len = 0;
+        d->resync_skipped = 0;
+        d->in_message = false;
+    }
+    d->offset += len;
+    d->resync_base = d->offset;
+}
+
+/* Drops the first n bytes of the search window. */
+static void resync_drop(struct ws_dir *d, size_t n)
+{
+    memmove(d->resync, d->resync + n, d->resync_len - n);
+    d->resync_len -= n;
+    d->resync_base += n;
+    d->resync_skipped += n;
+}
+
+/* Takes bytes into the search window; when a frame is found, decoding
+ * resumes there with the window's bytes from it. Returns the bytes used
+ * (the caller counts them into d->offset). */
+static size_t feed_resync(struct ws_conn *ws, int dir, const uint8_t *data,
+                          size_t len, ws_cb cb, void *ctx)
+{
+    struct ws_dir *d = &ws->dir[dir];
+    size_t take = WS_RESYNC_WINDOW - d->resync_len;
+    if (take > len)
+        take = len;
+    memcpy(d->resync + d->resync_len, data, take);
+    d->resync_len += take;
+    size_t at = 0;
+    enum candidate c = find_frame(ws, dir, d->resync, d->resync_len, &at);
+    if (c != CAND_YES) {
+        /* Nothing before `at` can start a frame. A window of maybes
+         * cannot happen (a header and a byte fit); give up a byte then. */
+        resync_drop(d, at == 0 && d->resync_len == WS_RESYNC_WINDOW ? 1 : at);
+        return take;
+    }
+    struct ws_event ev = {.kind = WS_EV_RESYNC, .dir = dir,
+                          .offset = d->resync_base + at,
+                          .skipped = d->resync_skipped + at};
+    emit(cb, ctx, &ev);
+    /* Read the frame from its first byte: the window's bytes again. */
+    uint8_t held[WS_RESYNC_WINDOW];
+    size_t nheld = d->resync_len - at;
+    memcpy(held, d->resync + at, nheld);
+    d->state = DS_HDR;
+    d->cur.hdr_len = 0;
+    d->need = 2;
+    d->resync_len = 0;
+    d->trial = 3;
+    d->offset = d->resync_base + at;
+    ws_feed(ws, dir, held, nheld, cb, ctx);
+    /* That moved d->offset past the window, which ends `take` bytes after
+     * where the caller counts from. */
+    d->offset -= take;
+    return take;
+}
+
+/* A frame read just after a resync that breaks the rules means the resync
+ * was wrong: the search goes on from the byte after that frame's first. */
+static bool resync_rejects(struct ws_conn *ws, int dir)
+{
+    struct ws_dir *d = &ws->dir[dir];
+    struct ws_frame *f = &d->cur;
+    if (header_start_plausible(ws, dir, f->hdr, d->in_message))
+        return false;
+    d->state = DS_RESYNC;
+    d->trial = 0;
+    d->resync_len = (size_t)f->hdr_len - 1;
+    memcpy(d->resync, f->hdr + 1, d->resync_len);
+    d->resync_base = f->offset + 1;
+    d->resync_skipped += 1;
+    f->hdr_len = 0;
+    return true;
+}
+
 void ws_init(struct ws_conn *ws)
 {
     memset(ws, 0, sizeof *ws);
@@ -633,6 +864,9 @@ void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
             break;
         case DS_PAYLOAD:
             used = feed_payload(ws, dir, data, len, cb, ctx);
+            break;
+        case DS_RESYNC:
+            used = feed_resync(ws, dir, data, len, cb, ctx);
             break;
         default:
             return;

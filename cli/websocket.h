@@ -22,6 +22,7 @@
 #define WS_HTTP_MAX 4096   /* bytes of HTTP header block held per direction */
 #define WS_CTRL_MAX 125    /* RFC 6455 5.5: control frame payloads */
 #define WS_SCRATCH 2048    /* unmasking buffer */
+#define WS_RESYNC_WINDOW 256 /* bytes searched at a time for a frame after a hole */
 
 /* Opcodes, RFC 6455 5.2. */
 enum ws_opcode {
@@ -42,8 +43,11 @@ enum ws_event_kind {
     WS_EV_CONTROL,   /* a whole close/ping/pong frame: ev.frame, payload
                         unmasked in ev.data/len; close: ev.close_code (0:
                         none) and the reason in ev.data+2 */
-    WS_EV_VIOLATION  /* ev.rule (e.g. "RFC6455-5.1-client-unmasked"),
+    WS_EV_VIOLATION, /* ev.rule (e.g. "RFC6455-5.1-client-unmasked"),
                         ev.message */
+    WS_EV_RESYNC     /* after a hole (ws_gap), frames are read again from
+                        ev.offset; ev.skipped bytes before it were passed
+                        over (after the hole) */
 };
 
 /* The handshake state of a connection. */
@@ -93,6 +97,7 @@ struct ws_event {
     size_t len;
     unsigned close_code;
     const char *rule, *message;
+    uint64_t skipped;         /* WS_EV_RESYNC */
 };
 
 typedef void (*ws_cb)(void *ctx, const struct ws_event *ev);
@@ -111,6 +116,12 @@ struct ws_dir {
     uint8_t msg_opcode;
     bool close_seen;
     uint64_t offset;         /* bytes consumed in this direction */
+    /* After a hole: bytes being searched for the next frame header, from
+     * stream offset resync_base, and how many were given up so far. */
+    uint8_t resync[WS_RESYNC_WINDOW];
+    size_t resync_len;
+    uint64_t resync_base, resync_skipped;
+    uint8_t trial;           /* frames after a resync still on probation */
 };
 
 struct ws_conn {
@@ -128,9 +139,18 @@ void ws_init(struct ws_conn *ws);
 void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
              ws_cb cb, void *ctx);
 
-/* Stops decoding direction dir (after a hole in the stream: WebSocket
- * framing cannot be found again). */
+/* Stops decoding direction dir. */
 void ws_stop(struct ws_conn *ws, int dir);
+
+/* `len` bytes of direction dir were lost (a hole in the TCP stream). A
+ * hole inside a frame's payload only shortens what is delivered of it.
+ * Otherwise the frame being read is abandoned and the next bytes are
+ * searched for a
+ * plausible frame header (the mask bit this direction uses, a known opcode,
+ * a sane length, and for a binary frame an MQTT fixed header at the start
+ * of its payload, confirmed by the header after it when that is in view);
+ * decoding resumes there with a WS_EV_RESYNC. */
+void ws_gap(struct ws_conn *ws, int dir, uint64_t len);
 
 static inline int ws_handshake_state(const struct ws_conn *ws)
 {

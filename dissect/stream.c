@@ -613,6 +613,17 @@ void mqd_stream_gap(mqd_stream *s, uint64_t missing)
         dropped = s->hdr_len;
         break;
     case ST_BODY:
+        /* The gap lies inside a frame whose length is known: that frame is
+         * lost, the framing is not (no resynchronisation needed). */
+        if (missing <= s->want - s->buf_len) {
+            s->skip_left = s->want - s->buf_len - missing;
+            s->bytes_skipped += s->buf_len;
+            s->buf_len = 0;
+            s->state = s->skip_left ? ST_SKIP : ST_HEADER;
+            if (s->buf_cap > KEEP_BUFFER_MAX)
+                buf_release(s);
+            return;
+        }
         dropped = s->buf_len;
         break;
     case ST_RESYNC:

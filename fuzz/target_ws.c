@@ -2,7 +2,9 @@
  *
  * Input: data[0] picks a chunk size (1..16, or 0: whole records); the rest
  * is a sequence of records, each a header byte h (direction h >> 7, length
- * (h & 0x7F) + 1) and that many bytes of the direction's TCP stream. The
+ * (h & 0x7F) + 1) and that many bytes of the direction's TCP stream; a
+ * record with h & 0x7F == 0x7F is instead a hole (ws_gap) of as many bytes
+ * as the byte after it says, plus one. The
  * records are fed in order, once whole and once in chunks: both runs must
  * give the same events (kind, direction, offset, bytes, close code, rule),
  * handshake strings must be terminated, payload pieces bounded, offsets
@@ -112,6 +114,11 @@ static void run(const uint8_t *data, size_t size, size_t chunk,
         int dir = data[pos] >> 7;
         size_t len = (size_t)(data[pos] & 0x7F) + 1;
         pos++;
+        if (len == 0x80) { /* a hole */
+            if (pos < size)
+                ws_gap(ws, dir, (uint64_t)data[pos++] + 1);
+            continue;
+        }
         if (len > size - pos)
             len = size - pos;
         for (size_t off = 0; off < len;) {

@@ -469,7 +469,10 @@ static void garbage_is_skipped_on_resync(void **state)
     free(b.p);
 }
 
-static void gap_mid_frame_resyncs(void **state)
+/* A gap inside a frame whose length is known (its header was read): that
+ * frame is lost, but the framing is not: the next frame comes at once, with
+ * no resynchronisation. */
+static void gap_mid_frame_keeps_sync(void **state)
 {
     (void)state;
     bytes b = {0};
@@ -478,8 +481,6 @@ static void gap_mid_frame_resyncs(void **state)
     put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1); /* 111..120 */
     put(&b, PINGREQ, sizeof PINGREQ);     /* 121..122 */
     size_t cut = 4 + 30, resume = 4 + 80; /* lose 50 bytes mid-PUBLISH */
-    /* The payload bytes seen after the gap are zeros: type 0 is reserved,
-     * so no candidate there is plausible. */
     for (size_t chunk = 1; chunk <= 40; chunk++) {
         recorder *r = new_recorder();
         mqd_stream s;
@@ -495,16 +496,52 @@ static void gap_mid_frame_resyncs(void **state)
             size_t n = b.n - off < chunk ? b.n - off : chunk;
             (void)mqd_stream_feed(&s, b.p + off, n, record, r);
         }
-        assert_int_equal(r->n, 4);
+        assert_int_equal(r->n, 3);
+        assert_int_equal(r->ev[0].kind, MQD_SE_FRAME);
+        assert_int_equal(r->ev[1].kind, MQD_SE_FRAME);
+        assert_int_equal(r->ev[1].offset, 111);
+        assert_int_equal(r->ev[1].type, 8);
+        assert_int_equal(r->ev[2].offset, 121);
+        /* 30 held bytes dropped + the 27 payload bytes seen after the gap */
+        assert_int_equal(s.bytes_skipped, 30 + 27);
+        assert_int_equal(s.offset, b.n);
+        mqd_stream_free(&s);
+        free(r);
+    }
+    free(b.p);
+}
+
+/* A gap past the end of the frame it starts in: where the next frame
+ * starts is unknown, so the decoder resynchronises. */
+static void gap_across_frames_resyncs(void **state)
+{
+    (void)state;
+    bytes b = {0};
+    put(&b, PUBACK_1, sizeof PUBACK_1);   /* 0..3 */
+    put_publish_step(&b, 100, 0, 0);      /* 4..110 (107 bytes) */
+    put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1); /* 111..120 */
+    put(&b, PINGREQ, sizeof PINGREQ);     /* 121..122 */
+    put(&b, PUBACK_1, sizeof PUBACK_1);   /* 123..126 */
+    size_t cut = 4 + 30, resume = 114;    /* into the SUBSCRIBE */
+    for (size_t chunk = 1; chunk <= 20; chunk++) {
+        recorder *r = new_recorder();
+        mqd_stream s;
+        mqd_stream_init(&s, NULL);
+        for (size_t off = 0; off < cut; off += chunk) {
+            size_t n = cut - off < chunk ? cut - off : chunk;
+            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
+        }
+        mqd_stream_gap(&s, resume - cut);
+        for (size_t off = resume; off < b.n; off += chunk) {
+            size_t n = b.n - off < chunk ? b.n - off : chunk;
+            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
+        }
+        (void)mqd_stream_finish(&s, record, r);
+        assert_true(r->n >= 3);
         assert_int_equal(r->ev[0].kind, MQD_SE_FRAME);
         assert_int_equal(r->ev[1].kind, MQD_SE_RESYNC);
-        assert_int_equal(r->ev[1].offset, 111);
-        /* 30 held bytes dropped + the 27 payload bytes seen after the gap */
-        assert_int_equal(r->ev[1].skipped, 30 + 27);
-        assert_int_equal(r->ev[2].kind, MQD_SE_FRAME);
-        assert_int_equal(r->ev[2].offset, 111);
-        assert_int_equal(r->ev[2].type, 8);
-        assert_int_equal(r->ev[3].offset, 121);
+        assert_int_equal(r->ev[1].offset, 121); /* the PINGREQ */
+        assert_int_equal(r->ev[r->n - 1].offset, 123);
         assert_int_equal(s.offset, b.n);
         mqd_stream_free(&s);
         free(r);
@@ -774,7 +811,8 @@ int main(void)
         cmocka_unit_test(oversize_frame_is_skipped_not_buffered),
         cmocka_unit_test(broken_remaining_length_resyncs),
         cmocka_unit_test(garbage_is_skipped_on_resync),
-        cmocka_unit_test(gap_mid_frame_resyncs),
+        cmocka_unit_test(gap_mid_frame_keeps_sync),
+        cmocka_unit_test(gap_across_frames_resyncs),
         cmocka_unit_test(gap_at_boundary_resyncs_at_once),
         cmocka_unit_test(gap_inside_skipped_frame_keeps_sync),
         cmocka_unit_test(allocator_refusal_skips_the_frame),

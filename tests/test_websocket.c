@@ -110,6 +110,10 @@ static void on_event(void *ctx, const struct ws_event *ev)
     case WS_EV_VIOLATION:
         logf_(r, "d%d violation %s\n", ev->dir, ev->rule);
         break;
+    case WS_EV_RESYNC:
+        logf_(r, "d%d resync@%llu skipped=%llu\n", ev->dir,
+              (unsigned long long)ev->offset, (unsigned long long)ev->skipped);
+        break;
     default:
         break;
     }
@@ -397,6 +401,119 @@ static void test_violations(void **state)
     free(in);
 }
 
+/* Feeds in[0..cut), loses in[cut..resume) (ws_gap), then feeds the rest
+ * in pieces of `chunk`. */
+static void run_with_hole(struct rec *r, int dir, const struct buf *in, size_t cut,
+                          size_t resume, size_t chunk)
+{
+    static struct ws_conn ws;
+    memset(r, 0, sizeof *r);
+    ws_init(&ws);
+    ws_feed(&ws, 0, (const uint8_t *)REQUEST, strlen(REQUEST), on_event, r);
+    ws_feed(&ws, 1, (const uint8_t *)RESPONSE, strlen(RESPONSE), on_event, r);
+    ws_feed(&ws, dir, in->b, cut, on_event, r);
+    ws_gap(&ws, dir, resume - cut);
+    for (size_t i = resume; i < in->len; i += chunk)
+        ws_feed(&ws, dir, in->b + i, in->len - i < chunk ? in->len - i : chunk,
+                on_event, r);
+    assert_int_equal(ws.dir[dir].offset, (dir ? strlen(RESPONSE) : strlen(REQUEST)) +
+                                             in->len);
+}
+
+/* Client frames of MQTT packets (PUBLISH, 40 bytes of payload that looks
+ * like frame headers, then PUBACK-sized ones), the hole in various places. */
+static void test_gap(void **state)
+{
+    (void)state;
+    struct buf *in = calloc(1, sizeof *in);
+    static struct rec r;
+    uint8_t pub[44] = {0x30, 42, 0x00, 0x01, 't'};
+    for (size_t i = 5; i < sizeof pub; i++) /* noise: headers of control frames */
+        pub[i] = (uint8_t)(i & 1 ? 0x89 : 0x82);
+    const uint8_t ack[4] = {0x40, 0x02, 0x00, 0x07};
+    size_t starts[8];
+    for (int i = 0; i < 8; i++) {
+        starts[i] = in->len;
+        if (i % 2 == 0)
+            frame(in, true, 0, WS_OP_BINARY, MASK, pub, sizeof pub, 7);
+        else
+            frame(in, true, 0, WS_OP_BINARY, MASK, ack, sizeof ack, 7);
+    }
+    size_t hdr = 6; /* 2 + mask */
+    /* Inside the second PUBLISH's payload: framing kept, no resync, every
+     * frame after it read; the data misses exactly the hole. */
+    size_t cut = starts[2] + hdr + 10, resume = starts[2] + hdr + 30;
+    for (size_t chunk = 1; chunk <= 64; chunk *= 4) {
+        run_with_hole(&r, 0, in, cut, resume, chunk);
+        assert_null(strstr(r.log, "resync"));
+        assert_null(strstr(r.log, "violation"));
+        assert_int_equal(r.data_len[0], 4 * sizeof pub + 4 * sizeof ack - 20);
+    }
+    /* From the first PUBLISH's payload into the third frame's: framing is
+     * searched for; the frames from the fourth on are read, nothing else
+     * (the noise in the payloads is not taken for frames). */
+    cut = starts[0] + hdr + 10;
+    resume = starts[2] + hdr + 20;
+    for (size_t chunk = 1; chunk <= 64; chunk *= 4) {
+        run_with_hole(&r, 0, in, cut, resume, chunk);
+        assert_null(strstr(r.log, "violation"));
+        char want[64];
+        snprintf(want, sizeof want, "d0 frame@%zu ", strlen(REQUEST) + starts[3]);
+        const char *hit = strstr(r.log, want);
+        if (!hit)
+            fail_msg("no frame at the fourth start after the hole:\n%s", r.log);
+        /* before it, only the frame read before the hole */
+        assert_int_equal(r.data_len[0], 10 + 2 * sizeof pub + 3 * sizeof ack);
+    }
+    free(in);
+}
+
+/* The same from the server (frames unmasked, payload bytes seen as they
+ * are): binary payloads of pseudo-random bytes, 1 KiB each, between small
+ * frames; a hole from inside one into the middle of the next. */
+static void test_gap_server_noise(void **state)
+{
+    (void)state;
+    struct buf *in = calloc(1, sizeof *in);
+    static struct rec r;
+    static uint8_t pub[1029];
+    pub[0] = 0x30;
+    pub[1] = 0x82; /* remaining length 1026 */
+    pub[2] = 0x08;
+    uint32_t x = 12345;
+    for (size_t i = 3; i < sizeof pub; i++) {
+        x = x * 1103515245u + 12345u;
+        pub[i] = (uint8_t)(x >> 16);
+    }
+    const uint8_t ack[4] = {0x40, 0x02, 0x00, 0x07};
+    /* The last frames: a short frame is only taken when a plausible
+     * header follows it, so the checked ones are never last. */
+    size_t starts[14];
+    for (int i = 0; i < 14; i++) {
+        starts[i] = in->len;
+        if (i % 2 == 0)
+            frame(in, true, 0, WS_OP_BINARY, NULL, pub, sizeof pub, 16);
+        else
+            frame(in, true, 0, WS_OP_BINARY, NULL, ack, sizeof ack, 7);
+    }
+    size_t lost_frames = 0, runs = 0;
+    for (size_t from = 0; from + 3 < 12; from += 2) { /* frames 3..11 checked */
+        size_t cut = starts[from] + 4 + 100, resume = starts[from + 2] + 4 + 500;
+        run_with_hole(&r, 1, in, cut, resume, 1448);
+        runs++;
+        char want[64];
+        snprintf(want, sizeof want, "d1 frame@%zu ", strlen(RESPONSE) + starts[from + 3]);
+        if (!strstr(r.log, want))
+            lost_frames++;
+        if (strstr(r.log, "violation"))
+            fail_msg("from %zu:\n%s", from, r.log);
+    }
+    /* The ack right after the hole's end is found every time. */
+    assert_int_equal(lost_frames, 0);
+    assert_true(runs == 5);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +525,8 @@ int main(void)
         cmocka_unit_test(test_server_unmasked_frames),
         cmocka_unit_test(test_fragmented_with_control),
         cmocka_unit_test(test_violations),
+        cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_gap_server_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
