@@ -370,7 +370,16 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         break;
     }
     case WS_EV_RESYNC:
-        if ((o = event(t, ev->dir, ev->offset, "ws_resync"))) {
+        if (t->cfg.midstream && !t->ws_found[ev->dir]) {
+            /* The first frame of a connection picked up mid-stream. */
+            t->ws_found[ev->dir] = true;
+            if (!t->how)
+                classify(t, TR_WEBSOCKET, "websocket-midstream");
+            if ((o = event(t, ev->dir, ev->offset, "midstream"))) {
+                output_event_u64(o, "skipped", ev->skipped);
+                output_event_end(o);
+            }
+        } else if ((o = event(t, ev->dir, ev->offset, "ws_resync"))) {
             output_event_u64(o, "skipped", ev->skipped);
             output_event_end(o);
         }
@@ -544,6 +553,17 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
         t->tls = calloc(1, sizeof *t->tls);
         t->kind = t->tls ? TR_TLS : TR_IGNORED;
         t->how = "port";
+    } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
+               cfg->server_port != 443) {
+        /* No handshake to see: frames are looked for (443 is left alone:
+         * mostly TLS, whose records are never WebSocket frames). */
+        t->ws = malloc(sizeof *t->ws);
+        if (!t->ws) {
+            t->kind = TR_IGNORED;
+            return;
+        }
+        ws_start_midstream(t->ws);
+        t->kind = TR_WEBSOCKET;
     } else if (cfg->midstream) {
         if (!cfg->mqtt_port && (!cfg->heuristics || cfg->ws_port)) {
             t->kind = TR_IGNORED; /* no handshake to see */

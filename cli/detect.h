@@ -118,6 +118,7 @@ struct transport {
     struct ws_conn *ws;     /* TR_WEBSOCKET */
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;
+    bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     const struct transport_sink *sink; /* during a call only */
 };
 
@@ -129,7 +130,8 @@ void transport_config(struct transport_cfg *cfg, const struct options *o,
                       uint16_t server_port, bool midstream);
 
 /* Sets t up; t->kind is then TR_MQTT (an MQTT port), TR_TLS (a TLS port),
- * TR_SEARCH (mid-stream), TR_PENDING or TR_IGNORED. */
+ * TR_SEARCH (mid-stream), TR_WEBSOCKET (mid-stream on a WebSocket port:
+ * frames are searched for), TR_PENDING or TR_IGNORED. */
 void transport_open(struct transport *t, const struct transport_cfg *cfg);
 
 /* Bytes of direction dir (0: client), in stream order. */

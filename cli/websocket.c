@@ -754,6 +754,14 @@ void ws_gap(struct ws_conn *ws, int dir, uint64_t len)
     d->resync_base = d->offset;
 }
 
+void ws_start_midstream(struct ws_conn *ws)
+{
+    ws_init(ws);
+    ws->hs_state = WS_HS_OPEN;
+    for (int i = 0; i < 2; i++)
+        ws->dir[i].state = DS_RESYNC;
+}
+
 /* Drops the first n bytes of the search window. */
 static void resync_drop(struct ws_dir *d, size_t n)
 {

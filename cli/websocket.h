@@ -139,6 +139,11 @@ void ws_init(struct ws_conn *ws);
 void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
              ws_cb cb, void *ctx);
 
+/* For a connection picked up mid-stream (no handshake seen): frames are
+ * assumed to flow and both directions search for the first plausible one,
+ * as after a hole (WS_EV_RESYNC when found). */
+void ws_start_midstream(struct ws_conn *ws);
+
 /* Stops decoding direction dir. */
 void ws_stop(struct ws_conn *ws, int dir);
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End to end on the real captures: MQTT over WebSocket (ws_v311.pcap,
-# ws_v5.pcap), TLS (tls.pcap), MQTT on a port nobody named (port1884.pcap)
+# ws_v5.pcap; with a lost segment and picked up mid-stream), TLS (tls.pcap), MQTT on a port nobody named (port1884.pcap)
 # and a capture that starts inside a connection (midstream.pcap).
 # The expected message sequences come from captures/clients/websocket.py and
 # captures/clients/midstream.py.
@@ -154,6 +154,37 @@ if ev('ws_violation') or ev('ws_resync'):
 "
 else
 	echo "FAIL: captures/perturb.py could not perturb ws_v311.pcap" >&2
+	fail=1
+fi
+
+# A WebSocket connection picked up mid-stream (the capture without its first
+# 19 frames, so without any handshake): frames are searched for, and from
+# the first found on, every message of each direction is the clean one.
+if editcap -r "$CAP/ws_v311.pcap" "$TMP/ws_mid.pcap" 20-100000 >/dev/null 2>&1; then
+	run ws_mid -r "$TMP/ws_mid.pcap"
+	check ws_mid "
+clean = [json.loads(l) for l in open('$TMP/ws_clean.json')]
+def by_dir(rs):
+    out = {}
+    for r in rs:
+        if 'type' in r:
+            out.setdefault((r['src'], r['dst']), []).append(
+                (r['type'], r.get('topic'), r.get('packet_id'),
+                 (r.get('payload') or {}).get('length')))
+    return out
+want, got = by_dir(clean), by_dir(recs)
+if sum(len(v) for v in got.values()) < 20:
+    fail('too few messages decoded mid-stream: %s' % got)
+for d, ms in got.items():
+    if want.get(d, [])[-len(ms):] != ms:
+        fail('%s: not the end of the clean sequence:\\n%s\\n%s' % (d, ms, want.get(d)))
+if not any(e.get('how') == 'websocket-midstream' for e in ev('detected')):
+    fail('no detected event with how=websocket-midstream')
+if ev('ws_violation'):
+    fail('violations: %s' % ev('ws_violation'))
+"
+else
+	echo "FAIL: editcap could not cut ws_v311.pcap" >&2
 	fail=1
 fi
 
