@@ -645,8 +645,10 @@ static enum candidate mqtt_start(const uint8_t *p, size_t n, const uint8_t mask[
         return CAND_NO;
     uint64_t rl = 0;
     for (size_t i = 1; i <= 4; i++) {
+        if (i >= len) /* the length goes on past this frame: not judged */
+            return CAND_NO;
         if (i >= n)
-            return i < len ? CAND_MAYBE : CAND_NO;
+            return CAND_MAYBE;
         uint8_t c = p[i] ^ mask[i & 3];
         rl |= (uint64_t)(c & 0x7F) << (7 * (i - 1));
         if (!(c & 0x80)) {

@@ -1,6 +1,7 @@
 /* Fuzz target "ws": the WebSocket decoder (cli/websocket.h).
  *
- * Input: data[0] picks a chunk size (1..16, or 0: whole records); the rest
+ * Input: data[0] picks a chunk size (low 4 bits: 1..15, or 0: whole
+ * records) and, with bit 4, a connection picked up mid-stream; the rest
  * is a sequence of records, each a header byte h (direction h >> 7, length
  * (h & 0x7F) + 1) and that many bytes of the direction's TCP stream; a
  * record with h & 0x7F == 0x7F is instead a hole (ws_gap) of as many bytes
@@ -104,10 +105,13 @@ static size_t normalise(struct ws_log *log, uint64_t *data_bytes)
     return out;
 }
 
-static void run(const uint8_t *data, size_t size, size_t chunk,
+static void run(const uint8_t *data, size_t size, size_t chunk, bool midstream,
                 struct ws_conn *ws, struct ws_log *log)
 {
-    ws_init(ws);
+    if (midstream)
+        ws_start_midstream(ws);
+    else
+        ws_init(ws);
     memset(log, 0, sizeof *log);
     size_t pos = 0;
     while (pos < size) {
@@ -135,10 +139,11 @@ void fuzz_ws(const uint8_t *data, size_t size)
     if (size < 1)
         return;
     size_t chunk = data[0] & 0x0F;
+    bool midstream = (data[0] & 0x10) != 0;
     static struct ws_conn ws;
     static struct ws_log whole, chunked;
-    run(data + 1, size - 1, 0, &ws, &whole);
-    run(data + 1, size - 1, chunk ? chunk : 1, &ws, &chunked);
+    run(data + 1, size - 1, 0, midstream, &ws, &whole);
+    run(data + 1, size - 1, chunk ? chunk : 1, midstream, &ws, &chunked);
     if (whole.n >= WS_MAX_EVENTS || chunked.n >= WS_MAX_EVENTS)
         return;
     uint64_t bytes_whole[2], bytes_chunked[2];
