@@ -469,6 +469,36 @@ static void garbage_is_skipped_on_resync(void **state)
     free(b.p);
 }
 
+/* PUBACK (0..3), PUBLISH of 107 bytes (4..110), SUBSCRIBE (111..120),
+ * PINGREQ (121..122), PUBACK (123..126). */
+static void gap_stream(bytes *b)
+{
+    put(b, PUBACK_1, sizeof PUBACK_1);
+    put_publish_step(b, 100, 0, 0);
+    put(b, SUBSCRIBE_1, sizeof SUBSCRIBE_1);
+    put(b, PINGREQ, sizeof PINGREQ);
+    put(b, PUBACK_1, sizeof PUBACK_1);
+}
+
+/* Feeds b[0..cut) and b[resume..) in pieces of `chunk` with a gap between;
+ * *pending: what the decoder held at the gap. */
+static void feed_with_gap(mqd_stream *s, const bytes *b, size_t cut, size_t resume,
+                          size_t chunk, recorder *r, size_t *pending)
+{
+    mqd_stream_init(s, NULL);
+    for (size_t off = 0; off < cut; off += chunk) {
+        size_t n = cut - off < chunk ? cut - off : chunk;
+        (void)mqd_stream_feed(s, b->p + off, n, record, r);
+    }
+    *pending = mqd_stream_pending(s);
+    mqd_stream_gap(s, resume - cut);
+    for (size_t off = resume; off < b->n; off += chunk) {
+        size_t n = b->n - off < chunk ? b->n - off : chunk;
+        (void)mqd_stream_feed(s, b->p + off, n, record, r);
+    }
+    (void)mqd_stream_finish(s, record, r);
+}
+
 /* A gap inside a frame whose length is known (its header was read): that
  * frame is lost, but the framing is not: the next frame comes at once, with
  * no resynchronisation. */
@@ -476,32 +506,20 @@ static void gap_mid_frame_keeps_sync(void **state)
 {
     (void)state;
     bytes b = {0};
-    put(&b, PUBACK_1, sizeof PUBACK_1);   /* 0..3 */
-    put_publish_step(&b, 100, 0, 0);      /* 4..110 (107 bytes) */
-    put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1); /* 111..120 */
-    put(&b, PINGREQ, sizeof PINGREQ);     /* 121..122 */
-    size_t cut = 4 + 30, resume = 4 + 80; /* lose 50 bytes mid-PUBLISH */
+    gap_stream(&b);
     for (size_t chunk = 1; chunk <= 40; chunk++) {
         recorder *r = new_recorder();
         mqd_stream s;
-        mqd_stream_init(&s, NULL);
-        for (size_t off = 0; off < cut; off += chunk) {
-            size_t n = cut - off < chunk ? cut - off : chunk;
-            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
-        }
-        assert_int_equal(mqd_stream_pending(&s), 30);
-        mqd_stream_gap(&s, resume - cut);
-        assert_int_equal(mqd_stream_pending(&s), 0);
-        for (size_t off = resume; off < b.n; off += chunk) {
-            size_t n = b.n - off < chunk ? b.n - off : chunk;
-            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
-        }
-        assert_int_equal(r->n, 3);
+        size_t pending;
+        feed_with_gap(&s, &b, 4 + 30, 4 + 80, chunk, r, &pending); /* 50 bytes */
+        assert_int_equal(pending, 30);
+        assert_int_equal(r->n, 4);
         assert_int_equal(r->ev[0].kind, MQD_SE_FRAME);
         assert_int_equal(r->ev[1].kind, MQD_SE_FRAME);
         assert_int_equal(r->ev[1].offset, 111);
         assert_int_equal(r->ev[1].type, 8);
         assert_int_equal(r->ev[2].offset, 121);
+        assert_int_equal(r->ev[3].offset, 123);
         /* 30 held bytes dropped + the 27 payload bytes seen after the gap */
         assert_int_equal(s.bytes_skipped, 30 + 27);
         assert_int_equal(s.offset, b.n);
@@ -517,26 +535,12 @@ static void gap_across_frames_resyncs(void **state)
 {
     (void)state;
     bytes b = {0};
-    put(&b, PUBACK_1, sizeof PUBACK_1);   /* 0..3 */
-    put_publish_step(&b, 100, 0, 0);      /* 4..110 (107 bytes) */
-    put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1); /* 111..120 */
-    put(&b, PINGREQ, sizeof PINGREQ);     /* 121..122 */
-    put(&b, PUBACK_1, sizeof PUBACK_1);   /* 123..126 */
-    size_t cut = 4 + 30, resume = 114;    /* into the SUBSCRIBE */
+    gap_stream(&b);
     for (size_t chunk = 1; chunk <= 20; chunk++) {
         recorder *r = new_recorder();
         mqd_stream s;
-        mqd_stream_init(&s, NULL);
-        for (size_t off = 0; off < cut; off += chunk) {
-            size_t n = cut - off < chunk ? cut - off : chunk;
-            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
-        }
-        mqd_stream_gap(&s, resume - cut);
-        for (size_t off = resume; off < b.n; off += chunk) {
-            size_t n = b.n - off < chunk ? b.n - off : chunk;
-            (void)mqd_stream_feed(&s, b.p + off, n, record, r);
-        }
-        (void)mqd_stream_finish(&s, record, r);
+        size_t pending;
+        feed_with_gap(&s, &b, 4 + 30, 114, chunk, r, &pending); /* into the SUBSCRIBE */
         assert_true(r->n >= 3);
         assert_int_equal(r->ev[0].kind, MQD_SE_FRAME);
         assert_int_equal(r->ev[1].kind, MQD_SE_RESYNC);
