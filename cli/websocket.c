@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mqttdissect/frame.h"
 #include "wire.h"
 
 enum dir_state { DS_HTTP, DS_HDR, DS_PAYLOAD, DS_RESYNC, DS_DEAD };
@@ -633,30 +634,30 @@ static bool header_start_plausible(const struct ws_conn *ws, int dir,
 }
 
 /* The MQTT fixed header at the start of a binary frame's payload p[0..n)
- * (unmasked with mask): a plausible first byte and a Remaining Length that
- * fits a final frame of `len` bytes; *exact: the packet fills the frame. */
+ * (unmasked with mask): a plausible first byte and a Remaining Length
+ * (read by the parser library, within this frame) that fits a final frame
+ * of `len` bytes; *exact: the packet fills the frame. */
 static enum candidate mqtt_start(const uint8_t *p, size_t n, const uint8_t mask[4],
                                  uint64_t len, bool fin, bool *exact)
 {
+    uint8_t hdr[5]; /* the type byte, at most four length bytes (s1.5.5) */
+    size_t m = n < sizeof hdr ? n : sizeof hdr;
+    if (m > len)
+        m = (size_t)len;
     *exact = false;
-    if (n < 1)
+    if (m == 0)
         return CAND_MAYBE;
-    if (!mqtt_header_plausible(p[0] ^ mask[0]))
+    unmask(hdr, p, m, mask, 0);
+    if (!mqtt_header_plausible(hdr[0]))
         return CAND_NO;
-    uint64_t rl = 0;
-    for (size_t i = 1; i <= 4; i++) {
-        if (i >= len) /* the length goes on past this frame: not judged */
-            return CAND_NO;
-        if (i >= n)
-            return CAND_MAYBE;
-        uint8_t c = p[i] ^ mask[i & 3];
-        rl |= (uint64_t)(c & 0x7F) << (7 * (i - 1));
-        if (!(c & 0x80)) {
-            *exact = fin && 1 + i + rl == len;
-            return !fin || 1 + i + rl <= len ? CAND_YES : CAND_NO;
-        }
-    }
-    return CAND_NO; /* a fifth length byte */
+    mqd_fixed_header h;
+    mqd_result r = mqd_fixed_header_read(hdr, m, &h);
+    if (r.status == MQD_NEED_MORE) /* past this frame: not judged */
+        return m == len ? CAND_NO : CAND_MAYBE;
+    if (r.status != MQD_OK)
+        return CAND_NO; /* a fifth length byte */
+    *exact = fin && r.size == len;
+    return !fin || r.size <= len ? CAND_YES : CAND_NO;
 }
 
 /* Could a frame of direction dir start at b[0..n)? CAND_MAYBE: not enough
@@ -887,7 +888,3 @@ void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
     }
 }
 
-void ws_stop(struct ws_conn *ws, int dir)
-{
-    ws->dir[dir & 1].state = DS_DEAD;
-}

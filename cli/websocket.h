@@ -144,9 +144,6 @@ void ws_feed(struct ws_conn *ws, int dir, const uint8_t *data, size_t len,
  * as after a hole (WS_EV_RESYNC when found). */
 void ws_start_midstream(struct ws_conn *ws);
 
-/* Stops decoding direction dir. */
-void ws_stop(struct ws_conn *ws, int dir);
-
 /* `len` bytes of direction dir were lost (a hole in the TCP stream). A
  * hole inside a frame's payload only shortens what is delivered of it.
  * Otherwise the frame being read is abandoned and the next bytes are
