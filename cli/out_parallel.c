@@ -281,7 +281,25 @@ static struct batch *by_seq(struct out_parallel *p, uint64_t seq)
     return NULL;
 }
 
-/* Gives a written batch's buffers back, smaller if one frame grew them. */
+/* Writes the text t holds to `out` and empties t (smaller again if one
+ * frame grew it); false when it could not all be written. */
+static bool write_text(FILE *out, struct obuf *t)
+{
+    bool ok = !t->failed && (t->len == 0 || fwrite(t->buf, 1, t->len, out) == t->len);
+    t->failed = false;
+    t->len = 0;
+    if (t->cap > KEEP_TEXT_CAP) {
+        char *small = malloc(OBUF_DEFAULT_CAP);
+        if (small) {
+            free(t->buf);
+            t->buf = small;
+            t->cap = OBUF_DEFAULT_CAP;
+        }
+    }
+    return ok;
+}
+
+/* Gives a written batch's record buffer back, smaller if one frame grew it. */
 static void batch_reset(struct batch *b)
 {
     b->rec_len = 0;
@@ -289,15 +307,6 @@ static void batch_reset(struct batch *b)
         free(b->rec);
         b->rec = NULL;
         b->rec_cap = 0;
-    }
-    b->text.len = 0;
-    if (b->text.cap > KEEP_TEXT_CAP) {
-        char *small = malloc(OBUF_DEFAULT_CAP);
-        if (small) {
-            free(b->text.buf);
-            b->text.buf = small;
-            b->text.cap = OBUF_DEFAULT_CAP;
-        }
     }
     b->state = B_FREE;
 }
@@ -311,12 +320,9 @@ static void write_in_order(struct out_parallel *p)
     struct batch *b;
     while ((b = by_seq(p, p->next_write)) != NULL) {
         pthread_mutex_unlock(&p->mu);
-        bool bad = b->text.failed ||
-                   (b->text.len > 0 &&
-                    fwrite(b->text.buf, 1, b->text.len, p->out) != b->text.len);
-        b->text.failed = false;
+        bool ok = write_text(p->out, &b->text);
         pthread_mutex_lock(&p->mu);
-        p->failed |= bad;
+        p->failed |= !ok;
         batch_reset(b);
         p->next_write++;
     }
@@ -407,12 +413,11 @@ static void drain(struct out_parallel *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Starts a record; false when there is nowhere to put it. */
-static bool recording(struct out_parallel *p)
+/* A batch to record into (acquire waits for one). */
+static void start_record(struct out_parallel *p)
 {
     if (!p->cur)
         p->cur = acquire(p);
-    return p->cur != NULL;
 }
 
 /* After a whole record (not inside an event): hand a full batch over. */
@@ -429,25 +434,6 @@ static struct out_parallel *as_par(struct output *o)
     return (struct out_parallel *)o;
 }
 
-/* Writes what printer pr holds in memory, once everything recorded before
- * has been written (drain), and empties its buffer. */
-static void write_direct(struct out_parallel *p, struct output *pr)
-{
-    struct obuf *b = output_buffer(pr);
-    if (b->failed || (b->len > 0 && fwrite(b->buf, 1, b->len, p->out) != b->len))
-        p->failed = true;
-    b->failed = false;
-    b->len = 0;
-    if (b->cap > KEEP_TEXT_CAP) {
-        char *small = malloc(OBUF_DEFAULT_CAP);
-        if (small) {
-            free(b->buf);
-            b->buf = small;
-            b->cap = OBUF_DEFAULT_CAP;
-        }
-    }
-}
-
 static void op_frame(struct output *o, const struct msg_meta *m,
                      const mqd_frame *f)
 {
@@ -459,11 +445,10 @@ static void op_frame(struct output *o, const struct msg_meta *m,
          * after everything before it is written. */
         drain(p);
         output_frame(p->printer[0], m, f);
-        write_direct(p, p->printer[0]);
+        p->failed |= !write_text(p->out, output_buffer(p->printer[0]));
         return;
     }
-    if (!recording(p))
-        return;
+    start_record(p);
     struct rec_frame rf = {
         .size = f->size,
         .version = f->version,
@@ -490,8 +475,7 @@ static void event_record(struct out_parallel *p, uint32_t kind,
                          const struct msg_meta *m, const char *key,
                          const char *str, uint64_t v)
 {
-    if (!recording(p))
-        return;
+    start_record(p);
     struct rec_event re = {.u64 = v};
     size_t key_len = key ? strlen(key) : 0, str_len = str ? strlen(str) : 0;
     if (key_len > UINT32_MAX - 1 || str_len > UINT32_MAX - 1)
