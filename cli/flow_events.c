@@ -273,33 +273,42 @@ static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t 
 #define PREFETCH_NEAR 2
 #define PREFETCH_FAR 6
 
+/* The event at k->data + at into *e; false past the last one. */
+static bool event_at(const struct chunk *k, size_t at, struct ev *e)
+{
+    if (at + sizeof *e > k->len)
+        return false;
+    memcpy(e, k->data + at, sizeof *e);
+    return true;
+}
+
+/* The offset `count` events after `at` (or the chunk's end). */
+static size_t events_after(const struct chunk *k, size_t at, unsigned count)
+{
+    struct ev e;
+    while (count-- > 0 && event_at(k, at, &e))
+        at += e.size;
+    return at;
+}
+
 static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
 {
-    size_t at = 0;
-    size_t ahead[PREFETCH_FAR + 1]; /* offsets of the next events, a ring */
-    unsigned nahead = 0, first = 0;
-    size_t scan = 0;
-    while (at + sizeof(struct ev) <= k->len) {
-        while (nahead <= PREFETCH_FAR && scan + sizeof(struct ev) <= k->len) {
-            struct ev e;
-            memcpy(&e, k->data + scan, sizeof e);
-            if (e.conn)
-                __builtin_prefetch(e.conn);
-            ahead[(first + nahead++) % (PREFETCH_FAR + 1)] = scan;
-            scan += e.size;
+    size_t near = events_after(k, 0, PREFETCH_NEAR);
+    size_t far = events_after(k, 0, PREFETCH_FAR);
+    struct ev e;
+    for (size_t at = 0; event_at(k, at, &e); at += e.size) {
+        struct ev ahead;
+        if (event_at(k, far, &ahead)) {
+            if (ahead.conn)
+                __builtin_prefetch(ahead.conn);
+            far += ahead.size;
         }
-        if (s->on_lookup && nahead > PREFETCH_NEAR) {
-            struct ev e;
-            memcpy(&e, k->data + ahead[(first + PREFETCH_NEAR) % (PREFETCH_FAR + 1)], sizeof e);
-            if (e.kind == EV_DATA && e.conn->app)
-                s->on_lookup(s->ctx, e.conn, e.dir);
+        if (event_at(k, near, &ahead)) {
+            if (s->on_lookup && ahead.kind == EV_DATA && ahead.conn->app)
+                s->on_lookup(s->ctx, ahead.conn, ahead.dir);
+            near += ahead.size;
         }
-        struct ev e;
-        memcpy(&e, k->data + at, sizeof e);
         replay(s, &e, k->data + at + sizeof e);
-        at += e.size;
-        first = (first + 1) % (PREFETCH_FAR + 1);
-        nahead--;
     }
 }
 
