@@ -369,21 +369,19 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         }
         break;
     }
-    case WS_EV_RESYNC:
-        if (t->cfg.midstream && !t->ws_found[ev->dir]) {
-            /* The first frame of a connection picked up mid-stream. */
-            t->ws_found[ev->dir] = true;
-            if (!t->how)
-                classify(t, TR_WEBSOCKET, "websocket-midstream");
-            if ((o = event(t, ev->dir, ev->offset, "midstream"))) {
-                output_event_u64(o, "skipped", ev->skipped);
-                output_event_end(o);
-            }
-        } else if ((o = event(t, ev->dir, ev->offset, "ws_resync"))) {
+    case WS_EV_RESYNC: {
+        /* The first frame of a connection picked up mid-stream, or frames
+         * found again after a hole. */
+        bool first = t->cfg.midstream && !t->ws_found[ev->dir];
+        t->ws_found[ev->dir] = true;
+        if (first && !t->how)
+            classify(t, TR_WEBSOCKET, "websocket-midstream");
+        if ((o = event(t, ev->dir, ev->offset, first ? "midstream" : "ws_resync"))) {
             output_event_u64(o, "skipped", ev->skipped);
             output_event_end(o);
         }
         break;
+    }
     case WS_EV_VIOLATION:
         if ((o = event(t, ev->dir, ev->offset, "ws_violation"))) {
             output_event_str(o, "rule", ev->rule);
