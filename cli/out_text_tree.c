@@ -54,11 +54,10 @@ static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
     }
     obuf_puts(t->b, "  ");
     put_sgr(t->b, t->o, SGR_DIM);
-    char *p = obuf_reserve(t->b, 8);
-    obuf_commit(t->b, fmt_tree_offset(p, off));
+    put_hex16(t->b, off);
     put_sgr(t->b, t->o, SGR_RESET);
     obuf_puts(t->b, ": ");
-    p = obuf_reserve(t->b, TREE_DESC_COL + 8);
+    char *p = obuf_reserve(t->b, TREE_DESC_COL + 8);
     obuf_commit(t->b, tree_raw_bytes(p, raw, len, col));
 }
 
