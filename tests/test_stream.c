@@ -227,6 +227,31 @@ static recorder *new_recorder(void)
     return r;
 }
 
+/* Feeding b in pieces of 1..max_chunk bytes gives the events `whole` has. */
+static void assert_every_chunking(const uint8_t *p, size_t n, size_t max_chunk,
+                                  const recorder *whole)
+{
+    recorder *r = new_recorder();
+    for (size_t c = 1; c <= max_chunk; c++) {
+        memset(r, 0, sizeof *r);
+        feed_chunked(NULL, p, n, c, r, NULL);
+        assert_same_events(whole, r);
+    }
+    free(r);
+}
+
+/* Feeding b in two pieces, cut anywhere, gives the events `whole` has. */
+static void assert_every_split(const uint8_t *p, size_t n, const recorder *whole)
+{
+    recorder *r = new_recorder();
+    for (size_t at = 0; at <= n; at++) {
+        memset(r, 0, sizeof *r);
+        feed_split(NULL, p, n, at, r);
+        assert_same_events(whole, r);
+    }
+    free(r);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void whole_buffer_frames_in_place(void **state)
@@ -303,16 +328,11 @@ static void every_two_way_split_gives_same_frames(void **state)
     put(&b, PINGREQ, sizeof PINGREQ);
     put(&b, PUBACK_1, sizeof PUBACK_1);
     put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1);
-    recorder *whole = new_recorder(), *r = new_recorder();
+    recorder *whole = new_recorder();
     feed_chunked(NULL, b.p, b.n, b.n, whole, NULL);
     assert_int_equal(whole->n, 5);
-    for (size_t at = 0; at <= b.n; at++) {
-        memset(r, 0, sizeof *r);
-        feed_split(NULL, b.p, b.n, at, r);
-        assert_same_events(whole, r);
-    }
+    assert_every_split(b.p, b.n, whole);
     free(whole);
-    free(r);
     free(b.p);
 }
 
@@ -403,7 +423,7 @@ static void broken_remaining_length_resyncs(void **state)
     put(&b, SUBSCRIBE_1, sizeof SUBSCRIBE_1);               /* 20.. */
     put_publish(&b, 40, 0);
     put(&b, PUBACK_1, sizeof PUBACK_1);
-    recorder *whole = new_recorder(), *r = new_recorder();
+    recorder *whole = new_recorder();
     mqd_stream s;
     feed_chunked(NULL, b.p, b.n, b.n, whole, &s);
     assert_int_equal(whole->n, 6);
@@ -422,18 +442,9 @@ static void broken_remaining_length_resyncs(void **state)
     assert_int_equal(s.errors, 1);
     assert_int_equal(s.resyncs, 1);
     assert_int_equal(s.bytes_skipped, 5);
-    for (size_t c = 1; c <= b.n; c++) {
-        memset(r, 0, sizeof *r);
-        feed_chunked(NULL, b.p, b.n, c, r, NULL);
-        assert_same_events(whole, r);
-    }
-    for (size_t at = 0; at <= b.n; at++) {
-        memset(r, 0, sizeof *r);
-        feed_split(NULL, b.p, b.n, at, r);
-        assert_same_events(whole, r);
-    }
+    assert_every_chunking(b.p, b.n, b.n, whole);
+    assert_every_split(b.p, b.n, whole);
     free(whole);
-    free(r);
     free(b.p);
 }
 
@@ -451,7 +462,7 @@ static void garbage_is_skipped_on_resync(void **state)
     size_t good = b.n;
     put(&b, PUBACK_1, sizeof PUBACK_1);
     put(&b, PINGREQ, sizeof PINGREQ);
-    recorder *whole = new_recorder(), *r = new_recorder();
+    recorder *whole = new_recorder();
     feed_chunked(NULL, b.p, b.n, b.n, whole, NULL);
     assert_int_equal(whole->n, 5);
     assert_int_equal(whole->ev[1].kind, MQD_SE_ERROR);
@@ -459,13 +470,8 @@ static void garbage_is_skipped_on_resync(void **state)
     assert_int_equal(whole->ev[2].offset, good);
     assert_int_equal(whole->ev[2].skipped, good - 2);
     assert_int_equal(whole->ev[3].offset, good);
-    for (size_t c = 1; c <= 40; c++) {
-        memset(r, 0, sizeof *r);
-        feed_chunked(NULL, b.p, b.n, c, r, NULL);
-        assert_same_events(whole, r);
-    }
+    assert_every_chunking(b.p, b.n, 40, whole);
     free(whole);
-    free(r);
     free(b.p);
 }
 
