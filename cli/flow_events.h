@@ -18,7 +18,7 @@
 #ifndef MQD_CLI_FLOW_EVENTS_H
 #define MQD_CLI_FLOW_EVENTS_H
 
-#include "flow_table.h"
+#include "net/flow_table.h"
 
 struct flow_events;
 

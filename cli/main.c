@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "net/capture.h"
 #include "options.h"
-#include "out_parallel.h"
-#include "output.h"
+#include "output/out_parallel.h"
+#include "output/output.h"
 #include "pipeline.h"
 
 static struct capture *signal_capture; /* the capture a signal stops */

@@ -1,9 +1,9 @@
 /* mqttdissect command-line options: getopt_long, tcpdump-style trailing
  * filter expression. */
 #include "options.h"
-#include "detect.h"
-#include "payload_json.h"
-#include "session.h"
+#include "transport/detect.h"
+#include "output/payload_json.h"
+#include "analysis/session.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "topic_filter.h"
+#include "analysis/topic_filter.h"
 
 #define OPT_MAX_PORTS 32
 

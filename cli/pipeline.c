@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "flow_table.h"
+#include "transport/detect.h"
+#include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
-#include "session.h"
-#include "stats.h"
-#include "sn_flow.h"
+#include "analysis/session.h"
+#include "analysis/stats.h"
+#include "analysis/sn_flow.h"
 
 /* Stream decoders together may hold at most this much of partial frames;
  * past it a frame is skipped as oversize rather than buffered. */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "options.h"
-#include "output.h"
+#include "output/output.h"
 
 struct pipeline_stats {
     uint64_t messages;      /* MQTT control packets decoded */

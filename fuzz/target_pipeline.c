@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "net/capture.h"
 #include "options.h"
-#include "output.h"
+#include "output/output.h"
 #include "output_checks.h"
 #include "pipeline.h"
 #include "targets.h"

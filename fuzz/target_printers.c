@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "mqttdissect/mqd.h"
-#include "output.h"
+#include "output/output.h"
 #include "output_checks.h"
 #include "targets.h"
 

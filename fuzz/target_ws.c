@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "targets.h"
-#include "websocket.h"
+#include "transport/websocket.h"
 
 #define WS_MAX_EVENTS 4096
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "alias.h"
+#include "analysis/alias.h"
 
 static void assert_topic(const struct topic_alias_table *t, uint32_t alias, const char *want)
 {

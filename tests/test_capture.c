@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "capture.h"
-#include "flow_table.h"
+#include "net/capture.h"
+#include "net/flow_table.h"
 #include "pktgen.h"
 
 struct seen {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "detect.h"
+#include "transport/detect.h"
 
 /* ---- first bytes ---- */
 

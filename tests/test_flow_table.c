@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "flow_table.h"
+#include "net/flow_table.h"
 
 /* ---- the recording sink ------------------------------------------------ */
 

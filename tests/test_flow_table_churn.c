@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "flow_table.h"
+#include "net/flow_table.h"
 
 #define TUPLES 6000u
 #define MAX_CONNS 2500u

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "inflight.h"
+#include "analysis/inflight.h"
 
 static struct flight entry(uint16_t id, uint8_t kind, uint64_t pub_frame)
 {

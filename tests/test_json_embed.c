@@ -21,11 +21,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "hex.h"
-#include "json_embed.h"
-#include "json_writer.h"
-#include "out_text.h"
-#include "payload_json.h"
+#include "util/hex.h"
+#include "output/json_embed.h"
+#include "util/json_writer.h"
+#include "output/out_text.h"
+#include "output/payload_json.h"
 
 static struct json_embed embed; /* zero, as the module wants it */
 

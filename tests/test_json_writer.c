@@ -11,8 +11,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "hex.h"
-#include "json_writer.h"
+#include "util/hex.h"
+#include "util/json_writer.h"
 
 /* A writer into a growing memory buffer. */
 struct mem_jw {

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "ip.h"
-#include "linklayer.h"
-#include "packet.h"
+#include "net/ip.h"
+#include "net/linklayer.h"
+#include "net/packet.h"
 #include "pktgen.h"
 
 static uint8_t frame[PKTGEN_MAX_FRAME];

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "hex.h"
+#include "util/hex.h"
 #include "mqttdissect/mqd.h"
-#include "output.h"
+#include "output/output.h"
 #include "hexvec.h"
 
 static const struct msg_meta test_meta = {

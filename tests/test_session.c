@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "mqttdissect/mqd.h"
-#include "session.h"
+#include "analysis/session.h"
 
 /* A frame under test and the bytes it points into. */
 struct tf {

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "sn_flow.h"
+#include "analysis/sn_flow.h"
 
 static struct pkt_endpoint ep4(uint8_t last, uint16_t port)
 {

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "mqttdissect/mqd.h"
-#include "stats.h"
+#include "analysis/stats.h"
 
 static int cmp_i64(const void *a, const void *b)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "tcp_reasm.h"
+#include "net/tcp_reasm.h"
 
 struct recorder {
     char log[8192];

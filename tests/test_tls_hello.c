@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "tls_hello.h"
+#include "transport/tls_hello.h"
 
 struct buf {
     uint8_t b[40000];

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "topic_filter.h"
+#include "analysis/topic_filter.h"
 
 static bool match(const char *f, const char *t)
 {

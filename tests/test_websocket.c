@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "websocket.h"
+#include "transport/websocket.h"
 
 /* ---- building frames ---- */
 

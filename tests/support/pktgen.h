@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ip.h" /* TCP_SYN, TCP_ACK, ... */
+#include "net/ip.h" /* TCP_SYN, TCP_ACK, ... */
 
 enum { PKTGEN_C2S = 0, PKTGEN_S2C = 1 };
 #define PKTGEN_MAX_FRAME 70000

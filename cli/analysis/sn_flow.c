@@ -1,0 +1,614 @@
+/* MQTT-SN over UDP: the per-client topic registry and the glue from a
+ * datagram to a printed record. See sn_flow.h. Section numbers are those of
+ * the MQTT-SN Protocol Specification 1.2. */
+#include "analysis/sn_flow.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+#define SN_HASH_BUCKETS 4096u /* a power of two */
+
+struct sn_topic {
+    uint16_t id;
+    uint16_t len;
+    uint32_t last_used; /* the client's clock when last looked up or set */
+    char *name;
+};
+
+enum pending_kind { PEND_NONE, PEND_REGISTER, PEND_SUBSCRIBE };
+
+/* A request whose answer will carry the topic id of `name`. */
+struct sn_pending {
+    uint8_t kind;
+    uint16_t msg_id;
+    uint16_t len;
+    char *name;
+};
+
+struct sn_client {
+    struct pkt_endpoint ep[2]; /* 0: the client, 1: the gateway */
+    char addr[2][64];          /* ep formatted once: "ip:port" */
+    uint64_t number;
+    struct sn_topic *topics;
+    uint32_t ntopics, cap_topics;
+    uint32_t clock;
+    struct sn_pending pending[SN_PENDING_MAX];
+    uint32_t next_pending;
+    uint32_t hash;
+    struct sn_client *hash_next, *lru_prev, *lru_next;
+};
+
+struct sn_flow {
+    struct sn_flow_config cfg;
+    struct sn_flow_stats stats;
+    struct sn_client *buckets[SN_HASH_BUCKETS];
+    struct sn_client *lru_head, *lru_tail; /* head: most recently used */
+    size_t nclients;
+    size_t name_bytes; /* held by topics and pending requests */
+    uint64_t next_number;
+    struct obuf b;
+    struct json_writer w;
+};
+
+/* ---- configuration ---- */
+
+void sn_flow_config_from_options(struct sn_flow_config *cfg,
+                                 const struct options *o, struct output *main)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < o->nsn_ports && i < SN_MAX_PORTS; i++)
+        cfg->ports[cfg->nports++] = o->sn_ports[i];
+    cfg->json = o->format == OUT_JSON;
+    cfg->print.verbose = o->verbose;
+    cfg->print.show_secrets = o->show_secrets;
+    cfg->print.color = o->color == 1;
+    cfg->print.out = stdout;
+    cfg->main = main;
+}
+
+bool sn_flow_is_port(const struct sn_flow *sn, uint16_t port)
+{
+    for (size_t i = 0; i < sn->cfg.nports; i++)
+        if (sn->cfg.ports[i] == port)
+            return true;
+    return false;
+}
+
+struct sn_flow *sn_flow_new(const struct sn_flow_config *cfg)
+{
+    struct sn_flow *sn = calloc(1, sizeof *sn);
+    if (!sn)
+        return NULL;
+    sn->cfg = *cfg;
+    if (sn->cfg.nports == 0) {
+        sn->cfg.ports[0] = 1883;
+        sn->cfg.ports[1] = 1884;
+        sn->cfg.nports = 2;
+    }
+    if (sn->cfg.max_clients == 0)
+        sn->cfg.max_clients = SN_DEFAULT_MAX_CLIENTS;
+    if (sn->cfg.max_topics == 0)
+        sn->cfg.max_topics = SN_DEFAULT_MAX_TOPICS;
+    if (sn->cfg.max_topics > UINT16_MAX + 1u)
+        sn->cfg.max_topics = UINT16_MAX + 1u;
+    FILE *out = sn->cfg.to_memory ? NULL
+                                  : (sn->cfg.print.out ? sn->cfg.print.out : stdout);
+    if (obuf_init(&sn->b, out, 0) != 0) {
+        free(sn);
+        return NULL;
+    }
+    jw_init(&sn->w, &sn->b);
+    return sn;
+}
+
+/* ---- memory of one client ---- */
+
+static void pending_clear(struct sn_flow *sn, struct sn_pending *p)
+{
+    sn->name_bytes -= p->name ? p->len : 0;
+    free(p->name);
+    memset(p, 0, sizeof *p);
+}
+
+static void client_free(struct sn_flow *sn, struct sn_client *c)
+{
+    for (uint32_t i = 0; i < c->ntopics; i++) {
+        sn->name_bytes -= c->topics[i].len;
+        free(c->topics[i].name);
+    }
+    for (int i = 0; i < SN_PENDING_MAX; i++)
+        pending_clear(sn, &c->pending[i]);
+    free(c->topics);
+    free(c);
+}
+
+/* ---- the client table: hash chains and an LRU list ---- */
+
+static uint32_t hash_bytes(uint32_t h, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u; /* FNV-1a */
+    return h;
+}
+
+static uint32_t hash_endpoint(uint32_t h, const struct pkt_endpoint *ep)
+{
+    uint8_t port[2] = {(uint8_t)(ep->port >> 8), (uint8_t)ep->port};
+    h = hash_bytes(h, &ep->family, 1);
+    h = hash_bytes(h, ep->addr, sizeof ep->addr);
+    return hash_bytes(h, port, sizeof port);
+}
+
+static bool same_endpoint(const struct pkt_endpoint *a,
+                          const struct pkt_endpoint *b)
+{
+    return a->family == b->family && a->port == b->port &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static void lru_unlink(struct sn_flow *sn, struct sn_client *c)
+{
+    if (c->lru_prev)
+        c->lru_prev->lru_next = c->lru_next;
+    else
+        sn->lru_head = c->lru_next;
+    if (c->lru_next)
+        c->lru_next->lru_prev = c->lru_prev;
+    else
+        sn->lru_tail = c->lru_prev;
+    c->lru_prev = c->lru_next = NULL;
+}
+
+static void lru_push_front(struct sn_flow *sn, struct sn_client *c)
+{
+    c->lru_prev = NULL;
+    c->lru_next = sn->lru_head;
+    if (sn->lru_head)
+        sn->lru_head->lru_prev = c;
+    sn->lru_head = c;
+    if (!sn->lru_tail)
+        sn->lru_tail = c;
+}
+
+static void client_remove(struct sn_flow *sn, struct sn_client *c)
+{
+    struct sn_client **pp = &sn->buckets[c->hash & (SN_HASH_BUCKETS - 1)];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = c->hash_next;
+    lru_unlink(sn, c);
+    sn->nclients--;
+    client_free(sn, c);
+}
+
+/* Evicts least recently used clients (never `keep`) while the table or the
+ * name memory is over its bound. */
+static void evict_over_bounds(struct sn_flow *sn, const struct sn_client *keep,
+                              size_t extra_clients)
+{
+    while (sn->lru_tail && sn->lru_tail != keep &&
+           (sn->nclients + extra_clients > sn->cfg.max_clients ||
+            sn->name_bytes > SN_MEMORY_CAP)) {
+        client_remove(sn, sn->lru_tail);
+        sn->stats.clients_evicted++;
+    }
+}
+
+struct sn_client *sn_flow_client(struct sn_flow *sn,
+                                 const struct pkt_endpoint *client,
+                                 const struct pkt_endpoint *gateway)
+{
+    uint32_t h = hash_endpoint(hash_endpoint(2166136261u, client), gateway);
+    struct sn_client **bucket = &sn->buckets[h & (SN_HASH_BUCKETS - 1)];
+    for (struct sn_client *c = *bucket; c; c = c->hash_next) {
+        if (c->hash == h && same_endpoint(&c->ep[0], client) &&
+            same_endpoint(&c->ep[1], gateway)) {
+            lru_unlink(sn, c);
+            lru_push_front(sn, c);
+            return c;
+        }
+    }
+    evict_over_bounds(sn, NULL, 1);
+    struct sn_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ep[0] = *client;
+    c->ep[1] = *gateway;
+    pkt_endpoint_format(client, c->addr[0], sizeof c->addr[0]);
+    pkt_endpoint_format(gateway, c->addr[1], sizeof c->addr[1]);
+    c->number = ++sn->next_number;
+    c->hash = h;
+    c->hash_next = *bucket;
+    *bucket = c;
+    lru_push_front(sn, c);
+    sn->nclients++;
+    sn->stats.clients++;
+    return c;
+}
+
+uint64_t sn_client_number(const struct sn_client *c)
+{
+    return c->number;
+}
+
+size_t sn_client_topic_count(const struct sn_client *c)
+{
+    return c->ntopics;
+}
+
+/* ---- topics of one client ---- */
+
+static struct sn_topic *topic_find(struct sn_client *c, uint16_t id)
+{
+    for (uint32_t i = 0; i < c->ntopics; i++)
+        if (c->topics[i].id == id)
+            return &c->topics[i];
+    return NULL;
+}
+
+bool sn_client_topic(struct sn_client *c, uint16_t id, const uint8_t **name,
+                     size_t *len)
+{
+    struct sn_topic *t = topic_find(c, id);
+    if (!t)
+        return false;
+    t->last_used = ++c->clock;
+    *name = (const uint8_t *)t->name;
+    *len = t->len;
+    return true;
+}
+
+/* The slot for a new topic: a free one, or the least recently used. */
+static struct sn_topic *topic_slot(struct sn_flow *sn, struct sn_client *c)
+{
+    if (c->ntopics < c->cap_topics)
+        return &c->topics[c->ntopics++];
+    if (c->cap_topics < sn->cfg.max_topics) {
+        uint32_t cap = c->cap_topics ? c->cap_topics * 2 : 8;
+        if (cap > sn->cfg.max_topics)
+            cap = (uint32_t)sn->cfg.max_topics;
+        struct sn_topic *t = realloc(c->topics, cap * sizeof *t);
+        if (t) {
+            c->topics = t;
+            c->cap_topics = cap;
+            return &c->topics[c->ntopics++];
+        }
+        if (c->ntopics == 0)
+            return NULL;
+    }
+    struct sn_topic *lru = &c->topics[0];
+    for (uint32_t i = 1; i < c->ntopics; i++)
+        if (c->topics[i].last_used < lru->last_used)
+            lru = &c->topics[i];
+    sn->name_bytes -= lru->len;
+    free(lru->name);
+    lru->name = NULL;
+    lru->len = 0;
+    sn->stats.topics_evicted++;
+    return lru;
+}
+
+/* id -> name (a copy of name[0..len)). */
+static void topic_set(struct sn_flow *sn, struct sn_client *c, uint16_t id,
+                      const char *name, uint16_t len)
+{
+    struct sn_topic *t = topic_find(c, id);
+    if (t) {
+        if (t->len == len && memcmp(t->name, name, len) == 0) {
+            t->last_used = ++c->clock;
+            return;
+        }
+        sn->name_bytes -= t->len;
+        free(t->name);
+        t->name = NULL;
+        t->len = 0;
+    } else {
+        t = topic_slot(sn, c);
+        if (!t)
+            return;
+    }
+    char *copy = malloc(len ? len : 1);
+    if (!copy) { /* drop the slot: keep the table dense */
+        *t = c->topics[--c->ntopics];
+        return;
+    }
+    memcpy(copy, name, len);
+    t->id = id;
+    t->len = len;
+    t->name = copy;
+    t->last_used = ++c->clock;
+    sn->name_bytes += len;
+    sn->stats.topics_learned++;
+    evict_over_bounds(sn, c, 0);
+}
+
+/* ---- requests awaiting the topic id (s6.5 REGISTER, s6.9 SUBSCRIBE) ---- */
+
+static void pending_add(struct sn_flow *sn, struct sn_client *c, uint8_t kind,
+                        uint16_t msg_id, const mqd_bytes *name)
+{
+    if (name->len > UINT16_MAX)
+        return;
+    struct sn_pending *p = &c->pending[c->next_pending++ % SN_PENDING_MAX];
+    pending_clear(sn, p);
+    p->name = malloc(name->len ? name->len : 1);
+    if (!p->name)
+        return;
+    memcpy(p->name, name->data, name->len);
+    p->kind = kind;
+    p->msg_id = msg_id;
+    p->len = (uint16_t)name->len;
+    sn->name_bytes += p->len;
+}
+
+/* The answer (REGACK, SUBACK) to a pending request: learns its topic id
+ * when accepted, and forgets the request either way. */
+static void pending_answer(struct sn_flow *sn, struct sn_client *c,
+                           uint8_t kind, const mqd_sn_msg *m)
+{
+    for (int i = 0; i < SN_PENDING_MAX; i++) {
+        struct sn_pending *p = &c->pending[i];
+        if (p->kind != kind || p->msg_id != m->msg_id.value)
+            continue;
+        /* A SUBACK for a name with wildcards carries id 0x0000 (s5.4.16). */
+        if (m->return_code.value == MQD_SN_RC_ACCEPTED &&
+            m->topic_id.value != 0x0000 && m->topic_id.value != 0xFFFF)
+            topic_set(sn, c, (uint16_t)m->topic_id.value, p->name, p->len);
+        pending_clear(sn, p);
+        return;
+    }
+}
+
+static bool has_wildcard(const mqd_bytes *b)
+{
+    return memchr(b->data, '+', b->len) || memchr(b->data, '#', b->len);
+}
+
+void sn_flow_learn(struct sn_flow *sn, struct sn_client *c,
+                   const mqd_sn_msg *m, int dir)
+{
+    (void)dir; /* either side may register (s6.5) */
+    switch (m->type) {
+    case MQD_SN_REGISTER:
+        if (!m->topic_id.present || !m->msg_id.present || !m->topic_name.present ||
+            m->topic_name.len > UINT16_MAX)
+            break;
+        if (m->topic_id.value != 0x0000) /* the gateway names the id */
+            topic_set(sn, c, (uint16_t)m->topic_id.value,
+                      (const char *)m->topic_name.data,
+                      (uint16_t)m->topic_name.len);
+        else /* the client asks: the REGACK will say */
+            pending_add(sn, c, PEND_REGISTER, (uint16_t)m->msg_id.value,
+                        &m->topic_name);
+        break;
+    case MQD_SN_REGACK:
+        if (m->return_code.present)
+            pending_answer(sn, c, PEND_REGISTER, m);
+        break;
+    case MQD_SN_SUBSCRIBE:
+        if (m->flags.topic_id_type == MQD_SN_TOPIC_NORMAL &&
+            m->msg_id.present && m->topic_name.present &&
+            m->topic_name.len > 0 && !has_wildcard(&m->topic_name))
+            pending_add(sn, c, PEND_SUBSCRIBE, (uint16_t)m->msg_id.value,
+                        &m->topic_name);
+        break;
+    case MQD_SN_SUBACK:
+        if (m->return_code.present)
+            pending_answer(sn, c, PEND_SUBSCRIBE, m);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- resolving the topic of a message ---- */
+
+static void view_bytes(struct sn_topic_view *v, enum sn_topic_kind kind,
+                       const mqd_bytes *b)
+{
+    v->kind = kind;
+    v->name = b->data;
+    v->len = b->len;
+}
+
+static void resolve_id(struct sn_client *c, const mqd_sn_msg *m,
+                       struct sn_topic_view *out, bool say_unknown)
+{
+    if (!m->topic_id.present)
+        return;
+    if (c && sn_client_topic(c, (uint16_t)m->topic_id.value, &out->name,
+                             &out->len))
+        out->kind = SN_TOPIC_REGISTERED;
+    else if (say_unknown)
+        out->kind = SN_TOPIC_UNKNOWN;
+}
+
+/* A topic named by the flags' TopicIdType (PUBLISH, (UN)SUBSCRIBE). */
+static void resolve_typed(struct sn_client *c, const mqd_sn_msg *m,
+                          struct sn_topic_view *out)
+{
+    switch (m->flags.topic_id_type) {
+    case MQD_SN_TOPIC_NORMAL:
+        if (m->topic_name.present)
+            view_bytes(out, SN_TOPIC_MESSAGE, &m->topic_name);
+        else
+            resolve_id(c, m, out, true);
+        break;
+    case MQD_SN_TOPIC_SHORT:
+        if (m->short_topic.present)
+            view_bytes(out, SN_TOPIC_SHORT, &m->short_topic);
+        break;
+    case MQD_SN_TOPIC_PREDEFINED:
+        if (m->topic_id.present)
+            out->kind = SN_TOPIC_PREDEFINED;
+        break;
+    default:
+        break;
+    }
+}
+
+void sn_flow_resolve(struct sn_client *c, const mqd_sn_msg *m,
+                     struct sn_topic_view *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (m->type) {
+    case MQD_SN_PUBLISH:
+    case MQD_SN_SUBSCRIBE:
+    case MQD_SN_UNSUBSCRIBE:
+        if (m->flags.byte.present)
+            resolve_typed(c, m, out);
+        break;
+    case MQD_SN_REGISTER:
+        if (m->topic_name.present)
+            view_bytes(out, SN_TOPIC_MESSAGE, &m->topic_name);
+        break;
+    case MQD_SN_REGACK:
+    case MQD_SN_PUBACK:
+    case MQD_SN_SUBACK:
+        resolve_id(c, m, out, false);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- from a datagram to a record ---- */
+
+static void count_message(struct sn_flow *sn, const mqd_sn_msg *m)
+{
+    sn->stats.messages++;
+    sn->stats.by_type[m->type]++;
+    if (m->nviolations) {
+        sn->stats.messages_with_violations++;
+        sn->stats.violations += m->nviolations + m->violations_dropped;
+    }
+}
+
+static void meta_fill(struct msg_meta *meta, const struct sn_client *c, int dir,
+                      const struct pkt_info *pkt)
+{
+    memset(meta, 0, sizeof *meta);
+    memcpy(meta->src, c->addr[dir], sizeof meta->src);
+    memcpy(meta->dst, c->addr[1 - dir], sizeof meta->dst);
+    meta->conn = c->number;
+    meta->transport = "udp";
+    meta->frame = pkt->frame;
+    meta->ts_us = pkt->ts_us;
+}
+
+/* An event through the MQTT printer ("truncated", "sn_error"). */
+static void print_event(struct sn_flow *sn, const struct msg_meta *meta,
+                        const char *name, const char *key, uint64_t v)
+{
+    if (!sn->cfg.main)
+        return;
+    output_event_begin(sn->cfg.main, meta, name);
+    output_event_u64(sn->cfg.main, key, v);
+    output_event_end(sn->cfg.main);
+}
+
+static void print_record(struct sn_flow *sn, const struct sn_record *r)
+{
+    /* Whatever the MQTT printer holds goes out first. */
+    if (sn->cfg.main && !sn->cfg.to_memory)
+        (void)output_flush(sn->cfg.main);
+    if (sn->cfg.json) {
+        out_sn_write_json(&sn->w, &sn->cfg.print, r);
+        jw_line_end(&sn->w);
+    } else {
+        out_sn_write_text(&sn->b, &sn->cfg.print, r);
+    }
+    if (!sn->cfg.to_memory)
+        (void)obuf_flush(&sn->b);
+}
+
+bool sn_flow_udp(struct sn_flow *sn, const struct pkt_endpoint *src,
+                 const struct pkt_endpoint *dst, const uint8_t *data,
+                 size_t len, size_t wirelen, const struct pkt_info *pkt,
+                 bool print)
+{
+    int dir;
+    if (sn_flow_is_port(sn, dst->port))
+        dir = 0; /* to the gateway */
+    else if (sn_flow_is_port(sn, src->port))
+        dir = 1;
+    else
+        return false;
+    sn->stats.datagrams++;
+    struct sn_client *c = dir == 0 ? sn_flow_client(sn, src, dst)
+                                   : sn_flow_client(sn, dst, src);
+    if (!c)
+        return false;
+    struct msg_meta meta;
+    meta_fill(&meta, c, dir, pkt);
+    if (len < wirelen) { /* the snapshot length cut it: do not guess */
+        sn->stats.cut++;
+        if (print)
+            print_event(sn, &meta, "truncated", "bytes", wirelen - len);
+        return false;
+    }
+    mqd_sn_msg m;
+    if (mqd_sn_parse(data, len, &m).status != MQD_OK) {
+        sn->stats.undecodable++;
+        if (print)
+            print_event(sn, &meta, "sn_undecodable", "bytes", len);
+        return false;
+    }
+    count_message(sn, &m);
+    sn_flow_learn(sn, c, &m, dir);
+    struct sn_record rec = {&m, &meta, dir, {SN_TOPIC_NONE, NULL, 0}};
+    sn_flow_resolve(c, &m, &rec.topic);
+    if (rec.topic.kind == SN_TOPIC_UNKNOWN)
+        sn->stats.topics_unknown++;
+    if (print)
+        print_record(sn, &rec);
+    return true;
+}
+
+/* ---- the rest ---- */
+
+int sn_flow_flush(struct sn_flow *sn)
+{
+    return obuf_flush(&sn->b);
+}
+
+const struct sn_flow_stats *sn_flow_stats(const struct sn_flow *sn)
+{
+    return &sn->stats;
+}
+
+const char *sn_flow_output(const struct sn_flow *sn, size_t *len)
+{
+    *len = obuf_len(&sn->b);
+    return obuf_data(&sn->b);
+}
+
+void sn_flow_print_summary(const struct sn_flow *sn, FILE *f)
+{
+    const struct sn_flow_stats *s = &sn->stats;
+    if (s->datagrams == 0)
+        return;
+    fprintf(f, "mqttdissect: MQTT-SN: %llu datagrams, %llu messages from %llu "
+               "clients, %llu violations in %llu messages, %llu undecodable, "
+               "%llu cut short, %llu publishes to unknown topic ids\n",
+            (unsigned long long)s->datagrams, (unsigned long long)s->messages,
+            (unsigned long long)s->clients, (unsigned long long)s->violations,
+            (unsigned long long)s->messages_with_violations,
+            (unsigned long long)s->undecodable, (unsigned long long)s->cut,
+            (unsigned long long)s->topics_unknown);
+}
+
+void sn_flow_free(struct sn_flow *sn)
+{
+    if (!sn)
+        return;
+    while (sn->lru_head)
+        client_remove(sn, sn->lru_head);
+    obuf_free(&sn->b);
+    free(sn);
+}

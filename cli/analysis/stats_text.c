@@ -1,0 +1,248 @@
+/* The --stats summary as aligned text tables. See stats.h. */
+#include <stdlib.h>
+
+#include "util/hex.h"
+#include "mqttdissect/names.h"
+#include "mqttdissect/rules.h"
+#include "analysis/stats.h"
+#include "analysis/stats_priv.h"
+
+#define NAME_COL_MAX 48
+
+/* Columns a UTF-8 name takes (code points), at most NAME_COL_MAX shown. */
+static size_t text_name(FILE *out, const uint8_t *s, size_t len)
+{
+    size_t shown = len;
+    bool cut = false;
+    if (!utf8_valid(s, len)) {
+        shown = utf8_valid_prefix(s, len, NULL);
+        cut = true;
+    }
+    size_t cols = 0, i = 0;
+    while (i < shown) {
+        size_t n;
+        if (cols == NAME_COL_MAX - 1 && i < shown) {
+            cut = true;
+            break;
+        }
+        if (s[i] < 0x80) {
+            fputc(s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
+            i++;
+        } else {
+            (void)utf8_scan(s + i, shown - i, &n);
+            fwrite(s + i, 1, n, out);
+            i += n;
+        }
+        cols++;
+    }
+    if (cut) {
+        fputs("\xE2\x80\xA6", out);
+        cols++;
+    }
+    return cols;
+}
+
+static void pad(FILE *out, size_t used, size_t width)
+{
+    for (size_t i = used; i < width; i++)
+        fputc(' ', out);
+}
+
+static size_t name_width(const struct name_table *t, const uint32_t *idx, uint32_t n,
+                         size_t min)
+{
+    size_t w = min;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t cols = 0;
+        size_t len;
+        const uint8_t *s = stats_entry_name(t, idx[i], &len);
+        for (size_t k = 0; k < len; k++)
+            cols += (s[k] & 0xC0) != 0x80;
+        if (cols > NAME_COL_MAX)
+            cols = NAME_COL_MAX;
+        if (cols > w)
+            w = cols;
+    }
+    return w;
+}
+
+static void text_topics(FILE *out, const struct stats *st, int by, const char *title)
+{
+    uint32_t n;
+    uint32_t *idx = stats_rank(&st->topics, by, STATS_TOP_N, &n);
+    fprintf(out, "\n%s\n", title);
+    size_t w = name_width(&st->topics, idx, n, 5);
+    fputs("  TOPIC", out);
+    pad(out, 5, w);
+    fprintf(out, " %10s %14s\n", "MESSAGES", "PAYLOAD_BYTES");
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *s = stats_entry_name(&st->topics, idx[i], &len);
+        fputs("  ", out);
+        pad(out, text_name(out, s, len), w);
+        fprintf(out, " %10llu %14llu\n",
+                (unsigned long long)st->topics.e[idx[i]].c[C_MSGS],
+                (unsigned long long)st->topics.e[idx[i]].c[C_BYTES]);
+    }
+    if (n == 0)
+        fputs("  (none)\n", out);
+    free(idx);
+}
+
+static void text_clients(FILE *out, const struct stats *st)
+{
+    uint32_t n;
+    uint32_t *idx = stats_rank(&st->clients, C_SENT, STATS_MAX_CLIENTS, &n);
+    fputs("\nClients\n", out);
+    size_t w = name_width(&st->clients, idx, n, 9);
+    fputs("  CLIENT_ID", out);
+    pad(out, 9, w);
+    fprintf(out, " %5s %8s %8s %8s %8s %12s %12s\n", "CONNS", "SENT", "RECEIVED",
+            "PUB_SENT", "PUB_RECV", "BYTES_SENT", "BYTES_RECV");
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *s = stats_entry_name(&st->clients, idx[i], &len);
+        const uint64_t *c = st->clients.e[idx[i]].c;
+        fputs("  ", out);
+        pad(out, text_name(out, s, len), w);
+        fprintf(out, " %5llu %8llu %8llu %8llu %8llu %12llu %12llu\n",
+                (unsigned long long)c[C_CONNS], (unsigned long long)c[C_SENT],
+                (unsigned long long)c[C_RECV], (unsigned long long)c[C_PUB_SENT],
+                (unsigned long long)c[C_PUB_RECV], (unsigned long long)c[C_BYTES],
+                (unsigned long long)c[C_BYTES_RECV]);
+    }
+    free(idx);
+}
+
+static void text_latency(FILE *out, const struct stats *st)
+{
+    fputs("\nLatency in microseconds (percentiles from a log-linear histogram, "
+          "within 0.8%; min and max exact)\n", out);
+    fprintf(out, "  %-22s %8s %10s %10s %10s %10s %10s\n", "PAIR", "COUNT", "MIN",
+            "P50", "P90", "P99", "MAX");
+    for (int p = PAIR_NONE + 1; p < PAIR_COUNT; p++) {
+        const struct latency_hist *h = &st->lat[p];
+        if (h->count == 0)
+            continue;
+        fprintf(out, "  %-22s %8llu %10lld %10lld %10lld %10lld %10lld\n",
+                session_pair_name(p), (unsigned long long)h->count, (long long)h->min,
+                (long long)hist_percentile(h, 50), (long long)hist_percentile(h, 90),
+                (long long)hist_percentile(h, 99), (long long)h->max);
+    }
+}
+
+static void text_violations(FILE *out, const struct stats *st)
+{
+    fprintf(out, "\nViolations by rule (%llu in all)\n", (unsigned long long)st->violations);
+    fprintf(out, "  %-28s %-42s %-8s %8s\n", "RULE", "NAME", "SEVERITY", "COUNT");
+    for (uint16_t r = 0; r < MQD_RULE_COUNT; r++) {
+        if (!st->by_rule[r])
+            continue;
+        const mqd_rule_info *ri = mqd_rule_get(r);
+        fprintf(out, "  %-28s %-42s %-8s %8llu\n", ri->id, ri->name,
+                mqd_severity_name(ri->severity), (unsigned long long)st->by_rule[r]);
+    }
+    if (st->violations_dropped)
+        fprintf(out, "  %-28s %-42s %-8s %8llu\n", "-", "(dropped: past 32 in one packet)",
+                "-", (unsigned long long)st->violations_dropped);
+}
+
+static void text_limit(FILE *out, const struct session_limits *l, uint32_t v)
+{
+    if (l->known)
+        fprintf(out, " %10lu", (unsigned long)v);
+    else
+        fprintf(out, " %10s", "-");
+}
+
+static void text_conns(FILE *out, const struct stats *st)
+{
+    fputs("\nConnections (receive max / max packet size / topic alias max: as "
+          "declared by the client in CONNECT, then by the server in CONNACK)\n", out);
+    fprintf(out, "  %5s %-24s %-3s %5s %5s %10s %-16s %-4s %10s %10s %10s %10s %10s %10s %8s\n",
+            "CONN", "CLIENT_ID", "VER", "KEEPA", "CLEAN", "EXPIRY", "USERNAME", "WILL",
+            "RECVMAX_C", "RECVMAX_S", "MAXPKT_C", "MAXPKT_S", "ALIASMAX_C", "ALIASMAX_S",
+            "UNACKED");
+    for (uint32_t i = 0; i < st->nconns; i++) {
+        const struct conn_rec *c = &st->conns[i];
+        const struct session_info *in = &c->info;
+        fprintf(out, "  %5llu ", (unsigned long long)c->conn);
+        size_t used = in->client_id.present
+                          ? text_name(out, (const uint8_t *)in->client_id.s, in->client_id.len)
+                          : (fputs(in->midstream ? "(midstream)" : "-", out),
+                             in->midstream ? 11u : 1u);
+        pad(out, used, 24);
+        fprintf(out, " %-3s", in->connect_seen ? mqd_version_name(in->version) : "-");
+        fprintf(out, " %5u %5s", (unsigned)in->keep_alive,
+                in->connect_seen ? (in->clean_start ? "yes" : "no") : "-");
+        if (in->session_expiry_present)
+            fprintf(out, " %10lu ", (unsigned long)in->session_expiry);
+        else
+            fprintf(out, " %10s ", "-");
+        used = in->username.present
+                   ? text_name(out, (const uint8_t *)in->username.s, in->username.len)
+                   : (fputc('-', out), 1u);
+        pad(out, used, 16);
+        fprintf(out, " %-4s", in->will ? "yes" : "no");
+        text_limit(out, &in->client_limits, in->client_limits.receive_maximum);
+        text_limit(out, &in->server_limits, in->server_limits.receive_maximum);
+        text_limit(out, &in->client_limits, in->client_limits.max_packet_size);
+        text_limit(out, &in->server_limits, in->server_limits.max_packet_size);
+        text_limit(out, &in->client_limits, in->client_limits.topic_alias_maximum);
+        text_limit(out, &in->server_limits, in->server_limits.topic_alias_maximum);
+        fprintf(out, " %8lu\n", (unsigned long)(c->close.unacked[0] + c->close.unacked[1]));
+    }
+    if (st->conns_unlisted)
+        fprintf(out, "  (%llu more not listed)\n", (unsigned long long)st->conns_unlisted);
+}
+
+static void text_transport(FILE *out, const struct pipeline_stats *ps,
+                           const struct flow_stats *fs)
+{
+    fputs("\nReassembly and framing\n", out);
+    if (fs) {
+        fprintf(out, "  %-28s %12llu\n", "frames", (unsigned long long)fs->frames);
+        fprintf(out, "  %-28s %12llu\n", "TCP connections", (unsigned long long)fs->connections);
+        fprintf(out, "  %-28s %12llu\n", "out-of-order segments", (unsigned long long)fs->reasm.ooo_segments);
+        fprintf(out, "  %-28s %12llu\n", "duplicate bytes", (unsigned long long)fs->reasm.dup_bytes);
+        fprintf(out, "  %-28s %12llu\n", "conflicts", (unsigned long long)fs->reasm.conflicts);
+        fprintf(out, "  %-28s %12llu\n", "gaps", (unsigned long long)fs->reasm.gaps);
+        fprintf(out, "  %-28s %12llu\n", "bytes lost in gaps", (unsigned long long)fs->reasm.gap_bytes);
+        fprintf(out, "  %-28s %12llu\n", "idle evictions", (unsigned long long)fs->evicted_idle);
+        fprintf(out, "  %-28s %12llu\n", "table evictions", (unsigned long long)fs->evicted_full);
+    }
+    if (ps) {
+        fprintf(out, "  %-28s %12llu\n", "oversize frames skipped", (unsigned long long)ps->oversize_frames);
+        fprintf(out, "  %-28s %12llu\n", "framing errors", (unsigned long long)ps->framing_errors);
+        fprintf(out, "  %-28s %12llu\n", "resyncs", (unsigned long long)ps->resyncs);
+        fprintf(out, "  %-28s %12llu\n", "messages cut off at the end", (unsigned long long)ps->truncated_at_end);
+    }
+}
+
+int stats_write_text(const struct stats *st, const struct pipeline_stats *ps,
+                     const struct flow_stats *fs, FILE *out)
+{
+    fprintf(out, "\n== mqttdissect statistics: %llu messages ==\n\nMessages by type\n",
+            (unsigned long long)st->messages);
+    for (int t = 0; t < 16; t++)
+        if (st->by_type[t])
+            fprintf(out, "  %-12s %10llu\n", mqd_type_name((uint8_t)t),
+                    (unsigned long long)st->by_type[t]);
+    fputs("\nQoS of PUBLISH\n", out);
+    for (int q = 0; q < 4; q++)
+        if (q < 3 || st->qos[q])
+            fprintf(out, "  QoS %d%s %10llu\n", q, q == 3 ? " (invalid)" : "",
+                    (unsigned long long)st->qos[q]);
+    text_topics(out, st, C_MSGS, "Top topics by messages");
+    text_topics(out, st, C_BYTES, "Top topics by payload bytes");
+    if (st->topics.other_names)
+        fprintf(out, "  (%llu more topics not counted by name: %llu messages)\n",
+                (unsigned long long)st->topics.other_names,
+                (unsigned long long)st->topics.other[C_MSGS]);
+    text_clients(out, st);
+    text_latency(out, st);
+    text_violations(out, st);
+    text_conns(out, st);
+    text_transport(out, ps, fs);
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}

@@ -1,0 +1,729 @@
+/* The TCP connection table; see flow_table.h. An open-addressing hash table
+ * keyed by the unordered pair of endpoints, plus an LRU list ordered by last
+ * activity (capture time), which makes idle expiry O(1) per packet.
+ *
+ * Both live in small dense arrays (a slot holds the hash and the entry; an
+ * LRU node holds the links and the last activity time), so that finding a
+ * connection and moving it to the LRU tail touch neither that connection's
+ * memory beyond its key nor any other connection's: with thousands of
+ * connections those were cache misses on every packet. */
+#include "net/flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/linklayer.h"
+
+#define DEFAULT_CONN_CAP ((size_t)1 << 20)
+#define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
+#define DEFAULT_IDLE_US ((int64_t)300 * 1000000)
+#define DEFAULT_MAX_CONNS ((size_t)262144)
+#define INITIAL_SLOTS ((size_t)2048)
+#define INITIAL_NODES ((uint32_t)1024)
+#define NIL UINT32_MAX
+
+/* A hash slot: empty when c is NULL. */
+struct flow_slot {
+    struct flow_conn *c;
+    uint32_t hash;
+};
+
+/* An LRU list node, indexed by the entry's `node`. Free nodes are chained
+ * through `next`. */
+struct lru_node {
+    uint32_t prev, next;
+    int64_t last_ts_us;
+    struct flow_conn *c;
+};
+
+/* What the table allocates per connection: the caller sees `conn`. */
+struct conn_entry {
+    struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
+    uint32_t node;
+};
+
+struct flow_table {
+    struct flow_config cfg;
+    struct flow_sink sink;
+    struct flow_slot *slots;
+    size_t nslots;        /* a power of two, at least twice count */
+    size_t count;
+    struct lru_node *nodes;
+    uint32_t nnodes, nodes_used, free_node;
+    uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
+    struct flow_stats stats;
+    int64_t now_us;       /* latest packet timestamp seen */
+    struct pkt_info last_pkt;
+};
+
+const char *flow_close_reason_name(enum flow_close_reason r)
+{
+    switch (r) {
+    case FLOW_CLOSE_FIN: return "FIN";
+    case FLOW_CLOSE_RST: return "RST";
+    case FLOW_CLOSE_IDLE: return "IDLE";
+    case FLOW_CLOSE_EVICTED: return "EVICTED";
+    case FLOW_CLOSE_END_OF_CAPTURE: return "END";
+    }
+    return "?";
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static void apply_defaults(struct flow_config *c)
+{
+    if (c->conn_cap == 0)
+        c->conn_cap = DEFAULT_CONN_CAP;
+    if (c->global_cap == 0)
+        c->global_cap = DEFAULT_GLOBAL_CAP;
+    if (c->idle_timeout_us == 0)
+        c->idle_timeout_us = DEFAULT_IDLE_US;
+    if (c->max_conns == 0)
+        c->max_conns = DEFAULT_MAX_CONNS;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg,
+                                  const struct flow_sink *sink)
+{
+    struct flow_table *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return NULL;
+    if (cfg)
+        ft->cfg = *cfg;
+    if (sink)
+        ft->sink = *sink;
+    apply_defaults(&ft->cfg);
+    ft->lru_head = ft->lru_tail = ft->free_node = NIL;
+    ft->nslots = INITIAL_SLOTS;
+    ft->slots = calloc(ft->nslots, sizeof *ft->slots);
+    ft->nnodes = INITIAL_NODES;
+    ft->nodes = malloc(ft->nnodes * sizeof *ft->nodes);
+    if (!ft->slots || !ft->nodes) {
+        free(ft->slots);
+        free(ft->nodes);
+        free(ft);
+        return NULL;
+    }
+    return ft;
+}
+
+static struct conn_entry *entry_of(struct flow_conn *c)
+{
+    return (struct conn_entry *)c; /* conn is the entry's first member */
+}
+
+static void free_conn(struct flow_table *ft, struct flow_conn *c)
+{
+    tcp_reasm_release(&c->dir[0], &ft->stats.reasm);
+    tcp_reasm_release(&c->dir[1], &ft->stats.reasm);
+    free(entry_of(c));
+}
+
+/* The least recently active connection, or NULL. */
+static struct flow_conn *lru_first(const struct flow_table *ft)
+{
+    return ft->lru_head == NIL ? NULL : ft->nodes[ft->lru_head].c;
+}
+
+/* The one after c in LRU order, or NULL. */
+static struct flow_conn *lru_after(const struct flow_table *ft,
+                                   struct flow_conn *c)
+{
+    uint32_t next = ft->nodes[entry_of(c)->node].next;
+    return next == NIL ? NULL : ft->nodes[next].c;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+    if (!ft)
+        return;
+    struct flow_conn *c = lru_first(ft);
+    while (c) {
+        struct flow_conn *next = lru_after(ft, c);
+        free_conn(ft, c);
+        c = next;
+    }
+    free(ft->slots);
+    free(ft->nodes);
+    free(ft);
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft)
+{
+    return &ft->stats;
+}
+
+/* ---- hashing and lookup ------------------------------------------------ */
+
+/* One multiply per 32-bit word of the address (one word for IPv4), the
+ * port folded in first: cheaper than a byte-wise hash on every packet. */
+static uint32_t endpoint_hash(const struct pkt_endpoint *e)
+{
+    size_t words = e->family == PKT_AF_INET ? 1 : 4;
+    uint64_t h = e->port;
+    for (size_t i = 0; i < words; i++) {
+        uint32_t w;
+        memcpy(&w, e->addr + 4 * i, sizeof w);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u; /* 2^64 / golden ratio */
+    }
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+/* Symmetric in its two endpoints, so both directions hash alike. */
+static uint32_t pair_hash(const struct pkt_endpoint *a,
+                          const struct pkt_endpoint *b)
+{
+    uint32_t h = endpoint_hash(a) + endpoint_hash(b);
+    h ^= h >> 16; /* murmur3 finalizer */
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static bool endpoint_equal(const struct pkt_endpoint *a,
+                           const struct pkt_endpoint *b)
+{
+    return a->family == b->family && a->port == b->port &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+/* Finds the connection of src -> dst; *dir says which way that is. */
+static struct flow_conn *lookup(const struct flow_table *ft, uint32_t hash,
+                                const struct pkt_endpoint *src,
+                                const struct pkt_endpoint *dst, int *dir)
+{
+    size_t mask = ft->nslots - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const struct flow_slot *sl = &ft->slots[i];
+        if (!sl->c)
+            return NULL;
+        if (sl->hash != hash)
+            continue;
+        struct flow_conn *c = sl->c;
+        if (endpoint_equal(&c->key.ep[0], src) &&
+            endpoint_equal(&c->key.ep[1], dst)) {
+            *dir = 0;
+            return c;
+        }
+        if (endpoint_equal(&c->key.ep[1], src) &&
+            endpoint_equal(&c->key.ep[0], dst)) {
+            *dir = 1;
+            return c;
+        }
+    }
+}
+
+/* Puts c in the first free slot of its probe sequence. */
+static void slot_place(struct flow_slot *slots, size_t nslots,
+                       struct flow_conn *c)
+{
+    size_t mask = nslots - 1;
+    size_t i = c->hash & mask;
+    while (slots[i].c)
+        i = (i + 1) & mask;
+    slots[i].c = c;
+    slots[i].hash = c->hash;
+}
+
+static bool grow_slots(struct flow_table *ft)
+{
+    size_t n = ft->nslots * 2;
+    struct flow_slot *sl = calloc(n, sizeof *sl);
+    if (!sl)
+        return false;
+    for (size_t i = 0; i < ft->nslots; i++)
+        if (ft->slots[i].c)
+            slot_place(sl, n, ft->slots[i].c);
+    free(ft->slots);
+    ft->slots = sl;
+    ft->nslots = n;
+    return true;
+}
+
+/* Removes c's slot, shifting back the entries probed past it (linear
+ * probing without tombstones). */
+static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
+{
+    size_t mask = ft->nslots - 1;
+    size_t i = c->hash & mask;
+    while (ft->slots[i].c && ft->slots[i].c != c)
+        i = (i + 1) & mask;
+    if (!ft->slots[i].c)
+        return;
+    for (size_t j = (i + 1) & mask; ft->slots[j].c; j = (j + 1) & mask) {
+        size_t home = ft->slots[j].hash & mask;
+        /* j may move to i when its home is not in (i, j] cyclically. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            ft->slots[i] = ft->slots[j];
+            i = j;
+        }
+    }
+    ft->slots[i].c = NULL;
+    ft->slots[i].hash = 0;
+}
+
+/* ---- LRU list ---------------------------------------------------------- */
+
+static bool node_alloc(struct flow_table *ft, uint32_t *out)
+{
+    if (ft->free_node != NIL) {
+        *out = ft->free_node;
+        ft->free_node = ft->nodes[*out].next;
+        return true;
+    }
+    if (ft->nodes_used == ft->nnodes) {
+        if (ft->nnodes > (NIL - 1) / 2)
+            return false;
+        uint32_t n = ft->nnodes * 2;
+        struct lru_node *p = realloc(ft->nodes, (size_t)n * sizeof *p);
+        if (!p)
+            return false;
+        ft->nodes = p;
+        ft->nnodes = n;
+    }
+    *out = ft->nodes_used++;
+    return true;
+}
+
+static void node_free(struct flow_table *ft, uint32_t i)
+{
+    ft->nodes[i].c = NULL;
+    ft->nodes[i].next = ft->free_node;
+    ft->free_node = i;
+}
+
+static void lru_unlink(struct flow_table *ft, uint32_t i)
+{
+    struct lru_node *n = &ft->nodes[i];
+    if (n->prev != NIL)
+        ft->nodes[n->prev].next = n->next;
+    else
+        ft->lru_head = n->next;
+    if (n->next != NIL)
+        ft->nodes[n->next].prev = n->prev;
+    else
+        ft->lru_tail = n->prev;
+    n->prev = n->next = NIL;
+}
+
+static void lru_append(struct flow_table *ft, uint32_t i)
+{
+    struct lru_node *n = &ft->nodes[i];
+    n->prev = ft->lru_tail;
+    n->next = NIL;
+    if (ft->lru_tail != NIL)
+        ft->nodes[ft->lru_tail].next = i;
+    else
+        ft->lru_head = i;
+    ft->lru_tail = i;
+}
+
+static void touch(struct flow_table *ft, struct flow_conn *c)
+{
+    uint32_t i = entry_of(c)->node;
+    c->last_ts_us = ft->now_us;
+    ft->nodes[i].last_ts_us = ft->now_us;
+    if (ft->lru_tail != i) {
+        lru_unlink(ft, i);
+        lru_append(ft, i);
+    }
+}
+
+/* False (nothing inserted) when the table cannot grow. */
+static bool insert_conn(struct flow_table *ft, struct flow_conn *c)
+{
+    uint32_t i;
+    if ((ft->count + 1) * 2 > ft->nslots && !grow_slots(ft) &&
+        (ft->count + 1) * 4 > ft->nslots * 3)
+        return false; /* keep at least a quarter of the slots empty */
+    if (!node_alloc(ft, &i))
+        return false;
+    entry_of(c)->node = i;
+    ft->nodes[i].c = c;
+    ft->nodes[i].last_ts_us = c->last_ts_us;
+    slot_place(ft->slots, ft->nslots, c);
+    lru_append(ft, i);
+    ft->count++;
+    ft->stats.entries_now = ft->count;
+    return true;
+}
+
+static void remove_conn(struct flow_table *ft, struct flow_conn *c)
+{
+    uint32_t i = entry_of(c)->node;
+    slot_remove(ft, c);
+    lru_unlink(ft, i);
+    node_free(ft, i);
+    ft->count--;
+    ft->stats.entries_now = ft->count;
+    free_conn(ft, c);
+}
+
+/* ---- reassembly callbacks ---------------------------------------------- */
+
+struct conn_emit {
+    struct flow_table *ft;
+    struct flow_conn *c;
+    int dir;
+    const struct pkt_info *pkt;
+};
+
+static void emit_data(void *ctx, const uint8_t *data, size_t len,
+                      uint64_t off)
+{
+    struct conn_emit *ce = ctx;
+    const struct flow_sink *s = &ce->ft->sink;
+    if (s->on_data)
+        s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
+}
+
+static void emit_gap(void *ctx, uint64_t off, uint64_t len)
+{
+    struct conn_emit *ce = ctx;
+    const struct flow_sink *s = &ce->ft->sink;
+    if (s->on_gap)
+        s->on_gap(s->ctx, ce->c, ce->dir, off, len, ce->pkt);
+}
+
+static void emit_conflict(void *ctx, uint64_t off, uint64_t len)
+{
+    struct conn_emit *ce = ctx;
+    const struct flow_sink *s = &ce->ft->sink;
+    if (s->on_conflict)
+        s->on_conflict(s->ctx, ce->c, ce->dir, off, len, ce->pkt);
+}
+
+static struct reasm_emit make_emit(struct conn_emit *ce)
+{
+    struct reasm_emit e = {ce, emit_data, emit_gap, emit_conflict,
+                           &ce->ft->stats.reasm};
+    return e;
+}
+
+/* ---- closing ----------------------------------------------------------- */
+
+static void count_close(struct flow_stats *st, enum flow_close_reason why)
+{
+    switch (why) {
+    case FLOW_CLOSE_FIN: st->closed_fin++; break;
+    case FLOW_CLOSE_RST: st->closed_rst++; break;
+    case FLOW_CLOSE_IDLE: st->evicted_idle++; break;
+    case FLOW_CLOSE_EVICTED: st->evicted_full++; break;
+    case FLOW_CLOSE_END_OF_CAPTURE: break;
+    }
+}
+
+/* Delivers what each direction still holds (gaps for holes), then on_close.
+ * The entry stays, marked closed. */
+static void close_conn(struct flow_table *ft, struct flow_conn *c,
+                       enum flow_close_reason why, const struct pkt_info *pkt)
+{
+    for (int d = 0; d < 2; d++) {
+        struct conn_emit ce = {ft, c, d, pkt};
+        struct reasm_emit e = make_emit(&ce);
+        tcp_reasm_flush(&c->dir[d], &e);
+        tcp_reasm_release(&c->dir[d], &ft->stats.reasm);
+    }
+    count_close(&ft->stats, why);
+    if (ft->sink.on_close)
+        ft->sink.on_close(ft->sink.ctx, c, why, pkt);
+    c->flags |= FLOW_CLOSED;
+    c->app = NULL;
+}
+
+/* Closes (if open) and removes an entry. */
+static void drop_conn(struct flow_table *ft, struct flow_conn *c,
+                      enum flow_close_reason why, const struct pkt_info *pkt)
+{
+    if (!(c->flags & FLOW_CLOSED))
+        close_conn(ft, c, why, pkt);
+    remove_conn(ft, c);
+}
+
+static void close_if_finished(struct flow_table *ft, struct flow_conn *c,
+                              const struct pkt_info *pkt)
+{
+    if (!(c->flags & FLOW_CLOSED) && c->dir[0].done && c->dir[1].done)
+        close_conn(ft, c, FLOW_CLOSE_FIN, pkt);
+}
+
+/* Capture time moves forward with the packets; entries idle for longer
+ * than the timeout are closed and removed, oldest first. */
+static void advance_clock(struct flow_table *ft, const struct pkt_info *pkt)
+{
+    ft->last_pkt = *pkt;
+    if (pkt->ts_us > ft->now_us)
+        ft->now_us = pkt->ts_us;
+    if (ft->cfg.idle_timeout_us < 0)
+        return;
+    while (ft->lru_head != NIL &&
+           ft->now_us - ft->nodes[ft->lru_head].last_ts_us >
+               ft->cfg.idle_timeout_us)
+        drop_conn(ft, ft->nodes[ft->lru_head].c, FLOW_CLOSE_IDLE, pkt);
+}
+
+/* ---- caps -------------------------------------------------------------- */
+
+static void skip_hole_in(struct flow_table *ft, struct flow_conn *c, int d,
+                         const struct pkt_info *pkt)
+{
+    struct conn_emit ce = {ft, c, d, pkt};
+    struct reasm_emit e = make_emit(&ce);
+    if (tcp_reasm_skip_hole(&c->dir[d], &e))
+        ft->stats.cap_flushes++;
+}
+
+static size_t conn_held(const struct flow_conn *c)
+{
+    return c->dir[0].held_bytes + c->dir[1].held_bytes;
+}
+
+/* Per connection: give up holes in the fuller direction until under cap. */
+static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
+                             const struct pkt_info *pkt)
+{
+    while (conn_held(c) > ft->cfg.conn_cap) {
+        int d = c->dir[0].held_bytes >= c->dir[1].held_bytes ? 0 : 1;
+        skip_hole_in(ft, c, d, pkt);
+    }
+}
+
+/* Global: give up the holes of the least recently active connections that
+ * hold data until under cap. Only runs when the cap is exceeded. */
+static void enforce_global_cap(struct flow_table *ft,
+                               const struct pkt_info *pkt)
+{
+    struct flow_conn *c = lru_first(ft);
+    while (c && ft->stats.reasm.held_now > ft->cfg.global_cap) {
+        struct flow_conn *next = lru_after(ft, c);
+        for (int d = 0; d < 2; d++)
+            while (c->dir[d].held)
+                skip_hole_in(ft, c, d, pkt);
+        close_if_finished(ft, c, pkt);
+        c = next;
+    }
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static bool is_server_port(const struct flow_table *ft, uint16_t port)
+{
+    return ft->cfg.is_server_port &&
+           ft->cfg.is_server_port(ft->cfg.ctx, port);
+}
+
+/* Is src the client? The SYN sender is; the SYN-ACK sender is not; else
+ * the side not on a server port, else the higher port. */
+static bool src_is_client(const struct flow_table *ft,
+                          const struct pkt_endpoint *src,
+                          const struct pkt_endpoint *dst, uint8_t flags)
+{
+    if (flags & TCP_SYN)
+        return !(flags & TCP_ACK);
+    if (is_server_port(ft, dst->port))
+        return true;
+    if (is_server_port(ft, src->port))
+        return false;
+    return src->port >= dst->port;
+}
+
+static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
+                                   const struct pkt_endpoint *src,
+                                   const struct pkt_endpoint *dst,
+                                   const struct tcp_info *tcp,
+                                   const struct pkt_info *pkt, int *dir)
+{
+    bool syn = (tcp->flags & TCP_SYN) != 0;
+    if ((!syn && tcp->payload_len == 0) || (tcp->flags & TCP_RST))
+        return NULL; /* only a SYN or data starts a connection */
+    bool client = src_is_client(ft, src, dst, tcp->flags);
+    struct flow_key key = {{client ? *src : *dst, client ? *dst : *src}};
+    if (ft->cfg.accept && !ft->cfg.accept(ft->cfg.ctx, &key))
+        return NULL;
+    if (ft->count >= ft->cfg.max_conns && lru_first(ft))
+        drop_conn(ft, lru_first(ft), FLOW_CLOSE_EVICTED, pkt);
+    struct conn_entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    struct flow_conn *c = &e->conn;
+    c->number = ++ft->stats.connections;
+    c->key = key;
+    c->hash = hash;
+    c->flags = syn ? FLOW_SYN_SEEN : FLOW_MIDSTREAM;
+    c->first_ts_us = c->last_ts_us = ft->now_us;
+    tcp_reasm_init(&c->dir[0]);
+    tcp_reasm_init(&c->dir[1]);
+    if (syn && (tcp->flags & TCP_ACK))
+        tcp_reasm_start(&c->dir[0], tcp->ack); /* SYN lost: client's next */
+    if (!insert_conn(ft, c)) {
+        free(e);
+        ft->stats.connections--;
+        return NULL;
+    }
+    *dir = client ? 0 : 1;
+    if (ft->sink.on_open)
+        ft->sink.on_open(ft->sink.ctx, c, pkt);
+    return c;
+}
+
+/* ---- segments ---------------------------------------------------------- */
+
+static void endpoints_of(const struct ip_info *ip, uint16_t sport,
+                         uint16_t dport, struct pkt_endpoint *src,
+                         struct pkt_endpoint *dst)
+{
+    memset(src, 0, sizeof *src);
+    memset(dst, 0, sizeof *dst);
+    src->family = dst->family = ip->family;
+    memcpy(src->addr, ip->src, sizeof src->addr);
+    memcpy(dst->addr, ip->dst, sizeof dst->addr);
+    src->port = sport;
+    dst->port = dport;
+}
+
+static void feed(struct flow_table *ft, struct flow_conn *c, int d,
+                 const struct tcp_info *tcp, const struct pkt_info *pkt)
+{
+    struct reasm_input in = {
+        .seq = tcp->seq,
+        .syn = (tcp->flags & TCP_SYN) != 0,
+        .fin = (tcp->flags & TCP_FIN) != 0,
+        .data = tcp->payload,
+        .caplen = tcp->payload_caplen,
+        .wirelen = tcp->payload_len,
+    };
+    struct conn_emit ce = {ft, c, d, pkt};
+    struct reasm_emit e = make_emit(&ce);
+    tcp_reasm_segment(&c->dir[d], &in, &e);
+}
+
+void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
+                    const struct tcp_info *tcp, const struct pkt_info *pkt)
+{
+    struct pkt_endpoint src, dst;
+    int dir = 0;
+    ft->stats.tcp_segments++;
+    advance_clock(ft, pkt);
+    endpoints_of(ip, tcp->sport, tcp->dport, &src, &dst);
+    uint32_t hash = pair_hash(&src, &dst);
+    struct flow_conn *c = lookup(ft, hash, &src, &dst, &dir);
+    if (c && c->app && ft->sink.on_lookup)
+        ft->sink.on_lookup(ft->sink.ctx, c, dir);
+    bool new_syn = (tcp->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    if (c && (c->flags & FLOW_CLOSED)) {
+        if (!new_syn) {
+            touch(ft, c); /* a straggler of a closed connection */
+            return;
+        }
+        remove_conn(ft, c); /* the 4-tuple is reused */
+        c = NULL;
+    }
+    if (!c)
+        c = open_conn(ft, hash, &src, &dst, tcp, pkt, &dir);
+    if (!c)
+        return;
+    touch(ft, c);
+    c->packets[dir]++;
+    c->bytes[dir] += tcp->payload_len;
+    ft->stats.packets++;
+    ft->stats.bytes += tcp->payload_len;
+    if (tcp->flags & TCP_SYN)
+        c->flags |= FLOW_SYN_SEEN;
+    if (tcp->flags & TCP_RST) {
+        close_conn(ft, c, FLOW_CLOSE_RST, pkt);
+        return;
+    }
+    feed(ft, c, dir, tcp, pkt);
+    enforce_conn_cap(ft, c, pkt);
+    close_if_finished(ft, c, pkt);
+    if (ft->stats.reasm.held_now > ft->cfg.global_cap)
+        enforce_global_cap(ft, pkt);
+}
+
+void flow_table_udp(struct flow_table *ft, const struct ip_info *ip,
+                    const struct udp_info *udp, const struct pkt_info *pkt)
+{
+    struct pkt_endpoint src, dst;
+    ft->stats.udp_datagrams++;
+    advance_clock(ft, pkt);
+    endpoints_of(ip, udp->sport, udp->dport, &src, &dst);
+    if (ft->sink.on_udp)
+        ft->sink.on_udp(ft->sink.ctx, &src, &dst, udp->payload,
+                        udp->payload_caplen, udp->payload_len, pkt);
+}
+
+void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
+{
+    if (!pkt)
+        pkt = &ft->last_pkt;
+    while (lru_first(ft))
+        drop_conn(ft, lru_first(ft), FLOW_CLOSE_END_OF_CAPTURE, pkt);
+}
+
+/* ---- whole frames ------------------------------------------------------ */
+
+static void count_ip_failure(struct flow_stats *st, int rc)
+{
+    switch (rc) {
+    case IP_TRUNCATED: st->truncated++; break;
+    case IP_FRAGMENT: st->fragments++; break;
+    case IP_NOT_IP: st->not_ip++; break;
+    default: st->malformed++; break;
+    }
+}
+
+static void dispatch_l4(struct flow_table *ft, const struct ip_info *ip,
+                        const struct pkt_info *pkt)
+{
+    struct tcp_info tcp;
+    struct udp_info udp;
+    int rc;
+    switch (ip->proto) {
+    case IPPROTO_TCP_:
+        rc = tcp_decode(ip, &tcp);
+        if (rc == IP_OK)
+            flow_table_tcp(ft, ip, &tcp, pkt);
+        else
+            count_ip_failure(&ft->stats, rc);
+        break;
+    case IPPROTO_UDP_:
+        rc = udp_decode(ip, &udp);
+        if (rc == IP_OK)
+            flow_table_udp(ft, ip, &udp, pkt);
+        else
+            count_ip_failure(&ft->stats, rc);
+        break;
+    default:
+        ft->stats.other_proto++;
+        break;
+    }
+}
+
+void flow_table_frame(struct flow_table *ft, int dlt,
+                      const struct pcap_pkthdr *hdr, const uint8_t *bytes,
+                      uint64_t frame)
+{
+    struct pkt_info pkt = {frame, pkt_timestamp_us(&hdr->ts)};
+    struct link_result link;
+    struct ip_info ip;
+    ft->stats.frames++;
+    int rc = linklayer_decode(dlt, bytes, hdr->caplen, hdr->len, &link);
+    if (rc != LINK_OK) {
+        if (rc == LINK_UNSUPPORTED)
+            ft->stats.link_unsupported++;
+        else if (rc == LINK_TRUNCATED)
+            ft->stats.truncated++;
+        else
+            ft->stats.not_ip++;
+        return;
+    }
+    rc = ip_decode(link.ethertype, link.net, link.caplen, link.wirelen, &ip);
+    if (rc != IP_OK) {
+        count_ip_failure(&ft->stats, rc);
+        return;
+    }
+    dispatch_l4(ft, &ip, &pkt);
+}

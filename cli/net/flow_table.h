@@ -1,0 +1,146 @@
+/* The TCP connection table: finds the connection of each segment (both
+ * directions map to one entry), decides who is the client, reassembles each
+ * direction (tcp_reasm.h) and calls a sink in stream order. UDP datagrams are
+ * passed through to the sink without a table.
+ *
+ * Direction 0 is client -> server, the client being the SYN sender. For a
+ * connection picked up mid-stream (first seen at a data segment), the client
+ * is the side whose port is not a server port (config.is_server_port), else
+ * the side with the higher port.
+ *
+ * Lifetime of a connection: on_open, then on_data/on_gap/on_conflict in each
+ * direction's stream order, then exactly one on_close. After on_close the
+ * entry lingers (closed, app = NULL) until idle so that late retransmissions
+ * do not open a new connection; a new SYN on the same 4-tuple does.
+ * Time is capture time: packet timestamps drive the idle timeout.
+ *
+ * Sink callbacks must not call flow_table functions. Memory: one entry per
+ * accepted connection; out-of-order data is held (copied) only up to the
+ * per-connection and global caps; the in-order path allocates nothing. */
+#ifndef MQD_CLI_FLOW_TABLE_H
+#define MQD_CLI_FLOW_TABLE_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/ip.h"
+#include "net/packet.h"
+#include "net/tcp_reasm.h"
+
+/* ep[0] is the client, ep[1] the server. */
+struct flow_key {
+    struct pkt_endpoint ep[2];
+};
+
+enum flow_conn_flags {
+    FLOW_SYN_SEEN = 1u << 0,  /* the handshake (SYN or SYN-ACK) was seen */
+    FLOW_MIDSTREAM = 1u << 1, /* picked up at a data segment */
+    FLOW_CLOSED = 1u << 2     /* on_close has been called */
+};
+
+enum flow_close_reason {
+    FLOW_CLOSE_FIN,            /* both directions finished */
+    FLOW_CLOSE_RST,
+    FLOW_CLOSE_IDLE,           /* no packet for config.idle_timeout_us */
+    FLOW_CLOSE_EVICTED,        /* table full (config.max_conns) */
+    FLOW_CLOSE_END_OF_CAPTURE  /* flow_table_flush */
+};
+
+struct flow_conn {
+    uint64_t number;       /* 1-based, in order of first appearance */
+    struct flow_key key;
+    unsigned flags;        /* enum flow_conn_flags */
+    void *app;             /* the caller's, untouched by the table */
+    int64_t first_ts_us, last_ts_us;
+    uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
+    struct tcp_reasm dir[2];
+    /* table internals */
+    struct flow_conn *hash_next, *lru_prev, *lru_next;
+    uint32_t hash;
+};
+
+/* Every callback is optional. `dir` is 0 (client->server) or 1. */
+struct flow_sink {
+    void *ctx;
+    void (*on_open)(void *ctx, struct flow_conn *c, const struct pkt_info *pkt);
+    void (*on_data)(void *ctx, struct flow_conn *c, int dir,
+                    const uint8_t *data, size_t len, uint64_t offset,
+                    const struct pkt_info *pkt);
+    void (*on_gap)(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
+                   uint64_t len, const struct pkt_info *pkt);
+    void (*on_conflict)(void *ctx, struct flow_conn *c, int dir,
+                        uint64_t offset, uint64_t len,
+                        const struct pkt_info *pkt);
+    void (*on_close)(void *ctx, struct flow_conn *c,
+                     enum flow_close_reason reason,
+                     const struct pkt_info *pkt);
+    /* UDP datagrams: `len` bytes captured of `wirelen` on the wire. */
+    void (*on_udp)(void *ctx, const struct pkt_endpoint *src,
+                   const struct pkt_endpoint *dst, const uint8_t *data,
+                   size_t len, size_t wirelen, const struct pkt_info *pkt);
+    /* A hint, before any other callback of a segment of an existing
+     * connection: its state is about to be used (prefetch it). */
+    void (*on_lookup)(void *ctx, struct flow_conn *c, int dir);
+};
+
+struct flow_config {
+    void *ctx; /* passed to accept and is_server_port */
+    /* Is a new connection interesting? Called with the key oriented client
+     * -> server. NULL accepts all. Rejected connections get no entry, so this
+     * is called again for their later packets: keep it cheap and pure. */
+    bool (*accept)(void *ctx, const struct flow_key *k);
+    /* Is `port` a server port (e.g. 1883)? Orients mid-stream pickups. */
+    bool (*is_server_port)(void *ctx, uint16_t port);
+    size_t conn_cap;         /* held bytes per connection; 0: 1 MiB */
+    size_t global_cap;       /* held bytes in all; 0: 16 MiB */
+    int64_t idle_timeout_us; /* 0: 300 s; negative: never */
+    size_t max_conns;        /* entries; 0: 262,144 (LRU evicted beyond) */
+};
+
+struct flow_stats {
+    /* frames through flow_table_frame */
+    uint64_t frames, link_unsupported, not_ip, truncated, malformed,
+        fragments, other_proto;
+    uint64_t tcp_segments, udp_datagrams;
+    /* accepted connections */
+    uint64_t connections, packets, bytes;
+    uint64_t closed_fin, closed_rst, evicted_idle, evicted_full;
+    uint64_t cap_flushes;   /* holes given up because a cap was reached */
+    uint64_t entries_now;   /* entries in the table, closed ones included */
+    struct reasm_stats reasm; /* out-of-order, duplicates, conflicts, gaps */
+};
+
+struct flow_table;
+
+/* NULL on allocation failure. `sink` is copied. */
+struct flow_table *flow_table_new(const struct flow_config *cfg,
+                                  const struct flow_sink *sink);
+
+/* Frees everything without callbacks (call flow_table_flush first). */
+void flow_table_free(struct flow_table *ft);
+
+/* One captured frame: link layer -> IP -> TCP/UDP -> table. Undecodable
+ * frames are counted in the stats and otherwise ignored. */
+void flow_table_frame(struct flow_table *ft, int dlt,
+                      const struct pcap_pkthdr *hdr, const uint8_t *bytes,
+                      uint64_t frame);
+
+/* One decoded TCP segment / UDP datagram (for callers that decode). */
+void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
+                    const struct tcp_info *tcp, const struct pkt_info *pkt);
+void flow_table_udp(struct flow_table *ft, const struct ip_info *ip,
+                    const struct udp_info *udp, const struct pkt_info *pkt);
+
+/* End of capture: every open connection delivers what it can (gaps for
+ * holes) and is closed with FLOW_CLOSE_END_OF_CAPTURE; the table empties.
+ * `pkt` is the last packet seen (or NULL: the table uses its own). */
+void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt);
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+
+/* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END". */
+const char *flow_close_reason_name(enum flow_close_reason r);
+
+#endif

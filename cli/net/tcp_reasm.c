@@ -1,0 +1,315 @@
+/* TCP stream reassembly for one direction; see tcp_reasm.h.
+ * RFC 9293 s3.4: the SYN and FIN each occupy one sequence number; data
+ * starts at ISN + 1. RFC 1982: serial-number comparison modulo 2^32. */
+#include "net/tcp_reasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct reasm_seg {
+    struct reasm_seg *next;
+    uint64_t off;
+    size_t len;
+    bool lost;       /* known bytes that were not captured: no data */
+    uint8_t data[];  /* len bytes unless lost */
+};
+
+void tcp_reasm_init(struct tcp_reasm *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void tcp_reasm_start(struct tcp_reasm *r, uint32_t next_seq)
+{
+    if (r->started)
+        return;
+    r->started = true;
+    r->base_seq = next_seq;
+    r->next_off = 0;
+}
+
+/* Stream offset of `seq`, relative to the next offset expected: the 32-bit
+ * difference is taken as signed (serial arithmetic), so it is right as long
+ * as the segment is within 2 GiB of where the stream is. */
+static int64_t offset_of(const struct tcp_reasm *r, uint32_t seq)
+{
+    uint32_t expected = r->base_seq + (uint32_t)r->next_off;
+    uint32_t d = seq - expected;
+    int64_t rel = d < 0x80000000u ? (int64_t)d : (int64_t)d - 0x100000000LL;
+    return (int64_t)r->next_off + rel;
+}
+
+/* ---- emitting ---------------------------------------------------------- */
+
+static void emit_data(const struct reasm_emit *e, const uint8_t *data,
+                      size_t len, uint64_t off)
+{
+    if (len > 0 && e->data)
+        e->data(e->ctx, data, len, off);
+}
+
+static void emit_gap(const struct reasm_emit *e, uint64_t off, uint64_t len)
+{
+    if (len == 0)
+        return;
+    e->stats->gaps++;
+    e->stats->gap_bytes += len;
+    if (e->gap)
+        e->gap(e->ctx, off, len);
+}
+
+static void emit_conflict(const struct reasm_emit *e, uint64_t off,
+                          uint64_t len)
+{
+    e->stats->conflicts++;
+    if (e->conflict)
+        e->conflict(e->ctx, off, len);
+}
+
+/* Delivers bytes at next_off: data, or a gap for bytes not captured. */
+static void deliver(struct tcp_reasm *r, const uint8_t *data, size_t len,
+                    const struct reasm_emit *e)
+{
+    if (data)
+        emit_data(e, data, len, r->next_off);
+    else
+        emit_gap(e, r->next_off, len);
+    r->next_off += len;
+}
+
+/* ---- the hole list ----------------------------------------------------- */
+
+static size_t seg_cost(const struct reasm_seg *s)
+{
+    return (s->lost ? 0 : s->len) + REASM_SEG_COST;
+}
+
+/* Unlinks and frees the first held range. */
+static void free_first(struct tcp_reasm *r, struct reasm_stats *stats)
+{
+    struct reasm_seg *s = r->held;
+    r->held = s->next;
+    if (r->held_tail == s)
+        r->held_tail = NULL;
+    r->held_bytes -= seg_cost(s);
+    stats->held_now -= seg_cost(s);
+    free(s);
+}
+
+/* A new held range [off, off+len), copied from `data` (NULL: lost bytes). */
+static struct reasm_seg *new_seg(struct tcp_reasm *r, uint64_t off,
+                                 const uint8_t *data, size_t len,
+                                 struct reasm_stats *stats)
+{
+    struct reasm_seg *s = malloc(sizeof *s + (data ? len : 0));
+    if (!s) {
+        stats->alloc_failures++;
+        return NULL;
+    }
+    s->next = NULL;
+    s->off = off;
+    s->len = len;
+    s->lost = data == NULL;
+    if (data)
+        memcpy(s->data, data, len);
+    r->held_bytes += seg_cost(s);
+    stats->held_now += seg_cost(s);
+    if (stats->held_now > stats->held_peak)
+        stats->held_peak = stats->held_now;
+    return s;
+}
+
+/* Overlap of new bytes with a held range: first copy wins; report the
+ * overlap if both copies have bytes and they differ. */
+static void compare_overlap(const struct reasm_seg *s, uint64_t from,
+                            uint64_t to, const uint8_t *newdata,
+                            const struct reasm_emit *e)
+{
+    e->stats->dup_bytes += to - from;
+    if (s->lost || !newdata)
+        return;
+    if (memcmp(s->data + (from - s->off), newdata, (size_t)(to - from)) != 0)
+        emit_conflict(e, from, to - from);
+}
+
+/* Inserts [off, off+len) into the sorted hole list, keeping ranges disjoint:
+ * only the parts not already held are added. `data` NULL: lost bytes. */
+static void hold(struct tcp_reasm *r, uint64_t off, const uint8_t *data,
+                 size_t len, const struct reasm_emit *e)
+{
+    uint64_t cur = off, end = off + len;
+    struct reasm_seg **pp = &r->held;
+    struct reasm_seg *tail = r->held_tail;
+    if (tail && tail->off + tail->len <= off)
+        pp = &tail->next; /* the usual case: beyond everything held */
+    while (cur < end) {
+        while (*pp && (*pp)->off + (*pp)->len <= cur)
+            pp = &(*pp)->next;
+        struct reasm_seg *s = *pp;
+        const uint8_t *piece = data ? data + (cur - off) : NULL;
+        if (s && s->off <= cur) {
+            uint64_t to = s->off + s->len < end ? s->off + s->len : end;
+            compare_overlap(s, cur, to, piece, e);
+            cur = to;
+            continue;
+        }
+        uint64_t to = s && s->off < end ? s->off : end;
+        struct reasm_seg *n = new_seg(r, cur, piece, (size_t)(to - cur),
+                                      e->stats);
+        if (!n)
+            return; /* becomes a hole, reported as a gap later */
+        n->next = s;
+        *pp = n;
+        pp = &n->next;
+        if (!s)
+            r->held_tail = n;
+        cur = to;
+    }
+}
+
+/* Delivers held ranges that now start at next_off. */
+static void drain(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    while (r->held && r->held->off == r->next_off) {
+        struct reasm_seg *s = r->held;
+        deliver(r, s->lost ? NULL : s->data, s->len, e);
+        free_first(r, e->stats);
+    }
+}
+
+/* ---- segments ---------------------------------------------------------- */
+
+/* Takes the bytes [off, off+len) of the stream: drops what was delivered,
+ * delivers what is next straight from the packet, holds the rest. */
+static void add_range(struct tcp_reasm *r, int64_t off, const uint8_t *data,
+                      size_t len, const struct reasm_emit *e)
+{
+    if (len == 0)
+        return;
+    int64_t next = (int64_t)r->next_off;
+    if (off + (int64_t)len <= next) {
+        e->stats->dup_bytes += len;
+        return;
+    }
+    if (off < next) {
+        size_t skip = (size_t)(next - off);
+        e->stats->dup_bytes += skip;
+        if (data)
+            data += skip;
+        len -= skip;
+        off = next;
+    }
+    uint64_t uoff = (uint64_t)off;
+    if (uoff == r->next_off) {
+        size_t direct = len;
+        if (r->held && r->held->off - uoff < direct)
+            direct = (size_t)(r->held->off - uoff);
+        deliver(r, data, direct, e);
+        uoff += direct;
+        len -= direct;
+        if (data)
+            data += direct;
+    }
+    if (len > 0)
+        hold(r, uoff, data, len, e);
+    drain(r, e);
+}
+
+/* Data past a FIN is ignored (RFC 9293 s3.10.7.4: no data follows FIN). */
+static size_t clip_to_fin(const struct tcp_reasm *r, int64_t off, size_t len)
+{
+    if (!r->fin_seen)
+        return len;
+    int64_t fin = (int64_t)r->fin_off;
+    if (off >= fin)
+        return 0;
+    return off + (int64_t)len > fin ? (size_t)(fin - off) : len;
+}
+
+static void note_fin(struct tcp_reasm *r, int64_t end)
+{
+    if (r->fin_seen || end < (int64_t)r->next_off)
+        return;
+    r->fin_seen = true;
+    r->fin_off = (uint64_t)end;
+}
+
+static void finish_if_at_fin(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    if (!r->fin_seen || r->done)
+        return;
+    if (r->next_off < r->fin_off)
+        tcp_reasm_flush(r, e); /* FIN with a hole: give the hole up */
+    r->done = true;
+    tcp_reasm_release(r, e->stats);
+}
+
+void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
+                       const struct reasm_emit *e)
+{
+    uint32_t seq = in->seq;
+    size_t caplen = in->caplen < in->wirelen ? in->caplen : in->wirelen;
+    if (in->syn) {
+        if (!r->started) {
+            r->syn_seen = true;
+            tcp_reasm_start(r, seq + 1);
+        }
+        seq += 1; /* the SYN occupies one sequence number */
+    } else if (in->wirelen == 0 && !in->fin) {
+        return; /* a pure ACK */
+    }
+    if (r->done) {
+        e->stats->dup_bytes += in->wirelen;
+        return;
+    }
+    tcp_reasm_start(r, seq);
+    int64_t off = offset_of(r, seq);
+    if (in->fin)
+        note_fin(r, off + (int64_t)in->wirelen);
+    size_t wire = clip_to_fin(r, off, in->wirelen);
+    size_t cap = caplen < wire ? caplen : wire;
+    if (off > (int64_t)r->next_off && wire > 0)
+        e->stats->ooo_segments++;
+    add_range(r, off, in->data, cap, e);
+    add_range(r, off + (int64_t)cap, NULL, wire - cap, e);
+    finish_if_at_fin(r, e);
+}
+
+/* ---- giving up holes --------------------------------------------------- */
+
+bool tcp_reasm_skip_hole(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    if (!r->held)
+        return false;
+    emit_gap(e, r->next_off, r->held->off - r->next_off);
+    r->next_off = r->held->off;
+    drain(r, e);
+    if (r->fin_seen && r->next_off >= r->fin_off) {
+        r->done = true;
+        tcp_reasm_release(r, e->stats);
+    }
+    return true;
+}
+
+void tcp_reasm_limit(struct tcp_reasm *r, size_t cap,
+                     const struct reasm_emit *e)
+{
+    while (r->held_bytes > cap && tcp_reasm_skip_hole(r, e))
+        ;
+}
+
+void tcp_reasm_flush(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    while (tcp_reasm_skip_hole(r, e))
+        ;
+    if (r->fin_seen && r->next_off < r->fin_off) {
+        emit_gap(e, r->next_off, r->fin_off - r->next_off);
+        r->next_off = r->fin_off;
+    }
+}
+
+void tcp_reasm_release(struct tcp_reasm *r, struct reasm_stats *stats)
+{
+    while (r->held)
+        free_first(r, stats);
+}

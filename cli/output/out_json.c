@@ -1,0 +1,505 @@
+/* JSON Lines printer. See out_json.h for the keys. Every string that comes
+ * from the wire goes through jw_strn, which escapes it and replaces
+ * ill-formed UTF-8 with U+FFFD, so every line is valid UTF-8 and JSON. */
+#include "output/out_json.h"
+
+#include <stdlib.h>
+
+#include "util/hex.h"
+#include "output/payload_json.h"
+#include "analysis/session.h"
+#include "mqttdissect/names.h"
+#include "mqttdissect/props.h"
+#include "mqttdissect/rules.h"
+
+struct out_json {
+    struct output base;
+    struct output_opts opts;
+    struct obuf b;
+    struct json_writer w;
+};
+
+/* ---- metadata common to packets and events ---- */
+
+static void json_ts(struct json_writer *w, int64_t ts_us)
+{
+    char buf[48];
+    buf[0] = '"';
+    size_t n = 1 + fmt_rfc3339(buf + 1, ts_us);
+    buf[n++] = '"';
+    jw_raw(w, buf, n); /* digits and punctuation only: no escaping needed */
+}
+
+/* An address from a fixed-size array: never read past it, even unterminated. */
+static void json_fixed_str(struct json_writer *w, const char *s, size_t cap)
+{
+    jw_strn(w, (const uint8_t *)s, strnlen(s, cap));
+}
+
+static void json_meta(struct json_writer *w, const struct msg_meta *m)
+{
+    JW_KV_U64(w, "frame", m->frame);
+    JW_KEY(w, "ts");
+    json_ts(w, m->ts_us);
+    JW_KEY(w, "src");
+    json_fixed_str(w, m->src, sizeof m->src);
+    JW_KEY(w, "dst");
+    json_fixed_str(w, m->dst, sizeof m->dst);
+    JW_KV_U64(w, "conn", m->conn);
+    JW_KV_STR(w, "transport", m->transport ? m->transport : "tcp");
+    JW_KV_U64(w, "stream_off", m->stream_off);
+}
+
+/* ---- fixed header (3.1.1 s2.2, 5.0 s2.1) ---- */
+
+static void json_header(struct json_writer *w, const mqd_frame *f)
+{
+    char hex[2];
+    hex_byte(hex, f->header);
+    JW_KEY(w, "header");
+    jw_object_begin(w);
+    JW_KV_U64(w, "byte", f->header);
+    JW_KEY(w, "hex");
+    jw_strn(w, (const uint8_t *)hex, 2);
+    JW_KV_U64(w, "type", f->type);
+    JW_KV_U64(w, "flags", f->flags);
+    if (f->type == MQD_PUBLISH) {
+        JW_KV_BOOL(w, "dup", f->dup);
+        JW_KV_U64(w, "qos", f->qos);
+        JW_KV_BOOL(w, "retain", f->retain);
+    }
+    jw_object_end(w);
+}
+
+/* The remaining length with its encoding (s1.5.5 / 3.1.1 s2.2.3). */
+static void json_remaining(struct json_writer *w, const mqd_frame *f)
+{
+    const uint8_t *enc;
+    JW_KEY(w, "remaining_length");
+    jw_object_begin(w);
+    JW_KV_U64(w, "value", f->remaining.value);
+    if (frame_bytes(f, f->remaining.off, f->remaining.nbytes, &enc))
+        JW_KV_HEX(w, "encoded", enc, f->remaining.nbytes);
+    JW_KV_U64(w, "bytes", f->remaining.nbytes);
+    JW_KV_BOOL(w, "minimal", f->remaining.minimal);
+    jw_object_end(w);
+}
+
+static void json_version(struct json_writer *w, const mqd_frame *f)
+{
+    JW_KEY(w, "version");
+    if (f->version == MQD_VERSION_UNKNOWN)
+        jw_null(w);
+    else
+        jw_u64(w, f->version);
+    JW_KV_BOOL(w, "version_inferred", f->version_inferred);
+}
+
+/* ---- field helpers ---- */
+
+/* key: "string from the wire", when the field is present and inside the
+ * frame. */
+static void json_field_str(struct json_writer *w, const mqd_frame *f,
+                           const char *key, const mqd_str *s)
+{
+    const uint8_t *data;
+    size_t len;
+    if (frame_str(f, s, &data, &len))
+        jw_kv_strn(w, key, data, len);
+}
+
+/* An application message: text when it is valid UTF-8, else hex; at most
+ * opts->max_payload bytes of it (0: all). */
+void out_json_payload(struct json_writer *w, const struct output_opts *o,
+                      const char *key, const uint8_t *data, size_t len)
+{
+    size_t shown = len;
+    if (o->max_payload != 0 && shown > o->max_payload)
+        shown = o->max_payload;
+    jw_key(w, key);
+    jw_object_begin(w);
+    JW_KV_U64(w, "length", len);
+    if (utf8_valid(data, len)) {
+        /* Do not split a character where the output is cut. */
+        if (shown < len)
+            shown = utf8_valid_prefix(data, shown, NULL);
+        JW_KV_STRN(w, "text", data, shown);
+    } else {
+        JW_KV_HEX(w, "hex", data, shown);
+    }
+    if (shown < len) {
+        JW_KV_BOOL(w, "truncated", true);
+        JW_KV_U64(w, "shown", shown);
+    }
+    jw_object_end(w);
+}
+
+/* ---- MQTT 5.0 properties (5.0 s2.2.2) ---- */
+
+static void json_prop_value(struct json_writer *w, const struct output_opts *o,
+                            const mqd_frame *f, const mqd_prop *p)
+{
+    const uint8_t *data;
+    size_t len;
+    switch (p->info->type) {
+    case MQD_PT_UTF8:
+        json_field_str(w, f, "value", &p->str);
+        break;
+    case MQD_PT_UTF8_PAIR:
+        JW_KEY(w, "value");
+        jw_object_begin(w);
+        json_field_str(w, f, "name", &p->str);
+        json_field_str(w, f, "value", &p->str2);
+        jw_object_end(w);
+        break;
+    case MQD_PT_BINARY:
+        if (!frame_str(f, &p->str, &data, &len))
+            break;
+        JW_KV_U64(w, "length", len);
+        /* Authentication data can carry credentials: treat like a password. */
+        if (p->id == MQD_P_AUTHENTICATION_DATA && !o->show_secrets)
+            JW_KV_BOOL(w, "redacted", true);
+        else
+            JW_KV_HEX(w, "value_hex", data, len);
+        break;
+    default: /* BYTE, U16, U32, VARINT */
+        JW_KV_U64(w, "value", p->value);
+        break;
+    }
+}
+
+static void json_properties(struct json_writer *w, const struct output_opts *o,
+                            const mqd_frame *f, const char *key,
+                            const mqd_props *block)
+{
+    mqd_prop_iter it;
+    mqd_prop p;
+    if (!block->present)
+        return;
+    jw_key(w, key);
+    jw_array_begin(w);
+    uint32_t done = block->off, end = block->off + block->len;
+    mqd_prop_iter_init(&it, f, block);
+    while (mqd_prop_next(&it, &p) && p.info) {
+        done = p.off + p.len;
+        jw_object_begin(w);
+        JW_KV_U64(w, "id", p.id);
+        JW_KV_STR(w, "name", p.info->name);
+        JW_KV_STR(w, "key", p.info->key);
+        JW_KV_U64(w, "offset", p.off);
+        json_prop_value(w, o, f, &p);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    /* Bytes the iterator could not walk (unknown or cut property). */
+    if (done < end) {
+        char ukey[48];
+        size_t n = strlen(key);
+        if (n > sizeof ukey - sizeof "_undecoded")
+            n = sizeof ukey - sizeof "_undecoded";
+        memcpy(ukey, key, n);
+        memcpy(ukey + n, "_undecoded", sizeof "_undecoded");
+        jw_kv_u64(w, ukey, end - done);
+    }
+}
+
+/* The block a packet's own properties are in. */
+static const mqd_props *frame_props(const mqd_frame *f)
+{
+    if (f->type == MQD_CONNECT && f->connect.props.present)
+        return &f->connect.props;
+    return &f->props;
+}
+
+/* ---- CONNECT (3.1.1 s3.1, 5.0 s3.1) ---- */
+
+static void json_connect_flags(struct json_writer *w, const mqd_connect *c)
+{
+    JW_KEY(w, "flags");
+    jw_object_begin(w);
+    JW_KV_U64(w, "byte", c->flags.value);
+    JW_KV_BOOL(w, "username", c->username_flag);
+    JW_KV_BOOL(w, "password", c->password_flag);
+    JW_KV_BOOL(w, "will_retain", c->will_retain);
+    JW_KV_U64(w, "will_qos", c->will_qos);
+    JW_KV_BOOL(w, "will", c->will_flag);
+    JW_KV_BOOL(w, "clean_start", c->clean_start);
+    JW_KV_BOOL(w, "reserved", c->reserved_flag);
+    jw_object_end(w);
+}
+
+static void json_will(struct json_writer *w, const struct output_opts *o,
+                      const mqd_frame *f, const mqd_connect *c)
+{
+    const uint8_t *data;
+    size_t len;
+    JW_KEY(w, "will");
+    jw_object_begin(w);
+    JW_KV_U64(w, "qos", c->will_qos);
+    JW_KV_BOOL(w, "retain", c->will_retain);
+    json_field_str(w, f, "topic", &c->will_topic);
+    if (frame_str(f, &c->will_payload, &data, &len))
+        out_json_payload(w, o, "payload", data, len);
+    json_properties(w, o, f, "properties", &c->will_props);
+    jw_object_end(w);
+}
+
+static void json_password(struct json_writer *w, const struct output_opts *o,
+                          const mqd_frame *f, const mqd_str *pw)
+{
+    const uint8_t *data;
+    size_t len;
+    if (!frame_str(f, pw, &data, &len))
+        return;
+    if (o->show_secrets)
+        JW_KV_HEX(w, "password_hex", data, len);
+    else
+        JW_KV_STR(w, "password", "<redacted>");
+}
+
+static void json_connect(struct json_writer *w, const struct output_opts *o,
+                         const mqd_frame *f)
+{
+    const mqd_connect *c = &f->connect;
+    JW_KEY(w, "connect");
+    jw_object_begin(w);
+    json_field_str(w, f, "protocol_name", &c->protocol_name);
+    if (c->level.present)
+        JW_KV_U64(w, "protocol_level", c->level.value);
+    if (c->flags.present)
+        json_connect_flags(w, c);
+    if (c->keep_alive.present)
+        JW_KV_U64(w, "keep_alive", c->keep_alive.value);
+    json_field_str(w, f, "client_id", &c->client_id);
+    if (c->will_flag)
+        json_will(w, o, f, c);
+    json_field_str(w, f, "username", &c->username);
+    json_password(w, o, f, &c->password);
+    jw_object_end(w);
+}
+
+/* ---- SUBSCRIBE / UNSUBSCRIBE / SUBACK / UNSUBACK ---- */
+
+static void json_filters(struct json_writer *w, const mqd_frame *f)
+{
+    mqd_filter_iter it;
+    mqd_filter flt;
+    JW_KEY(w, "filters");
+    jw_array_begin(w);
+    mqd_filter_iter_init(&it, f);
+    while (mqd_filter_next(&it, &flt)) {
+        jw_object_begin(w);
+        json_field_str(w, f, "topic", &flt.filter);
+        if (f->type == MQD_SUBSCRIBE && flt.options.present) {
+            JW_KV_U64(w, "qos", flt.qos);
+            if (f->version == MQD_V5) {
+                /* Subscription options (5.0 s3.8.3.1). */
+                JW_KV_BOOL(w, "no_local", flt.no_local);
+                JW_KV_BOOL(w, "retain_as_published", flt.retain_as_published);
+                JW_KV_U64(w, "retain_handling", flt.retain_handling);
+            }
+        }
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
+static void json_reason_name(struct json_writer *w, const mqd_frame *f,
+                             const char *key, uint8_t code)
+{
+    const char *name = mqd_reason_name(f->type, f->version, code);
+    jw_key(w, key);
+    if (name)
+        jw_str(w, name);
+    else
+        jw_null(w);
+}
+
+static void json_reason_codes(struct json_writer *w, const mqd_frame *f)
+{
+    const uint8_t *codes;
+    size_t n;
+    if (!frame_run(f, f->list.off, f->list.len, &codes, &n))
+        return;
+    JW_KEY(w, "reason_codes");
+    jw_array_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        jw_object_begin(w);
+        JW_KV_U64(w, "code", codes[i]);
+        json_reason_name(w, f, "name", codes[i]);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
+/* ---- per-type fields ---- */
+
+static void json_publish(struct json_writer *w, const struct output_opts *o,
+                         const mqd_frame *f)
+{
+    const uint8_t *data;
+    size_t len;
+    JW_KV_U64(w, "qos", f->qos);
+    JW_KV_BOOL(w, "dup", f->dup);
+    JW_KV_BOOL(w, "retain", f->retain);
+    json_field_str(w, f, "topic", &f->topic);
+    if (f->payload.present &&
+        frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        payload_json_write(w, o, f, "payload", data, len);
+}
+
+static void json_common_fields(struct json_writer *w, const mqd_frame *f)
+{
+    if (f->packet_id.present)
+        JW_KV_U64(w, "packet_id", f->packet_id.value);
+    if (f->type == MQD_CONNACK && f->ack_flags.present)
+        JW_KV_BOOL(w, "session_present", (f->ack_flags.value & 1u) != 0);
+    if (f->reason.present) {
+        JW_KV_U64(w, "reason_code", f->reason.value);
+        json_reason_name(w, f, "reason", (uint8_t)f->reason.value);
+    }
+}
+
+void out_json_violations(struct json_writer *w, const mqd_violation *list,
+                         uint16_t count, uint16_t dropped)
+{
+    uint16_t n = count < MQD_MAX_VIOLATIONS ? count : MQD_MAX_VIOLATIONS;
+    JW_KEY(w, "violations");
+    jw_array_begin(w);
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_violation *v = &list[i];
+        const mqd_rule_info *r = mqd_rule_get(v->rule);
+        jw_object_begin(w);
+        JW_KV_STR(w, "rule", r ? r->id : "unknown");
+        JW_KV_STR(w, "name", r ? r->name : "UNKNOWN");
+        JW_KV_STR(w, "severity", r ? mqd_severity_name(r->severity) : "error");
+        JW_KV_U64(w, "offset", v->off);
+        JW_KV_STR(w, "message", r ? r->message : "unknown rule");
+        JW_KV_U64(w, "value", v->value);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    if (dropped > 0)
+        JW_KV_U64(w, "violations_dropped", dropped);
+}
+
+void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
+                          const struct msg_meta *m, const mqd_frame *f)
+{
+    jw_object_begin(w);
+    json_meta(w, m);
+    json_version(w, f);
+    JW_KV_STR(w, "type", mqd_type_name(f->type));
+    json_header(w, f);
+    json_remaining(w, f);
+    JW_KV_U64(w, "size", f->size);
+    if (f->type == MQD_PUBLISH)
+        json_publish(w, o, f);
+    json_common_fields(w, f);
+    session_json_write(w, m, f); /* reply_to, latency_us, effective_topic, ... */
+    if (f->type == MQD_CONNECT)
+        json_connect(w, o, f);
+    json_properties(w, o, f, "properties", frame_props(f));
+    if (f->list.present) {
+        if (f->type == MQD_SUBSCRIBE || f->type == MQD_UNSUBSCRIBE)
+            json_filters(w, f);
+        else if (f->type == MQD_SUBACK || f->type == MQD_UNSUBACK)
+            json_reason_codes(w, f);
+    }
+    out_json_violations(w, f->violations, f->nviolations, f->violations_dropped);
+    jw_object_end(w);
+}
+
+/* ---- the printer ---- */
+
+static struct out_json *as_json(struct output *o)
+{
+    return (struct out_json *)o;
+}
+
+static void oj_frame(struct output *o, const struct msg_meta *m,
+                     const mqd_frame *f)
+{
+    struct out_json *j = as_json(o);
+    out_json_write_frame(&j->w, &j->opts, m, f);
+    jw_line_end(&j->w);
+}
+
+static void oj_event_begin(struct output *o, const struct msg_meta *m,
+                           const char *name)
+{
+    struct out_json *j = as_json(o);
+    jw_object_begin(&j->w);
+    json_meta(&j->w, m);
+    jw_kv_str(&j->w, "event", name);
+}
+
+static void oj_event_u64(struct output *o, const char *key, uint64_t v)
+{
+    jw_kv_u64(&as_json(o)->w, key, v);
+}
+
+static void oj_event_str(struct output *o, const char *key, const char *s)
+{
+    jw_kv_str(&as_json(o)->w, key, s ? s : "");
+}
+
+static void oj_event_bool(struct output *o, const char *key, bool v)
+{
+    jw_kv_bool(&as_json(o)->w, key, v);
+}
+
+static void oj_event_end(struct output *o)
+{
+    struct out_json *j = as_json(o);
+    jw_object_end(&j->w);
+    jw_line_end(&j->w);
+}
+
+static int oj_flush(struct output *o)
+{
+    return obuf_flush(&as_json(o)->b);
+}
+
+static int oj_close(struct output *o)
+{
+    struct out_json *j = as_json(o);
+    int rc = obuf_flush(&j->b);
+    obuf_free(&j->b);
+    free(j);
+    return rc;
+}
+
+static struct obuf *oj_buffer(struct output *o)
+{
+    return &as_json(o)->b;
+}
+
+static const struct output_ops out_json_ops = {
+    .frame = oj_frame,
+    .event_begin = oj_event_begin,
+    .event_u64 = oj_event_u64,
+    .event_str = oj_event_str,
+    .event_bool = oj_event_bool,
+    .event_end = oj_event_end,
+    .flush = oj_flush,
+    .close = oj_close,
+    .buffer = oj_buffer,
+};
+
+struct output *out_json_open(const struct output_opts *opts)
+{
+    struct out_json *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->base.ops = &out_json_ops;
+    j->opts = *opts;
+    if (!j->opts.out)
+        j->opts.out = stdout;
+    if (obuf_init(&j->b, j->opts.in_memory ? NULL : j->opts.out, 0) != 0) {
+        free(j);
+        return NULL;
+    }
+    jw_init(&j->w, &j->b);
+    return &j->base;
+}

@@ -1,0 +1,68 @@
+/* Printing one MQTT-SN message: a JSON Lines object or a text line (and,
+ * verbose, a tree of every byte). The records sit among the MQTT records:
+ *
+ * JSON keys (a contract: add freely, never rename):
+ *   frame, ts, src, dst, conn (the client number), transport ("udp"),
+ *   version ("sn1.2"), type ("PUBLISH", "SEARCHGW", ...; the inner type of
+ *   an encapsulated message), msg_type (the number), direction
+ *   ("to_gateway" | "to_client"), length {value, bytes, encoded}, size,
+ *   encapsulated {length, ctrl, radius, wireless_node_id} (forwarded only),
+ *   flags {byte, dup, qos, retain, will, clean_session, topic_id_type},
+ *   qos (-1..2: PUBLISH, SUBSCRIBE, SUBACK, WILLTOPIC, WILLTOPICUPD),
+ *   dup, retain (PUBLISH), topic_id, topic_id_type ("normal",
+ *   "predefined", "short", "reserved"), topic (when known), topic_source
+ *   ("registry", "message", "short", "predefined", "unknown"),
+ *   msg_id, return_code + return_code_name, gw_id, gw_addr (hex),
+ *   duration, radius, protocol_id, client_id, will_topic,
+ *   will_msg {length, text | hex}, payload {length, text | hex},
+ *   violations [{rule, name, severity, offset, message, value}] (always).
+ *
+ * Text: FRAME TIME SRC → DST sn1.2 TYPE fields [n violations: ids]
+ */
+#ifndef MQD_CLI_OUT_SN_H
+#define MQD_CLI_OUT_SN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/json_writer.h"
+#include "mqttdissect/sn.h"
+#include "output/output.h"
+
+/* Where the topic of a message is known from. */
+enum sn_topic_kind {
+    SN_TOPIC_NONE,       /* the message has no topic, or it is not known */
+    SN_TOPIC_REGISTERED, /* a normal id found in the client's registry */
+    SN_TOPIC_UNKNOWN,    /* a normal id the registry does not know */
+    SN_TOPIC_MESSAGE,    /* the name is in the message (REGISTER, SUBSCRIBE) */
+    SN_TOPIC_SHORT,      /* a two-character short topic name */
+    SN_TOPIC_PREDEFINED  /* a predefined id: its name is not on the wire */
+};
+
+struct sn_topic_view {
+    enum sn_topic_kind kind;
+    const uint8_t *name; /* REGISTERED, MESSAGE, SHORT */
+    size_t len;
+};
+
+/* Everything printed about one message. */
+struct sn_record {
+    const mqd_sn_msg *msg;
+    const struct msg_meta *meta;
+    int dir; /* 0: client -> gateway, 1: gateway -> client */
+    struct sn_topic_view topic;
+};
+
+/* "registry", "message", "short", "predefined", "unknown", or NULL. */
+const char *sn_topic_kind_name(enum sn_topic_kind k);
+
+/* The whole object (no newline) into w. */
+void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
+                       const struct sn_record *r);
+
+/* The summary line (with newline) and, when o->verbose, the tree. */
+void out_sn_write_text(struct obuf *b, const struct output_opts *o,
+                       const struct sn_record *r);
+
+#endif

@@ -1,0 +1,614 @@
+/* Annotated text printer. See out_text.h for the format. Everything is
+ * formatted by hand into the output buffer: the result depends only on the
+ * frame and the options (no locale, no time zone), so golden tests can
+ * compare it byte for byte. */
+#include "output/out_text.h"
+
+#include <stdlib.h>
+
+#include "util/hex.h"
+#include "output/payload_json.h"
+#include "analysis/session.h"
+#include "mqttdissect/names.h"
+#include "mqttdissect/props.h"
+#include "mqttdissect/rules.h"
+
+struct out_text {
+    struct output base;
+    struct output_opts opts;
+    struct obuf b;
+    struct tree_memo memo;
+};
+
+void put_sgr(struct obuf *b, const struct output_opts *o,
+                    const char *code)
+{
+    if (!o->color)
+        return;
+    obuf_puts(b, "\x1b[");
+    obuf_puts(b, code);
+    obuf_putc(b, 'm');
+}
+
+/* "0x1f" */
+void put_hex8(struct obuf *b, uint8_t v)
+{
+    char *p = obuf_reserve(b, 4);
+    p[0] = '0';
+    p[1] = 'x';
+    hex_byte(p + 2, v);
+    obuf_commit(b, 4);
+}
+
+size_t fmt_tree_offset(char *p, uint32_t v)
+{
+    size_t n = 0;
+    if (v > 0xFFFF) { /* frames above 64 KiB: all the digits, still fixed */
+        hex_byte(p, (uint8_t)(v >> 24));
+        hex_byte(p + 2, (uint8_t)(v >> 16));
+        n = 4;
+    }
+    hex_byte(p + n, (uint8_t)(v >> 8));
+    hex_byte(p + n + 2, (uint8_t)v);
+    return n + 4;
+}
+
+void put_hex16(struct obuf *b, uint32_t v)
+{
+    char *p = obuf_reserve(b, 8);
+    obuf_commit(b, fmt_tree_offset(p, v));
+}
+
+/* ---- quoting wire strings for a terminal ---- */
+
+static bool needs_unicode_escape(uint32_t cp)
+{
+    /* C1 controls, line/paragraph separators, bidirectional formatting
+     * (which can make text display in another order than it is). */
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+           cp == 0xFEFF;
+}
+
+/* At most this many bytes go through one quote_ascii_run (4 bytes out at
+ * most for each, in one reserve). */
+#define QUOTE_CHUNK (OBUF_MAX_RESERVE / 4)
+
+/* How an ASCII byte is shown inside quotes: 0 as it is, else the letter
+ * after a backslash: \" \\ \n \r \t, and \xNN ('x') for the other
+ * control bytes and DEL. */
+static const char quote_escape[128] = {
+    'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 't', 'n', 'x', 'x', 'r', 'x', 'x',
+    'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x',
+    ['"'] = '"', ['\\'] = '\\', [0x7F] = 'x',
+};
+
+/* Shows the ASCII bytes at the start of s[0..n) (s[0] < 0x80), stopping at
+ * the first non-ASCII byte or after QUOTE_CHUNK; returns how many were
+ * shown. For text where escapes come often, as quotes in JSON payloads. */
+static size_t quote_ascii_run(struct obuf *b, const uint8_t *s, size_t n)
+{
+    size_t max = n < QUOTE_CHUNK ? n : QUOTE_CHUNK;
+    char *p = obuf_reserve(b, QUOTE_CHUNK * 4);
+    size_t i = 0, out = 0;
+    for (; i < max; i++) {
+        uint8_t c = s[i];
+        if (c >= 0x80)
+            break;
+        char e = quote_escape[c];
+        if (!e) {
+            p[out++] = (char)c;
+            continue;
+        }
+        p[out] = '\\';
+        p[out + 1] = e;
+        if (e == 'x') {
+            hex_byte(p + out + 2, c);
+            out += 4;
+        } else {
+            out += 2;
+        }
+    }
+    obuf_commit(b, out);
+    return i;
+}
+
+static void quote_codepoint(struct obuf *b, uint32_t cp)
+{
+    obuf_puts(b, "\\u{");
+    char *p = obuf_reserve(b, 8);
+    size_t n = 0;
+    bool started = false;
+    for (int shift = 20; shift >= 0; shift -= 4) {
+        unsigned d = (cp >> shift) & 0xFu;
+        if (d || started || shift == 0) {
+            p[n++] = "0123456789abcdef"[d];
+            started = true;
+        }
+    }
+    obuf_commit(b, n);
+    obuf_putc(b, '}');
+}
+
+/* Non-zero when one of the eight bytes in x is not shown as it is. */
+static inline uint64_t text_swar_unplain(uint64_t x)
+{
+    return swar_has_below_or_high(x, 0x20) | swar_has_byte(x, 0x7F) |
+           swar_has_byte(x, '"') | swar_has_byte(x, '\\');
+}
+
+/* Length of the run at s[0..n) that is shown as it is: printable ASCII
+ * but '"' and '\\' (eight bytes at a time while it lasts). */
+static size_t text_plain_run(const uint8_t *s, size_t n)
+{
+    size_t i = plain_blocks(s, n, false);
+    while (n - i >= 8) {
+        if (text_swar_unplain(swar_load(s + i)))
+            break;
+        i += 8;
+    }
+    /* Fewer than 8 left of at least 8: the last 8 bytes at once. */
+    if (i < n && n - i < 8 && n >= 8 && !text_swar_unplain(swar_load(s + n - 8)))
+        return n;
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
+{
+    bool cut = limit != 0 && n > limit;
+    size_t end = cut ? limit : n;
+    size_t i = 0;
+    obuf_putc(b, '"');
+    while (i < end) {
+        /* Eight plain bytes ahead: copy the whole plain run at once;
+         * otherwise show byte by byte up to the next non-ASCII one. */
+        if (end - i >= 8 && !text_swar_unplain(swar_load(s + i))) {
+            size_t run = text_plain_run(s + i, end - i);
+            obuf_write(b, s + i, run);
+            i += run;
+            continue;
+        }
+        if (s[i] < 0x80) {
+            i += quote_ascii_run(b, s + i, end - i);
+            continue;
+        }
+        size_t len;
+        int r = utf8_scan(s + i, end - i, &len);
+        if (r == UTF8_SEQ_OK) {
+            uint32_t cp = utf8_decode(s + i, len);
+            if (needs_unicode_escape(cp))
+                quote_codepoint(b, cp);
+            else
+                obuf_write(b, s + i, len);
+        } else {
+            for (size_t k = 0; k < len; k++) { /* each bad byte as \xNN */
+                char *p = obuf_reserve(b, 4);
+                p[0] = '\\';
+                p[1] = 'x';
+                hex_byte(p + 2, s[i + k]);
+                obuf_commit(b, 4);
+            }
+        }
+        i += len;
+    }
+    obuf_putc(b, '"');
+    if (cut)
+        obuf_puts(b, TEXT_ELLIPSIS);
+}
+
+/* A string field of the frame, quoted; "<cut>" when it is not inside it. */
+void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
+{
+    const uint8_t *data;
+    size_t len;
+    if (frame_str(t->f, s, &data, &len))
+        text_quoted(t->b, data, len, limit);
+    else
+        obuf_puts(t->b, "<cut>");
+}
+
+/* Hex of up to `limit` bytes, "0x" first, "…" when cut. */
+void put_hex_bytes(struct obuf *b, const uint8_t *s, size_t n,
+                          size_t limit)
+{
+    obuf_puts(b, "0x");
+    obuf_hex(b, s, n < limit ? n : limit);
+    if (n > limit)
+        obuf_puts(b, TEXT_ELLIPSIS);
+}
+
+/* ---- the summary line ---- */
+
+void put_meta(struct obuf *b, const struct msg_meta *m)
+{
+    char clock[16];
+    obuf_u64(b, m->frame);
+    obuf_putc(b, ' ');
+    obuf_write(b, clock, fmt_clock(clock, m->ts_us));
+    obuf_putc(b, ' ');
+    obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
+    obuf_puts(b, TEXT_ARROW);
+    obuf_write(b, m->dst, strnlen(m->dst, sizeof m->dst));
+}
+
+void put_violation(struct obuf *b, const struct output_opts *o,
+                   const mqd_violation *v)
+{
+    const mqd_rule_info *r = mqd_rule_get(v->rule);
+    uint8_t sev = r ? r->severity : MQD_SEV_ERROR;
+    put_sgr(b, o, sev == MQD_SEV_ERROR     ? SGR_RED
+                  : sev == MQD_SEV_WARNING ? SGR_YELLOW
+                                           : SGR_CYAN);
+    obuf_puts(b, "! ");
+    obuf_puts(b, r ? r->id : "unknown");
+    obuf_putc(b, ' ');
+    obuf_puts(b, mqd_severity_name(sev));
+    put_sgr(b, o, SGR_RESET);
+    obuf_puts(b, ": ");
+    obuf_puts(b, r ? r->message : "unknown rule");
+    obuf_puts(b, " (value ");
+    obuf_u64(b, v->value);
+    obuf_puts(b, ")\n");
+}
+
+static void put_version(struct obuf *b, const mqd_frame *f)
+{
+    obuf_putc(b, 'v');
+    if (f->version == MQD_VERSION_UNKNOWN)
+        obuf_putc(b, '?');
+    else
+        obuf_u64(b, f->version);
+    if (f->version_inferred && f->version != MQD_VERSION_UNKNOWN)
+        obuf_putc(b, '?');
+}
+
+/* " rc=0x87(Not authorized)" */
+static void put_reason(const struct text_ctx *t, const char *label, uint8_t code)
+{
+    const char *name = mqd_reason_name(t->f->type, t->f->version, code);
+    obuf_putc(t->b, ' ');
+    obuf_puts(t->b, label);
+    obuf_putc(t->b, '=');
+    put_hex8(t->b, code);
+    obuf_putc(t->b, '(');
+    obuf_puts(t->b, name ? name : "unknown");
+    obuf_putc(t->b, ')');
+}
+
+static void put_kv_u64(struct obuf *b, const char *key, uint64_t v)
+{
+    obuf_putc(b, ' ');
+    obuf_puts(b, key);
+    obuf_putc(b, '=');
+    obuf_u64(b, v);
+}
+
+static void put_kv_str(const struct text_ctx *t, const char *key, const mqd_str *s)
+{
+    obuf_putc(t->b, ' ');
+    obuf_puts(t->b, key);
+    obuf_putc(t->b, '=');
+    put_field_str(t, s, SUMMARY_STR_LIMIT);
+}
+
+/* "payload=5B "world"" or "payload=3B 0x00ff10" */
+/* `utf8`: data[0..len) is well-formed UTF-8. */
+static void put_payload_summary(const struct text_ctx *t, const char *key,
+                                const uint8_t *data, size_t len, bool utf8)
+{
+    if (payload_text_summary(t->b, t->o, key, data, len))
+        return; /* --payload none|text|hex */
+    obuf_putc(t->b, ' ');
+    obuf_puts(t->b, key);
+    obuf_putc(t->b, '=');
+    obuf_u64(t->b, len);
+    obuf_putc(t->b, 'B');
+    if (len == 0)
+        return;
+    obuf_putc(t->b, ' ');
+    if (utf8) {
+        size_t limit = SUMMARY_PAYLOAD_LIMIT;
+        if (len > limit) /* do not cut a character in two */
+            limit = utf8_valid_prefix(data, limit, NULL);
+        text_quoted(t->b, data, len, limit);
+    } else {
+        put_hex_bytes(t->b, data, len, SUMMARY_HEX_LIMIT);
+    }
+}
+
+static void summary_connect(const struct text_ctx *t)
+{
+    const mqd_connect *c = &t->f->connect;
+    if (c->client_id.present)
+        put_kv_str(t, "client_id", &c->client_id);
+    if (c->keep_alive.present)
+        put_kv_u64(t->b, "keep_alive", c->keep_alive.value);
+    if (c->flags.present)
+        put_kv_u64(t->b, "clean_start", c->clean_start);
+    if (c->will_flag) {
+        if (c->will_topic.present)
+            put_kv_str(t, "will_topic", &c->will_topic);
+        put_kv_u64(t->b, "will_qos", c->will_qos);
+        if (c->will_retain)
+            put_kv_u64(t->b, "will_retain", 1);
+    }
+    if (c->username.present)
+        put_kv_str(t, "username", &c->username);
+    if (c->password.present) {
+        const uint8_t *data;
+        size_t len;
+        obuf_puts(t->b, " password=");
+        if (!t->o->show_secrets)
+            obuf_puts(t->b, "<redacted>");
+        else if (frame_str(t->f, &c->password, &data, &len))
+            put_hex_bytes(t->b, data, len, SIZE_MAX);
+        else
+            obuf_puts(t->b, "<cut>");
+    }
+}
+
+static void summary_publish(const struct text_ctx *t)
+{
+    const mqd_frame *f = t->f;
+    const uint8_t *data;
+    size_t len;
+    put_kv_u64(t->b, "qos", f->qos);
+    if (f->dup)
+        put_kv_u64(t->b, "dup", 1);
+    if (f->retain)
+        put_kv_u64(t->b, "retain", 1);
+    if (f->packet_id.present)
+        put_kv_u64(t->b, "id", f->packet_id.value);
+    if (f->topic.present)
+        put_kv_str(t, "topic", &f->topic);
+    if (f->payload.present &&
+        frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        put_payload_summary(t, "payload", data, len, t->payload_utf8);
+}
+
+/* " filters="a/b":1,"c":0" (UNSUBSCRIBE: no QoS) */
+static void summary_filters(const struct text_ctx *t)
+{
+    mqd_filter_iter it;
+    mqd_filter flt;
+    uint32_t shown = 0;
+    obuf_puts(t->b, " filters=");
+    mqd_filter_iter_init(&it, t->f);
+    while (mqd_filter_next(&it, &flt)) {
+        if (shown == SUMMARY_MAX_LIST) {
+            obuf_puts(t->b, "," TEXT_ELLIPSIS);
+            break;
+        }
+        if (shown++ > 0)
+            obuf_putc(t->b, ',');
+        put_field_str(t, &flt.filter, SUMMARY_STR_LIMIT);
+        if (t->f->type == MQD_SUBSCRIBE && flt.options.present) {
+            obuf_putc(t->b, ':');
+            obuf_u64(t->b, flt.qos);
+        }
+    }
+}
+
+/* " codes=0x00,0x80" */
+static void summary_codes(const struct text_ctx *t)
+{
+    const uint8_t *codes;
+    size_t n;
+    if (!frame_run(t->f, t->f->list.off, t->f->list.len, &codes, &n))
+        return;
+    obuf_puts(t->b, " codes=");
+    for (size_t i = 0; i < n; i++) {
+        if (i == SUMMARY_MAX_LIST) {
+            obuf_puts(t->b, "," TEXT_ELLIPSIS);
+            break;
+        }
+        if (i > 0)
+            obuf_putc(t->b, ',');
+        put_hex8(t->b, codes[i]);
+    }
+}
+
+static void summary_violations(const struct text_ctx *t)
+{
+    const mqd_frame *f = t->f;
+    uint32_t total = (uint32_t)f->nviolations + f->violations_dropped;
+    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations
+                                                     : MQD_MAX_VIOLATIONS;
+    if (total == 0)
+        return;
+    obuf_putc(t->b, ' ');
+    put_sgr(t->b, t->o, SGR_RED);
+    obuf_putc(t->b, '[');
+    obuf_u64(t->b, total);
+    obuf_puts(t->b, total == 1 ? " violation:" : " violations:");
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_rule_info *r = mqd_rule_get(f->violations[i].rule);
+        obuf_putc(t->b, ' ');
+        obuf_puts(t->b, r ? r->id : "unknown");
+    }
+    if (f->violations_dropped > 0)
+        obuf_puts(t->b, " " TEXT_ELLIPSIS);
+    obuf_putc(t->b, ']');
+    put_sgr(t->b, t->o, SGR_RESET);
+}
+
+static void summary_fields(const struct text_ctx *t)
+{
+    const mqd_frame *f = t->f;
+    switch (f->type) {
+    case MQD_CONNECT:
+        summary_connect(t);
+        break;
+    case MQD_PUBLISH:
+        summary_publish(t);
+        break;
+    case MQD_CONNACK:
+        if (f->ack_flags.present)
+            put_kv_u64(t->b, "session_present", f->ack_flags.value & 1u);
+        break;
+    default:
+        if (f->packet_id.present)
+            put_kv_u64(t->b, "id", f->packet_id.value);
+        break;
+    }
+    if (f->reason.present)
+        put_reason(t, "rc", (uint8_t)f->reason.value);
+    if (f->list.present) {
+        if (f->type == MQD_SUBSCRIBE || f->type == MQD_UNSUBSCRIBE)
+            summary_filters(t);
+        else
+            summary_codes(t);
+    }
+    const mqd_props *props =
+        f->type == MQD_CONNECT && f->connect.props.present ? &f->connect.props
+                                                           : &f->props;
+    if (props->present && props->count > 0)
+        put_kv_u64(t->b, "props", props->count);
+}
+
+static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
+{
+    put_meta(t->b, m);
+    obuf_putc(t->b, ' ');
+    put_version(t->b, t->f);
+    obuf_putc(t->b, ' ');
+    put_sgr(t->b, t->o, SGR_BOLD);
+    obuf_puts(t->b, mqd_type_name(t->f->type));
+    put_sgr(t->b, t->o, SGR_RESET);
+    summary_fields(t);
+    session_text_write(t->b, m, t->f); /* reply_to, latency_us, ... */
+    summary_violations(t);
+    obuf_putc(t->b, '\n');
+}
+
+
+void out_text_write_frame(struct obuf *b, const struct output_opts *o,
+                          struct tree_memo *memo, const struct msg_meta *m,
+                          const mqd_frame *f)
+{
+    struct text_ctx t = {b, o, f, memo, false, false};
+    const uint8_t *data;
+    size_t len;
+    /* -V shows a JSON payload pretty-printed after the tree; the check
+     * found it well-formed UTF-8 too. The summary and the tree both need
+     * to know that (one pass over the payload, not two or three). */
+    bool json = o->verbose && payload_text_json(o, f);
+    t.payload_json = json;
+    if (f->payload.present && frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        t.payload_utf8 = json || utf8_valid(data, len);
+    summary_line(&t, m);
+    if (o->verbose)
+        out_text_tree(&t);
+    if (json)
+        payload_text_pretty(b, f);
+}
+
+/* ---- events and the printer ---- */
+
+static struct out_text *as_text(struct output *o)
+{
+    return (struct out_text *)o;
+}
+
+static void ot_frame(struct output *o, const struct msg_meta *m,
+                     const mqd_frame *f)
+{
+    struct out_text *t = as_text(o);
+    out_text_write_frame(&t->b, &t->opts, &t->memo, m, f);
+}
+
+static void ot_event_begin(struct output *o, const struct msg_meta *m,
+                           const char *name)
+{
+    struct out_text *t = as_text(o);
+    put_meta(&t->b, m);
+    obuf_putc(&t->b, ' ');
+    put_sgr(&t->b, &t->opts, SGR_YELLOW);
+    obuf_puts(&t->b, "EVENT ");
+    obuf_puts(&t->b, name);
+    put_sgr(&t->b, &t->opts, SGR_RESET);
+}
+
+static void ot_event_key(struct out_text *t, const char *key)
+{
+    obuf_putc(&t->b, ' ');
+    obuf_puts(&t->b, key);
+    obuf_putc(&t->b, '=');
+}
+
+static void ot_event_u64(struct output *o, const char *key, uint64_t v)
+{
+    struct out_text *t = as_text(o);
+    ot_event_key(t, key);
+    obuf_u64(&t->b, v);
+}
+
+static void ot_event_str(struct output *o, const char *key, const char *s)
+{
+    struct out_text *t = as_text(o);
+    ot_event_key(t, key);
+    s = s ? s : "";
+    text_quoted(&t->b, (const uint8_t *)s, strlen(s), 0);
+}
+
+static void ot_event_bool(struct output *o, const char *key, bool v)
+{
+    struct out_text *t = as_text(o);
+    ot_event_key(t, key);
+    obuf_puts(&t->b, v ? "true" : "false");
+}
+
+static void ot_event_end(struct output *o)
+{
+    obuf_putc(&as_text(o)->b, '\n');
+}
+
+static int ot_flush(struct output *o)
+{
+    return obuf_flush(&as_text(o)->b);
+}
+
+static int ot_close(struct output *o)
+{
+    struct out_text *t = as_text(o);
+    int rc = obuf_flush(&t->b);
+    obuf_free(&t->b);
+    tree_memo_free(&t->memo);
+    free(t);
+    return rc;
+}
+
+static struct obuf *ot_buffer(struct output *o)
+{
+    return &as_text(o)->b;
+}
+
+static const struct output_ops out_text_ops = {
+    .frame = ot_frame,
+    .event_begin = ot_event_begin,
+    .event_u64 = ot_event_u64,
+    .event_str = ot_event_str,
+    .event_bool = ot_event_bool,
+    .event_end = ot_event_end,
+    .flush = ot_flush,
+    .close = ot_close,
+    .buffer = ot_buffer,
+};
+
+struct output *out_text_open(const struct output_opts *opts)
+{
+    struct out_text *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->base.ops = &out_text_ops;
+    t->opts = *opts;
+    if (!t->opts.out)
+        t->opts.out = stdout;
+    if (obuf_init(&t->b, t->opts.in_memory ? NULL : t->opts.out, 0) != 0) {
+        free(t);
+        return NULL;
+    }
+    return &t->base;
+}

@@ -1,0 +1,363 @@
+/* Payload display: text, hex, or structured JSON. A payload is shown as
+ * JSON when json_embed accepts it; the JSON output then copies it in (no
+ * document, no allocation), the text -V display pretty-prints it from the
+ * same checked text, token by token. */
+#include "output/payload_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/hex.h"
+#include "output/json_embed.h"
+#include "mqttdissect/props.h"
+#include "output/out_text.h"
+
+bool payload_mode_parse(const char *s, uint8_t *mode)
+{
+    static const char *const names[] = {"auto", "none", "text", "hex"};
+    for (uint8_t i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *mode = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* MQTT 5.0 s3.3.2.3.9: a UTF-8 string, its meaning left to the application;
+ * a MIME type as RFC 2046 writes it, parameters after ';'. */
+bool payload_content_type_json(const mqd_frame *f)
+{
+    mqd_prop pr;
+    const uint8_t *data;
+    size_t len;
+    if (f->version != MQD_V5 || !f->props.present ||
+        !mqd_prop_find(f, &f->props, MQD_P_CONTENT_TYPE, &pr) ||
+        !frame_str(f, &pr.str, &data, &len))
+        return false;
+    static const char mime[] = "application/json";
+    size_t n = sizeof mime - 1;
+    if (len < n || strncasecmp((const char *)data, mime, n) != 0)
+        return false;
+    return len == n || data[n] == ';' || data[n] == ' ';
+}
+
+static bool looks_like_json(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = data[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        return c == '{' || c == '[';
+    }
+    return false;
+}
+
+/* The member-name table of the JSON check, reused for every payload (one
+ * per thread: out_parallel.c formats on several). */
+static _Thread_local struct json_embed embed;
+
+/* Whether the payload is shown as JSON: auto mode, not too large, declared
+ * JSON (any value) or starting like an object or array, and accepted by
+ * json_embed_check (*r: its result, for jw_json_embed). */
+static bool payload_is_json(const struct output_opts *o, const mqd_frame *f,
+                            const uint8_t *data, size_t len,
+                            struct json_embed_result *r)
+{
+    if (o->payload_mode != PAYLOAD_AUTO || len == 0 || len > PAYLOAD_JSON_MAX ||
+        (o->max_payload != 0 && len > o->max_payload))
+        return false;
+    if (!payload_content_type_json(f) && !looks_like_json(data, len))
+        return false;
+    return json_embed_check(&embed, data, len, r);
+}
+
+/* "%.17g" but the shortest of 15/16/17 digits that reads back the same. */
+static size_t fmt_real(char *buf, size_t cap, double v)
+{
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (n < 0)
+        n = 0;
+    /* never "inf" or "nan": json_embed_check refuses what overflows */
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* ---- JSON output ---- */
+
+void payload_json_write(struct json_writer *w, const struct output_opts *o,
+                        const mqd_frame *f, const char *key,
+                        const uint8_t *data, size_t len)
+{
+    size_t shown = len;
+    if (o->max_payload != 0 && shown > o->max_payload)
+        shown = o->max_payload;
+    jw_key(w, key);
+    jw_object_begin(w);
+    jw_kv_u64(w, "length", len);
+    if (o->payload_mode == PAYLOAD_NONE) {
+        jw_object_end(w);
+        return;
+    }
+    struct json_embed_result r;
+    if (payload_is_json(o, f, data, len, &r)) {
+        jw_key(w, "json");
+        jw_json_embed(w, data, len, &r);
+        jw_object_end(w);
+        return;
+    }
+    bool text = o->payload_mode == PAYLOAD_TEXT ||
+                (o->payload_mode == PAYLOAD_AUTO && utf8_valid(data, len));
+    if (text) {
+        if (shown < len) /* do not split a character where the output is cut */
+            shown = utf8_valid_prefix(data, shown, NULL);
+        jw_kv_strn(w, "text", data, shown);
+    } else {
+        jw_kv_hex(w, "hex", data, shown);
+    }
+    if (shown < len) {
+        jw_kv_bool(w, "truncated", true);
+        jw_kv_u64(w, "shown", shown);
+    }
+    jw_object_end(w);
+}
+
+/* ---- text ---- */
+
+bool payload_text_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len)
+{
+    if (o->payload_mode == PAYLOAD_AUTO)
+        return false;
+    obuf_putc(b, ' ');
+    obuf_puts(b, key);
+    obuf_putc(b, '=');
+    obuf_u64(b, len);
+    obuf_putc(b, 'B');
+    if (len == 0 || o->payload_mode == PAYLOAD_NONE)
+        return true;
+    obuf_putc(b, ' ');
+    size_t limit = o->max_payload ? o->max_payload : SUMMARY_PAYLOAD_LIMIT;
+    if (o->payload_mode == PAYLOAD_TEXT)
+        text_quoted(b, data, len, limit); /* bad bytes appear as \xNN */
+    else
+        put_hex_bytes(b, data, len, o->max_payload ? o->max_payload : SUMMARY_HEX_LIMIT);
+    return true;
+}
+
+static void indent(struct obuf *b, unsigned level)
+{
+    obuf_fill(b, ' ', 4 + 2 * (size_t)level);
+}
+
+/* ---- text -V: the checked payload pretty-printed, token by token ---- */
+
+/* Room for decoded strings and number tokens: never longer than the
+ * payload, and a payload shown as JSON is at most PAYLOAD_JSON_MAX. Taken
+ * once, the first time it is needed. */
+static _Thread_local char *pretty_scratch;
+
+void payload_json_thread_release(void)
+{
+    free(pretty_scratch);
+    pretty_scratch = NULL;
+}
+
+/* A number as a C string in the scratch area, for strtoll/strtod. */
+static const char *number_cstr(const uint8_t *tok, size_t len)
+{
+    memcpy(pretty_scratch, tok, len);
+    pretty_scratch[len] = '\0';
+    return pretty_scratch;
+}
+
+/* The common numbers print as they are written, without a round trip
+ * through strtod and snprintf; anything else returns false. A JSON number
+ * token (RFC 8259 s6) without an exponent prints as:
+ *  - an integer of at most 18 digits, but "-0": its own text (strtoll
+ *    reads it exactly, and decimal prints it back the same);
+ *  - a fraction with at most 15 significant digits and an integer part of
+ *    at most 15 digits, not all zero, not below 0.0001: "%.15g" gives those
+ *    digits back exactly (a double holds any 15-digit decimal) in fixed
+ *    notation (its exponent is in [-4, 15)), without the trailing zeros
+ *    of the fraction, and 15 digits read back, so fmt_real stops there. */
+static bool pretty_number_as_written(struct obuf *b, const uint8_t *tok, size_t len)
+{
+    size_t i = tok[0] == '-', int_start = i;
+    while (i < len && tok[i] >= '0' && tok[i] <= '9')
+        i++;
+    size_t int_digits = i - int_start;
+    if (i == len) { /* an integer */
+        if (int_digits > 18 || (int_digits == 1 && tok[int_start] == '0' && int_start))
+            return false;
+        obuf_write(b, tok, len);
+        return true;
+    }
+    if (tok[i] != '.' || int_digits > 15)
+        return false;
+    size_t frac_start = ++i;
+    while (i < len && tok[i] >= '0' && tok[i] <= '9')
+        i++;
+    if (i != len)
+        return false; /* an exponent */
+    size_t last = len; /* one past the last non-zero fraction digit */
+    while (last > frac_start && tok[last - 1] == '0')
+        last--;
+    bool int_zero = int_digits == 1 && tok[int_start] == '0';
+    size_t first = int_zero ? frac_start : int_start; /* first significant */
+    while (int_zero && first < last && tok[first] == '0')
+        first++;
+    if (first == last)
+        return false; /* zero: "0" or "-0" */
+    if (int_zero && first - frac_start > 3)
+        return false; /* below 0.0001: exponent notation */
+    size_t sig = int_zero ? last - first : int_digits + (last - frac_start);
+    if (sig > 15)
+        return false;
+    obuf_write(b, tok, last == frac_start ? frac_start - 1 : last);
+    return true;
+}
+
+/* Numbers as their values print: integers in decimal (int64, as
+ * json_embed_check made sure), others the shortest "%g" that reads back. */
+static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
+{
+    char buf[40];
+    if (pretty_number_as_written(b, tok, len))
+        return;
+    const char *c = number_cstr(tok, len);
+    if (strpbrk(c, ".eE") == NULL) {
+        obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
+        return;
+    }
+    obuf_write(b, buf, fmt_real(buf, sizeof buf, strtod(c, NULL)));
+}
+
+/* A string's value quoted for a terminal (control and bidi characters
+ * escaped). */
+static void pretty_string(struct obuf *b, const uint8_t *body, size_t len,
+                          bool escaped)
+{
+    if (!escaped) { /* nothing to unescape: most strings */
+        text_quoted(b, body, len, 0);
+        return;
+    }
+    size_t n = json_unescape(body, len, (uint8_t *)pretty_scratch);
+    text_quoted(b, (const uint8_t *)pretty_scratch, n, 0);
+}
+
+/* Layout state: nesting level, and whether the last token opened a
+ * container (so the next item is its first) or was a member name (so a
+ * value follows on the same line). */
+struct pretty {
+    struct obuf *b;
+    unsigned level;
+    bool opened, after_name;
+};
+
+/* Before an item of a container (a member name, or an array element): the
+ * line break, after a comma unless it is the first, and the indentation. */
+static void pretty_item(struct pretty *pp)
+{
+    obuf_puts(pp->b, pp->opened ? "\n" : ",\n");
+    pp->opened = false;
+    indent(pp->b, pp->level);
+}
+
+static void pretty_before_value(struct pretty *pp)
+{
+    if (pp->after_name)
+        pp->after_name = false;
+    else if (pp->level > 0)
+        pretty_item(pp);
+}
+
+static void pretty_close(struct pretty *pp, char c)
+{
+    pp->level--;
+    if (!pp->opened) { /* not empty: the last item ends its line */
+        obuf_putc(pp->b, '\n');
+        indent(pp->b, pp->level);
+    }
+    pp->opened = false;
+    obuf_putc(pp->b, c);
+}
+
+/* Two-space indentation under the 4-space margin; "key": value. */
+void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
+{
+    struct pretty pp = {b, 0, false, false};
+    struct json_tokens t;
+    struct json_token tok;
+    if (len > PAYLOAD_JSON_MAX)
+        return;
+    if (!pretty_scratch)
+        pretty_scratch = malloc(PAYLOAD_JSON_MAX + 1); /* once */
+    if (!pretty_scratch) {
+        obuf_puts(b, "(out of memory)");
+        return;
+    }
+    json_tokens_init(&t, data, len);
+    while (json_tokens_next(&t, &tok) != JT_END) {
+        const uint8_t *s = data + tok.off;
+        switch (tok.kind) {
+        case JT_OBJECT_BEGIN:
+        case JT_ARRAY_BEGIN:
+            pretty_before_value(&pp);
+            obuf_putc(b, (char)*s);
+            pp.level++;
+            pp.opened = true;
+            break;
+        case JT_OBJECT_END:
+        case JT_ARRAY_END:
+            pretty_close(&pp, (char)*s);
+            break;
+        case JT_NAME:
+            pretty_item(&pp);
+            pretty_string(b, s, tok.len, tok.escaped);
+            obuf_puts(b, ": ");
+            pp.after_name = true;
+            break;
+        case JT_STRING:
+            pretty_before_value(&pp);
+            pretty_string(b, s, tok.len, tok.escaped);
+            break;
+        case JT_NUMBER:
+            pretty_before_value(&pp);
+            pretty_number(b, s, tok.len);
+            break;
+        default: /* true, false, null: as written */
+            pretty_before_value(&pp);
+            obuf_write(b, s, tok.len);
+            break;
+        }
+    }
+}
+
+bool payload_text_json(const struct output_opts *o, const mqd_frame *f)
+{
+    const uint8_t *data;
+    size_t len;
+    struct json_embed_result r;
+    return f->type == MQD_PUBLISH && f->payload.present &&
+           frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
+           payload_is_json(o, f, data, len, &r);
+}
+
+void payload_text_pretty(struct obuf *b, const mqd_frame *f)
+{
+    const uint8_t *data;
+    size_t len;
+    if (!frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        return;
+    obuf_puts(b, "  payload as JSON:\n");
+    indent(b, 0);
+    payload_json_pretty(b, data, len);
+    obuf_putc(b, '\n');
+}

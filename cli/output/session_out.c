@@ -1,0 +1,142 @@
+/* Printing a message's connection analysis (reply_to, latency_us,
+ * effective_topic, granted filters) and the selection options (--type,
+ * --client). See session.h. */
+#include <string.h>
+#include <strings.h>
+
+#include "util/json_writer.h"
+#include "mqttdissect/names.h"
+#include "output/out_text.h"
+#include "analysis/session.h"
+
+bool session_type_mask_parse(const char *list, uint16_t *mask)
+{
+    const char *p = list;
+    if (*p == '\0')
+        return false;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        bool found = false;
+        for (uint8_t t = 1; t < 16 && !found; t++) {
+            const char *name = mqd_type_name(t);
+            if (strlen(name) == n && strncasecmp(p, name, n) == 0) {
+                *mask = (uint16_t)(*mask | (1u << t));
+                found = true;
+            }
+        }
+        if (!found)
+            return false;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return true;
+}
+
+bool session_selected(const struct session *s, const struct session_step *step,
+                      uint8_t type, uint16_t type_mask, const char *client)
+{
+    if (!step->selected)
+        return false;
+    if (type_mask && !(type_mask & (1u << (type & 0x0F))))
+        return false;
+    if (!client)
+        return true;
+    const struct session_info *in = s ? session_info(s) : NULL;
+    if (!in || !in->client_id.present || in->client_id.cut)
+        return false;
+    size_t n = strlen(client);
+    return n == in->client_id.len && memcmp(client, in->client_id.s, n) == 0;
+}
+
+/* ---- printing the analysis ---- */
+
+/* The reason code for the i-th filter of a SUBACK (s3.9.3). */
+static bool suback_code(const mqd_frame *f, uint32_t i, uint8_t *code)
+{
+    const uint8_t *codes;
+    size_t n;
+    if (!f->list.present || !frame_run(f, f->list.off, f->list.len, &codes, &n) || i >= n)
+        return false;
+    *code = codes[i];
+    return true;
+}
+
+void session_json_write(struct json_writer *w, const struct msg_meta *m,
+                        const mqd_frame *f)
+{
+    const struct msg_analysis *an = &m->an;
+    if (an->reply_to) {
+        JW_KV_U64(w, "reply_to", an->reply_to);
+        JW_KV_I64(w, "latency_us", an->latency_us);
+    }
+    if (an->flow_start) {
+        JW_KV_U64(w, "flow_start", an->flow_start);
+        JW_KV_I64(w, "flow_latency_us", an->flow_latency_us);
+    }
+    if (an->has_effective_topic) {
+        JW_KV_STRN(w, "effective_topic", an->effective_topic, an->effective_topic_len);
+        JW_KV_BOOL(w, "topic_from_alias", an->topic_from_alias);
+    }
+    if (!an->granted)
+        return;
+    JW_KEY(w, "granted");
+    jw_array_begin(w);
+    uint32_t pos = 0, i = 0;
+    const uint8_t *s;
+    uint16_t len;
+    for (; msg_granted_next(an, &pos, &s, &len); i++) {
+        uint8_t code;
+        jw_object_begin(w);
+        JW_KV_STRN(w, "topic", s, len);
+        if (suback_code(f, i, &code)) {
+            const char *name = mqd_reason_name(f->type, f->version, code);
+            JW_KV_U64(w, "code", code);
+            if (name)
+                JW_KV_STR(w, "reason", name);
+            else
+                JW_KV_NULL(w, "reason");
+        }
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
+void session_text_write(struct obuf *b, const struct msg_meta *m, const mqd_frame *f)
+{
+    const struct msg_analysis *an = &m->an;
+    if (an->topic_from_alias) {
+        obuf_puts(b, " alias_topic=");
+        text_quoted(b, an->effective_topic, an->effective_topic_len, SUMMARY_STR_LIMIT);
+    }
+    if (an->granted) {
+        uint32_t pos = 0, i = 0;
+        const uint8_t *s;
+        uint16_t len;
+        obuf_puts(b, " granted=");
+        for (; msg_granted_next(an, &pos, &s, &len); i++) {
+            uint8_t code;
+            if (i == SUMMARY_MAX_LIST) {
+                obuf_puts(b, "," TEXT_ELLIPSIS);
+                break;
+            }
+            if (i > 0)
+                obuf_putc(b, ',');
+            text_quoted(b, s, len, SUMMARY_STR_LIMIT);
+            if (suback_code(f, i, &code)) {
+                obuf_putc(b, ':');
+                put_hex8(b, code);
+            }
+        }
+    }
+    if (an->reply_to) {
+        obuf_puts(b, " reply_to=");
+        obuf_u64(b, an->reply_to);
+        obuf_puts(b, " latency_us=");
+        obuf_i64(b, an->latency_us);
+    }
+    if (an->flow_start) {
+        obuf_puts(b, " flow_start=");
+        obuf_u64(b, an->flow_start);
+    }
+}

@@ -1,0 +1,336 @@
+/* Byte-level formatting helpers: UTF-8 scanning, decimal integers and
+ * timestamps, without stdio (the printers' hot path must not call printf). */
+#include "util/hex.h"
+
+#include <string.h>
+
+/* Range of the second byte allowed after a lead byte, and the sequence
+ * length the lead byte announces (Unicode 15 table 3-7, RFC 3629 s4). */
+static bool utf8_lead(uint8_t b, size_t *need, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+        *need = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        *need = 3;
+        if (b == 0xE0)
+            *lo = 0xA0; /* no overlong three-byte forms */
+        else if (b == 0xED)
+            *hi = 0x9F; /* no surrogates U+D800..U+DFFF */
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        *need = 4;
+        if (b == 0xF0)
+            *lo = 0x90; /* no overlong four-byte forms */
+        else if (b == 0xF4)
+            *hi = 0x8F; /* nothing above U+10FFFF */
+    } else {
+        return false; /* 0x80..0xC1 (continuation, overlong) or 0xF5..0xFF */
+    }
+    return true;
+}
+
+int utf8_scan(const uint8_t *s, size_t n, size_t *len)
+{
+    size_t need;
+    uint8_t lo, hi;
+    if (s[0] < 0x80) {
+        *len = 1;
+        return UTF8_SEQ_OK;
+    }
+    if (!utf8_lead(s[0], &need, &lo, &hi)) {
+        *len = 1;
+        return UTF8_SEQ_BAD;
+    }
+    for (size_t i = 1; i < need; i++) {
+        if (i >= n) {
+            *len = i;
+            return UTF8_SEQ_CUT;
+        }
+        uint8_t c = s[i];
+        uint8_t min = i == 1 ? lo : 0x80;
+        uint8_t max = i == 1 ? hi : 0xBF;
+        if (c < min || c > max) {
+            *len = i;
+            return UTF8_SEQ_BAD;
+        }
+    }
+    *len = need;
+    return UTF8_SEQ_OK;
+}
+
+/* Bytes of the ASCII run at s[0..n), eight at a time. */
+static size_t ascii_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 32 bytes a step: a byte's top bit is what movemask collects. */
+    for (; n - i >= 32; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0)
+            break;
+    }
+#endif
+    while (n - i >= 8) {
+        if (swar_load(s + i) & SWAR_HIGHS)
+            break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+size_t utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut)
+{
+    size_t i = 0;
+    if (cut)
+        *cut = false;
+    while (i < n) {
+        /* ASCII runs are the common case. */
+        i += ascii_run(s + i, n - i);
+        if (i == n)
+            break;
+        size_t len;
+        int r = utf8_scan(s + i, n - i, &len);
+        if (r != UTF8_SEQ_OK) {
+            if (cut)
+                *cut = r == UTF8_SEQ_CUT;
+            return i;
+        }
+        i += len;
+    }
+    return i;
+}
+
+uint32_t utf8_decode(const uint8_t *s, size_t len)
+{
+    switch (len) {
+    case 1:
+        return s[0];
+    case 2:
+        return (uint32_t)(s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+    case 3:
+        return (uint32_t)(s[0] & 0x0Fu) << 12 | (uint32_t)(s[1] & 0x3Fu) << 6 |
+               (s[2] & 0x3Fu);
+    case 4:
+        return (uint32_t)(s[0] & 0x07u) << 18 | (uint32_t)(s[1] & 0x3Fu) << 12 |
+               (uint32_t)(s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+    default:
+        return 0xFFFD;
+    }
+}
+
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v (1..20). */
+static unsigned decimal_digits(uint64_t v)
+{
+    unsigned n = 1;
+    for (;;) { /* four at a time, then the rest */
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* Writes the digits straight into place, two at a time from the end. */
+size_t fmt_u64(char *out, uint64_t v)
+{
+    if (v < 10) { /* flags, QoS, small counts: most numbers printed */
+        out[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        memcpy(out, digit_pairs + 2 * v, 2);
+        return 2;
+    }
+    unsigned n = decimal_digits(v);
+    char *p = out + n;
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return n;
+}
+
+size_t fmt_i64(char *out, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(out, (uint64_t)v);
+    out[0] = '-';
+    /* Negate in unsigned arithmetic: INT64_MIN has no positive twin. */
+    return 1 + fmt_u64(out + 1, 0 - (uint64_t)v);
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (the well-known
+ * era-based algorithm, H. Hinnant, "chrono-Compatible Low-Level Date
+ * Algorithms"). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void civil_from_us(int64_t ts_us, struct civil_time *out)
+{
+    int64_t secs = ts_us / 1000000;
+    int64_t usec = ts_us % 1000000;
+    if (usec < 0) {
+        usec += 1000000;
+        secs -= 1;
+    }
+    int64_t days = secs / 86400;
+    int64_t sod = secs % 86400;
+    if (sod < 0) {
+        sod += 86400;
+        days -= 1;
+    }
+    civil_from_days(days, &out->year, &out->month, &out->day);
+    out->hour = (unsigned)(sod / 3600);
+    out->min = (unsigned)(sod / 60 % 60);
+    out->sec = (unsigned)(sod % 60);
+    out->usec = (unsigned)usec;
+}
+
+/* v as exactly `width` decimal digits (zero padded, high digits dropped). */
+static void fmt_fixed(char *out, uint64_t v, size_t width)
+{
+    for (size_t i = width; i > 0; i--) {
+        out[i - 1] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+static size_t fmt_clock_parts(char *out, const struct civil_time *t)
+{
+    fmt_fixed(out, t->hour, 2);
+    out[2] = ':';
+    fmt_fixed(out + 3, t->min, 2);
+    out[5] = ':';
+    fmt_fixed(out + 6, t->sec, 2);
+    out[8] = '.';
+    fmt_fixed(out + 9, t->usec, 6);
+    return 15;
+}
+
+static size_t fmt_rfc3339_full(char *out, int64_t ts_us)
+{
+    struct civil_time t;
+    civil_from_us(ts_us, &t);
+    size_t n = 0;
+    /* RFC 3339 s5.6 has four-digit years only; years outside 0..9999 are
+     * printed with all their digits (never valid RFC 3339, but honest). */
+    if (t.year >= 0 && t.year <= 9999) {
+        fmt_fixed(out, (uint64_t)t.year, 4);
+        n = 4;
+    } else {
+        n = fmt_i64(out, t.year);
+    }
+    out[n++] = '-';
+    fmt_fixed(out + n, t.month, 2);
+    n += 2;
+    out[n++] = '-';
+    fmt_fixed(out + n, t.day, 2);
+    n += 2;
+    out[n++] = 'T';
+    n += fmt_clock_parts(out + n, &t);
+    out[n++] = 'Z';
+    return n;
+}
+
+static size_t fmt_clock_full(char *out, int64_t ts_us)
+{
+    struct civil_time t;
+    civil_from_us(ts_us, &t);
+    return fmt_clock_parts(out, &t);
+}
+
+/* Packets come in time order, so most timestamps fall in the same second as
+ * the one before: each formatter keeps the text of the last second it wrote
+ * (everything before ".uuuuuu") and only formats the microseconds anew. */
+struct second_text {
+    bool valid;
+    int64_t secs;
+    size_t len;
+    char text[48]; /* a 20-digit year and "-MM-DDTHH:MM:SS" fit */
+};
+
+static int64_t whole_seconds(int64_t ts_us)
+{
+    int64_t secs = ts_us / 1000000;
+    return ts_us % 1000000 < 0 ? secs - 1 : secs;
+}
+
+static unsigned micros_of(int64_t ts_us)
+{
+    int64_t usec = ts_us % 1000000;
+    return (unsigned)(usec < 0 ? usec + 1000000 : usec);
+}
+
+/* ".uuuuuu" for the microseconds usec (< 1000000). */
+static void fmt_micros(char *out, unsigned usec)
+{
+    out[0] = '.';
+    memcpy(out + 1, digit_pairs + 2 * (usec / 10000), 2);
+    memcpy(out + 3, digit_pairs + 2 * (usec / 100 % 100), 2);
+    memcpy(out + 5, digit_pairs + 2 * (usec % 100), 2);
+}
+
+/* Writes ts_us as full(ts_us) would, whose text ends with ".uuuuuu" and then
+ * `tail` more bytes; reuses c's text when the second is the same. */
+static size_t fmt_with_cache(char *out, int64_t ts_us, struct second_text *c,
+                             size_t (*full)(char *, int64_t), size_t tail)
+{
+    int64_t secs = whole_seconds(ts_us);
+    if (!c->valid || c->secs != secs) {
+        char buf[sizeof c->text + 16];
+        size_t n = full(buf, ts_us);
+        c->len = n - 7 - tail;
+        memcpy(c->text, buf, c->len);
+        c->secs = secs;
+        c->valid = true;
+    }
+    memcpy(out, c->text, c->len);
+    fmt_micros(out + c->len, micros_of(ts_us));
+    return c->len + 7;
+}
+
+size_t fmt_rfc3339(char *out, int64_t ts_us)
+{
+    static _Thread_local struct second_text last; /* per formatting thread */
+    size_t n = fmt_with_cache(out, ts_us, &last, fmt_rfc3339_full, 1);
+    out[n] = 'Z';
+    return n + 1;
+}
+
+size_t fmt_clock(char *out, int64_t ts_us)
+{
+    static _Thread_local struct second_text last; /* per formatting thread */
+    return fmt_with_cache(out, ts_us, &last, fmt_clock_full, 0);
+}
