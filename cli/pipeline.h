@@ -12,16 +12,6 @@
 #include "options.h"
 #include "output/output.h"
 
-struct pipeline_stats {
-    uint64_t messages;      /* MQTT control packets decoded */
-    uint64_t messages_with_violations;
-    uint64_t violations;
-    uint64_t events;        /* gap, resync, oversize, tls, ... records */
-    uint64_t by_type[16];   /* messages per packet type */
-    uint64_t mqtt_conns, tls_conns;
-    uint64_t oversize_frames, framing_errors, resyncs, truncated_at_end;
-    uint64_t stream_buffer_peak; /* bytes held by stream decoders at most */
-};
 
 struct pipeline;
 

@@ -198,7 +198,7 @@ static void keep_str(struct session_str *dst, const mqd_frame *f, const mqd_str 
     const uint8_t *data;
     size_t len;
     memset(dst, 0, sizeof *dst);
-    if (!frame_str(f, src, &data, &len))
+    if (!mqd_frame_str(f, src, &data, &len))
         return;
     dst->present = true;
     dst->cut = len > SESSION_STR_MAX;
@@ -365,7 +365,7 @@ static void publish_topic(struct pkt *p)
 {
     const uint8_t *topic = NULL;
     size_t tlen = 0;
-    if (!frame_str(p->f, &p->f->topic, &topic, &tlen))
+    if (!mqd_frame_str(p->f, &p->f->topic, &topic, &tlen))
         return;
     resolve_topic(p, topic, tlen);
     if (topics_active(p->s))
@@ -602,7 +602,7 @@ static bool filters_selected(const struct session *s, const mqd_frame *f)
     while (mqd_filter_next(&it, &flt)) {
         const uint8_t *data;
         size_t len;
-        if (frame_str(f, &flt.filter, &data, &len) &&
+        if (mqd_frame_str(f, &flt.filter, &data, &len) &&
             topic_sel_match_filter(s->cfg.topics, data, len))
             return true;
     }

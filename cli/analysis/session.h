@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #include "mqttdissect/frame.h"
-#include "output/output.h"
+#include "record.h"
 #include "analysis/topic_filter.h"
 
 #define SESSION_MAX_IN_FLIGHT 1024u

@@ -19,7 +19,7 @@
 
 #include "net/flow_table.h"
 #include "mqttdissect/frame.h"
-#include "pipeline.h"
+#include "record.h"
 #include "analysis/session.h"
 
 #define STATS_MAX_TOPICS 4096u

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/output.h"
+#include "record.h"
 
 #define SUB_SLOT_MIN 64u
 
@@ -19,7 +19,7 @@ static uint32_t filters_size(const mqd_frame *f)
     while (mqd_filter_next(&it, &flt)) {
         const uint8_t *data;
         size_t len;
-        if (!frame_str(f, &flt.filter, &data, &len) || SUB_SLOT_BYTES - size < 2 + len)
+        if (!mqd_frame_str(f, &flt.filter, &data, &len) || SUB_SLOT_BYTES - size < 2 + len)
             break;
         size += 2 + (uint32_t)len;
     }
@@ -64,7 +64,7 @@ int16_t sub_slots_keep(struct sub_slots *t, const mqd_frame *f)
     while (mqd_filter_next(&it, &flt)) {
         const uint8_t *data;
         size_t len;
-        if (!frame_str(f, &flt.filter, &data, &len) || size - ss->len < 2 + len)
+        if (!mqd_frame_str(f, &flt.filter, &data, &len) || size - ss->len < 2 + len)
             break; /* the rest is not listed on the SUBACK */
         ss->buf[ss->len] = (uint8_t)(len >> 8);
         ss->buf[ss->len + 1] = (uint8_t)len;

@@ -78,7 +78,7 @@ static void json_remaining(struct json_writer *w, const mqd_frame *f)
     JW_KEY(w, "remaining_length");
     jw_object_begin(w);
     JW_KV_U64(w, "value", f->remaining.value);
-    if (frame_bytes(f, f->remaining.off, f->remaining.nbytes, &enc))
+    if (mqd_frame_bytes(f, f->remaining.off, f->remaining.nbytes, &enc))
         JW_KV_HEX(w, "encoded", enc, f->remaining.nbytes);
     JW_KV_U64(w, "bytes", f->remaining.nbytes);
     JW_KV_BOOL(w, "minimal", f->remaining.minimal);
@@ -104,7 +104,7 @@ static void json_field_str(struct json_writer *w, const mqd_frame *f,
 {
     const uint8_t *data;
     size_t len;
-    if (frame_str(f, s, &data, &len))
+    if (mqd_frame_str(f, s, &data, &len))
         jw_kv_strn(w, key, data, len);
 }
 
@@ -153,7 +153,7 @@ static void json_prop_value(struct json_writer *w, const struct output_opts *o,
         jw_object_end(w);
         break;
     case MQD_PT_BINARY:
-        if (!frame_str(f, &p->str, &data, &len))
+        if (!mqd_frame_str(f, &p->str, &data, &len))
             break;
         JW_KV_U64(w, "length", len);
         /* Authentication data can carry credentials: treat like a password. */
@@ -238,7 +238,7 @@ static void json_will(struct json_writer *w, const struct output_opts *o,
     JW_KV_U64(w, "qos", c->will_qos);
     JW_KV_BOOL(w, "retain", c->will_retain);
     json_field_str(w, f, "topic", &c->will_topic);
-    if (frame_str(f, &c->will_payload, &data, &len))
+    if (mqd_frame_str(f, &c->will_payload, &data, &len))
         out_json_payload(w, o, "payload", data, len);
     json_properties(w, o, f, "properties", &c->will_props);
     jw_object_end(w);
@@ -249,7 +249,7 @@ static void json_password(struct json_writer *w, const struct output_opts *o,
 {
     const uint8_t *data;
     size_t len;
-    if (!frame_str(f, pw, &data, &len))
+    if (!mqd_frame_str(f, pw, &data, &len))
         return;
     if (o->show_secrets)
         JW_KV_HEX(w, "password_hex", data, len);
@@ -319,7 +319,7 @@ static void json_reason_codes(struct json_writer *w, const mqd_frame *f)
 {
     const uint8_t *codes;
     size_t n;
-    if (!frame_run(f, f->list.off, f->list.len, &codes, &n))
+    if (!mqd_frame_run(f, f->list.off, f->list.len, &codes, &n))
         return;
     JW_KEY(w, "reason_codes");
     jw_array_begin(w);
@@ -344,7 +344,7 @@ static void json_publish(struct json_writer *w, const struct output_opts *o,
     JW_KV_BOOL(w, "retain", f->retain);
     json_field_str(w, f, "topic", &f->topic);
     if (f->payload.present &&
-        frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         payload_json_write(w, o, f, "payload", data, len);
 }
 

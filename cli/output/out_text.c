@@ -203,7 +203,7 @@ void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
 {
     const uint8_t *data;
     size_t len;
-    if (frame_str(t->f, s, &data, &len))
+    if (mqd_frame_str(t->f, s, &data, &len))
         text_quoted(t->b, data, len, limit);
     else
         obuf_puts(t->b, "<cut>");
@@ -342,7 +342,7 @@ static void summary_connect(const struct text_ctx *t)
         obuf_puts(t->b, " password=");
         if (!t->o->show_secrets)
             obuf_puts(t->b, "<redacted>");
-        else if (frame_str(t->f, &c->password, &data, &len))
+        else if (mqd_frame_str(t->f, &c->password, &data, &len))
             put_hex_bytes(t->b, data, len, SIZE_MAX);
         else
             obuf_puts(t->b, "<cut>");
@@ -364,7 +364,7 @@ static void summary_publish(const struct text_ctx *t)
     if (f->topic.present)
         put_kv_str(t, "topic", &f->topic);
     if (f->payload.present &&
-        frame_run(f, f->payload.off, f->payload.len, &data, &len))
+        mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         put_payload_summary(t, "payload", data, len, t->payload_utf8);
 }
 
@@ -396,7 +396,7 @@ static void summary_codes(const struct text_ctx *t)
 {
     const uint8_t *codes;
     size_t n;
-    if (!frame_run(t->f, t->f->list.off, t->f->list.len, &codes, &n))
+    if (!mqd_frame_run(t->f, t->f->list.off, t->f->list.len, &codes, &n))
         return;
     obuf_puts(t->b, " codes=");
     for (size_t i = 0; i < n; i++) {
@@ -496,7 +496,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
      * to know that (one pass over the payload, not two or three). */
     bool json = o->verbose && payload_text_json(o, f);
     t.payload_json = json;
-    if (f->payload.present && frame_run(f, f->payload.off, f->payload.len, &data, &len))
+    if (f->payload.present && mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         t.payload_utf8 = json || utf8_valid(data, len);
     summary_line(&t, m);
     if (o->verbose)

@@ -40,7 +40,7 @@ static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
         len = 0;
     else if (len > t->f->size - off)
         len = t->f->size - off;
-    if (len > 0 && !frame_bytes(t->f, off, len, &raw))
+    if (len > 0 && !mqd_frame_bytes(t->f, off, len, &raw))
         len = 0;
     size_t col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
     if (!t->o->color) { /* the whole prefix in one piece */
@@ -234,7 +234,7 @@ static void tree_secret(const struct text_ctx *t, const mqd_str *s, const char *
     size_t len;
     if (!s->present)
         return;
-    bool shown = t->o->show_secrets && frame_str(t->f, s, &data, &len);
+    bool shown = t->o->show_secrets && mqd_frame_str(t->f, s, &data, &len);
     tree_prefix(t, s->off, shown ? 2u + s->len : 2u);
     obuf_puts(t->b, label);
     obuf_putc(t->b, ' ');
@@ -276,7 +276,7 @@ static void tree_prop_value(const struct text_ctx *t, const mqd_prop *p)
         obuf_puts(t->b, " bytes ");
         if (p->id == MQD_P_AUTHENTICATION_DATA && !t->o->show_secrets)
             obuf_puts(t->b, "<redacted>");
-        else if (frame_str(t->f, &p->str, &data, &len))
+        else if (mqd_frame_str(t->f, &p->str, &data, &len))
             put_hex_bytes(t->b, data, len, TREE_HEX_PREVIEW);
         break;
     default:
@@ -403,7 +403,7 @@ static void tree_codes(const struct text_ctx *t)
 {
     const uint8_t *codes;
     size_t n;
-    if (!frame_run(t->f, t->f->list.off, t->f->list.len, &codes, &n))
+    if (!mqd_frame_run(t->f, t->f->list.off, t->f->list.len, &codes, &n))
         return;
     for (size_t i = 0; i < n; i++)
         tree_reason(t, t->f->list.off + (uint32_t)i, codes[i]);
@@ -453,7 +453,7 @@ static void tree_payload(const struct text_ctx *t)
     const mqd_bytes *p = &t->f->payload;
     const uint8_t *data;
     size_t len;
-    if (!p->present || !frame_run(t->f, p->off, p->len, &data, &len))
+    if (!p->present || !mqd_frame_run(t->f, p->off, p->len, &data, &len))
         return;
     bool text = t->payload_utf8;
     /* Binary payloads get a hex dump below instead of the raw column. */

@@ -20,54 +20,9 @@
 #include <stdio.h>
 
 #include "mqttdissect/frame.h"
+#include "record.h"
 
 struct obuf; /* json_writer.h */
-
-/* What connection-level analysis (cli/session.c) adds to one message.
- * All zero: nothing to add. Pointers stay valid until the next message of
- * the same connection. */
-struct msg_analysis {
-    uint64_t reply_to;       /* capture frame of the packet this one answers
-                                (CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP,
-                                SUBACK, UNSUBACK, PINGRESP); 0: none */
-    int64_t latency_us;      /* time since that packet; valid when reply_to */
-    uint64_t flow_start;     /* PUBREL, PUBCOMP: frame of the QoS 2 PUBLISH
-                                that began the flow; 0: none */
-    int64_t flow_latency_us; /* time since that PUBLISH */
-    bool has_effective_topic; /* PUBLISH: effective_topic is set */
-    bool topic_from_alias;    /* the topic came from a Topic Alias mapping */
-    uint16_t effective_topic_len;
-    const uint8_t *effective_topic;
-    uint16_t granted_count;   /* SUBACK: filters of the SUBSCRIBE it answers, */
-    uint32_t granted_len;     /* granted_count strings, each a 2-byte big */
-    const uint8_t *granted;   /* endian length then the bytes; see msg_granted_next */
-};
-
-/* Walks analysis->granted: true with the next filter in *s, *len. */
-static inline bool msg_granted_next(const struct msg_analysis *a, uint32_t *pos,
-                                    const uint8_t **s, uint16_t *len)
-{
-    if (!a->granted || *pos > a->granted_len || a->granted_len - *pos < 2)
-        return false;
-    uint16_t n = (uint16_t)((a->granted[*pos] << 8) | a->granted[*pos + 1]);
-    if (a->granted_len - *pos - 2 < n)
-        return false;
-    *s = a->granted + *pos + 2;
-    *len = n;
-    *pos += 2u + n;
-    return true;
-}
-
-/* Where and when a message was seen. */
-struct msg_meta {
-    uint64_t frame;        /* 1-based capture frame that completed the message */
-    int64_t ts_us;         /* capture timestamp, microseconds since the epoch (UTC) */
-    char src[64], dst[64]; /* "ip:port", IPv6 as "[addr]:port" */
-    uint64_t conn;         /* connection number, 1-based */
-    const char *transport; /* "tcp" (later "websocket", "udp"); NULL: "tcp" */
-    uint64_t stream_off;   /* offset of the message in its direction's byte stream */
-    struct msg_analysis an; /* connection-level analysis (cli/session.c) */
-};
 
 struct output_opts {
     bool verbose;         /* text: the annotated field tree under each line */
@@ -102,48 +57,6 @@ struct output_ops {
 struct output {
     const struct output_ops *ops;
 };
-
-/* Checked access to a frame's bytes: the only way the printers reach wire
- * bytes. Offsets and lengths come from the parser but are checked against
- * the frame's size before any byte is touched. */
-static inline bool frame_bytes(const mqd_frame *f, uint32_t off, uint32_t len,
-                               const uint8_t **out)
-{
-    if (!f->base || off > f->size || len > f->size - off)
-        return false;
-    *out = f->base + off;
-    return true;
-}
-
-static inline bool frame_byte(const mqd_frame *f, uint32_t off, uint8_t *out)
-{
-    const uint8_t *p;
-    if (!frame_bytes(f, off, 1, &p))
-        return false;
-    *out = *p;
-    return true;
-}
-
-/* The data of a length-prefixed field (after its 2-byte prefix). */
-static inline bool frame_str(const mqd_frame *f, const mqd_str *s,
-                             const uint8_t **data, size_t *len)
-{
-    if (!s->present || s->off > UINT32_MAX - 2 ||
-        !frame_bytes(f, s->off + 2, s->len, data))
-        return false;
-    *len = s->len;
-    return true;
-}
-
-/* A run of bytes without prefix (payload, reason code list). */
-static inline bool frame_run(const mqd_frame *f, uint32_t off, uint32_t len,
-                             const uint8_t **data, size_t *n)
-{
-    if (!frame_bytes(f, off, len, data))
-        return false;
-    *n = len;
-    return true;
-}
 
 /* Constructors (out_text.c, out_json.c): NULL when out of memory. */
 struct output *out_text_open(const struct output_opts *opts);
@@ -192,6 +105,23 @@ static inline void output_event_bool(struct output *o, const char *key,
 static inline void output_event_end(struct output *o)
 {
     o->ops->event_end(o);
+}
+
+/* A whole event record (record.h) in one call. */
+static inline void output_event(struct output *o, const struct msg_meta *m,
+                                const struct event_record *e)
+{
+    output_event_begin(o, m, e->name);
+    for (uint8_t i = 0; i < e->nfields; i++) {
+        const struct event_field *f = &e->fields[i];
+        if (f->kind == EVENT_U64)
+            output_event_u64(o, f->key, f->v.u64);
+        else if (f->kind == EVENT_STR)
+            output_event_str(o, f->key, f->v.str);
+        else
+            output_event_bool(o, f->key, f->v.b);
+    }
+    output_event_end(o);
 }
 
 /* Writes everything buffered. 0, or -1 when any write has failed. */

@@ -35,7 +35,7 @@ bool payload_content_type_json(const mqd_frame *f)
     size_t len;
     if (f->version != MQD_V5 || !f->props.present ||
         !mqd_prop_find(f, &f->props, MQD_P_CONTENT_TYPE, &pr) ||
-        !frame_str(f, &pr.str, &data, &len))
+        !mqd_frame_str(f, &pr.str, &data, &len))
         return false;
     static const char mime[] = "application/json";
     size_t n = sizeof mime - 1;
@@ -346,7 +346,7 @@ bool payload_text_json(const struct output_opts *o, const mqd_frame *f)
     size_t len;
     struct json_embed_result r;
     return f->type == MQD_PUBLISH && f->payload.present &&
-           frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
+           mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
            payload_is_json(o, f, data, len, &r);
 }
 
@@ -354,7 +354,7 @@ void payload_text_pretty(struct obuf *b, const mqd_frame *f)
 {
     const uint8_t *data;
     size_t len;
-    if (!frame_run(f, f->payload.off, f->payload.len, &data, &len))
+    if (!mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         return;
     obuf_puts(b, "  payload as JSON:\n");
     indent(b, 0);

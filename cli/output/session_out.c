@@ -56,7 +56,7 @@ static bool suback_code(const mqd_frame *f, uint32_t i, uint8_t *code)
 {
     const uint8_t *codes;
     size_t n;
-    if (!f->list.present || !frame_run(f, f->list.off, f->list.len, &codes, &n) || i >= n)
+    if (!f->list.present || !mqd_frame_run(f, f->list.off, f->list.len, &codes, &n) || i >= n)
         return false;
     *code = codes[i];
     return true;

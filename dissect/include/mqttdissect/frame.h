@@ -245,6 +245,40 @@ void mqd_filter_iter_init(mqd_filter_iter *it, const mqd_frame *f);
  * by the end of the packet, which mqd_parse has already reported). */
 bool mqd_filter_next(mqd_filter_iter *it, mqd_filter *out);
 
+/* Checked access to a decoded frame's bytes: offsets and lengths come from
+ * the parser, yet they are checked against the frame's size before a byte is
+ * touched. False (and *out untouched) when the range is not inside the
+ * frame. */
+static inline bool mqd_frame_bytes(const mqd_frame *f, uint32_t off, uint32_t len,
+                                   const uint8_t **out)
+{
+    if (!f->base || off > f->size || len > f->size - off)
+        return false;
+    *out = f->base + off;
+    return true;
+}
+
+/* The data of a length-prefixed field (after its 2-byte prefix). */
+static inline bool mqd_frame_str(const mqd_frame *f, const mqd_str *s,
+                                 const uint8_t **data, size_t *len)
+{
+    if (!s->present || s->off > UINT32_MAX - 2 ||
+        !mqd_frame_bytes(f, s->off + 2, s->len, data))
+        return false;
+    *len = s->len;
+    return true;
+}
+
+/* A run of bytes without a prefix (payload, reason code list). */
+static inline bool mqd_frame_run(const mqd_frame *f, uint32_t off, uint32_t len,
+                                 const uint8_t **data, size_t *n)
+{
+    if (!mqd_frame_bytes(f, off, len, data))
+        return false;
+    *n = len;
+    return true;
+}
+
 /* Appends a violation found outside the parser (connection state, see
  * cli/session.c) to a decoded frame, so that it prints like the others.
  * `off` is an offset within the frame, `value` the rule's context value.
