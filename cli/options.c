@@ -3,7 +3,7 @@
 #include "options.h"
 #include "transport/detect.h"
 #include "output/payload_json.h"
-#include "analysis/session.h"
+#include "analysis/select.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -246,7 +246,7 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("too many --topic filters (at most 16): '%s'", arg);
         break;
     case OPT_TYPE:
-        if (!session_type_mask_parse(arg, &o->type_mask))
+        if (!select_type_mask_parse(arg, &o->type_mask))
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
     case OPT_CLIENT: o->client = arg; break;

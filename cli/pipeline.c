@@ -10,6 +10,7 @@
 #include "transport/detect.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
+#include "analysis/select.h"
 #include "analysis/session.h"
 #include "analysis/stats.h"
 #include "analysis/sn_flow.h"
@@ -182,7 +183,7 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     if (p->st)
         stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
                       dir, f, &d->meta.an, &step);
-    bool chosen = session_selected(cs->sess, &step, f->type, p->opts->type_mask,
+    bool chosen = select_message(cs->sess, &step, f->type, p->opts->type_mask,
                                    p->opts->client);
     p->selected += chosen;
     return chosen;
@@ -485,7 +486,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
     if (p->st)
         stats_event_violation(p->st, rule);
     p->stats.violations++;
-    if (!session_selected(cs->sess, &all, 0, 0, p->opts->client) ||
+    if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
         !event_begin(p, cs, 0, cs->dir[0].stream.offset, "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "mqttdissect/mqd.h"
+#include "analysis/select.h"
 #include "analysis/session.h"
 
 /* A frame under test and the bytes it points into. */
@@ -184,9 +185,9 @@ static void test_suback_granted_and_selection(void **state)
     assert_false(t.step.selected);
     assert_int_equal(t.an.reply_to, 5);
     struct session_step yes = {.selected = true};
-    assert_true(session_selected(s, &yes, MQD_PUBLISH, 0, "c"));
-    assert_false(session_selected(s, &yes, MQD_PUBLISH, 0, "d"));
-    assert_false(session_selected(s, &yes, MQD_PUBLISH, 1u << MQD_PUBACK, NULL));
+    assert_true(select_message(s, &yes, MQD_PUBLISH, 0, "c"));
+    assert_false(select_message(s, &yes, MQD_PUBLISH, 0, "d"));
+    assert_false(select_message(s, &yes, MQD_PUBLISH, 1u << MQD_PUBACK, NULL));
     session_free(s);
 }
 
@@ -194,10 +195,10 @@ static void test_type_mask_parse(void **state)
 {
     (void)state;
     uint16_t m = 0;
-    assert_true(session_type_mask_parse("publish,PUBACK", &m));
+    assert_true(select_type_mask_parse("publish,PUBACK", &m));
     assert_int_equal(m, (1u << MQD_PUBLISH) | (1u << MQD_PUBACK));
-    assert_false(session_type_mask_parse("publish,nope", &m));
-    assert_false(session_type_mask_parse("", &m));
+    assert_false(select_type_mask_parse("publish,nope", &m));
+    assert_false(select_type_mask_parse("", &m));
 }
 
 /* Many messages in flight, acknowledged in a scrambled order: every ack

@@ -155,27 +155,6 @@ bool session_close(struct session *s, int64_t close_ts_us,
 
 const struct session_info *session_info(const struct session *s);
 
-/* Whether a packet is printed: step->selected (--topic), its type in
- * type_mask (0: any), and the connection's client id equal to `client`
- * (NULL: any; s may be NULL, then only a NULL client matches). */
-bool session_selected(const struct session *s, const struct session_step *step,
-                      uint8_t type, uint16_t type_mask, const char *client);
-
-/* "PUBLISH,puback" → bits (1 << type) added to *mask; false on an unknown
- * name. For --type. */
-bool session_type_mask_parse(const char *list, uint16_t *mask);
-
-/* Printing the analysis of a message (used by out_json.c / out_text.c).
- * JSON keys: reply_to, latency_us; flow_start, flow_latency_us (PUBREL,
- * PUBCOMP); effective_topic, topic_from_alias (PUBLISH); granted
- * [{topic, code, reason}] (SUBACK). Text: the same as " key=value". */
-struct json_writer;
-struct obuf;
-void session_json_write(struct json_writer *w, const struct msg_meta *m,
-                        const mqd_frame *f);
-void session_text_write(struct obuf *b, const struct msg_meta *m,
-                        const mqd_frame *f);
-
 /* Entries that did not fit in the bounded tables, over the connection. */
 uint64_t session_overflow(const struct session *s);
 

@@ -7,7 +7,7 @@
 
 #include "util/hex.h"
 #include "output/payload_json.h"
-#include "analysis/session.h"
+#include "output/out_analysis.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
@@ -396,7 +396,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
     if (f->type == MQD_PUBLISH)
         json_publish(w, o, f);
     json_common_fields(w, f);
-    session_json_write(w, m, f); /* reply_to, latency_us, effective_topic, ... */
+    out_analysis_json(w, m, f); /* reply_to, latency_us, effective_topic, ... */
     if (f->type == MQD_CONNECT)
         json_connect(w, o, f);
     json_properties(w, o, f, "properties", frame_props(f));

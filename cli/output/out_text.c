@@ -8,7 +8,7 @@
 
 #include "util/hex.h"
 #include "output/payload_json.h"
-#include "analysis/session.h"
+#include "output/out_analysis.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
@@ -478,7 +478,7 @@ static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
     obuf_puts(t->b, mqd_type_name(t->f->type));
     put_sgr(t->b, t->o, SGR_RESET);
     summary_fields(t);
-    session_text_write(t->b, m, t->f); /* reply_to, latency_us, ... */
+    out_analysis_text(t->b, m, t->f); /* reply_to, latency_us, ... */
     summary_violations(t);
     obuf_putc(t->b, '\n');
 }

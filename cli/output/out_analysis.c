@@ -1,55 +1,10 @@
-/* Printing a message's connection analysis (reply_to, latency_us,
- * effective_topic, granted filters) and the selection options (--type,
- * --client). See session.h. */
-#include <string.h>
-#include <strings.h>
+/* Printing what the connection analysis added to a message (reply_to,
+ * latency_us, flow_start, effective_topic, granted filters), from the
+ * record alone (record.h). See out_analysis.h. */
+#include "output/out_analysis.h"
 
-#include "util/json_writer.h"
 #include "mqttdissect/names.h"
 #include "output/out_text.h"
-#include "analysis/session.h"
-
-bool session_type_mask_parse(const char *list, uint16_t *mask)
-{
-    const char *p = list;
-    if (*p == '\0')
-        return false;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        bool found = false;
-        for (uint8_t t = 1; t < 16 && !found; t++) {
-            const char *name = mqd_type_name(t);
-            if (strlen(name) == n && strncasecmp(p, name, n) == 0) {
-                *mask = (uint16_t)(*mask | (1u << t));
-                found = true;
-            }
-        }
-        if (!found)
-            return false;
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    return true;
-}
-
-bool session_selected(const struct session *s, const struct session_step *step,
-                      uint8_t type, uint16_t type_mask, const char *client)
-{
-    if (!step->selected)
-        return false;
-    if (type_mask && !(type_mask & (1u << (type & 0x0F))))
-        return false;
-    if (!client)
-        return true;
-    const struct session_info *in = s ? session_info(s) : NULL;
-    if (!in || !in->client_id.present || in->client_id.cut)
-        return false;
-    size_t n = strlen(client);
-    return n == in->client_id.len && memcmp(client, in->client_id.s, n) == 0;
-}
-
-/* ---- printing the analysis ---- */
 
 /* The reason code for the i-th filter of a SUBACK (s3.9.3). */
 static bool suback_code(const mqd_frame *f, uint32_t i, uint8_t *code)
@@ -62,7 +17,7 @@ static bool suback_code(const mqd_frame *f, uint32_t i, uint8_t *code)
     return true;
 }
 
-void session_json_write(struct json_writer *w, const struct msg_meta *m,
+void out_analysis_json(struct json_writer *w, const struct msg_meta *m,
                         const mqd_frame *f)
 {
     const struct msg_analysis *an = &m->an;
@@ -102,7 +57,7 @@ void session_json_write(struct json_writer *w, const struct msg_meta *m,
     jw_array_end(w);
 }
 
-void session_text_write(struct obuf *b, const struct msg_meta *m, const mqd_frame *f)
+void out_analysis_text(struct obuf *b, const struct msg_meta *m, const mqd_frame *f)
 {
     const struct msg_analysis *an = &m->an;
     if (an->topic_from_alias) {
