@@ -10,6 +10,7 @@
 #include "transport/detect.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
+#include "options.h"
 #include "analysis/select.h"
 #include "analysis/session.h"
 #include "analysis/stats.h"
