@@ -17,6 +17,7 @@
 #define MQD_CLI_OUT_TEXT_H
 
 #include "util/json_writer.h"
+#include "util/text_escape.h"
 #include "output/output.h"
 
 /* Tree lines that depend on a single byte, made once and then copied: the
@@ -37,18 +38,10 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
 /* Frees what a memo holds. */
 void tree_memo_free(struct tree_memo *memo);
 
-/* A wire string quoted for a terminal: "..." with \" \\ \n \r \t, \xNN for
- * other control bytes and for bytes that are not well-formed UTF-8, \u{N}
- * for C1 controls and bidirectional overrides. At most `limit` input bytes
- * (0: all); "…" follows the closing quote when cut. */
-void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit);
-
 /* ---- internal to the text printer (out_text.c, out_text_tree.c) ---- */
 
 /* The arrow between source and destination. */
 #define TEXT_ARROW " \xE2\x86\x92 "
-/* "…", where something was cut. */
-#define TEXT_ELLIPSIS "\xE2\x80\xA6"
 /* Input bytes of a string or payload shown on the summary line. */
 #define SUMMARY_STR_LIMIT 64
 #define SUMMARY_PAYLOAD_LIMIT 32
