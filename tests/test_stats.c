@@ -196,8 +196,14 @@ static void test_text_tables(void **state)
     long_topic[60] = '\0';
     count_publish(st, long_topic, 60);
     count_publish(st, long_topic, 60);
-    count_publish(st, "ctl\x01x", 5);        /* control byte shown as '?' */
-    count_publish(st, "bad\xC3(", 5);        /* invalid UTF-8: cut there */
+    count_publish(st, "ctl\x01x", 5);        /* control byte: \x01 */
+    count_publish(st, "bad\xC3(", 5);        /* invalid UTF-8: \xc3 */
+    count_publish(st, "c1\xC2\x9B[2J", 7);   /* U+009B (CSI): \u{9b} */
+    count_publish(st, "bidi\xE2\x80\xAEtxt", 10); /* U+202E: \u{202e} */
+    char wide[61] = "\\"; /* escapes count as the columns they show */
+    memset(wide + 1, 'b', 59);
+    wide[60] = '\0';
+    count_publish(st, wide, 60);
     count_publish(st, "caf\xC3\xA9", 5);     /* valid UTF-8 as is */
     stats_event_violation(st, MQD_R_SESSION_UNACKED_AT_CLOSE);
 
@@ -212,9 +218,9 @@ static void test_text_tables(void **state)
     text[n] = '\0';
     fclose(tmp);
 
-    assert_non_null(strstr(text, "== mqttdissect statistics: 5 messages =="));
-    assert_non_null(strstr(text, "  PUBLISH               5\n"));
-    assert_non_null(strstr(text, "  QoS 0          5\n"));
+    assert_non_null(strstr(text, "== mqttdissect statistics: 8 messages =="));
+    assert_non_null(strstr(text, "  PUBLISH               8\n"));
+    assert_non_null(strstr(text, "  QoS 0          8\n"));
     assert_null(strstr(text, "(invalid)")); /* no QoS 3 seen */
     /* 47 columns of the name, then an ellipsis: 48 in all. */
     char cut[64];
@@ -222,8 +228,19 @@ static void test_text_tables(void **state)
     strcpy(cut + 47, "\xE2\x80\xA6          2");
     assert_non_null(strstr(text, cut));
     assert_null(strstr(text, long_topic));
-    assert_non_null(strstr(text, "ctl?x"));
-    assert_non_null(strstr(text, "bad\xE2\x80\xA6"));
+    /* Names escaped exactly as the message printer escapes strings: no
+     * control byte, C1 control or bidi override reaches the terminal. */
+    assert_non_null(strstr(text, "ctl\\x01x "));
+    assert_non_null(strstr(text, "bad\\xc3( "));
+    assert_non_null(strstr(text, "c1\\u{9b}[2J "));
+    assert_non_null(strstr(text, "bidi\\u{202e}txt "));
+    assert_null(strstr(text, "\xC2\x9B"));
+    assert_null(strstr(text, "\xE2\x80\xAE"));
+    assert_null(strchr(text, '\x01'));
+    char wide_cut[64] = "\\\\";
+    memset(wide_cut + 2, 'b', 45);
+    strcpy(wide_cut + 47, "\xE2\x80\xA6 ");
+    assert_non_null(strstr(text, wide_cut));
     assert_non_null(strstr(text, "caf\xC3\xA9"));
     assert_non_null(strstr(text, "Violations by rule (1 in all)"));
     assert_non_null(strstr(text, mqd_rule_get(MQD_R_SESSION_UNACKED_AT_CLOSE)->id));

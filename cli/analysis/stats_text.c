@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "util/text_escape.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/rules.h"
 #include "analysis/stats.h"
@@ -9,36 +10,62 @@
 
 #define NAME_COL_MAX 48
 
-/* Columns a UTF-8 name takes (code points), at most NAME_COL_MAX shown. */
-static size_t text_name(FILE *out, const uint8_t *s, size_t len)
+/* Columns (code points) of escaped text: it is well-formed UTF-8. */
+static size_t columns(const char *s, size_t n)
 {
-    size_t shown = len;
-    bool cut = false;
-    if (!utf8_valid(s, len)) {
-        shown = utf8_valid_prefix(s, len, NULL);
-        cut = true;
-    }
-    size_t cols = 0, i = 0;
-    while (i < shown) {
-        size_t n;
-        if (cols == NAME_COL_MAX - 1 && i < shown) {
-            cut = true;
+    size_t cols = 0;
+    for (size_t i = 0; i < n; i++)
+        cols += ((uint8_t)s[i] & 0xC0) != 0x80;
+    return cols;
+}
+
+/* Bytes of the character at s[0..n): a UTF-8 sequence, or one byte that
+ * is not part of one. */
+static size_t char_len(const uint8_t *s, size_t n)
+{
+    size_t len = 1;
+    if (s[0] >= 0x80)
+        (void)utf8_scan(s, n, &len);
+    return len ? len : 1;
+}
+
+/* A name shown exactly as the message printer shows a string
+ * (util/text_escape.h) but without quotes, cut to NAME_COL_MAX columns
+ * with "…", into b (emptied first); returns its columns. */
+static size_t shown_name(struct obuf *b, const uint8_t *s, size_t len)
+{
+    obuf_truncate(b, 0);
+    text_escape(b, s, len);
+    size_t cols = columns(obuf_data(b), obuf_len(b));
+    if (cols <= NAME_COL_MAX)
+        return cols;
+    /* Too wide: character by character, never cutting an escape. */
+    obuf_truncate(b, 0);
+    cols = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = char_len(s + i, len - i), before = obuf_len(b);
+        text_escape(b, s + i, n);
+        size_t w = columns(obuf_data(b) + before, obuf_len(b) - before);
+        if (cols + w > NAME_COL_MAX - 1) {
+            obuf_truncate(b, before);
             break;
         }
-        if (s[i] < 0x80) {
-            fputc(s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
-            i++;
-        } else {
-            (void)utf8_scan(s + i, shown - i, &n);
-            fwrite(s + i, 1, n, out);
-            i += n;
-        }
-        cols++;
+        cols += w;
+        i += n;
     }
-    if (cut) {
-        fputs("\xE2\x80\xA6", out);
-        cols++;
-    }
+    obuf_puts(b, TEXT_ELLIPSIS);
+    return cols + 1;
+}
+
+/* Writes a name (shown_name) to out; returns its columns. */
+static size_t text_name(FILE *out, const uint8_t *s, size_t len)
+{
+    struct obuf b;
+    if (obuf_init(&b, NULL, 256) != 0)
+        return 0;
+    size_t cols = shown_name(&b, s, len);
+    fwrite(obuf_data(&b), 1, obuf_len(&b), out);
+    obuf_free(&b);
     return cols;
 }
 
@@ -52,17 +79,17 @@ static size_t name_width(const struct name_table *t, const uint32_t *idx, uint32
                          size_t min)
 {
     size_t w = min;
+    struct obuf b;
+    if (obuf_init(&b, NULL, 256) != 0)
+        return w;
     for (uint32_t i = 0; i < n; i++) {
-        size_t cols = 0;
         size_t len;
         const uint8_t *s = stats_entry_name(t, idx[i], &len);
-        for (size_t k = 0; k < len; k++)
-            cols += (s[k] & 0xC0) != 0x80;
-        if (cols > NAME_COL_MAX)
-            cols = NAME_COL_MAX;
+        size_t cols = shown_name(&b, s, len);
         if (cols > w)
             w = cols;
     }
+    obuf_free(&b);
     return w;
 }
 

@@ -97,5 +97,11 @@ void obuf_fill(struct obuf *b, char c, size_t width);
 /* Bytes in memory mode (not NUL-terminated). */
 static inline const char *obuf_data(const struct obuf *b) { return b->buf; }
 static inline size_t obuf_len(const struct obuf *b) { return b->len; }
+/* Memory mode: drops what follows the first len bytes. */
+static inline void obuf_truncate(struct obuf *b, size_t len)
+{
+    if (len < b->len)
+        b->len = len;
+}
 
 #endif
