@@ -676,11 +676,6 @@ const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
     return &p->stats;
 }
 
-const struct flow_stats *pipeline_flow_stats(const struct pipeline *p)
-{
-    return flow_table_stats(p->flows);
-}
-
 void pipeline_print_summary(const struct pipeline *p, FILE *f)
 {
     const struct pipeline_stats *s = &p->stats;

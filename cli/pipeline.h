@@ -35,7 +35,6 @@ bool pipeline_done(const struct pipeline *p);
 void pipeline_finish(struct pipeline *p);
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
-const struct flow_stats *pipeline_flow_stats(const struct pipeline *p);
 
 /* Prints the end-of-run summary (counts, reassembly figures) to `f`. */
 void pipeline_print_summary(const struct pipeline *p, FILE *f);
