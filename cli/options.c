@@ -2,7 +2,7 @@
  * filter expression. */
 #include "options.h"
 #include "transport/detect.h"
-#include "output/payload_json.h"
+#include "output/payload.h"
 #include "analysis/select.h"
 
 #include <errno.h>

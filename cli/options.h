@@ -48,7 +48,7 @@ struct options {
     const char *client;       /* --client ID: connections of that client id */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
-    uint8_t payload_mode;     /* --payload auto|none|text|hex (payload_json.h) */
+    uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
 };

@@ -25,7 +25,7 @@
 #include "output/json_embed.h"
 #include "util/json_writer.h"
 #include "output/out_text.h"
-#include "output/payload_json.h"
+#include "output/payload.h"
 
 static struct json_embed embed; /* zero, as the module wants it */
 
@@ -612,7 +612,10 @@ static void assert_same_pretty(const uint8_t *s, size_t n)
     assert_int_equal(obuf_init(&want, NULL, 64), 0);
     assert_int_equal(obuf_init(&got, NULL, 64), 0);
     ref_pretty(&want, doc, 0);
-    payload_json_pretty(&got, s, n);
+    struct payload_scratch *ps = payload_scratch_new();
+    assert_non_null(ps);
+    payload_json_pretty(&got, ps, s, n);
+    payload_scratch_free(ps);
     if (obuf_len(&want) != obuf_len(&got) ||
         memcmp(obuf_data(&want), obuf_data(&got), obuf_len(&got)) != 0)
         fail_msg("pretty differs for %.*s:\n%.*s\nwant\n%.*s", (int)n,

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
-#include "output/payload_json.h"
+#include "output/payload.h"
 #include "output/out_analysis.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
@@ -17,6 +17,7 @@ struct out_json {
     struct output_opts opts;
     struct obuf b;
     struct json_writer w;
+    struct payload_scratch *payload;
 };
 
 /* ---- metadata common to packets and events ---- */
@@ -335,7 +336,7 @@ static void json_reason_codes(struct json_writer *w, const mqd_frame *f)
 /* ---- per-type fields ---- */
 
 static void json_publish(struct json_writer *w, const struct output_opts *o,
-                         const mqd_frame *f)
+                         struct payload_scratch *ps, const mqd_frame *f)
 {
     const uint8_t *data;
     size_t len;
@@ -345,7 +346,7 @@ static void json_publish(struct json_writer *w, const struct output_opts *o,
     json_field_str(w, f, "topic", &f->topic);
     if (f->payload.present &&
         mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        payload_json_write(w, o, f, "payload", data, len);
+        payload_json_write(w, o, ps, f, "payload", data, len);
 }
 
 static void json_common_fields(struct json_writer *w, const mqd_frame *f)
@@ -384,7 +385,8 @@ void out_json_violations(struct json_writer *w, const mqd_violation *list,
 }
 
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
-                          const struct msg_meta *m, const mqd_frame *f)
+                          struct payload_scratch *ps, const struct msg_meta *m,
+                          const mqd_frame *f)
 {
     jw_object_begin(w);
     json_meta(w, m);
@@ -394,7 +396,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
     json_remaining(w, f);
     JW_KV_U64(w, "size", f->size);
     if (f->type == MQD_PUBLISH)
-        json_publish(w, o, f);
+        json_publish(w, o, ps, f);
     json_common_fields(w, f);
     out_analysis_json(w, m, f); /* reply_to, latency_us, effective_topic, ... */
     if (f->type == MQD_CONNECT)
@@ -421,7 +423,7 @@ static void oj_frame(struct output *o, const struct msg_meta *m,
                      const mqd_frame *f)
 {
     struct out_json *j = as_json(o);
-    out_json_write_frame(&j->w, &j->opts, m, f);
+    out_json_write_frame(&j->w, &j->opts, j->payload, m, f);
     jw_line_end(&j->w);
 }
 
@@ -466,6 +468,7 @@ static int oj_close(struct output *o)
     struct out_json *j = as_json(o);
     int rc = obuf_flush(&j->b);
     obuf_free(&j->b);
+    payload_scratch_free(j->payload);
     free(j);
     return rc;
 }
@@ -496,7 +499,9 @@ struct output *out_json_open(const struct output_opts *opts)
     j->opts = *opts;
     if (!j->opts.out)
         j->opts.out = stdout;
-    if (obuf_init(&j->b, j->opts.in_memory ? NULL : j->opts.out, 0) != 0) {
+    j->payload = payload_scratch_new();
+    if (!j->payload || obuf_init(&j->b, j->opts.in_memory ? NULL : j->opts.out, 0) != 0) {
+        payload_scratch_free(j->payload);
         free(j);
         return NULL;
     }

@@ -35,7 +35,11 @@ void out_json_payload(struct json_writer *w, const struct output_opts *o,
 void out_json_violations(struct json_writer *w, const mqd_violation *list,
                          uint16_t count, uint16_t dropped);
 
+/* One frame's object (no newline); `ps` is the printer's payload scratch
+ * (output/payload.h). */
+struct payload_scratch;
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
-                          const struct msg_meta *m, const mqd_frame *f);
+                          struct payload_scratch *ps, const struct msg_meta *m,
+                          const mqd_frame *f);
 
 #endif

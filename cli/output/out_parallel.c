@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "util/json_writer.h"
-#include "output/payload_json.h"
 
 #define NBATCHES 6
 /* A batch is handed over once its records reach this size (one frame can
@@ -359,7 +358,6 @@ static void *worker_main(void *arg)
         pthread_cond_wait(&p->work_cv, &p->mu);
     }
     pthread_mutex_unlock(&p->mu);
-    payload_json_thread_release();
     return NULL;
 }
 

@@ -253,7 +253,7 @@ static void put_payload(struct obuf *b, const char *key, const mqd_sn_msg *m,
             limit = utf8_valid_prefix(data, limit, NULL);
         text_quoted(b, data, len, limit);
     } else {
-        put_hex_bytes(b, data, len, SUMMARY_HEX_LIMIT);
+        text_hex(b, data, len, SUMMARY_HEX_LIMIT);
     }
 }
 
@@ -356,7 +356,7 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
         obuf_puts(b, " via_forwarder");
         if (field_data(m, &m->fwd.node_id, &data, &len)) {
             put_key(b, "node");
-            put_hex_bytes(b, data, len, SUMMARY_HEX_LIMIT);
+            text_hex(b, data, len, SUMMARY_HEX_LIMIT);
         }
         if (m->fwd.ctrl.present) {
             put_key(b, "radius");
@@ -370,7 +370,7 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
     put_num(b, "gw_id", &m->gw_id);
     if (field_data(m, &m->gw_addr, &data, &len)) {
         put_key(b, "gw_addr");
-        put_hex_bytes(b, data, len, SUMMARY_HEX_LIMIT);
+        text_hex(b, data, len, SUMMARY_HEX_LIMIT);
     }
     put_num(b, "duration", &m->duration);
     put_num(b, "radius", &m->radius);
@@ -618,7 +618,7 @@ static void tree_item_desc(const struct tree *t, const struct tree_item *it)
     case TK_NODE_ID:
     case TK_HEX:
         if (data)
-            put_hex_bytes(t->b, data, it->len, TREE_HEX_PREVIEW);
+            text_hex(t->b, data, it->len, TREE_HEX_PREVIEW);
         break;
     case TK_DATA:
         obuf_u64(t->b, it->len);
@@ -628,7 +628,7 @@ static void tree_item_desc(const struct tree *t, const struct tree_item *it)
             if (utf8_valid(data, it->len))
                 text_quoted(t->b, data, it->len, TREE_TEXT_PREVIEW);
             else
-                put_hex_bytes(t->b, data, it->len, TREE_HEX_PREVIEW);
+                text_hex(t->b, data, it->len, TREE_HEX_PREVIEW);
         }
         break;
     default:

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
-#include "output/payload_json.h"
+#include "output/payload.h"
 #include "output/out_analysis.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
@@ -18,6 +18,7 @@ struct out_text {
     struct output_opts opts;
     struct obuf b;
     struct tree_memo memo;
+    struct payload_scratch *payload;
 };
 
 void put_sgr(struct obuf *b, const struct output_opts *o,
@@ -68,16 +69,6 @@ void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
         text_quoted(t->b, data, len, limit);
     else
         obuf_puts(t->b, "<cut>");
-}
-
-/* Hex of up to `limit` bytes, "0x" first, "…" when cut. */
-void put_hex_bytes(struct obuf *b, const uint8_t *s, size_t n,
-                          size_t limit)
-{
-    obuf_puts(b, "0x");
-    obuf_hex(b, s, n < limit ? n : limit);
-    if (n > limit)
-        obuf_puts(b, TEXT_ELLIPSIS);
 }
 
 /* ---- the summary line ---- */
@@ -154,31 +145,6 @@ static void put_kv_str(const struct text_ctx *t, const char *key, const mqd_str 
     put_field_str(t, s, SUMMARY_STR_LIMIT);
 }
 
-/* "payload=5B "world"" or "payload=3B 0x00ff10" */
-/* `utf8`: data[0..len) is well-formed UTF-8. */
-static void put_payload_summary(const struct text_ctx *t, const char *key,
-                                const uint8_t *data, size_t len, bool utf8)
-{
-    if (payload_text_summary(t->b, t->o, key, data, len))
-        return; /* --payload none|text|hex */
-    obuf_putc(t->b, ' ');
-    obuf_puts(t->b, key);
-    obuf_putc(t->b, '=');
-    obuf_u64(t->b, len);
-    obuf_putc(t->b, 'B');
-    if (len == 0)
-        return;
-    obuf_putc(t->b, ' ');
-    if (utf8) {
-        size_t limit = SUMMARY_PAYLOAD_LIMIT;
-        if (len > limit) /* do not cut a character in two */
-            limit = utf8_valid_prefix(data, limit, NULL);
-        text_quoted(t->b, data, len, limit);
-    } else {
-        put_hex_bytes(t->b, data, len, SUMMARY_HEX_LIMIT);
-    }
-}
-
 static void summary_connect(const struct text_ctx *t)
 {
     const mqd_connect *c = &t->f->connect;
@@ -204,7 +170,7 @@ static void summary_connect(const struct text_ctx *t)
         if (!t->o->show_secrets)
             obuf_puts(t->b, "<redacted>");
         else if (mqd_frame_str(t->f, &c->password, &data, &len))
-            put_hex_bytes(t->b, data, len, SIZE_MAX);
+            text_hex(t->b, data, len, SIZE_MAX);
         else
             obuf_puts(t->b, "<cut>");
     }
@@ -226,7 +192,7 @@ static void summary_publish(const struct text_ctx *t)
         put_kv_str(t, "topic", &f->topic);
     if (f->payload.present &&
         mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        put_payload_summary(t, "payload", data, len, t->payload_utf8);
+        payload_text_summary(t->b, t->o, "payload", data, len, t->payload_utf8);
 }
 
 /* " filters="a/b":1,"c":0" (UNSUBSCRIBE: no QoS) */
@@ -346,8 +312,8 @@ static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
 
 
 void out_text_write_frame(struct obuf *b, const struct output_opts *o,
-                          struct tree_memo *memo, const struct msg_meta *m,
-                          const mqd_frame *f)
+                          struct tree_memo *memo, struct payload_scratch *ps,
+                          const struct msg_meta *m, const mqd_frame *f)
 {
     struct text_ctx t = {b, o, f, memo, false, false};
     const uint8_t *data;
@@ -355,7 +321,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     /* -V shows a JSON payload pretty-printed after the tree; the check
      * found it well-formed UTF-8 too. The summary and the tree both need
      * to know that (one pass over the payload, not two or three). */
-    bool json = o->verbose && payload_text_json(o, f);
+    bool json = o->verbose && payload_text_json(o, ps, f);
     t.payload_json = json;
     if (f->payload.present && mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         t.payload_utf8 = json || utf8_valid(data, len);
@@ -363,7 +329,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     if (o->verbose)
         out_text_tree(&t);
     if (json)
-        payload_text_pretty(b, f);
+        payload_text_pretty(b, ps, f);
 }
 
 /* ---- events and the printer ---- */
@@ -377,7 +343,7 @@ static void ot_frame(struct output *o, const struct msg_meta *m,
                      const mqd_frame *f)
 {
     struct out_text *t = as_text(o);
-    out_text_write_frame(&t->b, &t->opts, &t->memo, m, f);
+    out_text_write_frame(&t->b, &t->opts, &t->memo, t->payload, m, f);
 }
 
 static void ot_event_begin(struct output *o, const struct msg_meta *m,
@@ -437,6 +403,7 @@ static int ot_close(struct output *o)
     int rc = obuf_flush(&t->b);
     obuf_free(&t->b);
     tree_memo_free(&t->memo);
+    payload_scratch_free(t->payload);
     free(t);
     return rc;
 }
@@ -467,7 +434,9 @@ struct output *out_text_open(const struct output_opts *opts)
     t->opts = *opts;
     if (!t->opts.out)
         t->opts.out = stdout;
-    if (obuf_init(&t->b, t->opts.in_memory ? NULL : t->opts.out, 0) != 0) {
+    t->payload = payload_scratch_new();
+    if (!t->payload || obuf_init(&t->b, t->opts.in_memory ? NULL : t->opts.out, 0) != 0) {
+        payload_scratch_free(t->payload);
         free(t);
         return NULL;
     }

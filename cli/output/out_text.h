@@ -18,6 +18,7 @@
 
 #include "util/json_writer.h"
 #include "util/text_escape.h"
+#include "output/text_limits.h"
 #include "output/output.h"
 
 /* Tree lines that depend on a single byte, made once and then copied: the
@@ -30,10 +31,12 @@ struct tree_memo {
 };
 
 /* The summary line (with newline) and, when o->verbose, the tree for one
- * frame, into b. `memo` may be NULL (tests, fuzzers). */
+ * frame, into b. `memo` may be NULL; `ps` is the printer's payload
+ * scratch (output/payload.h). */
+struct payload_scratch;
 void out_text_write_frame(struct obuf *b, const struct output_opts *o,
-                          struct tree_memo *memo, const struct msg_meta *m,
-                          const mqd_frame *f);
+                          struct tree_memo *memo, struct payload_scratch *ps,
+                          const struct msg_meta *m, const mqd_frame *f);
 
 /* Frees what a memo holds. */
 void tree_memo_free(struct tree_memo *memo);
@@ -42,19 +45,6 @@ void tree_memo_free(struct tree_memo *memo);
 
 /* The arrow between source and destination. */
 #define TEXT_ARROW " \xE2\x86\x92 "
-/* Input bytes of a string or payload shown on the summary line. */
-#define SUMMARY_STR_LIMIT 64
-#define SUMMARY_PAYLOAD_LIMIT 32
-#define SUMMARY_HEX_LIMIT 16
-#define SUMMARY_MAX_LIST 8
-/* Tree: raw bytes shown per field, payload preview sizes. */
-#define TREE_RAW_BYTES 8
-#define TREE_TEXT_PREVIEW 256
-#define TREE_HEX_PREVIEW 64
-/* Column where a tree line's description starts ("  0000: " + bytes). */
-#define TREE_BYTES_COL 8
-#define TREE_DESC_COL (TREE_BYTES_COL + 3 * TREE_RAW_BYTES + 1)
-
 /* ANSI SGR codes. */
 #define SGR_RESET "0"
 #define SGR_BOLD "1"
@@ -90,8 +80,6 @@ size_t fmt_tree_offset(char *p, uint32_t v);
 /* A string field of the frame quoted (text_quoted); "<cut>" when it does
  * not lie inside the frame. */
 void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit);
-/* "0x" and the hex of up to `limit` bytes, "…" when cut. */
-void put_hex_bytes(struct obuf *b, const uint8_t *s, size_t n, size_t limit);
 /* The verbose tree of t->f (out_text_tree.c). */
 void out_text_tree(const struct text_ctx *t);
 

@@ -239,7 +239,7 @@ static void tree_secret(const struct text_ctx *t, const mqd_str *s, const char *
     obuf_puts(t->b, label);
     obuf_putc(t->b, ' ');
     if (shown)
-        put_hex_bytes(t->b, data, len, SIZE_MAX);
+        text_hex(t->b, data, len, SIZE_MAX);
     else
         obuf_puts(t->b, "<redacted>");
     put_byte_count(t->b, s->len);
@@ -277,7 +277,7 @@ static void tree_prop_value(const struct text_ctx *t, const mqd_prop *p)
         if (p->id == MQD_P_AUTHENTICATION_DATA && !t->o->show_secrets)
             obuf_puts(t->b, "<redacted>");
         else if (mqd_frame_str(t->f, &p->str, &data, &len))
-            put_hex_bytes(t->b, data, len, TREE_HEX_PREVIEW);
+            text_hex(t->b, data, len, TREE_HEX_PREVIEW);
         break;
     default:
         obuf_u64(t->b, p->value);

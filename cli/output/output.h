@@ -30,7 +30,7 @@ struct output_opts {
     bool color;           /* text: ANSI colours */
     FILE *out;            /* where to write; NULL: stdout */
     uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
-    uint8_t payload_mode; /* enum payload_mode (payload_json.h): 0 auto */
+    uint8_t payload_mode; /* enum payload_mode (output/payload.h): 0 auto */
     bool in_memory;       /* keep everything in memory (output_buffer) and
                              never write to `out` (out_parallel.c) */
 };

@@ -143,3 +143,11 @@ void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
     if (cut)
         obuf_puts(b, TEXT_ELLIPSIS);
 }
+
+void text_hex(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
+{
+    obuf_puts(b, "0x");
+    obuf_hex(b, s, n < limit ? n : limit);
+    if (n > limit)
+        obuf_puts(b, TEXT_ELLIPSIS);
+}

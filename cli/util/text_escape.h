@@ -24,4 +24,8 @@ void text_escape(struct obuf *b, const uint8_t *s, size_t n);
  * follows the closing quote when cut. */
 void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit);
 
+/* Binary data for a terminal: "0x" and the hex of at most `limit` bytes,
+ * "…" when cut. */
+void text_hex(struct obuf *b, const uint8_t *s, size_t n, size_t limit);
+
 #endif

@@ -2,7 +2,7 @@
  * JSON when json_embed accepts it; the JSON output then copies it in (no
  * document, no allocation), the text -V display pretty-prints it from the
  * same checked text, token by token. */
-#include "output/payload_json.h"
+#include "output/payload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,8 @@
 #include "util/hex.h"
 #include "output/json_embed.h"
 #include "mqttdissect/props.h"
-#include "output/out_text.h"
+#include "output/text_limits.h"
+#include "util/text_escape.h"
 
 bool payload_mode_parse(const char *s, uint8_t *mode)
 {
@@ -55,14 +56,34 @@ static bool looks_like_json(const uint8_t *data, size_t len)
     return false;
 }
 
-/* The member-name table of the JSON check, reused for every payload (one
- * per thread: out_parallel.c formats on several). */
-static _Thread_local struct json_embed embed;
+/* What a printer lends the payload writers: the member-name table of the
+ * JSON check, reused for every payload, and room for decoded strings and
+ * number tokens when pretty-printing: never longer than the payload, and a
+ * payload shown as JSON is at most PAYLOAD_JSON_MAX (taken the first time
+ * it is needed). */
+struct payload_scratch {
+    struct json_embed embed;
+    char *pretty;
+};
+
+struct payload_scratch *payload_scratch_new(void)
+{
+    return calloc(1, sizeof(struct payload_scratch));
+}
+
+void payload_scratch_free(struct payload_scratch *ps)
+{
+    if (!ps)
+        return;
+    free(ps->pretty);
+    free(ps);
+}
 
 /* Whether the payload is shown as JSON: auto mode, not too large, declared
  * JSON (any value) or starting like an object or array, and accepted by
  * json_embed_check (*r: its result, for jw_json_embed). */
-static bool payload_is_json(const struct output_opts *o, const mqd_frame *f,
+static bool payload_is_json(const struct output_opts *o,
+                            struct payload_scratch *ps, const mqd_frame *f,
                             const uint8_t *data, size_t len,
                             struct json_embed_result *r)
 {
@@ -71,7 +92,7 @@ static bool payload_is_json(const struct output_opts *o, const mqd_frame *f,
         return false;
     if (!payload_content_type_json(f) && !looks_like_json(data, len))
         return false;
-    return json_embed_check(&embed, data, len, r);
+    return json_embed_check(&ps->embed, data, len, r);
 }
 
 /* "%.17g" but the shortest of 15/16/17 digits that reads back the same. */
@@ -92,7 +113,7 @@ static size_t fmt_real(char *buf, size_t cap, double v)
 /* ---- JSON output ---- */
 
 void payload_json_write(struct json_writer *w, const struct output_opts *o,
-                        const mqd_frame *f, const char *key,
+                        struct payload_scratch *ps, const mqd_frame *f, const char *key,
                         const uint8_t *data, size_t len)
 {
     size_t shown = len;
@@ -106,7 +127,7 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
         return;
     }
     struct json_embed_result r;
-    if (payload_is_json(o, f, data, len, &r)) {
+    if (payload_is_json(o, ps, f, data, len, &r)) {
         jw_key(w, "json");
         jw_json_embed(w, data, len, &r);
         jw_object_end(w);
@@ -130,25 +151,34 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
 
 /* ---- text ---- */
 
-bool payload_text_summary(struct obuf *b, const struct output_opts *o,
-                          const char *key, const uint8_t *data, size_t len)
+void payload_text_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len,
+                          bool utf8)
 {
-    if (o->payload_mode == PAYLOAD_AUTO)
-        return false;
     obuf_putc(b, ' ');
     obuf_puts(b, key);
     obuf_putc(b, '=');
     obuf_u64(b, len);
     obuf_putc(b, 'B');
     if (len == 0 || o->payload_mode == PAYLOAD_NONE)
-        return true;
+        return;
     obuf_putc(b, ' ');
+    if (o->payload_mode == PAYLOAD_AUTO) {
+        if (!utf8) {
+            text_hex(b, data, len, SUMMARY_HEX_LIMIT);
+            return;
+        }
+        size_t limit = SUMMARY_PAYLOAD_LIMIT;
+        if (len > limit) /* do not cut a character in two */
+            limit = utf8_valid_prefix(data, limit, NULL);
+        text_quoted(b, data, len, limit);
+        return;
+    }
     size_t limit = o->max_payload ? o->max_payload : SUMMARY_PAYLOAD_LIMIT;
     if (o->payload_mode == PAYLOAD_TEXT)
         text_quoted(b, data, len, limit); /* bad bytes appear as \xNN */
     else
-        put_hex_bytes(b, data, len, o->max_payload ? o->max_payload : SUMMARY_HEX_LIMIT);
-    return true;
+        text_hex(b, data, len, o->max_payload ? o->max_payload : SUMMARY_HEX_LIMIT);
 }
 
 static void indent(struct obuf *b, unsigned level)
@@ -158,23 +188,12 @@ static void indent(struct obuf *b, unsigned level)
 
 /* ---- text -V: the checked payload pretty-printed, token by token ---- */
 
-/* Room for decoded strings and number tokens: never longer than the
- * payload, and a payload shown as JSON is at most PAYLOAD_JSON_MAX. Taken
- * once, the first time it is needed. */
-static _Thread_local char *pretty_scratch;
-
-void payload_json_thread_release(void)
-{
-    free(pretty_scratch);
-    pretty_scratch = NULL;
-}
-
 /* A number as a C string in the scratch area, for strtoll/strtod. */
-static const char *number_cstr(const uint8_t *tok, size_t len)
+static const char *number_cstr(char *scratch, const uint8_t *tok, size_t len)
 {
-    memcpy(pretty_scratch, tok, len);
-    pretty_scratch[len] = '\0';
-    return pretty_scratch;
+    memcpy(scratch, tok, len);
+    scratch[len] = '\0';
+    return scratch;
 }
 
 /* The common numbers print as they are written, without a round trip
@@ -226,12 +245,13 @@ static bool pretty_number_as_written(struct obuf *b, const uint8_t *tok, size_t 
 
 /* Numbers as their values print: integers in decimal (int64, as
  * json_embed_check made sure), others the shortest "%g" that reads back. */
-static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
+static void pretty_number(struct obuf *b, char *scratch, const uint8_t *tok,
+                          size_t len)
 {
     char buf[40];
     if (pretty_number_as_written(b, tok, len))
         return;
-    const char *c = number_cstr(tok, len);
+    const char *c = number_cstr(scratch, tok, len);
     if (strpbrk(c, ".eE") == NULL) {
         obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
         return;
@@ -241,15 +261,15 @@ static void pretty_number(struct obuf *b, const uint8_t *tok, size_t len)
 
 /* A string's value quoted for a terminal (control and bidi characters
  * escaped). */
-static void pretty_string(struct obuf *b, const uint8_t *body, size_t len,
-                          bool escaped)
+static void pretty_string(struct obuf *b, char *scratch, const uint8_t *body,
+                          size_t len, bool escaped)
 {
     if (!escaped) { /* nothing to unescape: most strings */
         text_quoted(b, body, len, 0);
         return;
     }
-    size_t n = json_unescape(body, len, (uint8_t *)pretty_scratch);
-    text_quoted(b, (const uint8_t *)pretty_scratch, n, 0);
+    size_t n = json_unescape(body, len, (uint8_t *)scratch);
+    text_quoted(b, (const uint8_t *)scratch, n, 0);
 }
 
 /* Layout state: nesting level, and whether the last token opened a
@@ -290,16 +310,18 @@ static void pretty_close(struct pretty *pp, char c)
 }
 
 /* Two-space indentation under the 4-space margin; "key": value. */
-void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
+void payload_json_pretty(struct obuf *b, struct payload_scratch *ps,
+                         const uint8_t *data, size_t len)
 {
     struct pretty pp = {b, 0, false, false};
     struct json_tokens t;
     struct json_token tok;
     if (len > PAYLOAD_JSON_MAX)
         return;
-    if (!pretty_scratch)
-        pretty_scratch = malloc(PAYLOAD_JSON_MAX + 1); /* once */
-    if (!pretty_scratch) {
+    if (!ps->pretty)
+        ps->pretty = malloc(PAYLOAD_JSON_MAX + 1); /* once */
+    char *scratch = ps->pretty;
+    if (!scratch) {
         obuf_puts(b, "(out of memory)");
         return;
     }
@@ -320,17 +342,17 @@ void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
             break;
         case JT_NAME:
             pretty_item(&pp);
-            pretty_string(b, s, tok.len, tok.escaped);
+            pretty_string(b, scratch, s, tok.len, tok.escaped);
             obuf_puts(b, ": ");
             pp.after_name = true;
             break;
         case JT_STRING:
             pretty_before_value(&pp);
-            pretty_string(b, s, tok.len, tok.escaped);
+            pretty_string(b, scratch, s, tok.len, tok.escaped);
             break;
         case JT_NUMBER:
             pretty_before_value(&pp);
-            pretty_number(b, s, tok.len);
+            pretty_number(b, scratch, s, tok.len);
             break;
         default: /* true, false, null: as written */
             pretty_before_value(&pp);
@@ -340,17 +362,19 @@ void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len)
     }
 }
 
-bool payload_text_json(const struct output_opts *o, const mqd_frame *f)
+bool payload_text_json(const struct output_opts *o, struct payload_scratch *ps,
+                       const mqd_frame *f)
 {
     const uint8_t *data;
     size_t len;
     struct json_embed_result r;
     return f->type == MQD_PUBLISH && f->payload.present &&
            mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
-           payload_is_json(o, f, data, len, &r);
+           payload_is_json(o, ps, f, data, len, &r);
 }
 
-void payload_text_pretty(struct obuf *b, const mqd_frame *f)
+void payload_text_pretty(struct obuf *b, struct payload_scratch *ps,
+                         const mqd_frame *f)
 {
     const uint8_t *data;
     size_t len;
@@ -358,6 +382,6 @@ void payload_text_pretty(struct obuf *b, const mqd_frame *f)
         return;
     obuf_puts(b, "  payload as JSON:\n");
     indent(b, 0);
-    payload_json_pretty(b, data, len);
+    payload_json_pretty(b, ps, data, len);
     obuf_putc(b, '\n');
 }

@@ -6,9 +6,10 @@
  * json_embed (json_embed.h: what it accepts, and where that differs from
  * jansson); the JSON output copies them in without building a document,
  * the text -V display pretty-prints them token by token. Nothing is
- * allocated per message. */
-#ifndef MQD_CLI_PAYLOAD_JSON_H
-#define MQD_CLI_PAYLOAD_JSON_H
+ * allocated per message: each printer owns a payload_scratch (so printers
+ * on several threads share nothing) and lends it to these functions. */
+#ifndef MQD_CLI_PAYLOAD_H
+#define MQD_CLI_PAYLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +25,11 @@ enum payload_mode {
     PAYLOAD_HEX       /* hex */
 };
 
+/* A printer's working memory for payloads; NULL when out of memory. */
+struct payload_scratch;
+struct payload_scratch *payload_scratch_new(void);
+void payload_scratch_free(struct payload_scratch *ps);
+
 /* Largest payload parsed as JSON. */
 #define PAYLOAD_JSON_MAX (1u << 20)
 
@@ -37,30 +43,31 @@ bool payload_content_type_json(const mqd_frame *f);
  * "json" is the payload as a nested JSON value. Follows o->payload_mode
  * and o->max_payload (0: all). */
 void payload_json_write(struct json_writer *w, const struct output_opts *o,
-                        const mqd_frame *f, const char *key,
+                        struct payload_scratch *ps, const mqd_frame *f, const char *key,
                         const uint8_t *data, size_t len);
 
-/* Text summary line, for the modes other than auto: " key=5B ..." into
- * b. False in auto mode (the caller prints it its own way). */
-bool payload_text_summary(struct obuf *b, const struct output_opts *o,
-                          const char *key, const uint8_t *data, size_t len);
+/* Text summary line: " key=5B "world"", " key=3B 0x00ff10", " key=5B"
+ * with --payload none. `utf8`: data[0..len) is well-formed UTF-8 (auto
+ * mode shows it as text, else as hex). */
+void payload_text_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len,
+                          bool utf8);
 
 /* Text -V: whether the PUBLISH payload is shown as JSON (the mode allows
  * it and json_embed_check accepts it; then it is also valid UTF-8). */
-bool payload_text_json(const struct output_opts *o, const mqd_frame *f);
+bool payload_text_json(const struct output_opts *o, struct payload_scratch *ps,
+                       const mqd_frame *f);
 
 /* Text -V: a payload that payload_text_json accepted, pretty-printed with
  * two-space indentation under a "  payload as JSON:" line. */
-void payload_text_pretty(struct obuf *b, const mqd_frame *f);
+void payload_text_pretty(struct obuf *b, struct payload_scratch *ps,
+                         const mqd_frame *f);
 
 /* The pretty-printed value alone (what follows the margin of the first
  * line): data[0..len) must be a text json_embed_check accepted, at most
  * PAYLOAD_JSON_MAX bytes. Integers print in decimal, other numbers as the
  * shortest %g that reads back, strings quoted for a terminal. */
-void payload_json_pretty(struct obuf *b, const uint8_t *data, size_t len);
-
-/* Frees the calling thread's scratch area of payload_json_pretty (taken on
- * first use, one per thread); for a thread that is about to end. */
-void payload_json_thread_release(void);
+void payload_json_pretty(struct obuf *b, struct payload_scratch *ps,
+                         const uint8_t *data, size_t len);
 
 #endif
