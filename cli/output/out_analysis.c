@@ -22,20 +22,20 @@ void out_analysis_json(struct json_writer *w, const struct msg_meta *m,
 {
     const struct msg_analysis *an = &m->an;
     if (an->reply_to) {
-        JW_KV_U64(w, "reply_to", an->reply_to);
-        JW_KV_I64(w, "latency_us", an->latency_us);
+        jw_kv_u64(w, "reply_to", an->reply_to);
+        jw_kv_i64(w, "latency_us", an->latency_us);
     }
     if (an->flow_start) {
-        JW_KV_U64(w, "flow_start", an->flow_start);
-        JW_KV_I64(w, "flow_latency_us", an->flow_latency_us);
+        jw_kv_u64(w, "flow_start", an->flow_start);
+        jw_kv_i64(w, "flow_latency_us", an->flow_latency_us);
     }
     if (an->has_effective_topic) {
-        JW_KV_STRN(w, "effective_topic", an->effective_topic, an->effective_topic_len);
-        JW_KV_BOOL(w, "topic_from_alias", an->topic_from_alias);
+        jw_kv_strn(w, "effective_topic", an->effective_topic, an->effective_topic_len);
+        jw_kv_bool(w, "topic_from_alias", an->topic_from_alias);
     }
     if (!an->granted)
         return;
-    JW_KEY(w, "granted");
+    jw_key(w, "granted");
     jw_array_begin(w);
     uint32_t pos = 0, i = 0;
     const uint8_t *s;
@@ -43,14 +43,14 @@ void out_analysis_json(struct json_writer *w, const struct msg_meta *m,
     for (; msg_granted_next(an, &pos, &s, &len); i++) {
         uint8_t code;
         jw_object_begin(w);
-        JW_KV_STRN(w, "topic", s, len);
+        jw_kv_strn(w, "topic", s, len);
         if (suback_code(f, i, &code)) {
             const char *name = mqd_reason_name(f->type, f->version, code);
-            JW_KV_U64(w, "code", code);
+            jw_kv_u64(w, "code", code);
             if (name)
-                JW_KV_STR(w, "reason", name);
+                jw_kv_str(w, "reason", name);
             else
-                JW_KV_NULL(w, "reason");
+                jw_kv_null(w, "reason");
         }
         jw_object_end(w);
     }

@@ -39,16 +39,16 @@ static void json_fixed_str(struct json_writer *w, const char *s, size_t cap)
 
 static void json_meta(struct json_writer *w, const struct msg_meta *m)
 {
-    JW_KV_U64(w, "frame", m->frame);
-    JW_KEY(w, "ts");
+    jw_kv_u64(w, "frame", m->frame);
+    jw_key(w, "ts");
     json_ts(w, m->ts_us);
-    JW_KEY(w, "src");
+    jw_key(w, "src");
     json_fixed_str(w, m->src, sizeof m->src);
-    JW_KEY(w, "dst");
+    jw_key(w, "dst");
     json_fixed_str(w, m->dst, sizeof m->dst);
-    JW_KV_U64(w, "conn", m->conn);
-    JW_KV_STR(w, "transport", m->transport ? m->transport : "tcp");
-    JW_KV_U64(w, "stream_off", m->stream_off);
+    jw_kv_u64(w, "conn", m->conn);
+    jw_kv_str(w, "transport", m->transport ? m->transport : "tcp");
+    jw_kv_u64(w, "stream_off", m->stream_off);
 }
 
 /* ---- fixed header (3.1.1 s2.2, 5.0 s2.1) ---- */
@@ -57,17 +57,17 @@ static void json_header(struct json_writer *w, const mqd_frame *f)
 {
     char hex[2];
     hex_byte(hex, f->header);
-    JW_KEY(w, "header");
+    jw_key(w, "header");
     jw_object_begin(w);
-    JW_KV_U64(w, "byte", f->header);
-    JW_KEY(w, "hex");
+    jw_kv_u64(w, "byte", f->header);
+    jw_key(w, "hex");
     jw_strn(w, (const uint8_t *)hex, 2);
-    JW_KV_U64(w, "type", f->type);
-    JW_KV_U64(w, "flags", f->flags);
+    jw_kv_u64(w, "type", f->type);
+    jw_kv_u64(w, "flags", f->flags);
     if (f->type == MQD_PUBLISH) {
-        JW_KV_BOOL(w, "dup", f->dup);
-        JW_KV_U64(w, "qos", f->qos);
-        JW_KV_BOOL(w, "retain", f->retain);
+        jw_kv_bool(w, "dup", f->dup);
+        jw_kv_u64(w, "qos", f->qos);
+        jw_kv_bool(w, "retain", f->retain);
     }
     jw_object_end(w);
 }
@@ -76,24 +76,24 @@ static void json_header(struct json_writer *w, const mqd_frame *f)
 static void json_remaining(struct json_writer *w, const mqd_frame *f)
 {
     const uint8_t *enc;
-    JW_KEY(w, "remaining_length");
+    jw_key(w, "remaining_length");
     jw_object_begin(w);
-    JW_KV_U64(w, "value", f->remaining.value);
+    jw_kv_u64(w, "value", f->remaining.value);
     if (mqd_frame_bytes(f, f->remaining.off, f->remaining.nbytes, &enc))
-        JW_KV_HEX(w, "encoded", enc, f->remaining.nbytes);
-    JW_KV_U64(w, "bytes", f->remaining.nbytes);
-    JW_KV_BOOL(w, "minimal", f->remaining.minimal);
+        jw_kv_hex(w, "encoded", enc, f->remaining.nbytes);
+    jw_kv_u64(w, "bytes", f->remaining.nbytes);
+    jw_kv_bool(w, "minimal", f->remaining.minimal);
     jw_object_end(w);
 }
 
 static void json_version(struct json_writer *w, const mqd_frame *f)
 {
-    JW_KEY(w, "version");
+    jw_key(w, "version");
     if (f->version == MQD_VERSION_UNKNOWN)
         jw_null(w);
     else
         jw_u64(w, f->version);
-    JW_KV_BOOL(w, "version_inferred", f->version_inferred);
+    jw_kv_bool(w, "version_inferred", f->version_inferred);
 }
 
 /* ---- field helpers ---- */
@@ -119,18 +119,18 @@ void out_json_payload(struct json_writer *w, const struct output_opts *o,
         shown = o->max_payload;
     jw_key(w, key);
     jw_object_begin(w);
-    JW_KV_U64(w, "length", len);
+    jw_kv_u64(w, "length", len);
     if (utf8_valid(data, len)) {
         /* Do not split a character where the output is cut. */
         if (shown < len)
             shown = utf8_valid_prefix(data, shown, NULL);
-        JW_KV_STRN(w, "text", data, shown);
+        jw_kv_strn(w, "text", data, shown);
     } else {
-        JW_KV_HEX(w, "hex", data, shown);
+        jw_kv_hex(w, "hex", data, shown);
     }
     if (shown < len) {
-        JW_KV_BOOL(w, "truncated", true);
-        JW_KV_U64(w, "shown", shown);
+        jw_kv_bool(w, "truncated", true);
+        jw_kv_u64(w, "shown", shown);
     }
     jw_object_end(w);
 }
@@ -147,7 +147,7 @@ static void json_prop_value(struct json_writer *w, const struct output_opts *o,
         json_field_str(w, f, "value", &p->str);
         break;
     case MQD_PT_UTF8_PAIR:
-        JW_KEY(w, "value");
+        jw_key(w, "value");
         jw_object_begin(w);
         json_field_str(w, f, "name", &p->str);
         json_field_str(w, f, "value", &p->str2);
@@ -156,15 +156,15 @@ static void json_prop_value(struct json_writer *w, const struct output_opts *o,
     case MQD_PT_BINARY:
         if (!mqd_frame_str(f, &p->str, &data, &len))
             break;
-        JW_KV_U64(w, "length", len);
+        jw_kv_u64(w, "length", len);
         /* Authentication data can carry credentials: treat like a password. */
         if (p->id == MQD_P_AUTHENTICATION_DATA && !o->show_secrets)
-            JW_KV_BOOL(w, "redacted", true);
+            jw_kv_bool(w, "redacted", true);
         else
-            JW_KV_HEX(w, "value_hex", data, len);
+            jw_kv_hex(w, "value_hex", data, len);
         break;
     default: /* BYTE, U16, U32, VARINT */
-        JW_KV_U64(w, "value", p->value);
+        jw_kv_u64(w, "value", p->value);
         break;
     }
 }
@@ -184,10 +184,10 @@ static void json_properties(struct json_writer *w, const struct output_opts *o,
     while (mqd_prop_next(&it, &p) && p.info) {
         done = p.off + p.len;
         jw_object_begin(w);
-        JW_KV_U64(w, "id", p.id);
-        JW_KV_STR(w, "name", p.info->name);
-        JW_KV_STR(w, "key", p.info->key);
-        JW_KV_U64(w, "offset", p.off);
+        jw_kv_u64(w, "id", p.id);
+        jw_kv_str(w, "name", p.info->name);
+        jw_kv_str(w, "key", p.info->key);
+        jw_kv_u64(w, "offset", p.off);
         json_prop_value(w, o, f, &p);
         jw_object_end(w);
     }
@@ -216,16 +216,16 @@ static const mqd_props *frame_props(const mqd_frame *f)
 
 static void json_connect_flags(struct json_writer *w, const mqd_connect *c)
 {
-    JW_KEY(w, "flags");
+    jw_key(w, "flags");
     jw_object_begin(w);
-    JW_KV_U64(w, "byte", c->flags.value);
-    JW_KV_BOOL(w, "username", c->username_flag);
-    JW_KV_BOOL(w, "password", c->password_flag);
-    JW_KV_BOOL(w, "will_retain", c->will_retain);
-    JW_KV_U64(w, "will_qos", c->will_qos);
-    JW_KV_BOOL(w, "will", c->will_flag);
-    JW_KV_BOOL(w, "clean_start", c->clean_start);
-    JW_KV_BOOL(w, "reserved", c->reserved_flag);
+    jw_kv_u64(w, "byte", c->flags.value);
+    jw_kv_bool(w, "username", c->username_flag);
+    jw_kv_bool(w, "password", c->password_flag);
+    jw_kv_bool(w, "will_retain", c->will_retain);
+    jw_kv_u64(w, "will_qos", c->will_qos);
+    jw_kv_bool(w, "will", c->will_flag);
+    jw_kv_bool(w, "clean_start", c->clean_start);
+    jw_kv_bool(w, "reserved", c->reserved_flag);
     jw_object_end(w);
 }
 
@@ -234,10 +234,10 @@ static void json_will(struct json_writer *w, const struct output_opts *o,
 {
     const uint8_t *data;
     size_t len;
-    JW_KEY(w, "will");
+    jw_key(w, "will");
     jw_object_begin(w);
-    JW_KV_U64(w, "qos", c->will_qos);
-    JW_KV_BOOL(w, "retain", c->will_retain);
+    jw_kv_u64(w, "qos", c->will_qos);
+    jw_kv_bool(w, "retain", c->will_retain);
     json_field_str(w, f, "topic", &c->will_topic);
     if (mqd_frame_str(f, &c->will_payload, &data, &len))
         out_json_payload(w, o, "payload", data, len);
@@ -253,24 +253,24 @@ static void json_password(struct json_writer *w, const struct output_opts *o,
     if (!mqd_frame_str(f, pw, &data, &len))
         return;
     if (o->show_secrets)
-        JW_KV_HEX(w, "password_hex", data, len);
+        jw_kv_hex(w, "password_hex", data, len);
     else
-        JW_KV_STR(w, "password", "<redacted>");
+        jw_kv_str(w, "password", "<redacted>");
 }
 
 static void json_connect(struct json_writer *w, const struct output_opts *o,
                          const mqd_frame *f)
 {
     const mqd_connect *c = &f->connect;
-    JW_KEY(w, "connect");
+    jw_key(w, "connect");
     jw_object_begin(w);
     json_field_str(w, f, "protocol_name", &c->protocol_name);
     if (c->level.present)
-        JW_KV_U64(w, "protocol_level", c->level.value);
+        jw_kv_u64(w, "protocol_level", c->level.value);
     if (c->flags.present)
         json_connect_flags(w, c);
     if (c->keep_alive.present)
-        JW_KV_U64(w, "keep_alive", c->keep_alive.value);
+        jw_kv_u64(w, "keep_alive", c->keep_alive.value);
     json_field_str(w, f, "client_id", &c->client_id);
     if (c->will_flag)
         json_will(w, o, f, c);
@@ -285,19 +285,19 @@ static void json_filters(struct json_writer *w, const mqd_frame *f)
 {
     mqd_filter_iter it;
     mqd_filter flt;
-    JW_KEY(w, "filters");
+    jw_key(w, "filters");
     jw_array_begin(w);
     mqd_filter_iter_init(&it, f);
     while (mqd_filter_next(&it, &flt)) {
         jw_object_begin(w);
         json_field_str(w, f, "topic", &flt.filter);
         if (f->type == MQD_SUBSCRIBE && flt.options.present) {
-            JW_KV_U64(w, "qos", flt.qos);
+            jw_kv_u64(w, "qos", flt.qos);
             if (f->version == MQD_V5) {
                 /* Subscription options (5.0 s3.8.3.1). */
-                JW_KV_BOOL(w, "no_local", flt.no_local);
-                JW_KV_BOOL(w, "retain_as_published", flt.retain_as_published);
-                JW_KV_U64(w, "retain_handling", flt.retain_handling);
+                jw_kv_bool(w, "no_local", flt.no_local);
+                jw_kv_bool(w, "retain_as_published", flt.retain_as_published);
+                jw_kv_u64(w, "retain_handling", flt.retain_handling);
             }
         }
         jw_object_end(w);
@@ -322,11 +322,11 @@ static void json_reason_codes(struct json_writer *w, const mqd_frame *f)
     size_t n;
     if (!mqd_frame_run(f, f->list.off, f->list.len, &codes, &n))
         return;
-    JW_KEY(w, "reason_codes");
+    jw_key(w, "reason_codes");
     jw_array_begin(w);
     for (size_t i = 0; i < n; i++) {
         jw_object_begin(w);
-        JW_KV_U64(w, "code", codes[i]);
+        jw_kv_u64(w, "code", codes[i]);
         json_reason_name(w, f, "name", codes[i]);
         jw_object_end(w);
     }
@@ -340,9 +340,9 @@ static void json_publish(struct json_writer *w, const struct output_opts *o,
 {
     const uint8_t *data;
     size_t len;
-    JW_KV_U64(w, "qos", f->qos);
-    JW_KV_BOOL(w, "dup", f->dup);
-    JW_KV_BOOL(w, "retain", f->retain);
+    jw_kv_u64(w, "qos", f->qos);
+    jw_kv_bool(w, "dup", f->dup);
+    jw_kv_bool(w, "retain", f->retain);
     json_field_str(w, f, "topic", &f->topic);
     if (f->payload.present &&
         mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
@@ -352,11 +352,11 @@ static void json_publish(struct json_writer *w, const struct output_opts *o,
 static void json_common_fields(struct json_writer *w, const mqd_frame *f)
 {
     if (f->packet_id.present)
-        JW_KV_U64(w, "packet_id", f->packet_id.value);
+        jw_kv_u64(w, "packet_id", f->packet_id.value);
     if (f->type == MQD_CONNACK && f->ack_flags.present)
-        JW_KV_BOOL(w, "session_present", (f->ack_flags.value & 1u) != 0);
+        jw_kv_bool(w, "session_present", (f->ack_flags.value & 1u) != 0);
     if (f->reason.present) {
-        JW_KV_U64(w, "reason_code", f->reason.value);
+        jw_kv_u64(w, "reason_code", f->reason.value);
         json_reason_name(w, f, "reason", (uint8_t)f->reason.value);
     }
 }
@@ -365,23 +365,23 @@ void out_json_violations(struct json_writer *w, const mqd_violation *list,
                          uint16_t count, uint16_t dropped)
 {
     uint16_t n = count < MQD_MAX_VIOLATIONS ? count : MQD_MAX_VIOLATIONS;
-    JW_KEY(w, "violations");
+    jw_key(w, "violations");
     jw_array_begin(w);
     for (uint16_t i = 0; i < n; i++) {
         const mqd_violation *v = &list[i];
         const mqd_rule_info *r = mqd_rule_get(v->rule);
         jw_object_begin(w);
-        JW_KV_STR(w, "rule", r ? r->id : "unknown");
-        JW_KV_STR(w, "name", r ? r->name : "UNKNOWN");
-        JW_KV_STR(w, "severity", r ? mqd_severity_name(r->severity) : "error");
-        JW_KV_U64(w, "offset", v->off);
-        JW_KV_STR(w, "message", r ? r->message : "unknown rule");
-        JW_KV_U64(w, "value", v->value);
+        jw_kv_str(w, "rule", r ? r->id : "unknown");
+        jw_kv_str(w, "name", r ? r->name : "UNKNOWN");
+        jw_kv_str(w, "severity", r ? mqd_severity_name(r->severity) : "error");
+        jw_kv_u64(w, "offset", v->off);
+        jw_kv_str(w, "message", r ? r->message : "unknown rule");
+        jw_kv_u64(w, "value", v->value);
         jw_object_end(w);
     }
     jw_array_end(w);
     if (dropped > 0)
-        JW_KV_U64(w, "violations_dropped", dropped);
+        jw_kv_u64(w, "violations_dropped", dropped);
 }
 
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
@@ -391,10 +391,10 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
     jw_object_begin(w);
     json_meta(w, m);
     json_version(w, f);
-    JW_KV_STR(w, "type", mqd_type_name(f->type));
+    jw_kv_str(w, "type", mqd_type_name(f->type));
     json_header(w, f);
     json_remaining(w, f);
-    JW_KV_U64(w, "size", f->size);
+    jw_kv_u64(w, "size", f->size);
     if (f->type == MQD_PUBLISH)
         json_publish(w, o, ps, f);
     json_common_fields(w, f);

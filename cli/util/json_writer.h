@@ -34,9 +34,35 @@ void jw_line_end(struct json_writer *w);
 
 /* An object member's name (escaped like any string). */
 void jw_key_n(struct json_writer *w, const char *key, size_t n);
-/* Inline, so that the length of a literal key is known when compiling. */
+
+/* jw_key's fast path for a name written as a string literal (its length
+ * known when compiling, after inlining): the literal must need no escaping
+ * (RFC 8259 s7: no '"', '\\', control or non-ASCII byte), as every literal
+ * name in cli/ is; it is copied between its quotes without a scan. */
+static inline void jw_key_literal(struct json_writer *w, const char *key, size_t n)
+{
+    char *p = obuf_reserve(w->b, n + 4);
+    size_t comma = w->need_comma ? 1 : 0;
+    p[0] = ','; /* overwritten by the quote when no comma is due */
+    p[comma] = '"';
+    memcpy(p + comma + 1, key, n);
+    p[comma + 1 + n] = '"';
+    p[comma + 2 + n] = ':';
+    obuf_commit(w->b, n + 3 + comma);
+    w->need_comma = false; /* the value follows the colon directly */
+}
+
+/* An object member's name: the one way every printer writes a name,
+ * literal or not. */
 static inline void jw_key(struct json_writer *w, const char *key)
 {
+#if defined(__GNUC__) && !defined(__clang__)
+    /* A literal: strlen folds to a constant once this is inlined. */
+    if (__builtin_constant_p(strlen(key)) && strlen(key) + 4 <= OBUF_MAX_RESERVE) {
+        jw_key_literal(w, key, strlen(key));
+        return;
+    }
+#endif
     jw_key_n(w, key, strlen(key));
 }
 
@@ -56,7 +82,8 @@ void jw_null(struct json_writer *w);
 /* A value that is already JSON text (the caller vouches for it). */
 void jw_raw(struct json_writer *w, const char *json, size_t n);
 
-/* Key-value shorthands (inline, as jw_key). */
+/* Key-value shorthands (inline, as jw_key, so literal names take its
+ * fast path). */
 static inline void jw_kv_str(struct json_writer *w, const char *key,
                              const char *s)
 {
@@ -103,38 +130,6 @@ static inline void jw_kv_null(struct json_writer *w, const char *key)
     jw_key(w, key);
     jw_null(w);
 }
-
-/* Member names written from string literals. The literal's characters must
- * need no escaping (RFC 8259 s7: no '"', '\\', control or non-ASCII byte);
- * its quotes and colon are joined to it when compiling, so writing it is one
- * copy of a length known in advance, with no scan. Anything but a string
- * literal fails to compile, as does a name too long for one reserve. */
-#define JW_QUOTED_KEY(lit) "\"" lit "\":"
-#define JW_KEY(w, lit)                                                        \
-    jw_key_quoted((w), JW_QUOTED_KEY(lit),                                    \
-                  sizeof(char[sizeof JW_QUOTED_KEY(lit) < OBUF_MAX_RESERVE    \
-                                  ? sizeof JW_QUOTED_KEY(lit) - 1             \
-                                  : -1]))
-
-static inline void jw_key_quoted(struct json_writer *w, const char *quoted,
-                                 size_t n)
-{
-    char *p = obuf_reserve(w->b, n + 1);
-    size_t comma = w->need_comma ? 1 : 0;
-    p[0] = ','; /* overwritten by the name when no comma is due */
-    memcpy(p + comma, quoted, n);
-    obuf_commit(w->b, n + comma);
-    w->need_comma = false; /* the value follows the colon directly */
-}
-
-/* Key-value shorthands for literal names (see JW_KEY). */
-#define JW_KV_STR(w, lit, s) (JW_KEY(w, lit), jw_str((w), (s)))
-#define JW_KV_STRN(w, lit, s, n) (JW_KEY(w, lit), jw_strn((w), (s), (n)))
-#define JW_KV_HEX(w, lit, s, n) (JW_KEY(w, lit), jw_hex((w), (s), (n)))
-#define JW_KV_U64(w, lit, v) (JW_KEY(w, lit), jw_u64((w), (v)))
-#define JW_KV_I64(w, lit, v) (JW_KEY(w, lit), jw_i64((w), (v)))
-#define JW_KV_BOOL(w, lit, v) (JW_KEY(w, lit), jw_bool((w), (v)))
-#define JW_KV_NULL(w, lit) (JW_KEY(w, lit), jw_null(w))
 
 /* The escaped body of a JSON string (no quotes) for s[0..n): exported for
  * printers that build strings themselves. */
