@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "options.h"
 #include "output/output.h"
 
+struct options;
 
 struct pipeline;
 

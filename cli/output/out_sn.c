@@ -51,10 +51,9 @@ static bool has_topic_id_type(uint8_t type)
 
 /* ---- JSON ---- */
 
-static void json_meta(struct json_writer *w, const struct sn_record *r)
+static void json_meta(struct json_writer *w, const struct msg_meta *m)
 {
     char ts[48];
-    const struct msg_meta *m = r->meta;
     jw_kv_u64(w, "frame", m->frame);
     ts[0] = '"';
     size_t n = 1 + fmt_rfc3339(ts + 1, m->ts_us);
@@ -172,13 +171,13 @@ static void json_return_code(struct json_writer *w, const mqd_sn_msg *m)
 }
 
 void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
-                       const struct sn_record *r)
+                       const struct msg_meta *meta, const struct sn_record *r)
 {
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
     jw_object_begin(w);
-    json_meta(w, r);
+    json_meta(w, meta);
     jw_kv_str(w, "type", mqd_sn_type_name(m->type));
     jw_kv_u64(w, "msg_type", m->type);
     jw_kv_str(w, "direction", r->dir == 0 ? "to_gateway" : "to_client");
@@ -342,12 +341,12 @@ static void put_violations(struct obuf *b, const struct output_opts *o,
 }
 
 static void summary_line(struct obuf *b, const struct output_opts *o,
-                         const struct sn_record *r)
+                         const struct msg_meta *meta, const struct sn_record *r)
 {
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
-    put_meta(b, r->meta);
+    put_meta(b, meta);
     obuf_puts(b, " sn1.2 ");
     put_sgr(b, o, SGR_BOLD);
     obuf_puts(b, mqd_sn_type_name(m->type));
@@ -687,9 +686,9 @@ static void out_sn_tree(struct obuf *b, const struct output_opts *o,
 }
 
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,
-                       const struct sn_record *r)
+                       const struct msg_meta *meta, const struct sn_record *r)
 {
-    summary_line(b, o, r);
+    summary_line(b, o, meta, r);
     if (o->verbose)
         out_sn_tree(b, o, r);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "output/out_sn.h"
 #include "output/payload_json.h"
 #include "analysis/session.h"
 #include "mqttdissect/names.h"
@@ -519,6 +520,13 @@ static void ot_frame(struct output *o, const struct msg_meta *m,
     out_text_write_frame(&t->b, &t->opts, &t->memo, m, f);
 }
 
+static void ot_sn(struct output *o, const struct msg_meta *m,
+                  const struct sn_record *r)
+{
+    struct out_text *t = as_text(o);
+    out_sn_write_text(&t->b, &t->opts, m, r);
+}
+
 static void ot_event_begin(struct output *o, const struct msg_meta *m,
                            const char *name)
 {
@@ -587,6 +595,7 @@ static struct obuf *ot_buffer(struct output *o)
 
 static const struct output_ops out_text_ops = {
     .frame = ot_frame,
+    .sn = ot_sn,
     .event_begin = ot_event_begin,
     .event_u64 = ot_event_u64,
     .event_str = ot_event_str,

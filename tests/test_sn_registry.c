@@ -1,6 +1,9 @@
-/* MQTT-SN over UDP (cli/sn_flow.c): the per-client topic registry (REGISTER
- * / REGACK both ways, SUBSCRIBE / SUBACK), its bounds (topics per client,
- * clients), the port choice, and the JSON and text records. */
+/* MQTT-SN over UDP: the per-client registry (cli/analysis/sn_registry.c:
+ * REGISTER / REGACK both ways, SUBSCRIBE / SUBACK, client ids), its bounds
+ * (topics per client, clients), the JSON and text records it feeds
+ * (output_sn), and the pipeline's part (cli/pipeline_sn.c: the port
+ * choice, cut and undecodable datagrams, and the selection by --type,
+ * --topic and --client). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,7 +16,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "analysis/sn_flow.h"
+#include "analysis/sn_registry.h"
+#include "options.h"
+#include "output/output.h"
+#include "pipeline_sn.h"
+#include "util/json_writer.h"
 
 static struct pkt_endpoint ep4(uint8_t last, uint16_t port)
 {
@@ -26,35 +33,88 @@ static struct pkt_endpoint ep4(uint8_t last, uint16_t port)
     return e;
 }
 
+/* A registry and a printer in memory: what the pipeline does with a
+ * datagram, step by step through the registry's API. */
+struct sn_flow {
+    struct sn_registry *reg;
+    struct output *out;
+};
+
 static struct sn_flow *new_flow(bool json, size_t max_clients, size_t max_topics)
 {
-    struct sn_flow_config cfg;
+    struct sn_registry_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.json = json;
-    cfg.to_memory = true;
     cfg.max_clients = max_clients;
     cfg.max_topics = max_topics;
-    struct sn_flow *sn = sn_flow_new(&cfg);
+    struct sn_flow *sn = calloc(1, sizeof *sn);
     assert_non_null(sn);
+    sn->reg = sn_registry_new(&cfg);
+    assert_non_null(sn->reg);
+    struct output_opts oo = {.verbose = true, .in_memory = true};
+    sn->out = output_open(json ? OUTPUT_JSON : OUTPUT_TEXT, &oo);
+    assert_non_null(sn->out);
     return sn;
 }
 
-/* A message (Length, MsgType, body) between client `cl` and the gateway at
- * 10.0.0.254:1884; `up`: client -> gateway. */
+static void sn_flow_free(struct sn_flow *sn)
+{
+    sn_registry_free(sn->reg);
+    (void)output_close(sn->out);
+    free(sn);
+}
+
+static const struct sn_registry_stats *sn_flow_stats(struct sn_flow *sn)
+{
+    return sn_registry_stats(sn->reg);
+}
+
+static const char *sn_flow_output(struct sn_flow *sn, size_t *len)
+{
+    struct obuf *b = output_buffer(sn->out);
+    *len = obuf_len(b);
+    return obuf_data(b);
+}
+
+/* A datagram of one message (Length, MsgType, body). */
+static size_t datagram(uint8_t *buf, uint8_t type, const uint8_t *body, size_t n)
+{
+    assert_true(n + 2 <= 255);
+    buf[0] = (uint8_t)(n + 2);
+    buf[1] = type;
+    memcpy(buf + 2, body, n);
+    return n + 2;
+}
+
+/* A message between client `cl` and the gateway at 10.0.0.254:1884; `up`:
+ * client -> gateway. Learned, resolved and printed. */
 static bool send_msg(struct sn_flow *sn, uint8_t cl, bool up, uint8_t type,
                      const uint8_t *body, size_t n)
 {
     static uint64_t frame;
     uint8_t buf[300];
-    assert_true(n + 2 <= 255);
-    buf[0] = (uint8_t)(n + 2);
-    buf[1] = type;
-    memcpy(buf + 2, body, n);
+    size_t len = datagram(buf, type, body, n);
     struct pkt_endpoint c = ep4(cl, (uint16_t)(40000 + cl)), g = ep4(254, 1884);
-    frame++;
-    struct pkt_info pkt = {frame, (int64_t)frame * 1000};
-    return up ? sn_flow_udp(sn, &c, &g, buf, n + 2, n + 2, &pkt, true)
-              : sn_flow_udp(sn, &g, &c, buf, n + 2, n + 2, &pkt, true);
+    int dir;
+    struct sn_client *cli = up ? sn_registry_datagram(sn->reg, &c, &g, &dir)
+                               : sn_registry_datagram(sn->reg, &g, &c, &dir);
+    assert_non_null(cli);
+    assert_int_equal(dir, up ? 0 : 1);
+    mqd_sn_msg m;
+    if (mqd_sn_parse(buf, len, &m).status != MQD_OK)
+        return false;
+    sn_registry_count_message(sn->reg, &m);
+    sn_registry_learn(sn->reg, cli, &m, dir);
+    struct sn_record rec = {&m, dir, {SN_TOPIC_NONE, NULL, 0}};
+    sn_registry_resolve(sn->reg, cli, &m, &rec.topic);
+    struct msg_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.frame = ++frame;
+    meta.conn = sn_client_number(cli);
+    meta.transport = "udp";
+    snprintf(meta.src, sizeof meta.src, "%s", sn_client_addr(cli, dir));
+    snprintf(meta.dst, sizeof meta.dst, "%s", sn_client_addr(cli, 1 - dir));
+    output_sn(sn->out, &meta, &rec);
+    return true;
 }
 
 static void reg(struct sn_flow *sn, uint8_t cl, bool up, uint16_t id,
@@ -100,7 +160,7 @@ static void publish(struct sn_flow *sn, uint8_t cl, bool up, uint8_t flags,
 static struct sn_client *client_of(struct sn_flow *sn, uint8_t cl)
 {
     struct pkt_endpoint c = ep4(cl, (uint16_t)(40000 + cl)), g = ep4(254, 1884);
-    return sn_flow_client(sn, &c, &g);
+    return sn_registry_client(sn->reg, &c, &g);
 }
 
 static bool known(struct sn_flow *sn, uint8_t cl, uint16_t id, const char *want)
@@ -275,49 +335,140 @@ static void test_client_lru(void **state)
     sn_flow_free(sn);
 }
 
+/* The pipeline's part: options as options_parse leaves them (zero), and
+ * a JSON printer in memory. */
+struct sn_pipe {
+    struct options o;
+    struct output *out;
+    struct pipeline_sn *s;
+    uint64_t frame;
+};
+
+static void pipe_open(struct sn_pipe *p)
+{
+    struct output_opts oo = {.in_memory = true};
+    p->out = output_open(OUTPUT_JSON, &oo);
+    assert_non_null(p->out);
+    p->s = pipeline_sn_new(&p->o, p->out);
+    assert_non_null(p->s);
+}
+
+static void pipe_close(struct sn_pipe *p)
+{
+    pipeline_sn_free(p->s);
+    (void)output_close(p->out);
+}
+
+/* Lines printed so far. */
+static size_t pipe_lines(struct sn_pipe *p)
+{
+    struct obuf *b = output_buffer(p->out);
+    size_t n = 0;
+    for (size_t i = 0; i < obuf_len(b); i++)
+        n += obuf_data(b)[i] == '\n';
+    return n;
+}
+
+/* Client 1 (10.0.0.1:40001) to or from the gateway 10.0.0.254:1884: true
+ * when the pipeline selects the message. */
+static bool pipe_msg(struct sn_pipe *p, bool up, uint8_t type,
+                     const uint8_t *body, size_t n)
+{
+    uint8_t buf[300];
+    size_t len = datagram(buf, type, body, n);
+    struct pkt_endpoint c = ep4(1, 40001), g = ep4(254, 1884);
+    struct pkt_info pkt = {++p->frame, 0};
+    return up ? pipeline_sn_udp(p->s, &c, &g, buf, len, len, &pkt, true)
+              : pipeline_sn_udp(p->s, &g, &c, buf, len, len, &pkt, true);
+}
+
 static void test_ports_and_cut(void **state)
 {
     (void)state;
-    struct sn_flow_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.to_memory = true;
-    cfg.ports[0] = 10000;
-    cfg.nports = 1;
-    struct sn_flow *sn = sn_flow_new(&cfg);
-    assert_non_null(sn);
-    assert_true(sn_flow_is_port(sn, 10000));
-    assert_false(sn_flow_is_port(sn, 1884));
+    struct sn_pipe p;
+    memset(&p, 0, sizeof p);
+    p.o.sn_ports[0] = 10000;
+    p.o.nsn_ports = 1;
+    pipe_open(&p);
     const uint8_t ping[] = {0x02, 0x16};
     struct pkt_endpoint c = ep4(1, 5000), g = ep4(254, 10000), o = ep4(254, 1884);
     struct pkt_info pkt = {1, 0};
-    assert_false(sn_flow_udp(sn, &c, &o, ping, 2, 2, &pkt, true));
-    assert_int_equal(sn_flow_stats(sn)->datagrams, 0);
-    assert_true(sn_flow_udp(sn, &c, &g, ping, 2, 2, &pkt, true));
-    /* Cut by the snapshot length: counted, not decoded. */
-    assert_false(sn_flow_udp(sn, &c, &g, ping, 2, 10, &pkt, true));
-    assert_int_equal(sn_flow_stats(sn)->cut, 1);
+    assert_false(pipeline_sn_udp(p.s, &c, &o, ping, 2, 2, &pkt, true));
+    assert_int_equal(pipeline_sn_stats(p.s)->datagrams, 0);
+    assert_true(pipeline_sn_udp(p.s, &c, &g, ping, 2, 2, &pkt, true));
+    /* Cut by the snapshot length: counted, not decoded, an event. */
+    assert_false(pipeline_sn_udp(p.s, &c, &g, ping, 2, 10, &pkt, true));
+    assert_int_equal(pipeline_sn_stats(p.s)->cut, 1);
     /* Too short for a header. */
-    assert_false(sn_flow_udp(sn, &c, &g, ping, 1, 1, &pkt, true));
-    assert_int_equal(sn_flow_stats(sn)->undecodable, 1);
-    assert_int_equal(sn_flow_stats(sn)->messages, 1);
-    sn_flow_free(sn);
+    assert_false(pipeline_sn_udp(p.s, &c, &g, ping, 1, 1, &pkt, true));
+    assert_int_equal(pipeline_sn_stats(p.s)->undecodable, 1);
+    assert_int_equal(pipeline_sn_stats(p.s)->messages, 1);
+    assert_int_equal(pipe_lines(&p), 3);
+    pipe_close(&p);
 
-    memset(&cfg, 0, sizeof cfg); /* defaults: 1883 and 1884 */
-    cfg.to_memory = true;
-    sn = sn_flow_new(&cfg);
-    assert_true(sn_flow_is_port(sn, 1883));
-    assert_true(sn_flow_is_port(sn, 1884));
-    sn_flow_free(sn);
+    memset(&p, 0, sizeof p); /* defaults: 1883 and 1884 */
+    pipe_open(&p);
+    const uint8_t none[] = {0};
+    assert_true(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0));
+    c = ep4(1, 5000), g = ep4(254, 1883);
+    assert_true(pipeline_sn_udp(p.s, &c, &g, ping, 2, 2, &pkt, true));
+    pipe_close(&p);
+}
+
+/* --type, --topic, --client: a message the selection leaves out is
+ * neither printed nor counted for -c, but still learned from. */
+static void test_selection(void **state)
+{
+    (void)state;
+    const uint8_t connect[] = {0x04, 0x01, 0x00, 0x3c, 's', '-', '1'};
+    const uint8_t regist[] = {0x00, 0x05, 0x00, 0x01, 'a', '/', 'b'};
+    const uint8_t pub5[] = {0x00, 0x00, 0x05, 0x00, 0x00, 'x'};
+    const uint8_t pub6[] = {0x00, 0x00, 0x06, 0x00, 0x00, 'y'};
+    const uint8_t sub[] = {0x00, 0x00, 0x02, 'a', '/', '+'};
+    const uint8_t none[] = {0};
+    struct sn_pipe p;
+
+    memset(&p, 0, sizeof p);
+    p.o.type_mask = (uint16_t)(1u << 3 | 1u << 14); /* PUBLISH, DISCONNECT */
+    pipe_open(&p);
+    assert_false(pipe_msg(&p, true, MQD_SN_SEARCHGW, (const uint8_t[]){1}, 1));
+    assert_false(pipe_msg(&p, false, MQD_SN_REGISTER, regist, sizeof regist));
+    assert_true(pipe_msg(&p, true, MQD_SN_PUBLISH, pub5, sizeof pub5));
+    assert_true(pipe_msg(&p, true, MQD_SN_DISCONNECT, none, 0));
+    assert_false(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0));
+    assert_int_equal(pipe_lines(&p), 2);
+    pipe_close(&p);
+
+    memset(&p, 0, sizeof p);
+    assert_true(topic_sel_add(&p.o.topics, "a/#"));
+    pipe_open(&p);
+    assert_true(pipe_msg(&p, false, MQD_SN_REGISTER, regist, sizeof regist));
+    assert_true(pipe_msg(&p, true, MQD_SN_PUBLISH, pub5, sizeof pub5));
+    assert_false(pipe_msg(&p, true, MQD_SN_PUBLISH, pub6, sizeof pub6));
+    assert_true(pipe_msg(&p, true, MQD_SN_SUBSCRIBE, sub, sizeof sub));
+    assert_false(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0));
+    assert_int_equal(pipe_lines(&p), 3);
+    pipe_close(&p);
+
+    memset(&p, 0, sizeof p);
+    p.o.client = "s-1";
+    pipe_open(&p);
+    assert_false(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0)); /* not known yet */
+    assert_true(pipe_msg(&p, true, MQD_SN_CONNECT, connect, sizeof connect));
+    assert_true(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0));
+    struct pkt_endpoint other = ep4(2, 40002), g = ep4(254, 1884);
+    uint8_t buf[8];
+    size_t len = datagram(buf, MQD_SN_PINGREQ, none, 0);
+    struct pkt_info pkt = {99, 0};
+    assert_false(pipeline_sn_udp(p.s, &other, &g, buf, len, len, &pkt, true));
+    assert_int_equal(pipe_lines(&p), 2);
+    pipe_close(&p);
 }
 
 static void test_text_record(void **state)
 {
     (void)state;
-    struct sn_flow_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.to_memory = true;
-    cfg.print.verbose = true;
-    struct sn_flow *sn = sn_flow_new(&cfg);
+    struct sn_flow *sn = new_flow(false, 0, 0);
     reg(sn, 1, false, 5, 1, "a/b");
     publish(sn, 1, true, 0x20, 5, "hi");
     size_t len;
@@ -346,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_client_lru),
         cmocka_unit_test(test_ports_and_cut),
         cmocka_unit_test(test_text_record),
+        cmocka_unit_test(test_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
