@@ -57,6 +57,7 @@ struct pipeline {
     uint64_t stream_bytes;      /* held by all stream decoders */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
     uint64_t selected;          /* messages that passed the selection */
+    bool write_failed;          /* a --stats summary could not be written */
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
 };
 
@@ -617,14 +618,21 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
     return p;
 }
 
-/* --stats: the summary on stdout after what is printed so far. */
-static void write_stats(struct pipeline *p)
+/* --stats: the summary on stdout after what is printed so far. 0, or -1
+ * when it (or the output before it) could not be written; remembered for
+ * pipeline_finish. */
+static int write_stats(struct pipeline *p)
 {
-    (void)output_flush(p->out);
+    int rc = output_flush(p->out);
     if (p->opts->format == OUT_JSON)
-        (void)stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+        rc |= stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
     else
-        (void)stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = -1;
+    if (rc != 0)
+        p->write_failed = true;
+    return rc != 0 ? -1 : 0;
 }
 
 /* Live summaries: on SIGUSR1, and every --stats-interval seconds of capture
@@ -644,7 +652,7 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
         }
     }
     if (stats_take_request() || due)
-        write_stats(p);
+        (void)write_stats(p); /* a failure is remembered (write_failed) */
 }
 
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
@@ -661,13 +669,14 @@ bool pipeline_done(const struct pipeline *p)
     return __atomic_load_n(&p->done, __ATOMIC_RELAXED);
 }
 
-void pipeline_finish(struct pipeline *p)
+int pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows, NULL);
     if (p->events)
         flow_events_drain(p->events);
     if (p->st)
-        write_stats(p);
+        (void)write_stats(p);
+    return p->write_failed ? -1 : 0;
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
