@@ -190,6 +190,10 @@ fi
 "$BIN" -r "$PCAP" -T json --max-payload 2 >"$J" || fail "--max-payload exited $?"
 grep -q '"frame":13,.*"payload":{"length":4,"text":"21","truncated":true,"shown":2}' "$J" ||
 	fail "--max-payload 2 on MQTT-SN"
+"$BIN" -r "$PCAP" --payload hex >"$TMP/hex.txt" || fail "--payload hex exited $?"
+grep -q '^13 .* payload=4B 0x32312e35$' "$TMP/hex.txt" || fail "--payload hex on MQTT-SN"
+"$BIN" -r "$PCAP" --payload none >"$TMP/none.txt" || fail "--payload none exited $?"
+grep -q '^13 .* payload=4B$' "$TMP/none.txt" || fail "--payload none on MQTT-SN"
 # Write errors reach the exit status, with one line on stderr.
 for args in "" "-T json" "-q --stats" "-q --stats -T json" "--threads 2 -V"; do
 	# shellcheck disable=SC2086

@@ -295,27 +295,27 @@ static void put_kv_str(const struct text_ctx *t, const char *key, const mqd_str 
 }
 
 /* "payload=5B "world"" or "payload=3B 0x00ff10" */
-/* `utf8`: data[0..len) is well-formed UTF-8. */
-static void put_payload_summary(const struct text_ctx *t, const char *key,
-                                const uint8_t *data, size_t len, bool utf8)
+void text_payload_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len,
+                          bool utf8)
 {
-    if (payload_text_summary(t->b, t->o, key, data, len))
+    if (payload_text_summary(b, o, key, data, len))
         return; /* --payload none|text|hex */
-    obuf_putc(t->b, ' ');
-    obuf_puts(t->b, key);
-    obuf_putc(t->b, '=');
-    obuf_u64(t->b, len);
-    obuf_putc(t->b, 'B');
+    obuf_putc(b, ' ');
+    obuf_puts(b, key);
+    obuf_putc(b, '=');
+    obuf_u64(b, len);
+    obuf_putc(b, 'B');
     if (len == 0)
         return;
-    obuf_putc(t->b, ' ');
+    obuf_putc(b, ' ');
     if (utf8) {
         size_t limit = SUMMARY_PAYLOAD_LIMIT;
         if (len > limit) /* do not cut a character in two */
             limit = utf8_valid_prefix(data, limit, NULL);
-        text_quoted(t->b, data, len, limit);
+        text_quoted(b, data, len, limit);
     } else {
-        put_hex_bytes(t->b, data, len, SUMMARY_HEX_LIMIT);
+        put_hex_bytes(b, data, len, SUMMARY_HEX_LIMIT);
     }
 }
 
@@ -366,7 +366,7 @@ static void summary_publish(const struct text_ctx *t)
         put_kv_str(t, "topic", &f->topic);
     if (f->payload.present &&
         mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        put_payload_summary(t, "payload", data, len, t->payload_utf8);
+        text_payload_summary(t->b, t->o, "payload", data, len, t->payload_utf8);
 }
 
 /* " filters="a/b":1,"c":0" (UNSUBSCRIBE: no QoS) */

@@ -102,4 +102,22 @@ void put_hex_bytes(struct obuf *b, const uint8_t *s, size_t n, size_t limit);
 /* The verbose tree of t->f (out_text_tree.c). */
 void out_text_tree(const struct text_ctx *t);
 
+/* ---- shared with the MQTT-SN printer (out_sn.c) ---- */
+
+/* " key=5B "text"", " key=3B 0x00ff10": a payload on a summary line,
+ * following o->payload_mode and o->max_payload (payload_json.h); in auto
+ * mode quoted text when `utf8` (data[0..len) is well-formed UTF-8), else
+ * hex. */
+void text_payload_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len,
+                          bool utf8);
+/* How a tree line starts: "  OOOO: xx xx ...  " up to the description
+ * column; raw[0..len) are the bytes at offset `off` (len 0: none shown). */
+void text_tree_prefix(struct obuf *b, const struct output_opts *o,
+                      uint32_t off, const uint8_t *raw, size_t len);
+/* A bit diagram line under a flags octet, without its newline:
+ * "<blank to the description column>1... .... = label value". */
+void text_tree_bits(struct obuf *b, uint8_t byte, uint8_t mask,
+                    const char *label, int64_t value);
+
 #endif
