@@ -184,7 +184,9 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     if (p->st)
         stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
                       dir, f, &d->meta.an, &step);
-    bool chosen = session_selected(cs->sess, &step, f->type, p->opts->type_mask,
+    /* --type naming MQTT-SN types alone chooses no MQTT packet. */
+    bool chosen = !p->opts->type_sn_only &&
+                  session_selected(cs->sess, &step, f->type, p->opts->type_mask,
                                    p->opts->client);
     p->selected += chosen;
     return chosen;

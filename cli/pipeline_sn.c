@@ -76,11 +76,15 @@ static void print_event(struct pipeline_sn *s, const struct msg_meta *meta,
     output_event_end(s->out);
 }
 
-/* --type: the MQTT type of the same name. */
+/* --type: an MQTT-SN type named in the list, or the MQTT type of the same
+ * name. */
 static bool type_selected(const struct pipeline_sn *s, const mqd_sn_msg *m)
 {
-    uint16_t mask = s->opts->type_mask;
-    if (!mask)
+    const struct options *o = s->opts;
+    uint16_t mask = o->type_mask;
+    if (!mask && !o->type_sn_only)
+        return true;
+    if (o->sn_type_mask[m->type >> 3] & (1u << (m->type & 7)))
         return true;
     uint8_t t = s->mqtt_type[m->type];
     return t != 0 && (mask & (1u << t)) != 0;

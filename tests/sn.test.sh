@@ -173,6 +173,8 @@ frames() { # the frame numbers of a JSON Lines file, space-separated
 "$BIN" -r "$PCAP" -T json --type PUBLISH,DISCONNECT >"$J" || fail "--type exited $?"
 [ "$(frames "$J")" = "13 15 16 17 23 27 28 41 42 48 49" ] ||
 	fail "--type PUBLISH,DISCONNECT on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --type searchgw,REGISTER >"$J" || fail "--type exited $?"
+[ "$(frames "$J")" = "1 11 25" ] || fail "--type searchgw,REGISTER on MQTT-SN: frames $(frames "$J")"
 "$BIN" -r "$PCAP" -T json --type PUBLISH -c 2 >"$J" || fail "-c exited $?"
 [ "$(frames "$J")" = "13 15" ] || fail "--type PUBLISH -c 2 on MQTT-SN: frames $(frames "$J")"
 "$BIN" -r "$PCAP" -c 3 >"$TMP/c.txt" || fail "-c 3 exited $?"
@@ -183,6 +185,8 @@ if command -v mergecap >/dev/null; then
 	"$BIN" -r "$TMP/merged.pcap" --type DISCONNECT -c 2 >"$TMP/m.txt" || fail "merged: exited $?"
 	[ "$(wc -l <"$TMP/m.txt")" -eq 2 ] && [ "$(grep -c ' DISCONNECT' "$TMP/m.txt")" -eq 2 ] ||
 		{ cat "$TMP/m.txt" >&2; fail "merged MQTT + MQTT-SN: --type DISCONNECT -c 2"; }
+	"$BIN" -r "$TMP/merged.pcap" --type SEARCHGW >"$TMP/m.txt" || fail "merged: exited $?"
+	[ "$(wc -l <"$TMP/m.txt")" -eq 1 ] || { cat "$TMP/m.txt" >&2; fail "merged: --type SEARCHGW"; }
 else
 	echo "note: no mergecap; the merged MQTT + MQTT-SN case is not checked" >&2
 fi
