@@ -198,6 +198,13 @@ grep -q '"frame":13,.*"payload":{"length":4,"text":"21","truncated":true,"shown"
 grep -q '^13 .* payload=4B 0x32312e35$' "$TMP/hex.txt" || fail "--payload hex on MQTT-SN"
 "$BIN" -r "$PCAP" --payload none >"$TMP/none.txt" || fail "--payload none exited $?"
 grep -q '^13 .* payload=4B$' "$TMP/none.txt" || fail "--payload none on MQTT-SN"
+# --color auto: colour on a terminal (script(1) gives one).
+if command -v script >/dev/null; then
+	script -qec "env -u NO_COLOR '$BIN' -r '$PCAP' -c 1" /dev/null >"$TMP/tty.txt" 2>&1
+	grep -q $'sn1.2 \e\\[1mSEARCHGW\e\\[0m' "$TMP/tty.txt" || fail "--color auto on a terminal: no colour"
+else
+	echo "note: no script(1); --color auto on a terminal is not checked" >&2
+fi
 # Write errors reach the exit status, with one line on stderr.
 for args in "" "-T json" "-q --stats" "-q --stats -T json" "--threads 2 -V"; do
 	# shellcheck disable=SC2086
