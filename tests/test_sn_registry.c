@@ -35,18 +35,18 @@ static struct pkt_endpoint ep4(uint8_t last, uint16_t port)
 
 /* A registry and a printer in memory: what the pipeline does with a
  * datagram, step by step through the registry's API. */
-struct sn_flow {
+struct sn_fix {
     struct sn_registry *reg;
     struct output *out;
 };
 
-static struct sn_flow *new_flow(bool json, size_t max_clients, size_t max_topics)
+static struct sn_fix *new_flow(bool json, size_t max_clients, size_t max_topics)
 {
     struct sn_registry_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.max_clients = max_clients;
     cfg.max_topics = max_topics;
-    struct sn_flow *sn = calloc(1, sizeof *sn);
+    struct sn_fix *sn = calloc(1, sizeof *sn);
     assert_non_null(sn);
     sn->reg = sn_registry_new(&cfg);
     assert_non_null(sn->reg);
@@ -56,19 +56,19 @@ static struct sn_flow *new_flow(bool json, size_t max_clients, size_t max_topics
     return sn;
 }
 
-static void sn_flow_free(struct sn_flow *sn)
+static void fix_free(struct sn_fix *sn)
 {
     sn_registry_free(sn->reg);
     (void)output_close(sn->out);
     free(sn);
 }
 
-static const struct sn_registry_stats *sn_flow_stats(struct sn_flow *sn)
+static const struct sn_registry_stats *fix_stats(struct sn_fix *sn)
 {
     return sn_registry_stats(sn->reg);
 }
 
-static const char *sn_flow_output(struct sn_flow *sn, size_t *len)
+static const char *fix_output(struct sn_fix *sn, size_t *len)
 {
     struct obuf *b = output_buffer(sn->out);
     *len = obuf_len(b);
@@ -87,7 +87,7 @@ static size_t datagram(uint8_t *buf, uint8_t type, const uint8_t *body, size_t n
 
 /* A message between client `cl` and the gateway at 10.0.0.254:1884; `up`:
  * client -> gateway. Learned, resolved and printed. */
-static bool send_msg(struct sn_flow *sn, uint8_t cl, bool up, uint8_t type,
+static bool send_msg(struct sn_fix *sn, uint8_t cl, bool up, uint8_t type,
                      const uint8_t *body, size_t n)
 {
     static uint64_t frame;
@@ -117,7 +117,7 @@ static bool send_msg(struct sn_flow *sn, uint8_t cl, bool up, uint8_t type,
     return true;
 }
 
-static void reg(struct sn_flow *sn, uint8_t cl, bool up, uint16_t id,
+static void reg(struct sn_fix *sn, uint8_t cl, bool up, uint16_t id,
                 uint16_t msg_id, const char *name)
 {
     uint8_t b[128];
@@ -130,7 +130,7 @@ static void reg(struct sn_flow *sn, uint8_t cl, bool up, uint16_t id,
     assert_true(send_msg(sn, cl, up, MQD_SN_REGISTER, b, 4 + n));
 }
 
-static void id_ack(struct sn_flow *sn, uint8_t cl, bool up, uint8_t type,
+static void id_ack(struct sn_fix *sn, uint8_t cl, bool up, uint8_t type,
                    uint16_t id, uint16_t msg_id, uint8_t rc)
 {
     uint8_t b[8] = {(uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(msg_id >> 8),
@@ -144,7 +144,7 @@ static void id_ack(struct sn_flow *sn, uint8_t cl, bool up, uint8_t type,
     }
 }
 
-static void publish(struct sn_flow *sn, uint8_t cl, bool up, uint8_t flags,
+static void publish(struct sn_fix *sn, uint8_t cl, bool up, uint8_t flags,
                     uint16_t id, const char *data)
 {
     uint8_t b[128];
@@ -157,13 +157,13 @@ static void publish(struct sn_flow *sn, uint8_t cl, bool up, uint8_t flags,
     assert_true(send_msg(sn, cl, up, MQD_SN_PUBLISH, b, 5 + n));
 }
 
-static struct sn_client *client_of(struct sn_flow *sn, uint8_t cl)
+static struct sn_client *client_of(struct sn_fix *sn, uint8_t cl)
 {
     struct pkt_endpoint c = ep4(cl, (uint16_t)(40000 + cl)), g = ep4(254, 1884);
     return sn_registry_client(sn->reg, &c, &g);
 }
 
-static bool known(struct sn_flow *sn, uint8_t cl, uint16_t id, const char *want)
+static bool known(struct sn_fix *sn, uint8_t cl, uint16_t id, const char *want)
 {
     const uint8_t *name;
     size_t len;
@@ -173,10 +173,10 @@ static bool known(struct sn_flow *sn, uint8_t cl, uint16_t id, const char *want)
 }
 
 /* The last JSON line written, parsed. */
-static json_t *last_record(struct sn_flow *sn)
+static json_t *last_record(struct sn_fix *sn)
 {
     size_t len;
-    const char *out = sn_flow_output(sn, &len);
+    const char *out = fix_output(sn, &len);
     assert_true(len > 0 && out[len - 1] == '\n');
     size_t start = len - 1;
     while (start > 0 && out[start - 1] != '\n')
@@ -197,7 +197,7 @@ static const char *jstr(json_t *o, const char *key)
 static void test_client_register(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(true, 0, 0);
+    struct sn_fix *sn = new_flow(true, 0, 0);
     reg(sn, 1, true, 0, 1, "sensors/1/temp"); /* s6.5: the client asks */
     assert_false(known(sn, 1, 5, NULL));
     id_ack(sn, 1, false, MQD_SN_REGACK, 5, 1, 0);
@@ -221,14 +221,14 @@ static void test_client_register(void **state)
     assert_null(jstr(j, "topic"));
     assert_string_equal(jstr(j, "topic_source"), "unknown");
     json_decref(j);
-    assert_int_equal(sn_flow_stats(sn)->topics_unknown, 1);
-    sn_flow_free(sn);
+    assert_int_equal(fix_stats(sn)->topics_unknown, 1);
+    fix_free(sn);
 }
 
 static void test_gateway_register_and_reject(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(true, 0, 0);
+    struct sn_fix *sn = new_flow(true, 0, 0);
     reg(sn, 1, false, 12, 11, "alerts/all"); /* the gateway names the id */
     assert_true(known(sn, 1, 12, "alerts/all"));
     id_ack(sn, 1, true, MQD_SN_REGACK, 12, 11, 0);
@@ -240,13 +240,13 @@ static void test_gateway_register_and_reject(void **state)
     /* A REGACK answering no REGISTER teaches nothing. */
     id_ack(sn, 1, false, MQD_SN_REGACK, 8, 99, 0);
     assert_false(known(sn, 1, 8, NULL));
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 static void test_subscribe_suback(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(true, 0, 0);
+    struct sn_fix *sn = new_flow(true, 0, 0);
     const uint8_t sub[] = {0x20, 0x00, 0x04, 'c', 'm', 'd', '/', '1'};
     assert_true(send_msg(sn, 1, true, MQD_SN_SUBSCRIBE, sub, sizeof sub));
     id_ack(sn, 1, false, MQD_SN_SUBACK, 9, 4, 0);
@@ -262,13 +262,13 @@ static void test_subscribe_suback(void **state)
     assert_true(send_msg(sn, 1, true, MQD_SN_SUBSCRIBE, wild, sizeof wild));
     id_ack(sn, 1, false, MQD_SN_SUBACK, 0, 5, 0);
     assert_int_equal(sn_client_topic_count(client_of(sn, 1)), 1);
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 static void test_short_and_predefined(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(true, 0, 0);
+    struct sn_fix *sn = new_flow(true, 0, 0);
     publish(sn, 1, true, 0x02, (uint16_t)('a' << 8 | 'b'), "s");
     json_t *j = last_record(sn);
     assert_string_equal(jstr(j, "topic"), "ab");
@@ -282,26 +282,26 @@ static void test_short_and_predefined(void **state)
     assert_string_equal(jstr(j, "topic_id_type"), "predefined");
     assert_int_equal(json_integer_value(json_object_get(j, "qos")), -1);
     json_decref(j);
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 static void test_clients_are_separate(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(true, 0, 0);
+    struct sn_fix *sn = new_flow(true, 0, 0);
     reg(sn, 1, false, 3, 1, "one");
     reg(sn, 2, false, 3, 1, "two");
     assert_true(known(sn, 1, 3, "one"));
     assert_true(known(sn, 2, 3, "two"));
     assert_int_not_equal(sn_client_number(client_of(sn, 1)),
                          sn_client_number(client_of(sn, 2)));
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 static void test_topic_lru(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(false, 0, 4);
+    struct sn_fix *sn = new_flow(false, 0, 4);
     char name[16];
     for (uint16_t id = 1; id <= 4; id++) {
         snprintf(name, sizeof name, "t/%u", id);
@@ -313,26 +313,26 @@ static void test_topic_lru(void **state)
     assert_false(known(sn, 1, 2, NULL));
     assert_true(known(sn, 1, 1, "t/1"));
     assert_true(known(sn, 1, 5, "t/5"));
-    assert_int_equal(sn_flow_stats(sn)->topics_evicted, 1);
+    assert_int_equal(fix_stats(sn)->topics_evicted, 1);
     /* Registering an id again replaces its name. */
     reg(sn, 1, false, 5, 6, "t/five");
     assert_true(known(sn, 1, 5, "t/five"));
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 static void test_client_lru(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(false, 3, 0);
+    struct sn_fix *sn = new_flow(false, 3, 0);
     for (uint8_t cl = 1; cl <= 3; cl++)
         reg(sn, cl, false, 1, 1, "x");
     reg(sn, 1, false, 2, 2, "y"); /* client 1 used again: 2 is the oldest */
     reg(sn, 4, false, 1, 1, "z"); /* evicts client 2 */
-    assert_int_equal(sn_flow_stats(sn)->clients_evicted, 1);
+    assert_int_equal(fix_stats(sn)->clients_evicted, 1);
     assert_true(known(sn, 1, 1, "x"));
     assert_true(known(sn, 3, 1, "x"));
     assert_true(known(sn, 4, 1, "z"));
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 /* The pipeline's part: options as options_parse leaves them (zero), and
@@ -468,11 +468,11 @@ static void test_selection(void **state)
 static void test_text_record(void **state)
 {
     (void)state;
-    struct sn_flow *sn = new_flow(false, 0, 0);
+    struct sn_fix *sn = new_flow(false, 0, 0);
     reg(sn, 1, false, 5, 1, "a/b");
     publish(sn, 1, true, 0x20, 5, "hi");
     size_t len;
-    const char *out = sn_flow_output(sn, &len);
+    const char *out = fix_output(sn, &len);
     char *text = malloc(len + 1);
     memcpy(text, out, len);
     text[len] = '\0';
@@ -482,7 +482,7 @@ static void test_text_record(void **state)
     assert_non_null(strstr(text, "TopicId 5 = \"a/b\" (registered)"));
     assert_null(strstr(text, "violation"));
     free(text);
-    sn_flow_free(sn);
+    fix_free(sn);
 }
 
 int main(void)
