@@ -75,7 +75,7 @@ void options_usage(FILE *out)
         "  -i, --interface IFACE   capture live on IFACE (\"any\" for all)\n"
         "  filter expression       a BPF filter as tcpdump takes it; default:\n"
         "                          the MQTT and TLS ports\n"
-        "  -c, --count N           stop after N MQTT messages\n"
+        "  -c, --count N           stop after N selected messages (MQTT, MQTT-SN)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
         "                          parse them as MQTT\n"

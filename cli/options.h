@@ -23,7 +23,8 @@ enum out_format { OUT_TEXT, OUT_JSON };
 struct options {
     const char *read_file;  /* -r FILE ("-" is stdin) */
     const char *interface;  /* -i IFACE */
-    uint64_t count;         /* -c N: stop after N MQTT messages; 0 = no limit */
+    uint64_t count;         /* -c N: stop after N selected messages (MQTT and
+                               MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
     size_t nports;
     uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS, never parsed */
