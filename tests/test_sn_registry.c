@@ -18,6 +18,7 @@
 
 #include "analysis/sn_registry.h"
 #include "options.h"
+#include "output/out_parallel.h"
 #include "output/output.h"
 #include "pipeline_sn.h"
 #include "util/json_writer.h"
@@ -38,6 +39,7 @@ static struct pkt_endpoint ep4(uint8_t last, uint16_t port)
 struct sn_fix {
     struct sn_registry *reg;
     struct output *out;
+    uint64_t frame;
 };
 
 static struct sn_fix *new_flow(bool json, size_t max_clients, size_t max_topics)
@@ -90,7 +92,6 @@ static size_t datagram(uint8_t *buf, uint8_t type, const uint8_t *body, size_t n
 static bool send_msg(struct sn_fix *sn, uint8_t cl, bool up, uint8_t type,
                      const uint8_t *body, size_t n)
 {
-    static uint64_t frame;
     uint8_t buf[300];
     size_t len = datagram(buf, type, body, n);
     struct pkt_endpoint c = ep4(cl, (uint16_t)(40000 + cl)), g = ep4(254, 1884);
@@ -108,7 +109,7 @@ static bool send_msg(struct sn_fix *sn, uint8_t cl, bool up, uint8_t type,
     sn_registry_resolve(sn->reg, cli, &m, &rec.topic);
     struct msg_meta meta;
     memset(&meta, 0, sizeof meta);
-    meta.frame = ++frame;
+    meta.frame = ++sn->frame;
     meta.conn = sn_client_number(cli);
     meta.transport = "udp";
     snprintf(meta.src, sizeof meta.src, "%s", sn_client_addr(cli, dir));
@@ -485,6 +486,52 @@ static void test_text_record(void **state)
     fix_free(sn);
 }
 
+/* The parallel formatter records an MQTT-SN message (datagram, direction,
+ * topic view) and parses it again on a formatting thread: what it writes
+ * is what the printer alone writes, in text -V and in JSON, with the
+ * registered names whose memory the registry has moved on from. */
+static void run_script(struct sn_fix *sn)
+{
+    reg(sn, 1, false, 5, 1, "a/b");
+    for (int i = 0; i < 200; i++) {
+        char data[32];
+        snprintf(data, sizeof data, "payload %d \xff", i);
+        publish(sn, 1, true, 0x20, 5, data);
+        publish(sn, 2, true, 0x02, (uint16_t)('x' << 8 | 'y'), "short");
+        reg(sn, 1, false, 5, (uint16_t)i, i % 2 ? "a/b" : "c/d");
+    }
+}
+
+static void test_parallel_same(void **state)
+{
+    (void)state;
+    for (int json = 0; json < 2; json++) {
+        struct sn_fix *one = new_flow(json, 0, 0);
+        run_script(one);
+        size_t want_len;
+        const char *want = fix_output(one, &want_len);
+
+        char *mem = NULL;
+        size_t memlen = 0;
+        FILE *fp = open_memstream(&mem, &memlen);
+        assert_non_null(fp);
+        struct sn_fix *par = new_flow(json, 0, 0);
+        (void)output_close(par->out);
+        struct output_opts oo = {.verbose = true, .out = fp};
+        par->out = out_parallel_open(json ? OUTPUT_JSON : OUTPUT_TEXT, &oo, 4);
+        assert_non_null(par->out);
+        run_script(par);
+        assert_int_equal(output_flush(par->out), 0);
+        assert_int_equal(fflush(fp), 0);
+        assert_int_equal(memlen, want_len);
+        assert_memory_equal(mem, want, want_len);
+        fix_free(par);
+        fclose(fp);
+        free(mem);
+        fix_free(one);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_ports_and_cut),
         cmocka_unit_test(test_text_record),
         cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_parallel_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
