@@ -319,30 +319,6 @@ static void put_flags_summary(struct obuf *b, const mqd_sn_msg *m)
     }
 }
 
-static void put_violations(struct obuf *b, const struct output_opts *o,
-                           const mqd_sn_msg *m)
-{
-    uint32_t total = (uint32_t)m->nviolations + m->violations_dropped;
-    uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    if (total == 0)
-        return;
-    obuf_putc(b, ' ');
-    put_sgr(b, o, SGR_RED);
-    obuf_putc(b, '[');
-    obuf_u64(b, total);
-    obuf_puts(b, total == 1 ? " violation:" : " violations:");
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_rule_info *rule = mqd_rule_get(m->violations[i].rule);
-        obuf_putc(b, ' ');
-        obuf_puts(b, rule ? rule->id : "unknown");
-    }
-    if (m->violations_dropped > 0)
-        obuf_puts(b, " " TEXT_ELLIPSIS);
-    obuf_putc(b, ']');
-    put_sgr(b, o, SGR_RESET);
-}
-
 static void summary_line(struct obuf *b, const struct output_opts *o,
                          const struct msg_meta *meta, const struct sn_record *r)
 {
@@ -383,7 +359,8 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
     will.payload_mode = PAYLOAD_AUTO;
     put_payload(b, &will, "will_msg", m, &m->will_msg);
     put_payload(b, o, "payload", m, &m->data);
-    put_violations(b, o, m);
+    text_violations_summary(b, o, m->violations, m->nviolations,
+                            m->violations_dropped);
     obuf_putc(b, '\n');
 }
 
@@ -625,23 +602,6 @@ static void tree_gap(const struct tree *t, uint32_t from, uint32_t to)
     obuf_puts(t->b, to - from == 1 ? " byte not decoded\n" : " bytes not decoded\n");
 }
 
-static void tree_violations(const struct tree *t)
-{
-    const mqd_sn_msg *m = t->r->msg;
-    uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    for (uint16_t i = 0; i < n; i++) {
-        tree_prefix(t, m->violations[i].off, 0);
-        put_violation(t->b, t->o, &m->violations[i]);
-    }
-    if (m->violations_dropped > 0) {
-        obuf_fill(t->b, ' ', TREE_DESC_COL);
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        obuf_u64(t->b, m->violations_dropped);
-        obuf_puts(t->b, " more violations not recorded\n");
-    }
-}
-
 /* Every byte of the datagram, in order: fields, and what no field
  * explains. */
 static void out_sn_tree(struct obuf *b, const struct output_opts *o,
@@ -660,7 +620,8 @@ static void out_sn_tree(struct obuf *b, const struct output_opts *o,
             pos = it->off + it->len;
     }
     tree_gap(&t, pos, r->msg->datagram_len);
-    tree_violations(&t);
+    text_tree_violations(b, o, r->msg->violations, r->msg->nviolations,
+                         r->msg->violations_dropped);
 }
 
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,

@@ -115,6 +115,15 @@ void text_payload_summary(struct obuf *b, const struct output_opts *o,
  * column; raw[0..len) are the bytes at offset `off` (len 0: none shown). */
 void text_tree_prefix(struct obuf *b, const struct output_opts *o,
                       uint32_t off, const uint8_t *raw, size_t len);
+/* " [2 violations: ID ID …]" on a summary line (nothing when there are
+ * none): the first `n` of `list`, `dropped` more not recorded. */
+void text_violations_summary(struct obuf *b, const struct output_opts *o,
+                             const mqd_violation *list, uint16_t n,
+                             uint16_t dropped);
+/* The violations of a -V tree: one line each at its offset. */
+void text_tree_violations(struct obuf *b, const struct output_opts *o,
+                          const mqd_violation *list, uint16_t n,
+                          uint16_t dropped);
 /* A bit diagram line under a flags octet, without its newline:
  * "<blank to the description column>1... .... = label value". */
 void text_tree_bits(struct obuf *b, uint8_t byte, uint8_t mask,

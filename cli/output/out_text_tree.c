@@ -507,21 +507,29 @@ static void tree_payload(const struct text_ctx *t)
 
 /* ---- violations ---- */
 
+void text_tree_violations(struct obuf *b, const struct output_opts *o,
+                          const mqd_violation *list, uint16_t n,
+                          uint16_t dropped)
+{
+    if (n > MQD_MAX_VIOLATIONS)
+        n = MQD_MAX_VIOLATIONS;
+    for (uint16_t i = 0; i < n; i++) {
+        text_tree_prefix(b, o, list[i].off, NULL, 0);
+        put_violation(b, o, &list[i]);
+    }
+    if (dropped > 0) {
+        obuf_fill(b, ' ', TREE_DESC_COL);
+        obuf_puts(b, TEXT_ELLIPSIS " ");
+        obuf_u64(b, dropped);
+        obuf_puts(b, " more violations not recorded\n");
+    }
+}
+
 static void tree_violations(const struct text_ctx *t)
 {
     const mqd_frame *f = t->f;
-    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    for (uint16_t i = 0; i < n; i++) {
-        tree_prefix(t, f->violations[i].off, 0);
-        put_violation(t->b, t->o, &f->violations[i]);
-    }
-    if (f->violations_dropped > 0) {
-        tree_cont(t);
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        obuf_u64(t->b, f->violations_dropped);
-        obuf_puts(t->b, " more violations not recorded\n");
-    }
+    text_tree_violations(t->b, t->o, f->violations, f->nviolations,
+                         f->violations_dropped);
 }
 
 /* Fields in wire order: whichever a packet type has are present. */
