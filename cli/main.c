@@ -161,8 +161,8 @@ int main(int argc, char **argv)
     install_signal_handlers(&cap);
     struct run_ctx run = {p, cap.dlt, 0, cap.live ? out : NULL};
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
-    pipeline_finish(p);
-    int wrc = output_close(out);
+    int wrc = pipeline_finish(p);
+    wrc |= output_close(out);
     signal_capture = NULL;
 
     if (cap.live)

@@ -4,11 +4,13 @@
 #include "transport/detect.h"
 #include "output/payload.h"
 #include "analysis/select.h"
+#include "mqttdissect/sn.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #ifndef MQD_VERSION_STRING
 #define MQD_VERSION_STRING "0.1.0"
@@ -73,7 +75,7 @@ void options_usage(FILE *out)
         "  -i, --interface IFACE   capture live on IFACE (\"any\" for all)\n"
         "  filter expression       a BPF filter as tcpdump takes it; default:\n"
         "                          the MQTT and TLS ports\n"
-        "  -c, --count N           stop after N MQTT messages\n"
+        "  -c, --count N           stop after N selected messages (MQTT, MQTT-SN)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
         "                          parse them as MQTT\n"
@@ -104,7 +106,8 @@ void options_usage(FILE *out)
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
         "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
         "                          their acknowledgements; repeatable\n"
-        "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...)\n"
+        "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...;\n"
+        "                          MQTT-SN types too: SEARCHGW,REGISTER,...)\n"
         "      --client ID         the connections of this client identifier\n"
         "Summary:\n"
         "      --stats             statistics after the messages (text tables, or\n"
@@ -118,6 +121,45 @@ void options_usage(FILE *out)
         "when packets were cut short by the snapshot length (everything decoded\n"
         "is still printed), 2 on a usage error.\n",
         out);
+}
+
+/* --type: MQTT packet type names (select_type_mask_parse) and MQTT-SN
+ * message type names, any case, separated by commas. An MQTT-SN type named
+ * like an MQTT one (PUBLISH, CONNECT, ...) is selected by the MQTT name;
+ * the others (SEARCHGW, REGISTER, WILLTOPIC, ...) go to sn_type_mask. An
+ * encapsulated message is selected by the type of the message inside. */
+static bool type_list_parse(struct options *o, const char *list)
+{
+    bool sn_only = o->type_mask == 0;
+    if (*list == '\0')
+        return false;
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        char name[32];
+        if (n == 0 || n >= sizeof name)
+            return false;
+        memcpy(name, list, n);
+        name[n] = '\0';
+        if (select_type_mask_parse(name, &o->type_mask)) {
+            sn_only = false;
+        } else {
+            bool found = false;
+            for (unsigned t = 0; t < MQD_SN_ENCAPSULATED && !found; t++) {
+                if (mqd_sn_type_known((uint8_t)t) &&
+                    strcasecmp(name, mqd_sn_type_name((uint8_t)t)) == 0) {
+                    o->sn_type_mask[t >> 3] |= (uint8_t)(1u << (t & 7));
+                    found = true;
+                }
+            }
+            if (!found)
+                return false;
+        }
+        list += n;
+        if (*list == ',')
+            list++;
+    }
+    o->type_sn_only = sn_only;
+    return true;
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -246,7 +288,7 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("too many --topic filters (at most 16): '%s'", arg);
         break;
     case OPT_TYPE:
-        if (!select_type_mask_parse(arg, &o->type_mask))
+        if (!type_list_parse(o, arg))
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
     case OPT_CLIENT: o->client = arg; break;

@@ -23,7 +23,8 @@ enum out_format { OUT_TEXT, OUT_JSON };
 struct options {
     const char *read_file;  /* -r FILE ("-" is stdin) */
     const char *interface;  /* -i IFACE */
-    uint64_t count;         /* -c N: stop after N MQTT messages; 0 = no limit */
+    uint64_t count;         /* -c N: stop after N selected messages (MQTT and
+                               MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
     size_t nports;
     uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS, never parsed */
@@ -45,6 +46,12 @@ struct options {
     struct topic_sel topics;  /* --topic FILTER, repeatable: PUBLISH topics,
                                  SUBSCRIBE/UNSUBSCRIBE filters, their acks */
     uint16_t type_mask;       /* --type T[,T]: bit (1 << type); 0: all */
+    uint8_t sn_type_mask[32]; /* --type: MQTT-SN-only types (SEARCHGW, REGISTER,
+                                 ...), bit (1 << (t & 7)) of byte t >> 3;
+                                 MQTT-SN types named like MQTT ones are in
+                                 type_mask */
+    bool type_sn_only;        /* --type named MQTT-SN-only types alone: no
+                                 MQTT packet is selected */
     const char *client;       /* --client ID: connections of that client id */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */

@@ -2,6 +2,8 @@
  * decoder → parser → output. */
 #include "pipeline.h"
 #include "flow_events.h"
+#include "options.h"
+#include "pipeline_sn.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -14,7 +16,6 @@
 #include "analysis/select.h"
 #include "analysis/session.h"
 #include "analysis/stats.h"
-#include "analysis/sn_flow.h"
 
 /* Stream decoders together may hold at most this much of partial frames;
  * past it a frame is skipped as oversize rather than buffered. */
@@ -58,7 +59,8 @@ struct pipeline {
     uint64_t stream_bytes;      /* held by all stream decoders */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
     uint64_t selected;          /* messages that passed the selection */
-    struct sn_flow *sn;         /* MQTT-SN over UDP (sn_flow.c) */
+    bool write_failed;          /* a --stats summary could not be written */
+    struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
 };
 
 /* What a stream event callback needs to know. */
@@ -184,7 +186,9 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     if (p->st)
         stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
                       dir, f, &d->meta.an, &step);
-    bool chosen = select_message(cs->sess, &step, f->type, p->opts->type_mask,
+    /* --type naming MQTT-SN types alone chooses no MQTT packet. */
+    bool chosen = !p->opts->type_sn_only &&
+                  select_message(cs->sess, &step, f->type, p->opts->type_mask,
                                    p->opts->client);
     p->selected += chosen;
     return chosen;
@@ -553,8 +557,9 @@ static void on_close(void *ctx, struct flow_conn *c,
 
 /* ---- the pipeline ---- */
 
-/* ---- MQTT-SN over UDP: all of it in sn_flow.c ---- */
+/* ---- MQTT-SN over UDP (pipeline_sn.c) ---- */
 
+/* A selected MQTT-SN message counts toward -c like an MQTT one. */
 static void on_udp(void *ctx, const struct pkt_endpoint *src,
                    const struct pkt_endpoint *dst, const uint8_t *data,
                    size_t len, size_t wirelen, const struct pkt_info *pkt)
@@ -562,10 +567,11 @@ static void on_udp(void *ctx, const struct pkt_endpoint *src,
     struct pipeline *p = ctx;
     if (!p->sn || pipeline_done(p))
         return;
-    if (sn_flow_udp(p->sn, src, dst, data, len, wirelen, pkt, printing(p)) &&
-        p->opts->count &&
-        p->stats.messages + sn_flow_stats(p->sn)->messages >= p->opts->count)
-        set_done(p);
+    if (pipeline_sn_udp(p->sn, src, dst, data, len, wirelen, pkt, printing(p))) {
+        p->selected++;
+        if (p->opts->count && p->selected >= p->opts->count)
+            set_done(p);
+    }
 }
 
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
@@ -600,9 +606,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         .on_udp = on_udp,
         .on_lookup = on_lookup,
     };
-    struct sn_flow_config sn_cfg;
-    sn_flow_config_from_options(&sn_cfg, o, out);
-    p->sn = sn_flow_new(&sn_cfg);
+    p->sn = pipeline_sn_new(o, out);
     if (p->sn && two_threads)
         p->events = flow_events_new(&sink); /* NULL: one thread after all */
     p->flows = p->sn ? flow_table_new(&cfg, p->events ? flow_events_sink(p->events)
@@ -610,7 +614,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
                      : NULL;
     if (!p->flows) {
         flow_events_free(p->events);
-        sn_flow_free(p->sn);
+        pipeline_sn_free(p->sn);
         stats_free(p->st);
         free(p);
         return NULL;
@@ -618,14 +622,21 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
     return p;
 }
 
-/* --stats: the summary on stdout after what is printed so far. */
-static void write_stats(struct pipeline *p)
+/* --stats: the summary on stdout after what is printed so far. 0, or -1
+ * when it (or the output before it) could not be written; remembered for
+ * pipeline_finish. */
+static int write_stats(struct pipeline *p)
 {
-    (void)output_flush(p->out);
+    int rc = output_flush(p->out);
     if (p->opts->format == OUT_JSON)
-        (void)stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+        rc |= stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
     else
-        (void)stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = -1;
+    if (rc != 0)
+        p->write_failed = true;
+    return rc != 0 ? -1 : 0;
 }
 
 /* Live summaries: on SIGUSR1, and every --stats-interval seconds of capture
@@ -645,7 +656,7 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
         }
     }
     if (stats_take_request() || due)
-        write_stats(p);
+        (void)write_stats(p); /* a failure is remembered (write_failed) */
 }
 
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
@@ -662,13 +673,14 @@ bool pipeline_done(const struct pipeline *p)
     return __atomic_load_n(&p->done, __ATOMIC_RELAXED);
 }
 
-void pipeline_finish(struct pipeline *p)
+int pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows, NULL);
     if (p->events)
         flow_events_drain(p->events);
     if (p->st)
-        write_stats(p);
+        (void)write_stats(p);
+    return p->write_failed ? -1 : 0;
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
@@ -707,7 +719,17 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)s->oversize_frames,
             (unsigned long long)s->framing_errors, (unsigned long long)s->resyncs,
             (unsigned long long)s->truncated_at_end);
-    sn_flow_print_summary(p->sn, f);
+    const struct sn_registry_stats *sn = pipeline_sn_stats(p->sn);
+    if (sn->datagrams == 0)
+        return;
+    fprintf(f, "mqttdissect: MQTT-SN: %llu datagrams, %llu messages from %llu "
+               "clients, %llu violations in %llu messages, %llu undecodable, "
+               "%llu cut short, %llu publishes to unknown topic ids\n",
+            (unsigned long long)sn->datagrams, (unsigned long long)sn->messages,
+            (unsigned long long)sn->clients, (unsigned long long)sn->violations,
+            (unsigned long long)sn->messages_with_violations,
+            (unsigned long long)sn->undecodable, (unsigned long long)sn->cut,
+            (unsigned long long)sn->topics_unknown);
 }
 
 void pipeline_free(struct pipeline *p)
@@ -716,7 +738,7 @@ void pipeline_free(struct pipeline *p)
         return;
     flow_events_free(p->events);
     flow_table_free(p->flows);
-    sn_flow_free(p->sn);
+    pipeline_sn_free(p->sn);
     stats_free(p->st);
     free(p);
 }

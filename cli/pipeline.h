@@ -31,8 +31,10 @@ void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
 bool pipeline_done(const struct pipeline *p);
 
 /* End of input: connections deliver what they hold, messages cut off at
- * the end are reported. */
-void pipeline_finish(struct pipeline *p);
+ * the end are reported, --stats writes its summary. 0, or -1 when a
+ * summary (at the end or a live one) could not be written: the output's
+ * own failures are output_close's to report. */
+int pipeline_finish(struct pipeline *p);
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqttdissect/sn.h"
+
 /* What connection-level analysis (cli/session.c) adds to one message.
  * All zero: nothing to add. Pointers stay valid until the next message of
  * the same connection. */
@@ -54,6 +56,33 @@ struct msg_meta {
     const char *transport; /* "tcp" (later "websocket", "udp"); NULL: "tcp" */
     uint64_t stream_off;   /* offset of the message in its direction's byte stream */
     struct msg_analysis an; /* connection-level analysis (cli/session.c) */
+};
+
+/* ---- MQTT-SN (analysis/sn_registry.h learns topics, output/out_sn.h
+ * prints) ---- */
+
+/* Where the topic of an MQTT-SN message is known from. */
+enum sn_topic_kind {
+    SN_TOPIC_NONE,       /* the message has no topic, or it is not known */
+    SN_TOPIC_REGISTERED, /* a normal id found in the client's registry */
+    SN_TOPIC_UNKNOWN,    /* a normal id the registry does not know */
+    SN_TOPIC_MESSAGE,    /* the name is in the message (REGISTER, SUBSCRIBE) */
+    SN_TOPIC_SHORT,      /* a two-character short topic name */
+    SN_TOPIC_PREDEFINED  /* a predefined id: its name is not on the wire */
+};
+
+struct sn_topic_view {
+    enum sn_topic_kind kind;
+    const uint8_t *name; /* REGISTERED, MESSAGE, SHORT */
+    size_t len;
+};
+
+/* Everything printed about one MQTT-SN message besides its msg_meta. The
+ * pointers stay valid until the call that hands the record over returns. */
+struct sn_record {
+    const mqd_sn_msg *msg;
+    int dir; /* 0: client -> gateway, 1: gateway -> client */
+    struct sn_topic_view topic;
 };
 
 /* Counters of one run, kept by the pipeline and read by --stats. */

@@ -9,7 +9,7 @@ what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
-           tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps)
+           tcpdump tcpreplay python3 python3-paho-mqtt iproute2 ethtool openssl procps)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -7,8 +7,10 @@
 # Checks: the capture is what the script writes today; every datagram is one
 # JSON record with transport "udp", version "sn1.2", the right type and
 # fields, and no violations; topic names are resolved; the text output and
-# -V run clean; --sn-port moves the port; and the message types agree with
-# tshark's MQTT-SN dissector frame by frame (skipped without tshark).
+# -V run clean; --sn-port moves the port; the selection (--type, --topic,
+# --client), -c, --payload, --max-payload and write errors apply to MQTT-SN
+# as to MQTT; and the message types agree with tshark's MQTT-SN dissector
+# frame by frame (skipped without tshark).
 #
 # Usage: tests/sn.test.sh BUILD_DIR
 set -u
@@ -153,6 +155,65 @@ PYEOF
 "$BIN" -r "$PCAP" -q 2>"$TMP/sum" >/dev/null || fail "-q exited $?"
 grep -q 'MQTT-SN: 49 datagrams, 49 messages from 3 clients, 0 violations' "$TMP/sum" ||
 	{ cat "$TMP/sum" >&2; fail "summary line"; }
+
+# One path for every record: MQTT-SN messages are selected, counted for
+# -c, shown with the payload options and their write errors reach the exit
+# status exactly like MQTT messages.
+J=$TMP/sel.jsonl
+frames() { # the frame numbers of a JSON Lines file, space-separated
+	$PY -c 'import json,sys; print(" ".join(str(json.loads(l)["frame"]) for l in open(sys.argv[1])))' "$1"
+}
+"$BIN" -r "$PCAP" -T json --topic sensors/1/temp >"$J" || fail "--topic exited $?"
+[ "$(frames "$J")" = "11 12 13 14 17 41" ] ||
+	fail "--topic sensors/1/temp on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --topic 'cmd/#' >"$J" || fail "--topic exited $?"
+[ "$(frames "$J")" = "21 22 23 24 33" ] || fail "--topic cmd/# on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --client b >"$J" || fail "--client exited $?"
+[ "$(frames "$J")" = "44 45 46 47" ] || fail "--client b on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --type PUBLISH,DISCONNECT >"$J" || fail "--type exited $?"
+[ "$(frames "$J")" = "13 15 16 17 23 27 28 41 42 48 49" ] ||
+	fail "--type PUBLISH,DISCONNECT on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --type searchgw,REGISTER >"$J" || fail "--type exited $?"
+[ "$(frames "$J")" = "1 11 25" ] || fail "--type searchgw,REGISTER on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -T json --type PUBLISH -c 2 >"$J" || fail "-c exited $?"
+[ "$(frames "$J")" = "13 15" ] || fail "--type PUBLISH -c 2 on MQTT-SN: frames $(frames "$J")"
+"$BIN" -r "$PCAP" -c 3 >"$TMP/c.txt" || fail "-c 3 exited $?"
+[ "$(wc -l <"$TMP/c.txt")" -eq 3 ] || fail "-c 3 on MQTT-SN: $(wc -l <"$TMP/c.txt") lines"
+if command -v mergecap >/dev/null; then
+	mergecap -F pcap -w "$TMP/merged.pcap" "$SRC/captures/hello_world.pcap" "$PCAP" ||
+		fail "mergecap"
+	"$BIN" -r "$TMP/merged.pcap" --type DISCONNECT -c 2 >"$TMP/m.txt" || fail "merged: exited $?"
+	[ "$(wc -l <"$TMP/m.txt")" -eq 2 ] && [ "$(grep -c ' DISCONNECT' "$TMP/m.txt")" -eq 2 ] ||
+		{ cat "$TMP/m.txt" >&2; fail "merged MQTT + MQTT-SN: --type DISCONNECT -c 2"; }
+	"$BIN" -r "$TMP/merged.pcap" --type SEARCHGW >"$TMP/m.txt" || fail "merged: exited $?"
+	[ "$(wc -l <"$TMP/m.txt")" -eq 1 ] || { cat "$TMP/m.txt" >&2; fail "merged: --type SEARCHGW"; }
+else
+	echo "note: no mergecap; the merged MQTT + MQTT-SN case is not checked" >&2
+fi
+# The payload options (frame 13: PUBLISH "21.5").
+"$BIN" -r "$PCAP" -T json --max-payload 2 >"$J" || fail "--max-payload exited $?"
+grep -q '"frame":13,.*"payload":{"length":4,"text":"21","truncated":true,"shown":2}' "$J" ||
+	fail "--max-payload 2 on MQTT-SN"
+"$BIN" -r "$PCAP" --payload hex >"$TMP/hex.txt" || fail "--payload hex exited $?"
+grep -q '^13 .* payload=4B 0x32312e35$' "$TMP/hex.txt" || fail "--payload hex on MQTT-SN"
+"$BIN" -r "$PCAP" --payload none >"$TMP/none.txt" || fail "--payload none exited $?"
+grep -q '^13 .* payload=4B$' "$TMP/none.txt" || fail "--payload none on MQTT-SN"
+# --color auto: colour on a terminal (script(1) gives one).
+if command -v script >/dev/null; then
+	script -qec "env -u NO_COLOR '$BIN' -r '$PCAP' -c 1" /dev/null >"$TMP/tty.txt" 2>&1
+	grep -q $'sn1.2 \e\\[1mSEARCHGW\e\\[0m' "$TMP/tty.txt" || fail "--color auto on a terminal: no colour"
+else
+	echo "note: no script(1); --color auto on a terminal is not checked" >&2
+fi
+# Write errors reach the exit status, with one line on stderr.
+for args in "" "-T json" "-q --stats" "-q --stats -T json" "--threads 2 -V"; do
+	# shellcheck disable=SC2086
+	"$BIN" -r "$PCAP" $args >/dev/full 2>"$TMP/full.err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "'$args' > /dev/full: exit $rc, want 1"
+	[ "$(grep -c 'error writing the output' "$TMP/full.err")" -eq 1 ] ||
+		fail "'$args' > /dev/full: $(cat "$TMP/full.err")"
+done
 
 # The differential against tshark: the message type of every frame.
 if ! command -v tshark >/dev/null; then

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "output/out_sn.h"
 #include "output/payload.h"
 #include "output/out_analysis.h"
 #include "mqttdissect/names.h"
@@ -427,6 +428,14 @@ static void oj_frame(struct output *o, const struct msg_meta *m,
     jw_line_end(&j->w);
 }
 
+static void oj_sn(struct output *o, const struct msg_meta *m,
+                  const struct sn_record *r)
+{
+    struct out_json *j = as_json(o);
+    out_sn_write_json(&j->w, &j->opts, j->payload, m, r);
+    jw_line_end(&j->w);
+}
+
 static void oj_event_begin(struct output *o, const struct msg_meta *m,
                            const char *name)
 {
@@ -480,6 +489,7 @@ static struct obuf *oj_buffer(struct output *o)
 
 static const struct output_ops out_json_ops = {
     .frame = oj_frame,
+    .sn = oj_sn,
     .event_begin = oj_event_begin,
     .event_u64 = oj_event_u64,
     .event_str = oj_event_str,

@@ -62,7 +62,7 @@ struct worker_arg {
  * byte runs are copied, so nothing refers to the caller's memory. */
 
 enum rec_kind { R_FRAME, R_EVENT_BEGIN, R_EVENT_U64, R_EVENT_STR, R_EVENT_BOOL,
-                R_EVENT_END };
+                R_EVENT_END, R_SN };
 
 struct rec_head {
     uint32_t kind;
@@ -85,6 +85,18 @@ struct rec_frame {
     bool version_inferred;
     uint16_t nviolations, violations_dropped;
     /* then: violations, src, dst, effective topic, granted, frame bytes */
+};
+
+/* An MQTT-SN message: the datagram is parsed again when formatted; the
+ * topic view's name (from the registry, or the datagram) is copied. */
+struct rec_sn {
+    struct rec_meta meta;
+    uint32_t size; /* datagram bytes */
+    int32_t dir;
+    uint32_t topic_kind; /* enum sn_topic_kind */
+    uint32_t topic_len;
+    bool topic_named;    /* the view has a name (else NULL) */
+    /* then: src, dst, topic name, datagram bytes */
 };
 
 struct rec_event {
@@ -219,6 +231,22 @@ static void format_frame(struct output *pr, const uint8_t *body)
     output_frame(pr, &m, &f);
 }
 
+static void format_sn(struct output *pr, const uint8_t *body)
+{
+    struct rec_sn rs;
+    memcpy(&rs, body, sizeof rs);
+    struct msg_meta m;
+    const uint8_t *tail = meta_unpack(&m, &rs.meta, body + sizeof rs);
+    mqd_sn_msg msg;
+    struct sn_record r = {&msg, rs.dir,
+                          {(enum sn_topic_kind)rs.topic_kind,
+                           rs.topic_named ? tail : NULL, rs.topic_len}};
+    /* The same datagram gives the same message the caller had. */
+    if (mqd_sn_parse(tail + rs.topic_len, rs.size, &msg).status != MQD_OK)
+        return; /* cannot happen: it parsed before */
+    output_sn(pr, &m, &r);
+}
+
 static void format_event(struct output *pr, uint32_t kind, const uint8_t *body)
 {
     struct rec_event re;
@@ -249,6 +277,8 @@ static void format_batch(struct output *pr, struct batch *b)
         const uint8_t *body = b->rec + at + sizeof h;
         if (h.kind == R_FRAME)
             format_frame(pr, body);
+        else if (h.kind == R_SN)
+            format_sn(pr, body);
         else
             format_event(pr, h.kind, body);
         at += h.size;
@@ -469,6 +499,33 @@ static void op_frame(struct output *o, const struct msg_meta *m,
     record_done(p);
 }
 
+static void op_sn(struct output *o, const struct msg_meta *m,
+                  const struct sn_record *r)
+{
+    struct out_parallel *p = as_par(o);
+    const mqd_sn_msg *msg = r->msg;
+    if (!msg->base || r->topic.len > UINT32_MAX)
+        return;
+    start_record(p);
+    struct rec_sn rs = {
+        .size = msg->datagram_len,
+        .dir = r->dir,
+        .topic_kind = (uint32_t)r->topic.kind,
+        .topic_len = r->topic.name ? (uint32_t)r->topic.len : 0,
+        .topic_named = r->topic.name != NULL,
+    };
+    meta_pack(&rs.meta, m, false);
+    struct part parts[] = {
+        {&rs, sizeof rs},
+        {m->src, rs.meta.src_len},
+        {m->dst, rs.meta.dst_len},
+        {r->topic.name, rs.topic_len},
+        {msg->base, msg->datagram_len},
+    };
+    rec_append(p, R_SN, parts, sizeof parts / sizeof parts[0]);
+    record_done(p);
+}
+
 static void event_record(struct out_parallel *p, uint32_t kind,
                          const struct msg_meta *m, const char *key,
                          const char *str, uint64_t v)
@@ -568,6 +625,7 @@ static int op_close(struct output *o)
 
 static const struct output_ops out_parallel_ops = {
     .frame = op_frame,
+    .sn = op_sn,
     .event_begin = op_event_begin,
     .event_u64 = op_event_u64,
     .event_str = op_event_str,

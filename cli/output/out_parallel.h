@@ -1,6 +1,8 @@
 /* An output that formats on several threads: the calling thread records
  * each message and event compactly into a batch (the frame's bytes, its
- * metadata and analysis, its violations), and the batches are formatted by
+ * metadata and analysis, its violations; an MQTT-SN message's datagram,
+ * direction and topic view, parsed again with mqd_sn_parse when
+ * formatted), and the batches are formatted by
  * a printer per thread (out_text.c or out_json.c, each into memory) and
  * written to the FILE strictly in the order they were recorded. What it
  * prints is byte for byte what the printer alone prints.

@@ -6,6 +6,7 @@
 #include "output/out_json.h"
 #include "mqttdissect/rules.h"
 #include "output/out_text.h"
+#include "output/payload.h"
 
 static const char *const topic_kind_names[] = {
     [SN_TOPIC_NONE] = NULL,
@@ -51,10 +52,9 @@ static bool has_topic_id_type(uint8_t type)
 
 /* ---- JSON ---- */
 
-static void json_meta(struct json_writer *w, const struct sn_record *r)
+static void json_meta(struct json_writer *w, const struct msg_meta *m)
 {
     char ts[48];
-    const struct msg_meta *m = r->meta;
     jw_kv_u64(w, "frame", m->frame);
     ts[0] = '"';
     size_t n = 1 + fmt_rfc3339(ts + 1, m->ts_us);
@@ -77,6 +77,20 @@ static void json_text_or_hex(struct json_writer *w, const struct output_opts *o,
     if (!field_data(m, b, &data, &len))
         return;
     out_json_payload(w, o, key, data, len);
+}
+
+/* "payload": the MQTT payload writer (--payload, --max-payload). An
+ * MQTT-SN message has no Content Type: the writer is given a frame with
+ * none. */
+static void json_payload(struct json_writer *w, const struct output_opts *o,
+                         struct payload_scratch *ps, const mqd_sn_msg *m,
+                         const mqd_bytes *b)
+{
+    static const mqd_frame no_content_type;
+    const uint8_t *data;
+    size_t len;
+    if (field_data(m, b, &data, &len))
+        payload_json_write(w, o, ps, &no_content_type, "payload", data, len);
 }
 
 static void json_str_field(struct json_writer *w, const char *key,
@@ -172,13 +186,14 @@ static void json_return_code(struct json_writer *w, const mqd_sn_msg *m)
 }
 
 void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
+                       struct payload_scratch *ps, const struct msg_meta *meta,
                        const struct sn_record *r)
 {
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
     jw_object_begin(w);
-    json_meta(w, r);
+    json_meta(w, meta);
     jw_kv_str(w, "type", mqd_sn_type_name(m->type));
     jw_kv_u64(w, "msg_type", m->type);
     jw_kv_str(w, "direction", r->dir == 0 ? "to_gateway" : "to_client");
@@ -200,7 +215,7 @@ void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
     json_str_field(w, "client_id", m, &m->client_id);
     json_str_field(w, "will_topic", m, &m->will_topic);
     json_text_or_hex(w, o, "will_msg", m, &m->will_msg);
-    json_text_or_hex(w, o, "payload", m, &m->data);
+    json_payload(w, o, ps, m, &m->data);
     out_json_violations(w, m->violations, m->nviolations, m->violations_dropped);
     jw_object_end(w);
 }
@@ -233,28 +248,17 @@ static void put_str(struct obuf *b, const char *key, const mqd_sn_msg *m,
     text_quoted(b, data, len, SUMMARY_STR_LIMIT);
 }
 
-/* "payload=5B "hello"" or "payload=3B 0x00ff10" */
-static void put_payload(struct obuf *b, const char *key, const mqd_sn_msg *m,
-                        const mqd_bytes *f)
+/* "payload=5B "hello"" or "payload=3B 0x00ff10": the MQTT printer's
+ * payload writer. WillMsg is shown as in auto mode whatever --payload says
+ * (the JSON output shows a will message as an MQTT will payload). */
+static void put_payload(struct obuf *b, const struct output_opts *o,
+                        const char *key, const mqd_sn_msg *m, const mqd_bytes *f)
 {
     const uint8_t *data;
     size_t len;
     if (!field_data(m, f, &data, &len))
         return;
-    put_key(b, key);
-    obuf_u64(b, len);
-    obuf_putc(b, 'B');
-    if (len == 0)
-        return;
-    obuf_putc(b, ' ');
-    if (utf8_valid(data, len)) {
-        size_t limit = SUMMARY_PAYLOAD_LIMIT;
-        if (len > limit)
-            limit = utf8_valid_prefix(data, limit, NULL);
-        text_quoted(b, data, len, limit);
-    } else {
-        text_hex(b, data, len, SUMMARY_HEX_LIMIT);
-    }
+    payload_text_summary(b, o, key, data, len, utf8_valid(data, len));
 }
 
 static void put_topic(struct obuf *b, const struct sn_record *r)
@@ -317,37 +321,13 @@ static void put_flags_summary(struct obuf *b, const mqd_sn_msg *m)
     }
 }
 
-static void put_violations(struct obuf *b, const struct output_opts *o,
-                           const mqd_sn_msg *m)
-{
-    uint32_t total = (uint32_t)m->nviolations + m->violations_dropped;
-    uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    if (total == 0)
-        return;
-    obuf_putc(b, ' ');
-    put_sgr(b, o, SGR_RED);
-    obuf_putc(b, '[');
-    obuf_u64(b, total);
-    obuf_puts(b, total == 1 ? " violation:" : " violations:");
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_rule_info *rule = mqd_rule_get(m->violations[i].rule);
-        obuf_putc(b, ' ');
-        obuf_puts(b, rule ? rule->id : "unknown");
-    }
-    if (m->violations_dropped > 0)
-        obuf_puts(b, " " TEXT_ELLIPSIS);
-    obuf_putc(b, ']');
-    put_sgr(b, o, SGR_RESET);
-}
-
 static void summary_line(struct obuf *b, const struct output_opts *o,
-                         const struct sn_record *r)
+                         const struct msg_meta *meta, const struct sn_record *r)
 {
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
-    put_meta(b, r->meta);
+    put_meta(b, meta);
     obuf_puts(b, " sn1.2 ");
     put_sgr(b, o, SGR_BOLD);
     obuf_puts(b, mqd_sn_type_name(m->type));
@@ -377,9 +357,12 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
     put_num(b, "protocol_id", &m->protocol_id);
     put_str(b, "client_id", m, &m->client_id);
     put_str(b, "will_topic", m, &m->will_topic);
-    put_payload(b, "will_msg", m, &m->will_msg);
-    put_payload(b, "payload", m, &m->data);
-    put_violations(b, o, m);
+    struct output_opts will = *o;
+    will.payload_mode = PAYLOAD_AUTO;
+    put_payload(b, &will, "will_msg", m, &m->will_msg);
+    put_payload(b, o, "payload", m, &m->data);
+    text_violations_summary(b, o, m->violations, m->nviolations,
+                            m->violations_dropped);
     obuf_putc(b, '\n');
 }
 
@@ -479,53 +462,26 @@ static void tree_sort(struct tree *t)
     }
 }
 
-/* "  OOOO: xx xx ...   " up to the description column. */
+/* "  OOOO: xx xx ...   " up to the description column: the MQTT tree's
+ * prefix, showing the bytes that lie inside the datagram. */
 static void tree_prefix(const struct tree *t, uint32_t off, uint32_t len)
 {
+    const mqd_sn_msg *m = t->r->msg;
     const uint8_t *raw = NULL;
-    size_t col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
-    obuf_puts(t->b, "  ");
-    put_sgr(t->b, t->o, SGR_DIM);
-    put_hex16(t->b, off);
-    put_sgr(t->b, t->o, SGR_RESET);
-    obuf_puts(t->b, ": ");
-    while (len > 0 && !mqd_sn_bytes(t->r->msg, off, len, &raw))
-        len--;
-    size_t shown = len <= TREE_RAW_BYTES ? len : TREE_RAW_BYTES - 1;
-    for (size_t i = 0; i < shown; i++) {
-        char *p = obuf_reserve(t->b, 3);
-        hex_byte(p, raw[i]);
-        p[2] = ' ';
-        obuf_commit(t->b, 3);
-        col += 3;
-    }
-    if (shown < len) {
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        col += 2;
-    }
-    if (col < TREE_DESC_COL)
-        obuf_fill(t->b, ' ', TREE_DESC_COL - col);
+    if (off > m->datagram_len)
+        len = 0;
+    else if (len > m->datagram_len - off)
+        len = m->datagram_len - off;
+    if (len > 0 && !mqd_sn_bytes(m, off, len, &raw))
+        len = 0;
+    text_tree_prefix(t->b, t->o, off, raw, len);
 }
 
 /* A bit diagram line under a flags octet: "1... .... = DUP 1". */
 static void tree_bits(const struct tree *t, uint8_t byte, uint8_t mask,
                       const char *label, int64_t value)
 {
-    char *p;
-    obuf_fill(t->b, ' ', TREE_DESC_COL);
-    p = obuf_reserve(t->b, 9);
-    size_t n = 0;
-    for (int bit = 7; bit >= 0; bit--) {
-        uint8_t bm = (uint8_t)(1u << bit);
-        p[n++] = (mask & bm) ? ((byte & bm) ? '1' : '0') : '.';
-        if (bit == 4)
-            p[n++] = ' ';
-    }
-    obuf_commit(t->b, n);
-    obuf_puts(t->b, " = ");
-    obuf_puts(t->b, label);
-    obuf_putc(t->b, ' ');
-    obuf_i64(t->b, value);
+    text_tree_bits(t->b, byte, mask, label, value);
 }
 
 /* s5.3.4: every bit of the flags octet. */
@@ -648,23 +604,6 @@ static void tree_gap(const struct tree *t, uint32_t from, uint32_t to)
     obuf_puts(t->b, to - from == 1 ? " byte not decoded\n" : " bytes not decoded\n");
 }
 
-static void tree_violations(const struct tree *t)
-{
-    const mqd_sn_msg *m = t->r->msg;
-    uint16_t n = m->nviolations < MQD_MAX_VIOLATIONS ? m->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    for (uint16_t i = 0; i < n; i++) {
-        tree_prefix(t, m->violations[i].off, 0);
-        put_violation(t->b, t->o, &m->violations[i]);
-    }
-    if (m->violations_dropped > 0) {
-        obuf_fill(t->b, ' ', TREE_DESC_COL);
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        obuf_u64(t->b, m->violations_dropped);
-        obuf_puts(t->b, " more violations not recorded\n");
-    }
-}
-
 /* Every byte of the datagram, in order: fields, and what no field
  * explains. */
 static void out_sn_tree(struct obuf *b, const struct output_opts *o,
@@ -683,13 +622,14 @@ static void out_sn_tree(struct obuf *b, const struct output_opts *o,
             pos = it->off + it->len;
     }
     tree_gap(&t, pos, r->msg->datagram_len);
-    tree_violations(&t);
+    text_tree_violations(b, o, r->msg->violations, r->msg->nviolations,
+                         r->msg->violations_dropped);
 }
 
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,
-                       const struct sn_record *r)
+                       const struct msg_meta *meta, const struct sn_record *r)
 {
-    summary_line(b, o, r);
+    summary_line(b, o, meta, r);
     if (o->verbose)
         out_sn_tree(b, o, r);
 }

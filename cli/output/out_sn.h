@@ -18,6 +18,10 @@
  *   violations [{rule, name, severity, offset, message, value}] (always).
  *
  * Text: FRAME TIME SRC → DST sn1.2 TYPE fields [n violations: ids]
+ *
+ * The record types (sn_record, sn_topic_view) are in record.h; every
+ * printer (text, JSON, the parallel formatter) prints them through
+ * output_sn (output.h).
  */
 #ifndef MQD_CLI_OUT_SN_H
 #define MQD_CLI_OUT_SN_H
@@ -26,43 +30,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/json_writer.h"
 #include "mqttdissect/sn.h"
 #include "output/output.h"
-
-/* Where the topic of a message is known from. */
-enum sn_topic_kind {
-    SN_TOPIC_NONE,       /* the message has no topic, or it is not known */
-    SN_TOPIC_REGISTERED, /* a normal id found in the client's registry */
-    SN_TOPIC_UNKNOWN,    /* a normal id the registry does not know */
-    SN_TOPIC_MESSAGE,    /* the name is in the message (REGISTER, SUBSCRIBE) */
-    SN_TOPIC_SHORT,      /* a two-character short topic name */
-    SN_TOPIC_PREDEFINED  /* a predefined id: its name is not on the wire */
-};
-
-struct sn_topic_view {
-    enum sn_topic_kind kind;
-    const uint8_t *name; /* REGISTERED, MESSAGE, SHORT */
-    size_t len;
-};
-
-/* Everything printed about one message. */
-struct sn_record {
-    const mqd_sn_msg *msg;
-    const struct msg_meta *meta;
-    int dir; /* 0: client -> gateway, 1: gateway -> client */
-    struct sn_topic_view topic;
-};
+#include "util/json_writer.h"
 
 /* "registry", "message", "short", "predefined", "unknown", or NULL. */
 const char *sn_topic_kind_name(enum sn_topic_kind k);
 
-/* The whole object (no newline) into w. */
+/* The whole object (no newline) into w. The payload (PUBLISH Data) follows
+ * o->payload_mode and o->max_payload as an MQTT payload does; WillMsg
+ * o->max_payload, as an MQTT will payload. */
+struct payload_scratch;
 void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
+                       struct payload_scratch *ps, const struct msg_meta *m,
                        const struct sn_record *r);
 
-/* The summary line (with newline) and, when o->verbose, the tree. */
+/* The summary line (with newline) and, when o->verbose, the tree. The
+ * payload is written by the MQTT printer's writer (--payload,
+ * --max-payload), the tree lines by the MQTT tree's. */
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,
-                       const struct sn_record *r);
+                       const struct msg_meta *m, const struct sn_record *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "output/out_sn.h"
 #include "output/payload.h"
 #include "output/out_analysis.h"
 #include "mqttdissect/names.h"
@@ -237,28 +238,36 @@ static void summary_codes(const struct text_ctx *t)
     }
 }
 
+void text_violations_summary(struct obuf *b, const struct output_opts *o,
+                             const mqd_violation *list, uint16_t n,
+                             uint16_t dropped)
+{
+    uint32_t total = (uint32_t)n + dropped;
+    if (n > MQD_MAX_VIOLATIONS)
+        n = MQD_MAX_VIOLATIONS;
+    if (total == 0)
+        return;
+    obuf_putc(b, ' ');
+    put_sgr(b, o, SGR_RED);
+    obuf_putc(b, '[');
+    obuf_u64(b, total);
+    obuf_puts(b, total == 1 ? " violation:" : " violations:");
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_rule_info *r = mqd_rule_get(list[i].rule);
+        obuf_putc(b, ' ');
+        obuf_puts(b, r ? r->id : "unknown");
+    }
+    if (dropped > 0)
+        obuf_puts(b, " " TEXT_ELLIPSIS);
+    obuf_putc(b, ']');
+    put_sgr(b, o, SGR_RESET);
+}
+
 static void summary_violations(const struct text_ctx *t)
 {
     const mqd_frame *f = t->f;
-    uint32_t total = (uint32_t)f->nviolations + f->violations_dropped;
-    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    if (total == 0)
-        return;
-    obuf_putc(t->b, ' ');
-    put_sgr(t->b, t->o, SGR_RED);
-    obuf_putc(t->b, '[');
-    obuf_u64(t->b, total);
-    obuf_puts(t->b, total == 1 ? " violation:" : " violations:");
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_rule_info *r = mqd_rule_get(f->violations[i].rule);
-        obuf_putc(t->b, ' ');
-        obuf_puts(t->b, r ? r->id : "unknown");
-    }
-    if (f->violations_dropped > 0)
-        obuf_puts(t->b, " " TEXT_ELLIPSIS);
-    obuf_putc(t->b, ']');
-    put_sgr(t->b, t->o, SGR_RESET);
+    text_violations_summary(t->b, t->o, f->violations, f->nviolations,
+                            f->violations_dropped);
 }
 
 static void summary_fields(const struct text_ctx *t)
@@ -346,6 +355,13 @@ static void ot_frame(struct output *o, const struct msg_meta *m,
     out_text_write_frame(&t->b, &t->opts, &t->memo, t->payload, m, f);
 }
 
+static void ot_sn(struct output *o, const struct msg_meta *m,
+                  const struct sn_record *r)
+{
+    struct out_text *t = as_text(o);
+    out_sn_write_text(&t->b, &t->opts, m, r);
+}
+
 static void ot_event_begin(struct output *o, const struct msg_meta *m,
                            const char *name)
 {
@@ -415,6 +431,7 @@ static struct obuf *ot_buffer(struct output *o)
 
 static const struct output_ops out_text_ops = {
     .frame = ot_frame,
+    .sn = ot_sn,
     .event_begin = ot_event_begin,
     .event_u64 = ot_event_u64,
     .event_str = ot_event_str,

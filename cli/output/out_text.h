@@ -83,4 +83,24 @@ void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit);
 /* The verbose tree of t->f (out_text_tree.c). */
 void out_text_tree(const struct text_ctx *t);
 
+/* ---- shared with the MQTT-SN printer (out_sn.c) ---- */
+
+/* How a tree line starts: "  OOOO: xx xx ...  " up to the description
+ * column; raw[0..len) are the bytes at offset `off` (len 0: none shown). */
+void text_tree_prefix(struct obuf *b, const struct output_opts *o,
+                      uint32_t off, const uint8_t *raw, size_t len);
+/* " [2 violations: ID ID …]" on a summary line (nothing when there are
+ * none): the first `n` of `list`, `dropped` more not recorded. */
+void text_violations_summary(struct obuf *b, const struct output_opts *o,
+                             const mqd_violation *list, uint16_t n,
+                             uint16_t dropped);
+/* The violations of a -V tree: one line each at its offset. */
+void text_tree_violations(struct obuf *b, const struct output_opts *o,
+                          const mqd_violation *list, uint16_t n,
+                          uint16_t dropped);
+/* A bit diagram line under a flags octet, without its newline:
+ * "<blank to the description column>1... .... = label value". */
+void text_tree_bits(struct obuf *b, uint8_t byte, uint8_t mask,
+                    const char *label, int64_t value);
+
 #endif

@@ -32,6 +32,30 @@ static size_t tree_raw_bytes(char *p, const uint8_t *raw, size_t len,
     return cols < width ? n + (width - cols) : n;
 }
 
+void text_tree_prefix(struct obuf *b, const struct output_opts *o,
+                      uint32_t off, const uint8_t *raw, size_t len)
+{
+    size_t col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
+    if (!raw)
+        len = 0;
+    if (!o->color) { /* the whole prefix in one piece */
+        char *p = obuf_reserve(b, 2 + 8 + 2 + TREE_DESC_COL + 8);
+        p[0] = p[1] = ' ';
+        size_t n = 2 + fmt_tree_offset(p + 2, off);
+        p[n++] = ':';
+        p[n++] = ' ';
+        obuf_commit(b, n + tree_raw_bytes(p + n, raw, len, col));
+        return;
+    }
+    obuf_puts(b, "  ");
+    put_sgr(b, o, SGR_DIM);
+    put_hex16(b, off);
+    put_sgr(b, o, SGR_RESET);
+    obuf_puts(b, ": ");
+    char *p = obuf_reserve(b, TREE_DESC_COL + 8);
+    obuf_commit(b, tree_raw_bytes(p, raw, len, col));
+}
+
 static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
 {
     const uint8_t *raw = NULL;
@@ -42,23 +66,7 @@ static void tree_prefix(const struct text_ctx *t, uint32_t off, uint32_t len)
         len = t->f->size - off;
     if (len > 0 && !mqd_frame_bytes(t->f, off, len, &raw))
         len = 0;
-    size_t col = off > 0xFFFF ? TREE_BYTES_COL + 4 : TREE_BYTES_COL;
-    if (!t->o->color) { /* the whole prefix in one piece */
-        char *p = obuf_reserve(t->b, 2 + 8 + 2 + TREE_DESC_COL + 8);
-        p[0] = p[1] = ' ';
-        size_t n = 2 + fmt_tree_offset(p + 2, off);
-        p[n++] = ':';
-        p[n++] = ' ';
-        obuf_commit(t->b, n + tree_raw_bytes(p + n, raw, len, col));
-        return;
-    }
-    obuf_puts(t->b, "  ");
-    put_sgr(t->b, t->o, SGR_DIM);
-    put_hex16(t->b, off);
-    put_sgr(t->b, t->o, SGR_RESET);
-    obuf_puts(t->b, ": ");
-    char *p = obuf_reserve(t->b, TREE_DESC_COL + 8);
-    obuf_commit(t->b, tree_raw_bytes(p, raw, len, col));
+    text_tree_prefix(t->b, t->o, off, raw, len);
 }
 
 /* A continuation line: blank up to the description column. */
@@ -92,11 +100,21 @@ static void bits_desc(const struct text_ctx *t, uint8_t byte, uint8_t mask,
     obuf_u64(t->b, value);
 }
 
+void text_tree_bits(struct obuf *b, uint8_t byte, uint8_t mask,
+                    const char *label, int64_t value)
+{
+    obuf_fill(b, ' ', TREE_DESC_COL);
+    put_bits(b, byte, mask);
+    obuf_puts(b, " = ");
+    obuf_puts(b, label);
+    obuf_putc(b, ' ');
+    obuf_i64(b, value);
+}
+
 static void tree_bits(const struct text_ctx *t, uint8_t byte, uint8_t mask,
                       const char *label, uint64_t value)
 {
-    tree_cont(t);
-    bits_desc(t, byte, mask, label, value);
+    text_tree_bits(t->b, byte, mask, label, (int64_t)value);
     obuf_putc(t->b, '\n');
 }
 
@@ -489,21 +507,29 @@ static void tree_payload(const struct text_ctx *t)
 
 /* ---- violations ---- */
 
+void text_tree_violations(struct obuf *b, const struct output_opts *o,
+                          const mqd_violation *list, uint16_t n,
+                          uint16_t dropped)
+{
+    if (n > MQD_MAX_VIOLATIONS)
+        n = MQD_MAX_VIOLATIONS;
+    for (uint16_t i = 0; i < n; i++) {
+        text_tree_prefix(b, o, list[i].off, NULL, 0);
+        put_violation(b, o, &list[i]);
+    }
+    if (dropped > 0) {
+        obuf_fill(b, ' ', TREE_DESC_COL);
+        obuf_puts(b, TEXT_ELLIPSIS " ");
+        obuf_u64(b, dropped);
+        obuf_puts(b, " more violations not recorded\n");
+    }
+}
+
 static void tree_violations(const struct text_ctx *t)
 {
     const mqd_frame *f = t->f;
-    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations
-                                                     : MQD_MAX_VIOLATIONS;
-    for (uint16_t i = 0; i < n; i++) {
-        tree_prefix(t, f->violations[i].off, 0);
-        put_violation(t->b, t->o, &f->violations[i]);
-    }
-    if (f->violations_dropped > 0) {
-        tree_cont(t);
-        obuf_puts(t->b, TEXT_ELLIPSIS " ");
-        obuf_u64(t->b, f->violations_dropped);
-        obuf_puts(t->b, " more violations not recorded\n");
-    }
+    text_tree_violations(t->b, t->o, f->violations, f->nviolations,
+                         f->violations_dropped);
 }
 
 /* Fields in wire order: whichever a packet type has are present. */

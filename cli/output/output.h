@@ -7,6 +7,7 @@
  * Usage:
  *   struct output *o = output_open(OUTPUT_JSON, &opts);
  *   output_frame(o, &meta, &frame);                  per control packet
+ *   output_sn(o, &meta, &sn_record);                 per MQTT-SN message
  *   output_event_begin(o, &meta, "gap");             per event:
  *   output_event_u64(o, "missing", 1234);            any number of fields
  *   output_event_end(o);
@@ -43,6 +44,8 @@ struct output;
 struct output_ops {
     void (*frame)(struct output *o, const struct msg_meta *m,
                   const mqd_frame *f);
+    void (*sn)(struct output *o, const struct msg_meta *m,
+               const struct sn_record *r);
     void (*event_begin)(struct output *o, const struct msg_meta *m,
                         const char *name);
     void (*event_u64)(struct output *o, const char *key, uint64_t v);
@@ -73,6 +76,13 @@ static inline void output_frame(struct output *o, const struct msg_meta *m,
                                 const mqd_frame *f)
 {
     o->ops->frame(o, m, f);
+}
+
+/* One record for one decoded MQTT-SN message (out_sn.h). */
+static inline void output_sn(struct output *o, const struct msg_meta *m,
+                             const struct sn_record *r)
+{
+    o->ops->sn(o, m, r);
 }
 
 /* An event record: begin, any number of fields, end. Keys are the caller's

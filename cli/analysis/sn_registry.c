@@ -1,13 +1,10 @@
-/* MQTT-SN over UDP: the per-client topic registry and the glue from a
- * datagram to a printed record. See sn_flow.h. Section numbers are those of
- * the MQTT-SN Protocol Specification 1.2. */
-#include "analysis/sn_flow.h"
+/* MQTT-SN over UDP: the per-client registry of topic ids and client ids.
+ * See sn_registry.h. Section numbers are those of the MQTT-SN Protocol
+ * Specification 1.2. */
+#include "analysis/sn_registry.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "options.h"
 
 #define SN_HASH_BUCKETS 4096u /* a power of two */
 
@@ -37,39 +34,25 @@ struct sn_client {
     uint32_t clock;
     struct sn_pending pending[SN_PENDING_MAX];
     uint32_t next_pending;
+    char *client_id; /* the last CONNECT's; NULL: none */
+    uint16_t client_id_len;
     uint32_t hash;
     struct sn_client *hash_next, *lru_prev, *lru_next;
 };
 
-struct sn_flow {
-    struct sn_flow_config cfg;
-    struct sn_flow_stats stats;
+struct sn_registry {
+    struct sn_registry_config cfg;
+    struct sn_registry_stats stats;
     struct sn_client *buckets[SN_HASH_BUCKETS];
     struct sn_client *lru_head, *lru_tail; /* head: most recently used */
     size_t nclients;
     size_t name_bytes; /* held by topics and pending requests */
     uint64_t next_number;
-    struct obuf b;
-    struct json_writer w;
 };
 
 /* ---- configuration ---- */
 
-void sn_flow_config_from_options(struct sn_flow_config *cfg,
-                                 const struct options *o, struct output *main)
-{
-    memset(cfg, 0, sizeof *cfg);
-    for (size_t i = 0; i < o->nsn_ports && i < SN_MAX_PORTS; i++)
-        cfg->ports[cfg->nports++] = o->sn_ports[i];
-    cfg->json = o->format == OUT_JSON;
-    cfg->print.verbose = o->verbose;
-    cfg->print.show_secrets = o->show_secrets;
-    cfg->print.color = o->color == 1;
-    cfg->print.out = stdout;
-    cfg->main = main;
-}
-
-bool sn_flow_is_port(const struct sn_flow *sn, uint16_t port)
+bool sn_registry_is_port(const struct sn_registry *sn, uint16_t port)
 {
     for (size_t i = 0; i < sn->cfg.nports; i++)
         if (sn->cfg.ports[i] == port)
@@ -77,9 +60,9 @@ bool sn_flow_is_port(const struct sn_flow *sn, uint16_t port)
     return false;
 }
 
-struct sn_flow *sn_flow_new(const struct sn_flow_config *cfg)
+struct sn_registry *sn_registry_new(const struct sn_registry_config *cfg)
 {
-    struct sn_flow *sn = calloc(1, sizeof *sn);
+    struct sn_registry *sn = calloc(1, sizeof *sn);
     if (!sn)
         return NULL;
     sn->cfg = *cfg;
@@ -94,26 +77,19 @@ struct sn_flow *sn_flow_new(const struct sn_flow_config *cfg)
         sn->cfg.max_topics = SN_DEFAULT_MAX_TOPICS;
     if (sn->cfg.max_topics > UINT16_MAX + 1u)
         sn->cfg.max_topics = UINT16_MAX + 1u;
-    FILE *out = sn->cfg.to_memory ? NULL
-                                  : (sn->cfg.print.out ? sn->cfg.print.out : stdout);
-    if (obuf_init(&sn->b, out, 0) != 0) {
-        free(sn);
-        return NULL;
-    }
-    jw_init(&sn->w, &sn->b);
     return sn;
 }
 
 /* ---- memory of one client ---- */
 
-static void pending_clear(struct sn_flow *sn, struct sn_pending *p)
+static void pending_clear(struct sn_registry *sn, struct sn_pending *p)
 {
     sn->name_bytes -= p->name ? p->len : 0;
     free(p->name);
     memset(p, 0, sizeof *p);
 }
 
-static void client_free(struct sn_flow *sn, struct sn_client *c)
+static void client_free(struct sn_registry *sn, struct sn_client *c)
 {
     for (uint32_t i = 0; i < c->ntopics; i++) {
         sn->name_bytes -= c->topics[i].len;
@@ -121,6 +97,7 @@ static void client_free(struct sn_flow *sn, struct sn_client *c)
     }
     for (int i = 0; i < SN_PENDING_MAX; i++)
         pending_clear(sn, &c->pending[i]);
+    free(c->client_id);
     free(c->topics);
     free(c);
 }
@@ -150,7 +127,7 @@ static bool same_endpoint(const struct pkt_endpoint *a,
            memcmp(a->addr, b->addr, sizeof a->addr) == 0;
 }
 
-static void lru_unlink(struct sn_flow *sn, struct sn_client *c)
+static void lru_unlink(struct sn_registry *sn, struct sn_client *c)
 {
     if (c->lru_prev)
         c->lru_prev->lru_next = c->lru_next;
@@ -163,7 +140,7 @@ static void lru_unlink(struct sn_flow *sn, struct sn_client *c)
     c->lru_prev = c->lru_next = NULL;
 }
 
-static void lru_push_front(struct sn_flow *sn, struct sn_client *c)
+static void lru_push_front(struct sn_registry *sn, struct sn_client *c)
 {
     c->lru_prev = NULL;
     c->lru_next = sn->lru_head;
@@ -174,7 +151,7 @@ static void lru_push_front(struct sn_flow *sn, struct sn_client *c)
         sn->lru_tail = c;
 }
 
-static void client_remove(struct sn_flow *sn, struct sn_client *c)
+static void client_remove(struct sn_registry *sn, struct sn_client *c)
 {
     struct sn_client **pp = &sn->buckets[c->hash & (SN_HASH_BUCKETS - 1)];
     while (*pp && *pp != c)
@@ -188,7 +165,7 @@ static void client_remove(struct sn_flow *sn, struct sn_client *c)
 
 /* Evicts least recently used clients (never `keep`) while the table or the
  * name memory is over its bound. */
-static void evict_over_bounds(struct sn_flow *sn, const struct sn_client *keep,
+static void evict_over_bounds(struct sn_registry *sn, const struct sn_client *keep,
                               size_t extra_clients)
 {
     while (sn->lru_tail && sn->lru_tail != keep &&
@@ -199,7 +176,7 @@ static void evict_over_bounds(struct sn_flow *sn, const struct sn_client *keep,
     }
 }
 
-struct sn_client *sn_flow_client(struct sn_flow *sn,
+struct sn_client *sn_registry_client(struct sn_registry *sn,
                                  const struct pkt_endpoint *client,
                                  const struct pkt_endpoint *gateway)
 {
@@ -236,6 +213,20 @@ uint64_t sn_client_number(const struct sn_client *c)
     return c->number;
 }
 
+const char *sn_client_addr(const struct sn_client *c, int side)
+{
+    return c->addr[side ? 1 : 0];
+}
+
+bool sn_client_id(const struct sn_client *c, const uint8_t **id, size_t *len)
+{
+    if (!c->client_id)
+        return false;
+    *id = (const uint8_t *)c->client_id;
+    *len = c->client_id_len;
+    return true;
+}
+
 size_t sn_client_topic_count(const struct sn_client *c)
 {
     return c->ntopics;
@@ -264,7 +255,7 @@ bool sn_client_topic(struct sn_client *c, uint16_t id, const uint8_t **name,
 }
 
 /* The slot for a new topic: a free one, or the least recently used. */
-static struct sn_topic *topic_slot(struct sn_flow *sn, struct sn_client *c)
+static struct sn_topic *topic_slot(struct sn_registry *sn, struct sn_client *c)
 {
     if (c->ntopics < c->cap_topics)
         return &c->topics[c->ntopics++];
@@ -294,7 +285,7 @@ static struct sn_topic *topic_slot(struct sn_flow *sn, struct sn_client *c)
 }
 
 /* id -> name (a copy of name[0..len)). */
-static void topic_set(struct sn_flow *sn, struct sn_client *c, uint16_t id,
+static void topic_set(struct sn_registry *sn, struct sn_client *c, uint16_t id,
                       const char *name, uint16_t len)
 {
     struct sn_topic *t = topic_find(c, id);
@@ -329,7 +320,7 @@ static void topic_set(struct sn_flow *sn, struct sn_client *c, uint16_t id,
 
 /* ---- requests awaiting the topic id (s6.5 REGISTER, s6.9 SUBSCRIBE) ---- */
 
-static void pending_add(struct sn_flow *sn, struct sn_client *c, uint8_t kind,
+static void pending_add(struct sn_registry *sn, struct sn_client *c, uint8_t kind,
                         uint16_t msg_id, const mqd_bytes *name)
 {
     if (name->len > UINT16_MAX)
@@ -348,7 +339,7 @@ static void pending_add(struct sn_flow *sn, struct sn_client *c, uint8_t kind,
 
 /* The answer (REGACK, SUBACK) to a pending request: learns its topic id
  * when accepted, and forgets the request either way. */
-static void pending_answer(struct sn_flow *sn, struct sn_client *c,
+static void pending_answer(struct sn_registry *sn, struct sn_client *c,
                            uint8_t kind, const mqd_sn_msg *m)
 {
     for (int i = 0; i < SN_PENDING_MAX; i++) {
@@ -369,11 +360,30 @@ static bool has_wildcard(const mqd_bytes *b)
     return memchr(b->data, '+', b->len) || memchr(b->data, '#', b->len);
 }
 
-void sn_flow_learn(struct sn_flow *sn, struct sn_client *c,
-                   const mqd_sn_msg *m, int dir)
+/* s5.4.4: the client id of a CONNECT (sent by the client). */
+static void learn_client_id(struct sn_client *c, const mqd_sn_msg *m)
 {
-    (void)dir; /* either side may register (s6.5) */
-    switch (m->type) {
+    const uint8_t *id;
+    if (!m->client_id.present || m->client_id.len > SN_CLIENT_ID_MAX ||
+        !mqd_sn_bytes(m, m->client_id.off, m->client_id.len, &id))
+        return;
+    char *copy = malloc(m->client_id.len ? m->client_id.len : 1);
+    if (!copy)
+        return;
+    memcpy(copy, id, m->client_id.len);
+    free(c->client_id);
+    c->client_id = copy;
+    c->client_id_len = (uint16_t)m->client_id.len;
+}
+
+void sn_registry_learn(struct sn_registry *sn, struct sn_client *c,
+                       const mqd_sn_msg *m, int dir)
+{
+    switch (m->type) { /* either side may register (s6.5) */
+    case MQD_SN_CONNECT:
+        if (dir == 0)
+            learn_client_id(c, m);
+        break;
     case MQD_SN_REGISTER:
         if (!m->topic_id.present || !m->msg_id.present || !m->topic_name.present ||
             m->topic_name.len > UINT16_MAX)
@@ -452,8 +462,8 @@ static void resolve_typed(struct sn_client *c, const mqd_sn_msg *m,
     }
 }
 
-void sn_flow_resolve(struct sn_client *c, const mqd_sn_msg *m,
-                     struct sn_topic_view *out)
+void sn_registry_resolve(struct sn_registry *sn, struct sn_client *c,
+                         const mqd_sn_msg *m, struct sn_topic_view *out)
 {
     memset(out, 0, sizeof *out);
     switch (m->type) {
@@ -475,11 +485,39 @@ void sn_flow_resolve(struct sn_client *c, const mqd_sn_msg *m,
     default:
         break;
     }
+    if (out->kind == SN_TOPIC_UNKNOWN)
+        sn->stats.topics_unknown++;
 }
 
-/* ---- from a datagram to a record ---- */
+/* ---- what the pipeline finds ---- */
 
-static void count_message(struct sn_flow *sn, const mqd_sn_msg *m)
+struct sn_client *sn_registry_datagram(struct sn_registry *sn,
+                                       const struct pkt_endpoint *src,
+                                       const struct pkt_endpoint *dst,
+                                       int *dir)
+{
+    if (sn_registry_is_port(sn, dst->port))
+        *dir = 0; /* to the gateway */
+    else if (sn_registry_is_port(sn, src->port))
+        *dir = 1;
+    else
+        return NULL;
+    sn->stats.datagrams++;
+    return *dir == 0 ? sn_registry_client(sn, src, dst)
+                     : sn_registry_client(sn, dst, src);
+}
+
+void sn_registry_count_cut(struct sn_registry *sn)
+{
+    sn->stats.cut++;
+}
+
+void sn_registry_count_undecodable(struct sn_registry *sn)
+{
+    sn->stats.undecodable++;
+}
+
+void sn_registry_count_message(struct sn_registry *sn, const mqd_sn_msg *m)
 {
     sn->stats.messages++;
     sn->stats.by_type[m->type]++;
@@ -489,126 +527,18 @@ static void count_message(struct sn_flow *sn, const mqd_sn_msg *m)
     }
 }
 
-static void meta_fill(struct msg_meta *meta, const struct sn_client *c, int dir,
-                      const struct pkt_info *pkt)
-{
-    memset(meta, 0, sizeof *meta);
-    memcpy(meta->src, c->addr[dir], sizeof meta->src);
-    memcpy(meta->dst, c->addr[1 - dir], sizeof meta->dst);
-    meta->conn = c->number;
-    meta->transport = "udp";
-    meta->frame = pkt->frame;
-    meta->ts_us = pkt->ts_us;
-}
-
-/* An event through the MQTT printer ("truncated", "sn_error"). */
-static void print_event(struct sn_flow *sn, const struct msg_meta *meta,
-                        const char *name, const char *key, uint64_t v)
-{
-    if (!sn->cfg.main)
-        return;
-    output_event_begin(sn->cfg.main, meta, name);
-    output_event_u64(sn->cfg.main, key, v);
-    output_event_end(sn->cfg.main);
-}
-
-static void print_record(struct sn_flow *sn, const struct sn_record *r)
-{
-    /* Whatever the MQTT printer holds goes out first. */
-    if (sn->cfg.main && !sn->cfg.to_memory)
-        (void)output_flush(sn->cfg.main);
-    if (sn->cfg.json) {
-        out_sn_write_json(&sn->w, &sn->cfg.print, r);
-        jw_line_end(&sn->w);
-    } else {
-        out_sn_write_text(&sn->b, &sn->cfg.print, r);
-    }
-    if (!sn->cfg.to_memory)
-        (void)obuf_flush(&sn->b);
-}
-
-bool sn_flow_udp(struct sn_flow *sn, const struct pkt_endpoint *src,
-                 const struct pkt_endpoint *dst, const uint8_t *data,
-                 size_t len, size_t wirelen, const struct pkt_info *pkt,
-                 bool print)
-{
-    int dir;
-    if (sn_flow_is_port(sn, dst->port))
-        dir = 0; /* to the gateway */
-    else if (sn_flow_is_port(sn, src->port))
-        dir = 1;
-    else
-        return false;
-    sn->stats.datagrams++;
-    struct sn_client *c = dir == 0 ? sn_flow_client(sn, src, dst)
-                                   : sn_flow_client(sn, dst, src);
-    if (!c)
-        return false;
-    struct msg_meta meta;
-    meta_fill(&meta, c, dir, pkt);
-    if (len < wirelen) { /* the snapshot length cut it: do not guess */
-        sn->stats.cut++;
-        if (print)
-            print_event(sn, &meta, "truncated", "bytes", wirelen - len);
-        return false;
-    }
-    mqd_sn_msg m;
-    if (mqd_sn_parse(data, len, &m).status != MQD_OK) {
-        sn->stats.undecodable++;
-        if (print)
-            print_event(sn, &meta, "sn_undecodable", "bytes", len);
-        return false;
-    }
-    count_message(sn, &m);
-    sn_flow_learn(sn, c, &m, dir);
-    struct sn_record rec = {&m, &meta, dir, {SN_TOPIC_NONE, NULL, 0}};
-    sn_flow_resolve(c, &m, &rec.topic);
-    if (rec.topic.kind == SN_TOPIC_UNKNOWN)
-        sn->stats.topics_unknown++;
-    if (print)
-        print_record(sn, &rec);
-    return true;
-}
-
 /* ---- the rest ---- */
 
-int sn_flow_flush(struct sn_flow *sn)
-{
-    return obuf_flush(&sn->b);
-}
-
-const struct sn_flow_stats *sn_flow_stats(const struct sn_flow *sn)
+const struct sn_registry_stats *sn_registry_stats(const struct sn_registry *sn)
 {
     return &sn->stats;
 }
 
-const char *sn_flow_output(const struct sn_flow *sn, size_t *len)
-{
-    *len = obuf_len(&sn->b);
-    return obuf_data(&sn->b);
-}
-
-void sn_flow_print_summary(const struct sn_flow *sn, FILE *f)
-{
-    const struct sn_flow_stats *s = &sn->stats;
-    if (s->datagrams == 0)
-        return;
-    fprintf(f, "mqttdissect: MQTT-SN: %llu datagrams, %llu messages from %llu "
-               "clients, %llu violations in %llu messages, %llu undecodable, "
-               "%llu cut short, %llu publishes to unknown topic ids\n",
-            (unsigned long long)s->datagrams, (unsigned long long)s->messages,
-            (unsigned long long)s->clients, (unsigned long long)s->violations,
-            (unsigned long long)s->messages_with_violations,
-            (unsigned long long)s->undecodable, (unsigned long long)s->cut,
-            (unsigned long long)s->topics_unknown);
-}
-
-void sn_flow_free(struct sn_flow *sn)
+void sn_registry_free(struct sn_registry *sn)
 {
     if (!sn)
         return;
     while (sn->lru_head)
         client_remove(sn, sn->lru_head);
-    obuf_free(&sn->b);
     free(sn);
 }
