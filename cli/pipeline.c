@@ -283,7 +283,7 @@ static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len)
 static void tr_skip(void *ctx, int dir, uint64_t skipped)
 {
     struct dir_ctx *x = ctx;
-    x->cs->dir[dir].stream.offset += skipped; /* bytes before the first frame */
+    mqd_stream_skip(&x->cs->dir[dir].stream, skipped); /* before the first frame */
     x->cs->resync_reported[dir] = true;       /* detect.c said "midstream" */
 }
 

@@ -592,6 +592,11 @@ void mqd_stream_resync(mqd_stream *s)
     lose_sync(s, dropped);
 }
 
+void mqd_stream_skip(mqd_stream *s, uint64_t n)
+{
+    s->offset += n;
+}
+
 void mqd_stream_gap(mqd_stream *s, uint64_t missing)
 {
     if (missing == 0)

@@ -98,6 +98,12 @@ int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx);
  * the decoder resynchronises on what follows. */
 void mqd_stream_gap(mqd_stream *s, uint64_t missing);
 
+/* `n` bytes before the next byte fed are not part of the MQTT stream (a
+ * connection picked up mid-stream: what came before its first frame). Only
+ * the offsets of later events move; the framing state is kept, so call it
+ * before the first byte of a frame is fed. */
+void mqd_stream_skip(mqd_stream *s, uint64_t n);
+
 /* Framing is unknown from here on (a connection picked up mid-stream): the
  * decoder drops any partial frame and looks for the next plausible frame,
  * reporting MQD_SE_RESYNC when it finds one. */
