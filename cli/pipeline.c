@@ -419,7 +419,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    session_peer_lagging(cs->sess, c->dir[1 - dir].held != NULL);
+    session_peer_lagging(cs->sess, c->holding[1 - dir]);
     if (cs->tr.kind == TR_MQTT) { /* the fast path: MQTT over TCP */
         (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
         return;

@@ -376,6 +376,8 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
 {
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
+    for (int d = 0; d < 2; d++)
+        ce->c->holding[d] = ce->c->dir[d].held != NULL;
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }

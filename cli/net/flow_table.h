@@ -55,6 +55,10 @@ struct flow_conn {
     void *app;             /* the caller's, untouched by the table */
     int64_t first_ts_us, last_ts_us;
     uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
+    /* holding[d]: direction d holds out-of-order bytes back, waiting for a
+     * hole to fill. Set by the table before each on_data (read it there:
+     * the other direction lags when holding[1 - dir]). */
+    bool holding[2];
     struct tcp_reasm dir[2];
     /* table internals */
     struct flow_conn *hash_next, *lru_prev, *lru_next;
