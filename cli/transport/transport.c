@@ -203,7 +203,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         return;
     switch (ev->kind) {
     case WS_EV_REQUEST:
-        if (!t->cfg.ws_port && !ws_protocol_is_mqtt(ev->hs->protocol)) {
+        if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
         }
