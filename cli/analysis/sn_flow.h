@@ -26,7 +26,7 @@
 #include "mqttdissect/sn.h"
 #include "output/out_sn.h"
 #include "output/output.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 
 #define SN_DEFAULT_MAX_CLIENTS 10000u
 #define SN_DEFAULT_MAX_TOPICS 1024u

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "net/ip.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "net/tcp_reasm.h"
 
 /* ep[0] is the client, ep[1] the server. */

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "record.h"
 #include "transport/tls_hello.h"
 #include "transport/websocket.h"
