@@ -125,8 +125,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 /* Frees everything without callbacks (call flow_table_flush first). */
 void flow_table_free(struct flow_table *ft);
 
-/* One captured frame: link layer -> IP -> TCP/UDP -> table. Undecodable
- * frames are counted in the stats and otherwise ignored. */
+/* One captured frame: link layer -> IP -> TCP/UDP (decode.h) -> table.
+ * Undecodable frames are counted in the stats and otherwise ignored. */
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame);
