@@ -12,20 +12,19 @@
  * then the protocol name "MQTT" (3.1.1, 5.0) or "MQIsdp" (3.1). */
 static enum classify_start looks_like_connect(const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return CLASSIFY_MORE;
+    mqd_fixed_header h; /* the remaining length: 1 to 4 bytes (s1.5.5) */
+    mqd_result r = mqd_fixed_header_read(data, len, &h);
+    if (h.header != 0x10)
+        return CLASSIFY_NONE;
+    if (r.status == MQD_NEED_MORE)
+        return CLASSIFY_MORE;
+    if (r.status != MQD_OK)
+        return CLASSIFY_NONE;
     struct wire w = wire_make(data, len);
     uint8_t b;
-    if (!wire_u8(&w, &b))
-        return CLASSIFY_MORE;
-    if (b != 0x10)
-        return CLASSIFY_NONE;
-    for (int i = 0;; i++) { /* the remaining length: 1 to 4 bytes */
-        if (!wire_u8(&w, &b))
-            return CLASSIFY_MORE;
-        if (!(b & 0x80))
-            break;
-        if (i == 3)
-            return CLASSIFY_NONE;
-    }
+    (void)wire_skip(&w, 1u + h.remaining.nbytes);
     static const uint8_t mqtt[] = {0, 4, 'M', 'Q', 'T', 'T'};
     static const uint8_t mqisdp[] = {0, 6, 'M', 'Q', 'I', 's', 'd', 'p'};
     bool may_mqtt = true, may_mqisdp = true;
@@ -78,34 +77,23 @@ enum classify_start classify_first_bytes(const uint8_t *data, size_t len)
 
 enum frame_verdict { FV_GOOD, FV_BAD, FV_WAIT };
 
-/* Both 3.1.1 and 5.0 are tried: the version is not known yet. */
-static int best_plausibility(const uint8_t *buf, size_t len)
-{
-    int a = mqd_frame_plausibility(buf, len, MQD_V311);
-    int b = mqd_frame_plausibility(buf, len, MQD_V5);
-    return a > b ? a : b;
-}
-
-/* Judges the frame at buf[0..len); *size is its size when whole. A frame is
- * good when it parses without errors and a plausible header follows it (the
- * scores of mqd_frame_plausibility); one that ends exactly at len is judged
- * only once more bytes come or, when `final`, on its own. */
+/* Judges the frame at buf[0..len) by the library's boundary rule
+ * (mqd_stream_boundary, the same as the stream decoder's resynchronisation)
+ * under 3.1.1 and 5.0, the version not being known yet, and takes the
+ * better verdict. *size is its size when whole. A frame that ends exactly at
+ * len is judged only once more bytes come (the run goes on past it) or,
+ * when `final`, on its own. */
 static enum frame_verdict judge_frame(const uint8_t *buf, size_t len, bool final,
                                       size_t *size)
 {
-    mqd_fixed_header h;
-    mqd_result r = mqd_fixed_header_read(buf, len, &h);
-    if (r.status == MQD_ERROR)
-        return FV_BAD;
-    int score = best_plausibility(buf, len);
-    if (r.status == MQD_NEED_MORE || r.size > len)
-        return final || score < 10 ? FV_BAD : FV_WAIT;
-    *size = r.size;
-    if (r.size == len && !final)
-        return score >= 30 ? FV_WAIT : FV_BAD;
-    if (r.size == len)
-        return score >= 35 ? FV_GOOD : FV_BAD;
-    return score >= 50 ? FV_GOOD : FV_BAD;
+    uint32_t size311 = 0, size5 = 0;
+    mqd_boundary v311 = mqd_stream_boundary(buf, len, MQD_V311, final, &size311);
+    mqd_boundary v5 = mqd_stream_boundary(buf, len, MQD_V5, final, &size5);
+    mqd_boundary v = v311 > v5 ? v311 : v5;
+    *size = size311 ? size311 : size5; /* one header, the same size */
+    if (v == MQD_BOUNDARY_YES && *size == len && !final)
+        v = MQD_BOUNDARY_WAIT;
+    return v == MQD_BOUNDARY_YES ? FV_GOOD : v == MQD_BOUNDARY_WAIT ? FV_WAIT : FV_BAD;
 }
 
 /* The verdict on a run starting at buf[0]. */

@@ -365,18 +365,6 @@ static size_t feed_payload(struct ws_conn *ws, int dir, const uint8_t *data,
 
 enum candidate { CAND_NO, CAND_MAYBE, CAND_YES };
 
-/* Could b[0] be the first byte of an MQTT control packet (the flags the
- * type requires, MQTT 5.0 s2.1.3)? */
-static bool mqtt_header_plausible(uint8_t b0)
-{
-    uint8_t type = b0 >> 4, flags = b0 & 0x0F;
-    if (type == 0)
-        return false;
-    if (type == 3)
-        return true; /* PUBLISH: DUP, QoS, RETAIN */
-    return flags == ((type == 6 || type == 8 || type == 10) ? 2 : 0);
-}
-
 /* Are the first two bytes of a header what direction dir sends: the mask
  * bit it uses (5.1), no RSV bit without an extension, an opcode MQTT over
  * WebSocket uses (binary, continuation within a message, control)? */
@@ -410,7 +398,10 @@ static enum candidate mqtt_start(const uint8_t *p, size_t n, const uint8_t mask[
     if (m == 0)
         return CAND_MAYBE;
     unmask(hdr, p, m, mask, 0);
-    if (!mqtt_header_plausible(hdr[0]))
+    /* The type byte alone: the library scores it 0 when the type is
+     * reserved or its flags are not what the type requires (MQTT 5.0
+     * s2.1.3, a PUBLISH with QoS 3 included). */
+    if (mqd_frame_plausibility(hdr, 1, MQD_V5) == 0)
         return CAND_NO;
     mqd_fixed_header h;
     mqd_result r = mqd_fixed_header_read(hdr, m, &h);

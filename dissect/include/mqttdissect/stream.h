@@ -11,6 +11,7 @@
 #ifndef MQTTDISSECT_STREAM_H
 #define MQTTDISSECT_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,29 @@ void mqd_stream_resync(mqd_stream *s);
 /* Bytes held of an incomplete frame (at the end of a capture: a message cut
  * off). */
 size_t mqd_stream_pending(const mqd_stream *s);
+
+/* Does a frame start at buf[0..len)? The one rule of every search for a
+ * frame boundary: this decoder's resynchronisation (one candidate, within
+ * its look-ahead) and a caller's search for where frames start in a
+ * connection picked up mid-stream (a run of frames, each judged by this).
+ * With the scores of mqd_frame_plausibility (buf, len, version):
+ *   a fifth length byte                                   NO
+ *   the length cut: a legal type byte (score 10)          WAIT, else NO
+ *   the frame not all in buf: header judged (score 30)    WAIT, else NO
+ *   whole, with what follows it (score 50)                YES
+ *   whole, ending at len, a clean frame (score 35)        YES when `final`,
+ *                                                         else WAIT
+ *   anything else                                         NO
+ * `final`: no more bytes will come (a WAIT becomes NO). *size: the frame's
+ * size when its length is read (untouched otherwise). */
+typedef enum mqd_boundary {
+    MQD_BOUNDARY_NO,
+    MQD_BOUNDARY_WAIT,
+    MQD_BOUNDARY_YES
+} mqd_boundary;
+
+mqd_boundary mqd_stream_boundary(const uint8_t *buf, size_t len, uint8_t version,
+                                 bool final, uint32_t *size);
 
 /* Sets the version used to score resynchronisation candidates. */
 void mqd_stream_set_version(mqd_stream *s, uint8_t version);
