@@ -1,6 +1,6 @@
-/* Routing a TCP connection (transport_*): what it carries, decided from its first bytes, and the
- * transport layer under MQTT: plain TCP, WebSocket (websocket.h) or TLS
- * (tls_hello.h, reported, never decoded).
+/* Routing a TCP connection (transport_*): what it carries, decided from its
+ * first bytes, and the transport layer under MQTT: plain TCP, WebSocket
+ * (websocket.h) or TLS (tls_hello.h, reported, never decoded).
  *
  * A connection on an MQTT port (-p, 1883) is MQTT at once and costs nothing
  * here: the pipeline feeds its bytes straight to the MQTT stream decoder. Any
@@ -54,7 +54,7 @@ struct transport_cfg {
     uint16_t server_port;
     bool mqtt_port;   /* -p / 1883: MQTT, no detection */
     bool tls_port;    /* --tls-port / 8883: TLS */
-    bool ws_port;     /* 8080, 8083, 9001, 443 */
+    bool ws_port;     /* transport_is_ws_port: 8080, 8083, 9001, 443 */
     bool heuristics;  /* not --no-heuristics */
     bool midstream;   /* FLOW_MIDSTREAM */
     bool verbose;     /* ws_frame and ws_handshake records */

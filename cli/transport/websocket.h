@@ -1,11 +1,11 @@
 /* MQTT over WebSocket (RFC 6455; MQTT 3.1.1 and 5.0 section 6): the HTTP
  * Upgrade handshake (its header blocks read by ws_handshake.h) and the frame
- * layer, decoded incrementally in each direction. Push style: feed chunks of any size (one byte at a time works);
- * events come back through a callback. Data frame payloads come out unmasked
- * in small pieces (through a fixed scratch buffer), ready for the MQTT stream
- * decoder: no frame or message is ever buffered whole. Only the HTTP header
- * block (at most WS_HTTP_MAX bytes) and control frame payloads (at most 125
- * bytes) are held.
+ * layer, decoded incrementally in each direction. Push style: feed chunks of
+ * any size (one byte at a time works); events come back through a callback.
+ * Data frame payloads come out unmasked in small pieces (through a fixed
+ * scratch buffer), ready for the MQTT stream decoder: no frame or message is
+ * ever buffered whole. Only the HTTP header block (at most WS_HTTP_MAX bytes)
+ * and control frame payloads (at most 125 bytes) are held.
  *
  * Usage:
  *   struct ws_conn *ws = calloc(1, sizeof *ws); ws_init(ws);
