@@ -56,8 +56,9 @@ struct flow_conn {
     int64_t first_ts_us, last_ts_us;
     uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
     /* holding[d]: direction d holds out-of-order bytes back, waiting for a
-     * hole to fill. Set by the table before each on_data (read it there:
-     * the other direction lags when holding[1 - dir]). */
+     * hole to fill. Set by the table before each on_data of dir: read
+     * holding[1 - dir] there (the other direction lags); holding[dir] may
+     * still count the bytes being delivered. */
     bool holding[2];
     struct tcp_reasm dir[2];
     /* table internals */
