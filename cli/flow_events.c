@@ -60,11 +60,6 @@ struct flow_events {
  * to the flow table's own entries: whole cache lines keep them apart. */
 #define STANDIN_SIZE ((sizeof(struct flow_conn) + 63) & ~(size_t)63)
 
-/* The stand-in's held pointers are only ever compared with NULL (the
- * pipeline asks whether the other direction holds data back). */
-static char held_marker;
-#define HELD_MARKER ((struct reasm_seg *)(void *)&held_marker)
-
 /* ---- producer side ---- */
 
 static size_t pad8(size_t n)
@@ -181,7 +176,7 @@ static void rec_range(void *ctx, enum ev_kind kind, struct flow_conn *c, int dir
     e.dir = (uint8_t)dir;
     e.offset = offset;
     e.len = len;
-    e.peer_holding = c->dir[1 - dir].held != NULL;
+    e.peer_holding = c->holding[1 - dir];
     record(ctx, &e, NULL, 0, data, data ? (size_t)len : 0);
 }
 
@@ -235,7 +230,7 @@ static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t 
             s->on_open(s->ctx, c, &e->pkt);
         break;
     case EV_DATA:
-        c->dir[1 - e->dir].held = e->peer_holding ? HELD_MARKER : NULL;
+        c->holding[1 - e->dir] = e->peer_holding;
         if (s->on_data)
             s->on_data(s->ctx, c, e->dir, bytes, (size_t)e->len, e->offset, &e->pkt);
         break;

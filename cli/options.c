@@ -1,7 +1,7 @@
 /* mqttdissect command-line options: getopt_long, tcpdump-style trailing
  * filter expression. */
 #include "options.h"
-#include "transport/detect.h"
+#include "transport/transport.h"
 #include "output/payload.h"
 #include "analysis/select.h"
 #include "mqttdissect/sn.h"
@@ -371,9 +371,9 @@ void options_default_filter(const struct options *o, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
-    /* With heuristics any TCP connection may carry MQTT (detect.h). */
-    static const uint16_t ws_ports[] = DETECT_WS_PORTS;
-    size_t nws = sizeof ws_ports / sizeof ws_ports[0];
+    /* With heuristics any TCP connection may carry MQTT (transport.h). */
+    const uint16_t *ws_ports;
+    size_t nws = transport_ws_ports(&ws_ports);
     size_t ntcp = o->no_heuristics ? o->nports + o->ntls_ports + nws : 0;
     if (!o->no_heuristics) {
         int n = snprintf(buf, len, "tcp");

@@ -41,7 +41,7 @@ struct options {
                                the least recently active is evicted beyond */
     char *filter;           /* trailing arguments joined: a BPF expression */
     bool no_heuristics;     /* --no-heuristics: MQTT only on -p ports, TLS
-                               ports and WebSocket ports (detect.h) */
+                               ports and WebSocket ports (transport/transport.h) */
     /* Selection: what is printed (the analysis still sees everything). */
     struct topic_sel topics;  /* --topic FILTER, repeatable: PUBLISH topics,
                                  SUBSCRIBE/UNSUBSCRIBE filters, their acks */

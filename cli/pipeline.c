@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/detect.h"
+#include "transport/transport.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
 #include "options.h"
@@ -36,7 +36,7 @@ struct conn_state {
     bool midstream;
     bool resync_reported[2];
     struct dir_state dir[2];
-    struct transport tr;             /* detection, WebSocket, TLS (detect.c) */
+    struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     bool version_reported;           /* the version_inferred event */
     struct session *sess;            /* connection analysis (session.c) */
     struct stats_client_ref stats_ref;
@@ -277,20 +277,33 @@ static void on_stream_event(void *ctx, const mqd_stream_event *ev)
 
 /* ---- flow table callbacks ---- */
 
-/* ---- the transport under MQTT (detect.c): detection, WebSocket, TLS ---- */
+/* ---- the transport under MQTT (transport.c): detection, WebSocket, TLS ---- */
 
-static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len)
+/* The transport reports bytes and events with the packet that brought them
+ * (an earlier one while held bytes are replayed): it is current meanwhile. */
+static const struct pkt_info *use_packet(struct pipeline *p, const struct pkt_info *pkt)
+{
+    const struct pkt_info *was = p->pkt;
+    if (pkt)
+        p->pkt = pkt;
+    return was;
+}
+
+static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
+                    const struct pkt_info *pkt)
 {
     struct dir_ctx *x = ctx;
     struct dir_ctx d = {x->p, x->cs, dir};
+    const struct pkt_info *was = use_packet(x->p, pkt);
     (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, on_stream_event, &d);
+    x->p->pkt = was;
 }
 
 static void tr_skip(void *ctx, int dir, uint64_t skipped)
 {
     struct dir_ctx *x = ctx;
-    x->cs->dir[dir].stream.offset += skipped; /* bytes before the first frame */
-    x->cs->resync_reported[dir] = true;       /* detect.c said "midstream" */
+    mqd_stream_skip(&x->cs->dir[dir].stream, skipped); /* before the first frame */
+    x->cs->resync_reported[dir] = true; /* transport.c said "midstream" */
 }
 
 static void tr_resync(void *ctx, int dir)
@@ -299,10 +312,16 @@ static void tr_resync(void *ctx, int dir)
     mqd_stream_resync(&x->cs->dir[dir].stream);
 }
 
-static struct output *tr_event(void *ctx, int dir, uint64_t off, const char *name)
+static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record *ev,
+                     const struct pkt_info *pkt)
 {
     struct dir_ctx *x = ctx;
-    return event_begin(x->p, x->cs, dir, off, name) ? x->p->out : NULL;
+    struct pipeline *p = x->p;
+    p->stats.events++;
+    if (!printing(p))
+        return;
+    meta_stamp(x->cs, dir, pkt ? pkt : p->pkt, off);
+    output_event(p->out, &x->cs->dir[dir].meta, ev);
 }
 
 static void tr_classified(void *ctx, int kind)
@@ -319,16 +338,10 @@ static void tr_classified(void *ctx, int kind)
             cs->dir[i].meta.transport = "websocket";
 }
 
-static void tr_set_packet(void *ctx, const struct pkt_info *pkt)
-{
-    struct dir_ctx *x = ctx;
-    x->p->pkt = pkt;
-}
-
 static struct transport_sink tr_sink(struct dir_ctx *x)
 {
     struct transport_sink s = {x, tr_mqtt, tr_skip, tr_resync, tr_event,
-                               tr_classified, x->p->pkt, tr_set_packet};
+                               tr_classified};
     return s;
 }
 
@@ -348,11 +361,11 @@ static bool accept_conn(void *ctx, const struct flow_key *k)
 {
     const struct pipeline *p = ctx;
     if (!p->opts->no_heuristics)
-        return true; /* any port: detect.c decides from the first bytes */
+        return true; /* any port: transport.c decides from the first bytes */
     for (int i = 0; i < 2; i++) {
         uint16_t port = k->ep[i].port;
         if (options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
-            detect_is_ws_port(port))
+            transport_is_ws_port(port))
             return true;
     }
     return false;
@@ -362,7 +375,7 @@ static bool is_server_port(void *ctx, uint16_t port)
 {
     const struct pipeline *p = ctx;
     return options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
-           detect_is_ws_port(port);
+           transport_is_ws_port(port);
 }
 
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
@@ -375,8 +388,16 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     p->pkt = pkt;
     cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
     cs->flow = c;
-    struct transport_cfg tcfg;
-    transport_config(&tcfg, p->opts, c->key.ep[1].port, cs->midstream);
+    uint16_t port = c->key.ep[1].port;
+    struct transport_cfg tcfg = {
+        .server_port = port,
+        .mqtt_port = options_is_mqtt_port(p->opts, port),
+        .ws_port = transport_is_ws_port(port),
+        .heuristics = !p->opts->no_heuristics,
+        .midstream = cs->midstream,
+        .verbose = p->opts->verbose,
+    };
+    tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     struct session_cfg scfg = {.topics = &p->opts->topics};
@@ -392,7 +413,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
         meta_init(&cs->dir[dir].meta, c);
     }
-    /* Mid-stream connections find their first frame in detect.c. */
+    /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;
     else if (tcfg.mqtt_port)
@@ -425,13 +446,13 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    session_peer_lagging(cs->sess, c->dir[1 - dir].held != NULL);
+    session_peer_lagging(cs->sess, c->holding[1 - dir]);
     if (cs->tr.kind == TR_MQTT) { /* the fast path: MQTT over TCP */
         (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
         return;
     }
     struct transport_sink sink = tr_sink(&x);
-    transport_data(&cs->tr, dir, data, len, &sink); /* TLS is never MQTT */
+    transport_data(&cs->tr, dir, data, len, pkt, &sink); /* TLS is never MQTT */
     if (cs->tr.kind == TR_IGNORED)
         drop_conn(c);
 }
@@ -444,9 +465,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!cs)
         return;
     p->pkt = pkt;
-    struct dir_ctx x = {p, cs, dir};
-    struct transport_sink sink = tr_sink(&x);
-    if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len, &sink))
+    if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len))
         return;
     if (event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
@@ -536,7 +555,7 @@ static void on_close(void *ctx, struct flow_conn *c,
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, 0};
     struct transport_sink sink = tr_sink(&x);
-    transport_close(&cs->tr, &sink);
+    transport_close(&cs->tr, pkt, &sink);
     if (transport_is_mqtt(&cs->tr)) {
         for (int dir = 0; dir < 2; dir++) {
             /* A resync candidate still waiting for bytes that will never

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "analysis/sn_registry.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "output/output.h"
 
 struct options;

@@ -37,6 +37,8 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
  * look-ahead and only its beginning can be judged (on the header alone). */
 #define RESYNC_SCORE_WHOLE 50
 #define RESYNC_SCORE_PARTIAL 30
+/* A legal type byte, the length still cut. */
+#define RESYNC_SCORE_HEADER 10
 /* A whole candidate scoring this much (a clean 2-byte frame such as
  * PINGREQ, common in data by chance) is judged again with the next byte. */
 #define RESYNC_SCORE_NEEDS_NEXT 35
@@ -232,6 +234,28 @@ static void window_start(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
     }
 }
 
+mqd_boundary mqd_stream_boundary(const uint8_t *buf, size_t len, uint8_t version,
+                                 bool final, uint32_t *size)
+{
+    mqd_fixed_header h;
+    mqd_result r = mqd_fixed_header_read(buf, len, &h);
+    if (r.status == MQD_ERROR)
+        return MQD_BOUNDARY_NO;
+    int score = mqd_frame_plausibility(buf, len, version);
+    if (r.status == MQD_NEED_MORE)
+        return final || score < RESYNC_SCORE_HEADER ? MQD_BOUNDARY_NO
+                                                    : MQD_BOUNDARY_WAIT;
+    *size = r.size;
+    if (r.size > len)
+        return final || score < RESYNC_SCORE_PARTIAL ? MQD_BOUNDARY_NO
+                                                     : MQD_BOUNDARY_WAIT;
+    if (score >= RESYNC_SCORE_WHOLE)
+        return MQD_BOUNDARY_YES;
+    if (r.size == len && score >= RESYNC_SCORE_NEEDS_NEXT)
+        return final ? MQD_BOUNDARY_YES : MQD_BOUNDARY_WAIT;
+    return MQD_BOUNDARY_NO;
+}
+
 enum judgement { CANDIDATE_ACCEPT, CANDIDATE_REJECT, CANDIDATE_WAIT };
 
 /* Judges the candidate at s->scan, `avail` bytes of which are in the window
@@ -274,16 +298,17 @@ static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
     /* The whole frame is here; the byte after it, when there, is evidence
      * too (a plausible next header raises the score). */
     size_t with_next = min_size(avail, (size_t)size + 1u);
-    int score = mqd_frame_plausibility(at, with_next, s->cfg.version);
-    if (score >= RESYNC_SCORE_WHOLE)
+    uint32_t whole = 0;
+    switch (mqd_stream_boundary(at, with_next, s->cfg.version, s->finishing != 0,
+                                &whole)) {
+    case MQD_BOUNDARY_YES:
         return CANDIDATE_ACCEPT;
-    if (with_next == size && score >= RESYNC_SCORE_NEEDS_NEXT) {
-        if (s->finishing) /* it ends where the stream ends */
-            return CANDIDATE_ACCEPT;
+    case MQD_BOUNDARY_WAIT: /* a clean short frame: judged with the next byte */
         *more = 1;
         return CANDIDATE_WAIT;
+    default:
+        return CANDIDATE_REJECT;
     }
-    return CANDIDATE_REJECT;
 }
 
 /* Examines window candidates from s->scan on. Returns 0 when the candidate
@@ -590,6 +615,11 @@ void mqd_stream_resync(mqd_stream *s)
                        : 0;
     s->skip_left = 0;
     lose_sync(s, dropped);
+}
+
+void mqd_stream_skip(mqd_stream *s, uint64_t n)
+{
+    s->offset += n;
 }
 
 void mqd_stream_gap(mqd_stream *s, uint64_t missing)

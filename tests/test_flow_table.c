@@ -20,6 +20,7 @@ struct recorder {
     char log[16384];
     size_t len;
     bool quiet;            /* count only */
+    bool show_holding;     /* data lines end with c->holding[1 - dir] */
     uint64_t opens, closes, data_bytes;
     int app_token;
 };
@@ -55,9 +56,12 @@ static void on_data(void *ctx, struct flow_conn *c, int dir,
     struct recorder *r = ctx;
     assert_ptr_equal(c->app, &r->app_token);
     r->data_bytes += len;
-    logf_(r, "#%llu d%d @%llu '%.*s' f%llu\n", (unsigned long long)c->number,
+    logf_(r, "#%llu d%d @%llu '%.*s' f%llu", (unsigned long long)c->number,
           dir, (unsigned long long)off, (int)len, (const char *)d,
           (unsigned long long)p->frame);
+    if (r->show_holding) /* the other direction's: what the table promises */
+        logf_(r, " peer_holding=%d", c->holding[1 - dir]);
+    logf_(r, "\n");
 }
 
 static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t off,
@@ -208,6 +212,28 @@ static void test_reordered_delivered_at_filling_frame(void **state)
                   "#1 d0 @0 'abc' f3\n"
                   "#1 d0 @3 'def' f3\n");
     assert_int_equal(flow_table_stats(f->ft)->reasm.ooo_segments, 1);
+    flow_table_flush(f->ft, NULL);
+    fx_free(f);
+}
+
+/* At each on_data of dir, holding[1 - dir] says whether the other
+ * direction holds bytes back (the pipeline's "the peer lags"). */
+static void test_holding_reported(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    f->rec.show_holding = true;
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    S2C(f, "A", 505, 1, "late"); /* 501..504 missing: held */
+    C2S(f, "A", 1, 501, "ping");
+    S2C(f, "A", 501, 5, "pong"); /* fills the hole */
+    C2S(f, "A", 5, 509, "more");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f4 peer_holding=1\n"
+                  "#1 d1 @0 'pong' f5 peer_holding=0\n"
+                  "#1 d1 @4 'late' f5 peer_holding=0\n"
+                  "#1 d0 @4 'more' f6 peer_holding=0\n");
     flow_table_flush(f->ft, NULL);
     fx_free(f);
 }
@@ -470,6 +496,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_connection),
         cmocka_unit_test(test_reordered_delivered_at_filling_frame),
+        cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
         cmocka_unit_test(test_synack_first),
         cmocka_unit_test(test_pure_ack_and_rejected_make_no_entry),

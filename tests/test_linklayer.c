@@ -11,7 +11,7 @@
 
 #include "net/ip.h"
 #include "net/linklayer.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "pktgen.h"
 
 static uint8_t frame[PKTGEN_MAX_FRAME];

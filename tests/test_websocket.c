@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "transport/websocket.h"
+#include "transport/ws_accept.h"
 
 /* ---- building frames ---- */
 
@@ -192,19 +193,19 @@ static void test_sha1_vectors(void **state)
     (void)state;
     uint8_t d[20];
     char h[41];
-    ws_sha1((const uint8_t *)"", 0, d);
+    ws_accept_sha1((const uint8_t *)"", 0, d);
     hex(d, 20, h);
     assert_string_equal(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    ws_sha1((const uint8_t *)"abc", 3, d);
+    ws_accept_sha1((const uint8_t *)"abc", 3, d);
     hex(d, 20, h);
     assert_string_equal(h, "a9993e364706816aba3e25717850c26c9cd0d89d");
     const char *s56 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    ws_sha1((const uint8_t *)s56, strlen(s56), d);
+    ws_accept_sha1((const uint8_t *)s56, strlen(s56), d);
     hex(d, 20, h);
     assert_string_equal(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
     static uint8_t million[1000000];
     memset(million, 'a', sizeof million);
-    ws_sha1(million, sizeof million, d);
+    ws_accept_sha1(million, sizeof million, d);
     hex(d, 20, h);
     assert_string_equal(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
@@ -216,10 +217,10 @@ static void test_accept_key(void **state)
     /* RFC 6455 1.3's example. */
     ws_accept_for_key("dGhlIHNhbXBsZSBub25jZQ==", out);
     assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-    assert_true(ws_protocol_is_mqtt("mqtt"));
-    assert_true(ws_protocol_is_mqtt("foo, MQTTv3.1"));
-    assert_false(ws_protocol_is_mqtt("mqttx, wamp"));
-    assert_false(ws_protocol_is_mqtt(""));
+    assert_true(ws_handshake_protocol_is_mqtt("mqtt"));
+    assert_true(ws_handshake_protocol_is_mqtt("foo, MQTTv3.1"));
+    assert_false(ws_handshake_protocol_is_mqtt("mqttx, wamp"));
+    assert_false(ws_handshake_protocol_is_mqtt(""));
 }
 
 static void test_handshake_events(void **state)

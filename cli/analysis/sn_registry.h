@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "mqttdissect/sn.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "record.h"
 
 #define SN_DEFAULT_MAX_CLIENTS 10000u

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/linklayer.h"
+#include "net/decode.h"
 
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
@@ -376,6 +376,8 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
 {
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
+    for (int d = 0; d < 2; d++)
+        ce->c->holding[d] = ce->c->dir[d].held != NULL;
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }
@@ -665,65 +667,22 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
 
 /* ---- whole frames ------------------------------------------------------ */
 
-static void count_ip_failure(struct flow_stats *st, int rc)
-{
-    switch (rc) {
-    case IP_TRUNCATED: st->truncated++; break;
-    case IP_FRAGMENT: st->fragments++; break;
-    case IP_NOT_IP: st->not_ip++; break;
-    default: st->malformed++; break;
-    }
-}
-
-static void dispatch_l4(struct flow_table *ft, const struct ip_info *ip,
-                        const struct pkt_info *pkt)
-{
-    struct tcp_info tcp;
-    struct udp_info udp;
-    int rc;
-    switch (ip->proto) {
-    case IPPROTO_TCP_:
-        rc = tcp_decode(ip, &tcp);
-        if (rc == IP_OK)
-            flow_table_tcp(ft, ip, &tcp, pkt);
-        else
-            count_ip_failure(&ft->stats, rc);
-        break;
-    case IPPROTO_UDP_:
-        rc = udp_decode(ip, &udp);
-        if (rc == IP_OK)
-            flow_table_udp(ft, ip, &udp, pkt);
-        else
-            count_ip_failure(&ft->stats, rc);
-        break;
-    default:
-        ft->stats.other_proto++;
-        break;
-    }
-}
-
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame)
 {
     struct pkt_info pkt = {frame, pkt_timestamp_us(&hdr->ts)};
-    struct link_result link;
-    struct ip_info ip;
-    ft->stats.frames++;
-    int rc = linklayer_decode(dlt, bytes, hdr->caplen, hdr->len, &link);
-    if (rc != LINK_OK) {
-        if (rc == LINK_UNSUPPORTED)
-            ft->stats.link_unsupported++;
-        else if (rc == LINK_TRUNCATED)
-            ft->stats.truncated++;
-        else
-            ft->stats.not_ip++;
-        return;
+    struct decoded d;
+    struct flow_stats *st = &ft->stats;
+    st->frames++;
+    switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len, &d)) {
+    case DECODE_TCP: flow_table_tcp(ft, &d.ip, &d.tcp, &pkt); break;
+    case DECODE_UDP: flow_table_udp(ft, &d.ip, &d.udp, &pkt); break;
+    case DECODE_LINK_UNSUPPORTED: st->link_unsupported++; break;
+    case DECODE_TRUNCATED: st->truncated++; break;
+    case DECODE_NOT_IP: st->not_ip++; break;
+    case DECODE_FRAGMENT: st->fragments++; break;
+    case DECODE_MALFORMED: st->malformed++; break;
+    case DECODE_OTHER_PROTO: st->other_proto++; break;
     }
-    rc = ip_decode(link.ethertype, link.net, link.caplen, link.wirelen, &ip);
-    if (rc != IP_OK) {
-        count_ip_failure(&ft->stats, rc);
-        return;
-    }
-    dispatch_l4(ft, &ip, &pkt);
 }

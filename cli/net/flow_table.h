@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "net/ip.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "net/tcp_reasm.h"
 
 /* ep[0] is the client, ep[1] the server. */
@@ -55,6 +55,11 @@ struct flow_conn {
     void *app;             /* the caller's, untouched by the table */
     int64_t first_ts_us, last_ts_us;
     uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
+    /* holding[d]: direction d holds out-of-order bytes back, waiting for a
+     * hole to fill. Set by the table before each on_data of dir: read
+     * holding[1 - dir] there (the other direction lags); holding[dir] may
+     * still count the bytes being delivered. */
+    bool holding[2];
     struct tcp_reasm dir[2];
     /* table internals */
     struct flow_conn *hash_next, *lru_prev, *lru_next;
@@ -121,8 +126,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 /* Frees everything without callbacks (call flow_table_flush first). */
 void flow_table_free(struct flow_table *ft);
 
-/* One captured frame: link layer -> IP -> TCP/UDP -> table. Undecodable
- * frames are counted in the stats and otherwise ignored. */
+/* One captured frame: link layer -> IP -> TCP/UDP (decode.h) -> table.
+ * Undecodable frames are counted in the stats and otherwise ignored. */
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "net/linklayer.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
 #include "util/wire.h"
 
 enum {

@@ -23,7 +23,7 @@ enum ip_status {
 enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
 
 struct ip_info {
-    uint8_t family;        /* PKT_AF_INET or PKT_AF_INET6 (packet.h) */
+    uint8_t family;        /* PKT_AF_INET or PKT_AF_INET6 (endpoint.h) */
     uint8_t src[16];       /* IPv4 uses the first 4 bytes, rest zero */
     uint8_t dst[16];
     uint8_t proto;         /* upper-layer protocol after extension headers */

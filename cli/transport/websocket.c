@@ -1,118 +1,14 @@
-/* MQTT over WebSocket: the RFC 6455 handshake and frame layer, decoded
- * incrementally per direction. See websocket.h. */
+/* MQTT over WebSocket: the RFC 6455 frame layer, decoded incrementally per
+ * direction, with the header blocks of the handshake collected (and read by
+ * ws_handshake.c) and frames found again after a hole. See websocket.h. */
 #include "transport/websocket.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mqttdissect/frame.h"
 #include "util/wire.h"
 
 enum dir_state { DS_HTTP, DS_HDR, DS_PAYLOAD, DS_RESYNC, DS_DEAD };
-
-/* RFC 6455 1.3: the GUID appended to the key before hashing. */
-static const char WS_GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/* ---- SHA-1 (FIPS 180-4 section 6.1) and base64 (RFC 4648 section 4) ---- */
-
-static uint32_t rol32(uint32_t x, unsigned n)
-{
-    return (x << n) | (x >> (32u - n));
-}
-
-static void sha1_block(uint32_t h[5], const uint8_t block[64])
-{
-    uint32_t w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
-               (uint32_t)block[4 * i + 2] << 8 | (uint32_t)block[4 * i + 3];
-    for (int i = 16; i < 80; i++)
-        w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5A827999u;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ED9EBA1u;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8F1BBCDCu;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xCA62C1D6u;
-        }
-        uint32_t t = rol32(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol32(b, 30);
-        b = a;
-        a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-}
-
-void ws_sha1(const uint8_t *data, size_t len, uint8_t digest[20])
-{
-    uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u,
-                     0xC3D2E1F0u};
-    size_t done = 0;
-    for (; len - done >= 64; done += 64)
-        sha1_block(h, data + done);
-    /* The tail, the 0x80 marker and the 64-bit bit length (5.1.1). */
-    uint8_t last[128] = {0};
-    size_t tail = len - done;
-    memcpy(last, data + done, tail);
-    last[tail] = 0x80;
-    size_t total = tail + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8u;
-    for (int i = 0; i < 8; i++)
-        last[total - 1 - (size_t)i] = (uint8_t)(bits >> (8 * i));
-    sha1_block(h, last);
-    if (total == 128)
-        sha1_block(h, last + 64);
-    for (int i = 0; i < 5; i++)
-        for (int j = 0; j < 4; j++)
-            digest[4 * i + j] = (uint8_t)(h[i] >> (24 - 8 * j));
-}
-
-static void base64_encode(const uint8_t *in, size_t len, char *out)
-{
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        out[o++] = abc[(v >> 18) & 63];
-        out[o++] = abc[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? abc[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? abc[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
-void ws_accept_for_key(const char *key, char out[29])
-{
-    uint8_t buf[64 + sizeof WS_GUID];
-    size_t klen = strnlen(key, 64);
-    memcpy(buf, key, klen);
-    memcpy(buf + klen, WS_GUID, sizeof WS_GUID - 1);
-    uint8_t digest[20];
-    ws_sha1(buf, klen + sizeof WS_GUID - 1, digest);
-    base64_encode(digest, sizeof digest, out);
-}
 
 /* ---- names and small helpers ---- */
 
@@ -140,31 +36,6 @@ static bool is_reserved(uint8_t opcode)
     return (opcode >= 0x3 && opcode <= 0x7) || opcode >= 0xB;
 }
 
-/* Does a comma-separated header value contain `token` (case-insensitive)? */
-static bool list_has_token(const char *list, const char *token)
-{
-    size_t tlen = strlen(token);
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *start = p;
-        while (*p && *p != ',')
-            p++;
-        const char *end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        if ((size_t)(end - start) == tlen && strncasecmp(start, token, tlen) == 0)
-            return true;
-    }
-    return false;
-}
-
-bool ws_protocol_is_mqtt(const char *list)
-{
-    return list_has_token(list, "mqtt") || list_has_token(list, "mqttv3.1");
-}
-
 static void emit(ws_cb cb, void *ctx, struct ws_event *ev)
 {
     if (cb)
@@ -179,104 +50,21 @@ static void violation(ws_cb cb, void *ctx, int dir, uint64_t offset,
     emit(cb, ctx, &ev);
 }
 
-/* ---- the HTTP handshake (RFC 6455 section 4) ---- */
+/* ---- the HTTP handshake (RFC 6455 section 4; ws_handshake.h) ---- */
 
-static void copy_value(char *dst, size_t cap, const char *v, size_t len)
+/* A handshake check failed: a violation of direction dir. */
+struct hs_bad_ctx {
+    ws_cb cb;
+    void *ctx;
+    int dir;
+};
+
+static void hs_bad(void *ctx, const char *rule, const char *message)
 {
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(dst, v, len);
-    dst[len] = '\0';
+    const struct hs_bad_ctx *b = ctx;
+    violation(b->cb, b->ctx, b->dir, 0, rule, message);
 }
 
-static bool name_is(const char *name, size_t nlen, const char *want)
-{
-    return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
-}
-
-/* One "Name: value" header line into the handshake fields. */
-static void header_line(struct ws_handshake *hs, const char *line, size_t len)
-{
-    const char *colon = memchr(line, ':', len);
-    if (!colon)
-        return;
-    size_t nlen = (size_t)(colon - line);
-    const char *v = colon + 1;
-    size_t vlen = len - nlen - 1;
-    while (vlen && (*v == ' ' || *v == '\t')) {
-        v++;
-        vlen--;
-    }
-    while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-        vlen--;
-    char value[128];
-    copy_value(value, sizeof value, v, vlen);
-    if (name_is(line, nlen, "Upgrade"))
-        hs->upgrade_ws = list_has_token(value, "websocket");
-    else if (name_is(line, nlen, "Connection"))
-        hs->connection_upgrade = list_has_token(value, "upgrade");
-    else if (name_is(line, nlen, "Host"))
-        copy_value(hs->host, sizeof hs->host, v, vlen);
-    else if (name_is(line, nlen, "Sec-WebSocket-Protocol"))
-        copy_value(hs->protocol, sizeof hs->protocol, v, vlen);
-    else if (name_is(line, nlen, "Sec-WebSocket-Key"))
-        copy_value(hs->key, sizeof hs->key, v, vlen);
-    else if (name_is(line, nlen, "Sec-WebSocket-Accept"))
-        copy_value(hs->accept, sizeof hs->accept, v, vlen);
-    else if (name_is(line, nlen, "Sec-WebSocket-Extensions"))
-        copy_value(hs->extensions, sizeof hs->extensions, v, vlen);
-    else if (name_is(line, nlen, "Sec-WebSocket-Version"))
-        copy_value(hs->version, sizeof hs->version, v, vlen);
-}
-
-/* "GET /path HTTP/1.1" or "HTTP/1.1 101 Switching Protocols". */
-static void start_line(struct ws_handshake *hs, const char *line, size_t len,
-                       bool request)
-{
-    char buf[256];
-    copy_value(buf, sizeof buf, line, len);
-    if (request) {
-        hs->is_get = strncmp(buf, "GET ", 4) == 0;
-        const char *path = buf + (hs->is_get ? 4 : 0);
-        const char *sp = strchr(path, ' ');
-        copy_value(hs->path, sizeof hs->path, path,
-                   sp ? (size_t)(sp - path) : strlen(path));
-    } else {
-        unsigned status = 0;
-        if (strncmp(buf, "HTTP/", 5) == 0) {
-            const char *sp = strchr(buf, ' ');
-            if (sp && sscanf(sp + 1, "%3u", &status) != 1)
-                status = 0;
-        }
-        hs->status = status;
-    }
-}
-
-/* Splits the header block buf[0..len) into lines (CRLF, or a bare LF). */
-static void parse_http(struct ws_handshake *hs, const uint8_t *buf, size_t len,
-                       bool request)
-{
-    const char *p = (const char *)buf;
-    const char *end = p + len;
-    bool first = true;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = nl ? nl : end;
-        size_t llen = (size_t)(line_end - p);
-        if (llen && p[llen - 1] == '\r')
-            llen--;
-        if (llen == 0 && !first)
-            break;
-        if (first)
-            start_line(hs, p, llen, request);
-        else
-            header_line(hs, p, llen);
-        first = false;
-        p = nl ? nl + 1 : end;
-    }
-}
-
-/* RFC 6455 4.1 / 4.2.1: what the client's opening handshake must carry. */
 static void check_request(struct ws_conn *ws, ws_cb cb, void *ctx)
 {
     struct ws_handshake *hs = &ws->req;
@@ -286,48 +74,22 @@ static void check_request(struct ws_conn *ws, ws_cb cb, void *ctx)
     }
     struct ws_event ev = {.kind = WS_EV_REQUEST, .dir = 0, .hs = hs};
     emit(cb, ctx, &ev);
-    if (!hs->connection_upgrade)
-        violation(cb, ctx, 0, 0, "RFC6455-4.1-connection-upgrade",
-                  "the request has no 'Connection: Upgrade'");
-    if (hs->key[0] == '\0')
-        violation(cb, ctx, 0, 0, "RFC6455-4.1-missing-key",
-                  "the request has no Sec-WebSocket-Key");
-    else if (strlen(hs->key) != 24)
-        violation(cb, ctx, 0, 0, "RFC6455-4.1-key-length",
-                  "Sec-WebSocket-Key is not 16 bytes in base64");
-    if (strcmp(hs->version, "13") != 0)
-        violation(cb, ctx, 0, 0, "RFC6455-4.1-version",
-                  "Sec-WebSocket-Version is not 13");
+    struct hs_bad_ctx bad = {cb, ctx, 0};
+    ws_handshake_check_request(hs, hs_bad, &bad);
     ws->hs_state = WS_HS_RESPONSE;
 }
 
-/* RFC 6455 4.1 (the client's checks of the server's handshake). */
 static void check_response(struct ws_conn *ws, ws_cb cb, void *ctx)
 {
     struct ws_handshake *hs = &ws->resp;
-    if (ws->req.key[0]) {
-        char want[29];
-        ws_accept_for_key(ws->req.key, want);
-        hs->accept_ok = strcmp(want, hs->accept) == 0;
-    }
+    ws_handshake_verify_accept(hs, &ws->req);
     struct ws_event ev = {.kind = WS_EV_RESPONSE, .dir = 1, .hs = hs};
     emit(cb, ctx, &ev);
-    if (hs->status != 101) {
-        violation(cb, ctx, 1, 0, "RFC6455-4.1-no-101",
-                  "the server did not answer 101 Switching Protocols");
+    struct hs_bad_ctx bad = {cb, ctx, 1};
+    if (!ws_handshake_check_response(hs, &ws->req, hs_bad, &bad)) {
         ws->hs_state = WS_HS_FAILED;
         return;
     }
-    if (!hs->upgrade_ws || !hs->connection_upgrade)
-        violation(cb, ctx, 1, 0, "RFC6455-4.1-response-upgrade",
-                  "the 101 response lacks 'Upgrade: websocket' or "
-                  "'Connection: Upgrade'");
-    if (!hs->accept_ok)
-        violation(cb, ctx, 1, 0, "RFC6455-4.1-bad-accept",
-                  "Sec-WebSocket-Accept is not the SHA-1 of the key and GUID");
-    if (hs->protocol[0] && !list_has_token(ws->req.protocol, hs->protocol))
-        violation(cb, ctx, 1, 0, "RFC6455-4.1-protocol-not-requested",
-                  "the server chose a subprotocol the client did not offer");
     ws->rsv1_allowed = hs->extensions[0] != '\0';
     ws->hs_state = WS_HS_OPEN;
 }
@@ -354,10 +116,10 @@ static size_t feed_http(struct ws_conn *ws, int dir, const uint8_t *data,
         d->cur.hdr_len = 0;
         d->need = 2;
         if (dir == 0) {
-            parse_http(&ws->req, d->http, end, true);
+            ws_handshake_parse(&ws->req, d->http, end, true);
             check_request(ws, cb, ctx);
         } else {
-            parse_http(&ws->resp, d->http, end, false);
+            ws_handshake_parse(&ws->resp, d->http, end, false);
             check_response(ws, cb, ctx);
         }
         return end - old;
@@ -603,18 +365,6 @@ static size_t feed_payload(struct ws_conn *ws, int dir, const uint8_t *data,
 
 enum candidate { CAND_NO, CAND_MAYBE, CAND_YES };
 
-/* Could b[0] be the first byte of an MQTT control packet (the flags the
- * type requires, MQTT 5.0 s2.1.3)? */
-static bool mqtt_header_plausible(uint8_t b0)
-{
-    uint8_t type = b0 >> 4, flags = b0 & 0x0F;
-    if (type == 0)
-        return false;
-    if (type == 3)
-        return true; /* PUBLISH: DUP, QoS, RETAIN */
-    return flags == ((type == 6 || type == 8 || type == 10) ? 2 : 0);
-}
-
 /* Are the first two bytes of a header what direction dir sends: the mask
  * bit it uses (5.1), no RSV bit without an extension, an opcode MQTT over
  * WebSocket uses (binary, continuation within a message, control)? */
@@ -648,7 +398,10 @@ static enum candidate mqtt_start(const uint8_t *p, size_t n, const uint8_t mask[
     if (m == 0)
         return CAND_MAYBE;
     unmask(hdr, p, m, mask, 0);
-    if (!mqtt_header_plausible(hdr[0]))
+    /* The type byte alone: the library scores it 0 when the type is
+     * reserved or its flags are not what the type requires (MQTT 5.0
+     * s2.1.3, a PUBLISH with QoS 3 included). */
+    if (mqd_frame_plausibility(hdr, 1, MQD_V5) == 0)
         return CAND_NO;
     mqd_fixed_header h;
     mqd_result r = mqd_fixed_header_read(hdr, m, &h);

@@ -1,11 +1,11 @@
 /* MQTT over WebSocket (RFC 6455; MQTT 3.1.1 and 5.0 section 6): the HTTP
- * Upgrade handshake and the frame layer, decoded incrementally in each
- * direction. Push style: feed chunks of any size (one byte at a time works);
- * events come back through a callback. Data frame payloads come out unmasked
- * in small pieces (through a fixed scratch buffer), ready for the MQTT stream
- * decoder: no frame or message is ever buffered whole. Only the HTTP header
- * block (at most WS_HTTP_MAX bytes) and control frame payloads (at most 125
- * bytes) are held.
+ * Upgrade handshake (its header blocks read by ws_handshake.h) and the frame
+ * layer, decoded incrementally in each direction. Push style: feed chunks of
+ * any size (one byte at a time works); events come back through a callback.
+ * Data frame payloads come out unmasked in small pieces (through a fixed
+ * scratch buffer), ready for the MQTT stream decoder: no frame or message is
+ * ever buffered whole. Only the HTTP header block (at most WS_HTTP_MAX bytes)
+ * and control frame payloads (at most 125 bytes) are held.
  *
  * Usage:
  *   struct ws_conn *ws = calloc(1, sizeof *ws); ws_init(ws);
@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "transport/ws_handshake.h"
 
 #define WS_HTTP_MAX 4096   /* bytes of HTTP header block held per direction */
 #define WS_CTRL_MAX 125    /* RFC 6455 5.5: control frame payloads */
@@ -71,20 +73,6 @@ struct ws_frame {
     uint64_t offset;      /* of the header in its direction's TCP stream */
     uint8_t msg_opcode;   /* the data message it belongs to (TEXT/BINARY),
                              also for continuations; 0 for control frames */
-};
-
-/* What a handshake said; strings are NUL-terminated, cut to fit. */
-struct ws_handshake {
-    char path[128];         /* request target */
-    char host[128];
-    char protocol[64];      /* Sec-WebSocket-Protocol (request: the list) */
-    char key[64];           /* Sec-WebSocket-Key */
-    char accept[64];        /* Sec-WebSocket-Accept */
-    char extensions[128];   /* Sec-WebSocket-Extensions */
-    char version[16];       /* Sec-WebSocket-Version */
-    unsigned status;        /* response status code */
-    bool is_get, upgrade_ws, connection_upgrade;
-    bool accept_ok;         /* response: accept matches the request's key */
 };
 
 struct ws_event {
@@ -158,17 +146,6 @@ static inline int ws_handshake_state(const struct ws_conn *ws)
 {
     return ws->hs_state;
 }
-
-/* Is "mqtt" or "mqttv3.1" among the protocols of a Sec-WebSocket-Protocol
- * value (comma separated, case-insensitive)? */
-bool ws_protocol_is_mqtt(const char *list);
-
-/* Sec-WebSocket-Accept for a key (RFC 6455 4.2.2: base64 of the SHA-1 of the
- * key and the GUID): writes 28 characters and a NUL into out[29]. */
-void ws_accept_for_key(const char *key, char out[29]);
-
-/* SHA-1 (FIPS 180-4) of data[0..len) into digest[20]. */
-void ws_sha1(const uint8_t *data, size_t len, uint8_t digest[20]);
 
 /* Name of an opcode: "continuation", "text", "binary", "close", "ping",
  * "pong", "reserved". */

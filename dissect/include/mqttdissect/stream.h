@@ -11,6 +11,7 @@
 #ifndef MQTTDISSECT_STREAM_H
 #define MQTTDISSECT_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +99,12 @@ int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx);
  * the decoder resynchronises on what follows. */
 void mqd_stream_gap(mqd_stream *s, uint64_t missing);
 
+/* `n` bytes before the next byte fed are not part of the MQTT stream (a
+ * connection picked up mid-stream: what came before its first frame). Only
+ * the offsets of later events move; the framing state is kept, so call it
+ * before the first byte of a frame is fed. */
+void mqd_stream_skip(mqd_stream *s, uint64_t n);
+
 /* Framing is unknown from here on (a connection picked up mid-stream): the
  * decoder drops any partial frame and looks for the next plausible frame,
  * reporting MQD_SE_RESYNC when it finds one. */
@@ -106,6 +113,29 @@ void mqd_stream_resync(mqd_stream *s);
 /* Bytes held of an incomplete frame (at the end of a capture: a message cut
  * off). */
 size_t mqd_stream_pending(const mqd_stream *s);
+
+/* Does a frame start at buf[0..len)? The one rule of every search for a
+ * frame boundary: this decoder's resynchronisation (one candidate, within
+ * its look-ahead) and a caller's search for where frames start in a
+ * connection picked up mid-stream (a run of frames, each judged by this).
+ * With the scores of mqd_frame_plausibility (buf, len, version):
+ *   a fifth length byte                                   NO
+ *   the length cut: a legal type byte (score 10)          WAIT, else NO
+ *   the frame not all in buf: header judged (score 30)    WAIT, else NO
+ *   whole, with what follows it (score 50)                YES
+ *   whole, ending at len, a clean frame (score 35)        YES when `final`,
+ *                                                         else WAIT
+ *   anything else                                         NO
+ * `final`: no more bytes will come (a WAIT becomes NO). *size: the frame's
+ * size when its length is read (untouched otherwise). */
+typedef enum mqd_boundary {
+    MQD_BOUNDARY_NO,
+    MQD_BOUNDARY_WAIT,
+    MQD_BOUNDARY_YES
+} mqd_boundary;
+
+mqd_boundary mqd_stream_boundary(const uint8_t *buf, size_t len, uint8_t version,
+                                 bool final, uint32_t *size);
 
 /* Sets the version used to score resynchronisation candidates. */
 void mqd_stream_set_version(mqd_stream *s, uint8_t version);

@@ -1,6 +1,6 @@
-/* What a TCP connection carries, decided from its first bytes, and the
- * transport layer under MQTT: plain TCP, WebSocket (websocket.h) or TLS
- * (tls_hello.h, reported, never decoded).
+/* Routing a TCP connection (transport_*): what it carries, decided from its
+ * first bytes, and the transport layer under MQTT: plain TCP, WebSocket
+ * (websocket.h) or TLS (tls_hello.h, reported, never decoded).
  *
  * A connection on an MQTT port (-p, 1883) is MQTT at once and costs nothing
  * here: the pipeline feeds its bytes straight to the MQTT stream decoder. Any
@@ -15,27 +15,29 @@
  * off the TLS ports must offer an ALPN protocol naming MQTT.
  *
  * A connection picked up mid-stream has no first bytes. There each direction
- * buffers (boundedly) until a run of DETECT_CHAIN well-formed MQTT frames,
+ * buffers (boundedly) until a run of CLASSIFY_CHAIN well-formed MQTT frames,
  * one right after the other, shows where a frame starts (how "heuristic").
+ * The classifiers themselves are pure and live in classify.h.
+ *
+ * The transport reports up only through its sink (struct transport_sink):
+ * MQTT bytes, skips, resyncs, event records (record.h) and the
+ * classification, each with the packet that brought the bytes.
  */
-#ifndef MQD_CLI_DETECT_H
-#define MQD_CLI_DETECT_H
+#ifndef MQD_CLI_TRANSPORT_H
+#define MQD_CLI_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "options.h"
-#include "output/output.h"
-#include "net/packet.h"
+#include "net/endpoint.h"
+#include "record.h"
 #include "transport/tls_hello.h"
 #include "transport/websocket.h"
 
-#define DETECT_WS_PORTS {8080, 8083, 9001, 443}
-#define DETECT_FIRST_MAX 16
-#define DETECT_CHAIN 3                 /* frames in a row to believe */
-#define DETECT_SEARCH_PORT (64u << 10) /* mid-stream look-ahead, MQTT ports */
-#define DETECT_SEARCH_ANY (16u << 10)  /* mid-stream look-ahead, other ports */
+#define TRANSPORT_FIRST_MAX 16
+#define TRANSPORT_SEARCH_PORT (64u << 10) /* mid-stream look-ahead, MQTT ports */
+#define TRANSPORT_SEARCH_ANY (16u << 10)  /* mid-stream look-ahead, other ports */
 
 enum transport_kind {
     TR_PENDING,   /* waiting for the client's first bytes */
@@ -46,52 +48,43 @@ enum transport_kind {
     TR_IGNORED    /* not MQTT: drop */
 };
 
-/* What the first bytes look like. */
-enum detect_start {
-    DETECT_MORE,      /* too few bytes to tell */
-    DETECT_NONE,
-    DETECT_CONNECT,
-    DETECT_HTTP_GET,
-    DETECT_TLS_HELLO
-};
-
-enum detect_chain_result { CHAIN_MORE, CHAIN_FOUND, CHAIN_NONE };
-
+/* How a connection is routed; filled by the caller (the pipeline) from
+ * its options. */
 struct transport_cfg {
     uint16_t server_port;
     bool mqtt_port;   /* -p / 1883: MQTT, no detection */
     bool tls_port;    /* --tls-port / 8883: TLS */
-    bool ws_port;     /* 8080, 8083, 9001, 443 */
+    bool ws_port;     /* transport_is_ws_port: 8080, 8083, 9001, 443 */
     bool heuristics;  /* not --no-heuristics */
     bool midstream;   /* FLOW_MIDSTREAM */
     bool verbose;     /* ws_frame and ws_handshake records */
 };
 
-/* How the transport talks back to the pipeline. */
+/* How the transport talks back to the pipeline. `pkt` is the packet that
+ * brought the bytes reported (while held bytes of a mid-stream search are
+ * replayed, an earlier one than the packet being processed), so messages
+ * and events carry its frame number and time; NULL when the caller gave
+ * none. */
 struct transport_sink {
     void *ctx;
     /* Bytes of direction dir's MQTT byte stream. */
-    void (*mqtt)(void *ctx, int dir, const uint8_t *data, size_t len);
+    void (*mqtt)(void *ctx, int dir, const uint8_t *data, size_t len,
+                 const struct pkt_info *pkt);
     /* Mid-stream: the first `skipped` bytes of dir are not MQTT; the next
      * bytes given to mqtt() start a frame. */
     void (*skip)(void *ctx, int dir, uint64_t skipped);
     /* Mid-stream: no boundary found; the stream decoder must resynchronise
      * on the bytes that follow. */
     void (*resync)(void *ctx, int dir);
-    /* Starts an event record; NULL when nothing is printed. The caller adds
-     * fields and calls output_event_end. */
-    struct output *(*event)(void *ctx, int dir, uint64_t offset,
-                            const char *name);
+    /* An event record about direction dir at stream offset `offset`; its
+     * strings live until the call returns. */
+    void (*event)(void *ctx, int dir, uint64_t offset,
+                  const struct event_record *ev, const struct pkt_info *pkt);
     /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS). */
     void (*classified)(void *ctx, int kind);
-    /* Optional: the packet being processed, and how to make another one
-     * current while held bytes are replayed (so messages and events carry
-     * the frame number and time of the packet that brought them). */
-    const struct pkt_info *pkt;
-    void (*set_packet)(void *ctx, const struct pkt_info *pkt);
 };
 
-#define DETECT_MARKS 32 /* packets remembered per search buffer */
+#define TRANSPORT_MARKS 32 /* packets remembered per search buffer */
 
 /* Bytes buf[..end) of a search buffer came with packet pkt. */
 struct search_mark {
@@ -104,7 +97,7 @@ struct mqtt_search {
     size_t len, cap, scan;
     uint64_t dropped; /* bytes given up on (gaps, window moves) */
     bool done;
-    struct search_mark marks[DETECT_MARKS];
+    struct search_mark marks[TRANSPORT_MARKS];
     unsigned nmarks;
 };
 
@@ -112,7 +105,7 @@ struct transport {
     int kind;               /* enum transport_kind */
     const char *how;
     struct transport_cfg cfg;
-    uint8_t first[DETECT_FIRST_MAX];
+    uint8_t first[TRANSPORT_FIRST_MAX];
     uint8_t first_len;
     struct mqtt_search *search; /* TR_SEARCH only: one per direction */
     struct ws_conn *ws;     /* TR_WEBSOCKET */
@@ -120,32 +113,35 @@ struct transport {
     bool tls_reported;
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     const struct transport_sink *sink; /* during a call only */
+    const struct pkt_info *pkt;        /* during a call only: the packet
+                                          the bytes being reported came with */
 };
 
 /* The usual WebSocket ports (8080, 8083, 9001, 443). */
-bool detect_is_ws_port(uint16_t port);
+bool transport_is_ws_port(uint16_t port);
 
-/* The configuration of a connection to server_port under these options. */
-void transport_config(struct transport_cfg *cfg, const struct options *o,
-                      uint16_t server_port, bool midstream);
+/* The same ports as a list: sets *ports, returns how many. */
+size_t transport_ws_ports(const uint16_t **ports);
 
 /* Sets t up; t->kind is then TR_MQTT (an MQTT port), TR_TLS (a TLS port),
  * TR_SEARCH (mid-stream), TR_WEBSOCKET (mid-stream on a WebSocket port:
  * frames are searched for), TR_PENDING or TR_IGNORED. */
 void transport_open(struct transport *t, const struct transport_cfg *cfg);
 
-/* Bytes of direction dir (0: client), in stream order. */
+/* Bytes of direction dir (0: client), in stream order, brought by pkt. */
 void transport_data(struct transport *t, int dir, const uint8_t *data,
-                    size_t len, const struct transport_sink *sink);
+                    size_t len, const struct pkt_info *pkt,
+                    const struct transport_sink *sink);
 
 /* `len` bytes of dir were lost. True when the MQTT stream decoder of dir
  * should be told (its bytes were going to it), false when handled here. */
-bool transport_gap(struct transport *t, int dir, uint64_t len,
-                   const struct transport_sink *sink);
+bool transport_gap(struct transport *t, int dir, uint64_t len);
 
-/* End of the connection: a search still under way gives its bytes to the
- * stream decoder (MQTT ports) or is dropped; TLS is reported. */
-void transport_close(struct transport *t, const struct transport_sink *sink);
+/* End of the connection (pkt: the last packet): a search still under way
+ * gives its bytes to the stream decoder (MQTT ports) or is dropped; TLS is
+ * reported. */
+void transport_close(struct transport *t, const struct pkt_info *pkt,
+                     const struct transport_sink *sink);
 
 void transport_free(struct transport *t);
 
@@ -161,17 +157,5 @@ static inline bool transport_is_mqtt(const struct transport *t)
 {
     return transport_carries_mqtt(t) && t->how != NULL;
 }
-
-/* Classifies the first bytes of a client's stream. */
-enum detect_start detect_first_bytes(const uint8_t *data, size_t len);
-
-/* Looks in buf[0..len) for the first offset >= *scan where DETECT_CHAIN
- * well-formed frames follow each other. CHAIN_FOUND: *start is that offset.
- * CHAIN_MORE: more bytes are needed (offsets before *scan are ruled out).
- * CHAIN_NONE: `final` (no more bytes will come) and no offset fits; with
- * `final` a shorter run that ends exactly at len is also accepted. */
-enum detect_chain_result detect_frame_chain(const uint8_t *buf, size_t len,
-                                            size_t *scan, bool final,
-                                            size_t *start);
 
 #endif

@@ -1,197 +1,56 @@
-/* Classifying connections and routing their bytes: MQTT over TCP, MQTT over
- * WebSocket, TLS, or nothing of interest. See detect.h. */
-#include "transport/detect.h"
+/* Routing a connection's bytes: MQTT over TCP, MQTT over WebSocket, TLS, or
+ * nothing of interest, with the mid-stream search and the event records
+ * the transport reports. See transport.h. */
+#include "transport/transport.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mqttdissect/mqd.h"
+#include "transport/classify.h"
 #include "util/wire.h"
 
 /* ---- configuration ---- */
 
-bool detect_is_ws_port(uint16_t port)
+static const uint16_t ws_ports[] = {8080, 8083, 9001, 443};
+
+bool transport_is_ws_port(uint16_t port)
 {
-    static const uint16_t ports[] = DETECT_WS_PORTS;
-    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
-        if (ports[i] == port)
+    for (size_t i = 0; i < sizeof ws_ports / sizeof ws_ports[0]; i++)
+        if (ws_ports[i] == port)
             return true;
     return false;
 }
 
-void transport_config(struct transport_cfg *cfg, const struct options *o,
-                      uint16_t server_port, bool midstream)
+size_t transport_ws_ports(const uint16_t **ports)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->server_port = server_port;
-    cfg->mqtt_port = options_is_mqtt_port(o, server_port);
-    cfg->tls_port = !cfg->mqtt_port && options_is_tls_port(o, server_port);
-    cfg->ws_port = detect_is_ws_port(server_port);
-    cfg->heuristics = !o->no_heuristics;
-    cfg->midstream = midstream;
-    cfg->verbose = o->verbose;
-}
-
-/* ---- the first bytes ---- */
-
-/* MQTT 3.1.1 3.1.2.1 / 5.0 3.1.2.1: a CONNECT is 0x10, the remaining length,
- * then the protocol name "MQTT" (3.1.1, 5.0) or "MQIsdp" (3.1). */
-static enum detect_start looks_like_connect(const uint8_t *data, size_t len)
-{
-    struct wire w = wire_make(data, len);
-    uint8_t b;
-    if (!wire_u8(&w, &b))
-        return DETECT_MORE;
-    if (b != 0x10)
-        return DETECT_NONE;
-    for (int i = 0;; i++) { /* the remaining length: 1 to 4 bytes */
-        if (!wire_u8(&w, &b))
-            return DETECT_MORE;
-        if (!(b & 0x80))
-            break;
-        if (i == 3)
-            return DETECT_NONE;
-    }
-    static const uint8_t mqtt[] = {0, 4, 'M', 'Q', 'T', 'T'};
-    static const uint8_t mqisdp[] = {0, 6, 'M', 'Q', 'I', 's', 'd', 'p'};
-    bool may_mqtt = true, may_mqisdp = true;
-    for (size_t i = 0; i < sizeof mqisdp; i++) {
-        if (!wire_u8(&w, &b))
-            return (may_mqtt || may_mqisdp) ? DETECT_MORE : DETECT_NONE;
-        if (i < sizeof mqtt && b != mqtt[i])
-            may_mqtt = false;
-        if (b != mqisdp[i])
-            may_mqisdp = false;
-        if (i + 1 == sizeof mqtt && may_mqtt)
-            return DETECT_CONNECT;
-        if (!may_mqtt && !may_mqisdp)
-            return DETECT_NONE;
-    }
-    return DETECT_CONNECT;
-}
-
-static enum detect_start looks_like_get(const uint8_t *data, size_t len)
-{
-    static const char get[4] = {'G', 'E', 'T', ' '};
-    struct wire w = wire_make(data, len);
-    uint8_t b;
-    for (size_t i = 0; i < sizeof get; i++) {
-        if (!wire_u8(&w, &b))
-            return DETECT_MORE;
-        if (b != (uint8_t)get[i])
-            return DETECT_NONE;
-    }
-    return DETECT_HTTP_GET;
-}
-
-enum detect_start detect_first_bytes(const uint8_t *data, size_t len)
-{
-    enum detect_start c = looks_like_connect(data, len);
-    enum detect_start g = looks_like_get(data, len);
-    int t = tls_looks_like_client_hello(data, len);
-    if (c == DETECT_CONNECT)
-        return c;
-    if (g == DETECT_HTTP_GET)
-        return g;
-    if (t == 1)
-        return DETECT_TLS_HELLO;
-    if (c == DETECT_MORE || g == DETECT_MORE || t < 0)
-        return DETECT_MORE;
-    return DETECT_NONE;
-}
-
-/* ---- mid-stream: a run of well-formed frames ---- */
-
-enum frame_verdict { FV_GOOD, FV_BAD, FV_WAIT };
-
-/* Both 3.1.1 and 5.0 are tried: the version is not known yet. */
-static int best_plausibility(const uint8_t *buf, size_t len)
-{
-    int a = mqd_frame_plausibility(buf, len, MQD_V311);
-    int b = mqd_frame_plausibility(buf, len, MQD_V5);
-    return a > b ? a : b;
-}
-
-/* Judges the frame at buf[0..len); *size is its size when whole. A frame is
- * good when it parses without errors and a plausible header follows it (the
- * scores of mqd_frame_plausibility); one that ends exactly at len is judged
- * only once more bytes come or, when `final`, on its own. */
-static enum frame_verdict judge_frame(const uint8_t *buf, size_t len, bool final,
-                                      size_t *size)
-{
-    mqd_fixed_header h;
-    mqd_result r = mqd_fixed_header_read(buf, len, &h);
-    if (r.status == MQD_ERROR)
-        return FV_BAD;
-    int score = best_plausibility(buf, len);
-    if (r.status == MQD_NEED_MORE || r.size > len)
-        return final || score < 10 ? FV_BAD : FV_WAIT;
-    *size = r.size;
-    if (r.size == len && !final)
-        return score >= 30 ? FV_WAIT : FV_BAD;
-    if (r.size == len)
-        return score >= 35 ? FV_GOOD : FV_BAD;
-    return score >= 50 ? FV_GOOD : FV_BAD;
-}
-
-/* The verdict on a run starting at buf[0]. */
-static enum frame_verdict judge_run(const uint8_t *buf, size_t len, bool final)
-{
-    size_t pos = 0;
-    for (int n = 0; n < DETECT_CHAIN; n++) {
-        if (pos == len) /* the run ends with the data */
-            return final && n > 0 ? FV_GOOD : FV_WAIT;
-        size_t size = 0;
-        enum frame_verdict v = judge_frame(buf + pos, len - pos, final, &size);
-        if (v != FV_GOOD)
-            return v;
-        pos += size;
-    }
-    return FV_GOOD;
-}
-
-enum detect_chain_result detect_frame_chain(const uint8_t *buf, size_t len,
-                                            size_t *scan, bool final,
-                                            size_t *start)
-{
-    bool waiting = false;
-    for (size_t i = *scan; i < len; i++) {
-        enum frame_verdict v = judge_run(buf + i, len - i, final);
-        if (v == FV_GOOD) {
-            *start = i;
-            return CHAIN_FOUND;
-        }
-        if (v == FV_BAD && !waiting)
-            *scan = i + 1; /* ruled out for good */
-        if (v == FV_WAIT)
-            waiting = true;
-    }
-    return final ? CHAIN_NONE : CHAIN_MORE;
+    *ports = ws_ports;
+    return sizeof ws_ports / sizeof ws_ports[0];
 }
 
 /* ---- events ---- */
 
-static struct output *event(struct transport *t, int dir, uint64_t off,
-                            const char *name)
+/* Hands an event record up, with the packet of the bytes it is about. */
+static void emit(struct transport *t, int dir, uint64_t off,
+                 const struct event_record *ev)
 {
     const struct transport_sink *s = t->sink;
-    return s && s->event ? s->event(s->ctx, dir, off, name) : NULL;
+    if (s && s->event)
+        s->event(s->ctx, dir, off, ev, t->pkt);
 }
 
 static void report_detected(struct transport *t, const char *how)
 {
     t->how = how;
-    struct output *o = event(t, 0, 0, "detected");
-    if (!o)
-        return;
-    output_event_str(o, "how", how);
-    output_event_u64(o, "port", t->cfg.server_port);
+    struct event_record e;
+    event_init(&e, "detected");
+    event_str(&e, "how", how);
+    event_u64(&e, "port", t->cfg.server_port);
     if (t->ws) {
-        output_event_str(o, "path", t->ws->req.path);
+        event_str(&e, "path", t->ws->req.path);
         if (t->ws->req.protocol[0])
-            output_event_str(o, "protocol", t->ws->req.protocol);
+            event_str(&e, "protocol", t->ws->req.protocol);
     }
-    output_event_end(o);
+    emit(t, 0, 0, &e);
 }
 
 static void classify(struct transport *t, int kind, const char *how)
@@ -211,7 +70,7 @@ static void to_mqtt(struct transport *t, int dir, const uint8_t *data, size_t le
 {
     const struct transport_sink *s = t->sink;
     if (len && s && s->mqtt)
-        s->mqtt(s->ctx, dir, data, len);
+        s->mqtt(s->ctx, dir, data, len, t->pkt);
 }
 
 /* ---- TLS ---- */
@@ -221,34 +80,34 @@ static void report_tls(struct transport *t)
     if (t->tls_reported || !t->tls)
         return;
     t->tls_reported = true;
-    struct output *o = event(t, 0, 0, "tls");
-    if (!o)
-        return;
     const struct tls_info *i = &t->tls->info;
-    char b[16];
-    output_event_u64(o, "port", t->cfg.server_port);
-    output_event_bool(o, "client_hello", i->client_hello);
+    char rec[16], cli[16], cli_max[16], srv[16]; /* version names */
+    struct event_record e;
+    event_init(&e, "tls");
+    event_u64(&e, "port", t->cfg.server_port);
+    event_bool(&e, "client_hello", i->client_hello);
     if (i->record_version)
-        output_event_str(o, "record_version", tls_version_name(i->record_version, b, sizeof b));
+        event_str(&e, "record_version", tls_version_name(i->record_version, rec, sizeof rec));
     if (i->client_hello) {
-        output_event_str(o, "client_version", tls_version_name(i->client_version, b, sizeof b));
-        output_event_str(o, "client_max_version", tls_version_name(i->client_max_version, b, sizeof b));
+        event_str(&e, "client_version", tls_version_name(i->client_version, cli, sizeof cli));
+        event_str(&e, "client_max_version",
+                  tls_version_name(i->client_max_version, cli_max, sizeof cli_max));
         if (i->sni[0])
-            output_event_str(o, "sni", i->sni);
+            event_str(&e, "sni", i->sni);
         if (i->alpn[0])
-            output_event_str(o, "alpn", i->alpn);
+            event_str(&e, "alpn", i->alpn);
     }
-    output_event_bool(o, "server_hello", i->server_hello);
+    event_bool(&e, "server_hello", i->server_hello);
     if (i->server_hello) {
-        output_event_str(o, "server_version", tls_version_name(i->server_version, b, sizeof b));
-        output_event_u64(o, "cipher_suite", i->cipher_suite);
+        event_str(&e, "server_version", tls_version_name(i->server_version, srv, sizeof srv));
+        event_u64(&e, "cipher_suite", i->cipher_suite);
         const char *name = tls_cipher_name(i->cipher_suite);
         if (name)
-            output_event_str(o, "cipher", name);
+            event_str(&e, "cipher", name);
         if (i->server_alpn[0])
-            output_event_str(o, "server_alpn", i->server_alpn);
+            event_str(&e, "server_alpn", i->server_alpn);
     }
-    output_event_end(o);
+    emit(t, 0, 0, &e);
 }
 
 static void tls_data(struct transport *t, int dir, const uint8_t *data, size_t len)
@@ -283,28 +142,35 @@ static void to_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static void print_ws_frame(struct output *o, const struct ws_frame *f)
+/* The hex strings of a ws_frame record. */
+struct ws_frame_hex {
+    char mask[2 * 4 + 1];
+    char header[2 * sizeof ((struct ws_frame *)0)->hdr + 1];
+};
+
+static void ws_frame_record(struct event_record *e, const struct ws_frame *f,
+                            struct ws_frame_hex *hex)
 {
-    char hex[2 * sizeof f->hdr + 1];
-    output_event_bool(o, "fin", f->fin);
-    output_event_u64(o, "rsv", f->rsv);
-    output_event_u64(o, "opcode", f->opcode);
-    output_event_str(o, "opcode_name", ws_opcode_name(f->opcode));
-    output_event_bool(o, "masked", f->masked);
-    output_event_u64(o, "length", f->len);
+    event_bool(e, "fin", f->fin);
+    event_u64(e, "rsv", f->rsv);
+    event_u64(e, "opcode", f->opcode);
+    event_str(e, "opcode_name", ws_opcode_name(f->opcode));
+    event_bool(e, "masked", f->masked);
+    event_u64(e, "length", f->len);
     if (f->masked) {
-        to_hex(f->mask, 4, hex);
-        output_event_str(o, "mask", hex);
+        to_hex(f->mask, 4, hex->mask);
+        event_str(e, "mask", hex->mask);
     }
-    to_hex(f->hdr, f->hdr_len, hex);
-    output_event_str(o, "header", hex);
+    to_hex(f->hdr, f->hdr_len, hex->header);
+    event_str(e, "header", hex->header);
 }
 
-static void print_ws_control(struct output *o, const struct ws_event *ev)
+/* A ws_close, ws_ping or ws_pong record; reason holds the close reason. */
+static void ws_control_record(struct event_record *e, const struct ws_event *ev,
+                              char reason[WS_CTRL_MAX + 1])
 {
     if (ev->frame->opcode == WS_OP_CLOSE) {
         if (ev->len >= 2) {
-            char reason[WS_CTRL_MAX + 1];
             size_t n = 0;
             struct wire w = wire_make(ev->data, ev->len);
             uint8_t c;
@@ -312,47 +178,50 @@ static void print_ws_control(struct output *o, const struct ws_event *ev)
             while (wire_u8(&w, &c))
                 reason[n++] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';
             reason[n] = '\0';
-            output_event_u64(o, "code", ev->close_code);
-            output_event_str(o, "reason", reason);
+            event_u64(e, "code", ev->close_code);
+            event_str(e, "reason", reason);
         }
     } else {
-        output_event_u64(o, "length", ev->len);
+        event_u64(e, "length", ev->len);
     }
 }
 
-static void print_ws_response(struct output *o, const struct ws_handshake *hs)
+static void ws_response_record(struct event_record *e, const struct ws_handshake *hs)
 {
-    output_event_u64(o, "status", hs->status);
-    output_event_str(o, "protocol", hs->protocol);
-    output_event_bool(o, "accept_ok", hs->accept_ok);
+    event_u64(e, "status", hs->status);
+    event_str(e, "protocol", hs->protocol);
+    event_bool(e, "accept_ok", hs->accept_ok);
     if (hs->extensions[0])
-        output_event_str(o, "extensions", hs->extensions);
+        event_str(e, "extensions", hs->extensions);
 }
 
 static void on_ws_event(void *ctx, const struct ws_event *ev)
 {
     struct transport *t = ctx;
-    struct output *o;
+    struct event_record e;
     if (t->kind == TR_IGNORED)
         return;
     switch (ev->kind) {
     case WS_EV_REQUEST:
-        if (!t->cfg.ws_port && !ws_protocol_is_mqtt(ev->hs->protocol)) {
+        if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
         }
         classify(t, TR_WEBSOCKET, "websocket");
         break;
     case WS_EV_RESPONSE:
-        if (t->cfg.verbose && (o = event(t, 1, 0, "ws_handshake"))) {
-            print_ws_response(o, ev->hs);
-            output_event_end(o);
+        if (t->cfg.verbose) {
+            event_init(&e, "ws_handshake");
+            ws_response_record(&e, ev->hs);
+            emit(t, 1, 0, &e);
         }
         break;
     case WS_EV_FRAME:
-        if (t->cfg.verbose && (o = event(t, ev->dir, ev->offset, "ws_frame"))) {
-            print_ws_frame(o, ev->frame);
-            output_event_end(o);
+        if (t->cfg.verbose) {
+            struct ws_frame_hex hex;
+            event_init(&e, "ws_frame");
+            ws_frame_record(&e, ev->frame, &hex);
+            emit(t, ev->dir, ev->offset, &e);
         }
         break;
     case WS_EV_DATA:
@@ -360,13 +229,12 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
             to_mqtt(t, ev->dir, ev->data, ev->len);
         break;
     case WS_EV_CONTROL: {
-        const char *name = ev->frame->opcode == WS_OP_CLOSE  ? "ws_close"
-                           : ev->frame->opcode == WS_OP_PING ? "ws_ping"
-                                                             : "ws_pong";
-        if ((o = event(t, ev->dir, ev->offset, name))) {
-            print_ws_control(o, ev);
-            output_event_end(o);
-        }
+        char reason[WS_CTRL_MAX + 1];
+        event_init(&e, ev->frame->opcode == WS_OP_CLOSE  ? "ws_close"
+                       : ev->frame->opcode == WS_OP_PING ? "ws_ping"
+                                                         : "ws_pong");
+        ws_control_record(&e, ev, reason);
+        emit(t, ev->dir, ev->offset, &e);
         break;
     }
     case WS_EV_RESYNC: {
@@ -376,18 +244,16 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         t->ws_found[ev->dir] = true;
         if (first && !t->how)
             classify(t, TR_WEBSOCKET, "websocket-midstream");
-        if ((o = event(t, ev->dir, ev->offset, first ? "midstream" : "ws_resync"))) {
-            output_event_u64(o, "skipped", ev->skipped);
-            output_event_end(o);
-        }
+        event_init(&e, first ? "midstream" : "ws_resync");
+        event_u64(&e, "skipped", ev->skipped);
+        emit(t, ev->dir, ev->offset, &e);
         break;
     }
     case WS_EV_VIOLATION:
-        if ((o = event(t, ev->dir, ev->offset, "ws_violation"))) {
-            output_event_str(o, "rule", ev->rule);
-            output_event_str(o, "message", ev->message);
-            output_event_end(o);
-        }
+        event_init(&e, "ws_violation");
+        event_str(&e, "rule", ev->rule);
+        event_str(&e, "message", ev->message);
+        emit(t, ev->dir, ev->offset, &e);
         break;
     default:
         break;
@@ -404,13 +270,6 @@ static void ws_data(struct transport *t, int dir, const uint8_t *data, size_t le
 
 /* ---- mid-stream search ---- */
 
-static void set_packet(struct transport *t, const struct pkt_info *pkt)
-{
-    const struct transport_sink *s = t->sink;
-    if (s && s->set_packet && pkt)
-        s->set_packet(s->ctx, pkt);
-}
-
 /* The packet that brought byte `off` of the buffer (NULL: unknown). */
 static const struct pkt_info *mark_at(const struct mqtt_search *m, size_t off)
 {
@@ -421,39 +280,43 @@ static const struct pkt_info *mark_at(const struct mqtt_search *m, size_t off)
 }
 
 /* Gives buf[from..len) to the stream decoder, each piece under the packet
- * that brought it. */
-static void replay(struct transport *t, int dir, size_t from)
+ * that brought it; bytes past the last mark under the packet of the piece
+ * before them. Afterwards `call` (the packet of this call) is current again. */
+static void replay(struct transport *t, int dir, size_t from,
+                   const struct pkt_info *call)
 {
     struct mqtt_search *m = &t->search[dir];
     for (unsigned i = 0; i < m->nmarks && from < m->len; i++) {
         size_t end = m->marks[i].end;
         if (end <= from)
             continue;
-        set_packet(t, &m->marks[i].pkt);
+        t->pkt = &m->marks[i].pkt;
         to_mqtt(t, dir, m->buf + from, end - from);
         from = end;
     }
     to_mqtt(t, dir, m->buf + from, m->len - from);
-    set_packet(t, t->sink ? t->sink->pkt : NULL);
+    if (call)
+        t->pkt = call;
 }
 
 static void search_found(struct transport *t, int dir, size_t start)
 {
     struct mqtt_search *m = &t->search[dir];
     const struct transport_sink *s = t->sink;
-    set_packet(t, mark_at(m, start));
+    const struct pkt_info *call = t->pkt, *at = mark_at(m, start);
+    if (at) /* the midstream and detected records carry the frame's packet */
+        t->pkt = at;
     if (!t->cfg.mqtt_port && !t->how)
         classify(t, TR_SEARCH, "heuristic");
     m->done = true;
     uint64_t skipped = m->dropped + start;
     if (s && s->skip)
         s->skip(s->ctx, dir, skipped);
-    struct output *o = event(t, dir, skipped, "midstream");
-    if (o) {
-        output_event_u64(o, "skipped", skipped);
-        output_event_end(o);
-    }
-    replay(t, dir, start);
+    struct event_record e;
+    event_init(&e, "midstream");
+    event_u64(&e, "skipped", skipped);
+    emit(t, dir, skipped, &e);
+    replay(t, dir, start, call);
 }
 
 /* No boundary: an MQTT connection lets the stream decoder resynchronise;
@@ -466,7 +329,7 @@ static void search_failed(struct transport *t, int dir)
     if (t->cfg.mqtt_port || t->how) {
         if (s && s->resync)
             s->resync(s->ctx, dir);
-        replay(t, dir, 0);
+        replay(t, dir, 0, t->pkt);
     }
 }
 
@@ -489,7 +352,7 @@ static void search_mark(struct mqtt_search *m, const struct pkt_info *pkt)
 {
     if (!pkt)
         return;
-    if (m->nmarks == DETECT_MARKS)
+    if (m->nmarks == TRANSPORT_MARKS)
         m->nmarks--;
     m->marks[m->nmarks].end = m->len;
     m->marks[m->nmarks].pkt = *pkt;
@@ -513,8 +376,8 @@ static void search_step(struct transport *t, int dir, bool final)
 {
     struct mqtt_search *m = &t->search[dir];
     size_t start = 0;
-    enum detect_chain_result r =
-        detect_frame_chain(m->buf, m->len, &m->scan, final || m->len == m->cap, &start);
+    enum classify_chain_result r =
+        classify_frame_chain(m->buf, m->len, &m->scan, final || m->len == m->cap, &start);
     if (r == CHAIN_FOUND)
         search_found(t, dir, start);
     else if (r == CHAIN_NONE)
@@ -529,7 +392,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         return;
     }
     size_t before = m->len;
-    if (!search_append(m, data, len, t->sink ? t->sink->pkt : NULL)) {
+    if (!search_append(m, data, len, t->pkt)) {
         search_failed(t, dir);
     } else {
         search_step(t, dir, false);
@@ -574,7 +437,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
         }
         t->kind = TR_SEARCH;
         for (int i = 0; i < 2; i++)
-            t->search[i].cap = cfg->mqtt_port ? DETECT_SEARCH_PORT : DETECT_SEARCH_ANY;
+            t->search[i].cap = cfg->mqtt_port ? TRANSPORT_SEARCH_PORT : TRANSPORT_SEARCH_ANY;
         if (cfg->mqtt_port)
             t->how = "port";
     } else if (cfg->mqtt_port) {
@@ -593,20 +456,20 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
         t->kind = TR_IGNORED; /* the server spoke first: not MQTT */
         return;
     }
-    size_t take = DETECT_FIRST_MAX - t->first_len;
+    size_t take = TRANSPORT_FIRST_MAX - t->first_len;
     if (take > len)
         take = len;
     memcpy(t->first + t->first_len, data, take);
     t->first_len = (uint8_t)(t->first_len + take);
-    switch (detect_first_bytes(t->first, t->first_len)) {
-    case DETECT_MORE:
+    switch (classify_first_bytes(t->first, t->first_len)) {
+    case CLASSIFY_MORE:
         return;
-    case DETECT_CONNECT:
+    case CLASSIFY_CONNECT:
         classify(t, TR_MQTT, "connect");
         to_mqtt(t, 0, t->first, t->first_len);
         to_mqtt(t, 0, data + take, len - take);
         return;
-    case DETECT_HTTP_GET:
+    case CLASSIFY_HTTP_GET:
         if ((t->ws = malloc(sizeof *t->ws)) == NULL)
             break;
         ws_init(t->ws);
@@ -614,7 +477,7 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
         if (t->kind != TR_IGNORED)
             ws_data(t, 0, data + take, len - take);
         return;
-    case DETECT_TLS_HELLO:
+    case CLASSIFY_TLS_HELLO:
         if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
             break;
         tls_data(t, 0, t->first, t->first_len);
@@ -628,9 +491,11 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
 }
 
 void transport_data(struct transport *t, int dir, const uint8_t *data,
-                    size_t len, const struct transport_sink *sink)
+                    size_t len, const struct pkt_info *pkt,
+                    const struct transport_sink *sink)
 {
     t->sink = sink;
+    t->pkt = pkt;
     switch (t->kind) {
     case TR_PENDING: /* still deciding; a handshake may be under way */
         if (t->ws)
@@ -647,12 +512,11 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
     default: break;
     }
     t->sink = NULL;
+    t->pkt = NULL;
 }
 
-bool transport_gap(struct transport *t, int dir, uint64_t len,
-                   const struct transport_sink *sink)
+bool transport_gap(struct transport *t, int dir, uint64_t len)
 {
-    (void)sink;
     switch (t->kind) {
     case TR_MQTT:
         return true;
@@ -681,9 +545,11 @@ bool transport_gap(struct transport *t, int dir, uint64_t len,
     }
 }
 
-void transport_close(struct transport *t, const struct transport_sink *sink)
+void transport_close(struct transport *t, const struct pkt_info *pkt,
+                     const struct transport_sink *sink)
 {
     t->sink = sink;
+    t->pkt = pkt;
     if (t->kind == TR_SEARCH) {
         for (int dir = 0; dir < 2; dir++)
             if (!t->search[dir].done && t->search[dir].len)
@@ -692,6 +558,7 @@ void transport_close(struct transport *t, const struct transport_sink *sink)
     if (t->kind == TR_TLS)
         report_tls(t);
     t->sink = NULL;
+    t->pkt = NULL;
 }
 
 void transport_free(struct transport *t)

@@ -1,7 +1,9 @@
-/* Small types shared by the cli's transport layers (capture, link layer, IP,
- * TCP reassembly, flow table) and the layers above them. */
-#ifndef MQD_CLI_PACKET_H
-#define MQD_CLI_PACKET_H
+/* Endpoints and packets as net/ reports them to the layers above: a
+ * transport endpoint (address family, address, port) with its text form,
+ * and the packet reference (frame number, capture time) every callback
+ * carries. Shared by capture, IP, the flow table and everything above. */
+#ifndef MQD_CLI_ENDPOINT_H
+#define MQD_CLI_ENDPOINT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,10 +29,10 @@ struct pkt_endpoint {
 };
 
 /* Microseconds since the epoch of a capture timestamp, saturated: a capture
- * file may claim any time at all (packet.c). */
+ * file may claim any time at all (endpoint.c). */
 int64_t pkt_timestamp_us(const struct timeval *tv);
 
-/* "a.b.c.d:port", or "[v6 address]:port" (packet.c). */
+/* "a.b.c.d:port", or "[v6 address]:port" (endpoint.c). */
 void pkt_endpoint_format(const struct pkt_endpoint *ep, char *buf, size_t len);
 
 #endif

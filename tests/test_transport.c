@@ -1,6 +1,7 @@
-/* Connection classification and the transport layer (cli/detect.c): first
- * bytes (CONNECT, HTTP GET, ClientHello), the mid-stream frame chain, and
- * whole connections through transport_data with a recording sink. */
+/* Connection classification (cli/transport/classify.c): first bytes
+ * (CONNECT, HTTP GET, ClientHello), the mid-stream frame chain; and routing
+ * (cli/transport/transport.c): whole connections through transport_data
+ * with a recording sink. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,8 @@
 
 #include <cmocka.h>
 
-#include "transport/detect.h"
+#include "transport/classify.h"
+#include "transport/transport.h"
 
 /* ---- first bytes ---- */
 
@@ -25,23 +27,23 @@ static void test_first_bytes(void **state)
     const uint8_t c_rl5[] = {0x10, 0x80, 0x80, 0x80, 0x80, 0x01};
     const uint8_t tls[] = {22, 3, 1, 0, 200, 1, 0, 0, 196};
     const uint8_t ssh[] = "SSH-2.0-OpenSSH_9.0\r\n";
-    assert_int_equal(detect_first_bytes(c311, sizeof c311), DETECT_CONNECT);
-    assert_int_equal(detect_first_bytes(c31, sizeof c31), DETECT_CONNECT);
-    assert_int_equal(detect_first_bytes(c_longlen, sizeof c_longlen), DETECT_CONNECT);
-    assert_int_equal(detect_first_bytes(c_bad, sizeof c_bad), DETECT_NONE);
-    assert_int_equal(detect_first_bytes(c_rl5, sizeof c_rl5), DETECT_NONE);
-    assert_int_equal(detect_first_bytes(tls, sizeof tls), DETECT_TLS_HELLO);
-    assert_int_equal(detect_first_bytes((const uint8_t *)"GET /mqtt", 9), DETECT_HTTP_GET);
-    assert_int_equal(detect_first_bytes(ssh, sizeof ssh - 1), DETECT_NONE);
-    assert_int_equal(detect_first_bytes((const uint8_t *)"POST /", 6), DETECT_NONE);
+    assert_int_equal(classify_first_bytes(c311, sizeof c311), CLASSIFY_CONNECT);
+    assert_int_equal(classify_first_bytes(c31, sizeof c31), CLASSIFY_CONNECT);
+    assert_int_equal(classify_first_bytes(c_longlen, sizeof c_longlen), CLASSIFY_CONNECT);
+    assert_int_equal(classify_first_bytes(c_bad, sizeof c_bad), CLASSIFY_NONE);
+    assert_int_equal(classify_first_bytes(c_rl5, sizeof c_rl5), CLASSIFY_NONE);
+    assert_int_equal(classify_first_bytes(tls, sizeof tls), CLASSIFY_TLS_HELLO);
+    assert_int_equal(classify_first_bytes((const uint8_t *)"GET /mqtt", 9), CLASSIFY_HTTP_GET);
+    assert_int_equal(classify_first_bytes(ssh, sizeof ssh - 1), CLASSIFY_NONE);
+    assert_int_equal(classify_first_bytes((const uint8_t *)"POST /", 6), CLASSIFY_NONE);
     /* Every proper prefix of a yes is "more", never a wrong answer. */
     for (size_t n = 0; n < 8; n++)
-        assert_int_equal(detect_first_bytes(c311, n), DETECT_MORE);
+        assert_int_equal(classify_first_bytes(c311, n), CLASSIFY_MORE);
     for (size_t n = 0; n < 10; n++)
-        assert_int_equal(detect_first_bytes(c31, n), DETECT_MORE);
+        assert_int_equal(classify_first_bytes(c31, n), CLASSIFY_MORE);
     for (size_t n = 0; n < 4; n++)
-        assert_int_equal(detect_first_bytes((const uint8_t *)"GET ", n), DETECT_MORE);
-    assert_int_equal(detect_first_bytes(tls, 5), DETECT_MORE);
+        assert_int_equal(classify_first_bytes((const uint8_t *)"GET ", n), CLASSIFY_MORE);
+    assert_int_equal(classify_first_bytes(tls, 5), CLASSIFY_MORE);
 }
 
 /* ---- the mid-stream chain ---- */
@@ -95,7 +97,7 @@ static void test_chain(void **state)
     publish(b, 2, 11);
     publish(b, 3, 12);
     puback(b, 9);
-    assert_int_equal(detect_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_FOUND);
+    assert_int_equal(classify_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_FOUND);
     assert_int_equal(start, 0);
 
     /* The tail of a large message first: the boundary is found after it. */
@@ -107,7 +109,7 @@ static void test_chain(void **state)
             publish(b, id, 8);
         scan = 0;
         start = 0;
-        enum detect_chain_result r = detect_frame_chain(b->b, b->len, &scan, false, &start);
+        enum classify_chain_result r = classify_frame_chain(b->b, b->len, &scan, false, &start);
         assert_int_equal(r, CHAIN_FOUND);
         assert_int_equal(start, boundary);
     }
@@ -116,17 +118,17 @@ static void test_chain(void **state)
     b->len = 0;
     noise(b, 8000, 77);
     scan = 0;
-    assert_int_not_equal(detect_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_FOUND);
+    assert_int_not_equal(classify_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_FOUND);
     scan = 0;
-    assert_int_equal(detect_frame_chain(b->b, b->len, &scan, true, &start), CHAIN_NONE);
+    assert_int_equal(classify_frame_chain(b->b, b->len, &scan, true, &start), CHAIN_NONE);
 
     /* Two frames: wait for more; at the end of the stream they do. */
     b->len = 0;
     puback(b, 1);
     puback(b, 2);
     scan = 0;
-    assert_int_equal(detect_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_MORE);
-    assert_int_equal(detect_frame_chain(b->b, b->len, &scan, true, &start), CHAIN_FOUND);
+    assert_int_equal(classify_frame_chain(b->b, b->len, &scan, false, &start), CHAIN_MORE);
+    assert_int_equal(classify_frame_chain(b->b, b->len, &scan, true, &start), CHAIN_FOUND);
     assert_int_equal(start, 0);
     free(b);
 }
@@ -140,6 +142,7 @@ struct rec {
     size_t mqtt_len[2];
     uint64_t skipped[2];
     int classified;
+    bool log_packets; /* log each piece and event with its packet's frame */
 };
 
 static void logf_(struct rec *r, const char *fmt, ...)
@@ -154,9 +157,13 @@ static void logf_(struct rec *r, const char *fmt, ...)
         r->len = sizeof r->log - 1;
 }
 
-static void s_mqtt(void *ctx, int dir, const uint8_t *data, size_t len)
+static void s_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
+                   const struct pkt_info *pkt)
 {
     struct rec *r = ctx;
+    if (r->log_packets)
+        logf_(r, "mqtt d%d %zu f%llu\n", dir, len,
+              pkt ? (unsigned long long)pkt->frame : 0ull);
     assert_true(r->mqtt_len[dir] + len <= sizeof r->mqtt[0]);
     memcpy(r->mqtt[dir] + r->mqtt_len[dir], data, len);
     r->mqtt_len[dir] += len;
@@ -173,10 +180,14 @@ static void s_resync(void *ctx, int dir)
     logf_(ctx, "resync d%d\n", dir);
 }
 
-static struct output *s_event(void *ctx, int dir, uint64_t off, const char *name)
+static void s_event(void *ctx, int dir, uint64_t off, const struct event_record *ev,
+                    const struct pkt_info *pkt)
 {
-    logf_(ctx, "event %s d%d @%llu\n", name, dir, (unsigned long long)off);
-    return NULL; /* fields are not recorded */
+    struct rec *r = ctx;
+    logf_(r, "event %s d%d @%llu", ev->name, dir, (unsigned long long)off);
+    if (r->log_packets)
+        logf_(r, " f%llu", pkt ? (unsigned long long)pkt->frame : 0ull);
+    logf_(r, "\n");
 }
 
 static void s_classified(void *ctx, int kind)
@@ -187,7 +198,7 @@ static void s_classified(void *ctx, int kind)
 }
 
 static const struct transport_sink SINK_TEMPLATE = {NULL, s_mqtt, s_skip, s_resync,
-                                                    s_event, s_classified, NULL, NULL};
+                                                    s_event, s_classified};
 
 static struct transport_cfg cfg_for(uint16_t port, bool midstream)
 {
@@ -195,7 +206,7 @@ static struct transport_cfg cfg_for(uint16_t port, bool midstream)
     c.server_port = port;
     c.mqtt_port = port == 1883;
     c.tls_port = port == 8883;
-    c.ws_port = detect_is_ws_port(port);
+    c.ws_port = transport_is_ws_port(port);
     c.heuristics = true;
     c.midstream = midstream;
     return c;
@@ -208,7 +219,7 @@ static int feed(struct transport *t, struct rec *r, int dir, const uint8_t *d,
     struct transport_sink s = SINK_TEMPLATE;
     s.ctx = r;
     for (size_t i = 0; i < len && t->kind != TR_IGNORED; i += chunk)
-        transport_data(t, dir, d + i, len - i < chunk ? len - i : chunk, &s);
+        transport_data(t, dir, d + i, len - i < chunk ? len - i : chunk, NULL, &s);
     return t->kind;
 }
 
@@ -312,6 +323,37 @@ static void test_websocket_any_port(void **state)
     transport_free(&t);
 }
 
+/* Held bytes are replayed under the packets that brought them, and the
+ * midstream record carries the packet of the first frame. */
+static void test_midstream_packets(void **state)
+{
+    (void)state;
+    struct buf *b = calloc(1, sizeof *b);
+    noise(b, 100, 7);
+    publish(b, 1, 3);
+    size_t first = b->len;
+    publish(b, 2, 3);
+    publish(b, 3, 3);
+    publish(b, 4, 3);
+    static struct rec r;
+    memset(&r, 0, sizeof r);
+    r.log_packets = true;
+    struct transport t;
+    struct transport_cfg cfg = cfg_for(1883, true);
+    transport_open(&t, &cfg);
+    struct transport_sink s = SINK_TEMPLATE;
+    s.ctx = &r;
+    struct pkt_info p1 = {1, 1000}, p2 = {2, 2000};
+    transport_data(&t, 0, b->b, first, &p1, &s);
+    assert_string_equal(r.log, "");
+    transport_data(&t, 0, b->b + first, b->len - first, &p2, &s);
+    assert_string_equal(r.log, "event midstream d0 @100 f1\n"
+                               "mqtt d0 12 f1\n"
+                               "mqtt d0 36 f2\n");
+    transport_free(&t);
+    free(b);
+}
+
 /* A mid-stream connection on 1883 starting inside a large message. */
 static void test_midstream_search(void **state)
 {
@@ -348,7 +390,7 @@ static void test_midstream_search(void **state)
     feed(&t, &r, 0, b->b, 3000, 1448);
     struct transport_sink s = SINK_TEMPLATE;
     s.ctx = &r;
-    transport_close(&t, &s);
+    transport_close(&t, NULL, &s);
     assert_string_equal(r.log, "resync d0\n");
     assert_int_equal(r.mqtt_len[0], 3000);
     transport_free(&t);
@@ -363,7 +405,7 @@ static void test_midstream_search(void **state)
     transport_free(&t);
     memset(&r, 0, sizeof r);
     b->len = 0;
-    noise(b, DETECT_SEARCH_ANY + 10, 5);
+    noise(b, TRANSPORT_SEARCH_ANY + 10, 5);
     transport_open(&t, &cfg);
     feed(&t, &r, 0, b->b, b->len, 1000);
     feed(&t, &r, 1, b->b, b->len, 1000);
@@ -381,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_not_mqtt_is_dropped),
         cmocka_unit_test(test_websocket_any_port),
         cmocka_unit_test(test_midstream_search),
+        cmocka_unit_test(test_midstream_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

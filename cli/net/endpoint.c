@@ -1,5 +1,5 @@
-/* Text for the transport layers' small types. */
-#include "net/packet.h"
+/* Endpoints as text, and capture timestamps in microseconds. See endpoint.h. */
+#include "net/endpoint.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -1,0 +1,39 @@
+/* A captured frame decoded link layer -> IP -> TCP/UDP. See decode.h. */
+#include "net/decode.h"
+
+#include "net/linklayer.h"
+
+/* The reason of an ip_status other than IP_OK. */
+static enum decode_result ip_failure(int rc)
+{
+    switch (rc) {
+    case IP_TRUNCATED: return DECODE_TRUNCATED;
+    case IP_FRAGMENT: return DECODE_FRAGMENT;
+    case IP_NOT_IP: return DECODE_NOT_IP;
+    default: return DECODE_MALFORMED;
+    }
+}
+
+enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
+                                size_t wirelen, struct decoded *out)
+{
+    struct link_result link;
+    int rc = linklayer_decode(dlt, bytes, caplen, wirelen, &link);
+    if (rc != LINK_OK)
+        return rc == LINK_UNSUPPORTED ? DECODE_LINK_UNSUPPORTED
+               : rc == LINK_TRUNCATED ? DECODE_TRUNCATED
+                                      : DECODE_NOT_IP;
+    rc = ip_decode(link.ethertype, link.net, link.caplen, link.wirelen, &out->ip);
+    if (rc != IP_OK)
+        return ip_failure(rc);
+    switch (out->ip.proto) {
+    case IPPROTO_TCP_:
+        rc = tcp_decode(&out->ip, &out->tcp);
+        return rc == IP_OK ? DECODE_TCP : ip_failure(rc);
+    case IPPROTO_UDP_:
+        rc = udp_decode(&out->ip, &out->udp);
+        return rc == IP_OK ? DECODE_UDP : ip_failure(rc);
+    default:
+        return DECODE_OTHER_PROTO;
+    }
+}

@@ -1,0 +1,38 @@
+/* Pure classifiers of a TCP connection's bytes, no state: what the client's
+ * first bytes are (an MQTT CONNECT, an HTTP GET, a TLS ClientHello), and
+ * where in a stream picked up mid-stream a run of MQTT frames starts.
+ * transport.h uses them to route a connection.
+ */
+#ifndef MQD_CLI_CLASSIFY_H
+#define MQD_CLI_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLASSIFY_CHAIN 3 /* frames in a row to believe */
+
+/* What the first bytes look like. */
+enum classify_start {
+    CLASSIFY_MORE,      /* too few bytes to tell */
+    CLASSIFY_NONE,
+    CLASSIFY_CONNECT,   /* CONNECT with protocol name "MQTT" / "MQIsdp" */
+    CLASSIFY_HTTP_GET,  /* "GET " */
+    CLASSIFY_TLS_HELLO  /* a TLS record with a ClientHello */
+};
+
+enum classify_chain_result { CHAIN_MORE, CHAIN_FOUND, CHAIN_NONE };
+
+/* Classifies the first bytes of a client's stream. */
+enum classify_start classify_first_bytes(const uint8_t *data, size_t len);
+
+/* Looks in buf[0..len) for the first offset >= *scan where CLASSIFY_CHAIN
+ * well-formed frames follow each other. CHAIN_FOUND: *start is that offset.
+ * CHAIN_MORE: more bytes are needed (offsets before *scan are ruled out).
+ * CHAIN_NONE: `final` (no more bytes will come) and no offset fits; with
+ * `final` a shorter run that ends exactly at len is also accepted. */
+enum classify_chain_result classify_frame_chain(const uint8_t *buf, size_t len,
+                                                size_t *scan, bool final,
+                                                size_t *start);
+
+#endif
