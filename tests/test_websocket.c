@@ -15,6 +15,7 @@
 
 #include "transport/websocket.h"
 #include "transport/ws_accept.h"
+#include "util/sha1.h"
 
 /* ---- building frames ---- */
 
@@ -193,19 +194,19 @@ static void test_sha1_vectors(void **state)
     (void)state;
     uint8_t d[20];
     char h[41];
-    ws_accept_sha1((const uint8_t *)"", 0, d);
+    sha1((const uint8_t *)"", 0, d);
     hex(d, 20, h);
     assert_string_equal(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    ws_accept_sha1((const uint8_t *)"abc", 3, d);
+    sha1((const uint8_t *)"abc", 3, d);
     hex(d, 20, h);
     assert_string_equal(h, "a9993e364706816aba3e25717850c26c9cd0d89d");
     const char *s56 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    ws_accept_sha1((const uint8_t *)s56, strlen(s56), d);
+    sha1((const uint8_t *)s56, strlen(s56), d);
     hex(d, 20, h);
     assert_string_equal(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
     static uint8_t million[1000000];
     memset(million, 'a', sizeof million);
-    ws_accept_sha1(million, sizeof million, d);
+    sha1(million, sizeof million, d);
     hex(d, 20, h);
     assert_string_equal(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }

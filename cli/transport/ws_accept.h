@@ -1,6 +1,5 @@
 /* The Sec-WebSocket-Accept value a server must answer a key with (RFC 6455
- * 4.2.2), and the SHA-1 (FIPS 180-4) it is computed with. Pure functions,
- * no state; the handshake checks (ws_handshake.h) use them. */
+ * 4.2.2). A pure function; the handshake checks (ws_handshake.h) use it. */
 #ifndef MQD_CLI_WS_ACCEPT_H
 #define MQD_CLI_WS_ACCEPT_H
 
@@ -10,8 +9,5 @@
 /* Sec-WebSocket-Accept for a key (RFC 6455 4.2.2: base64 of the SHA-1 of the
  * key and the GUID): writes 28 characters and a NUL into out[29]. */
 void ws_accept_for_key(const char *key, char out[29]);
-
-/* SHA-1 (FIPS 180-4) of data[0..len) into digest[20]. */
-void ws_accept_sha1(const uint8_t *data, size_t len, uint8_t digest[20]);
 
 #endif
