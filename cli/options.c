@@ -32,6 +32,7 @@ enum {
     OPT_MAX_PAYLOAD,
     OPT_NO_HEURISTICS,
     OPT_THREADS,
+    OPT_COMMUNITY_ID_SEED,
     OPT_VERSION,
 };
 
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -102,6 +104,8 @@ void options_usage(FILE *out)
         "      --threads N         use up to N threads, 1 to 8 (default 2 for a\n"
         "                          file on more than one CPU; 1: all on one); the\n"
         "                          output is the same whatever N\n"
+        "      --community-id-seed N  seed of the Community ID of every JSON record\n"
+        "                          (0 to 65535, default 0)\n"
         "Selection (what is printed; the analysis sees every message):\n"
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
         "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
@@ -302,6 +306,11 @@ static int parse_one(struct options *o, int c, const char *arg)
     case OPT_PAYLOAD:
         if (!payload_mode_parse(arg, &o->payload_mode))
             return usage_error("--payload wants auto, none, text or hex, not '%s'", arg);
+        break;
+    case OPT_COMMUNITY_ID_SEED:
+        if (!parse_u64(arg, UINT16_MAX, &v))
+            return usage_error("--community-id-seed wants a number from 0 to 65535, not '%s'", arg);
+        o->community_id_seed = (uint16_t)v;
         break;
     case OPT_THREADS:
         if (!parse_u64(arg, OPT_MAX_THREADS, &v) || v == 0)

@@ -58,6 +58,7 @@ struct options {
     uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
+    uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };

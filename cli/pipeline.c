@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "transport/transport.h"
+#include "net/community_id.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
 #include "options.h"
@@ -112,13 +113,16 @@ static void meta_init(struct msg_meta *m, const struct flow_conn *c)
 /* The addresses are formatted the first time a record of the connection
  * is printed (with -q, never): a connection's first message should not pay
  * for text nobody reads. */
-static void meta_stamp(struct conn_state *cs, int dir, const struct pkt_info *pkt,
-                       uint64_t stream_off)
+static void meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
+                       const struct pkt_info *pkt, uint64_t stream_off)
 {
     struct msg_meta *m = &cs->dir[dir].meta;
     if (!m->src[0]) {
-        pkt_endpoint_format(&cs->flow->key.ep[dir], m->src, sizeof m->src);
-        pkt_endpoint_format(&cs->flow->key.ep[1 - dir], m->dst, sizeof m->dst);
+        const struct pkt_endpoint *ep = cs->flow->key.ep;
+        pkt_endpoint_format(&ep[dir], m->src, sizeof m->src);
+        pkt_endpoint_format(&ep[1 - dir], m->dst, sizeof m->dst);
+        community_id_v1(p->opts->community_id_seed, COMMUNITY_ID_TCP, &ep[0], &ep[1],
+                        m->community_id);
     }
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;
@@ -146,7 +150,7 @@ static bool event_begin(struct pipeline *p, struct conn_state *cs, int dir,
     p->stats.events++;
     if (!printing(p))
         return false;
-    meta_stamp(cs, dir, p->pkt, stream_off);
+    meta_stamp(p, cs, dir, p->pkt, stream_off);
     output_event_begin(p->out, &cs->dir[dir].meta, name);
     return true;
 }
@@ -223,7 +227,7 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
         p->stats.violations += f.nviolations + f.violations_dropped;
     }
     if (chosen && printing(p)) {
-        meta_stamp(cs, x->dir, p->pkt, ev->offset);
+        meta_stamp(p, cs, x->dir, p->pkt, ev->offset);
         output_frame(p->out, &d->meta, &f);
     }
     if (p->opts->count && p->selected >= p->opts->count)
@@ -320,7 +324,7 @@ static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record
     p->stats.events++;
     if (!printing(p))
         return;
-    meta_stamp(x->cs, dir, pkt ? pkt : p->pkt, off);
+    meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
     output_event(p->out, &x->cs->dir[dir].meta, ev);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/topic_filter.h"
+#include "net/community_id.h"
 #include "mqttdissect/names.h"
 #include "options.h"
 
@@ -127,6 +128,9 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
         return false;
     struct msg_meta meta;
     meta_fill(&meta, c, dir, pkt);
+    if (print)
+        community_id_v1(s->opts->community_id_seed, COMMUNITY_ID_UDP, src, dst,
+                        meta.community_id);
     if (len < wirelen) { /* the snapshot length cut it: do not guess */
         sn_registry_count_cut(s->reg);
         if (print)

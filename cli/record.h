@@ -53,6 +53,8 @@ struct msg_meta {
     int64_t ts_us;         /* capture timestamp, microseconds since the epoch (UTC) */
     char src[64], dst[64]; /* "ip:port", IPv6 as "[addr]:port" */
     uint64_t conn;         /* connection number, 1-based */
+    char community_id[32]; /* the flow's Community ID ("1:..." as
+                              net/community_id.h makes it); "": none */
     const char *transport; /* "tcp" (later "websocket", "udp"); NULL: "tcp" */
     uint64_t stream_off;   /* offset of the message in its direction's byte stream */
     struct msg_analysis an; /* connection-level analysis (cli/session.c) */

@@ -38,7 +38,7 @@ static void json_fixed_str(struct json_writer *w, const char *s, size_t cap)
     jw_strn(w, (const uint8_t *)s, strnlen(s, cap));
 }
 
-static void json_meta(struct json_writer *w, const struct msg_meta *m)
+void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream)
 {
     jw_kv_u64(w, "frame", m->frame);
     jw_key(w, "ts");
@@ -48,8 +48,18 @@ static void json_meta(struct json_writer *w, const struct msg_meta *m)
     jw_key(w, "dst");
     json_fixed_str(w, m->dst, sizeof m->dst);
     jw_kv_u64(w, "conn", m->conn);
+    if (m->community_id[0]) {
+        jw_key(w, "community_id");
+        json_fixed_str(w, m->community_id, sizeof m->community_id);
+    }
     jw_kv_str(w, "transport", m->transport ? m->transport : "tcp");
-    jw_kv_u64(w, "stream_off", m->stream_off);
+    if (stream)
+        jw_kv_u64(w, "stream_off", m->stream_off);
+}
+
+static void json_meta(struct json_writer *w, const struct msg_meta *m)
+{
+    out_json_meta(w, m, true);
 }
 
 /* ---- fixed header (3.1.1 s2.2, 5.0 s2.1) ---- */

@@ -35,6 +35,11 @@ void out_json_payload(struct json_writer *w, const struct output_opts *o,
 void out_json_violations(struct json_writer *w, const mqd_violation *list,
                          uint16_t count, uint16_t dropped);
 
+/* The keys every record starts with: frame, ts, src, dst, conn,
+ * community_id (when known), transport, and stream_off when `stream` (a
+ * byte stream: TCP, WebSocket). */
+void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream);
+
 /* One frame's object (no newline); `ps` is the printer's payload scratch
  * (output/payload.h). */
 struct payload_scratch;

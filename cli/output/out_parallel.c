@@ -75,6 +75,7 @@ struct rec_meta {
     int64_t ts_us;
     const char *transport; /* a string literal (output.h) */
     struct msg_analysis an; /* pointers cleared; their bytes follow */
+    char community_id[32];  /* as in msg_meta */
     uint16_t src_len, dst_len;
 };
 
@@ -178,6 +179,7 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
         if (!m->an.granted)
             r->an.granted_len = 0;
     }
+    memcpy(r->community_id, m->community_id, sizeof r->community_id);
     r->src_len = (uint16_t)strnlen(m->src, sizeof m->src - 1);
     r->dst_len = (uint16_t)strnlen(m->dst, sizeof m->dst - 1);
 }
@@ -191,6 +193,7 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     m->stream_off = r->stream_off;
     m->ts_us = r->ts_us;
     m->transport = r->transport;
+    memcpy(m->community_id, r->community_id, sizeof m->community_id);
     memcpy(m->src, tail, r->src_len); /* src_len < sizeof m->src */
     m->src[r->src_len] = '\0';
     tail += r->src_len;

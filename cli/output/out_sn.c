@@ -52,19 +52,11 @@ static bool has_topic_id_type(uint8_t type)
 
 /* ---- JSON ---- */
 
+/* The MQTT records' leading keys (a datagram has no stream offset), then
+ * the version. */
 static void json_meta(struct json_writer *w, const struct msg_meta *m)
 {
-    char ts[48];
-    jw_kv_u64(w, "frame", m->frame);
-    ts[0] = '"';
-    size_t n = 1 + fmt_rfc3339(ts + 1, m->ts_us);
-    ts[n++] = '"';
-    jw_key(w, "ts");
-    jw_raw(w, ts, n);
-    jw_kv_strn(w, "src", (const uint8_t *)m->src, strnlen(m->src, sizeof m->src));
-    jw_kv_strn(w, "dst", (const uint8_t *)m->dst, strnlen(m->dst, sizeof m->dst));
-    jw_kv_u64(w, "conn", m->conn);
-    jw_kv_str(w, "transport", "udp");
+    out_json_meta(w, m, false);
     jw_kv_str(w, "version", "sn1.2");
 }
 
