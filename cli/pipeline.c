@@ -121,8 +121,13 @@ static void meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
         const struct pkt_endpoint *ep = cs->flow->key.ep;
         pkt_endpoint_format(&ep[dir], m->src, sizeof m->src);
         pkt_endpoint_format(&ep[1 - dir], m->dst, sizeof m->dst);
-        community_id_v1(p->opts->community_id_seed, COMMUNITY_ID_TCP, &ep[0], &ep[1],
-                        m->community_id);
+        /* One per connection: the other direction's, when it has it. */
+        const struct msg_meta *other = &cs->dir[1 - dir].meta;
+        if (other->community_id[0])
+            memcpy(m->community_id, other->community_id, sizeof m->community_id);
+        else
+            community_id_v1(p->opts->community_id_seed, COMMUNITY_ID_TCP, &ep[0],
+                            &ep[1], m->community_id);
     }
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;
