@@ -580,7 +580,6 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
             free(p);
             return NULL;
         }
-        stats_install_signal();
     }
     struct flow_config cfg = {
         .ctx = p,
@@ -626,8 +625,8 @@ static void write_stats(struct pipeline *p)
         (void)stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
 }
 
-/* Live summaries: on SIGUSR1, and every --stats-interval seconds of capture
- * time. */
+/* Live summaries every --stats-interval seconds of capture time (and on
+ * request: pipeline_stats_now). */
 static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 {
     int64_t now = pkt_timestamp_us(&h->ts);
@@ -642,7 +641,7 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
             p->stats_next_us = now + step - (now - p->stats_next_us) % step;
         }
     }
-    if (stats_take_request() || due)
+    if (due)
         write_stats(p);
 }
 
@@ -652,6 +651,30 @@ void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
     flow_table_frame(p->flows, dlt, h, bytes, frame);
     if (p->st)
         live_stats(p, h);
+}
+
+void pipeline_flush(struct pipeline *p)
+{
+    if (p->events)
+        flow_events_drain(p->events);
+    (void)output_flush(p->out);
+}
+
+void pipeline_stats_now(struct pipeline *p)
+{
+    if (p->st)
+        write_stats(p);
+}
+
+void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs)
+{
+    if (p->opts->format != OUT_JSON)
+        return;
+    pipeline_flush(p);
+    printf("{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
+           "\"if_dropped\":%llu,\"queue_dropped\":%llu}\n",
+           (unsigned long long)cs->received, (unsigned long long)cs->dropped,
+           (unsigned long long)cs->if_dropped, (unsigned long long)cs->queue_dropped);
 }
 
 bool pipeline_done(const struct pipeline *p)

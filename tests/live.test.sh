@@ -72,6 +72,8 @@ types=$(/usr/bin/python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)
+    if o.get("event") == "capture_stats":
+        continue
     print(o.get("type") or "event:" + o["event"], o.get("topic", ""), o.get("packet_id", ""))
 ' "$work/count.out") || fail "output is not JSON Lines"
 expected="CONNECT  
@@ -83,6 +85,8 @@ DISCONNECT  "
 $types"
 grep -q '"client_id":"live-test"' "$work/count.out" || fail "client id not decoded"
 grep -q '"text":"hello-live"' "$work/count.out" || fail "payload not decoded"
+tail -n 1 "$work/count.out" | grep -q '^{"event":"capture_stats","received":[0-9]*,"dropped":0,"if_dropped":0,"queue_dropped":0}$' \
+  || fail "no capture_stats record at the end of the JSON output"
 
 # 2. SIGINT stops a capture cleanly, with capture statistics on stderr.
 "${where[@]}" "$bin" "${capture_args[@]}" >"$work/sigint.out" 2>"$work/sigint.err" &

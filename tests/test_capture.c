@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "net/capture.h"
+#include "net/capture_queue.h"
 #include "net/flow_table.h"
 #include "pktgen.h"
 
@@ -273,7 +274,7 @@ static void test_live_errors(void **state)
     (void)state;
     char err[512];
     struct capture c;
-    int rc = capture_open_live(&c, "nosuchif0", false, err, sizeof err);
+    int rc = capture_open_live(&c, "nosuchif0", NULL, err, sizeof err);
     assert_true(rc == CAPTURE_EOPEN || rc == CAPTURE_EPERM);
     assert_memory_equal(err, "nosuchif0: ", 11);
     if (rc == CAPTURE_EOPEN)
@@ -288,7 +289,7 @@ static void test_live_loopback(void **state)
     struct capture c;
     if (geteuid() != 0)
         skip();
-    if (capture_open_live(&c, "lo", false, err, sizeof err) != 0) {
+    if (capture_open_live(&c, "lo", NULL, err, sizeof err) != 0) {
         print_message("%s\n", err);
         skip();
     }
@@ -380,6 +381,64 @@ static void test_end_to_end(void **state)
     pktgen_close(g);
 }
 
+/* The queue between the capture thread and the rest: records come back
+ * in order with their headers; a block is handed over when full or asked
+ * to; with every block in use the producer drops and counts, never waits. */
+static void test_queue_order_and_drops(void **state)
+{
+    (void)state;
+    struct capture_queue *q = capture_queue_new();
+    assert_non_null(q);
+    static uint8_t pkt[60000];
+    struct pcap_pkthdr h = {.caplen = sizeof pkt, .len = sizeof pkt + 4};
+    uint64_t pushed = 0, dropped = 0;
+    /* Far more than the queue holds, no consumer: the excess is dropped. */
+    size_t per_block = CAPTURE_QUEUE_BLOCK_BYTES / (sizeof pkt + sizeof(struct capture_record));
+    uint64_t total = (uint64_t)per_block * CAPTURE_QUEUE_BLOCKS + 100;
+    for (uint64_t i = 1; i <= total; i++) {
+        pkt[0] = (uint8_t)i;
+        h.ts.tv_sec = (time_t)i;
+        if (capture_queue_push(q, &h, pkt, i))
+            pushed++;
+        else
+            dropped++;
+    }
+    assert_int_equal(capture_queue_dropped(q), dropped);
+    assert_true(dropped >= 100);
+    capture_queue_end(q);
+    uint64_t next = 1, seen = 0;
+    bool ended = false;
+    const struct capture_block *b;
+    while ((b = capture_queue_take(q, 100, &ended)) != NULL) {
+        const struct capture_record *r;
+        for (size_t at = 0; (r = capture_block_record(b, at)) != NULL; at += r->size) {
+            assert_int_equal(r->frame, next);
+            assert_int_equal(r->h.ts.tv_sec, (time_t)next);
+            assert_int_equal(r->h.caplen, sizeof pkt);
+            assert_int_equal(r->h.len, sizeof pkt + 4);
+            assert_int_equal(((const uint8_t *)(r + 1))[0], (uint8_t)next);
+            next++;
+            seen++;
+        }
+        capture_queue_release(q);
+    }
+    assert_true(ended);
+    assert_int_equal(seen, pushed);
+    /* Nothing to take: a timeout, not the end. */
+    capture_queue_free(q);
+    q = capture_queue_new();
+    assert_null(capture_queue_take(q, 1, &ended));
+    assert_false(ended);
+    /* A partial block goes over only when asked, or when the consumer waits. */
+    assert_true(capture_queue_push(q, &h, pkt, 1));
+    capture_queue_publish(q, false);
+    assert_null(capture_queue_take(q, 0, &ended));
+    capture_queue_publish(q, true);
+    assert_non_null(capture_queue_take(q, 0, &ended));
+    capture_queue_release(q);
+    capture_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),
         cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_queue_order_and_drops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
