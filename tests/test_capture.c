@@ -242,6 +242,63 @@ static void test_stdin(void **state)
     unlink(path);
 }
 
+/* "-" on a pipe whose writer is still there: the frames that arrived are
+ * delivered, then the idle input ticks (the moment to flush the output),
+ * and a stop request ends the input cleanly, as its end. */
+struct idle_ctx {
+    struct capture *c;
+    struct seen *s;
+    uint64_t count_at_tick;
+    int ticks;
+};
+
+static void on_idle(void *ctx)
+{
+    struct idle_ctx *x = ctx;
+    if (x->ticks++ == 0)
+        x->count_at_tick = x->s->count;
+    capture_request_stop(x->c);
+}
+
+static void test_stdin_pipe_streams(void **state)
+{
+    (void)state;
+    char path[256], err[512];
+    temp_path(path, sizeof path, "pipe");
+    struct pktgen *g = pktgen_open_file(path, DLT_NULL);
+    write_sample(g);
+    pktgen_close(g);
+    static uint8_t bytes[16384];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    assert_true(n > 24 && n < sizeof bytes);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], bytes, n), (ssize_t)n); /* fits the pipe */
+    int saved = dup(STDIN_FILENO);
+    assert_true(dup2(fds[0], STDIN_FILENO) >= 0);
+    close(fds[0]);
+
+    struct capture c;
+    struct seen s = {0};
+    struct idle_ctx x = {&c, &s, 0, 0};
+    assert_int_equal(capture_open_offline(&c, "-", err, sizeof err), 0);
+    assert_true(c.streaming);
+    capture_set_tick(&c, on_idle, &x, 100);
+    /* The writer (fds[1]) stays open: no end of file, only the stop. */
+    assert_int_equal(capture_run(&c, record, &s, err, sizeof err), 0);
+    assert_int_equal(s.count, 5);
+    assert_int_equal(x.count_at_tick, 5);
+    assert_true(x.ticks >= 1);
+    capture_close(&c);
+    close(fds[1]);
+    assert_true(dup2(saved, STDIN_FILENO) >= 0);
+    close(saved);
+    unlink(path);
+}
+
 /* pcapng through libpcap: converted with editcap when it is installed. */
 static void test_pcapng(void **state)
 {
@@ -450,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_unsupported_link_type),
         cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_stdin_pipe_streams),
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),
