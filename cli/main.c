@@ -86,13 +86,24 @@ static void print_capture_stats(struct capture *cap)
                 (unsigned long long)st.queue_dropped);
 }
 
-/* SIGUSR1: the counts on stderr always, the --stats summary with it. */
+/* Live, the counts on stderr and, with -T json, as a capture_stats record
+ * after what was printed. */
+static void report_capture(struct run_ctx *run)
+{
+    struct capture_stats st;
+    char err[512];
+    print_capture_stats(run->cap);
+    if (run->cap->live && capture_stats(run->cap, &st, err, sizeof err) == CAPTURE_OK)
+        pipeline_write_capture_stats(run->pipeline, &st);
+}
+
+/* SIGUSR1: the counts always, the --stats summary with them. */
 static void serve_requests(struct run_ctx *run)
 {
     if (!report_requested)
         return;
     report_requested = 0;
-    print_capture_stats(run->cap);
+    report_capture(run);
     pipeline_stats_now(run->pipeline);
 }
 
@@ -118,7 +129,7 @@ static void on_tick(void *ctx)
         int64_t now = monotonic_ms();
         if (now >= run->next_interval_ms) {
             if (run->next_interval_ms)
-                print_capture_stats(run->cap);
+                report_capture(run);
             run->next_interval_ms = now + (int64_t)run->opts->stats_interval * 1000;
         }
     }
