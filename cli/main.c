@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/capture.h"
@@ -13,32 +14,98 @@
 #include "output/output.h"
 #include "pipeline.h"
 
+/* Every signal handler of the program is here; the handlers only set
+ * flags, which the reading thread looks at between frames and on ticks. */
 static struct capture *signal_capture; /* the capture a signal stops */
+static volatile sig_atomic_t report_requested; /* SIGUSR1 */
 
-static void on_signal(int sig)
+static void on_stop_signal(int sig)
 {
     (void)sig;
     if (signal_capture)
         capture_request_stop(signal_capture);
 }
 
+static void on_report_signal(int sig)
+{
+    (void)sig;
+    report_requested = 1;
+}
+
+/* SIGINT and SIGTERM end the input where it is (what was read is
+ * decoded and printed, exit 0); SIGUSR1 asks for the counts so far. No
+ * SA_RESTART: a read waiting on a pipe returns and sees the request. */
 static void install_signal_handlers(struct capture *cap)
 {
     signal_capture = cap;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_report_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 struct run_ctx {
     struct pipeline *pipeline;
+    struct capture *cap;
+    const struct options *opts;
     int dlt;
     uint64_t cut_frames; /* frames the snaplen cut short */
-    struct output *live_out; /* live capture: flushed after every packet */
+    bool unflushed;      /* frames since the output was last flushed */
+    int64_t next_interval_ms; /* live --stats-interval: next capture counts */
 };
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The capture's counts on stderr: live, what the kernel, the interface and
+ * the queue dropped; a file, the frames read so far. */
+static void print_capture_stats(struct capture *cap)
+{
+    struct capture_stats st;
+    char err[512];
+    if (!cap->live) {
+        fprintf(stderr, "mqttdissect: %s: %llu packets read\n", cap->name,
+                (unsigned long long)cap->frames);
+        return;
+    }
+    if (capture_stats(cap, &st, err, sizeof err) == CAPTURE_OK)
+        fprintf(stderr,
+                "mqttdissect: %llu packets received, %llu dropped by the kernel, "
+                "%llu dropped by the interface, %llu dropped by the queue\n",
+                (unsigned long long)st.received, (unsigned long long)st.dropped,
+                (unsigned long long)st.if_dropped,
+                (unsigned long long)st.queue_dropped);
+}
+
+/* Live, the counts on stderr and, with -T json, as a capture_stats record
+ * after what was printed. */
+static void report_capture(struct run_ctx *run)
+{
+    struct capture_stats st;
+    char err[512];
+    print_capture_stats(run->cap);
+    if (run->cap->live && capture_stats(run->cap, &st, err, sizeof err) == CAPTURE_OK)
+        pipeline_write_capture_stats(run->pipeline, &st);
+}
+
+/* SIGUSR1: the counts always, the --stats summary with them. */
+static void serve_requests(struct run_ctx *run)
+{
+    if (!report_requested)
+        return;
+    report_requested = 0;
+    report_capture(run);
+    pipeline_stats_now(run->pipeline);
+}
 
 static int on_packet(void *ctx, const struct pcap_pkthdr *h,
                      const uint8_t *bytes, uint64_t frame)
@@ -47,20 +114,38 @@ static int on_packet(void *ctx, const struct pcap_pkthdr *h,
     if (h->caplen < h->len)
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
-    /* Live, a message is shown when it is seen, not when a buffer fills. */
-    if (run->live_out)
-        (void)output_flush(run->live_out);
+    run->unflushed = true;
+    serve_requests(run);
     return pipeline_done(run->pipeline) ? 1 : 0;
 }
 
-/* Formatting threads: --threads, else two for a file when there are two
- * CPUs and something to print. Live traffic is formatted as it comes, on
- * one thread: it is slow next to a file, and each message is shown at once. */
-static unsigned output_threads(const struct options *o, const struct capture *cap)
+/* Live or streamed input, between frames: when it is idle and at least
+ * every deadline while it is busy (capture.h). Never per packet. */
+static void on_tick(void *ctx)
+{
+    struct run_ctx *run = ctx;
+    serve_requests(run);
+    if (run->cap->live && run->opts->stats_interval) {
+        int64_t now = monotonic_ms();
+        if (now >= run->next_interval_ms) {
+            if (run->next_interval_ms)
+                report_capture(run);
+            run->next_interval_ms = now + (int64_t)run->opts->stats_interval * 1000;
+        }
+    }
+    if (run->unflushed) {
+        pipeline_flush(run->pipeline);
+        run->unflushed = false;
+    }
+}
+
+/* Formatting threads: --threads, else two when there are two CPUs and
+ * something to print; live capture as files. */
+static unsigned output_threads(const struct options *o)
 {
     if (o->threads)
         return o->threads;
-    if (cap->live || o->quiet || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (o->quiet || sysconf(_SC_NPROCESSORS_ONLN) < 2)
         return 1;
     return 2;
 }
@@ -69,10 +154,11 @@ static unsigned output_threads(const struct options *o, const struct capture *ca
  * (pipeline.h), for a file with little to format (-q, or one line per
  * message) on two CPUs: with -V or JSON both CPUs are busy formatting
  * (out_parallel.h). Not with --stats, whose live summaries read both
- * sides, nor with --threads 1. */
-static bool decode_thread(const struct options *o, const struct capture *cap)
+ * sides, nor with --threads 1. Live capture as files: the interface is
+ * read on a thread of its own besides (capture.h). */
+static bool decode_thread(const struct options *o)
 {
-    if (cap->live || o->threads == 1 || o->stats)
+    if (o->threads == 1 || o->stats)
         return false;
     if (!o->quiet && (o->format == OUT_JSON || o->verbose))
         return false;
@@ -82,8 +168,12 @@ static bool decode_thread(const struct options *o, const struct capture *cap)
 static int open_input(struct capture *cap, const struct options *o, char *err,
                       size_t errlen)
 {
+    struct capture_live_cfg live = {
+        .promisc = !o->no_promisc,
+        .buffer_kib = o->buffer_kib,
+    };
     int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
-                          : capture_open_live(cap, o->interface, false, err, errlen);
+                          : capture_open_live(cap, o->interface, &live, err, errlen);
     if (rc != CAPTURE_OK)
         return rc;
     if (cap->warning[0])
@@ -97,18 +187,6 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
         filter = deflt;
     }
     return capture_set_filter(cap, filter, err, errlen);
-}
-
-static void print_capture_stats(struct capture *cap)
-{
-    struct capture_stats st;
-    char err[512];
-    if (capture_stats(cap, &st, err, sizeof err) == CAPTURE_OK)
-        fprintf(stderr,
-                "mqttdissect: %llu packets received, %llu dropped by the kernel, "
-                "%llu dropped by the interface\n",
-                (unsigned long long)st.received, (unsigned long long)st.dropped,
-                (unsigned long long)st.if_dropped);
 }
 
 static bool want_color(const struct options *o)
@@ -145,11 +223,11 @@ int main(int argc, char **argv)
         .payload_mode = o.payload_mode,
     };
     enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
-    unsigned threads = output_threads(&o, &cap);
+    unsigned threads = output_threads(&o);
     struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
     if (!out)
         out = output_open(fmt, &oo);
-    struct pipeline *p = out ? pipeline_new(&o, out, decode_thread(&o, &cap)) : NULL;
+    struct pipeline *p = out ? pipeline_new(&o, out, decode_thread(&o)) : NULL;
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
         output_close(out);
@@ -159,13 +237,24 @@ int main(int argc, char **argv)
     }
 
     install_signal_handlers(&cap);
-    struct run_ctx run = {p, cap.dlt, 0, cap.live ? out : NULL};
+    struct run_ctx run = {.pipeline = p, .cap = &cap, .opts = &o, .dlt = cap.dlt};
+    /* Live and streamed: flushed when the input is idle, and within 100 ms
+     * with -l or on a terminal (else within a second). */
+    bool prompt = o.line_buffered || isatty(STDOUT_FILENO);
+    capture_set_tick(&cap, on_tick, &run, prompt ? 100 : 1000);
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     int wrc = pipeline_finish(p);
+    struct capture_stats cst;
+    char serr[512];
+    bool have_cst = cap.live && capture_stats(&cap, &cst, serr, sizeof serr) == CAPTURE_OK;
+    if (have_cst)
+        pipeline_write_capture_stats(p, &cst);
     wrc |= output_close(out);
+    if (fflush(stdout) != 0)
+        wrc = -1;
     signal_capture = NULL;
 
-    if (cap.live)
+    if (have_cst)
         print_capture_stats(&cap);
     if (o.quiet)
         pipeline_print_summary(p, stderr);

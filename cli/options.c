@@ -33,6 +33,7 @@ enum {
     OPT_NO_HEURISTICS,
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
+    OPT_NO_PROMISC,
     OPT_VERSION,
 };
 
@@ -60,6 +61,9 @@ static const struct option long_options[] = {
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+    {"buffer-size", required_argument, NULL, 'B'},
+    {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"line-buffered", no_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -78,6 +82,9 @@ void options_usage(FILE *out)
         "  filter expression       a BPF filter as tcpdump takes it; default:\n"
         "                          the MQTT and TLS ports\n"
         "  -c, --count N           stop after N selected messages (MQTT, MQTT-SN)\n"
+        "  -B, --buffer-size KiB   live: the kernel capture buffer (default 32768)\n"
+        "      --no-promisc        live: do not put the interface in promiscuous\n"
+        "                          mode (it is by default, as with tcpdump)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
         "                          parse them as MQTT\n"
@@ -96,14 +103,17 @@ void options_usage(FILE *out)
         "  -T, --format text|json  one line per message (default), or JSON Lines\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
         "  -q, --quiet             no per-message output; summary on stderr\n"
+        "  -l, --line-buffered     write what is decoded within about 100 ms (also\n"
+        "                          the default on a terminal)\n"
         "      --show-secrets      show passwords instead of <redacted>\n"
         "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
         "      --max-payload N     show at most N payload bytes\n"
-        "      --threads N         use up to N threads, 1 to 8 (default 2 for a\n"
-        "                          file on more than one CPU; 1: all on one); the\n"
-        "                          output is the same whatever N\n"
+        "      --threads N         use up to N threads, 1 to 8 (default 2 on more\n"
+        "                          than one CPU; 1: all on one); the output is the\n"
+        "                          same whatever N (live, the interface is read\n"
+        "                          on one more thread)\n"
         "      --community-id-seed N  seed of the Community ID of every JSON record\n"
         "                          (0 to 65535, default 0)\n"
         "Selection (what is printed; the analysis sees every message):\n"
@@ -118,6 +128,10 @@ void options_usage(FILE *out)
         "                          one {\"stats\":...} line with -T json); also on\n"
         "                          SIGUSR1\n"
         "      --stats-interval N  also every N seconds of capture time\n"
+        "  Live, the packets received and dropped (by the kernel, the interface\n"
+        "  and the in-process queue) go to stderr at the end, on SIGUSR1 and\n"
+        "  every --stats-interval; with -T json also as {\"event\":\"capture_stats\"}\n"
+        "  lines on stdout (the last line at the end).\n"
         "  -h, --help              this help\n"
         "      --version           the version\n"
         "\n"
@@ -317,6 +331,13 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
         o->threads = (unsigned)v;
         break;
+    case 'B':
+        if (!parse_u64(arg, 2097151u, &v) || v == 0)
+            return usage_error("-B wants a buffer size in KiB from 1 to 2097151, not '%s'", arg);
+        o->buffer_kib = (unsigned)v;
+        break;
+    case OPT_NO_PROMISC: o->no_promisc = true; break;
+    case 'l': o->line_buffered = true; break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
@@ -342,7 +363,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:Vqh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:VqhB:l", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;

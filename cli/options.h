@@ -59,6 +59,10 @@ struct options {
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
+    /* Live capture and streamed output. */
+    unsigned buffer_kib;      /* -B KiB: the kernel buffer; 0: 32 MiB */
+    bool no_promisc;          /* --no-promisc */
+    bool line_buffered;       /* -l: output within ~100 ms, as it comes */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };

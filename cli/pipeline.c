@@ -616,7 +616,6 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
             free(p);
             return NULL;
         }
-        stats_install_signal();
     }
     struct flow_config cfg = {
         .ctx = p,
@@ -667,8 +666,8 @@ static int write_stats(struct pipeline *p)
     return rc != 0 ? -1 : 0;
 }
 
-/* Live summaries: on SIGUSR1, and every --stats-interval seconds of capture
- * time. */
+/* Live summaries every --stats-interval seconds of capture time (and on
+ * request: pipeline_stats_now). */
 static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 {
     int64_t now = pkt_timestamp_us(&h->ts);
@@ -683,7 +682,7 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
             p->stats_next_us = now + step - (now - p->stats_next_us) % step;
         }
     }
-    if (stats_take_request() || due)
+    if (due)
         (void)write_stats(p); /* a failure is remembered (write_failed) */
 }
 
@@ -693,6 +692,30 @@ void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
     flow_table_frame(p->flows, dlt, h, bytes, frame);
     if (p->st)
         live_stats(p, h);
+}
+
+void pipeline_flush(struct pipeline *p)
+{
+    if (p->events)
+        flow_events_drain(p->events);
+    (void)output_flush(p->out);
+}
+
+void pipeline_stats_now(struct pipeline *p)
+{
+    if (p->st)
+        write_stats(p);
+}
+
+void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs)
+{
+    if (p->opts->format != OUT_JSON)
+        return;
+    pipeline_flush(p);
+    printf("{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
+           "\"if_dropped\":%llu,\"queue_dropped\":%llu}\n",
+           (unsigned long long)cs->received, (unsigned long long)cs->dropped,
+           (unsigned long long)cs->if_dropped, (unsigned long long)cs->queue_dropped);
 }
 
 bool pipeline_done(const struct pipeline *p)

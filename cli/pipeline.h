@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/capture.h"
 #include "output/output.h"
 
 struct options; /* options.h */
@@ -26,6 +27,18 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
 /* One captured frame of link type `dlt`; `frame` is its 1-based number. */
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame);
+
+/* Everything decoded so far is written (the decoding thread drained, the
+ * output flushed). */
+void pipeline_flush(struct pipeline *p);
+
+/* --stats: the summary now, on stdout after what was printed (SIGUSR1).
+ * Nothing without --stats. */
+void pipeline_stats_now(struct pipeline *p);
+
+/* -T json: a {"event":"capture_stats",...} line with these figures, after
+ * what was printed. Nothing in text mode. */
+void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs);
 
 /* True once -c N messages have been printed: stop reading. */
 bool pipeline_done(const struct pipeline *p);

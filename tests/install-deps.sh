@@ -3,7 +3,8 @@
 # already there. Usage: tests/install-deps.sh [build|test]
 #   build: compiler, CMake, libpcap, jansson, cmocka (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
-#          and its clients, tcpdump, paho-mqtt (the live and capture tests)
+#          and its clients, tcpdump, tcpreplay (tests/bench/live.sh), paho-mqtt
+#          (the live and capture tests)
 set -euo pipefail
 what=${1:-build}
 

@@ -2,16 +2,23 @@
 # Live capture end to end: mosquitto on loopback inside a network namespace
 # this test creates (or, where namespaces cannot be entered, as in a chroot,
 # on a free port of the machine's own loopback), mqttdissect capturing with
-# -i lo, mosquitto_pub publishing. Checks the decoded messages, -c, and that
-# SIGINT stops cleanly with capture statistics on stderr. Skips (77) only
-# when the machine refuses to capture. MQD_LIVE_NO_NETNS=1 forces the second way.
+# -i lo, mosquitto_pub publishing. Checks the decoded messages, -c, that
+# SIGINT stops cleanly with capture statistics on stderr, a burst of 3000
+# messages decoded without a drop, SIGUSR1 without --stats (counts, and the
+# capture goes on), a connection open before the capture (decoded from its
+# next frame, nothing paired with a request never seen), and -l -r - from
+# a slow writer (printed before the writer ends). Skips (77) only when the
+# machine refuses to capture. MQD_LIVE_NO_NETNS=1 forces the second way.
 set -u
 build=${1:?usage: live.test.sh BUILD_DIR}
 bin=$build/mqttdissect
 ns=mqd-live-$$
 work=$(mktemp -d)
+src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 cleanup() {
   [ -n "${broker:-}" ] && kill "$broker" 2>/dev/null
+  [ -n "${sub:-}" ] && kill "$sub" 2>/dev/null
+  [ -n "${writer:-}" ] && kill "$writer" 2>/dev/null
   ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
   sleep 0.2
   ip netns del "$ns" 2>/dev/null
@@ -72,6 +79,8 @@ types=$(/usr/bin/python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)
+    if o.get("event") == "capture_stats":
+        continue
     print(o.get("type") or "event:" + o["event"], o.get("topic", ""), o.get("packet_id", ""))
 ' "$work/count.out") || fail "output is not JSON Lines"
 expected="CONNECT  
@@ -83,6 +92,8 @@ DISCONNECT  "
 $types"
 grep -q '"client_id":"live-test"' "$work/count.out" || fail "client id not decoded"
 grep -q '"text":"hello-live"' "$work/count.out" || fail "payload not decoded"
+tail -n 1 "$work/count.out" | grep -q '^{"event":"capture_stats","received":[0-9]*,"dropped":0,"if_dropped":0,"queue_dropped":0}$' \
+  || fail "no capture_stats record at the end of the JSON output"
 
 # 2. SIGINT stops a capture cleanly, with capture statistics on stderr.
 "${where[@]}" "$bin" "${capture_args[@]}" >"$work/sigint.out" 2>"$work/sigint.err" &
@@ -98,7 +109,113 @@ grep -q 'PUBLISH.*topic="live/sigint"' "$work/sigint.out" || fail "text output l
 grep -q 'packets received, .* dropped by the kernel, .* dropped by the interface' "$work/sigint.err" \
   || fail "no capture statistics on stderr"
 
-# 3. A missing interface: one clear line, exit 1.
+# Starts mqttdissect (args: output file, stderr file, options) in the
+# background: $pid. Fails if it exits early.
+start_capture() {
+  local out=$1 err=$2
+  shift 2
+  "${where[@]}" "$bin" "$@" "${capture_args[@]}" >"$out" 2>"$err" &
+  pid=$!
+  sleep 1.5
+  kill -0 "$pid" 2>/dev/null || fail "mqttdissect $* exited early"
+}
+# Waits until mqttdissect has used no CPU for a moment (it has caught up),
+# then stops it with SIGINT; it must exit 0.
+stop_capture() {
+  local prev=-1 cur
+  for _ in $(seq 40); do
+    sleep 0.25
+    cur=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || break
+    [ "$cur" = "$prev" ] && break
+    prev=$cur
+  done
+  kill -INT "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "SIGINT did not stop mqttdissect"; }
+  wait "$pid" || fail "mqttdissect exited with $? after SIGINT"
+}
+
+# 3. A burst: 3000 messages within about a second through the broker, all
+# decoded, nothing dropped by the kernel or the queue (issue 13: 5,882 of
+# 6,000 PUBLISH lines).
+start_capture "$work/burst.out" "$work/burst.err" -T json
+seq 1 3000 | "${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -i burst -t live/burst -q 0 -l \
+  || fail "mosquitto_pub -l failed"
+stop_capture
+n=$(grep -c '"type":"PUBLISH".*"topic":"live/burst"' "$work/burst.out")
+[ "$n" = 3000 ] || fail "burst: $n of 3000 PUBLISH decoded"
+grep -q ' 0 dropped by the kernel, 0 dropped by the interface, 0 dropped by the queue' "$work/burst.err" \
+  || fail "burst: packets dropped"
+tail -n 1 "$work/burst.out" | grep -q '"event":"capture_stats".*"dropped":0,' || fail "burst: no capture_stats record"
+
+# 4. SIGUSR1 without --stats: the counts on stderr, and the capture goes on.
+start_capture "$work/usr1.out" "$work/usr1.err"
+kill -USR1 "$pid"
+sleep 0.5
+kill -0 "$pid" 2>/dev/null || fail "SIGUSR1 without --stats ended the capture"
+grep -q 'packets received, .* dropped by the kernel' "$work/usr1.err" || fail "SIGUSR1: no counts on stderr"
+"${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -t live/usr1 -m after || fail "mosquitto_pub failed"
+stop_capture
+grep -q 'PUBLISH.*topic="live/usr1"' "$work/usr1.out" || fail "SIGUSR1: nothing decoded after it"
+
+# 5. A connection open before the capture began: its frames are decoded
+# from the next one on, and a reply_to only ever names a frame that was
+# captured (no pairing with a request never seen).
+"${where[@]}" mosquitto_sub -h 127.0.0.1 -p "$port" -i early-sub -t live/early -q 1 >"$work/sub.out" &
+sub=$!
+sleep 0.5
+start_capture "$work/early.out" "$work/early.err" -T json
+for i in 1 2 3; do
+  "${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -t live/early -m "early-$i" -q 1 || fail "mosquitto_pub failed"
+done
+stop_capture
+kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null; sub=
+/usr/bin/python3 - "$work/early.out" <<'PY' || fail "the connection open before the capture"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+msgs = [r for r in recs if "type" in r and "event" not in r]
+frames = {r["frame"] for r in msgs}
+# The subscriber's connection: the one whose server sends the PUBLISHes.
+early = [r for r in msgs if r["type"] == "PUBLISH" and r["src"].endswith(":1883")
+         and r.get("topic") == "live/early"]
+assert len(early) == 3, "PUBLISHes to the subscriber: %d of 3" % len(early)
+conn = early[0]["conn"]
+assert not any(r["type"] == "CONNECT" for r in msgs if r["conn"] == conn), "saw its CONNECT?"
+for r in msgs:
+    if "reply_to" in r:
+        assert r["reply_to"] in frames, "frame %d paired with unseen frame %d" % (r["frame"], r["reply_to"])
+PY
+
+# 6. -l -r - from a slow writer: decoded messages appear while the writer
+# is still writing (issue 13: nothing for hundreds of messages).
+cat >"$work/slow.py" <<'PY'
+import struct, sys, time
+data = open(sys.argv[1], "rb").read()
+out = sys.stdout.buffer
+out.write(data[:24]); out.flush()
+off = 24
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    out.write(data[off:off + 16 + incl]); out.flush()
+    off += 16 + incl
+    time.sleep(0.02)
+time.sleep(3)
+PY
+mkfifo "$work/pipe"
+/usr/bin/python3 "$work/slow.py" "$src/captures/auth.pcap" >"$work/pipe" &
+writer=$!
+"$bin" -l -r - <"$work/pipe" >"$work/stream.out" 2>"$work/stream.err" &
+reader=$!
+sleep 1.5
+kill -0 "$writer" 2>/dev/null || fail "-l -r -: the writer ended too soon to tell"
+[ -s "$work/stream.out" ] || fail "-l -r -: nothing printed while the writer writes"
+kill -INT "$reader"
+wait "$reader" || fail "-l -r -: exit $? after SIGINT"
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null; writer=
+grep -q 'CONNECT' "$work/stream.out" || fail "-l -r -: no CONNECT decoded"
+grep -qi 'error' "$work/stream.err" && fail "-l -r -: error after SIGINT"
+
+# 7. A missing interface: one clear line, exit 1.
 "$bin" -i no-such-iface0 >"$work/noif.out" 2>"$work/noif.err"
 rc=$?
 [ "$rc" = 1 ] || fail "missing interface: exit $rc, want 1"

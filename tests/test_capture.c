@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "net/capture.h"
+#include "net/capture_queue.h"
 #include "net/flow_table.h"
 #include "pktgen.h"
 
@@ -241,6 +242,63 @@ static void test_stdin(void **state)
     unlink(path);
 }
 
+/* "-" on a pipe whose writer is still there: the frames that arrived are
+ * delivered, then the idle input ticks (the moment to flush the output),
+ * and a stop request ends the input cleanly, as its end. */
+struct idle_ctx {
+    struct capture *c;
+    struct seen *s;
+    uint64_t count_at_tick;
+    int ticks;
+};
+
+static void on_idle(void *ctx)
+{
+    struct idle_ctx *x = ctx;
+    if (x->ticks++ == 0)
+        x->count_at_tick = x->s->count;
+    capture_request_stop(x->c);
+}
+
+static void test_stdin_pipe_streams(void **state)
+{
+    (void)state;
+    char path[256], err[512];
+    temp_path(path, sizeof path, "pipe");
+    struct pktgen *g = pktgen_open_file(path, DLT_NULL);
+    write_sample(g);
+    pktgen_close(g);
+    static uint8_t bytes[16384];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    assert_true(n > 24 && n < sizeof bytes);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], bytes, n), (ssize_t)n); /* fits the pipe */
+    int saved = dup(STDIN_FILENO);
+    assert_true(dup2(fds[0], STDIN_FILENO) >= 0);
+    close(fds[0]);
+
+    struct capture c;
+    struct seen s = {0};
+    struct idle_ctx x = {&c, &s, 0, 0};
+    assert_int_equal(capture_open_offline(&c, "-", err, sizeof err), 0);
+    assert_true(c.streaming);
+    capture_set_tick(&c, on_idle, &x, 100);
+    /* The writer (fds[1]) stays open: no end of file, only the stop. */
+    assert_int_equal(capture_run(&c, record, &s, err, sizeof err), 0);
+    assert_int_equal(s.count, 5);
+    assert_int_equal(x.count_at_tick, 5);
+    assert_true(x.ticks >= 1);
+    capture_close(&c);
+    close(fds[1]);
+    assert_true(dup2(saved, STDIN_FILENO) >= 0);
+    close(saved);
+    unlink(path);
+}
+
 /* pcapng through libpcap: converted with editcap when it is installed. */
 static void test_pcapng(void **state)
 {
@@ -273,7 +331,7 @@ static void test_live_errors(void **state)
     (void)state;
     char err[512];
     struct capture c;
-    int rc = capture_open_live(&c, "nosuchif0", false, err, sizeof err);
+    int rc = capture_open_live(&c, "nosuchif0", NULL, err, sizeof err);
     assert_true(rc == CAPTURE_EOPEN || rc == CAPTURE_EPERM);
     assert_memory_equal(err, "nosuchif0: ", 11);
     if (rc == CAPTURE_EOPEN)
@@ -288,7 +346,7 @@ static void test_live_loopback(void **state)
     struct capture c;
     if (geteuid() != 0)
         skip();
-    if (capture_open_live(&c, "lo", false, err, sizeof err) != 0) {
+    if (capture_open_live(&c, "lo", NULL, err, sizeof err) != 0) {
         print_message("%s\n", err);
         skip();
     }
@@ -380,6 +438,64 @@ static void test_end_to_end(void **state)
     pktgen_close(g);
 }
 
+/* The queue between the capture thread and the rest: records come back
+ * in order with their headers; a block is handed over when full or asked
+ * to; with every block in use the producer drops and counts, never waits. */
+static void test_queue_order_and_drops(void **state)
+{
+    (void)state;
+    struct capture_queue *q = capture_queue_new();
+    assert_non_null(q);
+    static uint8_t pkt[60000];
+    struct pcap_pkthdr h = {.caplen = sizeof pkt, .len = sizeof pkt + 4};
+    uint64_t pushed = 0, dropped = 0;
+    /* Far more than the queue holds, no consumer: the excess is dropped. */
+    size_t per_block = CAPTURE_QUEUE_BLOCK_BYTES / (sizeof pkt + sizeof(struct capture_record));
+    uint64_t total = (uint64_t)per_block * CAPTURE_QUEUE_BLOCKS + 100;
+    for (uint64_t i = 1; i <= total; i++) {
+        pkt[0] = (uint8_t)i;
+        h.ts.tv_sec = (time_t)i;
+        if (capture_queue_push(q, &h, pkt, i))
+            pushed++;
+        else
+            dropped++;
+    }
+    assert_int_equal(capture_queue_dropped(q), dropped);
+    assert_true(dropped >= 100);
+    capture_queue_end(q);
+    uint64_t next = 1, seen = 0;
+    bool ended = false;
+    const struct capture_block *b;
+    while ((b = capture_queue_take(q, 100, &ended)) != NULL) {
+        const struct capture_record *r;
+        for (size_t at = 0; (r = capture_block_record(b, at)) != NULL; at += r->size) {
+            assert_int_equal(r->frame, next);
+            assert_int_equal(r->h.ts.tv_sec, (time_t)next);
+            assert_int_equal(r->h.caplen, sizeof pkt);
+            assert_int_equal(r->h.len, sizeof pkt + 4);
+            assert_int_equal(((const uint8_t *)(r + 1))[0], (uint8_t)next);
+            next++;
+            seen++;
+        }
+        capture_queue_release(q);
+    }
+    assert_true(ended);
+    assert_int_equal(seen, pushed);
+    /* Nothing to take: a timeout, not the end. */
+    capture_queue_free(q);
+    q = capture_queue_new();
+    assert_null(capture_queue_take(q, 1, &ended));
+    assert_false(ended);
+    /* A partial block goes over only when asked, or when the consumer waits. */
+    assert_true(capture_queue_push(q, &h, pkt, 1));
+    capture_queue_publish(q, false);
+    assert_null(capture_queue_take(q, 0, &ended));
+    capture_queue_publish(q, true);
+    assert_non_null(capture_queue_take(q, 0, &ended));
+    capture_queue_release(q);
+    capture_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,10 +507,12 @@ int main(void)
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_unsupported_link_type),
         cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_stdin_pipe_streams),
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),
         cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_queue_order_and_drops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,6 +281,49 @@ static void test_ping_ring(void **state)
     session_free(s);
 }
 
+/* A connection open before the capture began: the server's bytes before
+ * its first frame were skipped, and the PINGRESPs of the PINGREQs seen so
+ * far may be among them. A later PINGRESP is not paired with an old
+ * PINGREQ (issue 13: latency_us=180199115); the exchanges that follow
+ * pair as usual. A gap towards the client forgets pending PINGREQs too. */
+static void test_midstream_ping_not_paired_across_skipped_bytes(void **state)
+{
+    (void)state;
+    struct session *s = session_new(NULL, true);
+    struct tf t;
+    /* PINGREQs at 0, 60 s, 120 s; their answers were never decoded. */
+    for (uint64_t i = 0; i < 3; i++)
+        feed(s, &t, 0, 1 + i, (int64_t)i * 60000000, 4, (const uint8_t[]){0xC0, 0}, 2);
+    /* 180 s: a PINGREQ, then the server direction's first frame. */
+    FEED(s, &t, 0, 4, 180000000, 4, 0xC0, 0);
+    FEED(s, &t, 1, 5, 180000200, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 0);
+    assert_int_equal(t.an.latency_us, 0);
+    assert_int_equal(t.step.nsamples, 0);
+    /* From here the conversation is whole: pairs as usual. */
+    FEED(s, &t, 0, 6, 240000000, 4, 0xC0, 0);
+    FEED(s, &t, 1, 7, 240000300, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 6);
+    assert_int_equal(t.an.latency_us, 300);
+    /* A gap in the server's direction: its PINGRESP may be in it. */
+    FEED(s, &t, 0, 8, 300000000, 4, 0xC0, 0);
+    session_gap(s, 1);
+    FEED(s, &t, 1, 9, 360000100, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 0);
+    /* A PINGREQ after the gap is answered as usual. */
+    FEED(s, &t, 0, 10, 420000000, 4, 0xC0, 0);
+    FEED(s, &t, 1, 11, 420000100, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 10);
+    session_free(s);
+    /* With the start captured nothing is forgotten. */
+    s = session_new(NULL, false);
+    connect_v4(s, &t);
+    FEED(s, &t, 0, 3, 2000, 4, 0xC0, 0);
+    FEED(s, &t, 1, 4, 2100, 4, 0xD0, 0);
+    assert_int_equal(t.an.reply_to, 3);
+    session_free(s);
+}
+
 /* Before its CONNECT or CONNACK a connection's info is the default one;
  * a CONNACK alone (a capture begun mid-connection) fills it. */
 static void test_info_before_connect(void **state)
@@ -336,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_many_in_flight),
         cmocka_unit_test(test_keep_alive_and_second_connect),
         cmocka_unit_test(test_ping_ring),
+        cmocka_unit_test(test_midstream_ping_not_paired_across_skipped_bytes),
         cmocka_unit_test(test_info_before_connect),
         cmocka_unit_test(test_early_ack),
     };

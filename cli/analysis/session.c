@@ -47,6 +47,8 @@ struct session {
     bool peer_lagging;  /* the other direction has data held back */
     bool unsure[2];        /* a gap or a missed start: requests may be unseen */
     bool client_seen;
+    bool midstream;        /* the capture began inside the connection */
+    bool dir_seen[2];      /* a frame decoded in that direction */
     bool connect_pending;
     uint8_t norphans[2], orphan_next[2];
     uint8_t ping_head, ping_count; /* a ring of PINGS_MAX (ping_slot) */
@@ -81,6 +83,7 @@ struct session *session_new(const struct session_cfg *cfg, bool midstream)
         s->cfg = *cfg;
     s->alias_bytes.max = SESSION_ALIAS_BYTES;
     s->info = &idle_info[midstream];
+    s->midstream = midstream;
     s->unsure[0] = s->unsure[1] = midstream;
     return s;
 }
@@ -141,10 +144,16 @@ void session_peer_lagging(struct session *s, bool lagging)
         s->peer_lagging = lagging;
 }
 
+static void forget_pings(struct session *s);
+
 void session_gap(struct session *s, int dir)
 {
-    if (s && (dir == 0 || dir == 1))
-        s->unsure[dir] = true;
+    if (!s || (dir != 0 && dir != 1))
+        return;
+    s->unsure[dir] = true;
+    /* The PINGRESPs of the pending PINGREQs may be in the gap. */
+    if (dir == SESSION_TO_CLIENT)
+        forget_pings(s);
 }
 
 const char *session_pair_name(int pair)
@@ -668,6 +677,15 @@ static void on_pingreq(struct pkt *p)
     s->ping_count++;
 }
 
+/* The pending PINGREQs may have been answered in bytes never decoded: a
+ * later PINGRESP is not paired with any of them (it would be with the
+ * oldest, however old: a PINGRESP answers no PINGREQ by number). */
+static void forget_pings(struct session *s)
+{
+    s->ping_head = 0;
+    s->ping_count = 0;
+}
+
 static void on_pingresp(struct pkt *p)
 {
     struct session *s = p->s;
@@ -750,6 +768,14 @@ void session_on_frame(struct session *s, int dir, mqd_frame *f, uint64_t frame,
     if (dir != 0 && dir != 1)
         return;
     struct pkt p = {s, dir, f, frame, ts_us, an, step};
+    /* Mid-stream, a direction's bytes before its first frame were skipped
+     * (the first plausible boundary): the answers to what the other side
+     * asked before may be among them. */
+    if (!s->dir_seen[dir]) {
+        s->dir_seen[dir] = true;
+        if (s->midstream && dir == SESSION_TO_CLIENT)
+            forget_pings(s);
+    }
     check_keep_alive(&p);
     check_packet_size(&p);
     dispatch(&p);

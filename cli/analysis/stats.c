@@ -1,7 +1,6 @@
 /* The --stats summary. See stats.h. */
 #include "analysis/stats.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -577,36 +576,4 @@ int stats_write_json(const struct stats *st, const struct pipeline_stats *ps,
     int rc = obuf_flush(&b);
     obuf_free(&b);
     return rc;
-}
-
-/* ---- SIGUSR1 ---- */
-
-static volatile sig_atomic_t stats_requested;
-static bool stats_signal_installed;
-
-static void on_sigusr1(int sig)
-{
-    (void)sig;
-    stats_requested = 1;
-}
-
-void stats_install_signal(void)
-{
-    if (stats_signal_installed)
-        return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigusr1;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGUSR1, &sa, NULL) == 0)
-        stats_signal_installed = true;
-}
-
-bool stats_take_request(void)
-{
-    if (!stats_requested)
-        return false;
-    stats_requested = 0;
-    return true;
 }

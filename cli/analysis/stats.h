@@ -83,9 +83,4 @@ int stats_write_text(const struct stats *st, const struct pipeline_stats *ps,
 int stats_write_json(const struct stats *st, const struct pipeline_stats *ps,
                      const struct flow_stats *fs, FILE *out);
 
-/* Live summaries: SIGUSR1 sets a flag that stats_take_request() returns
- * (and clears). Installs the handler once. */
-void stats_install_signal(void);
-bool stats_take_request(void);
-
 #endif

@@ -2,12 +2,29 @@
 #include "net/capture.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "net/capture_queue.h"
 #include "net/linklayer.h"
 
-#define LIVE_TIMEOUT_MS 100 /* how often a blocked read checks for stop */
+#define LIVE_TIMEOUT_MS 50  /* kernel blocks are handed over at least this
+                               often, and a blocked read checks for stop */
+#define IDLE_MS 10          /* no frame for this long: the input is idle */
+#define IDLE_AGAIN_MS 100   /* then a tick this often while it stays idle */
+#define STATS_EVERY_MS 200  /* the reader refreshes the kernel's figures */
+#define TICK_CHECK_FRAMES 64 /* the clock is read once per this many frames */
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -54,6 +71,7 @@ static int open_stream(struct capture *c, FILE *f, char *err, size_t errlen)
     if (!c->pcap) {
         if (f != stdin)
             fclose(f);
+        c->streaming = false;
         c->mem = NULL;
         if (is_format_error(ebuf)) {
             set_err(err, errlen, "%s: not a capture file (%s)", c->name, ebuf);
@@ -65,12 +83,62 @@ static int open_stream(struct capture *c, FILE *f, char *err, size_t errlen)
     return check_link_type(c, err, errlen);
 }
 
+/* "-" on a pipe or a terminal: a stream whose reads wait in poll(), so
+ * that a tick can flush the output while the writer is quiet, and a stop
+ * request ends the input cleanly (as its end) instead of as a read error. */
+static ssize_t stream_read(void *cookie, char *buf, size_t size)
+{
+    struct capture *c = cookie;
+    int wait = IDLE_MS;
+    for (;;) {
+        if (c->stop)
+            return 0;
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&pfd, 1, wait);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r == 0) {
+            if (c->tick)
+                c->tick(c->tick_ctx);
+            wait = IDLE_AGAIN_MS;
+            continue;
+        }
+        if (r < 0)
+            continue;
+        ssize_t n = read(STDIN_FILENO, buf, size);
+        if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+            return n;
+    }
+}
+
+static int stream_close(void *cookie)
+{
+    (void)cookie;
+    return 0; /* standard input stays open */
+}
+
+static FILE *open_stream_stdin(struct capture *c)
+{
+    struct stat st;
+    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+        return stdin; /* a file on disk: read as fast as it goes */
+    cookie_io_functions_t io = {.read = stream_read, .close = stream_close};
+    FILE *f = fopencookie(c, "rb", io);
+    if (!f)
+        return stdin;
+    c->streaming = true;
+    c->mem = f; /* closed by pcap_close */
+    return f;
+}
+
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen)
 {
     init(c, path);
     FILE *f = stdin;
-    if (strcmp(path, "-") != 0) {
+    if (strcmp(path, "-") == 0) {
+        f = open_stream_stdin(c);
+    } else {
         f = fopen(path, "rb");
         if (!f) {
             set_err(err, errlen, "%s: %s", path, strerror(errno));
@@ -134,10 +202,14 @@ static void note_warning(struct capture *c, int rc)
              pcap_statustostr(rc), pcap_geterr(c->pcap));
 }
 
-int capture_open_live(struct capture *c, const char *iface, bool promisc,
-                      char *err, size_t errlen)
+int capture_open_live(struct capture *c, const char *iface,
+                      const struct capture_live_cfg *cfg, char *err,
+                      size_t errlen)
 {
+    static const struct capture_live_cfg defaults = {.promisc = true};
     char ebuf[PCAP_ERRBUF_SIZE] = "";
+    if (!cfg)
+        cfg = &defaults;
     init(c, iface);
     c->live = true;
     c->pcap = pcap_create(iface, ebuf);
@@ -145,10 +217,11 @@ int capture_open_live(struct capture *c, const char *iface, bool promisc,
         set_err(err, errlen, "%s: %s", c->name, ebuf);
         return CAPTURE_EOPEN;
     }
+    unsigned kib = cfg->buffer_kib ? cfg->buffer_kib : CAPTURE_BUFFER_KIB_DEFAULT;
     pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN);
-    pcap_set_promisc(c->pcap, promisc ? 1 : 0);
-    pcap_set_immediate_mode(c->pcap, 1);
+    pcap_set_promisc(c->pcap, cfg->promisc ? 1 : 0);
     pcap_set_timeout(c->pcap, LIVE_TIMEOUT_MS);
+    pcap_set_buffer_size(c->pcap, (int)(kib > 2097151u ? 2097151u : kib) * 1024);
     int rc = pcap_activate(c->pcap);
     if (rc < 0)
         return activate_error(c, rc, err, errlen);
@@ -205,31 +278,199 @@ static bool passes_filter(const struct capture *c,
     return !c->has_filter || pcap_offline_filter(&c->filter, h, bytes) != 0;
 }
 
-int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
-                size_t errlen)
+void capture_set_tick(struct capture *c, capture_tick_cb cb, void *ctx,
+                      unsigned deadline_ms)
+{
+    c->tick = cb;
+    c->tick_ctx = ctx;
+    c->deadline_ms = deadline_ms ? deadline_ms : 1000;
+}
+
+/* A tick when the deadline has passed; `*next` is the next one. */
+static void deadline_tick(struct capture *c, int64_t *next)
+{
+    int64_t now = now_ms();
+    if (now < *next)
+        return;
+    c->tick(c->tick_ctx);
+    *next = now + c->deadline_ms;
+}
+
+static int run_offline(struct capture *c, capture_packet_cb cb, void *ctx,
+                       char *err, size_t errlen)
 {
     struct pcap_pkthdr *h;
     const u_char *bytes;
+    bool ticks = c->streaming && c->tick;
+    int64_t next_tick = ticks ? now_ms() + c->deadline_ms : 0;
+    unsigned since_check = 0;
     while (!c->stop) {
         int rc = pcap_next_ex(c->pcap, &h, &bytes);
-        if (rc == 0)
-            continue; /* live timeout: look at the stop flag */
         if (rc == PCAP_ERROR_BREAK)
             return CAPTURE_OK; /* end of file, or pcap_breakloop */
         if (rc < 0)
-            return read_error(c, err, errlen);
+            /* A stop request ends a stream as if it ended there. */
+            return c->stop ? CAPTURE_OK : read_error(c, err, errlen);
+        if (rc == 0)
+            continue;
         c->frames++;
         if (!passes_filter(c, h, bytes))
             continue;
         if (cb(ctx, h, bytes, c->frames) != 0)
             break;
+        if (ticks && ++since_check >= TICK_CHECK_FRAMES) {
+            since_check = 0;
+            deadline_tick(c, &next_tick);
+        }
     }
     return CAPTURE_OK;
 }
 
+/* ---- live: a thread that only moves packets into the queue ---- */
+
+static void reader_packet(u_char *user, const struct pcap_pkthdr *h,
+                          const u_char *bytes)
+{
+    struct capture *c = (struct capture *)(void *)user;
+    c->frames++;
+    (void)capture_queue_push(c->queue, h, bytes, c->frames);
+}
+
+static void reader_snapshot(struct capture *c)
+{
+    struct pcap_stat ps;
+    if (pcap_stats(c->pcap, &ps) != 0)
+        return;
+    pthread_mutex_lock(&c->snap_mu);
+    c->snap = ps;
+    pthread_mutex_unlock(&c->snap_mu);
+}
+
+static void *reader_main(void *arg)
+{
+    struct capture *c = arg;
+    int64_t next_stats = 0;
+    while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+        int n = pcap_dispatch(c->pcap, -1, reader_packet, (u_char *)(void *)c);
+        if (n == PCAP_ERROR_BREAK)
+            break;
+        if (n < 0) {
+            snprintf(c->reader_err, sizeof c->reader_err, "%s", pcap_geterr(c->pcap));
+            break;
+        }
+        /* A pause in the traffic hands the block over at once; otherwise
+         * when the consumer waits for it, or when it is full. */
+        capture_queue_publish(c->queue, n == 0);
+        int64_t now = now_ms();
+        if (now >= next_stats) {
+            reader_snapshot(c);
+            next_stats = now + STATS_EVERY_MS;
+        }
+    }
+    capture_queue_end(c->queue);
+    return NULL;
+}
+
+/* Starts the reader with the signals blocked: they are for the thread that
+ * runs capture_run (main.c's handlers), whose requests reach the reader
+ * through c->stop and pcap_breakloop. */
+static int start_reader(struct capture *c, char *err, size_t errlen)
+{
+    c->queue = capture_queue_new();
+    if (!c->queue) {
+        set_err(err, errlen, "%s: out of memory", c->name);
+        return CAPTURE_EREAD;
+    }
+    pthread_mutex_init(&c->snap_mu, NULL);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&c->reader, NULL, reader_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_mutex_destroy(&c->snap_mu);
+        capture_queue_free(c->queue);
+        c->queue = NULL;
+        set_err(err, errlen, "%s: cannot start the capture thread: %s", c->name,
+                strerror(rc));
+        return CAPTURE_EREAD;
+    }
+    c->reader_running = true;
+    return CAPTURE_OK;
+}
+
+static void stop_reader(struct capture *c)
+{
+    pthread_join(c->reader, NULL);
+    c->reader_running = false;
+    c->queue_dropped = capture_queue_dropped(c->queue);
+    capture_queue_free(c->queue);
+    c->queue = NULL;
+    pthread_mutex_destroy(&c->snap_mu);
+}
+
+/* Delivers a block's frames; false once the callback asked to stop. */
+static bool deliver_block(const struct capture_block *b, capture_packet_cb cb,
+                          void *ctx)
+{
+    const struct capture_record *r;
+    for (size_t at = 0; (r = capture_block_record(b, at)) != NULL; at += r->size)
+        if (cb(ctx, &r->h, (const uint8_t *)(r + 1), r->frame) != 0)
+            return false;
+    return true;
+}
+
+static int run_live(struct capture *c, capture_packet_cb cb, void *ctx,
+                    char *err, size_t errlen)
+{
+    int rc = start_reader(c, err, errlen);
+    if (rc != CAPTURE_OK)
+        return rc;
+    bool delivering = true;
+    int64_t next_tick = now_ms() + c->deadline_ms;
+    int wait = IDLE_MS;
+    for (;;) {
+        bool ended;
+        const struct capture_block *b = capture_queue_take(c->queue, wait, &ended);
+        if (ended)
+            break;
+        if (!b) {
+            /* Idle: a tick now, then every IDLE_AGAIN_MS. */
+            if (c->tick && delivering)
+                c->tick(c->tick_ctx);
+            next_tick = now_ms() + c->deadline_ms;
+            wait = IDLE_AGAIN_MS;
+            continue;
+        }
+        if (delivering && !deliver_block(b, cb, ctx)) {
+            delivering = false; /* e.g. -c N reached: stop reading */
+            capture_request_stop(c);
+        }
+        capture_queue_release(c->queue);
+        wait = IDLE_MS;
+        if (c->tick && delivering)
+            deadline_tick(c, &next_tick);
+    }
+    stop_reader(c);
+    if (c->reader_err[0] && !c->stop) {
+        set_err(err, errlen, "%s: read error after frame %llu: %s", c->name,
+                (unsigned long long)c->frames, c->reader_err);
+        return CAPTURE_EREAD;
+    }
+    return CAPTURE_OK;
+}
+
+int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
+                size_t errlen)
+{
+    if (c->live)
+        return run_live(c, cb, ctx, err, errlen);
+    return run_offline(c, cb, ctx, err, errlen);
+}
+
 void capture_request_stop(struct capture *c)
 {
-    c->stop = 1;
+    __atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED); /* the reader reads it */
     if (c->pcap)
         pcap_breakloop(c->pcap);
 }
@@ -239,14 +480,22 @@ int capture_stats(struct capture *c, struct capture_stats *out, char *err,
 {
     struct pcap_stat ps;
     memset(out, 0, sizeof *out);
+    memset(&ps, 0, sizeof ps);
     if (!c->live) {
         set_err(err, errlen, "%s: no statistics for a file", c->name);
         return CAPTURE_EUNSUPPORTED;
     }
-    if (pcap_stats(c->pcap, &ps) != 0) {
+    if (c->reader_running) {
+        pthread_mutex_lock(&c->snap_mu);
+        ps = c->snap;
+        pthread_mutex_unlock(&c->snap_mu);
+        out->queue_dropped = capture_queue_dropped(c->queue);
+    } else if (pcap_stats(c->pcap, &ps) != 0) {
         set_err(err, errlen, "%s: statistics: %s", c->name,
                 pcap_geterr(c->pcap));
         return CAPTURE_EREAD;
+    } else {
+        out->queue_dropped = c->queue_dropped;
     }
     out->received = ps.ps_recv;
     out->dropped = ps.ps_drop;

@@ -9,6 +9,7 @@
 #define MQD_CLI_CAPTURE_H
 
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,15 @@ enum capture_error {
     CAPTURE_EUNSUPPORTED = -8  /* e.g. statistics of a file */
 };
 
+/* Called on the thread that runs capture_run, between frames: when the
+ * input has been idle a little while (about 10 ms, then every 100 ms while
+ * it stays idle), and at least every `deadline_ms` while frames keep
+ * coming. Live captures and streamed input (a pipe on "-") only: a file on
+ * disk is read as fast as it goes. */
+typedef void (*capture_tick_cb)(void *ctx);
+
+struct capture_queue;
+
 struct capture {
     pcap_t *pcap;
     int dlt;                 /* pcap_datalink() */
@@ -40,6 +50,18 @@ struct capture {
     bool has_filter;
     uint64_t frames;         /* frames read so far (before filtering) */
     volatile sig_atomic_t stop; /* set by capture_request_stop */
+    bool streaming;          /* "-" is a pipe: read as it arrives (poll) */
+    capture_tick_cb tick;    /* capture_set_tick */
+    void *tick_ctx;
+    unsigned deadline_ms;
+    /* Live: the reading thread and what it shares (capture.c). */
+    struct capture_queue *queue;
+    pthread_t reader;
+    bool reader_running;
+    pthread_mutex_t snap_mu;     /* guards snap while the reader runs */
+    struct pcap_stat snap;       /* the reader's latest pcap_stats */
+    uint64_t queue_dropped;      /* after the run */
+    char reader_err[PCAP_ERRBUF_SIZE + 64];
 };
 
 /* Called for every frame that passes the filter; `frame` is its 1-based
@@ -57,11 +79,22 @@ int capture_open_offline(struct capture *c, const char *path, char *err,
 int capture_open_buffer(struct capture *c, const void *buf, size_t len,
                         const char *name, char *err, size_t errlen);
 
-/* Opens interface `iface` ("any" works on Linux): full snaplen, immediate
- * mode, promiscuous only if asked. A warning from activation is left in
- * c->warning (empty if none). */
-int capture_open_live(struct capture *c, const char *iface, bool promisc,
-                      char *err, size_t errlen);
+#define CAPTURE_BUFFER_KIB_DEFAULT 32768 /* the kernel buffer: 32 MiB */
+
+struct capture_live_cfg {
+    bool promisc;        /* promiscuous mode (tcpdump's default) */
+    unsigned buffer_kib; /* the kernel buffer; 0: CAPTURE_BUFFER_KIB_DEFAULT */
+};
+
+/* Opens interface `iface` ("any" works on Linux) with full snaplen as cfg
+ * says (NULL: the defaults, promiscuous). Packets come from the kernel in
+ * blocks at least every 50 ms (not immediate mode). A warning from activation is left
+ * in c->warning (empty if none). capture_run then reads it on a thread of
+ * its own into a bounded queue (capture_queue.h), and delivers the frames
+ * on the calling thread. */
+int capture_open_live(struct capture *c, const char *iface,
+                      const struct capture_live_cfg *cfg, char *err,
+                      size_t errlen);
 
 /* Compiles and applies a BPF filter expression (NULL or "" = none). For
  * files the filter is applied per frame so frame numbers stay absolute. */
@@ -75,16 +108,24 @@ int capture_set_filter(struct capture *c, const char *expr, char *err,
 int capture_run(struct capture *c, capture_packet_cb cb, void *ctx, char *err,
                 size_t errlen);
 
-/* Asks capture_run to return soon. Async-signal-safe. */
+/* See capture_tick_cb. Before capture_run. */
+void capture_set_tick(struct capture *c, capture_tick_cb cb, void *ctx,
+                      unsigned deadline_ms);
+
+/* Asks capture_run to return soon, after delivering what was read.
+ * Async-signal-safe. */
 void capture_request_stop(struct capture *c);
 
 struct capture_stats {
-    uint64_t received;     /* ps_recv */
-    uint64_t dropped;      /* ps_drop: no room in the kernel buffer */
-    uint64_t if_dropped;   /* ps_ifdrop: dropped by the interface/driver */
+    uint64_t received;      /* ps_recv */
+    uint64_t dropped;       /* ps_drop: no room in the kernel buffer */
+    uint64_t if_dropped;    /* ps_ifdrop: dropped by the interface/driver */
+    uint64_t queue_dropped; /* no room in the in-process queue */
 };
 
-/* Live captures only; CAPTURE_EUNSUPPORTED for files. */
+/* Live captures only; CAPTURE_EUNSUPPORTED for files. From the thread that
+ * runs capture_run (a tick or a frame callback) or after it: while it runs
+ * the kernel's figures are at most a few hundred milliseconds old. */
 int capture_stats(struct capture *c, struct capture_stats *out, char *err,
                   size_t errlen);
 
