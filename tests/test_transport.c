@@ -354,6 +354,35 @@ static void test_midstream_packets(void **state)
     free(b);
 }
 
+/* A quiet connection picked up mid-stream on an MQTT port: its next segment
+ * that holds whole frames (a PINGREQ a minute) is decoded at once, not held
+ * until a run of CLASSIFY_CHAIN frames or the window's end comes; a segment
+ * that starts inside a message waits. */
+static void test_midstream_quiet(void **state)
+{
+    (void)state;
+    static struct rec r;
+    memset(&r, 0, sizeof r);
+    r.log_packets = true;
+    struct transport t;
+    struct transport_cfg cfg = cfg_for(1883, true);
+    transport_open(&t, &cfg);
+    struct transport_sink s = SINK_TEMPLATE;
+    s.ctx = &r;
+    struct buf *b = calloc(1, sizeof *b);
+    noise(b, 300, 11); /* the tail of a message that began before */
+    struct pkt_info p1 = {1, 1000}, p2 = {2, 61000000};
+    transport_data(&t, 0, b->b, b->len, &p1, &s);
+    assert_string_equal(r.log, "");
+    const uint8_t pingreq[] = {0xc0, 0x00};
+    transport_data(&t, 0, pingreq, sizeof pingreq, &p2, &s);
+    assert_string_equal(r.log, "event midstream d0 @300 f2\n"
+                               "mqtt d0 2 f2\n");
+    assert_int_equal(r.skipped[0], 300);
+    transport_free(&t);
+    free(b);
+}
+
 /* A mid-stream connection on 1883 starting inside a large message. */
 static void test_midstream_search(void **state)
 {
@@ -423,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_not_mqtt_is_dropped),
         cmocka_unit_test(test_websocket_any_port),
         cmocka_unit_test(test_midstream_search),
+        cmocka_unit_test(test_midstream_quiet),
         cmocka_unit_test(test_midstream_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,6 +112,18 @@ static enum frame_verdict judge_run(const uint8_t *buf, size_t len, bool final)
     return FV_GOOD;
 }
 
+bool classify_whole_frames(const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        size_t size = 0;
+        if (judge_frame(buf + pos, len - pos, true, &size) != FV_GOOD || size == 0)
+            return false;
+        pos += size;
+    }
+    return len > 0;
+}
+
 enum classify_chain_result classify_frame_chain(const uint8_t *buf, size_t len,
                                                 size_t *scan, bool final,
                                                 size_t *start)

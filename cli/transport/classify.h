@@ -35,4 +35,11 @@ enum classify_chain_result classify_frame_chain(const uint8_t *buf, size_t len,
                                                 size_t *scan, bool final,
                                                 size_t *start);
 
+/* Whether buf[0..len) is exactly one or more well-formed frames, the last
+ * ending at len: on an MQTT port, a segment that starts a frame and ends
+ * with one is believed at once, so a connection picked up mid-stream is
+ * decoded from its next such segment instead of waiting for a run of
+ * CLASSIFY_CHAIN frames (a quiet connection sends one PINGREQ a minute). */
+bool classify_whole_frames(const uint8_t *buf, size_t len);
+
 #endif

@@ -384,6 +384,22 @@ static void search_step(struct transport *t, int dir, bool final)
         search_failed(t, dir);
 }
 
+/* On an MQTT port: the earliest segment still in the buffer from whose
+ * start to the end of the buffer lie whole frames (classify_whole_frames).
+ * True with its offset in *start. */
+static bool search_segment_aligned(const struct mqtt_search *m, size_t *start)
+{
+    size_t from = 0;
+    for (unsigned i = 0; i < m->nmarks; i++) {
+        if (from < m->len && classify_whole_frames(m->buf + from, m->len - from)) {
+            *start = from;
+            return true;
+        }
+        from = m->marks[i].end;
+    }
+    return false;
+}
+
 static void search_data(struct transport *t, int dir, const uint8_t *data, size_t len)
 {
     struct mqtt_search *m = &t->search[dir];
@@ -396,6 +412,9 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         search_failed(t, dir);
     } else {
         search_step(t, dir, false);
+        size_t start;
+        if (!m->done && t->cfg.mqtt_port && search_segment_aligned(m, &start))
+            search_found(t, dir, start);
         size_t used = m->len - before;
         if (m->done && used < len && (t->cfg.mqtt_port || t->how))
             to_mqtt(t, dir, data + used, len - used); /* past the window */
