@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/rules.h"
 #include "analysis/stats.h"
@@ -14,8 +15,8 @@ static size_t text_name(FILE *out, const uint8_t *s, size_t len)
 {
     size_t shown = len;
     bool cut = false;
-    if (!utf8_valid(s, len)) {
-        shown = utf8_valid_prefix(s, len, NULL);
+    if (!mqd_utf8_valid(s, len)) {
+        shown = mqd_utf8_valid_prefix(s, len, NULL);
         cut = true;
     }
     size_t cols = 0, i = 0;
@@ -29,7 +30,7 @@ static size_t text_name(FILE *out, const uint8_t *s, size_t len)
             fputc(s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
             i++;
         } else {
-            (void)utf8_scan(s + i, shown - i, &n);
+            (void)mqd_utf8_scan(s + i, shown - i, &n);
             fwrite(s + i, 1, n, out);
             i += n;
         }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/payload_json.h"
 #include "analysis/session.h"
 #include "mqttdissect/names.h"
@@ -119,10 +120,10 @@ void out_json_payload(struct json_writer *w, const struct output_opts *o,
     jw_key(w, key);
     jw_object_begin(w);
     JW_KV_U64(w, "length", len);
-    if (utf8_valid(data, len)) {
+    if (mqd_utf8_valid(data, len)) {
         /* Do not split a character where the output is cut. */
         if (shown < len)
-            shown = utf8_valid_prefix(data, shown, NULL);
+            shown = mqd_utf8_valid_prefix(data, shown, NULL);
         JW_KV_STRN(w, "text", data, shown);
     } else {
         JW_KV_HEX(w, "hex", data, shown);

@@ -3,6 +3,7 @@
 #include "output/out_sn.h"
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/out_json.h"
 #include "mqttdissect/rules.h"
 #include "output/out_text.h"
@@ -247,10 +248,10 @@ static void put_payload(struct obuf *b, const char *key, const mqd_sn_msg *m,
     if (len == 0)
         return;
     obuf_putc(b, ' ');
-    if (utf8_valid(data, len)) {
+    if (mqd_utf8_valid(data, len)) {
         size_t limit = SUMMARY_PAYLOAD_LIMIT;
         if (len > limit)
-            limit = utf8_valid_prefix(data, limit, NULL);
+            limit = mqd_utf8_valid_prefix(data, limit, NULL);
         text_quoted(b, data, len, limit);
     } else {
         put_hex_bytes(b, data, len, SUMMARY_HEX_LIMIT);
@@ -625,7 +626,7 @@ static void tree_item_desc(const struct tree *t, const struct tree_item *it)
         obuf_puts(t->b, " bytes");
         if (data && it->len > 0) {
             obuf_putc(t->b, ' ');
-            if (utf8_valid(data, it->len))
+            if (mqd_utf8_valid(data, it->len))
                 text_quoted(t->b, data, it->len, TREE_TEXT_PREVIEW);
             else
                 put_hex_bytes(t->b, data, it->len, TREE_HEX_PREVIEW);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/payload_json.h"
 #include "analysis/session.h"
 #include "mqttdissect/names.h"
@@ -175,9 +176,9 @@ void text_quoted(struct obuf *b, const uint8_t *s, size_t n, size_t limit)
             continue;
         }
         size_t len;
-        int r = utf8_scan(s + i, end - i, &len);
-        if (r == UTF8_SEQ_OK) {
-            uint32_t cp = utf8_decode(s + i, len);
+        int r = mqd_utf8_scan(s + i, end - i, &len);
+        if (r == MQD_UTF8_SEQ_OK) {
+            uint32_t cp = mqd_utf8_decode(s + i, len);
             if (needs_unicode_escape(cp))
                 quote_codepoint(b, cp);
             else
@@ -311,7 +312,7 @@ static void put_payload_summary(const struct text_ctx *t, const char *key,
     if (utf8) {
         size_t limit = SUMMARY_PAYLOAD_LIMIT;
         if (len > limit) /* do not cut a character in two */
-            limit = utf8_valid_prefix(data, limit, NULL);
+            limit = mqd_utf8_valid_prefix(data, limit, NULL);
         text_quoted(t->b, data, len, limit);
     } else {
         put_hex_bytes(t->b, data, len, SUMMARY_HEX_LIMIT);
@@ -497,7 +498,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     bool json = o->verbose && payload_text_json(o, f);
     t.payload_json = json;
     if (f->payload.present && mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        t.payload_utf8 = json || utf8_valid(data, len);
+        t.payload_utf8 = json || mqd_utf8_valid(data, len);
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/json_embed.h"
 #include "mqttdissect/props.h"
 #include "output/out_text.h"
@@ -113,10 +114,10 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
         return;
     }
     bool text = o->payload_mode == PAYLOAD_TEXT ||
-                (o->payload_mode == PAYLOAD_AUTO && utf8_valid(data, len));
+                (o->payload_mode == PAYLOAD_AUTO && mqd_utf8_valid(data, len));
     if (text) {
         if (shown < len) /* do not split a character where the output is cut */
-            shown = utf8_valid_prefix(data, shown, NULL);
+            shown = mqd_utf8_valid_prefix(data, shown, NULL);
         jw_kv_strn(w, "text", data, shown);
     } else {
         jw_kv_hex(w, "hex", data, shown);

@@ -1,6 +1,6 @@
-/* Byte-level formatting helpers shared by the printers: UTF-8 scanning
- * (which bytes may be shown as text), hex digits, decimal integers and
- * timestamps, all written into caller-supplied arrays without stdio. */
+/* Byte-level formatting helpers shared by the printers: byte-class scans,
+ * hex digits, decimal integers and timestamps, all written into
+ * caller-supplied arrays without stdio. (UTF-8: mqttdissect/utf8.h.) */
 #ifndef MQD_CLI_HEX_H
 #define MQD_CLI_HEX_H
 
@@ -12,33 +12,6 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-/* Outcome of looking at one UTF-8 sequence. */
-enum utf8_seq {
-    UTF8_SEQ_OK,  /* a well-formed sequence of *len bytes */
-    UTF8_SEQ_BAD, /* an ill-formed subpart of *len bytes (replace it by one
-                     U+FFFD, as Unicode 15 s3.9 "maximal subpart" advises) */
-    UTF8_SEQ_CUT  /* a sequence that is well-formed so far but ends at n */
-};
-
-/* Looks at the sequence starting at s[0] of s[0..n), n >= 1. Well-formed
- * means Unicode table 3-7: no overlongs, no surrogates, nothing above
- * U+10FFFF. */
-int utf8_scan(const uint8_t *s, size_t n, size_t *len);
-
-/* Bytes of the longest prefix of s[0..n) made only of well-formed
- * sequences. *cut (may be NULL) says whether what stops it is a sequence cut
- * by the end of the input (as opposed to an ill-formed one, or nothing). */
-size_t utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut);
-
-/* True when s[0..n) is entirely well-formed UTF-8. */
-static inline bool utf8_valid(const uint8_t *s, size_t n)
-{
-    return utf8_valid_prefix(s, n, NULL) == n;
-}
-
-/* The code point of a well-formed sequence of len bytes (from utf8_scan). */
-uint32_t utf8_decode(const uint8_t *s, size_t len);
 
 /* Eight bytes at a time (SWAR): a plain load with memcpy, and tests that
  * say whether any of the eight bytes has a property. */
