@@ -21,7 +21,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
 #include "mqttdissect/utf8.h"
 #include "output/json_embed.h"
 #include "util/json_writer.h"

@@ -1,5 +1,6 @@
-/* Tests for cli/json_writer.c and cli/hex.c: every output is parsed back
- * with jansson and compared, and must be valid UTF-8 whatever the input. */
+/* Tests for cli/util/json_writer.c, numfmt.c and timefmt.c: every output is
+ * parsed back with jansson and compared, and must be valid UTF-8 whatever
+ * the input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
+#include "util/numfmt.h"
+#include "util/timefmt.h"
 #include "mqttdissect/utf8.h"
 #include "util/json_writer.h"
 

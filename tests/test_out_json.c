@@ -12,7 +12,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
 #include "mqttdissect/utf8.h"
 #include "mqttdissect/mqd.h"
 #include "output/output.h"

@@ -11,7 +11,6 @@
 
 #include <cmocka.h>
 
-#include "util/hex.h"
 #include "mqttdissect/utf8.h"
 #include "mqttdissect/mqd.h"
 #include "output/output.h"

@@ -1,7 +1,6 @@
 /* The --stats summary as aligned text tables. See stats.h. */
 #include <stdlib.h>
 
-#include "util/hex.h"
 #include "mqttdissect/utf8.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/rules.h"

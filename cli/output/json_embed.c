@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "util/hex.h"
+#include "util/bytescan.h"
 #include "mqttdissect/utf8.h"
 
 /* ---- reading the input ---- */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "util/hex.h"
+#include "util/timefmt.h"
 #include "mqttdissect/utf8.h"
 #include "output/payload_json.h"
 #include "analysis/session.h"

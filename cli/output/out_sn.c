@@ -3,6 +3,7 @@
 #include "output/out_sn.h"
 
 #include "util/hex.h"
+#include "util/timefmt.h"
 #include "mqttdissect/utf8.h"
 #include "output/out_json.h"
 #include "mqttdissect/rules.h"

@@ -6,7 +6,9 @@
 
 #include <stdlib.h>
 
+#include "util/bytescan.h"
 #include "util/hex.h"
+#include "util/timefmt.h"
 #include "mqttdissect/utf8.h"
 #include "output/payload_json.h"
 #include "analysis/session.h"

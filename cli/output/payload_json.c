@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/hex.h"
 #include "mqttdissect/utf8.h"
 #include "output/json_embed.h"
 #include "mqttdissect/props.h"

@@ -7,7 +7,9 @@
 #include <emmintrin.h>
 #endif
 
+#include "util/bytescan.h"
 #include "util/hex.h"
+#include "util/numfmt.h"
 #include "mqttdissect/utf8.h"
 
 /* ---- the output buffer ---- */
