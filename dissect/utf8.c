@@ -106,9 +106,11 @@ static bool lead_shape(uint8_t b0, size_t *need, uint8_t *lo, uint8_t *hi)
     return true;
 }
 
-/* The one sequence at s[0..n), n >= 1: mqd_utf8_scan, inlined into the
- * checker below. The second byte's range comes from the lead byte; the
- * bytes after it are plain continuations. */
+/* The one sequence at s[0..n), n >= 1, for the printers: mqd_utf8_scan,
+ * inlined into mqd_utf8_valid_prefix. The second byte's range comes from
+ * the lead byte; the bytes after it are plain continuations. (The MQTT
+ * check below reads sequences with the same table, in its own loop: it
+ * tells surrogates apart and needs the code point.) */
 static inline int scan_seq(const uint8_t *s, size_t n, size_t *len)
 {
     size_t need;
@@ -121,21 +123,30 @@ static inline int scan_seq(const uint8_t *s, size_t n, size_t *len)
         *len = 1;
         return MQD_UTF8_SEQ_BAD;
     }
-    for (size_t k = 1; k < need; k++) {
-        if (k >= n) {
-            *len = k;
-            return MQD_UTF8_SEQ_CUT;
+    if (n >= need) { /* the whole sequence is there: the common case */
+        if (s[1] < lo || s[1] > hi) {
+            *len = 1;
+            return MQD_UTF8_SEQ_BAD;
         }
+        for (size_t k = 2; k < need; k++) {
+            if (!is_continuation(s[k])) {
+                *len = k;
+                return MQD_UTF8_SEQ_BAD;
+            }
+        }
+        *len = need;
+        return MQD_UTF8_SEQ_OK;
+    }
+    /* Cut by the end, unless a byte before the end is already wrong. */
+    for (size_t k = 1; k < n; k++) {
         uint8_t c = s[k];
-        uint8_t min = k == 1 ? lo : 0x80;
-        uint8_t max = k == 1 ? hi : 0xBF;
-        if (c < min || c > max) {
+        if (k == 1 ? (c < lo || c > hi) : !is_continuation(c)) {
             *len = k;
             return MQD_UTF8_SEQ_BAD;
         }
     }
-    *len = need;
-    return MQD_UTF8_SEQ_OK;
+    *len = n;
+    return MQD_UTF8_SEQ_CUT;
 }
 
 int mqd_utf8_scan(const uint8_t *s, size_t n, size_t *len)
@@ -170,16 +181,23 @@ static int check_char(const uint8_t *s, size_t i, size_t len, size_t *n)
     if (b0 < 0x80)
         return check_ascii(b0);
 
-    size_t seq;
-    if (scan_seq(s + i, len - i, &seq) != MQD_UTF8_SEQ_OK) {
-        /* Ill-formed to the scanner, which cannot tell surrogates apart. */
-        if (len - i >= 3 && is_surrogate(s, i))
-            return MQD_UTF8_SURROGATE;
-        return MQD_UTF8_ILL_FORMED; /* stray byte, bad shape, or cut */
+    size_t need;
+    uint8_t lo, hi;
+    if (!lead_shape(b0, &need, &lo, &hi) || len - i < need)
+        return MQD_UTF8_ILL_FORMED; /* stray byte, or cut by the end */
+    if (need == 3 && is_surrogate(s, i))
+        return MQD_UTF8_SURROGATE;
+    if (s[i + 1] < lo || s[i + 1] > hi)
+        return MQD_UTF8_ILL_FORMED;
+
+    uint32_t cp = b0 & (0xFFu >> (need + 1));
+    for (size_t k = 1; k < need; k++) {
+        if (!is_continuation(s[i + k]))
+            return MQD_UTF8_ILL_FORMED;
+        cp = cp << 6 | (uint32_t)(s[i + k] & 0x3F);
     }
-    *n = seq;
-    return is_discouraged(mqd_utf8_decode(s + i, seq)) ? MQD_UTF8_DISCOURAGED
-                                                       : MQD_UTF8_OK;
+    *n = need;
+    return is_discouraged(cp) ? MQD_UTF8_DISCOURAGED : MQD_UTF8_OK;
 }
 
 int mqd_utf8_check(const uint8_t *s, size_t len, size_t *bad_off)

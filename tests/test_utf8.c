@@ -373,6 +373,12 @@ static void test_scan(void **state)
     SCAN("\xE2", MQD_UTF8_SEQ_CUT, 1);
     SCAN("\xE2\x82", MQD_UTF8_SEQ_CUT, 2);
     SCAN("\xF0\x9F\x98", MQD_UTF8_SEQ_CUT, 3);
+    /* Shorter than the lead byte announces, but wrong before the end. */
+    SCAN("\xF0" "a", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF0\x8F", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF0\x9F" "a", MQD_UTF8_SEQ_BAD, 2);
+    SCAN("\xE0\x9F", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xED\xA0", MQD_UTF8_SEQ_BAD, 1);
 }
 
 static void test_decode(void **state)
