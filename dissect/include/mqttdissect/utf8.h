@@ -37,8 +37,8 @@ int mqd_utf8_check(const uint8_t *s, size_t len, size_t *bad_off);
 /* Outcome of mqd_utf8_scan. */
 enum mqd_utf8_seq {
     MQD_UTF8_SEQ_OK,  /* a well-formed sequence of *len bytes */
-    MQD_UTF8_SEQ_BAD, /* an ill-formed subpart of *len bytes (shown as one
-                         U+FFFD, as Unicode 15 s3.9 "maximal subpart"
+    MQD_UTF8_SEQ_BAD, /* an ill-formed subpart of *len bytes (to replace by
+                         one U+FFFD, as Unicode 15 s3.9 "maximal subpart"
                          advises) */
     MQD_UTF8_SEQ_CUT  /* *len bytes that are well-formed so far but end at n */
 };
