@@ -1,6 +1,8 @@
 /* The short packets: PUBACK, PUBREC, PUBREL, PUBCOMP (s3.4 .. s3.7),
  * DISCONNECT (s3.14), AUTH (s3.15), PINGREQ and PINGRESP (s3.12, s3.13). */
+#include "fields.h"
 #include "packet.h"
+#include "prop_block.h"
 
 /* MQTT-3.4.2-1, MQTT-3.5.2-1, MQTT-3.6.2-1, MQTT-3.7.2-1. */
 static uint16_t pub_ack_reason_rule(uint8_t type)

@@ -1,5 +1,7 @@
 /* CONNACK (MQTT 5.0 s3.2, 3.1.1 s3.2). */
+#include "fields.h"
 #include "packet.h"
+#include "prop_block.h"
 
 #define SESSION_PRESENT 0x01u
 

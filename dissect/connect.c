@@ -3,8 +3,11 @@
  * guessed. */
 #include <string.h>
 
+#include "fields.h"
 #include "mqttdissect/utf8.h"
 #include "packet.h"
+#include "prop_block.h"
+#include "topic.h"
 
 #define FLAG_USERNAME 0x80u
 #define FLAG_PASSWORD 0x40u

@@ -3,7 +3,9 @@
  * proptable.c; this file only applies it. */
 #include <string.h>
 
-#include "packet.h"
+#include "fields.h"
+#include "prop_block.h"
+#include "topic.h"
 
 /* ---- reading one property -------------------------------------------------- */
 

@@ -1,8 +1,11 @@
 /* PUBLISH (MQTT 5.0 s3.3, 3.1.1 s3.3): the hot path. One pass over the
  * topic for UTF-8, one memchr pair for wildcards; the payload is looked at
  * only when the Payload Format Indicator says it is UTF-8. */
+#include "fields.h"
 #include "mqttdissect/utf8.h"
 #include "packet.h"
+#include "prop_block.h"
+#include "topic.h"
 
 /* s3.3.2.3.2: with Payload Format Indicator 1 the payload is UTF-8
  * character data. */

@@ -1,6 +1,9 @@
 /* SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK (MQTT 5.0 s3.8 .. s3.11,
  * 3.1.1 s3.8 .. s3.11), and the public filter iterator. */
+#include "fields.h"
 #include "packet.h"
+#include "prop_block.h"
+#include "topic.h"
 
 /* s3.8.3.1: the subscription options byte. 3.x has only the requested QoS
  * in bits 1-0; 5.0 adds No Local, Retain As Published, Retain Handling. */

@@ -1,16 +1,25 @@
-/* UTF-8 validation as MQTT requires it (MQTT 5.0 s1.5.4, MQTT 3.1.1 s1.5.3):
- * well-formed per RFC 3629 s4 (no overlong forms, nothing above U+10FFFF, no
- * cut or stray bytes), no surrogates (MQTT-1.5.4-1), no U+0000
- * (MQTT-1.5.4-2), and control characters and non-characters flagged as
- * discouraged (the spec's "SHOULD NOT" list in s1.5.4).
+/* UTF-8, with one table of sequence shapes (lead_shape) for two uses:
  *
- * Payloads of megabytes go through here, so runs of printable ASCII are
- * skipped eight bytes at a time; anything else is decoded one character at
- * a time. Every read is of s[i] with i < len checked first. */
+ * - validation as MQTT requires it (MQTT 5.0 s1.5.4, MQTT 3.1.1 s1.5.3):
+ *   well-formed per RFC 3629 s4 (no overlong forms, nothing above U+10FFFF,
+ *   no cut or stray bytes), no surrogates (MQTT-1.5.4-1), no U+0000
+ *   (MQTT-1.5.4-2), and control characters and non-characters flagged as
+ *   discouraged (the spec's "SHOULD NOT" list in s1.5.4): mqd_utf8_check;
+ * - well-formedness alone, one sequence at a time or as the longest valid
+ *   prefix, for printers that must know which bytes they may show as text:
+ *   mqd_utf8_scan, mqd_utf8_valid_prefix.
+ *
+ * Payloads of megabytes go through here, so runs of ASCII are skipped many
+ * bytes a step; anything else is decoded one character at a time. Every
+ * read is of s[i] with i < len checked first. */
 #include "mqttdissect/utf8.h"
 
 #include <stdbool.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
@@ -97,6 +106,54 @@ static bool lead_shape(uint8_t b0, size_t *need, uint8_t *lo, uint8_t *hi)
     return true;
 }
 
+/* The one sequence at s[0..n), n >= 1, for the printers: mqd_utf8_scan,
+ * inlined into mqd_utf8_valid_prefix. The second byte's range comes from
+ * the lead byte; the bytes after it are plain continuations. (The MQTT
+ * check below reads sequences with the same table, in its own loop: it
+ * tells surrogates apart and needs the code point.) */
+static inline int scan_seq(const uint8_t *s, size_t n, size_t *len)
+{
+    size_t need;
+    uint8_t lo, hi;
+    if (s[0] < 0x80) {
+        *len = 1;
+        return MQD_UTF8_SEQ_OK;
+    }
+    if (!lead_shape(s[0], &need, &lo, &hi)) {
+        *len = 1;
+        return MQD_UTF8_SEQ_BAD;
+    }
+    if (n >= need) { /* the whole sequence is there: the common case */
+        if (s[1] < lo || s[1] > hi) {
+            *len = 1;
+            return MQD_UTF8_SEQ_BAD;
+        }
+        for (size_t k = 2; k < need; k++) {
+            if (!is_continuation(s[k])) {
+                *len = k;
+                return MQD_UTF8_SEQ_BAD;
+            }
+        }
+        *len = need;
+        return MQD_UTF8_SEQ_OK;
+    }
+    /* Cut by the end, unless a byte before the end is already wrong. */
+    for (size_t k = 1; k < n; k++) {
+        uint8_t c = s[k];
+        if (k == 1 ? (c < lo || c > hi) : !is_continuation(c)) {
+            *len = k;
+            return MQD_UTF8_SEQ_BAD;
+        }
+    }
+    *len = n;
+    return MQD_UTF8_SEQ_CUT;
+}
+
+int mqd_utf8_scan(const uint8_t *s, size_t n, size_t *len)
+{
+    return scan_seq(s, n, len);
+}
+
 /* ED A0..BF 80..BF: the encoding of U+D800..U+DFFF, well-shaped but
  * forbidden by RFC 3629 and MQTT-1.5.4-1. Reported apart from other
  * ill-formed input. Needs 3 bytes at s[i]. */
@@ -162,4 +219,49 @@ int mqd_utf8_check(const uint8_t *s, size_t len, size_t *bad_off)
         i += n;
     }
     return MQD_UTF8_OK;
+}
+
+/* ---- well-formedness alone ------------------------------------------------ */
+
+/* Bytes of the ASCII run (any byte below 0x80) at s[0..n): 32 bytes a step
+ * with SSE2 (a byte's top bit is what movemask collects), then 8 at a time,
+ * then one. */
+static size_t ascii_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; n - i >= 32; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b =
+            _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0)
+            break;
+    }
+#endif
+    while (n - i >= 8 && (load_word(s + i) & HIGHS) == 0)
+        i += 8;
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+size_t mqd_utf8_valid_prefix(const uint8_t *s, size_t n, bool *cut)
+{
+    size_t i = 0;
+    if (cut)
+        *cut = false;
+    while (i < n) {
+        i += ascii_run(s + i, n - i); /* the common case */
+        if (i == n)
+            break;
+        size_t len;
+        int r = scan_seq(s + i, n - i, &len);
+        if (r != MQD_UTF8_SEQ_OK) {
+            if (cut)
+                *cut = r == MQD_UTF8_SEQ_CUT;
+            return i;
+        }
+        i += len;
+    }
+    return i;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The library as a user gets it: `cmake --install` into a scratch prefix,
 # then a program built against it through pkg-config, linked shared and
-# static, decodes a frame.
+# static, decodes a frame; and the example program decodes its session.
 set -u
 build=${1:?usage: install.test.sh BUILD_DIR}
 work=$(mktemp -d)
@@ -45,4 +45,12 @@ LD_LIBRARY_PATH=$libdir "$work/use-shared" | grep -qx "PUBLISH id=7" || fail "sh
 $cc -std=c11 -Wall -Werror "$work/use.c" -o "$work/use-static" $(pkg-config --cflags mqttdissect) \
   "$libdir/libmqttdissect.a" || fail "building against the static library"
 "$work/use-static" | grep -qx "PUBLISH id=7" || fail "static: wrong result"
+# The example program of dissect/examples/ decodes the session beside it.
+src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+example=$build/dissect/mqd_example_decode
+[ -x "$example" ] || fail "no $example"
+"$example" "$src/dissect/examples/session.bin" >"$work/example.out" \
+  || fail "mqd_example_decode exits $?"
+tail -1 "$work/example.out" | grep -qx "8 frames, 89 bytes" \
+  || fail "mqd_example_decode: $(tail -1 "$work/example.out")"
 echo "install: ok"

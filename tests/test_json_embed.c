@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/json_embed.h"
 #include "util/json_writer.h"
 #include "output/out_text.h"
@@ -118,7 +118,7 @@ static void assert_same_meaning(const void *in, size_t n, const char *out)
         fail_msg("meaning differs: %.*s -> %s", (int)n, (const char *)in, out);
     json_decref(mine);
     json_decref(theirs);
-    assert_true(utf8_valid((const uint8_t *)out, strlen(out)));
+    assert_true(mqd_utf8_valid((const uint8_t *)out, strlen(out)));
     assert_null(strpbrk(out, "\n\r\t")); /* one line, no raw whitespace but ' ' in strings */
 }
 

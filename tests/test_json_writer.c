@@ -1,5 +1,6 @@
-/* Tests for cli/json_writer.c and cli/hex.c: every output is parsed back
- * with jansson and compared, and must be valid UTF-8 whatever the input. */
+/* Tests for cli/util/json_writer.c, numfmt.c and timefmt.c: every output is
+ * parsed back with jansson and compared, and must be valid UTF-8 whatever
+ * the input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
+#include "util/numfmt.h"
+#include "util/timefmt.h"
+#include "mqttdissect/utf8.h"
 #include "util/json_writer.h"
 
 /* A writer into a growing memory buffer. */
@@ -30,7 +33,7 @@ static void mem_init(struct mem_jw *m)
 static json_t *mem_parse(struct mem_jw *m)
 {
     json_error_t err;
-    assert_true(utf8_valid((const uint8_t *)obuf_data(&m->b), obuf_len(&m->b)));
+    assert_true(mqd_utf8_valid((const uint8_t *)obuf_data(&m->b), obuf_len(&m->b)));
     json_t *j = json_loadb(obuf_data(&m->b), obuf_len(&m->b),
                            JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
     if (!j)
@@ -227,7 +230,7 @@ static void test_random_bytes(void **state)
         }
         size_t out_n;
         char *out = roundtrip_str(in, n, &out_n);
-        assert_true(utf8_valid((const uint8_t *)out, out_n));
+        assert_true(mqd_utf8_valid((const uint8_t *)out, out_n));
         free(out);
     }
 }
@@ -275,7 +278,7 @@ static void test_file_mode_long_string(void **state)
     fclose(f);
 
     json_error_t err;
-    assert_true(utf8_valid((const uint8_t *)mem, mem_len));
+    assert_true(mqd_utf8_valid((const uint8_t *)mem, mem_len));
     json_t *j = json_loadb(mem, mem_len, 0, &err);
     assert_non_null(j);
     assert_int_equal(json_string_length(json_array_get(j, 1)), 2 * n);
@@ -305,19 +308,6 @@ static void test_timestamps(void **state)
     assert_memory_equal(buf, "19:44:45.123456", 15);
 }
 
-static void test_utf8_prefix(void **state)
-{
-    (void)state;
-    bool cut;
-    const uint8_t s[] = {'a', 0xE2, 0x82, 0xAC, 0xE2, 0x82};
-    assert_int_equal(utf8_valid_prefix(s, sizeof s, &cut), 4);
-    assert_true(cut);
-    const uint8_t bad[] = {'a', 0xC0, 0x80};
-    assert_int_equal(utf8_valid_prefix(bad, sizeof bad, &cut), 1);
-    assert_false(cut);
-    assert_true(utf8_valid(s, 4));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,7 +320,6 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_file_mode_long_string),
         cmocka_unit_test(test_timestamps),
-        cmocka_unit_test(test_utf8_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

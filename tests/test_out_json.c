@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "mqttdissect/mqd.h"
 #include "output/output.h"
 #include "hexvec.h"
@@ -57,7 +57,7 @@ static json_t *parse_line(const char *s)
     size_t n = strlen(s);
     assert_true(n > 0 && s[n - 1] == '\n');
     assert_null(memchr(s, '\n', n - 1));
-    assert_true(utf8_valid((const uint8_t *)s, n));
+    assert_true(mqd_utf8_valid((const uint8_t *)s, n));
     json_error_t err;
     json_t *j = json_loadb(s, n, 0, &err);
     if (!j)

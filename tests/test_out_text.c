@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "mqttdissect/mqd.h"
 #include "output/output.h"
 #include "hexvec.h"
@@ -48,7 +48,7 @@ static char *render(const char *hex, uint8_t version,
     output_frame(t, &test_meta, &f);
     assert_int_equal(output_close(t), 0);
     fclose(out);
-    assert_true(utf8_valid((const uint8_t *)mem, len));
+    assert_true(mqd_utf8_valid((const uint8_t *)mem, len));
     return mem;
 }
 

@@ -1,10 +1,14 @@
 /* Tests of dissect/utf8.c: well-formed UTF-8 per RFC 3629, the MQTT
  * prohibitions (surrogates, U+0000) and the discouraged code points of MQTT
- * 5.0 s1.5.4, and the offset of the first problem. Many inputs are placed
- * right before an unreadable page, so an over-read crashes at once. */
+ * 5.0 s1.5.4, and the offset of the first problem (mqd_utf8_check); the
+ * well-formedness scanner printers use (mqd_utf8_scan,
+ * mqd_utf8_valid_prefix, mqd_utf8_decode), and that both agree. Many inputs
+ * are placed right before an unreadable page, so an over-read crashes at
+ * once. */
 #define _DEFAULT_SOURCE /* mmap, MAP_ANONYMOUS, sysconf */
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -320,6 +324,184 @@ static void test_long_input(void **state)
     munmap(big, len + guard_page);
 }
 
+/* ---- well-formedness alone: mqd_utf8_scan and mqd_utf8_valid_prefix ------- */
+
+/* Scans the sequence at the start of s[0..len), in place and at the guard
+ * page, and expects `status` with *len == `want_len`. */
+static void scan_at(const char *s, size_t len, int status, size_t want_len)
+{
+    size_t got_len = 99;
+    int got = mqd_utf8_scan((const uint8_t *)s, len, &got_len);
+    if (got != status || got_len != want_len)
+        fail_msg("scan: status %d len %zu, want %d len %zu (input len %zu)",
+                 got, got_len, status, want_len, len);
+    got_len = 99;
+    assert_int_equal(mqd_utf8_scan(at_guard(s, len), len, &got_len), status);
+    assert_int_equal(got_len, want_len);
+}
+
+#define SCAN(lit, status, n) scan_at(lit, sizeof(lit) - 1, status, n)
+
+static void test_scan(void **state)
+{
+    (void)state;
+    SCAN("a", MQD_UTF8_SEQ_OK, 1);
+    SCAN("\0", MQD_UTF8_SEQ_OK, 1);   /* U+0000 is well-formed */
+    SCAN("\x7F", MQD_UTF8_SEQ_OK, 1); /* and so are controls */
+    SCAN("\xC2\x85", MQD_UTF8_SEQ_OK, 2);
+    SCAN("\xC3\xA9xyz", MQD_UTF8_SEQ_OK, 2);
+    SCAN("\xE2\x82\xAC", MQD_UTF8_SEQ_OK, 3);
+    SCAN("\xEF\xBF\xBF", MQD_UTF8_SEQ_OK, 3); /* a non-character */
+    SCAN("\xF0\x9F\x98\x80", MQD_UTF8_SEQ_OK, 4);
+    SCAN("\xF4\x8F\xBF\xBF", MQD_UTF8_SEQ_OK, 4);
+    /* Ill-formed: the maximal subpart (Unicode 15 s3.9, table 3-8). */
+    SCAN("\x80", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xC0\x80", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xC1\xBF", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF5\x80\x80\x80", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xFF", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xE0\x80\x80", MQD_UTF8_SEQ_BAD, 1); /* overlong */
+    SCAN("\xED\xA0\x80", MQD_UTF8_SEQ_BAD, 1); /* a surrogate */
+    SCAN("\xF0\x8F\xBF\xBF", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF4\x90\x80\x80", MQD_UTF8_SEQ_BAD, 1); /* above U+10FFFF */
+    SCAN("\xC3" "a", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xE2\x82" "a", MQD_UTF8_SEQ_BAD, 2);
+    SCAN("\xF0\x9F\x98" "a", MQD_UTF8_SEQ_BAD, 3);
+    SCAN("\xF0\x9F\x98\xC0", MQD_UTF8_SEQ_BAD, 3);
+    /* Cut by the end of the input. */
+    SCAN("\xC3", MQD_UTF8_SEQ_CUT, 1);
+    SCAN("\xE2", MQD_UTF8_SEQ_CUT, 1);
+    SCAN("\xE2\x82", MQD_UTF8_SEQ_CUT, 2);
+    SCAN("\xF0\x9F\x98", MQD_UTF8_SEQ_CUT, 3);
+    /* Shorter than the lead byte announces, but wrong before the end. */
+    SCAN("\xF0" "a", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF0\x8F", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xF0\x9F" "a", MQD_UTF8_SEQ_BAD, 2);
+    SCAN("\xE0\x9F", MQD_UTF8_SEQ_BAD, 1);
+    SCAN("\xED\xA0", MQD_UTF8_SEQ_BAD, 1);
+}
+
+static void test_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len;
+        uint32_t cp;
+    } v[] = {
+        {"A", 1, 0x41},
+        {"\xC2\x80", 2, 0x80},
+        {"\xDF\xBF", 2, 0x7FF},
+        {"\xE0\xA0\x80", 3, 0x800},
+        {"\xE2\x82\xAC", 3, 0x20AC},
+        {"\xEF\xBF\xBF", 3, 0xFFFF},
+        {"\xF0\x90\x80\x80", 4, 0x10000},
+        {"\xF4\x8F\xBF\xBF", 4, 0x10FFFF},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t len = 0;
+        const uint8_t *s = (const uint8_t *)v[i].s;
+        assert_int_equal(mqd_utf8_scan(s, v[i].len, &len), MQD_UTF8_SEQ_OK);
+        assert_int_equal(len, v[i].len);
+        assert_int_equal(mqd_utf8_decode(s, len), v[i].cp);
+    }
+}
+
+static void test_valid_prefix(void **state)
+{
+    (void)state;
+    bool cut;
+    const uint8_t s[] = {'a', 0xE2, 0x82, 0xAC, 0xE2, 0x82};
+    assert_int_equal(mqd_utf8_valid_prefix(s, sizeof s, &cut), 4);
+    assert_true(cut);
+    const uint8_t bad[] = {'a', 0xC0, 0x80};
+    assert_int_equal(mqd_utf8_valid_prefix(bad, sizeof bad, &cut), 1);
+    assert_false(cut);
+    assert_int_equal(mqd_utf8_valid_prefix(s, 4, &cut), 4);
+    assert_false(cut);
+    assert_int_equal(mqd_utf8_valid_prefix(s, sizeof s, NULL), 4);
+    assert_int_equal(mqd_utf8_valid_prefix(NULL, 0, &cut), 0);
+    assert_true(mqd_utf8_valid(s, 4));
+    assert_false(mqd_utf8_valid(s, sizeof s));
+    /* What MQTT forbids or discourages is still well-formed. */
+    assert_true(mqd_utf8_valid((const uint8_t *)"a\0b\n\x7F\xEF\xBF\xBF", 8));
+}
+
+/* The prefix stops at a bad byte anywhere in ASCII runs that cover the
+ * 32-byte and 8-byte steps and the byte-wise tail, never reading past the
+ * end (guard page); the same with a valid multi-byte character there. */
+static void test_valid_prefix_every_position(void **state)
+{
+    (void)state;
+    char buf[128];
+    for (size_t len = 1; len <= 100; len++) {
+        for (size_t pos = 0; pos < len; pos++) {
+            memset(buf, '\x01', len); /* ASCII, even a control, is plain */
+            buf[pos] = (char)0x80;
+            bool cut = true;
+            const uint8_t *g = at_guard(buf, len);
+            assert_int_equal(mqd_utf8_valid_prefix(g, len, &cut), pos);
+            assert_false(cut);
+            buf[pos] = (char)0xC3;
+            g = at_guard(buf, len);
+            assert_int_equal(mqd_utf8_valid_prefix(g, len, &cut), pos);
+            assert_int_equal(cut, pos + 1 == len); /* cut, or bad */
+            if (pos + 4 <= len) {
+                memcpy(buf + pos, "\xF0\x9F\x98\x80", 4);
+                g = at_guard(buf, len);
+                assert_int_equal(mqd_utf8_valid_prefix(g, len, &cut), len);
+                assert_false(cut);
+            }
+        }
+    }
+}
+
+/* The scanner and the MQTT check agree on well-formedness: what the check
+ * calls ill-formed or a surrogate is where the valid prefix stops; OK means
+ * all of it is well-formed; U+0000 and discouraged characters are inside
+ * the valid prefix. Every string of one or two bytes, and a spread of
+ * third and fourth bytes after them. */
+static void agree(const uint8_t *s, size_t n)
+{
+    size_t off = 0;
+    int st = mqd_utf8_check(s, n, &off);
+    size_t prefix = mqd_utf8_valid_prefix(s, n, NULL);
+    switch (st) {
+    case MQD_UTF8_OK:
+        assert_int_equal(prefix, n);
+        break;
+    case MQD_UTF8_ILL_FORMED:
+    case MQD_UTF8_SURROGATE:
+        assert_int_equal(prefix, off);
+        break;
+    default:
+        assert_true(prefix > off);
+        break;
+    }
+}
+
+static void test_scan_agrees_with_check(void **state)
+{
+    (void)state;
+    static const uint8_t conts[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90,
+                                    0x9F, 0xA0, 0xBF, 0xC0, 0xF4, 0xFF};
+    uint8_t s[4];
+    for (unsigned x = 0; x < 1u << 16; x++) {
+        s[0] = (uint8_t)x;
+        s[1] = (uint8_t)(x >> 8);
+        agree(s, 1);
+        agree(s, 2);
+        for (size_t j = 0; j < sizeof conts; j++) {
+            s[2] = conts[j];
+            agree(s, 3);
+            for (size_t k = 0; s[0] >= 0xF0 && k < sizeof conts; k++) {
+                s[3] = conts[k];
+                agree(s, 4);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +520,11 @@ int main(void)
         cmocka_unit_test(test_fast_path_every_position),
         cmocka_unit_test(test_fast_path_no_false_alarm),
         cmocka_unit_test(test_long_input),
+        cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_valid_prefix),
+        cmocka_unit_test(test_valid_prefix_every_position),
+        cmocka_unit_test(test_scan_agrees_with_check),
     };
     return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }

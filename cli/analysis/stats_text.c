@@ -1,12 +1,12 @@
 /* The --stats summary as aligned text tables. See stats.h. */
 #include <stdlib.h>
 
-#include "util/hex.h"
 #include "util/text_escape.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/rules.h"
 #include "analysis/stats.h"
 #include "analysis/stats_priv.h"
+#include "mqttdissect/utf8.h"
 
 #define NAME_COL_MAX 48
 
@@ -25,7 +25,7 @@ static size_t char_len(const uint8_t *s, size_t n)
 {
     size_t len = 1;
     if (s[0] >= 0x80)
-        (void)utf8_scan(s, n, &len);
+        (void)mqd_utf8_scan(s, n, &len);
     return len ? len : 1;
 }
 

@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-#include "util/hex.h"
+#include "util/bytescan.h"
+#include "mqttdissect/utf8.h"
 
 /* ---- reading the input ---- */
 
@@ -175,7 +176,7 @@ static bool scan_string(struct scan *p)
         if (c < 0x20)
             return fail(p, JE_CONTROL, i);
         size_t len;
-        if (utf8_scan(s + i, n - i, &len) != UTF8_SEQ_OK)
+        if (mqd_utf8_scan(s + i, n - i, &len) != MQD_UTF8_SEQ_OK)
             return fail(p, JE_BAD_UTF8, i);
         i += len;
     }
@@ -340,9 +341,9 @@ static uint32_t next_code_point(const uint8_t *s, size_t end, size_t *k)
     uint8_t c = s[i];
     if (c != '\\') {
         size_t len = 1;
-        if (c >= 0x80 && utf8_scan(s + i, end - i, &len) == UTF8_SEQ_OK) {
+        if (c >= 0x80 && mqd_utf8_scan(s + i, end - i, &len) == MQD_UTF8_SEQ_OK) {
             *k = i + len;
-            return utf8_decode(s + i, len);
+            return mqd_utf8_decode(s + i, len);
         }
         *k = i + len;
         return c;

@@ -12,6 +12,8 @@
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
+#include "util/timefmt.h"
+#include "mqttdissect/utf8.h"
 
 struct out_json {
     struct output base;
@@ -131,10 +133,10 @@ void out_json_payload(struct json_writer *w, const struct output_opts *o,
     jw_key(w, key);
     jw_object_begin(w);
     jw_kv_u64(w, "length", len);
-    if (utf8_valid(data, len)) {
+    if (mqd_utf8_valid(data, len)) {
         /* Do not split a character where the output is cut. */
         if (shown < len)
-            shown = utf8_valid_prefix(data, shown, NULL);
+            shown = mqd_utf8_valid_prefix(data, shown, NULL);
         jw_kv_strn(w, "text", data, shown);
     } else {
         jw_kv_hex(w, "hex", data, shown);

@@ -2,7 +2,8 @@
  * byte is reached through mqd_sn_bytes (checked against the datagram). */
 #include "output/out_sn.h"
 
-#include "util/hex.h"
+#include "util/timefmt.h"
+#include "mqttdissect/utf8.h"
 #include "output/out_json.h"
 #include "mqttdissect/rules.h"
 #include "output/out_text.h"
@@ -250,7 +251,7 @@ static void put_payload(struct obuf *b, const struct output_opts *o,
     size_t len;
     if (!field_data(m, f, &data, &len))
         return;
-    payload_text_summary(b, o, key, data, len, utf8_valid(data, len));
+    payload_text_summary(b, o, key, data, len, mqd_utf8_valid(data, len));
 }
 
 static void put_topic(struct obuf *b, const struct sn_record *r)
@@ -573,7 +574,7 @@ static void tree_item_desc(const struct tree *t, const struct tree_item *it)
         obuf_puts(t->b, " bytes");
         if (data && it->len > 0) {
             obuf_putc(t->b, ' ');
-            if (utf8_valid(data, it->len))
+            if (mqd_utf8_valid(data, it->len))
                 text_quoted(t->b, data, it->len, TREE_TEXT_PREVIEW);
             else
                 text_hex(t->b, data, it->len, TREE_HEX_PREVIEW);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "util/bytescan.h"
 #include "util/hex.h"
 #include "output/out_sn.h"
 #include "output/payload.h"
@@ -13,6 +14,8 @@
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
+#include "util/timefmt.h"
+#include "mqttdissect/utf8.h"
 
 struct out_text {
     struct output base;
@@ -333,7 +336,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     bool json = o->verbose && payload_text_json(o, ps, f);
     t.payload_json = json;
     if (f->payload.present && mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        t.payload_utf8 = json || utf8_valid(data, len);
+        t.payload_utf8 = json || mqd_utf8_valid(data, len);
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);

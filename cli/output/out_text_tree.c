@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "mqttdissect/names.h"
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
@@ -489,7 +490,7 @@ static void tree_payload(const struct text_ctx *t)
     if (text) {
         size_t limit = TREE_TEXT_PREVIEW;
         if (len > limit)
-            limit = utf8_valid_prefix(data, limit, NULL);
+            limit = mqd_utf8_valid_prefix(data, limit, NULL);
         tree_cont(t);
         text_quoted(t->b, data, len, limit);
         obuf_putc(t->b, '\n');

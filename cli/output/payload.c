@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/hex.h"
+#include "mqttdissect/utf8.h"
 #include "output/json_embed.h"
 #include "mqttdissect/props.h"
 #include "output/text_limits.h"
@@ -134,10 +134,10 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
         return;
     }
     bool text = o->payload_mode == PAYLOAD_TEXT ||
-                (o->payload_mode == PAYLOAD_AUTO && utf8_valid(data, len));
+                (o->payload_mode == PAYLOAD_AUTO && mqd_utf8_valid(data, len));
     if (text) {
         if (shown < len) /* do not split a character where the output is cut */
-            shown = utf8_valid_prefix(data, shown, NULL);
+            shown = mqd_utf8_valid_prefix(data, shown, NULL);
         jw_kv_strn(w, "text", data, shown);
     } else {
         jw_kv_hex(w, "hex", data, shown);
@@ -170,7 +170,7 @@ void payload_text_summary(struct obuf *b, const struct output_opts *o,
         }
         size_t limit = SUMMARY_PAYLOAD_LIMIT;
         if (len > limit) /* do not cut a character in two */
-            limit = utf8_valid_prefix(data, limit, NULL);
+            limit = mqd_utf8_valid_prefix(data, limit, NULL);
         text_quoted(b, data, len, limit);
         return;
     }

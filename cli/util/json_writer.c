@@ -3,7 +3,10 @@
 
 #include <stdlib.h>
 
+#include "util/bytescan.h"
 #include "util/hex.h"
+#include "util/numfmt.h"
+#include "mqttdissect/utf8.h"
 
 /* ---- JSON string escaping (RFC 8259 s7) ---- */
 
@@ -116,7 +119,7 @@ void json_escape_into(struct obuf *b, const uint8_t *s, size_t n)
             continue;
         }
         size_t len;
-        if (utf8_scan(s + i, n - i, &len) == UTF8_SEQ_OK)
+        if (mqd_utf8_scan(s + i, n - i, &len) == MQD_UTF8_SEQ_OK)
             obuf_write(b, s + i, len);
         else
             obuf_write(b, utf8_replacement, sizeof utf8_replacement);

@@ -7,7 +7,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "util/hex.h"
+#include "util/numfmt.h"
 
 int obuf_init(struct obuf *b, FILE *out, size_t cap)
 {

@@ -2,6 +2,8 @@
 #include "util/text_escape.h"
 
 #include "util/hex.h"
+#include "util/bytescan.h"
+#include "mqttdissect/utf8.h"
 
 static bool needs_unicode_escape(uint32_t cp)
 {
@@ -114,9 +116,9 @@ void text_escape(struct obuf *b, const uint8_t *s, size_t n)
             continue;
         }
         size_t len;
-        int r = utf8_scan(s + i, n - i, &len);
-        if (r == UTF8_SEQ_OK) {
-            uint32_t cp = utf8_decode(s + i, len);
+        int r = mqd_utf8_scan(s + i, n - i, &len);
+        if (r == MQD_UTF8_SEQ_OK) {
+            uint32_t cp = mqd_utf8_decode(s + i, len);
             if (needs_unicode_escape(cp))
                 quote_codepoint(b, cp);
             else

@@ -1,0 +1,24 @@
+/* Timestamps (microseconds since the epoch, UTC) as text, written into
+ * caller-supplied arrays without stdio. */
+#ifndef MQD_CLI_TIMEFMT_H
+#define MQD_CLI_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Splits a timestamp in microseconds since the epoch (UTC) into civil parts.
+ * Works for times before 1970 too (floor division). */
+struct civil_time {
+    int64_t year;
+    unsigned month, day, hour, min, sec, usec;
+};
+void civil_from_us(int64_t ts_us, struct civil_time *out);
+
+/* "2026-11-24T19:44:45.123456Z" (RFC 3339, UTC, microseconds) into out; at
+ * least 32 bytes; returns the count (27 for years 0000..9999). No NUL. */
+size_t fmt_rfc3339(char *out, int64_t ts_us);
+
+/* "19:44:45.123456" (UTC) into out (at least 15 bytes); returns 15. */
+size_t fmt_clock(char *out, int64_t ts_us);
+
+#endif
