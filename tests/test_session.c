@@ -253,6 +253,30 @@ static void test_keep_alive_and_second_connect(void **state)
     session_free(s);
 }
 
+/* After the client's DISCONNECT its silence is no keep-alive breach, even
+ * when the connection closes long after (the server's FIN comes late). */
+static void test_keep_alive_stops_at_disconnect(void **state)
+{
+    (void)state;
+    struct session *s = session_new(NULL, false);
+    struct tf t;
+    connect_v4(s, &t); /* keep alive 10 s, at t = 1000 us */
+    FEED(s, &t, 0, 3, 2000000, 4, 0xE0, 0); /* DISCONNECT at 2 s */
+    assert_int_equal(t.f.nviolations, 0);
+    struct session_close_report r;
+    (void)session_close(s, 2000000 + 60000000, &r); /* closed a minute later */
+    assert_false(r.keep_alive_exceeded);
+    session_free(s);
+
+    /* Without the DISCONNECT, the same silence is reported. */
+    s = session_new(NULL, false);
+    connect_v4(s, &t);
+    FEED(s, &t, 0, 3, 2000000, 4, 0xC0, 0); /* PINGREQ at 2 s */
+    assert_true(session_close(s, 2000000 + 60000000, &r));
+    assert_true(r.keep_alive_exceeded);
+    session_free(s);
+}
+
 /* PINGREQs awaiting PINGRESP: the first two live in the session, the rest
  * (up to 8, the oldest forgotten beyond) in its rarely used part. */
 static void test_ping_ring(void **state)
@@ -378,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_type_mask_parse),
         cmocka_unit_test(test_many_in_flight),
         cmocka_unit_test(test_keep_alive_and_second_connect),
+        cmocka_unit_test(test_keep_alive_stops_at_disconnect),
         cmocka_unit_test(test_ping_ring),
         cmocka_unit_test(test_midstream_ping_not_paired_across_skipped_bytes),
         cmocka_unit_test(test_info_before_connect),

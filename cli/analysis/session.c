@@ -50,6 +50,7 @@ struct session {
     bool midstream;        /* the capture began inside the connection */
     bool dir_seen[2];      /* a frame decoded in that direction */
     bool connect_pending;
+    bool client_disconnected; /* the client sent DISCONNECT: silence is fine */
     uint8_t norphans[2], orphan_next[2];
     uint8_t ping_head, ping_count; /* a ring of PINGS_MAX (ping_slot) */
     int64_t last_client_ts_us;
@@ -713,7 +714,7 @@ static uint32_t effective_keep_alive(const struct session_info *in)
 static bool keep_alive_exceeded(const struct session *s, int64_t now, int64_t *silent)
 {
     uint32_t ka = effective_keep_alive(s->info);
-    if (!s->info->connect_seen || ka == 0 || !s->client_seen)
+    if (!s->info->connect_seen || ka == 0 || !s->client_seen || s->client_disconnected)
         return false;
     *silent = now - s->last_client_ts_us;
     return *silent > (int64_t)ka * 1500000;
@@ -782,6 +783,12 @@ void session_on_frame(struct session *s, int dir, mqd_frame *f, uint64_t frame,
     if (dir == SESSION_TO_SERVER) {
         s->client_seen = true;
         s->last_client_ts_us = ts_us;
+        /* s3.14: after DISCONNECT the client sends nothing more; the
+         * keep-alive clock has stopped (until a new CONNECT). */
+        if (f->type == MQD_DISCONNECT)
+            s->client_disconnected = true;
+        else if (f->type == MQD_CONNECT)
+            s->client_disconnected = false;
     }
     s->last_ts_us = ts_us;
 }
