@@ -240,11 +240,12 @@ def cases():
         unsubscribe(V311, ["a/b"], header=0xA3), "UNSUBSCRIBE", "MQTT-2.1.3-1")
     add("PINGREQ with fixed header flags 1000", V311,
         b"\xc8\x00", "PINGREQ", "MQTT-2.1.3-1")
-    # Remaining length in more bytes than needed (MQTT-1.5.5-1).
+    # Remaining length in more bytes than needed: a warning in 3.1.1, where
+    # nothing requires the shortest encoding (MQTT-1.5.5-1 is 5.0).
     add("PUBLISH remaining length 6 encoded in two bytes", V311,
-        pkt(0x30, s("a/b") + b"x", rl=b"\x86\x00"), "PUBLISH", "MQTT-1.5.5-1")
+        pkt(0x30, s("a/b") + b"x", rl=b"\x86\x00"), "PUBLISH", "MQD-2.2.3-rl-not-minimal")
     add("PINGREQ remaining length 0 encoded in two bytes", V311,
-        b"\xc0\x80\x00", "PINGREQ", "MQTT-1.5.5-1")
+        b"\xc0\x80\x00", "PINGREQ", "MQD-2.2.3-rl-not-minimal")
     # PUBLISH flags (MQTT-3.3.1-4: QoS 3; MQTT-3.3.1-2: DUP on QoS 0).
     add("PUBLISH with QoS 3", V311,
         pkt(0x36, s("a/b") + u16(7) + b"x"), "PUBLISH", "MQTT-3.3.1-4")
@@ -285,7 +286,7 @@ def cases():
     add("PUBLISH topic with an overlong encoding (C0 AF)", V311,
         publish(V311, b"a/\xc0\xaf"), "PUBLISH", "MQTT-1.5.4-1")
     add("PUBLISH topic encoding a surrogate (ED A0 80)", V311,
-        publish(V311, b"a/\xed\xa0\x80"), "PUBLISH", "MQTT-1.5.4-1")
+        publish(V311, b"a/\xed\xa0\x80"), "PUBLISH", "MQTT-1.5.4-1/surrogate")
     add("PUBLISH topic containing U+0000", V311,
         publish(V311, b"a\x00b"), "PUBLISH", "MQTT-1.5.4-2")
     add("PUBLISH topic containing U+0001 (discouraged)", V311,
@@ -327,7 +328,7 @@ def cases():
         connect(V311, flags=0x22), "CONNECT", "MQTT-3.1.2-13", first=b"")
     add("CONNECT 3.1.1 Password without User Name", V311,
         connect(V311, flags=0x42, payload_tail=s("pw")), "CONNECT",
-        "MQTT-3.1.2-22", first=b"")
+        "MQTT-3.1.2-22/v3.1.1", first=b"")
     add("CONNECT 5.0 Password without User Name (contrast: allowed)", V5,
         connect(V5, flags=0x42, payload_tail=s("pw")), "CONNECT", "-",
         first=b"")
@@ -431,7 +432,7 @@ def cases():
     add("UNSUBSCRIBE filter 'a/b+'", V311,
         unsubscribe(V311, ["a/b+"]), "UNSUBSCRIBE", "MQTT-4.7.1-2")
     add("SUBSCRIBE empty filter", V311,
-        subscribe(V311, [("", 0)]), "SUBSCRIBE", "MQTT-4.7.3-1")
+        subscribe(V311, [("", 0)]), "SUBSCRIBE", "MQTT-4.7.3-1/filter")
     add("SUBSCRIBE wildcards in place (contrast)", V311,
         subscribe(V311, [("+/a/#", 1), ("#", 0), ("+", 2)]), "SUBSCRIBE", "-")
     add("SUBSCRIBE 5.0 shared '$share/grp' without a filter", V5,
@@ -491,7 +492,7 @@ def cases():
         publish(V5, "a/b", pprops=props(p_var(0x0B, 5))), "PUBLISH",
         "MQTT-3.3.4-6")
     add("PUBLISH property length encoded in two bytes", V5,
-        pkt(0x30, s("a/b") + b"\x80\x00" + b"x"), "PUBLISH", "MQTT-1.5.5-1")
+        pkt(0x30, s("a/b") + b"\x80\x00" + b"x"), "PUBLISH", "MQTT-1.5.5-1/varint")
     return C
 
 

@@ -29,6 +29,11 @@ static void check_protocol(mqd_frame *f, const mqd_connect *k)
     bool mqtt = name_is(&k->protocol_name, "MQTT");
     bool mqisdp = name_is(&k->protocol_name, "MQIsdp");
     uint32_t level = k->level.value;
+    /* mosquitto bridges announce themselves with 0x80 | 3 or 0x80 | 4. */
+    if (level == (0x80u | MQD_V31) || level == (0x80u | MQD_V311)) {
+        mqd_violation_add(f, MQD_R_CONNECT_BRIDGE_LEVEL, k->level.off, level);
+        level &= 0x7Fu;
+    }
     bool level_ok = level == MQD_V31 || level == MQD_V311 || level == MQD_V5;
     if (!mqtt && !mqisdp)
         mqd_violation_add(f, MQD_R_CONNECT_PROTOCOL_NAME, k->protocol_name.off,

@@ -101,8 +101,12 @@ static void check_fixed_header(mqd_frame *f, uint8_t asked_version)
     if (f->type == MQD_AUTH &&
         (asked_version == MQD_V31 || asked_version == MQD_V311))
         mqd_violation_add(f, MQD_R_AUTH_BEFORE_V5, 0, asked_version);
-    if (!f->remaining.minimal) /* MQTT-1.5.5-1 */
-        mqd_violation_add(f, MQD_R_RL_NOT_MINIMAL, 1, f->remaining.nbytes);
+    /* MQTT-1.5.5-1 is a MUST of 5.0; 3.1.1 s2.2.3 only describes the
+     * encoding, so there a longer one is a warning. */
+    if (!f->remaining.minimal)
+        mqd_violation_add(f, f->version == MQD_V5 ? MQD_R_RL_NOT_MINIMAL
+                                                  : MQD_R_RL_NOT_MINIMAL_V3,
+                          1, f->remaining.nbytes);
 }
 
 static void parse_body(mqd_frame *f, mqd_cursor *c)
@@ -197,6 +201,8 @@ uint8_t mqd_connect_version(const mqd_frame *f)
     if (f->type != MQD_CONNECT || !f->connect.level.present)
         return MQD_VERSION_UNKNOWN;
     uint32_t level = f->connect.level.value;
+    if (level == (0x80u | MQD_V31) || level == (0x80u | MQD_V311))
+        level &= 0x7Fu; /* a mosquitto bridge (MQD_R_CONNECT_BRIDGE_LEVEL) */
     if (level == MQD_V31 || level == MQD_V311 || level == MQD_V5)
         return (uint8_t)level;
     return MQD_VERSION_UNKNOWN;

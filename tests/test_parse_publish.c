@@ -52,15 +52,18 @@ static void test_header_violations(void **state)
     assert_true(f.dup);
     /* Not a 3.1 rule. */
     check_frame("38 07 0003 612f62 6869", MQD_V31, NONE, &f);
-    /* Remaining length 7 in two bytes. */
+    /* Remaining length 7 in two bytes: a warning in 3.1.1, an error in
+     * 5.0 (MQTT-1.5.5-1). */
     check_frame("30 8700 0003 612f62 6869", MQD_V311,
+                RULES(MQD_R_RL_NOT_MINIMAL_V3), &f);
+    check_frame("30 8800 0003 612f62 00 6869", MQD_V5,
                 RULES(MQD_R_RL_NOT_MINIMAL), &f);
     assert_int_equal(f.remaining.nbytes, 2);
     assert_false(f.remaining.minimal);
     assert_int_equal(f.payload.len, 2);
     /* Everything at once: every violation is reported, not the first. */
     check_frame("3e 8900 0003 612f23 0000 6869", MQD_V311,
-                RULES(MQD_R_PUBLISH_QOS_3, MQD_R_RL_NOT_MINIMAL,
+                RULES(MQD_R_PUBLISH_QOS_3, MQD_R_RL_NOT_MINIMAL_V3,
                       MQD_R_PUBLISH_TOPIC_WILDCARD, MQD_R_PACKET_ID_ZERO),
                 &f);
 }

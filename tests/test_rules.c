@@ -35,12 +35,34 @@ static bool is_spec_id(const char *id)
     return true;
 }
 
-/* /^(MQTT-[0-9.]+-[0-9]+|MQD-.+)$/ */
+/* A "/suffix" that tells apart the checks of one statement: lower-case
+ * letters, digits, '.' and '-', not empty. */
+static bool suffix_well_formed(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+            *s != '.' && *s != '-')
+            return false;
+    return true;
+}
+
+/* /^(MQTT-[0-9.]+-[0-9]+(\/[a-z0-9.-]+)?|MQD-.+)$/ */
 static bool id_well_formed(const char *id)
 {
     if (strncmp(id, "MQD-", 4) == 0)
         return id[4] != '\0';
-    return is_spec_id(id);
+    const char *slash = strchr(id, '/');
+    if (!slash)
+        return is_spec_id(id);
+    char head[64];
+    size_t n = (size_t)(slash - id);
+    if (n >= sizeof head)
+        return false;
+    memcpy(head, id, n);
+    head[n] = '\0';
+    return is_spec_id(head) && suffix_well_formed(slash + 1);
 }
 
 static void test_id_shape_checker(void **state)
@@ -49,6 +71,11 @@ static void test_id_shape_checker(void **state)
     assert_true(id_well_formed("MQTT-3.3.1-4"));
     assert_true(id_well_formed("MQTT-1.5.4-1"));
     assert_true(id_well_formed("MQD-2.4-reason-code"));
+    assert_true(id_well_formed("MQTT-1.5.4-1/surrogate"));
+    assert_true(id_well_formed("MQTT-3.1.2-22/v3.1.1"));
+    assert_false(id_well_formed("MQTT-1.5.4-1/"));
+    assert_false(id_well_formed("MQTT-1.5.4/x"));
+    assert_false(id_well_formed("MQTT-1.5.4-1/Upper"));
     assert_false(id_well_formed("MQTT-3.3.1"));
     assert_false(id_well_formed("MQTT-3.3.1-"));
     assert_false(id_well_formed("MQTT--4"));
@@ -82,6 +109,17 @@ static void test_every_rule_complete(void **state)
                      info->name);
         assert_true(info->severity <= MQD_SEV_INFO);
     }
+}
+
+/* Every id names one rule (--explain, jq filters and reports rely on it). */
+static void test_ids_unique(void **state)
+{
+    (void)state;
+    for (unsigned a = 0; a < MQD_RULE_COUNT; a++)
+        for (unsigned b = a + 1; b < MQD_RULE_COUNT; b++)
+            if (strcmp(mqd_rule_get((uint16_t)a)->id, mqd_rule_get((uint16_t)b)->id) == 0)
+                fail_msg("rules %s and %s share the id %s", mqd_rule_get((uint16_t)a)->name,
+                         mqd_rule_get((uint16_t)b)->name, mqd_rule_get((uint16_t)a)->id);
 }
 
 static void test_names_unique(void **state)
@@ -141,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_id_shape_checker),
         cmocka_unit_test(test_every_rule_complete),
         cmocka_unit_test(test_names_unique),
+        cmocka_unit_test(test_ids_unique),
         cmocka_unit_test(test_enum_matches_table),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_severity_names),

@@ -256,9 +256,14 @@ static const conformance RULES[] = {
      "34 0C 00 03 61 2F 62 00 0A 68 65 6C 6C 6F"},
     {"PUBLISH_DUP_QOS0", V311, "38 0A 00 03 61 2F 62 68 65 6C 6C 6F", V311,
      "30 0A 00 03 61 2F 62 68 65 6C 6C 6F"},
-    {"RL_NOT_MINIMAL", V311, "C0 80 00", V311, "C0 00"},
-    {"RL_NOT_MINIMAL", V311, "30 85 00 00 03 61 2F 62", V311,
+    {"RL_NOT_MINIMAL", V5, "C0 80 00", V5, "C0 00"},
+    {"RL_NOT_MINIMAL", V5, "30 86 00 00 03 61 2F 62 00", V5,
+     "30 06 00 03 61 2F 62 00"},
+    /* 3.1 and 3.1.1 do not require the shortest encoding: a warning. */
+    {"RL_NOT_MINIMAL_V3", V311, "C0 80 00", V311, "C0 00"},
+    {"RL_NOT_MINIMAL_V3", V311, "30 85 00 00 03 61 2F 62", V311,
      "30 05 00 03 61 2F 62"},
+    {"RL_NOT_MINIMAL_V3", V31, "C0 80 00", V31, "C0 00"},
     /* RL_TOO_LONG is a framing error: see remaining_length_too_long. */
     {"AUTH_BEFORE_V5", V311, "F0 0A 19 08 15 00 05 53 43 52 41 4D", V5,
      "F0 0A 19 08 15 00 05 53 43 52 41 4D"},
@@ -301,6 +306,15 @@ static const conformance RULES[] = {
      "10 0E 00 04 4D 51 54 58 04 02 00 3C 00 02 63 31", V311, C311_MIN},
     {"CONNECT_PROTOCOL_LEVEL", V311,
      "10 0E 00 04 4D 51 54 54 06 02 00 3C 00 02 63 31", V311, C311_MIN},
+    /* A mosquitto bridge: level 0x84 (and 0x83 with MQIsdp) is 3.1.1 (3.1)
+     * with the bridge bit, information only; 0x85 is no bridge level. */
+    {"CONNECT_BRIDGE_LEVEL", V311,
+     "10 0E 00 04 4D 51 54 54 84 02 00 3C 00 02 63 31", V311, C311_MIN},
+    {"CONNECT_BRIDGE_LEVEL", V311,
+     "10 10 00 06 4D 51 49 73 64 70 83 02 00 3C 00 02 63 31", V31,
+     "10 10 00 06 4D 51 49 73 64 70 03 02 00 3C 00 02 63 31"},
+    {"CONNECT_PROTOCOL_LEVEL", V311,
+     "10 0E 00 04 4D 51 54 54 85 02 00 3C 00 02 63 31", V311, C311_MIN},
     {"CONNECT_NAME_LEVEL_MISMATCH", V311,
      "10 0E 00 04 4D 51 54 54 03 02 00 3C 00 02 63 31", V311, C311_MIN},
     {"CONNECT_NAME_LEVEL_MISMATCH", V311,
