@@ -228,6 +228,23 @@ static int usage_error(const char *fmt, const char *arg)
     return OPTIONS_EXIT_ERROR;
 }
 
+/* --topic takes an MQTT topic filter: checked as a SUBSCRIBE's is (the
+ * library's rules), so 'chat/#/x' is an error, not a filter that acts like
+ * 'chat/#'. False after saying why. */
+static bool topic_arg_valid(const char *arg)
+{
+    uint32_t off = 0;
+    uint16_t rule = mqd_topic_filter_check((const uint8_t *)arg, strlen(arg), MQD_V311,
+                                           &off);
+    if (rule == MQD_RULE_COUNT)
+        return true;
+    const mqd_rule_info *r = mqd_rule_get(rule);
+    fprintf(stderr, "mqttdissect: --topic '%s' is not a valid MQTT topic filter: %s "
+                    "(%s, at character %u)\nTry 'mqttdissect --help'.\n",
+            arg, r ? r->message : "invalid", r ? r->id : "?", (unsigned)off + 1);
+    return false;
+}
+
 /* Joins the trailing arguments into one filter expression, as tcpdump does. */
 static char *join_args(int argc, char **argv)
 {
@@ -302,6 +319,8 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->max_conns = (uint32_t)v;
         break;
     case OPT_TOPIC:
+        if (!topic_arg_valid(arg))
+            return OPTIONS_EXIT_ERROR;
         if (!topic_sel_add(&o->topics, arg))
             return usage_error("too many --topic filters (at most 16): '%s'", arg);
         break;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "fields.h"
 #include "violation.h"
 
 /* Offset within the frame of character i of a string field. */
@@ -101,4 +102,28 @@ bool mqd_check_topic_filter(mqd_frame *f, const mqd_str *filter,
     }
     check_wildcards(f, filter, from);
     return shared;
+}
+
+/* A filter checked on its own, through the same checks as in a SUBSCRIBE:
+ * a scratch frame collects the violations; only errors count (a
+ * discouraged character is legal). */
+uint16_t mqd_topic_filter_check(const uint8_t *s, size_t len, uint8_t version,
+                                uint32_t *off)
+{
+    mqd_frame f;
+    memset(&f, 0, sizeof f);
+    if (len > UINT16_MAX)
+        return MQD_R_FIELD_TRUNCATED;
+    mqd_str str = {true, (uint16_t)len, 0, s};
+    mqd_check_utf8(&f, &str);
+    (void)mqd_check_topic_filter(&f, &str, version);
+    for (unsigned i = 0; i < f.nviolations; i++) {
+        const mqd_rule_info *r = mqd_rule_get(f.violations[i].rule);
+        if (r && r->severity == MQD_SEV_ERROR) {
+            if (off)
+                *off = f.violations[i].off >= 2 ? f.violations[i].off - 2 : 0;
+            return f.violations[i].rule;
+        }
+    }
+    return MQD_RULE_COUNT;
 }

@@ -93,5 +93,20 @@ grep -q "give exactly one of -r FILE or -i IFACE" "$work/usage.err" || fail "usa
 [ $? = 2 ] || fail "badformat: want exit 2"
 grep -q -e "-T wants text or json, not 'xml'" "$work/badformat.err" || fail "badformat: $(cat "$work/badformat.err")"
 
+# A --topic that is no MQTT topic filter is a usage error naming the filter
+# and the rule, not a filter that silently acts like another one.
+for bad in 'chat/#/x' 'chat/pub+' ''; do
+	"$bin" -r "$cap" --topic "$bad" >"$work/topic.out" 2>"$work/topic.err"
+	[ $? = 2 ] || fail "--topic '$bad': want exit 2"
+	[ -s "$work/topic.out" ] && fail "--topic '$bad': printed messages"
+	grep -q -e "--topic '$bad' is not a valid MQTT topic filter" "$work/topic.err" ||
+		fail "--topic '$bad': $(cat "$work/topic.err")"
+done
+grep -q 'MQTT-4.7.3-1/filter' "$work/topic.err" || fail "--topic '': no rule id"
+for good in 'a/+/b' '#' '+' 'sport/tennis/#'; do
+	"$bin" -r "$cap" --topic "$good" >/dev/null 2>"$work/topic.err" ||
+		fail "--topic '$good': $(cat "$work/topic.err")"
+done
+
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "bad input: ok"

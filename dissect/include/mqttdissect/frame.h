@@ -279,6 +279,15 @@ static inline bool mqd_frame_run(const mqd_frame *f, uint32_t off, uint32_t len,
     return true;
 }
 
+/* Checks a topic filter as a SUBSCRIBE's is checked under `version` (5.0
+ * also knows shared subscriptions): well-formed UTF-8 without U+0000, not
+ * empty, '#' alone as the last level, '+' a whole level (s4.7.1, s4.7.3).
+ * Returns the first rule (enum mqd_rule) of error severity it breaks, with
+ * the offset of the offending character in *off (may be NULL), or
+ * MQD_RULE_COUNT when the filter is valid. */
+uint16_t mqd_topic_filter_check(const uint8_t *s, size_t len, uint8_t version,
+                                uint32_t *off);
+
 /* Appends a violation found outside the parser (connection state, see
  * cli/session.c) to a decoded frame, so that it prints like the others.
  * `off` is an offset within the frame, `value` the rule's context value.
