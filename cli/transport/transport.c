@@ -8,6 +8,7 @@
 
 #include "transport/classify.h"
 #include "util/wire.h"
+#include "util/hex.h"
 
 /* ---- configuration ---- */
 
@@ -134,11 +135,8 @@ static void tls_data(struct transport *t, int dir, const uint8_t *data, size_t l
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 static void to_hex(const uint8_t *p, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        hex_byte(out + 2 * i, p[i]);
     out[2 * n] = '\0';
 }
 
