@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what mqttdissect needs from Debian's packages, and nothing that is
 # already there. Usage: tests/install-deps.sh [build|test]
-#   build: compiler, CMake, libpcap, jansson, cmocka (enough to build and run)
+#   build: compiler, CMake, libpcap, jansson, cmocka, protobuf-c and its
+#          compiler (Sparkplug B) (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, paho-mqtt (the live and capture tests)
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
+build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
+            libprotobuf-c-dev protobuf-c-compiler)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
            tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps)
 
