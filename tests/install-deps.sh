@@ -4,14 +4,16 @@
 #   build: compiler, CMake, libpcap, jansson, cmocka, protobuf-c and its
 #          compiler (Sparkplug B) (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
-#          and its clients, tcpdump, paho-mqtt (the live and capture tests)
+#          and its clients, tcpdump, paho-mqtt (the live and capture tests),
+#          protoc and python3-protobuf (the Sparkplug capture client)
 set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
             libprotobuf-c-dev protobuf-c-compiler)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
-           tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps)
+           tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps
+           protobuf-compiler python3-protobuf)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

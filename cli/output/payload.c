@@ -379,7 +379,8 @@ static bool pretty_number_as_written(struct obuf *b, const uint8_t *tok, size_t 
 }
 
 /* Numbers as their values print: integers in decimal (int64, as
- * json_embed_check made sure), others the shortest "%g" that reads back. */
+ * json_embed_check made sure, or uint64 in the JSON the Sparkplug display
+ * writes itself), others the shortest "%g" that reads back. */
 static void pretty_number(struct obuf *b, char *scratch, const uint8_t *tok,
                           size_t len)
 {
@@ -388,7 +389,11 @@ static void pretty_number(struct obuf *b, char *scratch, const uint8_t *tok,
         return;
     const char *c = number_cstr(scratch, tok, len);
     if (strpbrk(c, ".eE") == NULL) {
-        obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
+        /* beyond int64: the uint64 values of a decoded payload (Sparkplug) */
+        if (c[0] != '-' && len > 18 && strtoull(c, NULL, 10) > INT64_MAX)
+            obuf_u64(b, (uint64_t)strtoull(c, NULL, 10));
+        else
+            obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
         return;
     }
     obuf_write(b, buf, fmt_real(buf, sizeof buf, strtod(c, NULL)));
