@@ -28,6 +28,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_PAYLOAD,
     OPT_MAX_PAYLOAD,
+    OPT_DECODE,
     OPT_NO_HEURISTICS,
     OPT_THREADS,
     OPT_VERSION,
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"decode", required_argument, NULL, OPT_DECODE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -97,6 +99,13 @@ void options_usage(FILE *out)
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
         "      --max-payload N     show at most N payload bytes\n"
+        "      --decode FILTER=FORMAT  PUBLISH payloads on topics matching an MQTT\n"
+        "                          filter (+, #) as FORMAT: auto, text, hex, json,\n"
+        "                          sparkplug, none; repeatable, the first match\n"
+        "                          wins. Default: spBv1.0/# as sparkplug (when\n"
+        "                          --payload is auto), the rest as --payload. A\n"
+        "                          payload its decoder refuses is shown raw with\n"
+        "                          a decode_error\n"
         "      --threads N         use up to N threads, 1 to 8 (default 2 for a\n"
         "                          file on more than one CPU; 1: all on one); the\n"
         "                          output is the same whatever N\n"
@@ -261,6 +270,24 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!payload_mode_parse(arg, &o->payload_mode))
             return usage_error("--payload wants auto, none, text or hex, not '%s'", arg);
         break;
+    case OPT_DECODE: {
+        size_t n;
+        uint8_t mode;
+        const char *why;
+        if (!payload_decode_rule_split(arg, &n, &mode, &why)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "--decode %s", why);
+            return usage_error(strcat(msg, ", not '%s'"), arg);
+        }
+        if (o->ndecode == OPT_MAX_DECODE)
+            return usage_error("too many --decode rules (at most 32): '%s'", arg);
+        char *filter = strndup(arg, n);
+        if (!filter)
+            return usage_error("%s", "out of memory");
+        o->decode[o->ndecode].filter = filter;
+        o->decode[o->ndecode++].mode = mode;
+        break;
+    }
     case OPT_THREADS:
         if (!parse_u64(arg, OPT_MAX_THREADS, &v) || v == 0)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
@@ -323,6 +350,9 @@ void options_free(struct options *o)
 {
     free(o->filter);
     o->filter = NULL;
+    for (size_t i = 0; i < o->ndecode; i++)
+        free((char *)o->decode[i].filter);
+    o->ndecode = 0;
 }
 
 void options_default_filter(const struct options *o, char *buf, size_t len)

@@ -29,6 +29,44 @@ bool payload_mode_parse(const char *s, uint8_t *mode)
     return false;
 }
 
+bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t mode;
+    } formats[] = {
+        {"auto", PAYLOAD_AUTO}, {"none", PAYLOAD_NONE}, {"text", PAYLOAD_TEXT},
+        {"hex", PAYLOAD_HEX}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG},
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        if (strlen(formats[i].name) == n && memcmp(s, formats[i].name, n) == 0) {
+            *mode = formats[i].mode;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mode,
+                               const char **why)
+{
+    const char *eq = strrchr(arg, '=');
+    if (!eq) {
+        *why = "wants FILTER=FORMAT";
+        return false;
+    }
+    if (!payload_decode_format_parse(eq + 1, strlen(eq + 1), mode)) {
+        *why = "FORMAT is one of auto, text, hex, json, sparkplug, none";
+        return false;
+    }
+    if (!topic_filter_valid((const uint8_t *)arg, (size_t)(eq - arg))) {
+        *why = "FILTER is not a valid MQTT topic filter";
+        return false;
+    }
+    *filter_len = (size_t)(eq - arg);
+    return true;
+}
+
 /* MQTT 5.0 s3.3.2.3.9: a UTF-8 string, its meaning left to the application;
  * a MIME type as RFC 2046 writes it, parameters after ';'. */
 bool payload_content_type_json(const mqd_frame *f)
@@ -174,7 +212,7 @@ void payload_view_init(struct payload_view *v, const struct output_opts *o,
     v->chosen = v->mode = payload_mode_for_topic(o, topic, topic_len);
     if (v->chosen == PAYLOAD_SPARKPLUG) {
         view_sparkplug(v, ps, topic, topic_len);
-    } else if (v->chosen == PAYLOAD_JSON && v->present) {
+    } else if (v->chosen == PAYLOAD_JSON && v->present && v->len > 0) {
         struct json_embed_result r;
         if (!payload_is_json_mode(PAYLOAD_JSON, o, ps, f, v->data, v->len, &r))
             view_fail(v, v->len > PAYLOAD_JSON_MAX ? "too large to check as JSON" : "not JSON");

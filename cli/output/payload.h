@@ -58,6 +58,15 @@ void payload_scratch_free(struct payload_scratch *ps);
 /* "auto", "none", "text", "hex" → *mode; false when none of these. */
 bool payload_mode_parse(const char *s, uint8_t *mode);
 
+/* --decode FORMAT names: auto, text, hex, json, sparkplug, none → *mode. */
+bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode);
+
+/* Splits a --decode argument "FILTER=FORMAT" (at its last '='): the
+ * filter is arg[0..*filter_len), a valid MQTT topic filter; false with a
+ * static reason in *why otherwise. */
+bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mode,
+                               const char **why);
+
 /* The mode for a topic: the first decode rule whose filter matches it,
  * else Sparkplug for a topic in spBv1.0/ when o->payload_mode is auto,
  * else o->payload_mode. */

@@ -1,0 +1,267 @@
+/* --decode FILTER=FORMAT: the argument's parsing, the choice of a decoder
+ * by topic (rules in order, the spBv1.0/# default), and what the JSON
+ * printer shows for each choice: the "sparkplug" object, a raw payload with
+ * "decode_error" when the chosen decoder refuses it, hex, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "mqttdissect/mqd.h"
+#include "output/output.h"
+#include "output/payload.h"
+#include "util/topic_match.h"
+#include "decode/sparkplug_b.pb-c.h"
+
+static bool valid(const char *f)
+{
+    return topic_filter_valid((const uint8_t *)f, strlen(f));
+}
+
+static void test_filter_valid(void **state)
+{
+    (void)state;
+    assert_true(valid("a/b"));
+    assert_true(valid("#"));
+    assert_true(valid("+"));
+    assert_true(valid("spBv1.0/#"));
+    assert_true(valid("a/+/c/#"));
+    assert_true(valid("/"));
+    assert_false(valid(""));
+    assert_false(valid("a/#/b"));
+    assert_false(valid("a#"));
+    assert_false(valid("a/b+"));
+    assert_false(valid("+x/y"));
+}
+
+static void test_rule_split(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t mode;
+    const char *why;
+    assert_true(payload_decode_rule_split("spBv1.0/#=sparkplug", &n, &mode, &why));
+    assert_int_equal(n, 9);
+    assert_int_equal(mode, PAYLOAD_SPARKPLUG);
+    assert_true(payload_decode_rule_split("a=b/c=json", &n, &mode, &why)); /* last '=' */
+    assert_int_equal(n, 5);
+    assert_int_equal(mode, PAYLOAD_JSON);
+    static const struct {
+        const char *name;
+        uint8_t mode;
+    } ok[] = {{"auto", PAYLOAD_AUTO}, {"text", PAYLOAD_TEXT}, {"hex", PAYLOAD_HEX},
+              {"none", PAYLOAD_NONE}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char arg[64];
+        snprintf(arg, sizeof arg, "t/+=%s", ok[i].name);
+        assert_true(payload_decode_rule_split(arg, &n, &mode, &why));
+        assert_int_equal(mode, ok[i].mode);
+    }
+    assert_false(payload_decode_rule_split("t/+", &n, &mode, &why));
+    assert_false(payload_decode_rule_split("t/+=", &n, &mode, &why));
+    assert_false(payload_decode_rule_split("t/+=cbor", &n, &mode, &why));
+    assert_false(payload_decode_rule_split("t/+=JSON", &n, &mode, &why));
+    assert_false(payload_decode_rule_split("=json", &n, &mode, &why));
+    assert_false(payload_decode_rule_split("a/#/b=json", &n, &mode, &why));
+    assert_non_null(why);
+}
+
+static uint8_t mode_for(const struct output_opts *o, const char *topic)
+{
+    return payload_mode_for_topic(o, (const uint8_t *)topic, strlen(topic));
+}
+
+static void test_mode_for_topic(void **state)
+{
+    (void)state;
+    struct output_opts o = {0};
+    /* defaults: Sparkplug by topic only, never by guessing */
+    assert_int_equal(mode_for(&o, "spBv1.0/g/NDATA/e"), PAYLOAD_SPARKPLUG);
+    assert_int_equal(mode_for(&o, "spBv1.0/STATE/h"), PAYLOAD_SPARKPLUG);
+    assert_int_equal(mode_for(&o, "spBv1.0"), PAYLOAD_AUTO);
+    assert_int_equal(mode_for(&o, "spAv1.0/g/NDATA/e"), PAYLOAD_AUTO);
+    assert_int_equal(mode_for(&o, "a/b"), PAYLOAD_AUTO);
+    /* the first matching rule wins; unmatched topics keep the defaults */
+    static const struct decode_rule rules[] = {
+        {"spBv1.0/+/NDATA/#", PAYLOAD_HEX},
+        {"sensors/+/cbor", PAYLOAD_NONE},
+        {"sensors/#", PAYLOAD_JSON},
+        {"#", PAYLOAD_TEXT},
+    };
+    o.decode_rules = rules;
+    o.ndecode_rules = 4;
+    assert_int_equal(mode_for(&o, "spBv1.0/g/NDATA/e"), PAYLOAD_HEX);
+    assert_int_equal(mode_for(&o, "sensors/a/cbor"), PAYLOAD_NONE);
+    assert_int_equal(mode_for(&o, "sensors/a/json"), PAYLOAD_JSON);
+    assert_int_equal(mode_for(&o, "x"), PAYLOAD_TEXT);
+    assert_int_equal(mode_for(&o, "spBv1.0/g/DDATA/e/d"), PAYLOAD_TEXT);
+    assert_int_equal(mode_for(&o, "$SYS/x"), PAYLOAD_AUTO); /* '#' skips $ */
+    o.ndecode_rules = 1;
+    assert_int_equal(mode_for(&o, "spBv1.0/g/DDATA/e/d"), PAYLOAD_SPARKPLUG);
+    /* --payload other than auto: no Sparkplug default */
+    o.payload_mode = PAYLOAD_HEX;
+    assert_int_equal(mode_for(&o, "spBv1.0/g/DDATA/e/d"), PAYLOAD_HEX);
+    assert_int_equal(mode_for(&o, "spBv1.0/g/NDATA/e"), PAYLOAD_HEX);
+}
+
+/* ---- what the JSON printer shows ---- */
+
+static const struct msg_meta meta = {.frame = 1, .src = "a:1", .dst = "b:1883", .conn = 1};
+
+/* A v3.1.1 QoS 0 PUBLISH of payload on topic, rendered as one JSON line. */
+static json_t *render(const struct output_opts *base, const char *topic,
+                      const uint8_t *payload, size_t plen)
+{
+    uint8_t buf[1024];
+    size_t tn = strlen(topic), rl = 2 + tn + plen, k = 0;
+    assert_true(rl < 128 && rl + 2 <= sizeof buf);
+    buf[k++] = 0x30;
+    buf[k++] = (uint8_t)rl;
+    buf[k++] = 0;
+    buf[k++] = (uint8_t)tn;
+    memcpy(buf + k, topic, tn);
+    k += tn;
+    memcpy(buf + k, payload, plen);
+    k += plen;
+    mqd_frame f;
+    assert_int_equal(mqd_parse(buf, k, MQD_V311, &f).status, MQD_OK);
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&mem, &len);
+    struct output_opts o = *base;
+    o.out = out;
+    struct output *j = output_open(OUTPUT_JSON, &o);
+    assert_non_null(j);
+    output_frame(j, &meta, &f);
+    assert_int_equal(output_close(j), 0);
+    fclose(out);
+    json_error_t err;
+    json_t *doc = json_loads(mem, 0, &err);
+    if (!doc)
+        fail_msg("bad JSON (%s): %s", err.text, mem);
+    free(mem);
+    return doc;
+}
+
+static const char *str_at(json_t *o, const char *a, const char *b)
+{
+    json_t *x = json_object_get(o, a);
+    return json_string_value(b ? json_object_get(x, b) : x);
+}
+
+static size_t spb_payload(uint8_t *out)
+{
+    Mqd__Spb__Payload p = MQD__SPB__PAYLOAD__INIT;
+    Mqd__Spb__Payload__Metric m = MQD__SPB__PAYLOAD__METRIC__INIT;
+    Mqd__Spb__Payload__Metric *ms[] = {&m};
+    m.name = "t";
+    m.has_datatype = true;
+    m.datatype = 2; /* Int16 */
+    m.value_case = MQD__SPB__PAYLOAD__METRIC__VALUE_INT_VALUE;
+    m.int_value = 0xfffffff6u;
+    p.has_seq = true;
+    p.seq = 7;
+    p.n_metrics = 1;
+    p.metrics = ms;
+    return mqd__spb__payload__pack(&p, out);
+}
+
+static void test_json_sparkplug(void **state)
+{
+    (void)state;
+    struct output_opts o = {0};
+    uint8_t pl[128];
+    size_t n = spb_payload(pl);
+    json_t *d = render(&o, "spBv1.0/G/DDATA/E/D", pl, n);
+    json_t *s = json_object_get(d, "sparkplug");
+    assert_non_null(s);
+    assert_string_equal(json_string_value(json_object_get(s, "group_id")), "G");
+    assert_string_equal(json_string_value(json_object_get(s, "message_type")), "DDATA");
+    assert_string_equal(json_string_value(json_object_get(s, "edge_node_id")), "E");
+    assert_string_equal(json_string_value(json_object_get(s, "device_id")), "D");
+    assert_int_equal(json_integer_value(json_object_get(s, "seq")), 7);
+    json_t *m = json_array_get(json_object_get(s, "metrics"), 0);
+    assert_string_equal(json_string_value(json_object_get(m, "datatype")), "Int16");
+    assert_int_equal(json_integer_value(json_object_get(m, "value")), -10);
+    json_t *payload = json_object_get(d, "payload");
+    assert_int_equal(json_integer_value(json_object_get(payload, "length")), n);
+    assert_null(json_object_get(payload, "hex"));
+    assert_null(json_object_get(payload, "decode_error"));
+    json_decref(d);
+    /* not protobuf: raw (text here), with the reason; the topic still parsed */
+    d = render(&o, "spBv1.0/G/NDATA/E", (const uint8_t *)"5000", 4);
+    assert_string_equal(str_at(d, "payload", "text"), "5000");
+    assert_non_null(str_at(d, "payload", "decode_error"));
+    assert_string_equal(str_at(json_object_get(d, "sparkplug"), "message_type", NULL), "NDATA");
+    json_decref(d);
+    /* a bad Sparkplug topic */
+    d = render(&o, "spBv1.0/G/NDATA", pl, n);
+    assert_non_null(str_at(d, "sparkplug", "topic_error"));
+    json_decref(d);
+    /* STATE: JSON, shown as JSON */
+    static const char state_json[] = "{\"online\":true,\"timestamp\":1}";
+    d = render(&o, "spBv1.0/STATE/h", (const uint8_t *)state_json, sizeof state_json - 1);
+    assert_true(json_is_true(json_object_get(json_object_get(json_object_get(d, "payload"), "json"), "online")));
+    assert_string_equal(str_at(d, "sparkplug", "host_id"), "h");
+    assert_string_equal(str_at(d, "sparkplug", "message_type"), "STATE");
+    json_decref(d);
+    /* never Sparkplug by guessing: the same bytes elsewhere are hex */
+    d = render(&o, "plant/x", pl, n);
+    assert_null(json_object_get(d, "sparkplug"));
+    assert_non_null(str_at(d, "payload", "hex"));
+    json_decref(d);
+}
+
+static void test_json_rules(void **state)
+{
+    (void)state;
+    static const struct decode_rule rules[] = {
+        {"raw/#", PAYLOAD_HEX},
+        {"j/#", PAYLOAD_JSON},
+        {"s/#", PAYLOAD_SPARKPLUG},
+    };
+    struct output_opts o = {0};
+    o.decode_rules = rules;
+    o.ndecode_rules = 3;
+    json_t *d = render(&o, "raw/1", (const uint8_t *)"{}", 2);
+    assert_string_equal(str_at(d, "payload", "hex"), "7b7d");
+    json_decref(d);
+    d = render(&o, "j/1", (const uint8_t *)"42", 2); /* any JSON value */
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "payload"), "json")), 42);
+    json_decref(d);
+    d = render(&o, "j/1", (const uint8_t *)"{x", 2);
+    assert_string_equal(str_at(d, "payload", "text"), "{x");
+    assert_string_equal(str_at(d, "payload", "decode_error"), "not JSON");
+    json_decref(d);
+    uint8_t pl[128];
+    size_t n = spb_payload(pl);
+    d = render(&o, "s/1", pl, n); /* Sparkplug chosen off its namespace */
+    json_t *s = json_object_get(d, "sparkplug");
+    assert_non_null(str_at(d, "sparkplug", "topic_error"));
+    assert_int_equal(json_integer_value(json_object_get(s, "seq")), 7);
+    json_decref(d);
+    static const uint8_t bad[] = {0xff, 0xff};
+    d = render(&o, "s/1", bad, 2);
+    assert_string_equal(str_at(d, "payload", "hex"), "ffff");
+    assert_string_equal(str_at(d, "payload", "decode_error"),
+                        "not a Sparkplug B payload (invalid protobuf)");
+    json_decref(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filter_valid),
+        cmocka_unit_test(test_rule_split),
+        cmocka_unit_test(test_mode_for_topic),
+        cmocka_unit_test(test_json_sparkplug),
+        cmocka_unit_test(test_json_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
