@@ -113,12 +113,12 @@ def set_value(msg, dt, value):
 def set_propset(ps, items):
     """items: [(key, datatype, value)]; value of PropertySet: items again;
     of PropertySetList: a list of items lists. Returns the JSON shown."""
-    shown = {}
+    shown = []
     for key, dt, value in items:
         ps.keys.append(key)
         pv = ps.values.add()
         pv.type = DT[dt]
-        entry = {"type": dt}
+        entry = {"key": key, "type": dt}
         if dt == "PropertySet":
             entry["value"] = set_propset(pv.propertyset_value, value)
         elif dt == "PropertySetList":
@@ -126,7 +126,7 @@ def set_propset(ps, items):
                               for v in value]
         else:
             entry["value"] = set_value(pv, dt, value)
-        shown[key] = entry
+        shown.append(entry)
     return shown
 
 

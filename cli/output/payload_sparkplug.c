@@ -211,16 +211,17 @@ static void json_template(struct json_writer *w, const struct spb_template *t)
     jw_object_end(w);
 }
 
-/* A PropertySet as an object, key to {type, is_null, value}: keys in wire
- * order; a value without a key (more values than keys) under "". */
+/* A PropertySet as an array of {key, type, is_null, value} in wire order:
+ * an array, not an object, because a PropertySet may repeat a key; a value
+ * without a key (more values than keys) has none. */
 static void json_propset(struct json_writer *w, const struct spb_propset *ps)
 {
-    jw_object_begin(w);
+    jw_array_begin(w);
     for (size_t i = 0; i < ps->values.n; i++) {
         struct spb_property p;
         spb_property_get(ps, i, &p);
-        jw_key(w, p.key ? p.key : "");
         jw_object_begin(w);
+        json_opt_str(w, "key", p.key);
         if (p.has_type)
             json_datatype(w, "type", p.type);
         if (p.has_is_null)
@@ -228,7 +229,7 @@ static void json_propset(struct json_writer *w, const struct spb_propset *ps)
         json_value_kv(w, &p.value);
         jw_object_end(w);
     }
-    jw_object_end(w);
+    jw_array_end(w);
 }
 
 static void json_metadata(struct json_writer *w, const struct spb_metadata *md)
