@@ -3,7 +3,8 @@
  *
  * Input: data[0] bits 0-1 pick the decoder, the rest is the payload:
  *   0  Sparkplug B on spBv1.0/G/NBIRTH/E      1  Sparkplug B on a DDATA topic
- *   2  JSON (a --decode "#=json" rule)        3  the Sparkplug topic parser
+ *   2  JSON (a --decode "#=json" rule), or with bit 4 gzip+json
+ *   3  the Sparkplug topic parser
  * bit 2 adds the text printer with -V to JSON and text, bit 3 a
  * --max-payload of 16.
  * For 0 and 1 the decoder runs directly: it never uses more arena than
@@ -205,11 +206,12 @@ void fuzz_payload(const uint8_t *data, size_t size)
     if (pick < 2)
         pl_decode(buf, len);
     static const struct decode_rule json_rule[] = {{"#", PAYLOAD_JSON}};
+    static const struct decode_rule gzip_rule[] = {{"#", PAYLOAD_GZIP_JSON}};
     struct output_opts o;
     memset(&o, 0, sizeof o);
     o.max_payload = (data[0] & 8) ? 16 : 0;
     if (pick == 2) {
-        o.decode_rules = json_rule;
+        o.decode_rules = (data[0] & 16) ? gzip_rule : json_rule;
         o.ndecode_rules = 1;
     }
     static const char *const topics[] = {"spBv1.0/G/NBIRTH/E", "spBv1.0/G/DDATA/E/D", "j/1"};

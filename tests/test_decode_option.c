@@ -18,6 +18,9 @@
 #include "output/payload.h"
 #include "util/topic_match.h"
 #include "decode/sparkplug_b.pb-c.h"
+#include "decode/inflate.h"
+
+#include <zlib.h>
 
 static bool valid(const char *f)
 {
@@ -65,7 +68,9 @@ static void test_rule_split(void **state)
     }
     assert_false(payload_decode_rule_split("t/+", &n, &mode, &why));
     assert_false(payload_decode_rule_split("t/+=", &n, &mode, &why));
-    assert_false(payload_decode_rule_split("t/+=cbor", &n, &mode, &why));
+    assert_true(payload_decode_rule_split("t/+=gzip+json", &n, &mode, &why));
+    assert_int_equal(mode, PAYLOAD_GZIP_JSON);
+    assert_false(payload_decode_rule_split("t/+=gzip", &n, &mode, &why));
     assert_false(payload_decode_rule_split("t/+=JSON", &n, &mode, &why));
     assert_false(payload_decode_rule_split("=json", &n, &mode, &why));
     assert_false(payload_decode_rule_split("a/#/b=json", &n, &mode, &why));
@@ -254,6 +259,142 @@ static void test_json_rules(void **state)
     json_decref(d);
 }
 
+/* data compressed as zlib (gzip false) or gzip; returns the length. */
+static size_t deflate_to(const uint8_t *in, size_t n, bool gzip, uint8_t *out, size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, gzip ? 31 : 15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t len = cap - zs.avail_out;
+    deflateEnd(&zs);
+    return len;
+}
+
+static void test_inflate(void **state)
+{
+    (void)state;
+    static const char text[] = "{\"temp\": 21.5, \"ok\": true}";
+    uint8_t z[256];
+    const uint8_t *out;
+    size_t outlen;
+    struct inflater *inf = inflater_new(64);
+    assert_non_null(inf);
+    for (int gz = 0; gz < 2; gz++) {
+        size_t n = deflate_to((const uint8_t *)text, strlen(text), gz, z, sizeof z);
+        assert_int_equal(inflater_run(inf, z, n, &out, &outlen), INFLATE_OK);
+        assert_int_equal(outlen, strlen(text));
+        assert_memory_equal(out, text, outlen);
+        assert_int_equal(inflater_run(inf, z, n - 1, &out, &outlen), INFLATE_BAD);
+        z[n] = 0; /* a byte after the stream */
+        assert_int_equal(inflater_run(inf, z, n + 1, &out, &outlen), INFLATE_BAD);
+    }
+    assert_int_equal(inflater_run(inf, (const uint8_t *)text, strlen(text), &out, &outlen),
+                     INFLATE_BAD);
+    assert_int_equal(inflater_run(inf, z, 0, &out, &outlen), INFLATE_BAD);
+    inflater_free(inf);
+}
+
+static void test_zip_bomb(void **state)
+{
+    (void)state;
+    /* 64 MiB of zeros compress to ~64 KiB; the cap stops it at 1 MiB */
+    size_t big = 64u << 20;
+    uint8_t *zeros = calloc(1, big);
+    uint8_t *z = malloc(256u << 10);
+    assert_non_null(zeros);
+    assert_non_null(z);
+    size_t n = deflate_to(zeros, big, true, z, 256u << 10);
+    free(zeros);
+    struct inflater *inf = inflater_new(PAYLOAD_JSON_MAX);
+    const uint8_t *out;
+    size_t outlen;
+    assert_int_equal(inflater_run(inf, z, n, &out, &outlen), INFLATE_TOO_BIG);
+    inflater_free(inf);
+    free(z);
+}
+
+/* A PUBLISH with a payload too large for render(): built and rendered here. */
+static json_t *render_big(const struct output_opts *base, const char *topic,
+                          const uint8_t *payload, size_t plen)
+{
+    size_t tn = strlen(topic), rl = 2 + tn + plen, k = 0;
+    uint8_t *buf = malloc(rl + 8);
+    buf[k++] = 0x30;
+    size_t v = rl;
+    do {
+        uint8_t c = v & 0x7f;
+        v >>= 7;
+        buf[k++] = (uint8_t)(c | (v ? 0x80 : 0));
+    } while (v);
+    buf[k++] = 0;
+    buf[k++] = (uint8_t)tn;
+    memcpy(buf + k, topic, tn);
+    k += tn;
+    memcpy(buf + k, payload, plen);
+    k += plen;
+    mqd_frame f;
+    assert_int_equal(mqd_parse(buf, k, MQD_V311, &f).status, MQD_OK);
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&mem, &len);
+    struct output_opts o = *base;
+    o.out = out;
+    struct output *j = output_open(OUTPUT_JSON, &o);
+    output_frame(j, &meta, &f);
+    assert_int_equal(output_close(j), 0);
+    fclose(out);
+    free(buf);
+    json_t *doc = json_loads(mem, 0, NULL);
+    assert_non_null(doc);
+    free(mem);
+    return doc;
+}
+
+static void test_json_gzip(void **state)
+{
+    (void)state;
+    static const struct decode_rule rules[] = {{"z/#", PAYLOAD_GZIP_JSON}};
+    struct output_opts o = {0};
+    o.decode_rules = rules;
+    o.ndecode_rules = 1;
+    static const char text[] = "{\"a\":[1,2,3]}";
+    uint8_t z[128];
+    size_t n = deflate_to((const uint8_t *)text, strlen(text), true, z, sizeof z);
+    json_t *d = render_big(&o, "z/1", z, n);
+    json_t *p = json_object_get(d, "payload");
+    assert_int_equal(json_integer_value(json_object_get(p, "length")), n);
+    assert_int_equal(json_integer_value(json_object_get(p, "decompressed_length")), strlen(text));
+    assert_int_equal(json_array_size(json_object_get(json_object_get(p, "json"), "a")), 3);
+    assert_null(json_object_get(p, "decode_error"));
+    json_decref(d);
+    /* compressed, but not JSON */
+    n = deflate_to((const uint8_t *)"hello", 5, false, z, sizeof z);
+    d = render_big(&o, "z/1", z, n);
+    assert_string_equal(str_at(d, "payload", "decode_error"), "decompressed, but not JSON");
+    assert_non_null(str_at(d, "payload", "hex"));
+    json_decref(d);
+    /* not compressed at all */
+    d = render_big(&o, "z/1", (const uint8_t *)text, strlen(text));
+    assert_string_equal(str_at(d, "payload", "decode_error"), "not zlib or gzip data");
+    assert_string_equal(str_at(d, "payload", "text"), text);
+    json_decref(d);
+    /* a zip bomb: an error, not an allocation */
+    size_t big = 8u << 20;
+    uint8_t *zeros = calloc(1, big), *zb = malloc(64u << 10);
+    n = deflate_to(zeros, big, true, zb, 64u << 10);
+    free(zeros);
+    d = render_big(&o, "z/1", zb, n);
+    assert_string_equal(str_at(d, "payload", "decode_error"),
+                        "decompresses to more than the cap (1048576 bytes)");
+    json_decref(d);
+    free(zb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +403,9 @@ int main(void)
         cmocka_unit_test(test_mode_for_topic),
         cmocka_unit_test(test_json_sparkplug),
         cmocka_unit_test(test_json_rules),
+        cmocka_unit_test(test_inflate),
+        cmocka_unit_test(test_zip_bomb),
+        cmocka_unit_test(test_json_gzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -469,6 +469,10 @@ static void tree_payload(const struct text_ctx *t)
         obuf_puts(t->b, " bytes, Sparkplug B below\n");
         return;
     }
+    if (t->pv && t->pv->inflated) {
+        obuf_puts(t->b, " bytes, compressed, JSON below\n");
+        return;
+    }
     obuf_puts(t->b, len == 0 ? " bytes\n" : text ? " bytes, UTF-8\n"
                                                  : " bytes, binary\n");
     if (len == 0)

@@ -16,6 +16,7 @@
 #include "util/text_escape.h"
 #include "util/topic_match.h"
 #include "output/payload_sparkplug.h"
+#include "decode/inflate.h"
 
 bool payload_mode_parse(const char *s, uint8_t *mode)
 {
@@ -37,6 +38,7 @@ bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode)
     } formats[] = {
         {"auto", PAYLOAD_AUTO}, {"none", PAYLOAD_NONE}, {"text", PAYLOAD_TEXT},
         {"hex", PAYLOAD_HEX}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG},
+        {"gzip+json", PAYLOAD_GZIP_JSON},
     };
     for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
         if (strlen(formats[i].name) == n && memcmp(s, formats[i].name, n) == 0) {
@@ -56,7 +58,7 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
         return false;
     }
     if (!payload_decode_format_parse(eq + 1, strlen(eq + 1), mode)) {
-        *why = "FORMAT is one of auto, text, hex, json, sparkplug, none";
+        *why = "FORMAT is one of auto, text, hex, json, sparkplug, gzip+json, none";
         return false;
     }
     if (!topic_filter_valid((const uint8_t *)arg, (size_t)(eq - arg))) {
@@ -107,6 +109,7 @@ struct payload_scratch {
     struct spb_decoder *spb; /* made the first time a payload needs it */
     struct obuf spb_json;    /* -V: the Sparkplug JSON before pretty-printing */
     bool spb_json_ready;
+    struct inflater *inflate; /* gzip+json: made the first time it is needed */
 };
 
 struct payload_scratch *payload_scratch_new(void)
@@ -120,6 +123,7 @@ void payload_scratch_free(struct payload_scratch *ps)
         return;
     free(ps->pretty);
     spb_decoder_free(ps->spb);
+    inflater_free(ps->inflate);
     if (ps->spb_json_ready)
         obuf_free(&ps->spb_json);
     free(ps);
@@ -191,6 +195,26 @@ static void view_sparkplug(struct payload_view *v, struct payload_scratch *ps,
         view_fail(v, spb_status_text(st));
 }
 
+/* gzip+json: decompressed (at most PAYLOAD_JSON_MAX bytes), then JSON. */
+static void view_inflate(struct payload_view *v, struct payload_scratch *ps)
+{
+    const uint8_t *out;
+    size_t n;
+    struct json_embed_result r;
+    if (!ps->inflate)
+        ps->inflate = inflater_new(PAYLOAD_JSON_MAX);
+    enum inflate_status st = ps->inflate ? inflater_run(ps->inflate, v->data, v->len, &out, &n)
+                                         : INFLATE_NOMEM;
+    if (st != INFLATE_OK)
+        view_fail(v, inflate_status_text(st));
+    else if (n == 0 || !json_embed_check(&ps->embed, out, n, &r))
+        view_fail(v, "decompressed, but not JSON");
+    else {
+        v->inflated = out;
+        v->inflated_len = n;
+    }
+}
+
 void payload_view_init(struct payload_view *v, const struct output_opts *o,
                        struct payload_scratch *ps, const struct msg_meta *m,
                        const mqd_frame *f)
@@ -212,6 +236,8 @@ void payload_view_init(struct payload_view *v, const struct output_opts *o,
     v->chosen = v->mode = payload_mode_for_topic(o, topic, topic_len);
     if (v->chosen == PAYLOAD_SPARKPLUG) {
         view_sparkplug(v, ps, topic, topic_len);
+    } else if (v->chosen == PAYLOAD_GZIP_JSON && v->present && v->len > 0) {
+        view_inflate(v, ps);
     } else if (v->chosen == PAYLOAD_JSON && v->present && v->len > 0) {
         struct json_embed_result r;
         if (!payload_is_json_mode(PAYLOAD_JSON, o, ps, f, v->data, v->len, &r))
@@ -290,8 +316,16 @@ void payload_json_write_view(struct json_writer *w, const struct output_opts *o,
         jw_key(w, "payload");
         jw_object_begin(w);
         jw_kv_u64(w, "length", v->len);
-        if (!v->spb_decoded) /* a decoded payload is shown as "sparkplug" */
+        if (v->inflated) {
+            struct json_embed_result r;
+            jw_kv_u64(w, "decompressed_length", v->inflated_len);
+            if (json_embed_check(&ps->embed, v->inflated, v->inflated_len, &r)) {
+                jw_key(w, "json");
+                jw_json_embed(w, v->inflated, v->inflated_len, &r);
+            }
+        } else if (!v->spb_decoded) { /* a decoded payload is shown as "sparkplug" */
             payload_json_body(w, o, ps, f, v->mode, v->data, v->len);
+        }
         if (v->decode_error)
             jw_kv_str(w, "decode_error", v->decode_error);
         jw_object_end(w);
@@ -348,6 +382,11 @@ void payload_text_summary_view(struct obuf *b, const struct output_opts *o,
     }
     if (v->chosen == PAYLOAD_SPARKPLUG)
         spb_text_summary(b, v);
+    if (v->inflated) {
+        obuf_puts(b, " decompressed=");
+        obuf_u64(b, v->inflated_len);
+        obuf_putc(b, 'B');
+    }
     if (v->decode_error) {
         obuf_puts(b, " decode_error=");
         text_quoted(b, (const uint8_t *)v->decode_error, strlen(v->decode_error), 0);
@@ -557,6 +596,17 @@ bool payload_text_json_view(struct payload_scratch *ps, const struct output_opts
     struct json_embed_result r;
     return f->type == MQD_PUBLISH && v->present && !v->spb_decoded &&
            payload_is_json_mode(v->mode, o, ps, f, v->data, v->len, &r);
+}
+
+void payload_text_inflated(struct obuf *b, struct payload_scratch *ps,
+                           const struct payload_view *v)
+{
+    if (!v->inflated)
+        return;
+    obuf_puts(b, "  payload as JSON (decompressed):\n");
+    indent(b, 0);
+    payload_json_pretty(b, ps, v->inflated, v->inflated_len);
+    obuf_putc(b, '\n');
 }
 
 void payload_text_sparkplug(struct obuf *b, struct payload_scratch *ps,

@@ -25,7 +25,8 @@ enum payload_mode {
     PAYLOAD_TEXT,     /* text (ill-formed UTF-8 shown escaped / replaced) */
     PAYLOAD_HEX,      /* hex */
     PAYLOAD_JSON,     /* JSON, any value (else raw, with a decode error) */
-    PAYLOAD_SPARKPLUG /* Sparkplug B (else raw, with a decode error) */
+    PAYLOAD_SPARKPLUG, /* Sparkplug B (else raw, with a decode error) */
+    PAYLOAD_GZIP_JSON  /* zlib or gzip, then JSON (else raw, with an error) */
 };
 
 /* How one PUBLISH payload is shown: the mode chosen for its topic
@@ -45,6 +46,10 @@ struct payload_view {
     struct spb_topic topic;
     bool spb_decoded;         /* spb holds the decoded payload */
     struct spb_payload spb;
+    /* chosen == PAYLOAD_GZIP_JSON: the decompressed JSON text (NULL when
+     * it failed), in the scratch until the next payload */
+    const uint8_t *inflated;
+    size_t inflated_len;
 };
 
 /* A printer's working memory for payloads; NULL when out of memory. */
@@ -58,7 +63,8 @@ void payload_scratch_free(struct payload_scratch *ps);
 /* "auto", "none", "text", "hex" → *mode; false when none of these. */
 bool payload_mode_parse(const char *s, uint8_t *mode);
 
-/* --decode FORMAT names: auto, text, hex, json, sparkplug, none → *mode. */
+/* --decode FORMAT names: auto, text, hex, json, sparkplug, gzip+json, none
+ * → *mode. */
 bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode);
 
 /* Splits a --decode argument "FILTER=FORMAT" (at its last '='): the
@@ -92,6 +98,11 @@ void payload_json_write_view(struct json_writer *w, const struct output_opts *o,
  * then " decode_error=..." and the Sparkplug summary when chosen. */
 void payload_text_summary_view(struct obuf *b, const struct output_opts *o,
                                const struct payload_view *v, bool utf8);
+
+/* Text -V: the decompressed JSON of a gzip+json payload pretty-printed
+ * under a "  payload as JSON (decompressed):" line (v->inflated). */
+void payload_text_inflated(struct obuf *b, struct payload_scratch *ps,
+                           const struct payload_view *v);
 
 /* Text -V: the decoded Sparkplug payload as a tree under a
  * "  payload as Sparkplug B:" line (v->spb_decoded). */
