@@ -6,55 +6,12 @@
  * milliseconds, arrays as JSON arrays. */
 #include "output/payload_sparkplug.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output/text_limits.h"
 #include "util/text_escape.h"
-
-/* ---- numbers ---- */
-
-/* JSON has no NaN or infinities: they are written as strings. */
-static bool nonfinite(struct json_writer *w, double v)
-{
-    if (isnan(v))
-        jw_str(w, "NaN");
-    else if (isinf(v))
-        jw_str(w, v < 0 ? "-Infinity" : "Infinity");
-    else
-        return false;
-    return true;
-}
-
-static void json_float(struct json_writer *w, float v)
-{
-    char buf[48];
-    int n = 0;
-    if (nonfinite(w, v))
-        return;
-    for (int prec = 1; prec <= 9; prec++) { /* 9 digits always read back */
-        n = snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
-            break;
-    }
-    jw_raw(w, buf, (size_t)n);
-}
-
-static void json_double(struct json_writer *w, double v)
-{
-    char buf[48];
-    int n = 0;
-    if (nonfinite(w, v))
-        return;
-    for (int prec = 1; prec <= 17; prec++) { /* 17 digits always read back */
-        n = snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    jw_raw(w, buf, (size_t)n);
-}
 
 /* ---- names ---- */
 
@@ -92,8 +49,8 @@ static void json_value(struct json_writer *w, const struct spb_value *v)
     switch (v->kind) {
     case SPB_V_INT: jw_i64(w, v->v.i); break;
     case SPB_V_UINT: jw_u64(w, v->v.u); break;
-    case SPB_V_FLOAT: json_float(w, v->v.f); break;
-    case SPB_V_DOUBLE: json_double(w, v->v.d); break;
+    case SPB_V_FLOAT: jw_f32(w, v->v.f); break;
+    case SPB_V_DOUBLE: jw_f64(w, v->v.d); break;
     case SPB_V_BOOL: jw_bool(w, v->v.b); break;
     case SPB_V_STRING: jw_str(w, v->v.s); break;
     case SPB_V_BYTES: jw_hex(w, v->v.bytes.data, v->v.bytes.len); break;
