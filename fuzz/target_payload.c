@@ -3,7 +3,7 @@
  *
  * Input: data[0] bits 0-1 pick the decoder, the rest is the payload:
  *   0  Sparkplug B on spBv1.0/G/NBIRTH/E      1  Sparkplug B on a DDATA topic
- *   2  JSON (a --decode "#=json" rule), or with bit 4 gzip+json
+ *   2  bits 4-5: JSON, gzip+json, CBOR (a --decode "#=FORMAT" rule)
  *   3  the Sparkplug topic parser
  * bit 2 adds the text printer with -V to JSON and text, bit 3 a
  * --max-payload of 16.
@@ -207,11 +207,13 @@ void fuzz_payload(const uint8_t *data, size_t size)
         pl_decode(buf, len);
     static const struct decode_rule json_rule[] = {{"#", PAYLOAD_JSON}};
     static const struct decode_rule gzip_rule[] = {{"#", PAYLOAD_GZIP_JSON}};
+    static const struct decode_rule cbor_rule[] = {{"#", PAYLOAD_CBOR}};
     struct output_opts o;
     memset(&o, 0, sizeof o);
     o.max_payload = (data[0] & 8) ? 16 : 0;
     if (pick == 2) {
-        o.decode_rules = (data[0] & 16) ? gzip_rule : json_rule;
+        unsigned sub = (data[0] >> 4) & 3;
+        o.decode_rules = sub == 1 ? gzip_rule : sub >= 2 ? cbor_rule : json_rule;
         o.ndecode_rules = 1;
     }
     static const char *const topics[] = {"spBv1.0/G/NBIRTH/E", "spBv1.0/G/DDATA/E/D", "j/1"};

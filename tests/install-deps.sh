@@ -2,8 +2,8 @@
 # Installs what mqttdissect needs from Debian's packages, and nothing that is
 # already there. Usage: tests/install-deps.sh [build|test]
 #   build: compiler, CMake, libpcap, jansson, cmocka, protobuf-c and its
-#          compiler (Sparkplug B), zlib (compressed payloads) (enough to
-#          build and run)
+#          compiler (Sparkplug B), zlib (compressed payloads), libcbor
+#          (CBOR payloads) (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, paho-mqtt (the live and capture tests),
 #          protoc and python3-protobuf (the Sparkplug capture client)
@@ -11,7 +11,7 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
-            libprotobuf-c-dev protobuf-c-compiler zlib1g-dev)
+            libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcbor-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
            tcpdump python3 python3-paho-mqtt iproute2 ethtool openssl procps
            protobuf-compiler python3-protobuf)

@@ -19,6 +19,8 @@
 #include "util/topic_match.h"
 #include "decode/sparkplug_b.pb-c.h"
 #include "decode/inflate.h"
+#include "decode/cbor_json.h"
+#include "hexvec.h"
 
 #include <zlib.h>
 
@@ -395,6 +397,168 @@ static void test_json_gzip(void **state)
     free(zb);
 }
 
+/* CBOR (hex) converted to JSON: the text, or NULL with *why. */
+static char *cbor(const char *hex, const char **why)
+{
+    static char out[4096];
+    uint8_t in[1024];
+    size_t n = hexvec_decode(hex, in, sizeof in);
+    struct obuf b, tmp;
+    struct json_writer w;
+    assert_int_equal(obuf_init(&b, NULL, 0), 0);
+    assert_int_equal(obuf_init(&tmp, NULL, 0), 0);
+    jw_init(&w, &b);
+    bool ok = cbor_to_json(&w, &tmp, in, n, why);
+    snprintf(out, sizeof out, "%.*s", (int)obuf_len(&b), obuf_data(&b));
+    obuf_free(&b);
+    obuf_free(&tmp);
+    return ok ? out : NULL;
+}
+
+static void test_cbor(void **state)
+{
+    (void)state;
+    const char *why;
+    static const char *const ok[][2] = { /* RFC 8949 appendix A, and more */
+        {"00", "0"},
+        {"1bffffffffffffffff", "18446744073709551615"},
+        {"3bffffffffffffffff", "-18446744073709551616"},
+        {"3b7fffffffffffffff", "-9223372036854775808"},
+        {"38ff", "-256"},
+        {"f97e00", "\"NaN\""},
+        {"f97c00", "\"Infinity\""},
+        {"f93e00", "1.5"},
+        {"fa47c35000", "1e+05"},
+        {"fb3ff199999999999a", "1.1"},
+        {"f4", "false"}, {"f5", "true"}, {"f6", "null"}, {"f7", "null"},
+        {"c11a514b67b0", "1363896240"},
+        {"4401020304", "\"01020304\""},
+        {"6449455446", "\"IETF\""},
+        {"a26161016162820203", "{\"a\":1,\"b\":[2,3]}"},
+        {"9f018202039f0405ffff", "[1,[2,3],[4,5]]"},
+        {"bf61610161629f0203ffff", "{\"a\":1,\"b\":[2,3]}"},
+        {"5f42010243030405ff", "\"0102030405\""},
+        {"7f657374726561646d696e67ff", "\"streaming\""},
+        {"a201020304", "{\"1\":2,\"3\":4}"},
+        {"a1206161", "{\"-1\":\"a\"}"},
+        {"80", "[]"}, {"a0", "{}"}, {"9fff", "[]"}, {"bfff", "{}"},
+        {"a1616180", "{\"a\":[]}"},
+        {"8301820203820405", "[1,[2,3],[4,5]]"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        const char *got = cbor(ok[i][0], &why);
+        if (!got)
+            fail_msg("%s: refused: %s", ok[i][0], why);
+        assert_string_equal(got, ok[i][1]);
+    }
+    static const char *const bad[][2] = {
+        {"", "truncated CBOR"},
+        {"82 01", "truncated CBOR"},
+        {"19 01", "truncated CBOR"},
+        {"01 02", "bytes after the CBOR item"},
+        {"a2 6161 01 6161 02", "a map repeats a key"},
+        {"a2 01 01 01 02", "a map repeats a key"},
+        {"a1 4101 01", "a map key that is not a text string or an integer"},
+        {"a1 80 01", "a map key that is not a text string or an integer"},
+        {"a1 7f6161ff 01", "a map key that is not a text string or an integer"},
+        {"ff", "a break outside an indefinite-length item"},
+        {"bf 6161 ff", "a map ends after a key without its value"},
+        {"5f 01 ff", "an item inside an indefinite-length string"},
+        {"1c", "malformed CBOR"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (cbor(bad[i][0], &why))
+            fail_msg("%s: accepted", bad[i][0]);
+        assert_string_equal(why, bad[i][1]);
+    }
+    char deep[2 * 80 + 4] = "";
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "81");
+    strcat(deep, "00");
+    assert_null(cbor(deep, &why));
+    assert_string_equal(why, "CBOR nested too deep");
+}
+
+/* A 5.0 PUBLISH on topic "c" with Content Type ct (NULL: none). */
+static json_t *render_v5(const struct output_opts *base, const char *ct,
+                         const uint8_t *payload, size_t plen)
+{
+    uint8_t buf[512];
+    size_t k = 0, ctn = ct ? strlen(ct) : 0, props = ct ? 3 + ctn : 0;
+    size_t rl = 3 + 1 + props + plen;
+    assert_true(rl < 128);
+    buf[k++] = 0x30;
+    buf[k++] = (uint8_t)rl;
+    buf[k++] = 0;
+    buf[k++] = 1;
+    buf[k++] = 'c';
+    buf[k++] = (uint8_t)props;
+    if (ct) {
+        buf[k++] = 0x03;
+        buf[k++] = 0;
+        buf[k++] = (uint8_t)ctn;
+        memcpy(buf + k, ct, ctn);
+        k += ctn;
+    }
+    memcpy(buf + k, payload, plen);
+    k += plen;
+    mqd_frame f;
+    assert_int_equal(mqd_parse(buf, k, MQD_V5, &f).status, MQD_OK);
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&mem, &len);
+    struct output_opts o = *base;
+    o.out = out;
+    struct output *j = output_open(OUTPUT_JSON, &o);
+    output_frame(j, &meta, &f);
+    assert_int_equal(output_close(j), 0);
+    fclose(out);
+    json_t *doc = json_loads(mem, 0, NULL);
+    assert_non_null(doc);
+    free(mem);
+    return doc;
+}
+
+static void test_json_cbor(void **state)
+{
+    (void)state;
+    struct output_opts o = {0};
+    static const uint8_t map[] = {0xa2, 0x61, 0x61, 0x01, 0x61, 0x62, 0x82, 0x02, 0x03};
+    /* Content Type chooses CBOR in auto mode */
+    json_t *d = render_v5(&o, "application/cbor", map, sizeof map);
+    json_t *c = json_object_get(json_object_get(d, "payload"), "cbor");
+    assert_int_equal(json_integer_value(json_object_get(c, "a")), 1);
+    assert_int_equal(json_array_size(json_object_get(c, "b")), 2);
+    json_decref(d);
+    d = render_v5(&o, "Application/CBOR; x=1", map, sizeof map);
+    assert_non_null(json_object_get(json_object_get(d, "payload"), "cbor"));
+    json_decref(d);
+    /* not without it (never by guessing), nor when it is another type */
+    d = render_v5(&o, NULL, map, sizeof map);
+    assert_null(json_object_get(json_object_get(d, "payload"), "cbor"));
+    json_decref(d);
+    d = render_v5(&o, "application/cbor-seq", map, sizeof map);
+    assert_null(json_object_get(json_object_get(d, "payload"), "cbor"));
+    json_decref(d);
+    /* declared CBOR but not: raw with the reason */
+    d = render_v5(&o, "application/cbor", map, 3);
+    assert_string_equal(str_at(d, "payload", "decode_error"), "truncated CBOR");
+    assert_string_equal(str_at(d, "payload", "hex"), "a26161");
+    json_decref(d);
+    /* a rule chooses it too; --payload hex turns the Content Type choice off */
+    static const struct decode_rule rules[] = {{"c", PAYLOAD_CBOR}};
+    o.decode_rules = rules;
+    o.ndecode_rules = 1;
+    d = render_v5(&o, NULL, map, sizeof map);
+    assert_non_null(json_object_get(json_object_get(d, "payload"), "cbor"));
+    json_decref(d);
+    o.ndecode_rules = 0;
+    o.payload_mode = PAYLOAD_HEX;
+    d = render_v5(&o, "application/cbor", map, sizeof map);
+    assert_string_equal(str_at(d, "payload", "hex"), "a26161016162820203");
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_inflate),
         cmocka_unit_test(test_zip_bomb),
         cmocka_unit_test(test_json_gzip),
+        cmocka_unit_test(test_cbor),
+        cmocka_unit_test(test_json_cbor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

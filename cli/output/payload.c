@@ -17,6 +17,7 @@
 #include "util/topic_match.h"
 #include "output/payload_sparkplug.h"
 #include "decode/inflate.h"
+#include "decode/cbor_json.h"
 
 bool payload_mode_parse(const char *s, uint8_t *mode)
 {
@@ -38,7 +39,7 @@ bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode)
     } formats[] = {
         {"auto", PAYLOAD_AUTO}, {"none", PAYLOAD_NONE}, {"text", PAYLOAD_TEXT},
         {"hex", PAYLOAD_HEX}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG},
-        {"gzip+json", PAYLOAD_GZIP_JSON},
+        {"gzip+json", PAYLOAD_GZIP_JSON}, {"cbor", PAYLOAD_CBOR},
     };
     for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
         if (strlen(formats[i].name) == n && memcmp(s, formats[i].name, n) == 0) {
@@ -58,7 +59,7 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
         return false;
     }
     if (!payload_decode_format_parse(eq + 1, strlen(eq + 1), mode)) {
-        *why = "FORMAT is one of auto, text, hex, json, sparkplug, gzip+json, none";
+        *why = "FORMAT is one of auto, text, hex, json, cbor, sparkplug, gzip+json, none";
         return false;
     }
     if (!topic_filter_valid((const uint8_t *)arg, (size_t)(eq - arg))) {
@@ -71,7 +72,7 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
 
 /* MQTT 5.0 s3.3.2.3.9: a UTF-8 string, its meaning left to the application;
  * a MIME type as RFC 2046 writes it, parameters after ';'. */
-bool payload_content_type_json(const mqd_frame *f)
+static bool content_type_is(const mqd_frame *f, const char *mime)
 {
     mqd_prop pr;
     const uint8_t *data;
@@ -80,11 +81,15 @@ bool payload_content_type_json(const mqd_frame *f)
         !mqd_prop_find(f, &f->props, MQD_P_CONTENT_TYPE, &pr) ||
         !mqd_frame_str(f, &pr.str, &data, &len))
         return false;
-    static const char mime[] = "application/json";
-    size_t n = sizeof mime - 1;
+    size_t n = strlen(mime);
     if (len < n || strncasecmp((const char *)data, mime, n) != 0)
         return false;
     return len == n || data[n] == ';' || data[n] == ' ';
+}
+
+bool payload_content_type_json(const mqd_frame *f)
+{
+    return content_type_is(f, "application/json");
 }
 
 static bool looks_like_json(const uint8_t *data, size_t len)
@@ -110,6 +115,8 @@ struct payload_scratch {
     struct obuf spb_json;    /* -V: the Sparkplug JSON before pretty-printing */
     bool spb_json_ready;
     struct inflater *inflate; /* gzip+json: made the first time it is needed */
+    struct obuf cbor_json, cbor_tmp; /* CBOR as JSON; its indefinite strings */
+    bool cbor_ready;
 };
 
 struct payload_scratch *payload_scratch_new(void)
@@ -124,6 +131,10 @@ void payload_scratch_free(struct payload_scratch *ps)
     free(ps->pretty);
     spb_decoder_free(ps->spb);
     inflater_free(ps->inflate);
+    if (ps->cbor_ready) {
+        obuf_free(&ps->cbor_json);
+        obuf_free(&ps->cbor_tmp);
+    }
     if (ps->spb_json_ready)
         obuf_free(&ps->spb_json);
     free(ps);
@@ -215,6 +226,33 @@ static void view_inflate(struct payload_view *v, struct payload_scratch *ps)
     }
 }
 
+/* CBOR: converted to JSON text in the scratch. */
+static void view_cbor(struct payload_view *v, struct payload_scratch *ps)
+{
+    if (!ps->cbor_ready) {
+        if (obuf_init(&ps->cbor_json, NULL, 0) != 0) {
+            view_fail(v, "out of memory");
+            return;
+        }
+        if (obuf_init(&ps->cbor_tmp, NULL, 0) != 0) {
+            obuf_free(&ps->cbor_json);
+            view_fail(v, "out of memory");
+            return;
+        }
+        ps->cbor_ready = true;
+    }
+    struct json_writer w;
+    const char *why;
+    obuf_truncate(&ps->cbor_json, 0);
+    jw_init(&w, &ps->cbor_json);
+    if (!cbor_to_json(&w, &ps->cbor_tmp, v->data, v->len, &why)) {
+        view_fail(v, why);
+        return;
+    }
+    v->cbor_json = obuf_data(&ps->cbor_json);
+    v->cbor_json_len = obuf_len(&ps->cbor_json);
+}
+
 void payload_view_init(struct payload_view *v, const struct output_opts *o,
                        struct payload_scratch *ps, const struct msg_meta *m,
                        const mqd_frame *f)
@@ -234,7 +272,11 @@ void payload_view_init(struct payload_view *v, const struct output_opts *o,
     if (!topic)
         topic = (const uint8_t *)"";
     v->chosen = v->mode = payload_mode_for_topic(o, topic, topic_len);
-    if (v->chosen == PAYLOAD_SPARKPLUG) {
+    if (v->chosen == PAYLOAD_AUTO && content_type_is(f, "application/cbor"))
+        v->chosen = v->mode = PAYLOAD_CBOR;
+    if (v->chosen == PAYLOAD_CBOR && v->present && v->len > 0) {
+        view_cbor(v, ps);
+    } else if (v->chosen == PAYLOAD_SPARKPLUG) {
         view_sparkplug(v, ps, topic, topic_len);
     } else if (v->chosen == PAYLOAD_GZIP_JSON && v->present && v->len > 0) {
         view_inflate(v, ps);
@@ -316,7 +358,10 @@ void payload_json_write_view(struct json_writer *w, const struct output_opts *o,
         jw_key(w, "payload");
         jw_object_begin(w);
         jw_kv_u64(w, "length", v->len);
-        if (v->inflated) {
+        if (v->cbor_json) {
+            jw_key(w, "cbor");
+            jw_raw(w, v->cbor_json, v->cbor_json_len);
+        } else if (v->inflated) {
             struct json_embed_result r;
             jw_kv_u64(w, "decompressed_length", v->inflated_len);
             if (json_embed_check(&ps->embed, v->inflated, v->inflated_len, &r)) {
@@ -596,6 +641,20 @@ bool payload_text_json_view(struct payload_scratch *ps, const struct output_opts
     struct json_embed_result r;
     return f->type == MQD_PUBLISH && v->present && !v->spb_decoded &&
            payload_is_json_mode(v->mode, o, ps, f, v->data, v->len, &r);
+}
+
+void payload_text_cbor(struct obuf *b, struct payload_scratch *ps,
+                       const struct payload_view *v)
+{
+    if (!v->cbor_json)
+        return;
+    obuf_puts(b, "  payload as CBOR:\n");
+    indent(b, 0);
+    if (v->cbor_json_len > PAYLOAD_JSON_MAX)
+        obuf_puts(b, "(too large to show as a tree)");
+    else
+        payload_json_pretty(b, ps, (const uint8_t *)v->cbor_json, v->cbor_json_len);
+    obuf_putc(b, '\n');
 }
 
 void payload_text_inflated(struct obuf *b, struct payload_scratch *ps,
