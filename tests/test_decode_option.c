@@ -461,6 +461,8 @@ static void test_cbor(void **state)
         {"a1 4101 01", "a map key that is not a text string or an integer"},
         {"a1 80 01", "a map key that is not a text string or an integer"},
         {"a1 7f6161ff 01", "a map key that is not a text string or an integer"},
+        {"a2 61ff 01 61fe 02", "a map key that is not UTF-8 text without NUL"},
+        {"a1 6100 01", "a map key that is not UTF-8 text without NUL"},
         {"ff", "a break outside an indefinite-length item"},
         {"bf 6161 ff", "a map ends after a key without its value"},
         {"5f 01 ff", "an item inside an indefinite-length string"},

@@ -10,6 +10,7 @@
 
 #include <cbor.h>
 
+#include "util/hex.h"
 #include "util/obuf.h"
 
 enum frame_kind { FR_ARRAY, FR_MAP, FR_STRING, FR_BYTES };
@@ -113,10 +114,16 @@ static bool want_key(struct conv *c)
     return f && f->kind == FR_MAP && f->want_key;
 }
 
-/* A map key: refused when the map already has it. */
+/* A map key: refused when the map already has it, and when it is not
+ * UTF-8 (two ill-formed keys would both become U+FFFD) or holds a NUL
+ * (which JSON readers such as jansson refuse in a member name). */
 static void put_key(struct conv *c, const uint8_t *p, size_t n)
 {
     struct frame *f = top(c);
+    if (!utf8_valid(p, n) || memchr(p, 0, n)) {
+        fail(c, "a map key that is not UTF-8 text without NUL");
+        return;
+    }
     for (size_t i = f->keys_start; i < c->nkeys; i++) {
         if (c->keys[i].n == n && memcmp(c->keys[i].p, p, n) == 0) {
             fail(c, "a map repeats a key");

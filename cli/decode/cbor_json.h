@@ -7,9 +7,9 @@
  * shortest decimal that reads back, NaN and infinities as strings; true,
  * false, null; undefined as null; tags dropped (their content shown);
  * arrays and maps as arrays and objects. Map keys must be definite-length
- * text strings or integers (an integer key becomes its decimal string),
- * and a map must not repeat a key (RFC 8949 s5.6: not valid), so the JSON
- * never has duplicate members. Anything else is refused with a reason:
+ * text strings (well-formed UTF-8 without NUL) or integers (an integer key
+ * becomes its decimal string), and a map must not repeat a key (RFC 8949
+ * s5.6: not valid), so the JSON never has duplicate members. Anything else is refused with a reason:
  * malformed or truncated CBOR, bytes after the item, nesting deeper than
  * CBOR_JSON_MAX_DEPTH, more than CBOR_JSON_MAX_KEYS keys open at once.
  */
