@@ -408,9 +408,21 @@ scenario_midstream() {
 	editcap -r "$OUT/midstream_full.pcap" "$OUT/midstream.pcap" "$first-999999"
 	log "midstream.pcap starts at packet $first of midstream_full.pcap"
 }
+# Sparkplug B: a host application and an edge node with two devices
+# (clients/sparkplug.py); the payloads it sent, as mqttdissect should decode
+# them, go to sparkplug.expected.jsonl for tests/sparkplug.test.sh. Needs
+# protoc (protobuf-compiler) and python3-protobuf.
+scenario_sparkplug() {
+	command -v protoc >/dev/null || die "missing tool: protoc (protobuf-compiler)"
+	cap_start sparkplug.pcap "tcp port 1883"
+	py sparkplug.py "$WORK/sparkplug.expected.jsonl"
+	cap_stop
+	mv -f "$WORK/sparkplug.expected.jsonl" "$OUT/sparkplug.expected.jsonl"
+	chmod 644 "$OUT/sparkplug.expected.jsonl"
+}
 
 ALL_SCENARIOS="hello_world qos retained will auth props_v5 wildcards keepalive
-large burst chat ipv6 cooked websocket tls port1884 midstream"
+large burst chat ipv6 cooked websocket tls port1884 midstream sparkplug"
 
 main() {
 	local s

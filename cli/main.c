@@ -221,6 +221,8 @@ int main(int argc, char **argv)
         .out = stdout,
         .max_payload = o.max_payload,
         .payload_mode = o.payload_mode,
+        .decode_rules = o.decode,
+        .ndecode_rules = o.ndecode,
     };
     enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
     unsigned threads = output_threads(&o);

@@ -30,6 +30,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_PAYLOAD,
     OPT_MAX_PAYLOAD,
+    OPT_DECODE,
     OPT_NO_HEURISTICS,
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
@@ -59,6 +60,7 @@ static const struct option long_options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"decode", required_argument, NULL, OPT_DECODE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"buffer-size", required_argument, NULL, 'B'},
@@ -110,12 +112,22 @@ void options_usage(FILE *out)
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
         "      --max-payload N     show at most N payload bytes\n"
+        "      --decode FILTER=FORMAT  PUBLISH payloads on topics matching an MQTT\n"
+        "                          filter (+, #) as FORMAT: auto, text, hex, json,\n"
+        "                          cbor, sparkplug, gzip+json, none; repeatable,\n"
+        "                          the first match wins. Default: spBv1.0/# as\n"
+        "                          sparkplug, 5.0 Content Type application/cbor\n"
+        "                          as cbor (when --payload is auto), the rest as\n"
+        "                          --payload. A payload its decoder refuses is\n"
+        "                          shown raw with a decode_error\n"
         "      --threads N         use up to N threads, 1 to 8 (default 2 on more\n"
         "                          than one CPU; 1: all on one); the output is the\n"
         "                          same whatever N (live, the interface is read\n"
         "                          on one more thread)\n"
         "      --community-id-seed N  seed of the Community ID of every JSON record\n"
         "                          (0 to 65535, default 0)\n"
+        , out);
+    fputs( /* in two pieces: a string literal may be at most 4095 bytes */
         "Selection (what is printed; the analysis sees every message):\n"
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
         "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
@@ -345,6 +357,24 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--community-id-seed wants a number from 0 to 65535, not '%s'", arg);
         o->community_id_seed = (uint16_t)v;
         break;
+    case OPT_DECODE: {
+        size_t n;
+        uint8_t mode;
+        const char *why;
+        if (!payload_decode_rule_split(arg, &n, &mode, &why)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "--decode %s", why);
+            return usage_error(strcat(msg, ", not '%s'"), arg);
+        }
+        if (o->ndecode == OPT_MAX_DECODE)
+            return usage_error("too many --decode rules (at most 32): '%s'", arg);
+        char *filter = strndup(arg, n);
+        if (!filter)
+            return usage_error("%s", "out of memory");
+        o->decode[o->ndecode].filter = filter;
+        o->decode[o->ndecode++].mode = mode;
+        break;
+    }
     case OPT_THREADS:
         if (!parse_u64(arg, OPT_MAX_THREADS, &v) || v == 0)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
@@ -414,6 +444,9 @@ void options_free(struct options *o)
 {
     free(o->filter);
     o->filter = NULL;
+    for (size_t i = 0; i < o->ndecode; i++)
+        free((char *)o->decode[i].filter);
+    o->ndecode = 0;
 }
 
 void options_default_filter(const struct options *o, char *buf, size_t len)

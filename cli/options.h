@@ -8,8 +8,11 @@
 #include <stdio.h>
 
 #include "analysis/topic_filter.h"
+#include "output/output.h"
 
 #define OPT_MAX_PORTS 32
+
+#define OPT_MAX_DECODE 32 /* --decode rules */
 
 #define OPT_MAX_THREADS 8 /* --threads: out_parallel.c's limit */
 
@@ -56,6 +59,8 @@ struct options {
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
     uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */
+    struct decode_rule decode[OPT_MAX_DECODE]; /* --decode FILTER=FORMAT, in order; */
+    size_t ndecode;                            /* filters malloc'ed (options_free) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */

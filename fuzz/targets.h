@@ -39,6 +39,12 @@ void fuzz_sn(const uint8_t *data, size_t size);
  * streams: fed whole and chunked, the WebSocket events must agree. */
 void fuzz_ws(const uint8_t *data, size_t size);
 
+/* payload: data[0] picks a payload decoder (Sparkplug B on a node or a
+ * device topic, JSON, or the Sparkplug topic parser) and printer modes; the
+ * rest is the payload (or topic). Arena within its cap, views consistent,
+ * printer output valid. */
+void fuzz_payload(const uint8_t *data, size_t size);
+
 /* A label for the input being checked (a file name), printed on failure.
  * NULL when unknown (libFuzzer prints its own reproducer path). */
 extern const char *fuzz_input_name;

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs what mqttdissect needs from Debian's packages, and nothing that is
 # already there. Usage: tests/install-deps.sh [build|test]
-#   build: compiler, CMake, libpcap, jansson, cmocka (enough to build and run)
+#   build: compiler, CMake, libpcap, jansson, cmocka, protobuf-c and its
+#          compiler (Sparkplug B), zlib (compressed payloads), libcbor
+#          (CBOR payloads) (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, tcpreplay (tests/bench/live.sh), paho-mqtt
-#          (the live and capture tests)
+#          (the live and capture tests), protoc and python3-protobuf (the
+#          Sparkplug capture client)
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
+build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
+            libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcbor-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
-           tcpdump tcpreplay python3 python3-paho-mqtt iproute2 ethtool openssl procps)
+           tcpdump tcpreplay python3 python3-paho-mqtt iproute2 ethtool openssl procps
+           protobuf-compiler python3-protobuf)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -4,8 +4,10 @@
 #   util/       nothing else of cli/
 #   net/        util/
 #   transport/  util/, net/, record.h
-#   analysis/   util/, net/, transport/, record.h    never output/
-#   output/     util/, record.h                      never analysis/
+#   decode/     util/, record.h                      payload decoders that
+#                                                    analysis and output share
+#   analysis/   util/, net/, transport/, decode/, record.h    never output/
+#   output/     util/, decode/, record.h                      never analysis/
 #   record.h    nothing of cli/
 #   options.h   only main.c, options.c, pipeline*.c
 #   the top (pipeline.h, flow_events.h, options.h) is never included from
@@ -23,11 +25,12 @@ allowed() {
 	util) echo "util" ;;
 	net) echo "util net" ;;
 	transport) echo "util net transport record.h" ;;
-	analysis) echo "util net transport analysis record.h" ;;
-	output) echo "util output record.h" ;;
+	decode) echo "util decode record.h" ;;
+	analysis) echo "util net transport decode analysis record.h" ;;
+	output) echo "util decode output record.h" ;;
 	esac
 }
-for layer in util net transport analysis output; do
+for layer in util net transport decode analysis output; do
 	[ -d "$layer" ] || { echo "FAIL: cli/$layer/ is missing"; fail=1; continue; }
 	ok=" $(allowed "$layer") "
 	while IFS= read -r line; do

@@ -25,6 +25,7 @@
 #include "../fuzz/target_sn.c"
 #include "../fuzz/target_printers.c"
 #include "../fuzz/target_pipeline.c"
+#include "../fuzz/target_payload.c"
 
 typedef void (*fuzz_target_fn)(const uint8_t *data, size_t size);
 
@@ -128,6 +129,12 @@ static void test_pipeline(void **state)
     replay_target("pipeline", fuzz_pipeline);
 }
 
+static void test_payload(void **state)
+{
+    (void)state;
+    replay_target("payload", fuzz_payload);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_sn),
         cmocka_unit_test(test_printers),
         cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_payload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

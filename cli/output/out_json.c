@@ -349,17 +349,16 @@ static void json_reason_codes(struct json_writer *w, const mqd_frame *f)
 /* ---- per-type fields ---- */
 
 static void json_publish(struct json_writer *w, const struct output_opts *o,
-                         struct payload_scratch *ps, const mqd_frame *f)
+                         struct payload_scratch *ps, const struct msg_meta *m,
+                         const mqd_frame *f)
 {
-    const uint8_t *data;
-    size_t len;
+    struct payload_view v;
     jw_kv_u64(w, "qos", f->qos);
     jw_kv_bool(w, "dup", f->dup);
     jw_kv_bool(w, "retain", f->retain);
     json_field_str(w, f, "topic", &f->topic);
-    if (f->payload.present &&
-        mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        payload_json_write(w, o, ps, f, "payload", data, len);
+    payload_view_init(&v, o, ps, m, f);
+    payload_json_write_view(w, o, ps, f, &v);
 }
 
 static void json_common_fields(struct json_writer *w, const mqd_frame *f)
@@ -409,7 +408,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
     json_remaining(w, f);
     jw_kv_u64(w, "size", f->size);
     if (f->type == MQD_PUBLISH)
-        json_publish(w, o, ps, f);
+        json_publish(w, o, ps, m, f);
     json_common_fields(w, f);
     out_analysis_json(w, m, f); /* reply_to, latency_us, effective_topic, ... */
     if (f->type == MQD_CONNECT)

@@ -194,8 +194,10 @@ static void summary_publish(const struct text_ctx *t)
         put_kv_u64(t->b, "id", f->packet_id.value);
     if (f->topic.present)
         put_kv_str(t, "topic", &f->topic);
-    if (f->payload.present &&
-        mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
+    if (t->pv)
+        payload_text_summary_view(t->b, t->o, t->pv, t->payload_utf8);
+    else if (f->payload.present &&
+             mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
         payload_text_summary(t->b, t->o, "payload", data, len, t->payload_utf8);
 }
 
@@ -327,21 +329,30 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
                           struct tree_memo *memo, struct payload_scratch *ps,
                           const struct msg_meta *m, const mqd_frame *f)
 {
-    struct text_ctx t = {b, o, f, memo, false, false};
-    const uint8_t *data;
-    size_t len;
+    struct text_ctx t = {b, o, f, memo, false, false, NULL};
+    struct payload_view pv;
+    if (f->type == MQD_PUBLISH) {
+        payload_view_init(&pv, o, ps, m, f);
+        t.pv = &pv;
+    }
     /* -V shows a JSON payload pretty-printed after the tree; the check
      * found it well-formed UTF-8 too. The summary and the tree both need
      * to know that (one pass over the payload, not two or three). */
-    bool json = o->verbose && payload_text_json(o, ps, f);
+    bool json = o->verbose && t.pv && payload_text_json_view(ps, o, f, t.pv);
     t.payload_json = json;
-    if (f->payload.present && mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len))
-        t.payload_utf8 = json || mqd_utf8_valid(data, len);
+    if (t.pv && t.pv->present)
+        t.payload_utf8 = json || mqd_utf8_valid(t.pv->data, t.pv->len);
     summary_line(&t, m);
     if (o->verbose)
         out_text_tree(&t);
     if (json)
         payload_text_pretty(b, ps, f);
+    else if (o->verbose && t.pv && t.pv->spb_decoded)
+        payload_text_sparkplug(b, ps, t.pv);
+    else if (o->verbose && t.pv && t.pv->inflated)
+        payload_text_inflated(b, ps, t.pv);
+    else if (o->verbose && t.pv && t.pv->cbor_json)
+        payload_text_cbor(b, ps, t.pv);
 }
 
 /* ---- events and the printer ---- */

@@ -61,6 +61,7 @@ struct text_ctx {
     struct tree_memo *memo; /* NULL: none */
     bool payload_utf8;      /* f's payload is well-formed UTF-8 */
     bool payload_json;      /* -V: f's payload is shown as JSON after the tree */
+    const struct payload_view *pv; /* PUBLISH: how the payload is shown */
 };
 
 /* ESC [ code m, when colour is on. */

@@ -9,6 +9,7 @@
 #include "mqttdissect/props.h"
 #include "mqttdissect/rules.h"
 #include "output/out_text.h"
+#include "output/payload.h"
 
 /* * Each line: "  OOOO: xx xx xx ...          description". */
 
@@ -481,6 +482,18 @@ static void tree_payload(const struct text_ctx *t)
     obuf_u64(t->b, len);
     if (t->payload_json) { /* shown once, whole and readable, after the tree */
         obuf_puts(t->b, " bytes, UTF-8, JSON below\n");
+        return;
+    }
+    if (t->pv && t->pv->spb_decoded) { /* likewise, decoded */
+        obuf_puts(t->b, " bytes, Sparkplug B below\n");
+        return;
+    }
+    if (t->pv && t->pv->cbor_json) {
+        obuf_puts(t->b, " bytes, CBOR below\n");
+        return;
+    }
+    if (t->pv && t->pv->inflated) {
+        obuf_puts(t->b, " bytes, compressed, JSON below\n");
         return;
     }
     obuf_puts(t->b, len == 0 ? " bytes\n" : text ? " bytes, UTF-8\n"

@@ -25,6 +25,14 @@
 
 struct obuf; /* json_writer.h */
 
+/* --decode FILTER=FORMAT: PUBLISH payloads on topics matching `filter` (an
+ * MQTT topic filter, + and #) are shown as `mode` (enum payload_mode,
+ * output/payload.h). The first matching rule wins. */
+struct decode_rule {
+    const char *filter; /* NUL-terminated, caller-owned */
+    uint8_t mode;
+};
+
 struct output_opts {
     bool verbose;         /* text: the annotated field tree under each line */
     bool show_secrets;    /* print passwords (and authentication data) */
@@ -32,6 +40,8 @@ struct output_opts {
     FILE *out;            /* where to write; NULL: stdout */
     uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
     uint8_t payload_mode; /* enum payload_mode (output/payload.h): 0 auto */
+    const struct decode_rule *decode_rules; /* --decode, in order given */
+    size_t ndecode_rules;
     bool in_memory;       /* keep everything in memory (output_buffer) and
                              never write to `out` (out_parallel.c) */
 };

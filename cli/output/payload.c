@@ -14,6 +14,10 @@
 #include "mqttdissect/props.h"
 #include "output/text_limits.h"
 #include "util/text_escape.h"
+#include "util/topic_match.h"
+#include "output/payload_sparkplug.h"
+#include "decode/inflate.h"
+#include "decode/cbor_json.h"
 
 bool payload_mode_parse(const char *s, uint8_t *mode)
 {
@@ -27,9 +31,48 @@ bool payload_mode_parse(const char *s, uint8_t *mode)
     return false;
 }
 
+bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode)
+{
+    static const struct {
+        const char *name;
+        uint8_t mode;
+    } formats[] = {
+        {"auto", PAYLOAD_AUTO}, {"none", PAYLOAD_NONE}, {"text", PAYLOAD_TEXT},
+        {"hex", PAYLOAD_HEX}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG},
+        {"gzip+json", PAYLOAD_GZIP_JSON}, {"cbor", PAYLOAD_CBOR},
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        if (strlen(formats[i].name) == n && memcmp(s, formats[i].name, n) == 0) {
+            *mode = formats[i].mode;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mode,
+                               const char **why)
+{
+    const char *eq = strrchr(arg, '=');
+    if (!eq) {
+        *why = "wants FILTER=FORMAT";
+        return false;
+    }
+    if (!payload_decode_format_parse(eq + 1, strlen(eq + 1), mode)) {
+        *why = "FORMAT is one of auto, text, hex, json, cbor, sparkplug, gzip+json, none";
+        return false;
+    }
+    if (!topic_filter_valid((const uint8_t *)arg, (size_t)(eq - arg))) {
+        *why = "FILTER is not a valid MQTT topic filter";
+        return false;
+    }
+    *filter_len = (size_t)(eq - arg);
+    return true;
+}
+
 /* MQTT 5.0 s3.3.2.3.9: a UTF-8 string, its meaning left to the application;
  * a MIME type as RFC 2046 writes it, parameters after ';'. */
-bool payload_content_type_json(const mqd_frame *f)
+static bool content_type_is(const mqd_frame *f, const char *mime)
 {
     mqd_prop pr;
     const uint8_t *data;
@@ -38,11 +81,15 @@ bool payload_content_type_json(const mqd_frame *f)
         !mqd_prop_find(f, &f->props, MQD_P_CONTENT_TYPE, &pr) ||
         !mqd_frame_str(f, &pr.str, &data, &len))
         return false;
-    static const char mime[] = "application/json";
-    size_t n = sizeof mime - 1;
+    size_t n = strlen(mime);
     if (len < n || strncasecmp((const char *)data, mime, n) != 0)
         return false;
     return len == n || data[n] == ';' || data[n] == ' ';
+}
+
+bool payload_content_type_json(const mqd_frame *f)
+{
+    return content_type_is(f, "application/json");
 }
 
 static bool looks_like_json(const uint8_t *data, size_t len)
@@ -64,6 +111,12 @@ static bool looks_like_json(const uint8_t *data, size_t len)
 struct payload_scratch {
     struct json_embed embed;
     char *pretty;
+    struct spb_decoder *spb; /* made the first time a payload needs it */
+    struct obuf spb_json;    /* -V: the Sparkplug JSON before pretty-printing */
+    bool spb_json_ready;
+    struct inflater *inflate; /* gzip+json: made the first time it is needed */
+    struct obuf cbor_json, cbor_tmp; /* CBOR as JSON; its indefinite strings */
+    bool cbor_ready;
 };
 
 struct payload_scratch *payload_scratch_new(void)
@@ -76,23 +129,166 @@ void payload_scratch_free(struct payload_scratch *ps)
     if (!ps)
         return;
     free(ps->pretty);
+    spb_decoder_free(ps->spb);
+    inflater_free(ps->inflate);
+    if (ps->cbor_ready) {
+        obuf_free(&ps->cbor_json);
+        obuf_free(&ps->cbor_tmp);
+    }
+    if (ps->spb_json_ready)
+        obuf_free(&ps->spb_json);
     free(ps);
 }
 
 /* Whether the payload is shown as JSON: auto mode, not too large, declared
  * JSON (any value) or starting like an object or array, and accepted by
  * json_embed_check (*r: its result, for jw_json_embed). */
+static bool payload_is_json_mode(uint8_t mode, const struct output_opts *o,
+                                 struct payload_scratch *ps, const mqd_frame *f,
+                                 const uint8_t *data, size_t len,
+                                 struct json_embed_result *r)
+{
+    if ((mode != PAYLOAD_AUTO && mode != PAYLOAD_JSON) || len == 0 ||
+        len > PAYLOAD_JSON_MAX || (o->max_payload != 0 && len > o->max_payload))
+        return false;
+    if (mode == PAYLOAD_AUTO && !payload_content_type_json(f) &&
+        !looks_like_json(data, len))
+        return false;
+    return json_embed_check(&ps->embed, data, len, r);
+}
+
 static bool payload_is_json(const struct output_opts *o,
                             struct payload_scratch *ps, const mqd_frame *f,
                             const uint8_t *data, size_t len,
                             struct json_embed_result *r)
 {
-    if (o->payload_mode != PAYLOAD_AUTO || len == 0 || len > PAYLOAD_JSON_MAX ||
-        (o->max_payload != 0 && len > o->max_payload))
-        return false;
-    if (!payload_content_type_json(f) && !looks_like_json(data, len))
-        return false;
-    return json_embed_check(&ps->embed, data, len, r);
+    return payload_is_json_mode(o->payload_mode, o, ps, f, data, len, r);
+}
+
+/* ---- the choice of a decoder ---- */
+
+uint8_t payload_mode_for_topic(const struct output_opts *o, const uint8_t *topic,
+                               size_t topic_len)
+{
+    for (size_t i = 0; i < o->ndecode_rules; i++) {
+        const struct decode_rule *r = &o->decode_rules[i];
+        if (topic_filter_match((const uint8_t *)r->filter, strlen(r->filter), topic,
+                               topic_len))
+            return r->mode;
+    }
+    if (o->payload_mode == PAYLOAD_AUTO && spb_topic_is_sparkplug(topic, topic_len))
+        return PAYLOAD_SPARKPLUG;
+    return o->payload_mode;
+}
+
+/* A payload that failed its decoder: text when UTF-8, else hex. */
+static void view_fail(struct payload_view *v, const char *why)
+{
+    v->decode_error = why;
+    v->mode = mqd_utf8_valid(v->data, v->len) ? PAYLOAD_TEXT : PAYLOAD_HEX;
+}
+
+static void view_sparkplug(struct payload_view *v, struct payload_scratch *ps,
+                           const uint8_t *topic, size_t topic_len)
+{
+    v->topic_result = spb_topic_parse(topic, topic_len, &v->topic, &v->topic_error);
+    if (v->topic_result == SPB_TOPIC_OK && v->topic.type == SPB_STATE) {
+        v->mode = PAYLOAD_AUTO; /* 3.0: a JSON object, shown as JSON is */
+        return;
+    }
+    if (!ps->spb)
+        ps->spb = spb_decoder_new();
+    enum spb_status st = ps->spb ? spb_decode(ps->spb, v->data, v->len, &v->spb)
+                                 : SPB_ERR_NOMEM;
+    if (st == SPB_OK)
+        v->spb_decoded = true;
+    else
+        view_fail(v, spb_status_text(st));
+}
+
+/* gzip+json: decompressed (at most PAYLOAD_JSON_MAX bytes), then JSON. */
+static void view_inflate(struct payload_view *v, struct payload_scratch *ps)
+{
+    const uint8_t *out;
+    size_t n;
+    struct json_embed_result r;
+    if (!ps->inflate)
+        ps->inflate = inflater_new(PAYLOAD_JSON_MAX);
+    enum inflate_status st = ps->inflate ? inflater_run(ps->inflate, v->data, v->len, &out, &n)
+                                         : INFLATE_NOMEM;
+    if (st != INFLATE_OK)
+        view_fail(v, inflate_status_text(st));
+    else if (n == 0 || !json_embed_check(&ps->embed, out, n, &r))
+        view_fail(v, "decompressed, but not JSON");
+    else {
+        v->inflated = out;
+        v->inflated_len = n;
+    }
+}
+
+/* CBOR: converted to JSON text in the scratch. */
+static void view_cbor(struct payload_view *v, struct payload_scratch *ps)
+{
+    if (!ps->cbor_ready) {
+        if (obuf_init(&ps->cbor_json, NULL, 0) != 0) {
+            view_fail(v, "out of memory");
+            return;
+        }
+        if (obuf_init(&ps->cbor_tmp, NULL, 0) != 0) {
+            obuf_free(&ps->cbor_json);
+            view_fail(v, "out of memory");
+            return;
+        }
+        ps->cbor_ready = true;
+    }
+    struct json_writer w;
+    const char *why;
+    obuf_truncate(&ps->cbor_json, 0);
+    jw_init(&w, &ps->cbor_json);
+    if (!cbor_to_json(&w, &ps->cbor_tmp, v->data, v->len, &why)) {
+        view_fail(v, why);
+        return;
+    }
+    v->cbor_json = obuf_data(&ps->cbor_json);
+    v->cbor_json_len = obuf_len(&ps->cbor_json);
+}
+
+void payload_view_init(struct payload_view *v, const struct output_opts *o,
+                       struct payload_scratch *ps, const struct msg_meta *m,
+                       const mqd_frame *f)
+{
+    memset(v, 0, sizeof *v);
+    v->present = f->payload.present &&
+                 mqd_frame_run(f, f->payload.off, f->payload.len, &v->data, &v->len);
+    const uint8_t *topic = NULL;
+    size_t topic_len = 0;
+    if (m && m->an.has_effective_topic) {
+        topic = m->an.effective_topic;
+        topic_len = m->an.effective_topic_len;
+    } else if (f->topic.present &&
+               !mqd_frame_str(f, &f->topic, &topic, &topic_len)) {
+        topic_len = 0;
+    }
+    if (!topic)
+        topic = (const uint8_t *)"";
+    v->chosen = v->mode = payload_mode_for_topic(o, topic, topic_len);
+    if (v->chosen == PAYLOAD_AUTO && content_type_is(f, "application/cbor"))
+        v->chosen = v->mode = PAYLOAD_CBOR;
+    if (v->chosen == PAYLOAD_CBOR && v->present && v->len > 0) {
+        view_cbor(v, ps);
+    } else if (v->chosen == PAYLOAD_SPARKPLUG) {
+        view_sparkplug(v, ps, topic, topic_len);
+    } else if (v->chosen == PAYLOAD_GZIP_JSON && v->present && v->len > 0) {
+        view_inflate(v, ps);
+    } else if (v->chosen == PAYLOAD_JSON && v->present && v->len > 0) {
+        struct json_embed_result r;
+        if (!payload_is_json_mode(PAYLOAD_JSON, o, ps, f, v->data, v->len, &r))
+            view_fail(v, v->len > PAYLOAD_JSON_MAX ? "too large to check as JSON" : "not JSON");
+    }
+    if (!v->present) {
+        v->decode_error = NULL;
+        v->spb_decoded = false;
+    }
 }
 
 /* "%.17g" but the shortest of 15/16/17 digits that reads back the same. */
@@ -112,29 +308,24 @@ static size_t fmt_real(char *buf, size_t cap, double v)
 
 /* ---- JSON output ---- */
 
-void payload_json_write(struct json_writer *w, const struct output_opts *o,
-                        struct payload_scratch *ps, const mqd_frame *f, const char *key,
-                        const uint8_t *data, size_t len)
+/* The members of the payload object after "length", in `mode`. */
+static void payload_json_body(struct json_writer *w, const struct output_opts *o,
+                              struct payload_scratch *ps, const mqd_frame *f,
+                              uint8_t mode, const uint8_t *data, size_t len)
 {
     size_t shown = len;
     if (o->max_payload != 0 && shown > o->max_payload)
         shown = o->max_payload;
-    jw_key(w, key);
-    jw_object_begin(w);
-    jw_kv_u64(w, "length", len);
-    if (o->payload_mode == PAYLOAD_NONE) {
-        jw_object_end(w);
+    if (mode == PAYLOAD_NONE)
         return;
-    }
     struct json_embed_result r;
-    if (payload_is_json(o, ps, f, data, len, &r)) {
+    if (payload_is_json_mode(mode, o, ps, f, data, len, &r)) {
         jw_key(w, "json");
         jw_json_embed(w, data, len, &r);
-        jw_object_end(w);
         return;
     }
-    bool text = o->payload_mode == PAYLOAD_TEXT ||
-                (o->payload_mode == PAYLOAD_AUTO && mqd_utf8_valid(data, len));
+    bool text = mode == PAYLOAD_TEXT ||
+                ((mode == PAYLOAD_AUTO || mode == PAYLOAD_JSON) && mqd_utf8_valid(data, len));
     if (text) {
         if (shown < len) /* do not split a character where the output is cut */
             shown = mqd_utf8_valid_prefix(data, shown, NULL);
@@ -146,24 +337,63 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
         jw_kv_bool(w, "truncated", true);
         jw_kv_u64(w, "shown", shown);
     }
+}
+
+void payload_json_write(struct json_writer *w, const struct output_opts *o,
+                        struct payload_scratch *ps, const mqd_frame *f, const char *key,
+                        const uint8_t *data, size_t len)
+{
+    jw_key(w, key);
+    jw_object_begin(w);
+    jw_kv_u64(w, "length", len);
+    payload_json_body(w, o, ps, f, o->payload_mode, data, len);
     jw_object_end(w);
+}
+
+void payload_json_write_view(struct json_writer *w, const struct output_opts *o,
+                             struct payload_scratch *ps, const mqd_frame *f,
+                             const struct payload_view *v)
+{
+    if (v->present) {
+        jw_key(w, "payload");
+        jw_object_begin(w);
+        jw_kv_u64(w, "length", v->len);
+        if (v->cbor_json) {
+            jw_key(w, "cbor");
+            jw_raw(w, v->cbor_json, v->cbor_json_len);
+        } else if (v->inflated) {
+            struct json_embed_result r;
+            jw_kv_u64(w, "decompressed_length", v->inflated_len);
+            if (json_embed_check(&ps->embed, v->inflated, v->inflated_len, &r)) {
+                jw_key(w, "json");
+                jw_json_embed(w, v->inflated, v->inflated_len, &r);
+            }
+        } else if (!v->spb_decoded) { /* a decoded payload is shown as "sparkplug" */
+            payload_json_body(w, o, ps, f, v->mode, v->data, v->len);
+        }
+        if (v->decode_error)
+            jw_kv_str(w, "decode_error", v->decode_error);
+        jw_object_end(w);
+    }
+    if (v->chosen == PAYLOAD_SPARKPLUG)
+        spb_json_write(w, v);
 }
 
 /* ---- text ---- */
 
-void payload_text_summary(struct obuf *b, const struct output_opts *o,
-                          const char *key, const uint8_t *data, size_t len,
-                          bool utf8)
+static void payload_text_summary_mode(struct obuf *b, const struct output_opts *o,
+                                      uint8_t mode, const char *key,
+                                      const uint8_t *data, size_t len, bool utf8)
 {
     obuf_putc(b, ' ');
     obuf_puts(b, key);
     obuf_putc(b, '=');
     obuf_u64(b, len);
     obuf_putc(b, 'B');
-    if (len == 0 || o->payload_mode == PAYLOAD_NONE)
+    if (len == 0 || mode == PAYLOAD_NONE || mode == PAYLOAD_SPARKPLUG)
         return;
     obuf_putc(b, ' ');
-    if (o->payload_mode == PAYLOAD_AUTO) {
+    if (mode == PAYLOAD_AUTO || mode == PAYLOAD_JSON) {
         if (!utf8) {
             text_hex(b, data, len, SUMMARY_HEX_LIMIT);
             return;
@@ -175,10 +405,37 @@ void payload_text_summary(struct obuf *b, const struct output_opts *o,
         return;
     }
     size_t limit = o->max_payload ? o->max_payload : SUMMARY_PAYLOAD_LIMIT;
-    if (o->payload_mode == PAYLOAD_TEXT)
+    if (mode == PAYLOAD_TEXT)
         text_quoted(b, data, len, limit); /* bad bytes appear as \xNN */
     else
         text_hex(b, data, len, o->max_payload ? o->max_payload : SUMMARY_HEX_LIMIT);
+}
+
+void payload_text_summary(struct obuf *b, const struct output_opts *o,
+                          const char *key, const uint8_t *data, size_t len,
+                          bool utf8)
+{
+    payload_text_summary_mode(b, o, o->payload_mode, key, data, len, utf8);
+}
+
+void payload_text_summary_view(struct obuf *b, const struct output_opts *o,
+                               const struct payload_view *v, bool utf8)
+{
+    if (v->present) {
+        uint8_t mode = v->spb_decoded ? PAYLOAD_SPARKPLUG : v->mode;
+        payload_text_summary_mode(b, o, mode, "payload", v->data, v->len, utf8);
+    }
+    if (v->chosen == PAYLOAD_SPARKPLUG)
+        spb_text_summary(b, v);
+    if (v->inflated) {
+        obuf_puts(b, " decompressed=");
+        obuf_u64(b, v->inflated_len);
+        obuf_putc(b, 'B');
+    }
+    if (v->decode_error) {
+        obuf_puts(b, " decode_error=");
+        text_quoted(b, (const uint8_t *)v->decode_error, strlen(v->decode_error), 0);
+    }
 }
 
 static void indent(struct obuf *b, unsigned level)
@@ -244,7 +501,8 @@ static bool pretty_number_as_written(struct obuf *b, const uint8_t *tok, size_t 
 }
 
 /* Numbers as their values print: integers in decimal (int64, as
- * json_embed_check made sure), others the shortest "%g" that reads back. */
+ * json_embed_check made sure, or uint64 in the JSON the Sparkplug display
+ * writes itself), others the shortest "%g" that reads back. */
 static void pretty_number(struct obuf *b, char *scratch, const uint8_t *tok,
                           size_t len)
 {
@@ -253,7 +511,11 @@ static void pretty_number(struct obuf *b, char *scratch, const uint8_t *tok,
         return;
     const char *c = number_cstr(scratch, tok, len);
     if (strpbrk(c, ".eE") == NULL) {
-        obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
+        /* beyond int64: the uint64 values of a decoded payload (Sparkplug) */
+        if (c[0] != '-' && len > 18 && strtoull(c, NULL, 10) > INT64_MAX)
+            obuf_u64(b, (uint64_t)strtoull(c, NULL, 10));
+        else
+            obuf_i64(b, (int64_t)strtoll(c, NULL, 10));
         return;
     }
     obuf_write(b, buf, fmt_real(buf, sizeof buf, strtod(c, NULL)));
@@ -371,6 +633,63 @@ bool payload_text_json(const struct output_opts *o, struct payload_scratch *ps,
     return f->type == MQD_PUBLISH && f->payload.present &&
            mqd_frame_run(f, f->payload.off, f->payload.len, &data, &len) &&
            payload_is_json(o, ps, f, data, len, &r);
+}
+
+bool payload_text_json_view(struct payload_scratch *ps, const struct output_opts *o,
+                            const mqd_frame *f, const struct payload_view *v)
+{
+    struct json_embed_result r;
+    return f->type == MQD_PUBLISH && v->present && !v->spb_decoded &&
+           payload_is_json_mode(v->mode, o, ps, f, v->data, v->len, &r);
+}
+
+void payload_text_cbor(struct obuf *b, struct payload_scratch *ps,
+                       const struct payload_view *v)
+{
+    if (!v->cbor_json)
+        return;
+    obuf_puts(b, "  payload as CBOR:\n");
+    indent(b, 0);
+    if (v->cbor_json_len > PAYLOAD_JSON_MAX)
+        obuf_puts(b, "(too large to show as a tree)");
+    else
+        payload_json_pretty(b, ps, (const uint8_t *)v->cbor_json, v->cbor_json_len);
+    obuf_putc(b, '\n');
+}
+
+void payload_text_inflated(struct obuf *b, struct payload_scratch *ps,
+                           const struct payload_view *v)
+{
+    if (!v->inflated)
+        return;
+    obuf_puts(b, "  payload as JSON (decompressed):\n");
+    indent(b, 0);
+    payload_json_pretty(b, ps, v->inflated, v->inflated_len);
+    obuf_putc(b, '\n');
+}
+
+void payload_text_sparkplug(struct obuf *b, struct payload_scratch *ps,
+                            const struct payload_view *v)
+{
+    if (!v->spb_decoded)
+        return;
+    if (!ps->spb_json_ready) {
+        if (obuf_init(&ps->spb_json, NULL, 0) != 0)
+            return;
+        ps->spb_json_ready = true;
+    }
+    struct json_writer w;
+    obuf_truncate(&ps->spb_json, 0);
+    jw_init(&w, &ps->spb_json);
+    spb_json_payload(&w, v);
+    size_t n = obuf_len(&ps->spb_json);
+    obuf_puts(b, "  payload as Sparkplug B:\n");
+    indent(b, 0);
+    if (n > PAYLOAD_JSON_MAX)
+        obuf_puts(b, "(too large to show as a tree)");
+    else
+        payload_json_pretty(b, ps, (const uint8_t *)obuf_data(&ps->spb_json), n);
+    obuf_putc(b, '\n');
 }
 
 void payload_text_pretty(struct obuf *b, struct payload_scratch *ps,

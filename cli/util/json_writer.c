@@ -1,6 +1,7 @@
 /* Streaming JSON writer (RFC 8259). */
 #include "util/json_writer.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "util/bytescan.h"
@@ -288,4 +289,44 @@ void jw_raw(struct json_writer *w, const char *json, size_t n)
     jw_sep(w);
     obuf_write(w->b, json, n);
     w->need_comma = true;
+}
+
+/* JSON has no NaN or infinities: they are written as strings. */
+static bool jw_nonfinite(struct json_writer *w, double v)
+{
+    if (isnan(v))
+        jw_str(w, "NaN");
+    else if (isinf(v))
+        jw_str(w, v < 0 ? "-Infinity" : "Infinity");
+    else
+        return false;
+    return true;
+}
+
+void jw_f32(struct json_writer *w, float v)
+{
+    char buf[48];
+    int n = 0;
+    if (jw_nonfinite(w, v))
+        return;
+    for (int prec = 1; prec <= 9; prec++) { /* 9 digits always read back */
+        n = snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+    jw_raw(w, buf, (size_t)n);
+}
+
+void jw_f64(struct json_writer *w, double v)
+{
+    char buf[48];
+    int n = 0;
+    if (jw_nonfinite(w, v))
+        return;
+    for (int prec = 1; prec <= 17; prec++) { /* 17 digits always read back */
+        n = snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    jw_raw(w, buf, (size_t)n);
 }

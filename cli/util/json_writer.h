@@ -78,6 +78,11 @@ void jw_hex(struct json_writer *w, const uint8_t *s, size_t n);
 void jw_u64(struct json_writer *w, uint64_t v);
 void jw_i64(struct json_writer *w, int64_t v);
 void jw_bool(struct json_writer *w, bool v);
+/* Floats exactly: the shortest decimal that reads back as the same float
+ * (jw_f32) or double (jw_f64); NaN and infinities, which JSON lacks, as the
+ * strings "NaN", "Infinity", "-Infinity". */
+void jw_f32(struct json_writer *w, float v);
+void jw_f64(struct json_writer *w, double v);
 void jw_null(struct json_writer *w);
 /* A value that is already JSON text (the caller vouches for it). */
 void jw_raw(struct json_writer *w, const char *json, size_t n);

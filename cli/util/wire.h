@@ -108,4 +108,45 @@ static inline bool wire_peek8(const struct wire *w, size_t off, uint8_t *out)
     return true;
 }
 
+static inline bool wire_le16(struct wire *w, uint16_t *out)
+{
+    if (!wire_has(w, 2))
+        return false;
+    const uint8_t *b = w->p + w->pos;
+    *out = (uint16_t)((unsigned)b[1] << 8 | b[0]);
+    w->pos += 2;
+    return true;
+}
+
+static inline bool wire_le64(struct wire *w, uint64_t *out)
+{
+    if (!wire_has(w, 8))
+        return false;
+    const uint8_t *b = w->p + w->pos;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    *out = v;
+    w->pos += 8;
+    return true;
+}
+
+/* A protobuf base-128 varint (at most 10 bytes, low group first). */
+static inline bool wire_varint(struct wire *w, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 10; i++) {
+        uint8_t c;
+        if (!wire_peek8(w, i, &c))
+            return false;
+        v |= (uint64_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) {
+            w->pos += i + 1;
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
 #endif
