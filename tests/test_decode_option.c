@@ -408,7 +408,10 @@ static char *cbor(const char *hex, const char **why)
     assert_int_equal(obuf_init(&b, NULL, 0), 0);
     assert_int_equal(obuf_init(&tmp, NULL, 0), 0);
     jw_init(&w, &b);
-    bool ok = cbor_to_json(&w, &tmp, in, n, why);
+    struct cbor_json *cj = cbor_json_new();
+    assert_non_null(cj);
+    bool ok = cbor_to_json(cj, &w, &tmp, in, n, why);
+    cbor_json_free(cj);
     snprintf(out, sizeof out, "%.*s", (int)obuf_len(&b), obuf_data(&b));
     obuf_free(&b);
     obuf_free(&tmp);

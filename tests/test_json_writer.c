@@ -290,7 +290,7 @@ static void test_file_mode_long_string(void **state)
 static void check_rfc3339(int64_t ts, const char *want)
 {
     char buf[48];
-    size_t n = fmt_rfc3339(buf, ts);
+    size_t n = fmt_rfc3339(buf, ts, NULL);
     buf[n] = '\0';
     assert_string_equal(buf, want);
 }
@@ -304,7 +304,7 @@ static void test_timestamps(void **state)
     check_rfc3339(4102444799999999, "2099-12-31T23:59:59.999999Z");
     check_rfc3339(-1, "1969-12-31T23:59:59.999999Z");
     char buf[16];
-    assert_int_equal(fmt_clock(buf, 1795549485123456), 15);
+    assert_int_equal(fmt_clock(buf, 1795549485123456, NULL), 15);
     assert_memory_equal(buf, "19:44:45.123456", 15);
 }
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cbor.h>
@@ -374,30 +375,44 @@ static const struct cbor_callbacks callbacks = {
     .indef_break = cb_break,
 };
 
-bool cbor_to_json(struct json_writer *w, struct obuf *tmp, const uint8_t *data,
-                  size_t len, const char **why)
+struct cbor_json {
+    struct conv c; /* ~40 KiB: kept by its owner, not on the stack */
+};
+
+struct cbor_json *cbor_json_new(void)
 {
-    static _Thread_local struct conv c; /* ~40 KiB: not on the stack */
-    memset(&c, 0, offsetof(struct conv, keys));
-    c.nkeys = 0;
-    c.pool_used = 0;
-    c.w = w;
-    c.tmp = tmp;
+    return calloc(1, sizeof(struct cbor_json));
+}
+
+void cbor_json_free(struct cbor_json *cj)
+{
+    free(cj);
+}
+
+bool cbor_to_json(struct cbor_json *cj, struct json_writer *w, struct obuf *tmp,
+                  const uint8_t *data, size_t len, const char **why)
+{
+    struct conv *cp = &cj->c;
+    memset(cp, 0, offsetof(struct conv, keys));
+    cp->nkeys = 0;
+    cp->pool_used = 0;
+    cp->w = w;
+    cp->tmp = tmp;
     size_t pos = 0;
-    while (!c.err && !c.done) {
+    while (!cp->err && !cp->done) {
         if (pos == len) {
-            fail(&c, "truncated CBOR");
+            fail(cp, "truncated CBOR");
             break;
         }
-        struct cbor_decoder_result r = cbor_stream_decode(data + pos, len - pos, &callbacks, &c);
+        struct cbor_decoder_result r = cbor_stream_decode(data + pos, len - pos, &callbacks, cp);
         if (r.status == CBOR_DECODER_NEDATA)
-            fail(&c, "truncated CBOR");
+            fail(cp, "truncated CBOR");
         else if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-            fail(&c, "malformed CBOR");
+            fail(cp, "malformed CBOR");
         pos += r.read;
     }
-    if (!c.err && pos != len)
-        fail(&c, "bytes after the CBOR item");
-    *why = c.err;
-    return c.err == NULL;
+    if (!cp->err && pos != len)
+        fail(cp, "bytes after the CBOR item");
+    *why = cp->err;
+    return cp->err == NULL;
 }

@@ -25,11 +25,18 @@
 #define CBOR_JSON_MAX_DEPTH 64
 #define CBOR_JSON_MAX_KEYS 1024
 
+/* The converter's working memory (about 40 KiB: nesting and the keys of the
+ * open maps), owned by its caller (a printer) and reused for every payload;
+ * NULL when out of memory. */
+struct cbor_json;
+struct cbor_json *cbor_json_new(void);
+void cbor_json_free(struct cbor_json *cj);
+
 /* Writes data[0..len) as one JSON value to w, using tmp (an in-memory
  * obuf) for indefinite-length strings. On failure returns false with a
  * static reason in *why; what was written to w must then be discarded
  * (write into a scratch buffer first). */
-bool cbor_to_json(struct json_writer *w, struct obuf *tmp, const uint8_t *data,
-                  size_t len, const char **why);
+bool cbor_to_json(struct cbor_json *cj, struct json_writer *w, struct obuf *tmp,
+                  const uint8_t *data, size_t len, const char **why);
 
 #endif

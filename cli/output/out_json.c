@@ -25,15 +25,6 @@ struct out_json {
 
 /* ---- metadata common to packets and events ---- */
 
-static void json_ts(struct json_writer *w, int64_t ts_us)
-{
-    char buf[48];
-    buf[0] = '"';
-    size_t n = 1 + fmt_rfc3339(buf + 1, ts_us);
-    buf[n++] = '"';
-    jw_raw(w, buf, n); /* digits and punctuation only: no escaping needed */
-}
-
 /* An address from a fixed-size array: never read past it, even unterminated. */
 static void json_fixed_str(struct json_writer *w, const char *s, size_t cap)
 {
@@ -44,7 +35,7 @@ void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream)
 {
     jw_kv_u64(w, "frame", m->frame);
     jw_key(w, "ts");
-    json_ts(w, m->ts_us);
+    jw_timestamp(w, m->ts_us);
     jw_key(w, "src");
     json_fixed_str(w, m->src, sizeof m->src);
     jw_key(w, "dst");

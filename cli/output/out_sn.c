@@ -315,12 +315,13 @@ static void put_flags_summary(struct obuf *b, const mqd_sn_msg *m)
 }
 
 static void summary_line(struct obuf *b, const struct output_opts *o,
+                         struct tree_memo *memo,
                          const struct msg_meta *meta, const struct sn_record *r)
 {
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
-    put_meta(b, meta);
+    put_meta(b, memo, meta);
     obuf_puts(b, " sn1.2 ");
     put_sgr(b, o, SGR_BOLD);
     obuf_puts(b, mqd_sn_type_name(m->type));
@@ -620,9 +621,10 @@ static void out_sn_tree(struct obuf *b, const struct output_opts *o,
 }
 
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,
-                       const struct msg_meta *meta, const struct sn_record *r)
+                       struct tree_memo *memo, const struct msg_meta *meta,
+                       const struct sn_record *r)
 {
-    summary_line(b, o, meta, r);
+    summary_line(b, o, memo, meta, r);
     if (o->verbose)
         out_sn_tree(b, o, r);
 }

@@ -48,7 +48,9 @@ void out_sn_write_json(struct json_writer *w, const struct output_opts *o,
 /* The summary line (with newline) and, when o->verbose, the tree. The
  * payload is written by the MQTT printer's writer (--payload,
  * --max-payload), the tree lines by the MQTT tree's. */
+struct tree_memo;
 void out_sn_write_text(struct obuf *b, const struct output_opts *o,
-                       const struct msg_meta *m, const struct sn_record *r);
+                       struct tree_memo *memo, const struct msg_meta *meta,
+                       const struct sn_record *r);
 
 #endif

@@ -77,12 +77,12 @@ void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
 
 /* ---- the summary line ---- */
 
-void put_meta(struct obuf *b, const struct msg_meta *m)
+void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m)
 {
     char clock[16];
     obuf_u64(b, m->frame);
     obuf_putc(b, ' ');
-    obuf_write(b, clock, fmt_clock(clock, m->ts_us));
+    obuf_write(b, clock, fmt_clock(clock, m->ts_us, memo ? &memo->clock : NULL));
     obuf_putc(b, ' ');
     obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
     obuf_puts(b, TEXT_ARROW);
@@ -311,7 +311,7 @@ static void summary_fields(const struct text_ctx *t)
 
 static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
 {
-    put_meta(t->b, m);
+    put_meta(t->b, t->memo, m);
     obuf_putc(t->b, ' ');
     put_version(t->b, t->f);
     obuf_putc(t->b, ' ');
@@ -373,14 +373,14 @@ static void ot_sn(struct output *o, const struct msg_meta *m,
                   const struct sn_record *r)
 {
     struct out_text *t = as_text(o);
-    out_sn_write_text(&t->b, &t->opts, m, r);
+    out_sn_write_text(&t->b, &t->opts, &t->memo, m, r);
 }
 
 static void ot_event_begin(struct output *o, const struct msg_meta *m,
                            const char *name)
 {
     struct out_text *t = as_text(o);
-    put_meta(&t->b, m);
+    put_meta(&t->b, &t->memo, m);
     obuf_putc(&t->b, ' ');
     put_sgr(&t->b, &t->opts, SGR_YELLOW);
     obuf_puts(&t->b, "EVENT ");

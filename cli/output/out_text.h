@@ -28,6 +28,7 @@ struct tree_memo {
     char *header[256];
     char *remaining[128];
     uint16_t header_len[256], remaining_len[128];
+    struct timefmt_memo clock; /* the summary line's time of day */
 };
 
 /* The summary line (with newline) and, when o->verbose, the tree for one
@@ -67,7 +68,7 @@ struct text_ctx {
 /* ESC [ code m, when colour is on. */
 void put_sgr(struct obuf *b, const struct output_opts *o, const char *code);
 /* "FRAME HH:MM:SS.uuuuuu SRC → DST": how every text line starts. */
-void put_meta(struct obuf *b, const struct msg_meta *m);
+void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m);
 /* One violation in a -V tree, after its offset prefix: "! RULE severity:
  * message (value N)", coloured by severity. */
 void put_violation(struct obuf *b, const struct output_opts *o,

@@ -116,6 +116,7 @@ struct payload_scratch {
     bool spb_json_ready;
     struct inflater *inflate; /* gzip+json: made the first time it is needed */
     struct obuf cbor_json, cbor_tmp; /* CBOR as JSON; its indefinite strings */
+    struct cbor_json *cbor;          /* the converter's working memory */
     bool cbor_ready;
 };
 
@@ -132,6 +133,7 @@ void payload_scratch_free(struct payload_scratch *ps)
     spb_decoder_free(ps->spb);
     inflater_free(ps->inflate);
     if (ps->cbor_ready) {
+        cbor_json_free(ps->cbor);
         obuf_free(&ps->cbor_json);
         obuf_free(&ps->cbor_tmp);
     }
@@ -234,8 +236,9 @@ static void view_cbor(struct payload_view *v, struct payload_scratch *ps)
             view_fail(v, "out of memory");
             return;
         }
-        if (obuf_init(&ps->cbor_tmp, NULL, 0) != 0) {
+        if (obuf_init(&ps->cbor_tmp, NULL, 0) != 0 || !(ps->cbor = cbor_json_new())) {
             obuf_free(&ps->cbor_json);
+            obuf_free(&ps->cbor_tmp);
             view_fail(v, "out of memory");
             return;
         }
@@ -245,7 +248,7 @@ static void view_cbor(struct payload_view *v, struct payload_scratch *ps)
     const char *why;
     obuf_truncate(&ps->cbor_json, 0);
     jw_init(&w, &ps->cbor_json);
-    if (!cbor_to_json(&w, &ps->cbor_tmp, v->data, v->len, &why)) {
+    if (!cbor_to_json(ps->cbor, &w, &ps->cbor_tmp, v->data, v->len, &why)) {
         view_fail(v, why);
         return;
     }

@@ -135,6 +135,16 @@ void jw_init(struct json_writer *w, struct obuf *b)
     w->b = b;
     w->need_comma = false;
     w->depth = 0;
+    memset(&w->ts_memo, 0, sizeof w->ts_memo);
+}
+
+void jw_timestamp(struct json_writer *w, int64_t ts_us)
+{
+    char buf[48];
+    buf[0] = '"';
+    size_t n = 1 + fmt_rfc3339(buf + 1, ts_us, &w->ts_memo);
+    buf[n++] = '"';
+    jw_raw(w, buf, n); /* digits and punctuation only: no escaping needed */
 }
 
 /* Before any value or key: the separating comma, when one is due. */

@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "util/obuf.h"
+#include "util/timefmt.h"
 
 /* JSON writer. */
 struct json_writer {
     struct obuf *b;
     bool need_comma; /* a value was written at this level: next needs ',' */
     unsigned depth;  /* open objects and arrays */
+    struct timefmt_memo ts_memo; /* jw_timestamp's last second */
 };
 
 void jw_init(struct json_writer *w, struct obuf *b);
@@ -74,6 +76,10 @@ static inline void jw_str(struct json_writer *w, const char *s)
 }
 /* A string of hex digits for bytes: "0a1b". */
 void jw_hex(struct json_writer *w, const uint8_t *s, size_t n);
+
+/* A timestamp (microseconds since the epoch, UTC) as an RFC 3339 string:
+ * "2026-11-24T19:44:45.123456Z". */
+void jw_timestamp(struct json_writer *w, int64_t ts_us);
 
 void jw_u64(struct json_writer *w, uint64_t v);
 void jw_i64(struct json_writer *w, int64_t v);

@@ -97,16 +97,6 @@ static size_t fmt_clock_full(char *out, int64_t ts_us)
     return fmt_clock_parts(out, &t);
 }
 
-/* Packets come in time order, so most timestamps fall in the same second as
- * the one before: each formatter keeps the text of the last second it wrote
- * (everything before ".uuuuuu") and only formats the microseconds anew. */
-struct second_text {
-    bool valid;
-    int64_t secs;
-    size_t len;
-    char text[48]; /* a 20-digit year and "-MM-DDTHH:MM:SS" fit */
-};
-
 static int64_t whole_seconds(int64_t ts_us)
 {
     int64_t secs = ts_us / 1000000;
@@ -130,7 +120,7 @@ static void fmt_micros(char *out, unsigned usec)
 
 /* Writes ts_us as full(ts_us) would, whose text ends with ".uuuuuu" and then
  * `tail` more bytes; reuses c's text when the second is the same. */
-static size_t fmt_with_cache(char *out, int64_t ts_us, struct second_text *c,
+static size_t fmt_with_cache(char *out, int64_t ts_us, struct timefmt_memo *c,
                              size_t (*full)(char *, int64_t), size_t tail)
 {
     int64_t secs = whole_seconds(ts_us);
@@ -147,16 +137,16 @@ static size_t fmt_with_cache(char *out, int64_t ts_us, struct second_text *c,
     return c->len + 7;
 }
 
-size_t fmt_rfc3339(char *out, int64_t ts_us)
+size_t fmt_rfc3339(char *out, int64_t ts_us, struct timefmt_memo *memo)
 {
-    static _Thread_local struct second_text last; /* per formatting thread */
-    size_t n = fmt_with_cache(out, ts_us, &last, fmt_rfc3339_full, 1);
+    struct timefmt_memo none = {0};
+    size_t n = fmt_with_cache(out, ts_us, memo ? memo : &none, fmt_rfc3339_full, 1);
     out[n] = 'Z';
     return n + 1;
 }
 
-size_t fmt_clock(char *out, int64_t ts_us)
+size_t fmt_clock(char *out, int64_t ts_us, struct timefmt_memo *memo)
 {
-    static _Thread_local struct second_text last; /* per formatting thread */
-    return fmt_with_cache(out, ts_us, &last, fmt_clock_full, 0);
+    struct timefmt_memo none = {0};
+    return fmt_with_cache(out, ts_us, memo ? memo : &none, fmt_clock_full, 0);
 }
