@@ -21,12 +21,14 @@
 #include "decode/inflate.h"
 #include "decode/cbor_json.h"
 #include "hexvec.h"
+#include "mqttdissect/frame.h"
 
 #include <zlib.h>
 
 static bool valid(const char *f)
 {
-    return topic_filter_valid((const uint8_t *)f, strlen(f));
+    return mqd_topic_filter_check((const uint8_t *)f, strlen(f), MQD_V311, NULL) ==
+           MQD_RULE_COUNT;
 }
 
 static void test_filter_valid(void **state)

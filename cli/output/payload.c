@@ -62,7 +62,8 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
         *why = "FORMAT is one of auto, text, hex, json, cbor, sparkplug, gzip+json, none";
         return false;
     }
-    if (!topic_filter_valid((const uint8_t *)arg, (size_t)(eq - arg))) {
+    if (mqd_topic_filter_check((const uint8_t *)arg, (size_t)(eq - arg), MQD_V311, NULL) !=
+        MQD_RULE_COUNT) {
         *why = "FILTER is not a valid MQTT topic filter";
         return false;
     }

@@ -118,22 +118,3 @@ void topic_filter_unshare(const uint8_t **s, size_t *n)
         }
     }
 }
-
-bool topic_filter_valid(const uint8_t *f, size_t fn)
-{
-    struct levels l;
-    const uint8_t *lvl;
-    size_t len;
-    if (fn == 0)
-        return false;
-    levels_init(&l, f, fn);
-    while (levels_next(&l, &lvl, &len)) {
-        for (size_t i = 0; i < len; i++) {
-            if ((lvl[i] == '+' || lvl[i] == '#') && len != 1)
-                return false;
-        }
-        if (is_level(lvl, len, '#') && !l.done)
-            return false;
-    }
-    return true;
-}

@@ -16,9 +16,6 @@
 bool topic_filter_match(const uint8_t *f, size_t fn, const uint8_t *t,
                         size_t tn);
 
-/* True when f[0..fn) is a valid topic filter (s4.7.1): not empty, '#'
- * only as the whole last level, '+' only as a whole level. */
-bool topic_filter_valid(const uint8_t *f, size_t fn);
 
 /* True when some topic name matches both filters a and b: how a
  * SUBSCRIBE/UNSUBSCRIBE filter is selected by --topic. A shared
