@@ -238,6 +238,51 @@ static void test_holding_reported(void **state)
     fx_free(f);
 }
 
+/* The server's answer captured before the client's data it acknowledges:
+ * at the answer, the client direction lags (acknowledged, not delivered);
+ * the data then arrives and is delivered with no gap. */
+static void test_ack_ahead_makes_peer_lag(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    f->rec.show_holding = true;
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "ping");
+    S2C(f, "A", 501, 9, "pong"); /* acknowledges 'more', not yet seen */
+    C2S(f, "A", 5, 505, "more");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f3 peer_holding=0\n"
+                  "#1 d1 @0 'pong' f4 peer_holding=1\n"
+                  "#1 d0 @4 'more' f5 peer_holding=0\n");
+    flow_table_flush(f->ft, NULL);
+    assert_int_equal(flow_table_stats(f->ft)->reasm.gaps, 0);
+    fx_free(f);
+}
+
+/* A quiet client behind one lost segment: the server acknowledged it, so
+ * the client's next two segments are not held until FIN or idle. */
+static void test_acked_lost_segment_not_held(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "aa");
+    /* 3..4 lost */
+    S2C(f, "A", 501, 5, "ok");
+    C2S(f, "A", 5, 503, "cc");
+    C2S(f, "A", 7, 503, "dd");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'aa' f3\n"
+                  "#1 d1 @0 'ok' f4\n"
+                  "#1 gap0 @2 +2 f6\n"
+                  "#1 d0 @4 'cc' f6\n"
+                  "#1 d0 @6 'dd' f6\n");
+    flow_table_flush(f->ft, NULL);
+    fx_free(f);
+}
+
 static void test_midstream_orientation(void **state)
 {
     (void)state;
@@ -287,11 +332,13 @@ static void test_lost_segment_then_fin(void **state)
     C2S(f, "A", 7, 0, "dd");
     C2S(f, "FA", 9, 0, "");
     S2C(f, "FA", 0, 10, "");
+    /* The FIN waits behind the hole; the server's ACK of it (f6) shows
+     * the hole was lost. */
     expect_log(f, "#1 open c=50000 s=1883 f1\n"
                   "#1 d0 @0 'aa' f2\n"
-                  "#1 gap0 @2 +2 f5\n"
-                  "#1 d0 @4 'cc' f5\n"
-                  "#1 d0 @6 'dd' f5\n"
+                  "#1 gap0 @2 +2 f6\n"
+                  "#1 d0 @4 'cc' f6\n"
+                  "#1 d0 @6 'dd' f6\n"
                   "#1 close FIN f6\n");
     fx_free(f);
 }
@@ -498,6 +545,8 @@ int main(void)
         cmocka_unit_test(test_reordered_delivered_at_filling_frame),
         cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
+        cmocka_unit_test(test_ack_ahead_makes_peer_lag),
+        cmocka_unit_test(test_acked_lost_segment_not_held),
         cmocka_unit_test(test_synack_first),
         cmocka_unit_test(test_pure_ack_and_rejected_make_no_entry),
         cmocka_unit_test(test_lost_segment_then_fin),

@@ -249,6 +249,8 @@ static void test_midstream_start(void **state)
     fx_free(f);
 }
 
+/* A FIN behind a hole is queued: the hole is given up only when the peer
+ * acknowledges the FIN (or at close), not when the FIN is captured. */
 static void test_lost_segment_gap_on_fin(void **state)
 {
     (void)state;
@@ -258,6 +260,9 @@ static void test_lost_segment_gap_on_fin(void **state)
     /* 4..6 lost */
     seg(f, 7, "", "ccc");
     seg(f, 10, "F", "");
+    expect_log(f, "D0:aaa ");
+    assert_false(f->r.done);
+    tcp_reasm_ack(&f->r, 11, &f->emit); /* the peer acknowledges the FIN */
     expect_log(f, "D0:aaa G3+3 D6:ccc ");
     assert_true(f->r.done);
     assert_int_equal(f->stats.gaps, 1);
@@ -265,6 +270,23 @@ static void test_lost_segment_gap_on_fin(void **state)
     seg(f, 4, "", "bbb");       /* too late: ignored */
     seg(f, 11, "", "after fin");
     expect_log(f, "D0:aaa G3+3 D6:ccc ");
+    fx_free(f);
+}
+
+/* A FIN captured ahead of the data before it does not end the stream: the
+ * data arriving after it is delivered, then the direction is done. */
+static void test_fin_ahead_of_data_waits(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    seg(f, 7, "F", "");
+    assert_false(f->r.done);
+    seg(f, 4, "", "bbb");
+    expect_log(f, "D0:aaa D3:bbb ");
+    assert_true(f->r.done);
+    assert_int_equal(f->stats.gaps, 0);
     fx_free(f);
 }
 
@@ -287,8 +309,63 @@ static void test_fin_with_tail_missing(void **state)
     seg(f, 0, "S", "");
     seg(f, 1, "", "ab");
     seg(f, 9, "F", "");
+    expect_log(f, "D0:ab ");
+    tcp_reasm_flush(&f->r, &f->emit); /* the end: the hole is lost */
     expect_log(f, "D0:ab G2+6 ");
-    assert_true(f->r.done);
+    fx_free(f);
+}
+
+/* Bytes the peer acknowledged that the capture lost: a gap once two data
+ * segments came after the ACK and delivered nothing. */
+static void test_acked_hole_is_a_gap(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 7, &f->emit); /* 4..6 acknowledged, not seen */
+    assert_true(tcp_reasm_lagging(&f->r));
+    seg(f, 7, "", "ccc");
+    expect_log(f, "D0:aaa ");
+    seg(f, 10, "", "ddd");
+    expect_log(f, "D0:aaa G3+3 D6:ccc D9:ddd ");
+    assert_false(tcp_reasm_lagging(&f->r));
+    fx_free(f);
+}
+
+/* The ACK captured before the data it acknowledges (the directions out of
+ * causal order), or a neighbouring segment swapped: no gap, only lagging. */
+static void test_ack_ahead_of_data_is_no_gap(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    tcp_reasm_ack(&f->r, 10, &f->emit);
+    assert_true(tcp_reasm_lagging(&f->r));
+    seg(f, 4, "", "bbb");   /* swapped with the next one */
+    seg(f, 1, "", "aaa");
+    seg(f, 7, "", "ccc");
+    expect_log(f, "D0:aaa D3:bbb D6:ccc ");
+    assert_false(tcp_reasm_lagging(&f->r));
+    tcp_reasm_ack(&f->r, 5, &f->emit); /* older: ignored */
+    tcp_reasm_ack(&f->r, 0x80000000u, &f->emit); /* far ahead: bogus */
+    assert_false(tcp_reasm_lagging(&f->r));
+    assert_int_equal(f->stats.gaps, 0);
+    fx_free(f);
+}
+
+/* At the end, bytes acknowledged but never seen are a gap (the last
+ * acknowledged sequence number may be a FIN the capture missed). */
+static void test_acked_tail_gap_at_flush(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 9, &f->emit); /* 4..7 data, 8 the FIN */
+    expect_log(f, "D0:aaa ");
+    tcp_reasm_flush(&f->r, &f->emit);
+    expect_log(f, "D0:aaa G3+4 ");
     fx_free(f);
 }
 
@@ -348,6 +425,10 @@ int main(void)
         cmocka_unit_test(test_lost_segment_gap_on_fin),
         cmocka_unit_test(test_flush_gives_up_holes),
         cmocka_unit_test(test_fin_with_tail_missing),
+        cmocka_unit_test(test_fin_ahead_of_data_waits),
+        cmocka_unit_test(test_acked_hole_is_a_gap),
+        cmocka_unit_test(test_ack_ahead_of_data_is_no_gap),
+        cmocka_unit_test(test_acked_tail_gap_at_flush),
         cmocka_unit_test(test_limit_skips_holes),
         cmocka_unit_test(test_snaplen_cut_payload),
         cmocka_unit_test(test_syn_with_data_and_retransmitted_syn),

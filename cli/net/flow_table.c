@@ -377,7 +377,7 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
     for (int d = 0; d < 2; d++)
-        ce->c->holding[d] = ce->c->dir[d].held != NULL;
+        ce->c->holding[d] = tcp_reasm_lagging(&ce->c->dir[d]);
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }
@@ -602,6 +602,20 @@ static void feed(struct flow_table *ft, struct flow_conn *c, int d,
     tcp_reasm_segment(&c->dir[d], &in, &e);
 }
 
+/* The segment's ACK tells what the other direction sent: holes there that
+ * the capture lost are given up at once (tcp_reasm_ack). First, so that the
+ * segment's own data sees the other direction as lagging when it was
+ * acknowledged but not captured yet. */
+static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
+                     const struct tcp_info *tcp, const struct pkt_info *pkt)
+{
+    if (!(tcp->flags & TCP_ACK))
+        return;
+    struct conn_emit ce = {ft, c, 1 - d, pkt};
+    struct reasm_emit e = make_emit(&ce);
+    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, &e);
+}
+
 void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
                     const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
@@ -638,6 +652,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         close_conn(ft, c, FLOW_CLOSE_RST, pkt);
         return;
     }
+    feed_ack(ft, c, dir, tcp, pkt);
     feed(ft, c, dir, tcp, pkt);
     enforce_conn_cap(ft, c, pkt);
     close_if_finished(ft, c, pkt);

@@ -55,8 +55,9 @@ struct flow_conn {
     void *app;             /* the caller's, untouched by the table */
     int64_t first_ts_us, last_ts_us;
     uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
-    /* holding[d]: direction d holds out-of-order bytes back, waiting for a
-     * hole to fill. Set by the table before each on_data of dir: read
+    /* holding[d]: direction d lags: it holds out-of-order bytes back,
+     * waiting for a hole to fill, or the peer acknowledged bytes of it that
+     * were not captured yet (tcp_reasm_lagging). Set by the table before each on_data of dir: read
      * holding[1 - dir] there (the other direction lags); holding[dir] may
      * still count the bytes being delivered. */
     bool holding[2];

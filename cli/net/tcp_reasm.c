@@ -232,16 +232,41 @@ static void note_fin(struct tcp_reasm *r, int64_t end)
         return;
     r->fin_seen = true;
     r->fin_off = (uint64_t)end;
+    if (r->ack_seen && r->acked_off > r->fin_off)
+        r->acked_off = r->fin_off; /* the FIN's own sequence number */
 }
 
+/* The FIN takes effect when delivery reaches it (a FIN captured ahead of
+ * the data before it waits for that data, like held data). */
 static void finish_if_at_fin(struct tcp_reasm *r, const struct reasm_emit *e)
 {
-    if (!r->fin_seen || r->done)
+    if (!r->fin_seen || r->done || r->next_off < r->fin_off)
         return;
-    if (r->next_off < r->fin_off)
-        tcp_reasm_flush(r, e); /* FIN with a hole: give the hole up */
     r->done = true;
     tcp_reasm_release(r, e->stats);
+}
+
+/* Bytes the peer acknowledged that were not captured: a gap, and the data
+ * held after them delivered. Called when the capture has moved on past the
+ * acknowledgment in this direction (see tcp_reasm_segment), so that data
+ * merely captured after the peer's ACK (the two directions out of causal
+ * order) is not taken for lost. */
+static void give_up_acked(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    while (r->ack_seen && r->acked_off > r->next_off) {
+        uint64_t to = r->held && r->held->off < r->acked_off ? r->held->off
+                                                             : r->acked_off;
+        emit_gap(e, r->next_off, to - r->next_off);
+        r->next_off = to;
+        drain(r, e);
+    }
+    finish_if_at_fin(r, e);
+}
+
+/* Is an acknowledged hole waiting (bytes acknowledged, not delivered)? */
+static bool ack_ahead(const struct tcp_reasm *r)
+{
+    return r->ack_seen && r->acked_off > r->next_off;
 }
 
 void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
@@ -249,6 +274,13 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
 {
     uint32_t seq = in->seq;
     size_t caplen = in->caplen < in->wirelen ? in->caplen : in->wirelen;
+    /* An acknowledgment captured before this data segment, of bytes it does
+     * not bring: the receiver had them (RFC 9293 s3.10.7.4), so they were
+     * sent. Captures put ACKs ahead of the data they acknowledge and swap
+     * neighbouring segments, so the bytes are taken for lost when a second
+     * data segment comes that delivers nothing (pure ACKs do not count). */
+    bool armed = ack_ahead(r) && in->wirelen > 0;
+    uint64_t before = r->next_off;
     if (in->syn) {
         if (!r->started) {
             r->syn_seen = true;
@@ -272,7 +304,41 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
         e->stats->ooo_segments++;
     add_range(r, off, in->data, cap, e);
     add_range(r, off + (int64_t)cap, NULL, wire - cap, e);
+    if (armed && ack_ahead(r) && r->next_off == before) {
+        if (r->ack_waited && r->ack_wait_off == r->next_off) {
+            give_up_acked(r, e);
+            return;
+        }
+        r->ack_waited = true;
+        r->ack_wait_off = r->next_off;
+    }
     finish_if_at_fin(r, e);
+}
+
+void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
+                   const struct reasm_emit *e)
+{
+    if (!r->started || r->done)
+        return;
+    int64_t off = offset_of(r, ack);
+    if (off <= (int64_t)r->next_off ||
+        (uint64_t)off - r->next_off > REASM_ACK_AHEAD)
+        return;
+    /* The FIN acknowledged: the receiver has every byte before it. */
+    bool fin_acked = r->fin_seen && (uint64_t)off > r->fin_off;
+    if (fin_acked)
+        off = (int64_t)r->fin_off;
+    if (r->ack_seen && (uint64_t)off <= r->acked_off)
+        return;
+    r->ack_seen = true;
+    r->acked_off = (uint64_t)off;
+    if (fin_acked)
+        give_up_acked(r, e);
+}
+
+bool tcp_reasm_lagging(const struct tcp_reasm *r)
+{
+    return r->held != NULL || (r->ack_seen && r->acked_off > r->next_off);
 }
 
 /* ---- giving up holes --------------------------------------------------- */
@@ -302,9 +368,14 @@ void tcp_reasm_flush(struct tcp_reasm *r, const struct reasm_emit *e)
 {
     while (tcp_reasm_skip_hole(r, e))
         ;
-    if (r->fin_seen && r->next_off < r->fin_off) {
-        emit_gap(e, r->next_off, r->fin_off - r->next_off);
-        r->next_off = r->fin_off;
+    uint64_t end = r->next_off;
+    if (r->fin_seen)
+        end = r->fin_off;
+    else if (r->ack_seen && r->acked_off > r->next_off + 1)
+        end = r->acked_off - 1; /* the last may be a FIN not captured */
+    if (end > r->next_off) {
+        emit_gap(e, r->next_off, end - r->next_off);
+        r->next_off = end;
     }
 }
 
