@@ -11,7 +11,11 @@
  * Lifetime of a connection: on_open, then on_data/on_gap/on_conflict in each
  * direction's stream order, then exactly one on_close. After on_close the
  * entry lingers (closed, app = NULL) until idle so that late retransmissions
- * do not open a new connection; a new SYN on the same 4-tuple does.
+ * do not open a new connection; a new SYN on the same 4-tuple does, and
+ * so does a SYN with a new ISN on an open one (closed FLOW_CLOSE_REUSED).
+ * A direction ends when delivery reaches its FIN; a RST within the window
+ * (RFC 5961) ends the connection once the data before it is delivered, or
+ * 5 s of capture time later (the rest a gap); one outside is ignored.
  * Time is capture time: packet timestamps drive the idle timeout.
  *
  * Sink callbacks must not call flow_table functions. Memory: one entry per
@@ -45,7 +49,8 @@ enum flow_close_reason {
     FLOW_CLOSE_RST,
     FLOW_CLOSE_IDLE,           /* no packet for config.idle_timeout_us */
     FLOW_CLOSE_EVICTED,        /* table full (config.max_conns) */
-    FLOW_CLOSE_END_OF_CAPTURE  /* flow_table_flush */
+    FLOW_CLOSE_END_OF_CAPTURE, /* flow_table_flush */
+    FLOW_CLOSE_REUSED          /* a SYN with a new ISN on the 4-tuple */
 };
 
 struct flow_conn {
@@ -113,6 +118,8 @@ struct flow_stats {
     /* accepted connections */
     uint64_t connections, packets, bytes;
     uint64_t closed_fin, closed_rst, evicted_idle, evicted_full;
+    uint64_t reused;        /* closed by a new SYN on the same 4-tuple */
+    uint64_t rst_ignored;   /* RSTs outside the window (RFC 5961) */
     uint64_t cap_flushes;   /* holes given up because a cap was reached */
     uint64_t entries_now;   /* entries in the table, closed ones included */
     struct reasm_stats reasm; /* out-of-order, duplicates, conflicts, gaps */
@@ -146,7 +153,8 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 
-/* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END". */
+/* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END",
+ * "REUSED". */
 const char *flow_close_reason_name(enum flow_close_reason r);
 
 #endif

@@ -336,6 +336,39 @@ void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
         give_up_acked(r, e);
 }
 
+bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
+                              uint64_t window)
+{
+    if (!r->started)
+        return true;
+    int64_t off = offset_of(r, seq);
+    uint64_t lo = r->next_off, hi = r->next_off;
+    if (r->ack_seen && r->acked_off < lo)
+        lo = r->acked_off;
+    if (r->ack_seen && r->acked_off > hi)
+        hi = r->acked_off;
+    if (r->held_tail && r->held_tail->off + r->held_tail->len > hi)
+        hi = r->held_tail->off + r->held_tail->len;
+    if (r->fin_seen && r->fin_off + 1 > hi)
+        hi = r->fin_off + 1;
+    return off >= (int64_t)lo && (uint64_t)off <= hi + window;
+}
+
+bool tcp_reasm_reset(struct tcp_reasm *r, uint32_t seq,
+                     const struct reasm_emit *e)
+{
+    if (!r->started || r->done) {
+        r->done = true;
+        return true;
+    }
+    int64_t off = offset_of(r, seq);
+    if (off < (int64_t)r->next_off)
+        off = (int64_t)r->next_off;
+    note_fin(r, off);
+    finish_if_at_fin(r, e);
+    return r->done;
+}
+
 bool tcp_reasm_lagging(const struct tcp_reasm *r)
 {
     return r->held != NULL || (r->ack_seen && r->acked_off > r->next_off);

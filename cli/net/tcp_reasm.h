@@ -100,6 +100,20 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
 void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
                    const struct reasm_emit *emit);
 
+/* Is a RST at `seq` acceptable (RFC 5961 s3.2: within the receiver's
+ * window)? True when seq lies from what the peer acknowledged (or the next
+ * byte to deliver, whichever is lower) to `window` bytes past the highest
+ * byte known; true too before the stream started (nothing to check). */
+bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
+                              uint64_t window);
+
+/* The sender reset the stream at `seq` (a RST occupies no sequence number):
+ * the stream ends there as at a FIN: the data before it is still delivered
+ * as it comes, data past it is ignored. Returns r->done (true when nothing
+ * before `seq` is missing). */
+bool tcp_reasm_reset(struct tcp_reasm *r, uint32_t seq,
+                     const struct reasm_emit *emit);
+
 /* Does this direction lag: bytes held back, or bytes acknowledged by the
  * peer that were not delivered yet (captured out of order)? */
 bool tcp_reasm_lagging(const struct tcp_reasm *r);
