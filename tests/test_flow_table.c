@@ -343,6 +343,26 @@ static void test_lost_segment_then_fin(void **state)
     fx_free(f);
 }
 
+/* A RST while the other direction still misses data sent before it: the
+ * data is awaited, then the connection closes; later segments are
+ * stragglers. */
+static void test_rst_waits_for_peer_data(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    C2S(f, "A", 3, 0, "bb");
+    S2C(f, "R", 0, 0, "");
+    C2S(f, "A", 1, 0, "aa");
+    C2S(f, "A", 5, 0, "after"); /* straggler: ignored */
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'aa' f4\n"
+                  "#1 d0 @2 'bb' f4\n"
+                  "#1 close RST f4\n");
+    fx_free(f);
+}
+
+/* ... and when it never comes, the hole is a gap 5 s later. */
 static void test_rst_flushes_holes(void **state)
 {
     (void)state;
@@ -350,11 +370,12 @@ static void test_rst_flushes_holes(void **state)
     C2S(f, "S", 0, 0, "");
     C2S(f, "A", 3, 0, "bb");
     S2C(f, "R", 0, 0, "");
+    f->ts += 6000000;
     C2S(f, "A", 5, 0, "after"); /* straggler: ignored */
     expect_log(f, "#1 open c=50000 s=1883 f1\n"
-                  "#1 gap0 @0 +2 f3\n"
-                  "#1 d0 @2 'bb' f3\n"
-                  "#1 close RST f3\n");
+                  "#1 gap0 @0 +2 f4\n"
+                  "#1 d0 @2 'bb' f4\n"
+                  "#1 close RST f4\n");
     fx_free(f);
 }
 
@@ -631,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
         cmocka_unit_test(test_rst_outside_window_ignored),
+        cmocka_unit_test(test_rst_waits_for_peer_data),
         cmocka_unit_test(test_rst_ahead_of_data),
         cmocka_unit_test(test_rst_grace_then_gap),
         cmocka_unit_test(test_syn_new_isn_reuses_tuple),

@@ -476,12 +476,23 @@ static void drop_conn(struct flow_table *ft, struct flow_conn *c,
     remove_conn(ft, c);
 }
 
-/* A pending RST takes effect when its direction is delivered up to it. */
+/* After a RST from direction d: nothing known to exist is missing, that
+ * is d is delivered up to the RST, and the other direction holds nothing
+ * back, has no acknowledged bytes undelivered, and reached its FIN if one
+ * was seen (data sent before the RST, captured after it). */
+static bool rst_settled(const struct flow_conn *c, int d)
+{
+    const struct tcp_reasm *o = &c->dir[1 - d];
+    return c->dir[d].done && !tcp_reasm_lagging(o) &&
+           !(o->fin_seen && !o->done);
+}
+
+/* A pending RST takes effect when nothing before it is missing. */
 static void close_if_reset(struct flow_table *ft, struct flow_conn *c,
                            const struct pkt_info *pkt)
 {
     struct conn_entry *e = entry_of(c);
-    if (e->rst_pending && c->dir[e->rst_dir].done)
+    if (e->rst_pending && !(c->flags & FLOW_CLOSED) && rst_settled(c, e->rst_dir))
         close_conn(ft, c, FLOW_CLOSE_RST, pkt);
 }
 
@@ -660,8 +671,9 @@ static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
 
 /* RFC 5961 s3.2: a RST outside the receiver's window is ignored (one
  * spoofed packet must not end the analysis). An acceptable one ends the
- * connection now, or, when data before it is missing, once that data is
- * delivered or RST_GRACE_US later (the missing bytes are then a gap). */
+ * connection now, or, when data sent before it is missing (rst_settled),
+ * once that data is delivered or RST_GRACE_US later (the missing bytes are
+ * then a gap). */
 static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
                    const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
@@ -672,7 +684,8 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
     }
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    if (tcp_reasm_reset(&c->dir[d], tcp->seq, &e)) {
+    tcp_reasm_reset(&c->dir[d], tcp->seq, &e);
+    if (rst_settled(c, d)) {
         close_conn(ft, c, FLOW_CLOSE_RST, pkt);
         return;
     }

@@ -14,8 +14,9 @@
  * do not open a new connection; a new SYN on the same 4-tuple does, and
  * so does a SYN with a new ISN on an open one (closed FLOW_CLOSE_REUSED).
  * A direction ends when delivery reaches its FIN; a RST within the window
- * (RFC 5961) ends the connection once the data before it is delivered, or
- * 5 s of capture time later (the rest a gap); one outside is ignored.
+ * (RFC 5961) ends the connection once the data sent before it (in both
+ * directions) is delivered, or 5 s of capture time later (the rest a gap);
+ * one outside is ignored.
  * Time is capture time: packet timestamps drive the idle timeout.
  *
  * Sink callbacks must not call flow_table functions. Memory: one entry per
