@@ -83,7 +83,7 @@ static void seg(struct fixture *f, uint32_t seq, const char *flags,
     size_t len = strlen(data);
     memcpy(scratch, data, len);
     struct reasm_input in = {seq, strchr(flags, 'S') != NULL,
-                             strchr(flags, 'F') != NULL, scratch, len, len};
+                             strchr(flags, 'F') != NULL, scratch, len, len, 0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
     memset(scratch, '#', len);
 }
@@ -93,7 +93,7 @@ static void seg_cut(struct fixture *f, uint32_t seq, const char *data,
                     size_t wirelen)
 {
     struct reasm_input in = {seq, false, false, (const uint8_t *)data,
-                             strlen(data), wirelen};
+                             strlen(data), wirelen, 0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
 }
 
@@ -121,7 +121,8 @@ static void test_in_order_is_zero_copy(void **state)
     (void)state;
     struct fixture *f = fx_new();
     const char *payload = "zero-copy";
-    struct reasm_input in = {1, false, false, (const uint8_t *)payload, 9, 9};
+    struct reasm_input in = {1, false, false, (const uint8_t *)payload, 9, 9,
+                             0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
     assert_ptr_equal(f->rec.last_data_ptr, payload);
     fx_free(f);
@@ -228,7 +229,7 @@ static void test_long_stream_passes_4gib(void **state)
     f->emit.data = NULL;
     for (int i = 0; i < 1100000; i++) {
         struct reasm_input in = {seq, false, false, (const uint8_t *)big,
-                                 4000, 4000};
+                                 4000, 4000, 0};
         tcp_reasm_segment(&f->r, &in, &f->emit);
         seq += 4000;
     }
@@ -262,7 +263,7 @@ static void test_lost_segment_gap_on_fin(void **state)
     seg(f, 10, "F", "");
     expect_log(f, "D0:aaa ");
     assert_false(f->r.done);
-    tcp_reasm_ack(&f->r, 11, &f->emit); /* the peer acknowledges the FIN */
+    tcp_reasm_ack(&f->r, 11, 0, &f->emit); /* the peer acknowledges the FIN */
     expect_log(f, "D0:aaa G3+3 D6:ccc ");
     assert_true(f->r.done);
     assert_int_equal(f->stats.gaps, 1);
@@ -323,13 +324,32 @@ static void test_acked_hole_is_a_gap(void **state)
     struct fixture *f = fx_new();
     seg(f, 0, "S", "");
     seg(f, 1, "", "aaa");
-    tcp_reasm_ack(&f->r, 7, &f->emit); /* 4..6 acknowledged, not seen */
+    tcp_reasm_ack(&f->r, 7, 0, &f->emit); /* 4..6 acknowledged, not seen */
     assert_true(tcp_reasm_lagging(&f->r));
     seg(f, 7, "", "ccc");
     expect_log(f, "D0:aaa ");
     seg(f, 10, "", "ddd");
     expect_log(f, "D0:aaa G3+3 D6:ccc D9:ddd ");
     assert_false(tcp_reasm_lagging(&f->r));
+    fx_free(f);
+}
+
+/* A quiet sender behind a lost segment: its next segment (a pure ACK too)
+ * a second (capture time) after the ACK shows the bytes were lost. */
+static void test_acked_hole_stale_after_grace(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 7, 1000, &f->emit); /* 4..6 lost */
+    struct reasm_input ack = {7, false, false, NULL, 0, 0, 500000};
+    tcp_reasm_segment(&f->r, &ack, &f->emit); /* half a second: waits */
+    expect_log(f, "D0:aaa ");
+    struct reasm_input in = {7, false, false, (const uint8_t *)"ccc", 3, 3,
+                             61000000};
+    tcp_reasm_segment(&f->r, &in, &f->emit); /* a minute later */
+    expect_log(f, "D0:aaa G3+3 D6:ccc ");
     fx_free(f);
 }
 
@@ -340,15 +360,15 @@ static void test_ack_ahead_of_data_is_no_gap(void **state)
     (void)state;
     struct fixture *f = fx_new();
     seg(f, 0, "S", "");
-    tcp_reasm_ack(&f->r, 10, &f->emit);
+    tcp_reasm_ack(&f->r, 10, 0, &f->emit);
     assert_true(tcp_reasm_lagging(&f->r));
     seg(f, 4, "", "bbb");   /* swapped with the next one */
     seg(f, 1, "", "aaa");
     seg(f, 7, "", "ccc");
     expect_log(f, "D0:aaa D3:bbb D6:ccc ");
     assert_false(tcp_reasm_lagging(&f->r));
-    tcp_reasm_ack(&f->r, 5, &f->emit); /* older: ignored */
-    tcp_reasm_ack(&f->r, 0x80000000u, &f->emit); /* far ahead: bogus */
+    tcp_reasm_ack(&f->r, 5, 0, &f->emit); /* older: ignored */
+    tcp_reasm_ack(&f->r, 0x80000000u, 0, &f->emit); /* far ahead: bogus */
     assert_false(tcp_reasm_lagging(&f->r));
     assert_int_equal(f->stats.gaps, 0);
     fx_free(f);
@@ -362,7 +382,7 @@ static void test_acked_tail_gap_at_flush(void **state)
     struct fixture *f = fx_new();
     seg(f, 0, "S", "");
     seg(f, 1, "", "aaa");
-    tcp_reasm_ack(&f->r, 9, &f->emit); /* 4..7 data, 8 the FIN */
+    tcp_reasm_ack(&f->r, 9, 0, &f->emit); /* 4..7 data, 8 the FIN */
     expect_log(f, "D0:aaa ");
     tcp_reasm_flush(&f->r, &f->emit);
     expect_log(f, "D0:aaa G3+4 ");
@@ -427,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_fin_with_tail_missing),
         cmocka_unit_test(test_fin_ahead_of_data_waits),
         cmocka_unit_test(test_acked_hole_is_a_gap),
+        cmocka_unit_test(test_acked_hole_stale_after_grace),
         cmocka_unit_test(test_ack_ahead_of_data_is_no_gap),
         cmocka_unit_test(test_acked_tail_gap_at_flush),
         cmocka_unit_test(test_limit_skips_holes),

@@ -649,6 +649,7 @@ static void feed(struct flow_table *ft, struct flow_conn *c, int d,
         .data = tcp->payload,
         .caplen = tcp->payload_caplen,
         .wirelen = tcp->payload_len,
+        .ts_us = pkt->ts_us,
     };
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
@@ -666,7 +667,7 @@ static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
         return;
     struct conn_emit ce = {ft, c, 1 - d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, &e);
+    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, pkt->ts_us, &e);
 }
 
 /* RFC 5961 s3.2: a RST outside the receiver's window is ignored (one

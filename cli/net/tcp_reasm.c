@@ -280,6 +280,7 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
      * neighbouring segments, so the bytes are taken for lost when a second
      * data segment comes that delivers nothing (pure ACKs do not count). */
     bool armed = ack_ahead(r) && in->wirelen > 0;
+    bool stale = ack_ahead(r) && in->ts_us - r->ack_ahead_us > REASM_ACK_GRACE_US;
     uint64_t before = r->next_off;
     if (in->syn) {
         if (!r->started) {
@@ -288,6 +289,8 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
         }
         seq += 1; /* the SYN occupies one sequence number */
     } else if (in->wirelen == 0 && !in->fin) {
+        if (stale && !r->done)
+            give_up_acked(r, e);
         return; /* a pure ACK */
     }
     if (r->done) {
@@ -304,6 +307,10 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
         e->stats->ooo_segments++;
     add_range(r, off, in->data, cap, e);
     add_range(r, off + (int64_t)cap, NULL, wire - cap, e);
+    if (stale && ack_ahead(r)) {
+        give_up_acked(r, e);
+        return;
+    }
     if (armed && ack_ahead(r) && r->next_off == before) {
         if (r->ack_waited && r->ack_wait_off == r->next_off) {
             give_up_acked(r, e);
@@ -315,7 +322,7 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
     finish_if_at_fin(r, e);
 }
 
-void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
+void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
                    const struct reasm_emit *e)
 {
     if (!r->started || r->done)
@@ -330,6 +337,8 @@ void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
         off = (int64_t)r->fin_off;
     if (r->ack_seen && (uint64_t)off <= r->acked_off)
         return;
+    if (!ack_ahead(r))
+        r->ack_ahead_us = ts_us;
     r->ack_seen = true;
     r->acked_off = (uint64_t)off;
     if (fin_acked)

@@ -61,6 +61,7 @@ struct tcp_reasm {
     uint64_t acked_off;  /* the peer acknowledged all below (if ack_seen) */
     uint64_t ack_wait_off; /* next_off when a data segment came after an
                               ACK of bytes not delivered (if ack_waited) */
+    int64_t ack_ahead_us;  /* when the ACK got ahead of delivery */
     bool started;        /* base_seq is known */
     bool syn_seen;
     bool fin_seen;
@@ -79,6 +80,7 @@ struct reasm_input {
     const uint8_t *data;
     size_t caplen;  /* payload bytes captured */
     size_t wirelen; /* payload bytes on the wire (>= caplen) */
+    int64_t ts_us;  /* capture time */
 };
 
 void tcp_reasm_init(struct tcp_reasm *r);
@@ -95,9 +97,11 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
  * carried ACK). Ignored before the stream started, when older than what is
  * known, or more than REASM_ACK_AHEAD ahead of delivery (bogus). The bytes
  * acknowledged and not delivered become a gap at this direction's second
- * data segment that delivers nothing (or now, if the FIN is acknowledged). */
+ * data segment that delivers nothing, at its first segment a second after
+ * `ts_us` (capture time), or now, if the FIN is acknowledged). */
 #define REASM_ACK_AHEAD ((uint64_t)1 << 30)
-void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack,
+#define REASM_ACK_GRACE_US ((int64_t)1000000)
+void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
                    const struct reasm_emit *emit);
 
 /* Is a RST at `seq` acceptable (RFC 5961 s3.2: within the receiver's
