@@ -1,0 +1,257 @@
+/* TCP as it really arrives, end to end (issue 14): crafted captures
+ * (tests/support/pktgen) run through the mqttdissect binary with -T json;
+ * each case compares the per-direction message sequence (connection
+ * number, type, packet id) and the events with what the connection really
+ * carried. No case may show a state violation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "pktgen.h"
+
+/* MQTT 3.1.1 packets. */
+#define CONNECT "\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02" "c1"
+#define CONNACK "\x20\x02\x00\x00"
+#define DISCONNECT "\xe0\x00"
+#define PUBLISH_LEN 9
+static const char *publish(int id)
+{
+    static char p[PUBLISH_LEN + 1];
+    memcpy(p, "\x32\x07\x00\x01t\x00\x00hi", PUBLISH_LEN);
+    p[6] = (char)id;
+    return p;
+}
+static const char *puback(int id)
+{
+    static char p[5];
+    memcpy(p, "\x40\x02\x00\x00", 4);
+    p[3] = (char)id;
+    return p;
+}
+
+struct result {
+    char dir[2][1024]; /* "conn:TYPE[#id]@frame " per message */
+    char events[1024]; /* "conn:c|s:event " */
+    int violations;
+};
+
+static void add(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+/* Runs mqttdissect on the capture and sorts its records. */
+static void run(const char *pcap, const char *extra, struct result *r)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s/mqttdissect -r %s -T json --color never %s",
+             MQD_BINARY_DIR, pcap, extra);
+    memset(r, 0, sizeof *r);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[65536];
+    while (fgets(line, sizeof line, p)) {
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        assert_non_null(o);
+        const char *src = json_string_value(json_object_get(o, "src"));
+        int d = src && strncmp(src, "10.0.0.1:", 9) == 0 ? 0 : 1;
+        json_int_t conn = json_integer_value(json_object_get(o, "conn"));
+        json_t *ev = json_object_get(o, "event");
+        if (ev) {
+            const char *name = json_string_value(ev);
+            if (strcmp(name, "state_violation") == 0)
+                r->violations++;
+            add(r->events, sizeof r->events, "%d:%c:%s ", (int)conn,
+                d ? 's' : 'c', name);
+        } else {
+            const char *type = json_string_value(json_object_get(o, "type"));
+            json_t *id = json_object_get(o, "packet_id");
+            json_t *v = json_object_get(o, "violations");
+            r->violations += (int)json_array_size(v);
+            add(r->dir[d], sizeof r->dir[d], "%d:%s", (int)conn, type);
+            if (id)
+                add(r->dir[d], sizeof r->dir[d], "#%d",
+                    (int)json_integer_value(id));
+            add(r->dir[d], sizeof r->dir[d], "@%d ",
+                (int)json_integer_value(json_object_get(o, "frame")));
+        }
+        json_decref(o);
+    }
+    assert_int_equal(pclose(p), 0);
+}
+
+static struct pktgen *open_cap(char *path, size_t cap, const char *tag,
+                               struct pktgen_flow *f)
+{
+    snprintf(path, cap, "/tmp/mqd-lifecycle-%ld-%s.pcap", (long)getpid(), tag);
+    struct pktgen *g = pktgen_open_file(path, DLT_EN10MB);
+    assert_non_null(g);
+    pktgen_set_time(g, 1000000);
+    pktgen_flow4(f, "10.0.0.1", 50000, "10.0.0.2", 1883);
+    return g;
+}
+
+/* Handshake, CONNECT, CONNACK: frames 1-5. */
+static void connect_flow(struct pktgen *g, struct pktgen_flow *f,
+                         uint32_t isn)
+{
+    pktgen_handshake(g, f, isn, 5000);
+    pktgen_data(g, f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);
+    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);
+}
+
+static void finish(struct pktgen *g, const char *path, const char *extra,
+                   struct result *r)
+{
+    assert_int_equal(pktgen_close(g), 0);
+    run(path, extra, r);
+    unlink(path);
+}
+
+/* A quiet device behind one lost segment: the broker acknowledged the lost
+ * PUBLISH; the next PUBLISH a minute later is shown at its own frame, not
+ * held until the FIN; the lost bytes are one gap. */
+static void test_lost_segment_acked(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "lost", &f);
+    connect_flow(g, &f, 1000);
+    f.next_seq[0] += PUBLISH_LEN;                        /* PUBLISH 1 lost */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);        /* f6 */
+    pktgen_tcp_next(g, &f, PKTGEN_C2S, TCP_ACK, NULL, 0); /* f7 */
+    pktgen_set_time(g, 61000000);
+    pktgen_data(g, &f, PKTGEN_C2S, publish(2), PUBLISH_LEN); /* f8 */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(2), 4);        /* f9 */
+    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);       /* f10 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#2@8 1:DISCONNECT@10 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@6 1:PUBACK#2@9 ");
+    assert_string_equal(r.events, "1:c:gap 1:c:resync ");
+    assert_int_equal(r.violations, 0);
+}
+
+/* The client's FIN captured 40 us ahead of its last PUBLISH: the PUBLISH
+ * is decoded, the stream ends after it. */
+static void test_fin_ahead_of_data(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "fin", &f);
+    connect_flow(g, &f, 1000);
+    uint32_t at = f.next_seq[0];
+    f.next_seq[0] += PUBLISH_LEN;
+    pktgen_set_step(g, 40);
+    pktgen_fin(g, &f, PKTGEN_C2S);                                  /* f6 */
+    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
+               PUBLISH_LEN);                                        /* f7 */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+}
+
+/* The same with a RST, the broker's PUBACK captured first too: the
+ * PUBLISH before the RST is still decoded and paired. */
+static void test_rst_ahead_of_data(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "rst", &f);
+    connect_flow(g, &f, 1000);
+    uint32_t at = f.next_seq[0];
+    f.next_seq[0] += PUBLISH_LEN;
+    pktgen_set_step(g, 40);
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f6 */
+    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_RST | TCP_ACK, f.next_seq[0], NULL,
+               0);                                                  /* f7 */
+    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
+               PUBLISH_LEN);                                        /* f8 */
+    pktgen_data(g, &f, PKTGEN_C2S, "late", 4); /* past the RST: ignored */
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@8 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@6 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+}
+
+/* A RST far outside the window (spoofed) does not end the analysis. */
+static void test_rst_outside_window(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "spoof", &f);
+    connect_flow(g, &f, 1000);
+    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_RST, f.next_seq[0] + 0x40000000u,
+               NULL, 0);                                            /* f6 */
+    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f7 */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
+    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f9 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+}
+
+/* A client reconnecting from the same port with a new ISN while the old
+ * connection was never closed: two connections, no gap, no second
+ * CONNECT on one connection. */
+static void test_syn_reuses_tuple(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "reuse", &f);
+    connect_flow(g, &f, 1000);
+    connect_flow(g, &f, 0x9000000u); /* frames 6-10 */
+    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f11 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 2:CONNECT@9 2:DISCONNECT@11 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 2:CONNACK@10 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lost_segment_acked),
+        cmocka_unit_test(test_fin_ahead_of_data),
+        cmocka_unit_test(test_rst_ahead_of_data),
+        cmocka_unit_test(test_rst_outside_window),
+        cmocka_unit_test(test_syn_reuses_tuple),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
