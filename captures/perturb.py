@@ -13,8 +13,8 @@ file name without its extension:
   NAME-dup.pcap      some TCP data segments sent again 1-6 frames later.
   NAME-overlap.pcap  some TCP data segments re-emitted as 2 or 3 pieces whose
                      byte ranges overlap (same bytes, seq numbers adjusted,
-                     IPv4 total length / IPv6 payload length set; checksums
-                     are not recomputed).
+                     IPv4 total length / IPv6 payload length set; the IPv4
+                     header and TCP checksums recomputed).
   NAME-finrst.pcap   each direction's FIN frame swapped with the data frame
                      of that direction before it (the FIN captured ahead of
                      the last data); the first FIN without data of the
@@ -143,10 +143,16 @@ def with_payload(frame, seg, start, stop):
     if seg.ip_version == 4:
         total = len(head) - seg.net_off + len(payload)
         struct.pack_into("!H", head, seg.net_off + 2, total)
+        ihl = (head[seg.net_off] & 0x0F) * 4
+        struct.pack_into("!H", head, seg.net_off + 10, 0)
+        struct.pack_into("!H", head, seg.net_off + 10,
+                         internet_checksum(head[seg.net_off:seg.net_off + ihl]))
     else:
         plen = len(head) - seg.net_off - 40 + len(payload)
         struct.pack_into("!H", head, seg.net_off + 4, plen)
-    return bytes(head) + payload
+    frame = bytearray(head) + payload
+    struct.pack_into("!H", frame, seg.tcp_off + 16, tcp_checksum(frame, seg))
+    return bytes(frame)
 
 
 # ---- the perturbations -------------------------------------------------------
@@ -231,6 +237,18 @@ def overlap(pcap, rng):
     return out, "%d segments split" % len(split)
 
 
+def internet_checksum(data):
+    """RFC 1071: the complement of the one's complement sum of 16-bit
+    words (an odd last byte padded with zero)."""
+    data = bytes(data)
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return (~total) & 0xFFFF
+
+
 def tcp_checksum(frame, seg):
     """The TCP checksum of frame's segment (RFC 9293 s3.1, the IPv4 or
     IPv6 pseudo-header), computed with the checksum field as zero."""
@@ -242,13 +260,7 @@ def tcp_checksum(frame, seg):
     else:
         o = seg.net_off
         pseudo = frame[o + 8:o + 40] + struct.pack("!IxxxB", len(tcp), 6)
-    data = bytes(pseudo) + bytes(tcp)
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return (~total) & 0xFFFF
+    return internet_checksum(bytes(pseudo) + bytes(tcp))
 
 
 def fin_to_rst(frame, seg):
