@@ -614,6 +614,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         .accept = accept_conn,
         .is_server_port = is_server_port,
         .max_conns = o->max_conns, /* 0 (options not parsed): the table's default */
+        .no_checksum = o->no_checksum,
     };
     struct flow_sink sink = {
         .ctx = p,
@@ -725,14 +726,15 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
     fputc('\n', f);
     fprintf(f, "mqttdissect: reassembly: %llu out-of-order segments, %llu duplicate "
                "bytes, %llu conflicts, %llu gaps (%llu bytes lost), %llu idle "
-               "evictions, %llu table evictions\n",
+               "evictions, %llu table evictions, %llu bad_checksum\n",
             (unsigned long long)fs->reasm.ooo_segments,
             (unsigned long long)fs->reasm.dup_bytes,
             (unsigned long long)fs->reasm.conflicts,
             (unsigned long long)fs->reasm.gaps,
             (unsigned long long)fs->reasm.gap_bytes,
             (unsigned long long)fs->evicted_idle,
-            (unsigned long long)fs->evicted_full);
+            (unsigned long long)fs->evicted_full,
+            (unsigned long long)fs->bad_checksum);
     fprintf(f, "mqttdissect: framing: %llu oversize frames skipped, %llu framing "
                "errors, %llu resyncs, %llu messages cut off at the end\n",
             (unsigned long long)s->oversize_frames,

@@ -244,6 +244,55 @@ static void test_syn_reuses_tuple(void **state)
     assert_int_equal(r.violations, 0);
 }
 
+/* A corrupted copy of a PUBLISH (wrong TCP checksum: packet id 9), then
+ * its correct retransmission: the correct one is decoded; --no-checksum
+ * keeps the corrupted copy (first copy wins), whose PUBACK then answers
+ * nothing: false violations. */
+static void write_corrupt_then_good(const char *path)
+{
+    struct pktgen_flow f;
+    struct pktgen *g = pktgen_open_file(path, DLT_EN10MB);
+    assert_non_null(g);
+    pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", 1883);
+    connect_flow(g, &f, 1000);
+    uint8_t frame[256];
+    size_t len = pktgen_build_tcp(DLT_EN10MB, &f, PKTGEN_C2S,
+                                  TCP_ACK | TCP_PSH, f.next_seq[0],
+                                  f.next_seq[1], publish(1), PUBLISH_LEN,
+                                  frame, sizeof frame);
+    frame[len - 3] = 9; /* the packet id's low byte, checksum unchanged */
+    pktgen_write(g, frame, len);                                    /* f6 */
+    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f7 */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    assert_int_equal(pktgen_close(g), 0);
+}
+
+static void test_bad_checksum_dropped(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/mqd-lifecycle-%ld-csum.pcap",
+             (long)getpid());
+    write_corrupt_then_good(path);
+    struct result r;
+    run(path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+    run(path, "--no-checksum", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#9@6 ");
+    assert_true(r.violations > 0);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "%s/mqttdissect -r %s -q 2>&1 | grep -q ' 1 bad_checksum$'",
+             MQD_BINARY_DIR, path);
+    assert_int_equal(system(cmd), 0);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_rst_ahead_of_data),
         cmocka_unit_test(test_rst_outside_window),
         cmocka_unit_test(test_syn_reuses_tuple),
+        cmocka_unit_test(test_bad_checksum_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

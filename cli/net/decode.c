@@ -1,6 +1,7 @@
 /* A captured frame decoded link layer -> IP -> TCP/UDP. See decode.h. */
 #include "net/decode.h"
 
+#include "net/checksum.h"
 #include "net/linklayer.h"
 
 /* The reason of an ip_status other than IP_OK. */
@@ -15,7 +16,8 @@ static enum decode_result ip_failure(int rc)
 }
 
 enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
-                                size_t wirelen, struct decoded *out)
+                                size_t wirelen, bool verify,
+                                struct decoded *out)
 {
     struct link_result link;
     int rc = linklayer_decode(dlt, bytes, caplen, wirelen, &link);
@@ -29,10 +31,16 @@ enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
     switch (out->ip.proto) {
     case IPPROTO_TCP_:
         rc = tcp_decode(&out->ip, &out->tcp);
-        return rc == IP_OK ? DECODE_TCP : ip_failure(rc);
+        if (rc != IP_OK)
+            return ip_failure(rc);
+        return verify && !checksum_valid(&out->ip) ? DECODE_BAD_CHECKSUM
+                                                   : DECODE_TCP;
     case IPPROTO_UDP_:
         rc = udp_decode(&out->ip, &out->udp);
-        return rc == IP_OK ? DECODE_UDP : ip_failure(rc);
+        if (rc != IP_OK)
+            return ip_failure(rc);
+        return verify && !checksum_valid(&out->ip) ? DECODE_BAD_CHECKSUM
+                                                   : DECODE_UDP;
     default:
         return DECODE_OTHER_PROTO;
     }

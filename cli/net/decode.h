@@ -6,6 +6,7 @@
 #ifndef MQD_CLI_DECODE_H
 #define MQD_CLI_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,8 @@ enum decode_result {
     DECODE_NOT_IP,           /* neither IPv4 nor IPv6 */
     DECODE_FRAGMENT,         /* a non-first IP fragment */
     DECODE_MALFORMED,        /* a header or length field is impossible */
-    DECODE_OTHER_PROTO       /* IP carrying neither TCP nor UDP */
+    DECODE_OTHER_PROTO,      /* IP carrying neither TCP nor UDP */
+    DECODE_BAD_CHECKSUM      /* TCP/UDP with a wrong checksum (checksum.h) */
 };
 
 struct decoded {
@@ -30,8 +32,10 @@ struct decoded {
 };
 
 /* Decodes bytes[0..caplen) of a frame of link type dlt, `wirelen` bytes on
- * the wire. */
+ * the wire. With `verify`, a TCP segment or UDP datagram whose IPv4 header
+ * or transport checksum is provably wrong is DECODE_BAD_CHECKSUM. */
 enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
-                                size_t wirelen, struct decoded *out);
+                                size_t wirelen, bool verify,
+                                struct decoded *out);
 
 #endif

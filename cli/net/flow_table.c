@@ -792,7 +792,8 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     struct decoded d;
     struct flow_stats *st = &ft->stats;
     st->frames++;
-    switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len, &d)) {
+    switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len,
+                         !ft->cfg.no_checksum, &d)) {
     case DECODE_TCP: flow_table_tcp(ft, &d.ip, &d.tcp, &pkt); break;
     case DECODE_UDP: flow_table_udp(ft, &d.ip, &d.udp, &pkt); break;
     case DECODE_LINK_UNSUPPORTED: st->link_unsupported++; break;
@@ -801,5 +802,6 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     case DECODE_FRAGMENT: st->fragments++; break;
     case DECODE_MALFORMED: st->malformed++; break;
     case DECODE_OTHER_PROTO: st->other_proto++; break;
+    case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
     }
 }

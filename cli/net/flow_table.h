@@ -109,12 +109,14 @@ struct flow_config {
     size_t global_cap;       /* held bytes in all; 0: 16 MiB */
     int64_t idle_timeout_us; /* 0: 300 s; negative: never */
     size_t max_conns;        /* entries; 0: 262,144 (LRU evicted beyond) */
+    bool no_checksum;        /* flow_table_frame: accept wrong checksums */
 };
 
 struct flow_stats {
     /* frames through flow_table_frame */
     uint64_t frames, link_unsupported, not_ip, truncated, malformed,
         fragments, other_proto;
+    uint64_t bad_checksum;  /* dropped: a checksum provably wrong */
     uint64_t tcp_segments, udp_datagrams;
     /* accepted connections */
     uint64_t connections, packets, bytes;
@@ -136,7 +138,9 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 void flow_table_free(struct flow_table *ft);
 
 /* One captured frame: link layer -> IP -> TCP/UDP (decode.h) -> table.
- * Undecodable frames are counted in the stats and otherwise ignored. */
+ * Undecodable frames, and unless config.no_checksum those with a wrong
+ * checksum (checksum.h: offload patterns are accepted), are counted in the
+ * stats and otherwise ignored. */
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame);

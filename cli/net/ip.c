@@ -78,6 +78,8 @@ static int decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
         return IP_TRUNCATED;
     out->family = PKT_AF_INET;
     out->proto = proto;
+    out->net = pkt;
+    out->net_hdr_len = hdr;
     if ((frag & 0x1FFF) != 0)
         return IP_FRAGMENT;
     out->first_fragment = (frag & 0x2000) != 0;
@@ -107,6 +109,8 @@ static int skip_ipv6_ext(struct wire *w, uint8_t type, uint8_t *next,
     case IPV6_AH:
         return wire_skip(w, ((size_t)len + 2) * 4 - 2) ? IP_OK : IP_TRUNCATED;
     default:
+        if (type == IPV6_ROUTING)
+            out->ipv6_routing = true;
         return wire_skip(w, ((size_t)len + 1) * 8 - 2) ? IP_OK : IP_TRUNCATED;
     }
 }

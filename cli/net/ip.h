@@ -28,6 +28,10 @@ struct ip_info {
     uint8_t dst[16];
     uint8_t proto;         /* upper-layer protocol after extension headers */
     bool first_fragment;   /* offset 0 with more fragments following */
+    bool ipv6_routing;     /* an IPv6 routing header was passed */
+    const uint8_t *net;    /* IPv4: the header (net_hdr_len bytes, options
+                              included, all captured); IPv6: NULL */
+    size_t net_hdr_len;
     const uint8_t *l4;     /* first byte of the upper-layer header */
     size_t l4_caplen;      /* upper-layer bytes captured */
     size_t l4_wirelen;     /* upper-layer bytes per the IP length fields */
