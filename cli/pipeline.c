@@ -726,7 +726,9 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
     fputc('\n', f);
     fprintf(f, "mqttdissect: reassembly: %llu out-of-order segments, %llu duplicate "
                "bytes, %llu conflicts, %llu gaps (%llu bytes lost), %llu idle "
-               "evictions, %llu table evictions, %llu bad_checksum\n",
+               "evictions, %llu table evictions, %llu bad_checksum, %llu IP "
+               "fragments (%llu datagrams reassembled, %llu conflicts, %llu "
+               "discarded)\n",
             (unsigned long long)fs->reasm.ooo_segments,
             (unsigned long long)fs->reasm.dup_bytes,
             (unsigned long long)fs->reasm.conflicts,
@@ -734,7 +736,11 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)fs->reasm.gap_bytes,
             (unsigned long long)fs->evicted_idle,
             (unsigned long long)fs->evicted_full,
-            (unsigned long long)fs->bad_checksum);
+            (unsigned long long)fs->bad_checksum,
+            (unsigned long long)fs->fragments,
+            (unsigned long long)fs->frag_reassembled,
+            (unsigned long long)fs->frag_conflicts,
+            (unsigned long long)fs->frag_discarded);
     fprintf(f, "mqttdissect: framing: %llu oversize frames skipped, %llu framing "
                "errors, %llu resyncs, %llu messages cut off at the end\n",
             (unsigned long long)s->oversize_frames,

@@ -38,8 +38,10 @@ static uint32_t pseudo_sum(const struct ip_info *ip, uint32_t len)
 
 /* RFC 791 s3.1: the header's words sum to all ones. A zero field is left
  * for offload; a zero total length (segmentation offload) is not checked. */
-static bool ipv4_header_valid(const struct ip_info *ip)
+bool checksum_ipv4_header_valid(const struct ip_info *ip)
 {
+    if (ip->family != PKT_AF_INET)
+        return true;
     const uint8_t *h = ip->net;
     if (!h || ip->net_hdr_len < 20)
         return true;
@@ -70,7 +72,7 @@ static bool l4_valid(const struct ip_info *ip)
 
 bool checksum_valid(const struct ip_info *ip)
 {
-    if (ip->family == PKT_AF_INET && !ipv4_header_valid(ip))
+    if (!checksum_ipv4_header_valid(ip))
         return false;
     if (ip->proto != IPPROTO_TCP_ && ip->proto != IPPROTO_UDP_)
         return true;

@@ -20,4 +20,7 @@
  * (others: true). */
 bool checksum_valid(const struct ip_info *ip);
 
+/* The IPv4 header's checksum alone (true for IPv6). */
+bool checksum_ipv4_header_valid(const struct ip_info *ip);
+
 #endif

@@ -15,19 +15,10 @@ static enum decode_result ip_failure(int rc)
     }
 }
 
-enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
-                                size_t wirelen, bool verify,
-                                struct decoded *out)
+/* TCP or UDP at out->ip.l4. */
+static enum decode_result transport(struct decoded *out, bool verify)
 {
-    struct link_result link;
-    int rc = linklayer_decode(dlt, bytes, caplen, wirelen, &link);
-    if (rc != LINK_OK)
-        return rc == LINK_UNSUPPORTED ? DECODE_LINK_UNSUPPORTED
-               : rc == LINK_TRUNCATED ? DECODE_TRUNCATED
-                                      : DECODE_NOT_IP;
-    rc = ip_decode(link.ethertype, link.net, link.caplen, link.wirelen, &out->ip);
-    if (rc != IP_OK)
-        return ip_failure(rc);
+    int rc;
     switch (out->ip.proto) {
     case IPPROTO_TCP_:
         rc = tcp_decode(&out->ip, &out->tcp);
@@ -44,4 +35,35 @@ enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
     default:
         return DECODE_OTHER_PROTO;
     }
+}
+
+enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
+                                size_t wirelen, bool verify,
+                                struct decoded *out)
+{
+    struct link_result link;
+    int rc = linklayer_decode(dlt, bytes, caplen, wirelen, &link);
+    if (rc != LINK_OK)
+        return rc == LINK_UNSUPPORTED ? DECODE_LINK_UNSUPPORTED
+               : rc == LINK_TRUNCATED ? DECODE_TRUNCATED
+                                      : DECODE_NOT_IP;
+    rc = ip_decode(link.ethertype, link.net, link.caplen, link.wirelen, &out->ip);
+    if (rc != IP_OK)
+        return ip_failure(rc);
+    if (out->ip.frag.is)
+        return DECODE_FRAGMENT; /* the first one: ipfrag.h */
+    return transport(out, verify);
+}
+
+enum decode_result decode_reassembled(struct decoded *out, const uint8_t *data,
+                                      size_t len, uint8_t proto, bool verify)
+{
+    struct ip_info *ip = &out->ip;
+    ip->proto = proto;
+    ip->l4 = data;
+    ip->l4_caplen = ip->l4_wirelen = len;
+    ip->first_fragment = false;
+    ip->frag.is = false;
+    ip->net = NULL;
+    return transport(out, verify);
 }

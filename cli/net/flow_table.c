@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/checksum.h"
 #include "net/decode.h"
+#include "net/ipfrag.h"
 
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
@@ -68,6 +70,7 @@ struct flow_table {
     struct flow_stats stats;
     int64_t now_us;       /* latest packet timestamp seen */
     struct conn_entry *rst_pending; /* see conn_entry; usually empty */
+    struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
     struct pkt_info last_pkt;
 };
 
@@ -114,9 +117,11 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
     ft->slots = calloc(ft->nslots, sizeof *ft->slots);
     ft->nnodes = INITIAL_NODES;
     ft->nodes = malloc(ft->nnodes * sizeof *ft->nodes);
-    if (!ft->slots || !ft->nodes) {
+    ft->frag = ipfrag_new();
+    if (!ft->slots || !ft->nodes || !ft->frag) {
         free(ft->slots);
         free(ft->nodes);
+        ipfrag_free(ft->frag);
         free(ft);
         return NULL;
     }
@@ -161,6 +166,7 @@ void flow_table_free(struct flow_table *ft)
     }
     free(ft->slots);
     free(ft->nodes);
+    ipfrag_free(ft->frag);
     free(ft);
 }
 
@@ -784,6 +790,36 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
 
 /* ---- whole frames ------------------------------------------------------ */
 
+/* A fragment: to the defragmenter; a datagram made whole goes on as a
+ * TCP segment or UDP datagram of the frame that completed it. */
+static void fragment(struct flow_table *ft, struct decoded *d,
+                     const struct pkt_info *pkt)
+{
+    struct flow_stats *st = &ft->stats;
+    const uint8_t *data;
+    size_t len;
+    uint8_t proto;
+    if (!ft->cfg.no_checksum && !checksum_ipv4_header_valid(&d->ip)) {
+        st->bad_checksum++;
+        return;
+    }
+    bool whole = ipfrag_add(ft->frag, &d->ip, pkt->ts_us, &data, &len, &proto);
+    const struct ipfrag_stats *fs = ipfrag_stats(ft->frag);
+    st->frag_reassembled = fs->reassembled;
+    st->frag_conflicts = fs->conflicts;
+    st->frag_discarded = fs->discarded;
+    if (!whole)
+        return;
+    switch (decode_reassembled(d, data, len, proto, !ft->cfg.no_checksum)) {
+    case DECODE_TCP: flow_table_tcp(ft, &d->ip, &d->tcp, pkt); break;
+    case DECODE_UDP: flow_table_udp(ft, &d->ip, &d->udp, pkt); break;
+    case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
+    case DECODE_TRUNCATED:
+    case DECODE_MALFORMED: st->malformed++; break;
+    default: st->other_proto++; break;
+    }
+}
+
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame)
@@ -799,7 +835,7 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     case DECODE_LINK_UNSUPPORTED: st->link_unsupported++; break;
     case DECODE_TRUNCATED: st->truncated++; break;
     case DECODE_NOT_IP: st->not_ip++; break;
-    case DECODE_FRAGMENT: st->fragments++; break;
+    case DECODE_FRAGMENT: st->fragments++; fragment(ft, &d, &pkt); break;
     case DECODE_MALFORMED: st->malformed++; break;
     case DECODE_OTHER_PROTO: st->other_proto++; break;
     case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;

@@ -117,6 +117,8 @@ struct flow_stats {
     uint64_t frames, link_unsupported, not_ip, truncated, malformed,
         fragments, other_proto;
     uint64_t bad_checksum;  /* dropped: a checksum provably wrong */
+    /* IP fragments (counted in `fragments`) to whole datagrams (ipfrag.h) */
+    uint64_t frag_reassembled, frag_conflicts, frag_discarded;
     uint64_t tcp_segments, udp_datagrams;
     /* accepted connections */
     uint64_t connections, packets, bytes;
@@ -137,7 +139,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 /* Frees everything without callbacks (call flow_table_flush first). */
 void flow_table_free(struct flow_table *ft);
 
-/* One captured frame: link layer -> IP -> TCP/UDP (decode.h) -> table.
+/* One captured frame: link layer -> IP (fragments defragmented, ipfrag.h)
+ * -> TCP/UDP (decode.h) -> table.
  * Undecodable frames, and unless config.no_checksum those with a wrong
  * checksum (checksum.h: offload patterns are accepted), are counted in the
  * stats and otherwise ignored. */
