@@ -123,6 +123,7 @@ static void meta_stamp(struct conn_state *cs, int dir, const struct pkt_info *pk
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
+    m->proxied_src = cs->tr.proxied_src;
 }
 
 /* ---- events ---- */
@@ -447,7 +448,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
     session_peer_lagging(cs->sess, c->holding[1 - dir]);
-    if (cs->tr.kind == TR_MQTT) { /* the fast path: MQTT over TCP */
+    if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
         return;
     }
@@ -465,7 +466,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!cs)
         return;
     p->pkt = pkt;
-    if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len))
+    if (!transport_direct(&cs->tr, dir) && !transport_gap(&cs->tr, dir, len))
         return;
     if (event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);

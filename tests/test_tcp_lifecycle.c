@@ -42,6 +42,8 @@ struct result {
     char dir[2][1024]; /* "conn:TYPE[#id]@frame " per message */
     char events[1024]; /* "conn:c|s:event " */
     int violations;
+    int records, proxied; /* records; those with proxied_src as below */
+    char proxied_src[64];
 };
 
 static void add(char *buf, size_t cap, const char *fmt, ...)
@@ -72,6 +74,12 @@ static void run(const char *pcap, const char *extra, struct result *r)
         int d = sl > 6 && strcmp(src + sl - 6, ":50000") == 0 ? 0 : 1;
         json_int_t conn = json_integer_value(json_object_get(o, "conn"));
         json_t *ev = json_object_get(o, "event");
+        const char *ps = json_string_value(json_object_get(o, "proxied_src"));
+        r->records++;
+        if (ps) {
+            r->proxied++;
+            snprintf(r->proxied_src, sizeof r->proxied_src, "%s", ps);
+        }
         if (ev) {
             const char *name = json_string_value(ev);
             if (strcmp(name, "state_violation") == 0)
@@ -95,15 +103,21 @@ static void run(const char *pcap, const char *extra, struct result *r)
     assert_int_equal(pclose(p), 0);
 }
 
-static struct pktgen *open_cap(char *path, size_t cap, const char *tag,
-                               struct pktgen_flow *f)
+static struct pktgen *open_cap_port(char *path, size_t cap, const char *tag,
+                                    struct pktgen_flow *f, uint16_t port)
 {
     snprintf(path, cap, "/tmp/mqd-lifecycle-%ld-%s.pcap", (long)getpid(), tag);
     struct pktgen *g = pktgen_open_file(path, DLT_EN10MB);
     assert_non_null(g);
     pktgen_set_time(g, 1000000);
-    pktgen_flow4(f, "10.0.0.1", 50000, "10.0.0.2", 1883);
+    pktgen_flow4(f, "10.0.0.1", 50000, "10.0.0.2", port);
     return g;
+}
+
+static struct pktgen *open_cap(char *path, size_t cap, const char *tag,
+                               struct pktgen_flow *f)
+{
+    return open_cap_port(path, cap, tag, f, 1883);
 }
 
 /* Handshake, CONNECT, CONNACK: frames 1-5. */
@@ -347,6 +361,72 @@ static void test_fragmented_ipv6(void **state)
     fragmented_publish(6);
 }
 
+/* PROXY protocol v1 before the CONNECT on the broker port (its own
+ * segment): stripped, an event, and every record of the connection offers
+ * the original client's address. */
+static void test_proxy_v1(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "proxy1", &f);
+    pktgen_handshake(g, &f, 1000, 5000);
+    const char *line = "PROXY TCP4 203.0.113.7 192.0.2.1 40000 1883\r\n";
+    pktgen_data(g, &f, PKTGEN_C2S, line, strlen(line));             /* f4 */
+    pktgen_data(g, &f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);    /* f5 */
+    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f6 */
+    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f7 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@5 1:DISCONNECT@7 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@6 ");
+    assert_string_equal(r.events, "1:c:proxy ");
+    assert_int_equal(r.violations, 0);
+    assert_int_equal(r.proxied, r.records);
+    assert_string_equal(r.proxied_src, "203.0.113.7:40000");
+}
+
+/* PROXY protocol v2 (IPv6, with a TLV) and the CONNECT in one segment, on
+ * a port found by the CONNECT heuristic. */
+static void test_proxy_v2_heuristic_port(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap_port(path, sizeof path, "proxy2", &f, 7000);
+    pktgen_handshake(g, &f, 1000, 5000);
+    uint8_t seg[128];
+    const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                             0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    memcpy(seg, sig, 12);
+    seg[12] = 0x21;
+    seg[13] = 0x21; /* AF_INET6, STREAM */
+    seg[14] = 0;
+    seg[15] = 36 + 4;
+    memset(seg + 16, 0, 36);
+    seg[16] = 0x20; seg[17] = 0x01; seg[18] = 0x0d; seg[19] = 0xb8;
+    seg[31] = 7;               /* 2001:db8::7 */
+    seg[47] = 1;               /* ::1 */
+    seg[48] = 0x9c; seg[49] = 0x40; /* 40000 */
+    seg[50] = 0x1b; seg[51] = 0x58; /* 7000 */
+    memcpy(seg + 52, "\x04\x00\x01\x00", 4); /* a NOOP TLV */
+    memcpy(seg + 56, CONNECT, sizeof CONNECT - 1);
+    pktgen_data(g, &f, PKTGEN_C2S, seg, 56 + sizeof CONNECT - 1);   /* f4 */
+    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f5 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 ");
+    assert_string_equal(r.events, "1:c:proxy 1:c:detected ");
+    assert_int_equal(r.violations, 0);
+    assert_int_equal(r.proxied, r.records);
+    assert_string_equal(r.proxied_src, "[2001:db8::7]:40000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +438,8 @@ int main(void)
         cmocka_unit_test(test_bad_checksum_dropped),
         cmocka_unit_test(test_fragmented_ipv4),
         cmocka_unit_test(test_fragmented_ipv6),
+        cmocka_unit_test(test_proxy_v1),
+        cmocka_unit_test(test_proxy_v2_heuristic_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,8 @@ static void json_meta(struct json_writer *w, const struct msg_meta *m)
     json_fixed_str(w, m->src, sizeof m->src);
     jw_key(w, "dst");
     json_fixed_str(w, m->dst, sizeof m->dst);
+    if (m->proxied_src)
+        jw_kv_str(w, "proxied_src", m->proxied_src);
     jw_kv_u64(w, "conn", m->conn);
     jw_kv_str(w, "transport", m->transport ? m->transport : "tcp");
     jw_kv_u64(w, "stream_off", m->stream_off);
