@@ -615,6 +615,9 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         .accept = accept_conn,
         .is_server_port = is_server_port,
         .max_conns = o->max_conns, /* 0 (options not parsed): the table's default */
+        /* A file: no eviction on idle time alone (a quiet connection is not
+         * split in two; max_conns bounds memory). Live: the default. */
+        .idle_timeout_us = o->read_file ? -1 : 0,
         .no_checksum = o->no_checksum,
     };
     struct flow_sink sink = {

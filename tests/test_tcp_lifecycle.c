@@ -427,6 +427,33 @@ static void test_proxy_v2_heuristic_port(void **state)
     assert_string_equal(r.proxied_src, "[2001:db8::7]:40000");
 }
 
+/* Reading a file, a connection quiet for longer than the live idle timeout
+ * (300 s) stays one connection: no eviction, no second connection picked
+ * up mid-stream. */
+static void test_file_no_idle_eviction(void **state)
+{
+    (void)state;
+    char path[256];
+    struct pktgen_flow f;
+    struct pktgen *g = open_cap(path, sizeof path, "idle", &f);
+    pktgen_handshake(g, &f, 1000, 5000);
+    const char connect0[] = "\x10\x0e\x00\x04MQTT\x04\x02\x00\x00\x00\x02"
+                            "c1"; /* keep-alive 0 */
+    pktgen_data(g, &f, PKTGEN_C2S, connect0, sizeof connect0 - 1);  /* f4 */
+    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f5 */
+    pktgen_set_time(g, 1000000 + (int64_t)3600 * 1000000);
+    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f6 */
+    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f7 */
+    pktgen_fin(g, &f, PKTGEN_C2S);
+    pktgen_fin(g, &f, PKTGEN_S2C);
+    struct result r;
+    finish(g, path, "", &r);
+    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@6 ");
+    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@7 ");
+    assert_string_equal(r.events, "");
+    assert_int_equal(r.violations, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_fragmented_ipv4),
         cmocka_unit_test(test_fragmented_ipv6),
         cmocka_unit_test(test_proxy_v1),
+        cmocka_unit_test(test_file_no_idle_eviction),
         cmocka_unit_test(test_proxy_v2_heuristic_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
