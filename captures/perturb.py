@@ -13,8 +13,16 @@ file name without its extension:
   NAME-dup.pcap      some TCP data segments sent again 1-6 frames later.
   NAME-overlap.pcap  some TCP data segments re-emitted as 2 or 3 pieces whose
                      byte ranges overlap (same bytes, seq numbers adjusted,
-                     IPv4 total length / IPv6 payload length set; checksums
-                     are not recomputed).
+                     IPv4 total length / IPv6 payload length set; the IPv4
+                     header and TCP checksums recomputed).
+  NAME-finrst.pcap   each direction's FIN frame swapped with the data frame
+                     of that direction before it (the FIN captured ahead of
+                     the last data); the first FIN without data of the
+                     capture is made a RST (checksum recomputed).
+  NAME-xdir.pcap     about one in four data segments swapped with the next
+                     frame when it goes the other way on the same
+                     connection (the answer or the ACK captured ahead of the
+                     data it acknowledges).
   NAME-drop.pcap     one TCP data segment removed.
   NAME-drop.txt      what was dropped, for the test: one line
                      "src dst stream_off length frame", src/dst as ip:port,
@@ -135,10 +143,16 @@ def with_payload(frame, seg, start, stop):
     if seg.ip_version == 4:
         total = len(head) - seg.net_off + len(payload)
         struct.pack_into("!H", head, seg.net_off + 2, total)
+        ihl = (head[seg.net_off] & 0x0F) * 4
+        struct.pack_into("!H", head, seg.net_off + 10, 0)
+        struct.pack_into("!H", head, seg.net_off + 10,
+                         internet_checksum(head[seg.net_off:seg.net_off + ihl]))
     else:
         plen = len(head) - seg.net_off - 40 + len(payload)
         struct.pack_into("!H", head, seg.net_off + 4, plen)
-    return bytes(head) + payload
+    frame = bytearray(head) + payload
+    struct.pack_into("!H", frame, seg.tcp_off + 16, tcp_checksum(frame, seg))
+    return bytes(frame)
 
 
 # ---- the perturbations -------------------------------------------------------
@@ -223,6 +237,90 @@ def overlap(pcap, rng):
     return out, "%d segments split" % len(split)
 
 
+def internet_checksum(data):
+    """RFC 1071: the complement of the one's complement sum of 16-bit
+    words (an odd last byte padded with zero)."""
+    data = bytes(data)
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return (~total) & 0xFFFF
+
+
+def tcp_checksum(frame, seg):
+    """The TCP checksum of frame's segment (RFC 9293 s3.1, the IPv4 or
+    IPv6 pseudo-header), computed with the checksum field as zero."""
+    tcp = bytearray(frame[seg.tcp_off:])
+    tcp[16:18] = b"\0\0"
+    if seg.ip_version == 4:
+        o = seg.net_off
+        pseudo = frame[o + 12:o + 20] + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        o = seg.net_off
+        pseudo = frame[o + 8:o + 40] + struct.pack("!IxxxB", len(tcp), 6)
+    return internet_checksum(bytes(pseudo) + bytes(tcp))
+
+
+def fin_to_rst(frame, seg):
+    """frame with its FIN flag replaced by RST, checksum recomputed."""
+    f = bytearray(frame)
+    f[seg.tcp_off + 13] = (f[seg.tcp_off + 13] & ~0x01 & 0xFF) | 0x04
+    struct.pack_into("!H", f, seg.tcp_off + 16, tcp_checksum(f, seg))
+    return bytes(f)
+
+
+def conn_of(seg):
+    return tuple(sorted((seg.src, seg.dst)))
+
+
+def fin_rst(pcap, rng):
+    """Each direction's FIN frame trades places with the data frame of the
+    same direction before it; the first FIN without data becomes a RST."""
+    recs = [list(r) for r in pcap.records]
+    last_data = {}
+    moved = []
+    rst_done = False
+    for i, rec in enumerate(pcap.records):
+        seg = parse_segment(pcap.linktype, rec[3])
+        if seg is None:
+            continue
+        if seg.flags & 0x01 and seg.direction in last_data:
+            j = last_data.pop(seg.direction)
+            frame = rec[3]
+            if not rst_done and seg.length == 0:
+                frame = fin_to_rst(frame[:seg.data_off], seg)
+                rst_done = True
+            recs[i][3], recs[j][3] = recs[j][3], frame
+            recs[i][2], recs[j][2] = recs[j][2], len(frame)
+            moved.append(i)
+        elif seg.length > 0:
+            last_data[seg.direction] = i
+    return recs, "%d FIN/RST moved ahead" % len(moved)
+
+
+def cross_direction(pcap, rng):
+    """About one in four data frames trades places with the next frame when
+    that one goes the other way on the same connection."""
+    recs = [list(r) for r in pcap.records]
+    segs = [parse_segment(pcap.linktype, r[3]) for r in pcap.records]
+    swaps = 0
+    i = 0
+    while i + 1 < len(segs):
+        a, b = segs[i], segs[i + 1]
+        if (a is not None and b is not None and a.length > 0 and
+                conn_of(a) == conn_of(b) and a.direction != b.direction and
+                not (a.flags | b.flags) & 0x07 and rng.random() < 0.25):
+            recs[i][3], recs[i + 1][3] = recs[i + 1][3], recs[i][3]
+            recs[i][2], recs[i + 1][2] = recs[i + 1][2], recs[i][2]
+            swaps += 1
+            i += 2
+            continue
+        i += 1
+    return recs, "%d swaps" % swaps
+
+
 def first_data_seq(pcap):
     """direction -> sequence number of its first data byte (ISN + 1)."""
     isn = {}
@@ -275,7 +373,8 @@ def main(argv):
     name = os.path.splitext(os.path.basename(src))[0]
     pcap = Pcap(src)
     for kind, fn in (("reorder", reorder), ("dup", duplicate),
-                     ("overlap", overlap)):
+                     ("overlap", overlap), ("finrst", fin_rst),
+                     ("xdir", cross_direction)):
         recs, what = fn(pcap, random.Random("%d-%s" % (seed, kind)))
         path = os.path.join(out_dir, "%s-%s.pcap" % (name, kind))
         pcap.write(path, recs)

@@ -32,6 +32,7 @@ enum {
     OPT_MAX_PAYLOAD,
     OPT_DECODE,
     OPT_NO_HEURISTICS,
+    OPT_NO_CHECKSUM,
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
     OPT_NO_PROMISC,
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
     {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"no-heuristics", no_argument, NULL, OPT_NO_HEURISTICS},
+    {"no-checksum", no_argument, NULL, OPT_NO_CHECKSUM},
     {"topic", required_argument, NULL, OPT_TOPIC},
     {"type", required_argument, NULL, OPT_TYPE},
     {"client", required_argument, NULL, OPT_CLIENT},
@@ -101,6 +103,9 @@ void options_usage(FILE *out)
         "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
         "                          9001, 443), not on every TCP port\n"
+        "      --no-checksum       keep TCP segments and UDP datagrams whose IPv4\n"
+        "                          header or TCP/UDP checksum is wrong (by default\n"
+        "                          dropped and counted; offload patterns pass)\n"
         "Output:\n"
         "  -T, --format text|json  one line per message (default), or JSON Lines\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
@@ -310,6 +315,7 @@ static int parse_one(struct options *o, int c, const char *arg)
     case 'q': o->quiet = true; break;
     case OPT_SHOW_SECRETS: o->show_secrets = true; break;
     case OPT_NO_HEURISTICS: o->no_heuristics = true; break;
+    case OPT_NO_CHECKSUM: o->no_checksum = true; break;
     case OPT_COLOR:
         if (strcmp(arg, "auto") == 0)
             o->color = -1;

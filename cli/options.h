@@ -45,6 +45,8 @@ struct options {
     char *filter;           /* trailing arguments joined: a BPF expression */
     bool no_heuristics;     /* --no-heuristics: MQTT only on -p ports, TLS
                                ports and WebSocket ports (transport/transport.h) */
+    bool no_checksum;       /* --no-checksum: keep segments and datagrams
+                               whose checksums are wrong (net/checksum.h) */
     /* Selection: what is printed (the analysis still sees everything). */
     struct topic_sel topics;  /* --topic FILTER, repeatable: PUBLISH topics,
                                  SUBSCRIBE/UNSUBSCRIBE filters, their acks */

@@ -44,6 +44,21 @@ struct conn_state {
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
 
+/* Live, a connection evicted (idle, or the table full) may resume later:
+ * picked up mid-stream, it would be decoded without its version (MQTT 5
+ * properties shown as payload). The version of each evicted MQTT
+ * connection is kept here by its endpoint pair (a slot is overwritten on a
+ * collision) and given to the next connection on the same endpoints. Used
+ * on the decoding thread only. */
+#define RESUME_SLOTS 4096u
+
+struct resume_slot {
+    struct pkt_endpoint ep[2]; /* in canonical order (resume_order) */
+    uint8_t version;
+    bool inferred;
+    bool used;
+};
+
 struct pipeline {
     /* Set up once; read by the reading thread too (flow_events.h). */
     const struct options *opts;
@@ -59,6 +74,8 @@ struct pipeline {
     const struct pkt_info *pkt; /* the packet being processed */
     uint64_t stream_bytes;      /* held by all stream decoders */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
+    struct resume_slot *resume; /* RESUME_SLOTS, allocated at the first
+                                   eviction; NULL: none yet */
     uint64_t selected;          /* messages that passed the selection */
     bool write_failed;          /* a --stats summary could not be written */
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
@@ -132,6 +149,7 @@ static void meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
     m->frame = pkt->frame;
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
+    m->proxied_src = cs->tr.proxied_src;
 }
 
 /* ---- events ---- */
@@ -387,6 +405,59 @@ static bool is_server_port(void *ctx, uint16_t port)
            transport_is_ws_port(port);
 }
 
+/* The connection's endpoints in an order independent of its orientation
+ * (a resumed connection is oriented afresh); returns its slot. */
+static struct resume_slot *resume_find(struct pipeline *p, const struct flow_key *k,
+                                       struct pkt_endpoint ep[2])
+{
+    bool swap = memcmp(&k->ep[0], &k->ep[1], sizeof k->ep[0]) > 0;
+    memcpy(&ep[0], &k->ep[swap ? 1 : 0], sizeof ep[0]); /* padding too */
+    memcpy(&ep[1], &k->ep[swap ? 0 : 1], sizeof ep[1]);
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    const uint8_t *b = (const uint8_t *)ep;
+    for (size_t i = 0; i < 2 * sizeof ep[0]; i++)
+        h = (h ^ b[i]) * 1099511628211u;
+    return &p->resume[h % RESUME_SLOTS];
+}
+
+static void resume_keep(struct pipeline *p, const struct flow_conn *c,
+                        const struct conn_state *cs)
+{
+    if (cs->version == MQD_VERSION_UNKNOWN)
+        return;
+    if (!p->resume)
+        p->resume = calloc(RESUME_SLOTS, sizeof *p->resume);
+    if (!p->resume)
+        return;
+    struct pkt_endpoint ep[2];
+    memset(ep, 0, sizeof ep);
+    struct resume_slot *s = resume_find(p, &c->key, ep);
+    memcpy(s->ep, ep, sizeof ep);
+    s->version = cs->version;
+    s->inferred = cs->version_inferred;
+    s->used = true;
+}
+
+/* A connection picked up mid-stream on the endpoints of one evicted
+ * before: it continues with that one's version. */
+static void resume_take(struct pipeline *p, const struct flow_conn *c,
+                        struct conn_state *cs)
+{
+    if (!p->resume)
+        return;
+    struct pkt_endpoint ep[2];
+    memset(ep, 0, sizeof ep);
+    struct resume_slot *s = resume_find(p, &c->key, ep);
+    if (!s->used || memcmp(s->ep, ep, sizeof ep) != 0)
+        return;
+    s->used = false;
+    cs->version = s->version;
+    cs->version_inferred = s->inferred;
+    cs->version_reported = true; /* said on the evicted connection */
+    for (int i = 0; i < 2; i++)
+        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+}
+
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
 {
     struct pipeline *p = ctx;
@@ -422,6 +493,8 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
         meta_init(&cs->dir[dir].meta, c);
     }
+    if (cs->midstream)
+        resume_take(p, c, cs);
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;
@@ -456,7 +529,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
     session_peer_lagging(cs->sess, c->holding[1 - dir]);
-    if (cs->tr.kind == TR_MQTT) { /* the fast path: MQTT over TCP */
+    if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, on_stream_event, &x);
         return;
     }
@@ -474,7 +547,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!cs)
         return;
     p->pkt = pkt;
-    if (cs->tr.kind != TR_MQTT && !transport_gap(&cs->tr, dir, len))
+    if (!transport_direct(&cs->tr, dir) && !transport_gap(&cs->tr, dir, len))
         return;
     if (event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
@@ -573,6 +646,8 @@ static void on_close(void *ctx, struct flow_conn *c,
             (void)mqd_stream_finish(&cs->dir[dir].stream, on_stream_event, &xd);
             report_truncated(p, cs, dir);
         }
+        if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
+            resume_keep(p, c, cs);
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
             event_begin(p, cs, 0, cs->dir[0].stream.offset, "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
@@ -622,6 +697,10 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         .accept = accept_conn,
         .is_server_port = is_server_port,
         .max_conns = o->max_conns, /* 0 (options not parsed): the table's default */
+        /* A file: no eviction on idle time alone (a quiet connection is not
+         * split in two; max_conns bounds memory). Live: the default. */
+        .idle_timeout_us = o->read_file ? -1 : 0,
+        .no_checksum = o->no_checksum,
     };
     struct flow_sink sink = {
         .ctx = p,
@@ -757,14 +836,21 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
     fputc('\n', f);
     fprintf(f, "mqttdissect: reassembly: %llu out-of-order segments, %llu duplicate "
                "bytes, %llu conflicts, %llu gaps (%llu bytes lost), %llu idle "
-               "evictions, %llu table evictions\n",
+               "evictions, %llu table evictions, %llu bad_checksum, %llu IP "
+               "fragments (%llu datagrams reassembled, %llu conflicts, %llu "
+               "discarded)\n",
             (unsigned long long)fs->reasm.ooo_segments,
             (unsigned long long)fs->reasm.dup_bytes,
             (unsigned long long)fs->reasm.conflicts,
             (unsigned long long)fs->reasm.gaps,
             (unsigned long long)fs->reasm.gap_bytes,
             (unsigned long long)fs->evicted_idle,
-            (unsigned long long)fs->evicted_full);
+            (unsigned long long)fs->evicted_full,
+            (unsigned long long)fs->bad_checksum,
+            (unsigned long long)fs->fragments,
+            (unsigned long long)fs->frag_reassembled,
+            (unsigned long long)fs->frag_conflicts,
+            (unsigned long long)fs->frag_discarded);
     fprintf(f, "mqttdissect: framing: %llu oversize frames skipped, %llu framing "
                "errors, %llu resyncs, %llu messages cut off at the end\n",
             (unsigned long long)s->oversize_frames,
@@ -791,5 +877,6 @@ void pipeline_free(struct pipeline *p)
     flow_table_free(p->flows);
     pipeline_sn_free(p->sn);
     stats_free(p->st);
+    free(p->resume);
     free(p);
 }

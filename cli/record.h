@@ -58,6 +58,9 @@ struct msg_meta {
     const char *transport; /* "tcp" (later "websocket", "udp"); NULL: "tcp" */
     uint64_t stream_off;   /* offset of the message in its direction's byte stream */
     struct msg_analysis an; /* connection-level analysis (cli/session.c) */
+    /* "ip:port" of the original client, as a PROXY protocol header gave it
+     * (transport/proxy.h); NULL when the connection had none. */
+    const char *proxied_src;
 };
 
 /* ---- MQTT-SN (analysis/sn_registry.h learns topics, output/out_sn.h

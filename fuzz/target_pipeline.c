@@ -3,9 +3,10 @@
  * layer, IP, TCP reassembly, the MQTT stream decoder and parser, and the
  * output.
  *
- * Input: a pcap or pcapng file image. It runs twice: JSON output with the
- * default options, and verbose text with secrets shown and --max-frame 64
- * (the oversize path). The JSON must be valid UTF-8 and parse with jansson
+ * Input: a pcap or pcapng file image. It runs twice: JSON output with
+ * --no-checksum (mutated segments keep reaching the decoders), and verbose
+ * text with secrets shown and --max-frame 64 (the oversize path), checksums
+ * verified. The JSON must be valid UTF-8 and parse with jansson
  * line by line; the text must be valid UTF-8 without stray control
  * characters; the end-of-run summary is written too.
  */
@@ -37,7 +38,7 @@ static int pipeline_fuzz_packet(void *ctx, const struct pcap_pkthdr *h,
 static void pipeline_options(struct options *o, bool small_frames)
 {
     char *argv_json[] = {"mqttdissect", "-r", "fuzz.pcap", "-T", "json",
-                         NULL};
+                         "--no-checksum", NULL};
     char *argv_text[] = {"mqttdissect", "-r", "fuzz.pcap", "-V",
                          "--show-secrets", "--max-frame", "64", NULL};
     char **argv = small_frames ? argv_text : argv_json;

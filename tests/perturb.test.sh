@@ -4,9 +4,13 @@
 # reordering, duplication and overlapping pieces, and must lose no more than
 # it has to when a segment is missing.
 #
-#  NAME-reorder/-dup/-overlap.pcap: per direction (src -> dst), the sequence
-#    of messages (type, topic, packet id, QoS, payload length, stream offset)
-#    equals the one of the clean NAME.pcap; no event is reported.
+#  NAME-reorder/-dup/-overlap/-finrst/-xdir.pcap: per direction (src ->
+#    dst), the sequence of messages (type, topic, packet id, QoS, payload
+#    length, stream offset) equals the one of the clean NAME.pcap; no event
+#    is reported (a CONNACK captured ahead of its CONNECT may say its
+#    version is inferred). finrst: FINs (one made a RST) captured ahead of
+#    the last data; xdir: answers and ACKs captured ahead of the data they
+#    acknowledge.
 #  NAME-drop.pcap (one data segment dropped, described in NAME-drop.txt): a
 #    gap event is reported at the dropped bytes; the messages lost are exactly
 #    those whose byte range [stream_off, stream_off+size) in the clean capture
@@ -44,7 +48,7 @@ for info in "${sets[@]}"; do
 	clean="$SRC/captures/$name.pcap"
 	[ -f "$clean" ] || { echo "FAIL: $clean missing (source of $info)" >&2; status=1; continue; }
 	run "$clean" "$TMP/$name.jsonl" || { status=1; continue; }
-	for kind in reorder dup overlap drop; do
+	for kind in reorder dup overlap finrst xdir drop; do
 		run "$SRC/captures/perturbed/$name-$kind.pcap" "$TMP/$name-$kind.jsonl" || status=1
 	done
 	$PY - "$name" "$TMP" "$info" <<'PYEOF' || status=1
@@ -91,13 +95,13 @@ total = sum(len(v) for v in clean.values())
 fails = []
 if clean_events:
     fails.append("%s: the clean capture has events: %s" % (name, clean_events[:3]))
-for kind in ("reorder", "dup", "overlap"):
+for kind in ("reorder", "dup", "overlap", "finrst", "xdir"):
     msgs, events = load("%s/%s-%s.jsonl" % (tmp, name, kind))
     f = compare(kind, clean, seqs(msgs))
     # Reordering may put a CONNACK ahead of its CONNECT in capture order:
     # its version is then inferred, and said so. Nothing else may show.
     f += ["%s-%s: unexpected event %s" % (name, kind, json.dumps(e)) for e in events
-          if not (kind == "reorder" and e["event"] == "version_inferred")]
+          if not (kind in ("reorder", "xdir") and e["event"] == "version_inferred")]
     print("%s-%s: %d messages, %s" % (name, kind, sum(len(v) for v in msgs.values()),
                                      "same as clean" if not f else "DIFFERENT"))
     fails += f

@@ -238,6 +238,51 @@ static void test_holding_reported(void **state)
     fx_free(f);
 }
 
+/* The server's answer captured before the client's data it acknowledges:
+ * at the answer, the client direction lags (acknowledged, not delivered);
+ * the data then arrives and is delivered with no gap. */
+static void test_ack_ahead_makes_peer_lag(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    f->rec.show_holding = true;
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "ping");
+    S2C(f, "A", 501, 9, "pong"); /* acknowledges 'more', not yet seen */
+    C2S(f, "A", 5, 505, "more");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f3 peer_holding=0\n"
+                  "#1 d1 @0 'pong' f4 peer_holding=1\n"
+                  "#1 d0 @4 'more' f5 peer_holding=0\n");
+    flow_table_flush(f->ft, NULL);
+    assert_int_equal(flow_table_stats(f->ft)->reasm.gaps, 0);
+    fx_free(f);
+}
+
+/* A quiet client behind one lost segment: the server acknowledged it, so
+ * the client's next two segments are not held until FIN or idle. */
+static void test_acked_lost_segment_not_held(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "aa");
+    /* 3..4 lost */
+    S2C(f, "A", 501, 5, "ok");
+    C2S(f, "A", 5, 503, "cc");
+    C2S(f, "A", 7, 503, "dd");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'aa' f3\n"
+                  "#1 d1 @0 'ok' f4\n"
+                  "#1 gap0 @2 +2 f6\n"
+                  "#1 d0 @4 'cc' f6\n"
+                  "#1 d0 @6 'dd' f6\n");
+    flow_table_flush(f->ft, NULL);
+    fx_free(f);
+}
+
 static void test_midstream_orientation(void **state)
 {
     (void)state;
@@ -287,15 +332,37 @@ static void test_lost_segment_then_fin(void **state)
     C2S(f, "A", 7, 0, "dd");
     C2S(f, "FA", 9, 0, "");
     S2C(f, "FA", 0, 10, "");
+    /* The FIN waits behind the hole; the server's ACK of it (f6) shows
+     * the hole was lost. */
     expect_log(f, "#1 open c=50000 s=1883 f1\n"
                   "#1 d0 @0 'aa' f2\n"
-                  "#1 gap0 @2 +2 f5\n"
-                  "#1 d0 @4 'cc' f5\n"
-                  "#1 d0 @6 'dd' f5\n"
+                  "#1 gap0 @2 +2 f6\n"
+                  "#1 d0 @4 'cc' f6\n"
+                  "#1 d0 @6 'dd' f6\n"
                   "#1 close FIN f6\n");
     fx_free(f);
 }
 
+/* A RST while the other direction still misses data sent before it: the
+ * data is awaited, then the connection closes; later segments are
+ * stragglers. */
+static void test_rst_waits_for_peer_data(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    C2S(f, "A", 3, 0, "bb");
+    S2C(f, "R", 0, 0, "");
+    C2S(f, "A", 1, 0, "aa");
+    C2S(f, "A", 5, 0, "after"); /* straggler: ignored */
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'aa' f4\n"
+                  "#1 d0 @2 'bb' f4\n"
+                  "#1 close RST f4\n");
+    fx_free(f);
+}
+
+/* ... and when it never comes, the hole is a gap 5 s later. */
 static void test_rst_flushes_holes(void **state)
 {
     (void)state;
@@ -303,11 +370,12 @@ static void test_rst_flushes_holes(void **state)
     C2S(f, "S", 0, 0, "");
     C2S(f, "A", 3, 0, "bb");
     S2C(f, "R", 0, 0, "");
+    f->ts += 6000000;
     C2S(f, "A", 5, 0, "after"); /* straggler: ignored */
     expect_log(f, "#1 open c=50000 s=1883 f1\n"
-                  "#1 gap0 @0 +2 f3\n"
-                  "#1 d0 @2 'bb' f3\n"
-                  "#1 close RST f3\n");
+                  "#1 gap0 @0 +2 f4\n"
+                  "#1 d0 @2 'bb' f4\n"
+                  "#1 close RST f4\n");
     fx_free(f);
 }
 
@@ -324,6 +392,91 @@ static void test_conflict_reported(void **state)
                   "#1 d0 @0 'ab' f4\n"
                   "#1 d0 @2 'XY' f4\n");
     flow_table_flush(f->ft, NULL);
+    fx_free(f);
+}
+
+/* RFC 5961: a RST far outside the window (spoofed) is ignored. */
+static void test_rst_outside_window_ignored(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "ping");
+    S2C(f, "R", 500 + 0x40000000u, 0, "");
+    S2C(f, "A", 501, 5, "pong");
+    S2C(f, "R", 505, 0, ""); /* in the window: accepted */
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f3\n"
+                  "#1 d1 @0 'pong' f5\n"
+                  "#1 close RST f6\n");
+    assert_int_equal(flow_table_stats(f->ft)->rst_ignored, 1);
+    fx_free(f);
+}
+
+/* A RST captured ahead of the last data of its direction: the data is
+ * still delivered, then the connection closes. */
+static void test_rst_ahead_of_data(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    S2C(f, "SA", 500, 1, "");
+    C2S(f, "A", 1, 501, "ping");
+    C2S(f, "R", 9, 0, "");
+    C2S(f, "A", 5, 501, "last");
+    C2S(f, "A", 9, 501, "past the RST");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f3\n"
+                  "#1 d0 @4 'last' f5\n"
+                  "#1 close RST f5\n");
+    fx_free(f);
+}
+
+/* ... and when the data never comes, it is a gap 5 s (capture time) on. */
+static void test_rst_grace_then_gap(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 0, 0, "");
+    C2S(f, "A", 1, 0, "ping");
+    C2S(f, "R", 9, 0, "");
+    f->ts += 4000000;
+    tcp4(f, 7, 40000, 8, 1883, "S", 0, 0, ""); /* another connection */
+    f->ts += 2000000;
+    tcp4(f, 7, 40000, 8, 1883, "A", 1, 0, "x");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f2\n"
+                  "#2 open c=40000 s=1883 f4\n"
+                  "#1 gap0 @4 +4 f5\n"
+                  "#1 close RST f5\n"
+                  "#2 d0 @0 'x' f5\n");
+    fx_free(f);
+}
+
+/* A client reconnecting from the same port with a new ISN while the old
+ * connection is open: the old one closes, a new one opens; no gap. */
+static void test_syn_new_isn_reuses_tuple(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 100, 0, "");
+    S2C(f, "SA", 500, 101, "");
+    C2S(f, "A", 101, 501, "old");
+    C2S(f, "S", 100, 0, "");          /* retransmitted SYN: same connection */
+    C2S(f, "S", 0x9000000u, 0, "");   /* a new ISN */
+    S2C(f, "SA", 7000, 0x9000001u, "");
+    C2S(f, "A", 0x9000001u, 7001, "new");
+    S2C(f, "A", 7001, 0x9000004u, "ok");
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'old' f3\n"
+                  "#1 close REUSED f5\n"
+                  "#2 open c=50000 s=1883 f5\n"
+                  "#2 d0 @0 'new' f7\n"
+                  "#2 d1 @0 'ok' f8\n");
+    const struct flow_stats *st = flow_table_stats(f->ft);
+    assert_int_equal(st->reused, 1);
+    assert_int_equal(st->reasm.gaps, 0);
     fx_free(f);
 }
 
@@ -498,6 +651,13 @@ int main(void)
         cmocka_unit_test(test_reordered_delivered_at_filling_frame),
         cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
+        cmocka_unit_test(test_rst_outside_window_ignored),
+        cmocka_unit_test(test_rst_waits_for_peer_data),
+        cmocka_unit_test(test_rst_ahead_of_data),
+        cmocka_unit_test(test_rst_grace_then_gap),
+        cmocka_unit_test(test_syn_new_isn_reuses_tuple),
+        cmocka_unit_test(test_ack_ahead_makes_peer_lag),
+        cmocka_unit_test(test_acked_lost_segment_not_held),
         cmocka_unit_test(test_synack_first),
         cmocka_unit_test(test_pure_ack_and_rejected_make_no_entry),
         cmocka_unit_test(test_lost_segment_then_fin),

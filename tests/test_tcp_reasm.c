@@ -83,7 +83,7 @@ static void seg(struct fixture *f, uint32_t seq, const char *flags,
     size_t len = strlen(data);
     memcpy(scratch, data, len);
     struct reasm_input in = {seq, strchr(flags, 'S') != NULL,
-                             strchr(flags, 'F') != NULL, scratch, len, len};
+                             strchr(flags, 'F') != NULL, scratch, len, len, 0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
     memset(scratch, '#', len);
 }
@@ -93,7 +93,7 @@ static void seg_cut(struct fixture *f, uint32_t seq, const char *data,
                     size_t wirelen)
 {
     struct reasm_input in = {seq, false, false, (const uint8_t *)data,
-                             strlen(data), wirelen};
+                             strlen(data), wirelen, 0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
 }
 
@@ -121,7 +121,8 @@ static void test_in_order_is_zero_copy(void **state)
     (void)state;
     struct fixture *f = fx_new();
     const char *payload = "zero-copy";
-    struct reasm_input in = {1, false, false, (const uint8_t *)payload, 9, 9};
+    struct reasm_input in = {1, false, false, (const uint8_t *)payload, 9, 9,
+                             0};
     tcp_reasm_segment(&f->r, &in, &f->emit);
     assert_ptr_equal(f->rec.last_data_ptr, payload);
     fx_free(f);
@@ -228,7 +229,7 @@ static void test_long_stream_passes_4gib(void **state)
     f->emit.data = NULL;
     for (int i = 0; i < 1100000; i++) {
         struct reasm_input in = {seq, false, false, (const uint8_t *)big,
-                                 4000, 4000};
+                                 4000, 4000, 0};
         tcp_reasm_segment(&f->r, &in, &f->emit);
         seq += 4000;
     }
@@ -249,6 +250,8 @@ static void test_midstream_start(void **state)
     fx_free(f);
 }
 
+/* A FIN behind a hole is queued: the hole is given up only when the peer
+ * acknowledges the FIN (or at close), not when the FIN is captured. */
 static void test_lost_segment_gap_on_fin(void **state)
 {
     (void)state;
@@ -258,6 +261,9 @@ static void test_lost_segment_gap_on_fin(void **state)
     /* 4..6 lost */
     seg(f, 7, "", "ccc");
     seg(f, 10, "F", "");
+    expect_log(f, "D0:aaa ");
+    assert_false(f->r.done);
+    tcp_reasm_ack(&f->r, 11, 0, &f->emit); /* the peer acknowledges the FIN */
     expect_log(f, "D0:aaa G3+3 D6:ccc ");
     assert_true(f->r.done);
     assert_int_equal(f->stats.gaps, 1);
@@ -265,6 +271,23 @@ static void test_lost_segment_gap_on_fin(void **state)
     seg(f, 4, "", "bbb");       /* too late: ignored */
     seg(f, 11, "", "after fin");
     expect_log(f, "D0:aaa G3+3 D6:ccc ");
+    fx_free(f);
+}
+
+/* A FIN captured ahead of the data before it does not end the stream: the
+ * data arriving after it is delivered, then the direction is done. */
+static void test_fin_ahead_of_data_waits(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    seg(f, 7, "F", "");
+    assert_false(f->r.done);
+    seg(f, 4, "", "bbb");
+    expect_log(f, "D0:aaa D3:bbb ");
+    assert_true(f->r.done);
+    assert_int_equal(f->stats.gaps, 0);
     fx_free(f);
 }
 
@@ -287,8 +310,82 @@ static void test_fin_with_tail_missing(void **state)
     seg(f, 0, "S", "");
     seg(f, 1, "", "ab");
     seg(f, 9, "F", "");
+    expect_log(f, "D0:ab ");
+    tcp_reasm_flush(&f->r, &f->emit); /* the end: the hole is lost */
     expect_log(f, "D0:ab G2+6 ");
-    assert_true(f->r.done);
+    fx_free(f);
+}
+
+/* Bytes the peer acknowledged that the capture lost: a gap once two data
+ * segments came after the ACK and delivered nothing. */
+static void test_acked_hole_is_a_gap(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 7, 0, &f->emit); /* 4..6 acknowledged, not seen */
+    assert_true(tcp_reasm_lagging(&f->r));
+    seg(f, 7, "", "ccc");
+    expect_log(f, "D0:aaa ");
+    seg(f, 10, "", "ddd");
+    expect_log(f, "D0:aaa G3+3 D6:ccc D9:ddd ");
+    assert_false(tcp_reasm_lagging(&f->r));
+    fx_free(f);
+}
+
+/* A quiet sender behind a lost segment: its next segment (a pure ACK too)
+ * a second (capture time) after the ACK shows the bytes were lost. */
+static void test_acked_hole_stale_after_grace(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 7, 1000, &f->emit); /* 4..6 lost */
+    struct reasm_input ack = {7, false, false, NULL, 0, 0, 500000};
+    tcp_reasm_segment(&f->r, &ack, &f->emit); /* half a second: waits */
+    expect_log(f, "D0:aaa ");
+    struct reasm_input in = {7, false, false, (const uint8_t *)"ccc", 3, 3,
+                             61000000};
+    tcp_reasm_segment(&f->r, &in, &f->emit); /* a minute later */
+    expect_log(f, "D0:aaa G3+3 D6:ccc ");
+    fx_free(f);
+}
+
+/* The ACK captured before the data it acknowledges (the directions out of
+ * causal order), or a neighbouring segment swapped: no gap, only lagging. */
+static void test_ack_ahead_of_data_is_no_gap(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    tcp_reasm_ack(&f->r, 10, 0, &f->emit);
+    assert_true(tcp_reasm_lagging(&f->r));
+    seg(f, 4, "", "bbb");   /* swapped with the next one */
+    seg(f, 1, "", "aaa");
+    seg(f, 7, "", "ccc");
+    expect_log(f, "D0:aaa D3:bbb D6:ccc ");
+    assert_false(tcp_reasm_lagging(&f->r));
+    tcp_reasm_ack(&f->r, 5, 0, &f->emit); /* older: ignored */
+    tcp_reasm_ack(&f->r, 0x80000000u, 0, &f->emit); /* far ahead: bogus */
+    assert_false(tcp_reasm_lagging(&f->r));
+    assert_int_equal(f->stats.gaps, 0);
+    fx_free(f);
+}
+
+/* At the end, bytes acknowledged but never seen are a gap (the last
+ * acknowledged sequence number may be a FIN the capture missed). */
+static void test_acked_tail_gap_at_flush(void **state)
+{
+    (void)state;
+    struct fixture *f = fx_new();
+    seg(f, 0, "S", "");
+    seg(f, 1, "", "aaa");
+    tcp_reasm_ack(&f->r, 9, 0, &f->emit); /* 4..7 data, 8 the FIN */
+    expect_log(f, "D0:aaa ");
+    tcp_reasm_flush(&f->r, &f->emit);
+    expect_log(f, "D0:aaa G3+4 ");
     fx_free(f);
 }
 
@@ -348,6 +445,11 @@ int main(void)
         cmocka_unit_test(test_lost_segment_gap_on_fin),
         cmocka_unit_test(test_flush_gives_up_holes),
         cmocka_unit_test(test_fin_with_tail_missing),
+        cmocka_unit_test(test_fin_ahead_of_data_waits),
+        cmocka_unit_test(test_acked_hole_is_a_gap),
+        cmocka_unit_test(test_acked_hole_stale_after_grace),
+        cmocka_unit_test(test_ack_ahead_of_data_is_no_gap),
+        cmocka_unit_test(test_acked_tail_gap_at_flush),
         cmocka_unit_test(test_limit_skips_holes),
         cmocka_unit_test(test_snaplen_cut_payload),
         cmocka_unit_test(test_syn_with_data_and_retransmitted_syn),

@@ -521,6 +521,11 @@ static void json_transport(struct json_writer *w, const struct pipeline_stats *p
         jw_kv_u64(w, "gap_bytes", fs->reasm.gap_bytes);
         jw_kv_u64(w, "evicted_idle", fs->evicted_idle);
         jw_kv_u64(w, "evicted_full", fs->evicted_full);
+        jw_kv_u64(w, "bad_checksum", fs->bad_checksum);
+        jw_kv_u64(w, "ip_fragments", fs->fragments);
+        jw_kv_u64(w, "fragments_reassembled", fs->frag_reassembled);
+        jw_kv_u64(w, "fragment_conflicts", fs->frag_conflicts);
+        jw_kv_u64(w, "fragments_discarded", fs->frag_discarded);
         jw_object_end(w);
     }
     if (ps) {

@@ -237,6 +237,11 @@ static void text_transport(FILE *out, const struct pipeline_stats *ps,
         fprintf(out, "  %-28s %12llu\n", "bytes lost in gaps", (unsigned long long)fs->reasm.gap_bytes);
         fprintf(out, "  %-28s %12llu\n", "idle evictions", (unsigned long long)fs->evicted_idle);
         fprintf(out, "  %-28s %12llu\n", "table evictions", (unsigned long long)fs->evicted_full);
+        fprintf(out, "  %-28s %12llu\n", "bad checksums (dropped)", (unsigned long long)fs->bad_checksum);
+        fprintf(out, "  %-28s %12llu\n", "IP fragments", (unsigned long long)fs->fragments);
+        fprintf(out, "  %-28s %12llu\n", "datagrams defragmented", (unsigned long long)fs->frag_reassembled);
+        fprintf(out, "  %-28s %12llu\n", "fragment conflicts", (unsigned long long)fs->frag_conflicts);
+        fprintf(out, "  %-28s %12llu\n", "fragmented datagrams lost", (unsigned long long)fs->frag_discarded);
     }
     if (ps) {
         fprintf(out, "  %-28s %12llu\n", "oversize frames skipped", (unsigned long long)ps->oversize_frames);

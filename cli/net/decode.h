@@ -6,6 +6,7 @@
 #ifndef MQD_CLI_DECODE_H
 #define MQD_CLI_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,9 +19,10 @@ enum decode_result {
     DECODE_LINK_UNSUPPORTED, /* a link type linklayer.h does not read */
     DECODE_TRUNCATED,        /* a header is cut by the snaplen */
     DECODE_NOT_IP,           /* neither IPv4 nor IPv6 */
-    DECODE_FRAGMENT,         /* a non-first IP fragment */
+    DECODE_FRAGMENT,         /* an IP fragment: ip.frag describes it */
     DECODE_MALFORMED,        /* a header or length field is impossible */
-    DECODE_OTHER_PROTO       /* IP carrying neither TCP nor UDP */
+    DECODE_OTHER_PROTO,      /* IP carrying neither TCP nor UDP */
+    DECODE_BAD_CHECKSUM      /* TCP/UDP with a wrong checksum (checksum.h) */
 };
 
 struct decoded {
@@ -30,8 +32,17 @@ struct decoded {
 };
 
 /* Decodes bytes[0..caplen) of a frame of link type dlt, `wirelen` bytes on
- * the wire. */
+ * the wire. With `verify`, a TCP segment or UDP datagram whose IPv4 header
+ * or transport checksum is provably wrong is DECODE_BAD_CHECKSUM. */
 enum decode_result decode_frame(int dlt, const uint8_t *bytes, size_t caplen,
-                                size_t wirelen, struct decoded *out);
+                                size_t wirelen, bool verify,
+                                struct decoded *out);
+
+/* The TCP segment or UDP datagram of a datagram that ipfrag.h made whole:
+ * out->ip is its last fragment's, `data`/`len` the whole upper-layer
+ * datagram, `proto` its protocol. Results as decode_frame's (the IPv4
+ * header checksums were the fragments' to check). */
+enum decode_result decode_reassembled(struct decoded *out, const uint8_t *data,
+                                      size_t len, uint8_t proto, bool verify);
 
 #endif

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/checksum.h"
 #include "net/decode.h"
+#include "net/ipfrag.h"
 
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
@@ -21,6 +23,13 @@
 #define INITIAL_SLOTS ((size_t)2048)
 #define INITIAL_NODES ((uint32_t)1024)
 #define NIL UINT32_MAX
+/* After an acceptable RST, data before its sequence number is still
+ * accepted for this long (capture time), then reported as a gap (Zeek
+ * waits about as long). */
+#define RST_GRACE_US ((int64_t)5 * 1000000)
+/* The receiver's window for RFC 5961's check. The window-scale option is
+ * not parsed: this bounds what an MQTT connection has in flight. */
+#define RST_WINDOW ((uint64_t)1 << 20)
 
 /* A hash slot: empty when c is NULL. */
 struct flow_slot {
@@ -40,6 +49,13 @@ struct lru_node {
 struct conn_entry {
     struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
     uint32_t node;
+    /* A RST was accepted from direction rst_dir while data before it was
+     * missing: the entry is on the table's rst_pending list until that
+     * direction is delivered up to the RST or the deadline passes. */
+    bool rst_pending;
+    int rst_dir;
+    int64_t rst_deadline_us;
+    struct conn_entry *rst_next;
 };
 
 struct flow_table {
@@ -53,6 +69,8 @@ struct flow_table {
     uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
     struct flow_stats stats;
     int64_t now_us;       /* latest packet timestamp seen */
+    struct conn_entry *rst_pending; /* see conn_entry; usually empty */
+    struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
     struct pkt_info last_pkt;
 };
 
@@ -64,6 +82,7 @@ const char *flow_close_reason_name(enum flow_close_reason r)
     case FLOW_CLOSE_IDLE: return "IDLE";
     case FLOW_CLOSE_EVICTED: return "EVICTED";
     case FLOW_CLOSE_END_OF_CAPTURE: return "END";
+    case FLOW_CLOSE_REUSED: return "REUSED";
     }
     return "?";
 }
@@ -98,9 +117,11 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
     ft->slots = calloc(ft->nslots, sizeof *ft->slots);
     ft->nnodes = INITIAL_NODES;
     ft->nodes = malloc(ft->nnodes * sizeof *ft->nodes);
-    if (!ft->slots || !ft->nodes) {
+    ft->frag = ipfrag_new();
+    if (!ft->slots || !ft->nodes || !ft->frag) {
         free(ft->slots);
         free(ft->nodes);
+        ipfrag_free(ft->frag);
         free(ft);
         return NULL;
     }
@@ -145,6 +166,7 @@ void flow_table_free(struct flow_table *ft)
     }
     free(ft->slots);
     free(ft->nodes);
+    ipfrag_free(ft->frag);
     free(ft);
 }
 
@@ -377,7 +399,7 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
     for (int d = 0; d < 2; d++)
-        ce->c->holding[d] = ce->c->dir[d].held != NULL;
+        ce->c->holding[d] = tcp_reasm_lagging(&ce->c->dir[d]);
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }
@@ -415,14 +437,29 @@ static void count_close(struct flow_stats *st, enum flow_close_reason why)
     case FLOW_CLOSE_IDLE: st->evicted_idle++; break;
     case FLOW_CLOSE_EVICTED: st->evicted_full++; break;
     case FLOW_CLOSE_END_OF_CAPTURE: break;
+    case FLOW_CLOSE_REUSED: break; /* counted as reused */
     }
 }
 
 /* Delivers what each direction still holds (gaps for holes), then on_close.
  * The entry stays, marked closed. */
+static void rst_unpend(struct flow_table *ft, struct conn_entry *e)
+{
+    if (!e->rst_pending)
+        return;
+    for (struct conn_entry **pp = &ft->rst_pending; *pp; pp = &(*pp)->rst_next)
+        if (*pp == e) {
+            *pp = e->rst_next;
+            break;
+        }
+    e->rst_pending = false;
+    e->rst_next = NULL;
+}
+
 static void close_conn(struct flow_table *ft, struct flow_conn *c,
                        enum flow_close_reason why, const struct pkt_info *pkt)
 {
+    rst_unpend(ft, entry_of(c));
     for (int d = 0; d < 2; d++) {
         struct conn_emit ce = {ft, c, d, pkt};
         struct reasm_emit e = make_emit(&ce);
@@ -445,6 +482,26 @@ static void drop_conn(struct flow_table *ft, struct flow_conn *c,
     remove_conn(ft, c);
 }
 
+/* After a RST from direction d: nothing known to exist is missing, that
+ * is d is delivered up to the RST, and the other direction holds nothing
+ * back, has no acknowledged bytes undelivered, and reached its FIN if one
+ * was seen (data sent before the RST, captured after it). */
+static bool rst_settled(const struct flow_conn *c, int d)
+{
+    const struct tcp_reasm *o = &c->dir[1 - d];
+    return c->dir[d].done && !tcp_reasm_lagging(o) &&
+           !(o->fin_seen && !o->done);
+}
+
+/* A pending RST takes effect when nothing before it is missing. */
+static void close_if_reset(struct flow_table *ft, struct flow_conn *c,
+                           const struct pkt_info *pkt)
+{
+    struct conn_entry *e = entry_of(c);
+    if (e->rst_pending && !(c->flags & FLOW_CLOSED) && rst_settled(c, e->rst_dir))
+        close_conn(ft, c, FLOW_CLOSE_RST, pkt);
+}
+
 static void close_if_finished(struct flow_table *ft, struct flow_conn *c,
                               const struct pkt_info *pkt)
 {
@@ -459,6 +516,8 @@ static void advance_clock(struct flow_table *ft, const struct pkt_info *pkt)
     ft->last_pkt = *pkt;
     if (pkt->ts_us > ft->now_us)
         ft->now_us = pkt->ts_us;
+    while (ft->rst_pending && ft->now_us > ft->rst_pending->rst_deadline_us)
+        close_conn(ft, &ft->rst_pending->conn, FLOW_CLOSE_RST, pkt);
     if (ft->cfg.idle_timeout_us < 0)
         return;
     while (ft->lru_head != NIL &&
@@ -596,10 +655,68 @@ static void feed(struct flow_table *ft, struct flow_conn *c, int d,
         .data = tcp->payload,
         .caplen = tcp->payload_caplen,
         .wirelen = tcp->payload_len,
+        .ts_us = pkt->ts_us,
     };
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
     tcp_reasm_segment(&c->dir[d], &in, &e);
+}
+
+/* The segment's ACK tells what the other direction sent: holes there that
+ * the capture lost are given up at once (tcp_reasm_ack). First, so that the
+ * segment's own data sees the other direction as lagging when it was
+ * acknowledged but not captured yet. */
+static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
+                     const struct tcp_info *tcp, const struct pkt_info *pkt)
+{
+    if (!(tcp->flags & TCP_ACK))
+        return;
+    struct conn_emit ce = {ft, c, 1 - d, pkt};
+    struct reasm_emit e = make_emit(&ce);
+    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, pkt->ts_us, &e);
+}
+
+/* RFC 5961 s3.2: a RST outside the receiver's window is ignored (one
+ * spoofed packet must not end the analysis). An acceptable one ends the
+ * connection now, or, when data sent before it is missing (rst_settled),
+ * once that data is delivered or RST_GRACE_US later (the missing bytes are
+ * then a gap). */
+static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
+                   const struct tcp_info *tcp, const struct pkt_info *pkt)
+{
+    struct conn_entry *ent = entry_of(c);
+    if (!tcp_reasm_rst_acceptable(&c->dir[d], tcp->seq, RST_WINDOW)) {
+        ft->stats.rst_ignored++;
+        return;
+    }
+    struct conn_emit ce = {ft, c, d, pkt};
+    struct reasm_emit e = make_emit(&ce);
+    tcp_reasm_reset(&c->dir[d], tcp->seq, &e);
+    if (rst_settled(c, d)) {
+        close_conn(ft, c, FLOW_CLOSE_RST, pkt);
+        return;
+    }
+    if (ent->rst_pending)
+        return;
+    /* Deadlines grow with capture time: appending keeps the list sorted. */
+    ent->rst_pending = true;
+    ent->rst_dir = d;
+    ent->rst_deadline_us = ft->now_us + RST_GRACE_US;
+    struct conn_entry **pp = &ft->rst_pending;
+    while (*pp)
+        pp = &(*pp)->rst_next;
+    *pp = ent;
+}
+
+/* A SYN (not a SYN-ACK) on an open connection that is not a
+ * retransmission of its SYN: the 4-tuple is reused by a new connection. */
+static bool is_new_syn(const struct flow_conn *c, int d,
+                       const struct tcp_info *tcp)
+{
+    const struct tcp_reasm *r = &c->dir[d];
+    if ((tcp->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return false;
+    return !(r->started && r->base_seq == tcp->seq + 1);
 }
 
 void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
@@ -622,6 +739,10 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         }
         remove_conn(ft, c); /* the 4-tuple is reused */
         c = NULL;
+    } else if (c && is_new_syn(c, dir, tcp)) {
+        ft->stats.reused++; /* Zeek: connection reuse */
+        drop_conn(ft, c, FLOW_CLOSE_REUSED, pkt);
+        c = NULL;
     }
     if (!c)
         c = open_conn(ft, hash, &src, &dst, tcp, pkt, &dir);
@@ -635,11 +756,13 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     if (tcp->flags & TCP_SYN)
         c->flags |= FLOW_SYN_SEEN;
     if (tcp->flags & TCP_RST) {
-        close_conn(ft, c, FLOW_CLOSE_RST, pkt);
+        on_rst(ft, c, dir, tcp, pkt);
         return;
     }
+    feed_ack(ft, c, dir, tcp, pkt);
     feed(ft, c, dir, tcp, pkt);
     enforce_conn_cap(ft, c, pkt);
+    close_if_reset(ft, c, pkt);
     close_if_finished(ft, c, pkt);
     if (ft->stats.reasm.held_now > ft->cfg.global_cap)
         enforce_global_cap(ft, pkt);
@@ -667,6 +790,36 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
 
 /* ---- whole frames ------------------------------------------------------ */
 
+/* A fragment: to the defragmenter; a datagram made whole goes on as a
+ * TCP segment or UDP datagram of the frame that completed it. */
+static void fragment(struct flow_table *ft, struct decoded *d,
+                     const struct pkt_info *pkt)
+{
+    struct flow_stats *st = &ft->stats;
+    const uint8_t *data;
+    size_t len;
+    uint8_t proto;
+    if (!ft->cfg.no_checksum && !checksum_ipv4_header_valid(&d->ip)) {
+        st->bad_checksum++;
+        return;
+    }
+    bool whole = ipfrag_add(ft->frag, &d->ip, pkt->ts_us, &data, &len, &proto);
+    const struct ipfrag_stats *fs = ipfrag_stats(ft->frag);
+    st->frag_reassembled = fs->reassembled;
+    st->frag_conflicts = fs->conflicts;
+    st->frag_discarded = fs->discarded;
+    if (!whole)
+        return;
+    switch (decode_reassembled(d, data, len, proto, !ft->cfg.no_checksum)) {
+    case DECODE_TCP: flow_table_tcp(ft, &d->ip, &d->tcp, pkt); break;
+    case DECODE_UDP: flow_table_udp(ft, &d->ip, &d->udp, pkt); break;
+    case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
+    case DECODE_TRUNCATED:
+    case DECODE_MALFORMED: st->malformed++; break;
+    default: st->other_proto++; break;
+    }
+}
+
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame)
@@ -675,14 +828,16 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     struct decoded d;
     struct flow_stats *st = &ft->stats;
     st->frames++;
-    switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len, &d)) {
+    switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len,
+                         !ft->cfg.no_checksum, &d)) {
     case DECODE_TCP: flow_table_tcp(ft, &d.ip, &d.tcp, &pkt); break;
     case DECODE_UDP: flow_table_udp(ft, &d.ip, &d.udp, &pkt); break;
     case DECODE_LINK_UNSUPPORTED: st->link_unsupported++; break;
     case DECODE_TRUNCATED: st->truncated++; break;
     case DECODE_NOT_IP: st->not_ip++; break;
-    case DECODE_FRAGMENT: st->fragments++; break;
+    case DECODE_FRAGMENT: st->fragments++; fragment(ft, &d, &pkt); break;
     case DECODE_MALFORMED: st->malformed++; break;
     case DECODE_OTHER_PROTO: st->other_proto++; break;
+    case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
     }
 }

@@ -11,7 +11,12 @@
  * Lifetime of a connection: on_open, then on_data/on_gap/on_conflict in each
  * direction's stream order, then exactly one on_close. After on_close the
  * entry lingers (closed, app = NULL) until idle so that late retransmissions
- * do not open a new connection; a new SYN on the same 4-tuple does.
+ * do not open a new connection; a new SYN on the same 4-tuple does, and
+ * so does a SYN with a new ISN on an open one (closed FLOW_CLOSE_REUSED).
+ * A direction ends when delivery reaches its FIN; a RST within the window
+ * (RFC 5961) ends the connection once the data sent before it (in both
+ * directions) is delivered, or 5 s of capture time later (the rest a gap);
+ * one outside is ignored.
  * Time is capture time: packet timestamps drive the idle timeout.
  *
  * Sink callbacks must not call flow_table functions. Memory: one entry per
@@ -45,7 +50,8 @@ enum flow_close_reason {
     FLOW_CLOSE_RST,
     FLOW_CLOSE_IDLE,           /* no packet for config.idle_timeout_us */
     FLOW_CLOSE_EVICTED,        /* table full (config.max_conns) */
-    FLOW_CLOSE_END_OF_CAPTURE  /* flow_table_flush */
+    FLOW_CLOSE_END_OF_CAPTURE, /* flow_table_flush */
+    FLOW_CLOSE_REUSED          /* a SYN with a new ISN on the 4-tuple */
 };
 
 struct flow_conn {
@@ -55,8 +61,9 @@ struct flow_conn {
     void *app;             /* the caller's, untouched by the table */
     int64_t first_ts_us, last_ts_us;
     uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
-    /* holding[d]: direction d holds out-of-order bytes back, waiting for a
-     * hole to fill. Set by the table before each on_data of dir: read
+    /* holding[d]: direction d lags: it holds out-of-order bytes back,
+     * waiting for a hole to fill, or the peer acknowledged bytes of it that
+     * were not captured yet (tcp_reasm_lagging). Set by the table before each on_data of dir: read
      * holding[1 - dir] there (the other direction lags); holding[dir] may
      * still count the bytes being delivered. */
     bool holding[2];
@@ -102,16 +109,22 @@ struct flow_config {
     size_t global_cap;       /* held bytes in all; 0: 16 MiB */
     int64_t idle_timeout_us; /* 0: 300 s; negative: never */
     size_t max_conns;        /* entries; 0: 262,144 (LRU evicted beyond) */
+    bool no_checksum;        /* flow_table_frame: accept wrong checksums */
 };
 
 struct flow_stats {
     /* frames through flow_table_frame */
     uint64_t frames, link_unsupported, not_ip, truncated, malformed,
         fragments, other_proto;
+    uint64_t bad_checksum;  /* dropped: a checksum provably wrong */
+    /* IP fragments (counted in `fragments`) to whole datagrams (ipfrag.h) */
+    uint64_t frag_reassembled, frag_conflicts, frag_discarded;
     uint64_t tcp_segments, udp_datagrams;
     /* accepted connections */
     uint64_t connections, packets, bytes;
     uint64_t closed_fin, closed_rst, evicted_idle, evicted_full;
+    uint64_t reused;        /* closed by a new SYN on the same 4-tuple */
+    uint64_t rst_ignored;   /* RSTs outside the window (RFC 5961) */
     uint64_t cap_flushes;   /* holes given up because a cap was reached */
     uint64_t entries_now;   /* entries in the table, closed ones included */
     struct reasm_stats reasm; /* out-of-order, duplicates, conflicts, gaps */
@@ -126,8 +139,11 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 /* Frees everything without callbacks (call flow_table_flush first). */
 void flow_table_free(struct flow_table *ft);
 
-/* One captured frame: link layer -> IP -> TCP/UDP (decode.h) -> table.
- * Undecodable frames are counted in the stats and otherwise ignored. */
+/* One captured frame: link layer -> IP (fragments defragmented, ipfrag.h)
+ * -> TCP/UDP (decode.h) -> table.
+ * Undecodable frames, and unless config.no_checksum those with a wrong
+ * checksum (checksum.h: offload patterns are accepted), are counted in the
+ * stats and otherwise ignored. */
 void flow_table_frame(struct flow_table *ft, int dlt,
                       const struct pcap_pkthdr *hdr, const uint8_t *bytes,
                       uint64_t frame);
@@ -145,7 +161,8 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 
-/* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END". */
+/* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END",
+ * "REUSED". */
 const char *flow_close_reason_name(enum flow_close_reason r);
 
 #endif

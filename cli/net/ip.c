@@ -78,10 +78,22 @@ static int decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
         return IP_TRUNCATED;
     out->family = PKT_AF_INET;
     out->proto = proto;
+    out->net = pkt;
+    out->net_hdr_len = hdr;
+    set_l4(out, pkt, hdr, total, caplen);
+    if ((frag & 0x3FFF) != 0) {
+        out->frag.is = true;
+        out->frag.more = (frag & 0x2000) != 0;
+        out->frag.next = proto;
+        out->frag.id = (uint32_t)(pkt[4] << 8 | pkt[5]);
+        out->frag.offset = (uint32_t)(frag & 0x1FFF) * 8;
+        out->frag.data = out->l4;
+        out->frag.caplen = out->l4_caplen;
+        out->frag.wirelen = out->l4_wirelen;
+    }
     if ((frag & 0x1FFF) != 0)
         return IP_FRAGMENT;
     out->first_fragment = (frag & 0x2000) != 0;
-    set_l4(out, pkt, hdr, total, caplen);
     return IP_OK;
 }
 
@@ -97,16 +109,29 @@ static int skip_ipv6_ext(struct wire *w, uint8_t type, uint8_t *next,
     if (!wire_u8(w, next) || !wire_u8(w, &len))
         return IP_TRUNCATED;
     switch (type) {
-    case IPV6_FRAGMENT:
-        if (!wire_be16(w, &frag) || !wire_skip(w, 4))
+    case IPV6_FRAGMENT: {
+        uint32_t id;
+        if (!wire_be16(w, &frag) || !wire_be32(w, &id))
             return IP_TRUNCATED;
+        if (frag & 0xFFF9) { /* not atomic (RFC 6946) */
+            out->frag.is = true;
+            out->frag.more = (frag & 1) != 0;
+            out->frag.next = *next;
+            out->frag.id = id;
+            out->frag.offset = (uint32_t)(frag >> 3) * 8;
+            out->frag.data = wire_here(w);
+            out->frag.caplen = wire_left(w);
+        }
         if ((frag >> 3) != 0)
             return IP_FRAGMENT;
         out->first_fragment = (frag & 1) != 0;
         return IP_OK;
+    }
     case IPV6_AH:
         return wire_skip(w, ((size_t)len + 2) * 4 - 2) ? IP_OK : IP_TRUNCATED;
     default:
+        if (type == IPV6_ROUTING)
+            out->ipv6_routing = true;
         return wire_skip(w, ((size_t)len + 1) * 8 - 2) ? IP_OK : IP_TRUNCATED;
     }
 }
@@ -145,6 +170,8 @@ static int decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
         int rc = skip_ipv6_ext(&w, type, &next, out);
         if (rc == IP_TRUNCATED && caplen >= total)
             return IP_MALFORMED; /* runs past the packet, not the capture */
+        if (out->frag.is && out->frag.wirelen == 0)
+            out->frag.wirelen = total - (size_t)(out->frag.data - pkt);
         if (rc != IP_OK)
             return rc;
     }

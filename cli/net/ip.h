@@ -3,8 +3,9 @@
  * Lengths come in pairs: `caplen` is what the capture holds, `wirelen` what
  * was on the wire. When the snaplen cut a packet, caplen < wirelen and the
  * missing tail is the caller's to report (as a gap); nothing here reads past
- * caplen. Fragments are not reassembled: a non-first fragment is IP_FRAGMENT;
- * a first fragment decodes, flagged, with only its own share of L4 bytes. */
+ * caplen. Fragments are not reassembled here (ipfrag.h does): a non-first
+ * fragment is IP_FRAGMENT; a first fragment decodes, flagged, with only its
+ * own share of L4 bytes; both describe themselves in ip_info.frag. */
 #ifndef MQD_CLI_IP_H
 #define MQD_CLI_IP_H
 
@@ -28,6 +29,22 @@ struct ip_info {
     uint8_t dst[16];
     uint8_t proto;         /* upper-layer protocol after extension headers */
     bool first_fragment;   /* offset 0 with more fragments following */
+    bool ipv6_routing;     /* an IPv6 routing header was passed */
+    const uint8_t *net;    /* IPv4: the header (net_hdr_len bytes, options
+                              included, all captured); IPv6: NULL */
+    size_t net_hdr_len;
+    /* A fragment (IPv4 MF or offset; an IPv6 Fragment header other than an
+     * atomic one): its place in the datagram and its bytes. next: the IPv4
+     * protocol, or the Fragment header's Next Header. */
+    struct {
+        bool is;
+        bool more;
+        uint8_t next;
+        uint32_t id;
+        uint32_t offset;   /* bytes */
+        const uint8_t *data;
+        size_t caplen, wirelen;
+    } frag;
     const uint8_t *l4;     /* first byte of the upper-layer header */
     size_t l4_caplen;      /* upper-layer bytes captured */
     size_t l4_wirelen;     /* upper-layer bytes per the IP length fields */

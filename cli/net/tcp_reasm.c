@@ -232,16 +232,41 @@ static void note_fin(struct tcp_reasm *r, int64_t end)
         return;
     r->fin_seen = true;
     r->fin_off = (uint64_t)end;
+    if (r->ack_seen && r->acked_off > r->fin_off)
+        r->acked_off = r->fin_off; /* the FIN's own sequence number */
 }
 
+/* The FIN takes effect when delivery reaches it (a FIN captured ahead of
+ * the data before it waits for that data, like held data). */
 static void finish_if_at_fin(struct tcp_reasm *r, const struct reasm_emit *e)
 {
-    if (!r->fin_seen || r->done)
+    if (!r->fin_seen || r->done || r->next_off < r->fin_off)
         return;
-    if (r->next_off < r->fin_off)
-        tcp_reasm_flush(r, e); /* FIN with a hole: give the hole up */
     r->done = true;
     tcp_reasm_release(r, e->stats);
+}
+
+/* Bytes the peer acknowledged that were not captured: a gap, and the data
+ * held after them delivered. Called when the capture has moved on past the
+ * acknowledgment in this direction (see tcp_reasm_segment), so that data
+ * merely captured after the peer's ACK (the two directions out of causal
+ * order) is not taken for lost. */
+static void give_up_acked(struct tcp_reasm *r, const struct reasm_emit *e)
+{
+    while (r->ack_seen && r->acked_off > r->next_off) {
+        uint64_t to = r->held && r->held->off < r->acked_off ? r->held->off
+                                                             : r->acked_off;
+        emit_gap(e, r->next_off, to - r->next_off);
+        r->next_off = to;
+        drain(r, e);
+    }
+    finish_if_at_fin(r, e);
+}
+
+/* Is an acknowledged hole waiting (bytes acknowledged, not delivered)? */
+static bool ack_ahead(const struct tcp_reasm *r)
+{
+    return r->ack_seen && r->acked_off > r->next_off;
 }
 
 void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
@@ -249,6 +274,14 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
 {
     uint32_t seq = in->seq;
     size_t caplen = in->caplen < in->wirelen ? in->caplen : in->wirelen;
+    /* An acknowledgment captured before this data segment, of bytes it does
+     * not bring: the receiver had them (RFC 9293 s3.10.7.4), so they were
+     * sent. Captures put ACKs ahead of the data they acknowledge and swap
+     * neighbouring segments, so the bytes are taken for lost when a second
+     * data segment comes that delivers nothing (pure ACKs do not count). */
+    bool armed = ack_ahead(r) && in->wirelen > 0;
+    bool stale = ack_ahead(r) && in->ts_us - r->ack_ahead_us > REASM_ACK_GRACE_US;
+    uint64_t before = r->next_off;
     if (in->syn) {
         if (!r->started) {
             r->syn_seen = true;
@@ -256,6 +289,8 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
         }
         seq += 1; /* the SYN occupies one sequence number */
     } else if (in->wirelen == 0 && !in->fin) {
+        if (stale && !r->done)
+            give_up_acked(r, e);
         return; /* a pure ACK */
     }
     if (r->done) {
@@ -272,7 +307,80 @@ void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
         e->stats->ooo_segments++;
     add_range(r, off, in->data, cap, e);
     add_range(r, off + (int64_t)cap, NULL, wire - cap, e);
+    if (stale && ack_ahead(r)) {
+        give_up_acked(r, e);
+        return;
+    }
+    if (armed && ack_ahead(r) && r->next_off == before) {
+        if (r->ack_waited && r->ack_wait_off == r->next_off) {
+            give_up_acked(r, e);
+            return;
+        }
+        r->ack_waited = true;
+        r->ack_wait_off = r->next_off;
+    }
     finish_if_at_fin(r, e);
+}
+
+void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
+                   const struct reasm_emit *e)
+{
+    if (!r->started || r->done)
+        return;
+    int64_t off = offset_of(r, ack);
+    if (off <= (int64_t)r->next_off ||
+        (uint64_t)off - r->next_off > REASM_ACK_AHEAD)
+        return;
+    /* The FIN acknowledged: the receiver has every byte before it. */
+    bool fin_acked = r->fin_seen && (uint64_t)off > r->fin_off;
+    if (fin_acked)
+        off = (int64_t)r->fin_off;
+    if (r->ack_seen && (uint64_t)off <= r->acked_off)
+        return;
+    if (!ack_ahead(r))
+        r->ack_ahead_us = ts_us;
+    r->ack_seen = true;
+    r->acked_off = (uint64_t)off;
+    if (fin_acked)
+        give_up_acked(r, e);
+}
+
+bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
+                              uint64_t window)
+{
+    if (!r->started)
+        return true;
+    int64_t off = offset_of(r, seq);
+    uint64_t lo = r->next_off, hi = r->next_off;
+    if (r->ack_seen && r->acked_off < lo)
+        lo = r->acked_off;
+    if (r->ack_seen && r->acked_off > hi)
+        hi = r->acked_off;
+    if (r->held_tail && r->held_tail->off + r->held_tail->len > hi)
+        hi = r->held_tail->off + r->held_tail->len;
+    if (r->fin_seen && r->fin_off + 1 > hi)
+        hi = r->fin_off + 1;
+    return off >= (int64_t)lo && (uint64_t)off <= hi + window;
+}
+
+bool tcp_reasm_reset(struct tcp_reasm *r, uint32_t seq,
+                     const struct reasm_emit *e)
+{
+    if (!r->started || r->done) {
+        r->done = true;
+        return true;
+    }
+    int64_t off = offset_of(r, seq);
+    if (off < (int64_t)r->next_off)
+        off = (int64_t)r->next_off;
+    note_fin(r, off);
+    finish_if_at_fin(r, e);
+    return r->done;
+}
+
+bool tcp_reasm_lagging(const struct tcp_reasm *r)
+{
+    return r->held != NULL || (r->ack_seen && r->acked_off > r->next_off);
 }
 
 /* ---- giving up holes --------------------------------------------------- */
@@ -302,9 +410,14 @@ void tcp_reasm_flush(struct tcp_reasm *r, const struct reasm_emit *e)
 {
     while (tcp_reasm_skip_hole(r, e))
         ;
-    if (r->fin_seen && r->next_off < r->fin_off) {
-        emit_gap(e, r->next_off, r->fin_off - r->next_off);
-        r->next_off = r->fin_off;
+    uint64_t end = r->next_off;
+    if (r->fin_seen)
+        end = r->fin_off;
+    else if (r->ack_seen && r->acked_off > r->next_off + 1)
+        end = r->acked_off - 1; /* the last may be a FIN not captured */
+    if (end > r->next_off) {
+        emit_gap(e, r->next_off, end - r->next_off);
+        r->next_off = end;
     }
 }
 

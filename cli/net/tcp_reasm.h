@@ -12,7 +12,14 @@
  *  - bytes already delivered or already held are dropped (first copy wins);
  *    held bytes that differ from the new copy are reported as a conflict;
  *  - bytes known to exist but not captured (snaplen cut) and holes that are
- *    given up on are reported as gaps.
+ *    given up on are reported as gaps;
+ *  - the peer's acknowledgments (tcp_reasm_ack) tell which bytes were sent:
+ *    bytes the peer acknowledged are reported as a gap when two data
+ *    segments of this direction came after the ACK and delivered nothing, or at
+ *    once when the peer acknowledged the FIN: they were lost by the
+ *    capture, not captured late (captures put ACKs ahead of the data they
+ *    acknowledge, and swap neighbouring segments);
+ *  - a FIN is queued like data: the direction ends when delivery reaches it.
  * Callbacks must not call back into the same tcp_reasm. */
 #ifndef MQD_CLI_TCP_REASM_H
 #define MQD_CLI_TCP_REASM_H
@@ -51,9 +58,15 @@ struct tcp_reasm {
     uint32_t base_seq;   /* sequence number of stream offset 0 */
     uint64_t next_off;   /* next stream offset to deliver */
     uint64_t fin_off;    /* stream offset of the FIN (if fin_seen) */
+    uint64_t acked_off;  /* the peer acknowledged all below (if ack_seen) */
+    uint64_t ack_wait_off; /* next_off when a data segment came after an
+                              ACK of bytes not delivered (if ack_waited) */
+    int64_t ack_ahead_us;  /* when the ACK got ahead of delivery */
     bool started;        /* base_seq is known */
     bool syn_seen;
     bool fin_seen;
+    bool ack_seen;
+    bool ack_waited;
     bool done;           /* delivered up to the FIN; later data ignored */
     struct reasm_seg *held; /* sorted, disjoint, all at or after next_off */
     struct reasm_seg *held_tail; /* last of `held` (appending is O(1)) */
@@ -67,6 +80,7 @@ struct reasm_input {
     const uint8_t *data;
     size_t caplen;  /* payload bytes captured */
     size_t wirelen; /* payload bytes on the wire (>= caplen) */
+    int64_t ts_us;  /* capture time */
 };
 
 void tcp_reasm_init(struct tcp_reasm *r);
@@ -79,6 +93,35 @@ void tcp_reasm_start(struct tcp_reasm *r, uint32_t next_seq);
 void tcp_reasm_segment(struct tcp_reasm *r, const struct reasm_input *in,
                        const struct reasm_emit *emit);
 
+/* The peer acknowledged every sequence number before `ack` (the segment
+ * carried ACK). Ignored before the stream started, when older than what is
+ * known, or more than REASM_ACK_AHEAD ahead of delivery (bogus). The bytes
+ * acknowledged and not delivered become a gap at this direction's second
+ * data segment that delivers nothing, at its first segment a second after
+ * `ts_us` (capture time), or now, if the FIN is acknowledged). */
+#define REASM_ACK_AHEAD ((uint64_t)1 << 30)
+#define REASM_ACK_GRACE_US ((int64_t)1000000)
+void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
+                   const struct reasm_emit *emit);
+
+/* Is a RST at `seq` acceptable (RFC 5961 s3.2: within the receiver's
+ * window)? True when seq lies from what the peer acknowledged (or the next
+ * byte to deliver, whichever is lower) to `window` bytes past the highest
+ * byte known; true too before the stream started (nothing to check). */
+bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
+                              uint64_t window);
+
+/* The sender reset the stream at `seq` (a RST occupies no sequence number):
+ * the stream ends there as at a FIN: the data before it is still delivered
+ * as it comes, data past it is ignored. Returns r->done (true when nothing
+ * before `seq` is missing). */
+bool tcp_reasm_reset(struct tcp_reasm *r, uint32_t seq,
+                     const struct reasm_emit *emit);
+
+/* Does this direction lag: bytes held back, or bytes acknowledged by the
+ * peer that were not delivered yet (captured out of order)? */
+bool tcp_reasm_lagging(const struct tcp_reasm *r);
+
 /* Gives up the first hole: reports it as a gap and delivers the held data
  * after it up to the next hole. Returns false when nothing is held. */
 bool tcp_reasm_skip_hole(struct tcp_reasm *r, const struct reasm_emit *emit);
@@ -88,7 +131,9 @@ void tcp_reasm_limit(struct tcp_reasm *r, size_t cap,
                      const struct reasm_emit *emit);
 
 /* End of this direction (RST, timeout, end of capture): delivers everything
- * held with gaps for the holes, and a gap up to the FIN if one was seen. */
+ * held with gaps for the holes, and a gap up to the FIN if one was seen, else
+ * up to what the peer acknowledged (less one sequence number: a FIN the
+ * capture missed). */
 void tcp_reasm_flush(struct tcp_reasm *r, const struct reasm_emit *emit);
 
 /* Frees held data without delivering it. */

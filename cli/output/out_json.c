@@ -40,6 +40,8 @@ void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream)
     json_fixed_str(w, m->src, sizeof m->src);
     jw_key(w, "dst");
     json_fixed_str(w, m->dst, sizeof m->dst);
+    if (m->proxied_src)
+        jw_kv_str(w, "proxied_src", m->proxied_src);
     jw_kv_u64(w, "conn", m->conn);
     if (m->community_id[0]) {
         jw_key(w, "community_id");

@@ -77,6 +77,7 @@ struct rec_meta {
     struct msg_analysis an; /* pointers cleared; their bytes follow */
     char community_id[32];  /* as in msg_meta */
     uint16_t src_len, dst_len;
+    uint16_t proxied_len; /* with its NUL; 0: no proxied_src */
 };
 
 struct rec_frame {
@@ -182,6 +183,8 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
     memcpy(r->community_id, m->community_id, sizeof r->community_id);
     r->src_len = (uint16_t)strnlen(m->src, sizeof m->src - 1);
     r->dst_len = (uint16_t)strnlen(m->dst, sizeof m->dst - 1);
+    r->proxied_len = m->proxied_src
+        ? (uint16_t)(strnlen(m->proxied_src, 63) + 1) : 0;
 }
 
 /* Rebuilds a msg_meta; `tail` holds src, dst, effective topic, granted. */
@@ -200,6 +203,8 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     memcpy(m->dst, tail, r->dst_len);
     m->dst[r->dst_len] = '\0';
     tail += r->dst_len;
+    m->proxied_src = r->proxied_len ? (const char *)tail : NULL;
+    tail += r->proxied_len;
     m->an = r->an;
     if (r->an.effective_topic_len)
         m->an.effective_topic = tail;
@@ -494,6 +499,7 @@ static void op_frame(struct output *o, const struct msg_meta *m,
         {f->violations, rf.nviolations * sizeof f->violations[0]},
         {m->src, rf.meta.src_len},
         {m->dst, rf.meta.dst_len},
+        {m->proxied_src, rf.meta.proxied_len},
         {m->an.effective_topic, rf.meta.an.effective_topic_len},
         {m->an.granted, rf.meta.an.granted_len},
         {f->base, f->size},
@@ -522,6 +528,7 @@ static void op_sn(struct output *o, const struct msg_meta *m,
         {&rs, sizeof rs},
         {m->src, rs.meta.src_len},
         {m->dst, rs.meta.dst_len},
+        {m->proxied_src, rs.meta.proxied_len},
         {r->topic.name, rs.topic_len},
         {msg->base, msg->datagram_len},
     };
@@ -546,6 +553,7 @@ static void event_record(struct out_parallel *p, uint32_t kind,
         {&re, sizeof re},
         {m ? m->src : NULL, m ? re.meta.src_len : 0},
         {m ? m->dst : NULL, m ? re.meta.dst_len : 0},
+        {m ? m->proxied_src : NULL, m ? re.meta.proxied_len : 0},
         {key ? key : "", key_len + 1},
         {str ? str : "", str_len + 1},
     };

@@ -87,6 +87,10 @@ void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m)
     obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
     obuf_puts(b, TEXT_ARROW);
     obuf_write(b, m->dst, strnlen(m->dst, sizeof m->dst));
+    if (m->proxied_src) {
+        obuf_puts(b, " proxied_src=");
+        obuf_puts(b, m->proxied_src);
+    }
 }
 
 void put_violation(struct obuf *b, const struct output_opts *o,

@@ -460,8 +460,10 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     } else if (cfg->mqtt_port) {
         t->kind = TR_MQTT;
         t->how = "port";
+        t->proxy_state = 1;
     } else {
         t->kind = TR_PENDING;
+        t->proxy_state = 1;
     }
 }
 
@@ -507,12 +509,117 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
     t->kind = TR_IGNORED;
 }
 
+static void route(struct transport *t, int dir, const uint8_t *data,
+                  size_t len);
+
+static void proxy_end(struct transport *t)
+{
+    t->proxy_state = 0;
+    free(t->proxy_buf);
+    t->proxy_buf = NULL;
+}
+
+/* The header is known: the event, and the client's address kept. */
+static void report_proxy(struct transport *t, const struct proxy_header *h,
+                         long total)
+{
+    char src[64] = "", dst[64] = "";
+    struct event_record e;
+    event_init(&e, "proxy");
+    event_u64(&e, "version", h->version);
+    event_u64(&e, "bytes", (uint64_t)total);
+    if (h->has_addr) {
+        pkt_endpoint_format(&h->src, src, sizeof src);
+        pkt_endpoint_format(&h->dst, dst, sizeof dst);
+        event_str(&e, "client", src);
+        event_str(&e, "server", dst);
+        free(t->proxied_src);
+        size_t n = strlen(src) + 1;
+        t->proxied_src = malloc(n);
+        if (t->proxied_src)
+            memcpy(t->proxied_src, src, n);
+    }
+    emit(t, 0, 0, &e);
+}
+
+/* The client's first bytes while they may be a PROXY header: returns how
+ * many of data[0..len) it took (the rest goes on as usual). Bytes held
+ * that turn out not to be a header are routed as usual first. */
+static size_t proxy_data(struct transport *t, const uint8_t *data, size_t len)
+{
+    if (t->proxy_state == 2) {
+        size_t n = len < t->proxy_skip ? len : t->proxy_skip;
+        t->proxy_skip -= (uint32_t)n;
+        if (t->proxy_skip == 0)
+            proxy_end(t);
+        return n;
+    }
+    struct proxy_header h;
+    if (!t->proxy_buf) {
+        long rc = proxy_parse(data, len, &h);
+        if (rc == PROXY_NOT || rc == PROXY_MALFORMED) {
+            proxy_end(t);
+            return 0;
+        }
+        t->proxy_buf = malloc(PROXY_PARSE_MAX);
+        if (!t->proxy_buf) {
+            proxy_end(t);
+            return 0;
+        }
+    }
+    size_t before = t->proxy_len;
+    size_t n = PROXY_PARSE_MAX - before < len ? PROXY_PARSE_MAX - before : len;
+    memcpy(t->proxy_buf + before, data, n);
+    t->proxy_len = (uint16_t)(before + n);
+    long rc = proxy_parse(t->proxy_buf, t->proxy_len, &h);
+    if (rc == PROXY_NEED_MORE && t->proxy_len < PROXY_PARSE_MAX)
+        return n;
+    if (rc <= 0) { /* not a header after all: what was held goes on */
+        uint8_t held[PROXY_PARSE_MAX];
+        size_t nheld = t->proxy_len;
+        memcpy(held, t->proxy_buf, nheld);
+        proxy_end(t);
+        route(t, 0, held, nheld);
+        return n;
+    }
+    report_proxy(t, &h, rc);
+    uint64_t total = (uint64_t)rc;
+    if (total <= t->proxy_len) { /* the header ends in what is held */
+        uint8_t rest[PROXY_PARSE_MAX];
+        size_t nrest = t->proxy_len - (size_t)total;
+        memcpy(rest, t->proxy_buf + total, nrest);
+        proxy_end(t);
+        if (nrest)
+            route(t, 0, rest, nrest);
+        return n;
+    }
+    t->proxy_skip = (uint32_t)(total - t->proxy_len);
+    free(t->proxy_buf);
+    t->proxy_buf = NULL;
+    t->proxy_state = 2;
+    return n;
+}
+
 void transport_data(struct transport *t, int dir, const uint8_t *data,
                     size_t len, const struct pkt_info *pkt,
                     const struct transport_sink *sink)
 {
     t->sink = sink;
     t->pkt = pkt;
+    if (dir == 0 && t->proxy_state) {
+        size_t used = proxy_data(t, data, len);
+        data += used;
+        len -= used;
+    }
+    if (len)
+        route(t, dir, data, len);
+    t->sink = NULL;
+    t->pkt = NULL;
+}
+
+static void route(struct transport *t, int dir, const uint8_t *data,
+                  size_t len)
+{
     switch (t->kind) {
     case TR_PENDING: /* still deciding; a handshake may be under way */
         if (t->ws)
@@ -528,12 +635,12 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
     case TR_TLS: tls_data(t, dir, data, len); break;
     default: break;
     }
-    t->sink = NULL;
-    t->pkt = NULL;
 }
 
 bool transport_gap(struct transport *t, int dir, uint64_t len)
 {
+    if (dir == 0 && t->proxy_state)
+        proxy_end(t); /* a hole in the first bytes: no header to look for */
     switch (t->kind) {
     case TR_MQTT:
         return true;
@@ -580,6 +687,9 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
 
 void transport_free(struct transport *t)
 {
+    proxy_end(t);
+    free(t->proxied_src);
+    t->proxied_src = NULL;
     for (int i = 0; t->search && i < 2; i++)
         free(t->search[i].buf);
     free(t->search);

@@ -14,6 +14,10 @@
  * 443) a WebSocket must ask for the "mqtt"/"mqttv3.1" subprotocol, and TLS
  * off the TLS ports must offer an ALPN protocol naming MQTT.
  *
+ * Before any of this, a connection seen from its start may begin with a
+ * PROXY protocol header (proxy.h) from a load balancer: it is stripped,
+ * reported as an event "proxy", and its client address kept (proxied_src).
+ *
  * A connection picked up mid-stream has no first bytes. There each direction
  * buffers (boundedly) until a run of CLASSIFY_CHAIN well-formed MQTT frames,
  * one right after the other, shows where a frame starts (how "heuristic").
@@ -32,6 +36,7 @@
 
 #include "net/endpoint.h"
 #include "record.h"
+#include "transport/proxy.h"
 #include "transport/tls_hello.h"
 #include "transport/websocket.h"
 
@@ -112,6 +117,14 @@ struct transport {
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
+    /* PROXY protocol: proxy_state 1 while the client's first bytes may be
+     * a header (held in proxy_buf, allocated when they start like one), 2
+     * while the rest of a long v2 header is skipped; 0 after. */
+    uint8_t proxy_state;
+    uint16_t proxy_len;
+    uint32_t proxy_skip;
+    uint8_t *proxy_buf;
+    char *proxied_src;      /* "ip:port" of the original client, or NULL */
     const struct transport_sink *sink; /* during a call only */
     const struct pkt_info *pkt;        /* during a call only: the packet
                                           the bytes being reported came with */
@@ -144,6 +157,13 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
                      const struct transport_sink *sink);
 
 void transport_free(struct transport *t);
+
+/* Can the pipeline feed dir's bytes straight to the MQTT stream decoder
+ * (MQTT over TCP, no PROXY header pending)? */
+static inline bool transport_direct(const struct transport *t, int dir)
+{
+    return t->kind == TR_MQTT && (t->proxy_state == 0 || dir == 1);
+}
 
 /* Do this transport's bytes reach the MQTT stream decoder? */
 static inline bool transport_carries_mqtt(const struct transport *t)
