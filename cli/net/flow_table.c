@@ -9,6 +9,8 @@
  * connections those were cache misses on every packet. */
 #include "net/flow_table.h"
 
+#include "net/flow_table_priv.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,6 @@
 #define DEFAULT_MAX_CONNS ((size_t)262144)
 #define INITIAL_SLOTS ((size_t)2048)
 #define INITIAL_NODES ((uint32_t)1024)
-#define NIL UINT32_MAX
 /* After an acceptable RST, data before its sequence number is still
  * accepted for this long (capture time), then reported as a gap (Zeek
  * waits about as long). */
@@ -30,49 +31,6 @@
 /* The receiver's window for RFC 5961's check. The window-scale option is
  * not parsed: this bounds what an MQTT connection has in flight. */
 #define RST_WINDOW ((uint64_t)1 << 20)
-
-/* A hash slot: empty when c is NULL. */
-struct flow_slot {
-    struct flow_conn *c;
-    uint32_t hash;
-};
-
-/* An LRU list node, indexed by the entry's `node`. Free nodes are chained
- * through `next`. */
-struct lru_node {
-    uint32_t prev, next;
-    int64_t last_ts_us;
-    struct flow_conn *c;
-};
-
-/* What the table allocates per connection: the caller sees `conn`. */
-struct conn_entry {
-    struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
-    uint32_t node;
-    /* A RST was accepted from direction rst_dir while data before it was
-     * missing: the entry is on the table's rst_pending list until that
-     * direction is delivered up to the RST or the deadline passes. */
-    bool rst_pending;
-    int rst_dir;
-    int64_t rst_deadline_us;
-    struct conn_entry *rst_next;
-};
-
-struct flow_table {
-    struct flow_config cfg;
-    struct flow_sink sink;
-    struct flow_slot *slots;
-    size_t nslots;        /* a power of two, at least twice count */
-    size_t count;
-    struct lru_node *nodes;
-    uint32_t nnodes, nodes_used, free_node;
-    uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
-    struct flow_stats stats;
-    int64_t now_us;       /* latest packet timestamp seen */
-    struct conn_entry *rst_pending; /* see conn_entry; usually empty */
-    struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
-    struct pkt_info last_pkt;
-};
 
 const char *flow_close_reason_name(enum flow_close_reason r)
 {
@@ -128,40 +86,14 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
     return ft;
 }
 
-static struct conn_entry *entry_of(struct flow_conn *c)
-{
-    return (struct conn_entry *)c; /* conn is the entry's first member */
-}
-
-static void free_conn(struct flow_table *ft, struct flow_conn *c)
-{
-    tcp_reasm_release(&c->dir[0], &ft->stats.reasm);
-    tcp_reasm_release(&c->dir[1], &ft->stats.reasm);
-    free(entry_of(c));
-}
-
-/* The least recently active connection, or NULL. */
-static struct flow_conn *lru_first(const struct flow_table *ft)
-{
-    return ft->lru_head == NIL ? NULL : ft->nodes[ft->lru_head].c;
-}
-
-/* The one after c in LRU order, or NULL. */
-static struct flow_conn *lru_after(const struct flow_table *ft,
-                                   struct flow_conn *c)
-{
-    uint32_t next = ft->nodes[entry_of(c)->node].next;
-    return next == NIL ? NULL : ft->nodes[next].c;
-}
-
 void flow_table_free(struct flow_table *ft)
 {
     if (!ft)
         return;
-    struct flow_conn *c = lru_first(ft);
+    struct flow_conn *c = flow_index_lru_first(ft);
     while (c) {
-        struct flow_conn *next = lru_after(ft, c);
-        free_conn(ft, c);
+        struct flow_conn *next = flow_index_lru_after(ft, c);
+        flow_index_free_conn(ft, c);
         c = next;
     }
     free(ft->slots);
@@ -173,215 +105,6 @@ void flow_table_free(struct flow_table *ft)
 const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 {
     return &ft->stats;
-}
-
-/* ---- hashing and lookup ------------------------------------------------ */
-
-/* One multiply per 32-bit word of the address (one word for IPv4), the
- * port folded in first: cheaper than a byte-wise hash on every packet. */
-static uint32_t endpoint_hash(const struct pkt_endpoint *e)
-{
-    size_t words = e->family == PKT_AF_INET ? 1 : 4;
-    uint64_t h = e->port;
-    for (size_t i = 0; i < words; i++) {
-        uint32_t w;
-        memcpy(&w, e->addr + 4 * i, sizeof w);
-        h = (h ^ w) * 0x9E3779B97F4A7C15u; /* 2^64 / golden ratio */
-    }
-    return (uint32_t)(h >> 32) ^ (uint32_t)h;
-}
-
-/* Symmetric in its two endpoints, so both directions hash alike. */
-static uint32_t pair_hash(const struct pkt_endpoint *a,
-                          const struct pkt_endpoint *b)
-{
-    uint32_t h = endpoint_hash(a) + endpoint_hash(b);
-    h ^= h >> 16; /* murmur3 finalizer */
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
-}
-
-static bool endpoint_equal(const struct pkt_endpoint *a,
-                           const struct pkt_endpoint *b)
-{
-    return a->family == b->family && a->port == b->port &&
-           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
-}
-
-/* Finds the connection of src -> dst; *dir says which way that is. */
-static struct flow_conn *lookup(const struct flow_table *ft, uint32_t hash,
-                                const struct pkt_endpoint *src,
-                                const struct pkt_endpoint *dst, int *dir)
-{
-    size_t mask = ft->nslots - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        const struct flow_slot *sl = &ft->slots[i];
-        if (!sl->c)
-            return NULL;
-        if (sl->hash != hash)
-            continue;
-        struct flow_conn *c = sl->c;
-        if (endpoint_equal(&c->key.ep[0], src) &&
-            endpoint_equal(&c->key.ep[1], dst)) {
-            *dir = 0;
-            return c;
-        }
-        if (endpoint_equal(&c->key.ep[1], src) &&
-            endpoint_equal(&c->key.ep[0], dst)) {
-            *dir = 1;
-            return c;
-        }
-    }
-}
-
-/* Puts c in the first free slot of its probe sequence. */
-static void slot_place(struct flow_slot *slots, size_t nslots,
-                       struct flow_conn *c)
-{
-    size_t mask = nslots - 1;
-    size_t i = c->hash & mask;
-    while (slots[i].c)
-        i = (i + 1) & mask;
-    slots[i].c = c;
-    slots[i].hash = c->hash;
-}
-
-static bool grow_slots(struct flow_table *ft)
-{
-    size_t n = ft->nslots * 2;
-    struct flow_slot *sl = calloc(n, sizeof *sl);
-    if (!sl)
-        return false;
-    for (size_t i = 0; i < ft->nslots; i++)
-        if (ft->slots[i].c)
-            slot_place(sl, n, ft->slots[i].c);
-    free(ft->slots);
-    ft->slots = sl;
-    ft->nslots = n;
-    return true;
-}
-
-/* Removes c's slot, shifting back the entries probed past it (linear
- * probing without tombstones). */
-static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
-{
-    size_t mask = ft->nslots - 1;
-    size_t i = c->hash & mask;
-    while (ft->slots[i].c && ft->slots[i].c != c)
-        i = (i + 1) & mask;
-    if (!ft->slots[i].c)
-        return;
-    for (size_t j = (i + 1) & mask; ft->slots[j].c; j = (j + 1) & mask) {
-        size_t home = ft->slots[j].hash & mask;
-        /* j may move to i when its home is not in (i, j] cyclically. */
-        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            ft->slots[i] = ft->slots[j];
-            i = j;
-        }
-    }
-    ft->slots[i].c = NULL;
-    ft->slots[i].hash = 0;
-}
-
-/* ---- LRU list ---------------------------------------------------------- */
-
-static bool node_alloc(struct flow_table *ft, uint32_t *out)
-{
-    if (ft->free_node != NIL) {
-        *out = ft->free_node;
-        ft->free_node = ft->nodes[*out].next;
-        return true;
-    }
-    if (ft->nodes_used == ft->nnodes) {
-        if (ft->nnodes > (NIL - 1) / 2)
-            return false;
-        uint32_t n = ft->nnodes * 2;
-        struct lru_node *p = realloc(ft->nodes, (size_t)n * sizeof *p);
-        if (!p)
-            return false;
-        ft->nodes = p;
-        ft->nnodes = n;
-    }
-    *out = ft->nodes_used++;
-    return true;
-}
-
-static void node_free(struct flow_table *ft, uint32_t i)
-{
-    ft->nodes[i].c = NULL;
-    ft->nodes[i].next = ft->free_node;
-    ft->free_node = i;
-}
-
-static void lru_unlink(struct flow_table *ft, uint32_t i)
-{
-    struct lru_node *n = &ft->nodes[i];
-    if (n->prev != NIL)
-        ft->nodes[n->prev].next = n->next;
-    else
-        ft->lru_head = n->next;
-    if (n->next != NIL)
-        ft->nodes[n->next].prev = n->prev;
-    else
-        ft->lru_tail = n->prev;
-    n->prev = n->next = NIL;
-}
-
-static void lru_append(struct flow_table *ft, uint32_t i)
-{
-    struct lru_node *n = &ft->nodes[i];
-    n->prev = ft->lru_tail;
-    n->next = NIL;
-    if (ft->lru_tail != NIL)
-        ft->nodes[ft->lru_tail].next = i;
-    else
-        ft->lru_head = i;
-    ft->lru_tail = i;
-}
-
-static void touch(struct flow_table *ft, struct flow_conn *c)
-{
-    uint32_t i = entry_of(c)->node;
-    c->last_ts_us = ft->now_us;
-    ft->nodes[i].last_ts_us = ft->now_us;
-    if (ft->lru_tail != i) {
-        lru_unlink(ft, i);
-        lru_append(ft, i);
-    }
-}
-
-/* False (nothing inserted) when the table cannot grow. */
-static bool insert_conn(struct flow_table *ft, struct flow_conn *c)
-{
-    uint32_t i;
-    if ((ft->count + 1) * 2 > ft->nslots && !grow_slots(ft) &&
-        (ft->count + 1) * 4 > ft->nslots * 3)
-        return false; /* keep at least a quarter of the slots empty */
-    if (!node_alloc(ft, &i))
-        return false;
-    entry_of(c)->node = i;
-    ft->nodes[i].c = c;
-    ft->nodes[i].last_ts_us = c->last_ts_us;
-    slot_place(ft->slots, ft->nslots, c);
-    lru_append(ft, i);
-    ft->count++;
-    ft->stats.entries_now = ft->count;
-    return true;
-}
-
-static void remove_conn(struct flow_table *ft, struct flow_conn *c)
-{
-    uint32_t i = entry_of(c)->node;
-    slot_remove(ft, c);
-    lru_unlink(ft, i);
-    node_free(ft, i);
-    ft->count--;
-    ft->stats.entries_now = ft->count;
-    free_conn(ft, c);
 }
 
 /* ---- reassembly callbacks ---------------------------------------------- */
@@ -479,7 +202,7 @@ static void drop_conn(struct flow_table *ft, struct flow_conn *c,
 {
     if (!(c->flags & FLOW_CLOSED))
         close_conn(ft, c, why, pkt);
-    remove_conn(ft, c);
+    flow_index_remove(ft, c);
 }
 
 /* After a RST from direction d: nothing known to exist is missing, that
@@ -557,9 +280,9 @@ static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
 static void enforce_global_cap(struct flow_table *ft,
                                const struct pkt_info *pkt)
 {
-    struct flow_conn *c = lru_first(ft);
+    struct flow_conn *c = flow_index_lru_first(ft);
     while (c && ft->stats.reasm.held_now > ft->cfg.global_cap) {
-        struct flow_conn *next = lru_after(ft, c);
+        struct flow_conn *next = flow_index_lru_after(ft, c);
         for (int d = 0; d < 2; d++)
             while (c->dir[d].held)
                 skip_hole_in(ft, c, d, pkt);
@@ -604,8 +327,8 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     struct flow_key key = {{client ? *src : *dst, client ? *dst : *src}};
     if (ft->cfg.accept && !ft->cfg.accept(ft->cfg.ctx, &key))
         return NULL;
-    if (ft->count >= ft->cfg.max_conns && lru_first(ft))
-        drop_conn(ft, lru_first(ft), FLOW_CLOSE_EVICTED, pkt);
+    if (ft->count >= ft->cfg.max_conns && flow_index_lru_first(ft))
+        drop_conn(ft, flow_index_lru_first(ft), FLOW_CLOSE_EVICTED, pkt);
     struct conn_entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
@@ -619,7 +342,7 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     tcp_reasm_init(&c->dir[1]);
     if (syn && (tcp->flags & TCP_ACK))
         tcp_reasm_start(&c->dir[0], tcp->ack); /* SYN lost: client's next */
-    if (!insert_conn(ft, c)) {
+    if (!flow_index_insert(ft, c)) {
         free(e);
         ft->stats.connections--;
         return NULL;
@@ -727,17 +450,17 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     ft->stats.tcp_segments++;
     advance_clock(ft, pkt);
     endpoints_of(ip, tcp->sport, tcp->dport, &src, &dst);
-    uint32_t hash = pair_hash(&src, &dst);
-    struct flow_conn *c = lookup(ft, hash, &src, &dst, &dir);
+    uint32_t hash = flow_index_hash(&src, &dst);
+    struct flow_conn *c = flow_index_lookup(ft, hash, &src, &dst, &dir);
     if (c && c->app && ft->sink.on_lookup)
         ft->sink.on_lookup(ft->sink.ctx, c, dir);
     bool new_syn = (tcp->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     if (c && (c->flags & FLOW_CLOSED)) {
         if (!new_syn) {
-            touch(ft, c); /* a straggler of a closed connection */
+            flow_index_touch(ft, c); /* a straggler of a closed connection */
             return;
         }
-        remove_conn(ft, c); /* the 4-tuple is reused */
+        flow_index_remove(ft, c); /* the 4-tuple is reused */
         c = NULL;
     } else if (c && is_new_syn(c, dir, tcp)) {
         ft->stats.reused++; /* Zeek: connection reuse */
@@ -748,7 +471,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         c = open_conn(ft, hash, &src, &dst, tcp, pkt, &dir);
     if (!c)
         return;
-    touch(ft, c);
+    flow_index_touch(ft, c);
     c->packets[dir]++;
     c->bytes[dir] += tcp->payload_len;
     ft->stats.packets++;
@@ -784,8 +507,8 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt)
 {
     if (!pkt)
         pkt = &ft->last_pkt;
-    while (lru_first(ft))
-        drop_conn(ft, lru_first(ft), FLOW_CLOSE_END_OF_CAPTURE, pkt);
+    while (flow_index_lru_first(ft))
+        drop_conn(ft, flow_index_lru_first(ft), FLOW_CLOSE_END_OF_CAPTURE, pkt);
 }
 
 /* ---- whole frames ------------------------------------------------------ */

@@ -1,0 +1,70 @@
+/* Private to net/flow_table.c and net/flow_index.c: the table's memory
+ * layout, shared by the table (life cycle, segments, caps) and its index
+ * (the hash of endpoint pairs and the LRU list of activity). */
+#ifndef MQD_CLI_FLOW_TABLE_PRIV_H
+#define MQD_CLI_FLOW_TABLE_PRIV_H
+
+#include "net/flow_table.h"
+#include "net/ipfrag.h"
+
+#define NIL UINT32_MAX
+
+/* A hash slot: empty when c is NULL. */
+struct flow_slot {
+    struct flow_conn *c;
+    uint32_t hash;
+};
+
+/* An LRU list node, indexed by the entry's `node`. Free nodes are chained
+ * through `next`. */
+struct lru_node {
+    uint32_t prev, next;
+    int64_t last_ts_us;
+    struct flow_conn *c;
+};
+
+/* What the table allocates per connection: the caller sees `conn`. */
+struct conn_entry {
+    struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
+    uint32_t node;
+    /* A RST was accepted from direction rst_dir while data before it was
+     * missing: the entry is on the table's rst_pending list until that
+     * direction is delivered up to the RST or the deadline passes. */
+    bool rst_pending;
+    int rst_dir;
+    int64_t rst_deadline_us;
+    struct conn_entry *rst_next;
+};
+
+struct flow_table {
+    struct flow_config cfg;
+    struct flow_sink sink;
+    struct flow_slot *slots;
+    size_t nslots;        /* a power of two, at least twice count */
+    size_t count;
+    struct lru_node *nodes;
+    uint32_t nnodes, nodes_used, free_node;
+    uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
+    struct flow_stats stats;
+    int64_t now_us;       /* latest packet timestamp seen */
+    struct conn_entry *rst_pending; /* see conn_entry; usually empty */
+    struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
+    struct pkt_info last_pkt;
+};
+
+static inline struct conn_entry *entry_of(struct flow_conn *c)
+{
+    return (struct conn_entry *)c; /* conn is the entry's first member */
+}
+
+/* net/flow_index.c: finding, adding, touching and removing connections. */
+uint32_t flow_index_hash(const struct pkt_endpoint *a, const struct pkt_endpoint *b);
+struct flow_conn *flow_index_lookup(const struct flow_table *ft, uint32_t hash, const struct pkt_endpoint *src, const struct pkt_endpoint *dst, int *dir);
+void flow_index_touch(struct flow_table *ft, struct flow_conn *c);
+bool flow_index_insert(struct flow_table *ft, struct flow_conn *c);
+void flow_index_remove(struct flow_table *ft, struct flow_conn *c);
+void flow_index_free_conn(struct flow_table *ft, struct flow_conn *c);
+struct flow_conn *flow_index_lru_first(const struct flow_table *ft);
+struct flow_conn *flow_index_lru_after(const struct flow_table *ft, struct flow_conn *c);
+
+#endif
