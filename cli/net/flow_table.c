@@ -6,7 +6,8 @@
  * LRU node holds the links and the last activity time), so that finding a
  * connection and moving it to the LRU tail touch neither that connection's
  * memory beyond its key nor any other connection's: with thousands of
- * connections those were cache misses on every packet. */
+ * connections those were cache misses on every packet. The index itself
+ * is in flow_index.c; here: opening, segments, closing, caps, frames. */
 #include "net/flow_table.h"
 
 #include "net/flow_table_priv.h"
