@@ -74,7 +74,7 @@ static bool decode_thread(const struct options *o, const struct capture *cap)
 {
     if (cap->live || o->threads == 1 || o->stats)
         return false;
-    if (!o->quiet && (o->format == OUT_JSON || o->verbose))
+    if (!o->quiet && (o->format != OUT_TEXT || o->verbose))
         return false;
     return o->threads > 1 || sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
@@ -144,7 +144,9 @@ int main(int argc, char **argv)
         .max_payload = o.max_payload,
         .payload_mode = o.payload_mode,
     };
-    enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
+    enum output_format fmt = o.format == OUT_JSON  ? OUTPUT_JSON
+                             : o.format == OUT_EVE ? OUTPUT_EVE
+                                                   : OUTPUT_TEXT;
     unsigned threads = output_threads(&o, &cap);
     struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
     if (!out)

@@ -93,7 +93,9 @@ void options_usage(FILE *out)
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
         "                          9001, 443), not on every TCP port\n"
         "Output:\n"
-        "  -T, --format text|json  one line per message (default), or JSON Lines\n"
+        "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
+        "                          or Suricata EVE JSON (event_type mqtt, and\n"
+        "                          anomaly for violations and events)\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
         "  -q, --quiet             no per-message output; summary on stderr\n"
         "      --show-secrets      show passwords instead of <redacted>\n"
@@ -260,8 +262,10 @@ static int parse_one(struct options *o, int c, const char *arg)
             o->format = OUT_TEXT;
         else if (strcmp(arg, "json") == 0)
             o->format = OUT_JSON;
+        else if (strcmp(arg, "eve") == 0)
+            o->format = OUT_EVE;
         else
-            return usage_error("-T wants text or json, not '%s'", arg);
+            return usage_error("-T wants text, json or eve, not '%s'", arg);
         break;
     case 'V': o->verbose = true; break;
     case 'q': o->quiet = true; break;

@@ -18,7 +18,7 @@
 #define OPT_MAX_CONNS_DEFAULT 262144u
 #define OPT_MAX_CONNS_LIMIT (16u << 20)
 
-enum out_format { OUT_TEXT, OUT_JSON };
+enum out_format { OUT_TEXT, OUT_JSON, OUT_EVE };
 
 struct options {
     const char *read_file;  /* -r FILE ("-" is stdin) */
@@ -31,7 +31,7 @@ struct options {
     size_t ntls_ports;
     uint16_t sn_ports[OPT_MAX_PORTS]; /* MQTT-SN over UDP (1883, 1884 always) */
     size_t nsn_ports;
-    enum out_format format; /* -T text|json */
+    enum out_format format; /* -T text|json|eve */
     bool verbose;           /* -V */
     bool quiet;             /* -q: no per-message output, summary only */
     bool show_secrets;      /* --show-secrets */

@@ -658,6 +658,8 @@ static int write_stats(struct pipeline *p)
     int rc = output_flush(p->out);
     if (p->opts->format == OUT_JSON)
         rc |= stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+    else if (p->opts->format == OUT_EVE) /* stdout holds EVE records only */
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stderr);
     else
         rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
     if (fflush(stdout) != 0 || ferror(stdout))

@@ -91,7 +91,7 @@ fi
 grep -q "give exactly one of -r FILE or -i IFACE" "$work/usage.err" || fail "usage: $(cat "$work/usage.err")"
 "$bin" -r "$cap" -T xml >/dev/null 2>"$work/badformat.err"
 [ $? = 2 ] || fail "badformat: want exit 2"
-grep -q -e "-T wants text or json, not 'xml'" "$work/badformat.err" || fail "badformat: $(cat "$work/badformat.err")"
+grep -q -e "-T wants text, json or eve, not 'xml'" "$work/badformat.err" || fail "badformat: $(cat "$work/badformat.err")"
 
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "bad input: ok"
