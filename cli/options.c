@@ -33,6 +33,7 @@ enum {
     OPT_NO_HEURISTICS,
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
+    OPT_SHARD,
     OPT_VERSION,
 };
 
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -92,6 +94,10 @@ void options_usage(FILE *out)
         "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
         "                          9001, 443), not on every TCP port\n"
+        "      --shard K/N         decode only the connections (and MQTT-SN client\n"
+        "                          flows) in shard K of N (1 <= K <= N), chosen by\n"
+        "                          a hash of their addresses and ports: N runs over\n"
+        "                          the same input print together what one run prints\n"
         "Output:\n"
         "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
         "                          or Suricata EVE JSON (event_type mqtt, and\n"
@@ -178,6 +184,24 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
     if (errno || *end != '\0' || v > max)
         return false;
     *out = v;
+    return true;
+}
+
+/* "K/N" with 1 <= K <= N <= OPT_MAX_SHARDS. */
+static bool parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+    const char *slash = strchr(s, '/');
+    char kbuf[16];
+    uint64_t kv, nv;
+    if (!slash || (size_t)(slash - s) >= sizeof kbuf)
+        return false;
+    memcpy(kbuf, s, (size_t)(slash - s));
+    kbuf[slash - s] = '\0';
+    if (!parse_u64(kbuf, OPT_MAX_SHARDS, &kv) || !parse_u64(slash + 1, OPT_MAX_SHARDS, &nv) ||
+        kv < 1 || kv > nv)
+        return false;
+    *k = (unsigned)kv;
+    *n = (unsigned)nv;
     return true;
 }
 
@@ -320,6 +344,10 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!parse_u64(arg, OPT_MAX_THREADS, &v) || v == 0)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
         o->threads = (unsigned)v;
+        break;
+    case OPT_SHARD:
+        if (!parse_shard(arg, &o->shard_k, &o->shard_n))
+            return usage_error("--shard wants K/N with 1 <= K <= N <= 65536, not '%s'", arg);
         break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))

@@ -18,6 +18,9 @@
 #define OPT_MAX_CONNS_DEFAULT 262144u
 #define OPT_MAX_CONNS_LIMIT (16u << 20)
 
+/* --shard K/N: N at most. */
+#define OPT_MAX_SHARDS 65536u
+
 enum out_format { OUT_TEXT, OUT_JSON, OUT_EVE };
 
 struct options {
@@ -59,6 +62,9 @@ struct options {
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
+    unsigned shard_k, shard_n; /* --shard K/N: only the flows whose symmetric
+                                  hash (net/flow_hash.h) is in shard K of N;
+                                  shard_n 0: every flow */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };

@@ -11,6 +11,7 @@
 
 #include "transport/transport.h"
 #include "net/community_id.h"
+#include "net/flow_hash.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
 #include "options.h"
@@ -369,6 +370,11 @@ static void drop_conn(struct flow_conn *c)
 static bool accept_conn(void *ctx, const struct flow_key *k)
 {
     const struct pipeline *p = ctx;
+    /* --shard: the connection belongs to another run. */
+    if (p->opts->shard_n > 1 &&
+        !flow_hash_in_shard(flow_hash_symmetric(6, &k->ep[0], &k->ep[1]),
+                            p->opts->shard_k, p->opts->shard_n))
+        return false;
     if (!p->opts->no_heuristics)
         return true; /* any port: transport.c decides from the first bytes */
     for (int i = 0; i < 2; i++) {
