@@ -614,15 +614,16 @@ static bool stream_event(const char *name)
     return false;
 }
 
-/* The catalogue number of a rule given by its id string; -1: none. */
+/* The catalogue number of a rule given by its name or id; -1: none. */
 static long rule_code(const char *id, size_t len)
 {
-    for (uint16_t i = 0; i < MQD_RULE_COUNT; i++) {
-        const mqd_rule_info *r = mqd_rule_get(i);
-        if (r && strlen(r->id) == len && memcmp(r->id, id, len) == 0)
-            return i;
-    }
-    return -1;
+    char buf[64];
+    if (len >= sizeof buf)
+        return -1;
+    memcpy(buf, id, len);
+    buf[len] = '\0';
+    const mqd_rule_info *r = mqd_rule_find(buf);
+    return r ? (long)(r - mqd_rule_get(0)) : -1;
 }
 
 static void oe_event_end(struct output *o)
@@ -656,7 +657,10 @@ static void oe_event_end(struct output *o)
         }
         event[n] = '\0';
     }
-    if (rid)
+    /* The name is unique; a few rules share one id. */
+    if (rname)
+        code = rule_code(e->strs.buf + rname->str_off, rname->str_len);
+    else if (rid)
         code = rule_code(e->strs.buf + rid->str_off, rid->str_len);
 
     jw_object_begin(w);
