@@ -88,6 +88,11 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
         return rc;
     if (cap->warning[0])
         fprintf(stderr, "mqttdissect: %s\n", cap->warning);
+    if (o->fanout) {
+        rc = capture_join_fanout(cap, o->fanout_group, err, errlen);
+        if (rc != CAPTURE_OK)
+            return rc;
+    }
     /* Live: capture only the MQTT and TLS ports unless told otherwise. A
      * file is read whole: the pipeline picks the connections itself. */
     char deflt[1024];

@@ -34,6 +34,7 @@ enum {
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
     OPT_SHARD,
+    OPT_FANOUT,
     OPT_VERSION,
 };
 
@@ -62,6 +63,7 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"fanout", required_argument, NULL, OPT_FANOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -98,6 +100,9 @@ void options_usage(FILE *out)
         "                          flows) in shard K of N (1 <= K <= N), chosen by\n"
         "                          a hash of their addresses and ports: N runs over\n"
         "                          the same input print together what one run prints\n"
+        "      --fanout GROUP      live (Linux): join AF_PACKET fanout group GROUP\n"
+        "                          with flow hashing, so that the processes of one\n"
+        "                          group each decode whole connections\n"
         "Output:\n"
         "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
         "                          or Suricata EVE JSON (event_type mqtt, and\n"
@@ -349,6 +354,12 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!parse_shard(arg, &o->shard_k, &o->shard_n))
             return usage_error("--shard wants K/N with 1 <= K <= N <= 65536, not '%s'", arg);
         break;
+    case OPT_FANOUT:
+        if (!parse_u64(arg, 65535, &v))
+            return usage_error("--fanout wants a group number from 0 to 65535, not '%s'", arg);
+        o->fanout = true;
+        o->fanout_group = (uint16_t)v;
+        break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
@@ -394,6 +405,8 @@ int options_parse(struct options *o, int argc, char **argv)
     }
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
+    if (o->fanout && !o->interface)
+        return usage_error("%s", "--fanout needs -i IFACE (a file: use --shard)");
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter)

@@ -62,6 +62,8 @@ struct options {
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
+    bool fanout;               /* --fanout GROUP (live, Linux) */
+    uint16_t fanout_group;
     unsigned shard_k, shard_n; /* --shard K/N: only the flows whose symmetric
                                   hash (net/flow_hash.h) is in shard K of N;
                                   shard_n 0: every flow */
