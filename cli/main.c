@@ -1,7 +1,10 @@
 /* mqttdissect: options and wiring only. The work is in pipeline.c (what
  * happens to a frame), capture.c (where frames come from) and out_*.c (what
  * is printed). */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +17,19 @@
 #include "pipeline.h"
 
 static struct capture *signal_capture; /* the capture a signal stops */
+static volatile sig_atomic_t reopen_requested; /* SIGHUP: reopen -o FILE */
 
 static void on_signal(int sig)
 {
     (void)sig;
     if (signal_capture)
         capture_request_stop(signal_capture);
+}
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reopen_requested = 1;
 }
 
 static void install_signal_handlers(struct capture *cap)
@@ -31,6 +41,10 @@ static void install_signal_handlers(struct capture *cap)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* SIGHUP must not fail a blocked read (of a pipe, say) with EINTR. */
+    sa.sa_handler = on_hangup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 struct run_ctx {
@@ -38,12 +52,38 @@ struct run_ctx {
     int dlt;
     uint64_t cut_frames; /* frames the snaplen cut short */
     struct output *live_out; /* live capture: flushed after every packet */
+    struct output *out;
+    FILE *file;              /* -o FILE, reopened on SIGHUP; NULL: stdout */
+    const char *path;
 };
+
+/* After SIGHUP (logrotate's postrotate): everything printed so far goes to
+ * the file as it was (perhaps renamed by now), the rest to a file opened
+ * again under its name. Between packets, with the printer flushed, so no
+ * thread is writing (the decode thread is off with -o). */
+static void reopen_output(struct run_ctx *run)
+{
+    reopen_requested = 0;
+    if (!run->file)
+        return;
+    (void)output_flush(run->out);
+    (void)fflush(run->file);
+    /* The FILE the printers hold stays; the descriptor under it changes. */
+    int fd = open(run->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, fileno(run->file)) < 0) {
+        fprintf(stderr, "mqttdissect: cannot reopen %s after SIGHUP: %s; still "
+                        "writing to the file it was\n", run->path, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+}
 
 static int on_packet(void *ctx, const struct pcap_pkthdr *h,
                      const uint8_t *bytes, uint64_t frame)
 {
     struct run_ctx *run = ctx;
+    if (reopen_requested)
+        reopen_output(run);
     if (h->caplen < h->len)
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
@@ -72,7 +112,7 @@ static unsigned output_threads(const struct options *o, const struct capture *ca
  * sides, nor with --threads 1. */
 static bool decode_thread(const struct options *o, const struct capture *cap)
 {
-    if (cap->live || o->threads == 1 || o->stats)
+    if (cap->live || o->threads == 1 || o->stats || o->output_file)
         return false;
     if (!o->quiet && (o->format != OUT_TEXT || o->verbose))
         return false;
@@ -141,11 +181,18 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    FILE *file = NULL;
+    if (o.output_file && !(file = fopen(o.output_file, "a"))) {
+        fprintf(stderr, "mqttdissect: %s: %s\n", o.output_file, strerror(errno));
+        capture_close(&cap);
+        options_free(&o);
+        return 1;
+    }
     struct output_opts oo = {
         .verbose = o.verbose,
         .show_secrets = o.show_secrets,
-        .color = want_color(&o),
-        .out = stdout,
+        .color = file && o.color < 0 ? false : want_color(&o),
+        .out = file ? file : stdout,
         .max_payload = o.max_payload,
         .payload_mode = o.payload_mode,
     };
@@ -160,16 +207,21 @@ int main(int argc, char **argv)
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
         output_close(out);
+        if (file)
+            fclose(file);
         capture_close(&cap);
         options_free(&o);
         return 1;
     }
 
     install_signal_handlers(&cap);
-    struct run_ctx run = {p, cap.dlt, 0, cap.live ? out : NULL};
+    struct run_ctx run = {p, cap.dlt, 0, cap.live ? out : NULL, out, file,
+                          o.output_file};
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     int wrc = pipeline_finish(p);
     wrc |= output_close(out);
+    if (file && fclose(file) != 0)
+        wrc = -1;
     signal_capture = NULL;
 
     if (cap.live)

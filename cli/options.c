@@ -40,6 +40,7 @@ enum {
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
+    {"output", required_argument, NULL, 'o'},
     {"interface", required_argument, NULL, 'i'},
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
@@ -104,6 +105,8 @@ void options_usage(FILE *out)
         "                          with flow hashing, so that the processes of one\n"
         "                          group each decode whole connections\n"
         "Output:\n"
+        "  -o, --output FILE       append the records to FILE instead of standard\n"
+        "                          output; SIGHUP reopens it (log rotation)\n"
         "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
         "                          or Suricata EVE JSON (event_type mqtt, and\n"
         "                          anomaly for violations and events)\n"
@@ -268,6 +271,7 @@ static int parse_one(struct options *o, int c, const char *arg)
     uint64_t v;
     switch (c) {
     case 'r': o->read_file = arg; break;
+    case 'o': o->output_file = arg; break;
     case 'i': o->interface = arg; break;
     case 'c':
         if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
@@ -385,7 +389,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:Vqh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:Vqh", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;

@@ -26,6 +26,8 @@ enum out_format { OUT_TEXT, OUT_JSON, OUT_EVE };
 struct options {
     const char *read_file;  /* -r FILE ("-" is stdin) */
     const char *interface;  /* -i IFACE */
+    const char *output_file; /* -o FILE: records appended there; SIGHUP
+                                reopens it */
     uint64_t count;         /* -c N: stop after N selected messages (MQTT and
                                MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
