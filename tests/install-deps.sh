@@ -4,13 +4,15 @@
 #   build: compiler, CMake, libpcap, jansson, cmocka (enough to build and run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, paho-mqtt (the live and capture tests),
-#          jsonschema (the EVE schema test), logrotate (the -o FILE test)
+#          jsonschema (the EVE schema test), logrotate (the -o FILE test),
+#          redis and kcat (tests/recipes.test.sh)
 set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
-           tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate iproute2 ethtool openssl procps)
+           tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate
+           redis-server redis-tools kcat iproute2 ethtool openssl procps)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The README's recipes for existing engines, run for real with Debian's
+# tools where they are installed (each part is skipped with a note when its
+# tool is missing; 77 when all are):
+#   - Redis, as Suricata's EVE output uses it: EVE lines RPUSHed onto the
+#     list "suricata" through redis-cli --pipe into a private redis-server;
+#     the list holds exactly the lines, in order, UTF-8 intact;
+#   - Kafka with kcat -P: against librdkafka's in-process mock cluster, kcat
+#     delivers one message per EVE or JSON line (no record split or merged).
+set -u
+build=${1:?usage: recipes.test.sh BUILD_DIR}
+bin=$build/mqttdissect
+src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+work=$(mktemp -d)
+redis=
+cleanup() { [ -n "$redis" ] && kill "$redis" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+failures=0
+ran=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# Several captures' worth: properties, UTF-8, violations, events.
+for c in props_v5.pcap violations.pcap chat.pcapng ws_v5.pcap; do
+  "$bin" -T eve -r "$src/captures/$c" 2>/dev/null
+done >"$work/eve"
+lines=$(wc -l <"$work/eve")
+[ "$lines" -gt 100 ] || fail "only $lines EVE lines"
+
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+  ran=$((ran + 1))
+  redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no \
+    --dir "$work" >"$work/redis.log" 2>&1 &
+  redis=$!
+  for _ in $(seq 100); do
+    redis-cli -s "$work/redis.sock" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.05
+  done
+  # The recipe (README): each line as an RPUSH in Redis's protocol.
+  LC_ALL=C awk '{ printf "*3\r\n$5\r\nRPUSH\r\n$8\r\nsuricata\r\n$%d\r\n%s\r\n", length($0), $0 }' \
+    "$work/eve" | redis-cli -s "$work/redis.sock" --pipe >"$work/pipe.out" 2>&1 ||
+    fail "redis-cli --pipe: $(tail -2 "$work/pipe.out")"
+  n=$(redis-cli -s "$work/redis.sock" LLEN suricata)
+  [ "$n" = "$lines" ] || fail "redis: $n list entries, want $lines"
+  redis-cli -s "$work/redis.sock" --raw LRANGE suricata 0 -1 >"$work/redis.out"
+  cmp -s "$work/redis.out" "$work/eve" || fail "redis: the list is not the EVE lines"
+else
+  echo "note: no redis-server/redis-cli; the Redis recipe was not run"
+fi
+
+if command -v kcat >/dev/null; then
+  ran=$((ran + 1))
+  for fmt in eve json; do
+    "$bin" -T $fmt -r "$src/captures/chat.pcapng" >"$work/k.$fmt" 2>/dev/null
+    want=$(wc -l <"$work/k.$fmt")
+    timeout 120 kcat -P -b mock -t mqttdissect -X test.mock.num.brokers=1 \
+      -X topic.produce.offset.report=true -v -v -v <"$work/k.$fmt" >"$work/kcat.$fmt" 2>&1 ||
+      fail "kcat -P ($fmt): exit $?: $(grep -v MOCK "$work/kcat.$fmt" | tail -2)"
+    got=$(grep -c "Message delivered" "$work/kcat.$fmt")
+    [ "$got" = "$want" ] || fail "kcat ($fmt): $got messages delivered, want one per line ($want)"
+  done
+else
+  echo "note: no kcat; the Kafka recipe was not run"
+fi
+
+[ "$ran" -gt 0 ] || { echo "SKIP: neither redis nor kcat is installed"; exit 77; }
+echo "recipes: $ran engines, $failures failures"
+[ "$failures" = 0 ]
