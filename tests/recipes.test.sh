@@ -6,7 +6,9 @@
 #     list "suricata" through redis-cli --pipe into a private redis-server;
 #     the list holds exactly the lines, in order, UTF-8 intact;
 #   - Kafka with kcat -P: against librdkafka's in-process mock cluster, kcat
-#     delivers one message per EVE or JSON line (no record split or merged).
+#     delivers one message per EVE or JSON line (no record split or merged);
+#   - contrib/vector.toml and contrib/filebeat.yml parse, read the EVE file,
+#     and Vector's timestamp format reads every EVE timestamp.
 set -u
 build=${1:?usage: recipes.test.sh BUILD_DIR}
 bin=$build/mqttdissect
@@ -61,6 +63,33 @@ if command -v kcat >/dev/null; then
 else
   echo "note: no kcat; the Kafka recipe was not run"
 fi
+
+# contrib/vector.toml and contrib/filebeat.yml: neither tool is packaged in
+# Debian, so their own checks (vector validate, filebeat test config) run
+# only where they are installed; here: syntax, the file they read, and
+# Vector's timestamp format against every EVE timestamp.
+/usr/bin/python3 - "$src/contrib/vector.toml" "$src/contrib/filebeat.yml" "$work/eve" <<'PYEOF' ||
+import datetime, json, re, sys, tomllib
+import yaml
+vec = tomllib.load(open(sys.argv[1], "rb"))
+fb = yaml.safe_load(open(sys.argv[2]))
+path = "/var/log/mqttdissect/eve.json"
+assert vec["sources"]["mqttdissect_eve"]["include"] == [path]
+assert vec["transforms"]["eve_parse"]["inputs"] == ["mqttdissect_eve"]
+assert vec["sinks"]["elasticsearch"]["inputs"] == ["eve_parse"]
+mods = [m for m in fb["filebeat.modules"] if m["module"] == "suricata"]
+assert mods and mods[0]["eve"]["enabled"] and mods[0]["eve"]["var.paths"] == [path]
+fmt = re.search(r'format: "([^"]+)"', vec["transforms"]["eve_parse"]["source"]).group(1)
+pyfmt = fmt.replace("%.6f", ".%f")  # chrono's %.6f is a dot and 6 digits
+n = 0
+for line in open(sys.argv[3]):
+    datetime.datetime.strptime(json.loads(line)["timestamp"], pyfmt)
+    n += 1
+assert n > 0
+PYEOF
+  fail "contrib/vector.toml or contrib/filebeat.yml"
+command -v vector >/dev/null && { vector validate --no-environment "$src/contrib/vector.toml" >/dev/null || fail "vector validate"; }
+command -v filebeat >/dev/null && { filebeat test config -c "$src/contrib/filebeat.yml" >/dev/null || fail "filebeat test config"; }
 
 [ "$ran" -gt 0 ] || { echo "SKIP: neither redis nor kcat is installed"; exit 77; }
 echo "recipes: $ran engines, $failures failures"
