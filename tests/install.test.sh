@@ -4,7 +4,8 @@
 # static, and through CMake (find_package(mqttdissect), the imported targets
 # mqttdissect::mqttdissect and mqttdissect::mqttdissect_static), decodes a
 # frame, finds rules by id and by name, and reports the version the
-# headers, the library, pkg-config and the CMake package all agree on.
+# headers, the library, pkg-config and the CMake package all agree on; the
+# section 3 page describes every public function.
 set -u
 build=${1:?usage: install.test.sh BUILD_DIR}
 work=$(mktemp -d)
@@ -94,5 +95,17 @@ grep -q "99.0" "$work/cmake-use/CMakeLists.txt" || fail "test setup: sed"
 if cmake -S "$work/cmake-use" -B "$work/cmake-build99" -DCMAKE_PREFIX_PATH="$work/prefix" \
   >/dev/null 2>&1; then
   fail "find_package(mqttdissect 99.0) accepted version $version"
+fi
+
+# The section 3 page: installed, names every function the installed headers
+# declare, and formats without warnings.
+page=$(find "$work/prefix" -path '*/man3/mqttdissect.3' | head -1)
+[ -n "$page" ] || fail "no man3/mqttdissect.3 installed"
+for fn in $(grep -ho '\bmqd_[a-z0-9_]*(' "$work/prefix"/include/mqttdissect/*.h | tr -d '(' | sort -u); do
+  grep -q "$fn\b" "$page" || fail "mqttdissect(3) does not describe $fn"
+done
+if command -v groff >/dev/null; then
+  warn=$(groff -man -ww -z "$page" 2>&1)
+  [ -z "$warn" ] || fail "mqttdissect(3): $warn"
 fi
 echo "install: ok"
