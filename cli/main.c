@@ -1,7 +1,10 @@
 /* mqttdissect: options and wiring only. The work is in pipeline.c (what
  * happens to a frame), capture.c (where frames come from) and out_*.c (what
  * is printed). */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +21,19 @@
  * flags, which the reading thread looks at between frames and on ticks. */
 static struct capture *signal_capture; /* the capture a signal stops */
 static volatile sig_atomic_t report_requested; /* SIGUSR1 */
+static volatile sig_atomic_t reopen_requested; /* SIGHUP: reopen -o FILE */
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     if (signal_capture)
         capture_request_stop(signal_capture);
+}
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reopen_requested = 1;
 }
 
 static void on_report_signal(int sig)
@@ -47,6 +57,10 @@ static void install_signal_handlers(struct capture *cap)
     sa.sa_handler = on_report_signal;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &sa, NULL);
+    /* SIGHUP must not fail a blocked read (of a pipe, say) with EINTR. */
+    sa.sa_handler = on_hangup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 struct run_ctx {
@@ -57,6 +71,9 @@ struct run_ctx {
     uint64_t cut_frames; /* frames the snaplen cut short */
     bool unflushed;      /* frames since the output was last flushed */
     int64_t next_interval_ms; /* live --stats-interval: next capture counts */
+    struct output *out;
+    FILE *file;          /* -o FILE, reopened on SIGHUP; NULL: stdout */
+    const char *path;
 };
 
 static int64_t monotonic_ms(void)
@@ -94,7 +111,7 @@ static void report_capture(struct run_ctx *run)
     char err[512];
     print_capture_stats(run->cap);
     if (run->cap->live && capture_stats(run->cap, &st, err, sizeof err) == CAPTURE_OK)
-        pipeline_write_capture_stats(run->pipeline, &st);
+        pipeline_write_capture_stats(run->pipeline, &st, run->file ? run->file : stdout);
 }
 
 /* SIGUSR1: the counts always, the --stats summary with them. */
@@ -107,10 +124,33 @@ static void serve_requests(struct run_ctx *run)
     pipeline_stats_now(run->pipeline);
 }
 
+/* After SIGHUP (logrotate's postrotate): everything printed so far goes to
+ * the file as it was (perhaps renamed by now), the rest to a file opened
+ * again under its name. Between packets, with the printer flushed, so no
+ * thread is writing (the decode thread is off with -o). */
+static void reopen_output(struct run_ctx *run)
+{
+    reopen_requested = 0;
+    if (!run->file)
+        return;
+    (void)output_flush(run->out);
+    (void)fflush(run->file);
+    /* The FILE the printers hold stays; the descriptor under it changes. */
+    int fd = open(run->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, fileno(run->file)) < 0) {
+        fprintf(stderr, "mqttdissect: cannot reopen %s after SIGHUP: %s; still "
+                        "writing to the file it was\n", run->path, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 static int on_packet(void *ctx, const struct pcap_pkthdr *h,
                      const uint8_t *bytes, uint64_t frame)
 {
     struct run_ctx *run = ctx;
+    if (reopen_requested)
+        reopen_output(run);
     if (h->caplen < h->len)
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
@@ -124,6 +164,8 @@ static int on_packet(void *ctx, const struct pcap_pkthdr *h,
 static void on_tick(void *ctx)
 {
     struct run_ctx *run = ctx;
+    if (reopen_requested)
+        reopen_output(run);
     serve_requests(run);
     if (run->cap->live && run->opts->stats_interval) {
         int64_t now = monotonic_ms();
@@ -158,9 +200,9 @@ static unsigned output_threads(const struct options *o)
  * read on a thread of its own besides (capture.h). */
 static bool decode_thread(const struct options *o)
 {
-    if (o->threads == 1 || o->stats)
+    if (o->threads == 1 || o->stats || o->output_file)
         return false;
-    if (!o->quiet && (o->format == OUT_JSON || o->verbose))
+    if (!o->quiet && (o->format != OUT_TEXT || o->verbose))
         return false;
     return o->threads > 1 || sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
@@ -178,6 +220,11 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
         return rc;
     if (cap->warning[0])
         fprintf(stderr, "mqttdissect: %s\n", cap->warning);
+    if (o->fanout) {
+        rc = capture_join_fanout(cap, o->fanout_group, err, errlen);
+        if (rc != CAPTURE_OK)
+            return rc;
+    }
     /* Live: capture only the MQTT and TLS ports unless told otherwise. A
      * file is read whole: the pipeline picks the connections itself. */
     char deflt[1024];
@@ -214,17 +261,26 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    FILE *file = NULL;
+    if (o.output_file && !(file = fopen(o.output_file, "a"))) {
+        fprintf(stderr, "mqttdissect: %s: %s\n", o.output_file, strerror(errno));
+        capture_close(&cap);
+        options_free(&o);
+        return 1;
+    }
     struct output_opts oo = {
         .verbose = o.verbose,
         .show_secrets = o.show_secrets,
-        .color = want_color(&o),
-        .out = stdout,
+        .color = file && o.color < 0 ? false : want_color(&o),
+        .out = file ? file : stdout,
         .max_payload = o.max_payload,
         .payload_mode = o.payload_mode,
         .decode_rules = o.decode,
         .ndecode_rules = o.ndecode,
     };
-    enum output_format fmt = o.format == OUT_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
+    enum output_format fmt = o.format == OUT_JSON  ? OUTPUT_JSON
+                             : o.format == OUT_EVE ? OUTPUT_EVE
+                                                   : OUTPUT_TEXT;
     unsigned threads = output_threads(&o);
     struct output *out = threads > 1 ? out_parallel_open(fmt, &oo, threads) : NULL;
     if (!out)
@@ -233,16 +289,19 @@ int main(int argc, char **argv)
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
         output_close(out);
+        if (file)
+            fclose(file);
         capture_close(&cap);
         options_free(&o);
         return 1;
     }
 
     install_signal_handlers(&cap);
-    struct run_ctx run = {.pipeline = p, .cap = &cap, .opts = &o, .dlt = cap.dlt};
+    struct run_ctx run = {.pipeline = p, .cap = &cap, .opts = &o, .dlt = cap.dlt,
+                          .out = out, .file = file, .path = o.output_file};
     /* Live and streamed: flushed when the input is idle, and within 100 ms
      * with -l or on a terminal (else within a second). */
-    bool prompt = o.line_buffered || isatty(STDOUT_FILENO);
+    bool prompt = o.line_buffered || (!file && isatty(STDOUT_FILENO));
     capture_set_tick(&cap, on_tick, &run, prompt ? 100 : 1000);
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     int wrc = pipeline_finish(p);
@@ -250,9 +309,9 @@ int main(int argc, char **argv)
     char serr[512];
     bool have_cst = cap.live && capture_stats(&cap, &cst, serr, sizeof serr) == CAPTURE_OK;
     if (have_cst)
-        pipeline_write_capture_stats(p, &cst);
+        pipeline_write_capture_stats(p, &cst, file ? file : stdout);
     wrc |= output_close(out);
-    if (fflush(stdout) != 0)
+    if (fflush(stdout) != 0 || (file && fclose(file) != 0))
         wrc = -1;
     signal_capture = NULL;
 

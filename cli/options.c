@@ -36,11 +36,14 @@ enum {
     OPT_THREADS,
     OPT_COMMUNITY_ID_SEED,
     OPT_NO_PROMISC,
+    OPT_SHARD,
+    OPT_FANOUT,
     OPT_VERSION,
 };
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
+    {"output", required_argument, NULL, 'o'},
     {"interface", required_argument, NULL, 'i'},
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
@@ -68,6 +71,8 @@ static const struct option long_options[] = {
     {"buffer-size", required_argument, NULL, 'B'},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"line-buffered", no_argument, NULL, 'l'},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"fanout", required_argument, NULL, OPT_FANOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -106,8 +111,21 @@ void options_usage(FILE *out)
         "      --no-checksum       keep TCP segments and UDP datagrams whose IPv4\n"
         "                          header or TCP/UDP checksum is wrong (by default\n"
         "                          dropped and counted; offload patterns pass)\n"
+        "      --shard K/N         decode only the connections (and MQTT-SN client\n"
+        "                          flows) in shard K of N (1 <= K <= N), chosen by\n"
+        "                          a hash of their addresses and ports: N runs over\n"
+        "                          the same input print together what one run prints\n"
+        "      --fanout GROUP      live (Linux): join AF_PACKET fanout group GROUP\n"
+        "                          with flow hashing, so that the processes of one\n"
+        "                          group each decode whole connections\n"
+        , out);
+    fputs(
         "Output:\n"
-        "  -T, --format text|json  one line per message (default), or JSON Lines\n"
+        "  -o, --output FILE       append the records to FILE instead of standard\n"
+        "                          output; SIGHUP reopens it (log rotation)\n"
+        "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
+        "                          or Suricata EVE JSON (event_type mqtt, and\n"
+        "                          anomaly for violations and events)\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
         "  -q, --quiet             no per-message output; summary on stderr\n"
         "  -l, --line-buffered     write what is decoded within about 100 ms (also\n"
@@ -132,7 +150,7 @@ void options_usage(FILE *out)
         "      --community-id-seed N  seed of the Community ID of every JSON record\n"
         "                          (0 to 65535, default 0)\n"
         , out);
-    fputs( /* in two pieces: a string literal may be at most 4095 bytes */
+    fputs( /* in pieces: a string literal may be at most 4095 bytes */
         "Selection (what is printed; the analysis sees every message):\n"
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
         "                          SUBSCRIBE/UNSUBSCRIBE filters overlapping it, and\n"
@@ -207,6 +225,24 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
     if (errno || *end != '\0' || v > max)
         return false;
     *out = v;
+    return true;
+}
+
+/* "K/N" with 1 <= K <= N <= OPT_MAX_SHARDS. */
+static bool parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+    const char *slash = strchr(s, '/');
+    char kbuf[16];
+    uint64_t kv, nv;
+    if (!slash || (size_t)(slash - s) >= sizeof kbuf)
+        return false;
+    memcpy(kbuf, s, (size_t)(slash - s));
+    kbuf[slash - s] = '\0';
+    if (!parse_u64(kbuf, OPT_MAX_SHARDS, &kv) || !parse_u64(slash + 1, OPT_MAX_SHARDS, &nv) ||
+        kv < 1 || kv > nv)
+        return false;
+    *k = (unsigned)kv;
+    *n = (unsigned)nv;
     return true;
 }
 
@@ -285,6 +321,7 @@ static int parse_one(struct options *o, int c, const char *arg)
     uint64_t v;
     switch (c) {
     case 'r': o->read_file = arg; break;
+    case 'o': o->output_file = arg; break;
     case 'i': o->interface = arg; break;
     case 'c':
         if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
@@ -308,8 +345,10 @@ static int parse_one(struct options *o, int c, const char *arg)
             o->format = OUT_TEXT;
         else if (strcmp(arg, "json") == 0)
             o->format = OUT_JSON;
+        else if (strcmp(arg, "eve") == 0)
+            o->format = OUT_EVE;
         else
-            return usage_error("-T wants text or json, not '%s'", arg);
+            return usage_error("-T wants text, json or eve, not '%s'", arg);
         break;
     case 'V': o->verbose = true; break;
     case 'q': o->quiet = true; break;
@@ -393,6 +432,16 @@ static int parse_one(struct options *o, int c, const char *arg)
         break;
     case OPT_NO_PROMISC: o->no_promisc = true; break;
     case 'l': o->line_buffered = true; break;
+    case OPT_SHARD:
+        if (!parse_shard(arg, &o->shard_k, &o->shard_n))
+            return usage_error("--shard wants K/N with 1 <= K <= N <= 65536, not '%s'", arg);
+        break;
+    case OPT_FANOUT:
+        if (!parse_u64(arg, 65535, &v))
+            return usage_error("--fanout wants a group number from 0 to 65535, not '%s'", arg);
+        o->fanout = true;
+        o->fanout_group = (uint16_t)v;
+        break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
@@ -418,7 +467,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:VqhB:l", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -438,6 +487,8 @@ int options_parse(struct options *o, int argc, char **argv)
     }
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
+    if (o->fanout && !o->interface)
+        return usage_error("%s", "--fanout needs -i IFACE (a file: use --shard)");
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter)

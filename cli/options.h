@@ -21,11 +21,16 @@
 #define OPT_MAX_CONNS_DEFAULT 262144u
 #define OPT_MAX_CONNS_LIMIT (16u << 20)
 
-enum out_format { OUT_TEXT, OUT_JSON };
+/* --shard K/N: N at most. */
+#define OPT_MAX_SHARDS 65536u
+
+enum out_format { OUT_TEXT, OUT_JSON, OUT_EVE };
 
 struct options {
     const char *read_file;  /* -r FILE ("-" is stdin) */
     const char *interface;  /* -i IFACE */
+    const char *output_file; /* -o FILE: records appended there; SIGHUP
+                                reopens it */
     uint64_t count;         /* -c N: stop after N selected messages (MQTT and
                                MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
@@ -34,7 +39,7 @@ struct options {
     size_t ntls_ports;
     uint16_t sn_ports[OPT_MAX_PORTS]; /* MQTT-SN over UDP (1883, 1884 always) */
     size_t nsn_ports;
-    enum out_format format; /* -T text|json */
+    enum out_format format; /* -T text|json|eve */
     bool verbose;           /* -V */
     bool quiet;             /* -q: no per-message output, summary only */
     bool show_secrets;      /* --show-secrets */
@@ -70,6 +75,11 @@ struct options {
     unsigned buffer_kib;      /* -B KiB: the kernel buffer; 0: 32 MiB */
     bool no_promisc;          /* --no-promisc */
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
+    bool fanout;               /* --fanout GROUP (live, Linux) */
+    uint16_t fanout_group;
+    unsigned shard_k, shard_n; /* --shard K/N: only the flows whose symmetric
+                                  hash (net/flow_hash.h) is in shard K of N;
+                                  shard_n 0: every flow */
 };
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };

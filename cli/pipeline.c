@@ -11,6 +11,7 @@
 
 #include "transport/transport.h"
 #include "net/community_id.h"
+#include "net/flow_hash.h"
 #include "net/flow_table.h"
 #include "mqttdissect/mqd.h"
 #include "options.h"
@@ -387,6 +388,11 @@ static void drop_conn(struct flow_conn *c)
 static bool accept_conn(void *ctx, const struct flow_key *k)
 {
     const struct pipeline *p = ctx;
+    /* --shard: the connection belongs to another run. */
+    if (p->opts->shard_n > 1 &&
+        !flow_hash_in_shard(flow_hash_symmetric(6, &k->ep[0], &k->ep[1]),
+                            p->opts->shard_k, p->opts->shard_n))
+        return false;
     if (!p->opts->no_heuristics)
         return true; /* any port: transport.c decides from the first bytes */
     for (int i = 0; i < 2; i++) {
@@ -736,6 +742,8 @@ static int write_stats(struct pipeline *p)
     int rc = output_flush(p->out);
     if (p->opts->format == OUT_JSON)
         rc |= stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+    else if (p->opts->format == OUT_EVE) /* stdout holds EVE records only */
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stderr);
     else
         rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
     if (fflush(stdout) != 0 || ferror(stdout))
@@ -786,12 +794,13 @@ void pipeline_stats_now(struct pipeline *p)
         write_stats(p);
 }
 
-void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs)
+void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
+                                  FILE *f)
 {
     if (p->opts->format != OUT_JSON)
         return;
     pipeline_flush(p);
-    printf("{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
+    fprintf(f, "{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
            "\"if_dropped\":%llu,\"queue_dropped\":%llu}\n",
            (unsigned long long)cs->received, (unsigned long long)cs->dropped,
            (unsigned long long)cs->if_dropped, (unsigned long long)cs->queue_dropped);

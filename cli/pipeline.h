@@ -38,7 +38,8 @@ void pipeline_stats_now(struct pipeline *p);
 
 /* -T json: a {"event":"capture_stats",...} line with these figures, after
  * what was printed. Nothing in text mode. */
-void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs);
+void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
+                                  FILE *f);
 
 /* True once -c N messages have been printed: stop reading. */
 bool pipeline_done(const struct pipeline *p);

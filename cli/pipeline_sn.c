@@ -6,6 +6,7 @@
 
 #include "analysis/topic_filter.h"
 #include "net/community_id.h"
+#include "net/flow_hash.h"
 #include "mqttdissect/names.h"
 #include "options.h"
 
@@ -123,6 +124,11 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
                      bool print)
 {
     int dir;
+    /* --shard: the flow belongs to another run; not even counted. */
+    if (s->opts->shard_n > 1 &&
+        !flow_hash_in_shard(flow_hash_symmetric(17, src, dst), s->opts->shard_k,
+                            s->opts->shard_n))
+        return false;
     struct sn_client *c = sn_registry_datagram(s->reg, src, dst, &dir);
     if (!c)
         return false;

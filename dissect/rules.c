@@ -3,6 +3,7 @@
 #include "mqttdissect/rules.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const mqd_rule_info rule_table[MQD_RULE_COUNT] = {
 #define MQD_RULE(name, id, sev, msg) [MQD_R_##name] = {id, #name, (uint8_t)(sev), msg},
@@ -15,6 +16,19 @@ const mqd_rule_info *mqd_rule_get(uint16_t rule)
     if (rule >= MQD_RULE_COUNT)
         return NULL;
     return &rule_table[rule];
+}
+
+const mqd_rule_info *mqd_rule_find(const char *id_or_name)
+{
+    if (!id_or_name)
+        return NULL;
+    for (size_t i = 0; i < MQD_RULE_COUNT; i++)
+        if (strcmp(rule_table[i].name, id_or_name) == 0)
+            return &rule_table[i];
+    for (size_t i = 0; i < MQD_RULE_COUNT; i++)
+        if (strcmp(rule_table[i].id, id_or_name) == 0)
+            return &rule_table[i];
+    return NULL;
 }
 
 const char *mqd_severity_name(uint8_t severity)

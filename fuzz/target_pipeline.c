@@ -3,11 +3,12 @@
  * layer, IP, TCP reassembly, the MQTT stream decoder and parser, and the
  * output.
  *
- * Input: a pcap or pcapng file image. It runs twice: JSON output with
- * --no-checksum (mutated segments keep reaching the decoders), and verbose
- * text with secrets shown and --max-frame 64 (the oversize path), checksums
- * verified. The JSON must be valid UTF-8 and parse with jansson
- * line by line; the text must be valid UTF-8 without stray control
+ * Input: a pcap or pcapng file image. It runs three times: JSON output with
+ * --no-checksum (mutated segments keep reaching the decoders), verbose text
+ * with secrets shown and --max-frame 64 (the oversize path), checksums
+ * verified, and EVE with --max-frame 64. The JSON must be valid UTF-8 and
+ * parse with jansson line by line; EVE lines too, each with Suricata's
+ * common keys; the text must be valid UTF-8 without stray control
  * characters; the end-of-run summary is written too.
  */
 #include <stdbool.h>
@@ -35,13 +36,17 @@ static int pipeline_fuzz_packet(void *ctx, const struct pcap_pkthdr *h,
     return pipeline_done(run->p) ? 1 : 0;
 }
 
-static void pipeline_options(struct options *o, bool small_frames)
+enum pipeline_fuzz_mode { RUN_JSON, RUN_TEXT, RUN_EVE };
+
+static void pipeline_options(struct options *o, enum pipeline_fuzz_mode mode)
 {
     char *argv_json[] = {"mqttdissect", "-r", "fuzz.pcap", "-T", "json",
                          "--no-checksum", NULL};
     char *argv_text[] = {"mqttdissect", "-r", "fuzz.pcap", "-V",
                          "--show-secrets", "--max-frame", "64", NULL};
-    char **argv = small_frames ? argv_text : argv_json;
+    char *argv_eve[] = {"mqttdissect", "-r", "fuzz.pcap", "-T", "eve",
+                        "--max-frame", "64", NULL};
+    char **argv = mode == RUN_TEXT ? argv_text : mode == RUN_EVE ? argv_eve : argv_json;
     int argc = 0;
     while (argv[argc])
         argc++;
@@ -51,11 +56,11 @@ static void pipeline_options(struct options *o, bool small_frames)
 
 /* Runs the capture image through the pipeline; returns the output (caller
  * frees). */
-static char *pipeline_run(const uint8_t *data, size_t size, bool text,
-                          size_t *outlen)
+static char *pipeline_run(const uint8_t *data, size_t size,
+                          enum pipeline_fuzz_mode mode, size_t *outlen)
 {
     struct options o;
-    pipeline_options(&o, text);
+    pipeline_options(&o, mode);
 
     char *mem = NULL;
     size_t memlen = 0;
@@ -64,7 +69,10 @@ static char *pipeline_run(const uint8_t *data, size_t size, bool text,
     struct output_opts oo = {.verbose = o.verbose,
                              .show_secrets = o.show_secrets,
                              .out = fp};
-    struct output *out = output_open(text ? OUTPUT_TEXT : OUTPUT_JSON, &oo);
+    struct output *out = output_open(mode == RUN_TEXT  ? OUTPUT_TEXT
+                                     : mode == RUN_EVE ? OUTPUT_EVE
+                                                       : OUTPUT_JSON,
+                                     &oo);
     FUZZ_CHECK(out != NULL, "output_open");
     struct pipeline *p = pipeline_new(&o, out, false);
     FUZZ_CHECK(p != NULL, "pipeline_new");
@@ -98,14 +106,19 @@ static char *pipeline_run(const uint8_t *data, size_t size, bool text,
 void fuzz_pipeline(const uint8_t *data, size_t size)
 {
     size_t n;
-    char *json = pipeline_run(data, size, false, &n);
+    char *json = pipeline_run(data, size, RUN_JSON, &n);
     if (getenv("MQD_FUZZ_DEBUG"))
         fwrite(json, 1, n, stderr);
     check_json_text(json, n);
     free(json);
-    char *text = pipeline_run(data, size, true, &n);
+    char *text = pipeline_run(data, size, RUN_TEXT, &n);
     if (getenv("MQD_FUZZ_DEBUG"))
         fwrite(text, 1, n, stderr);
     check_text(text, n);
     free(text);
+    char *eve = pipeline_run(data, size, RUN_EVE, &n);
+    if (getenv("MQD_FUZZ_DEBUG"))
+        fwrite(eve, 1, n, stderr);
+    check_eve_text(eve, n);
+    free(eve);
 }

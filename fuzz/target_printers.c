@@ -1,4 +1,4 @@
-/* Fuzz target "printers": the JSON and text printers (cli/output.h) over
+/* Fuzz target "printers": the JSON, EVE and text printers (cli/output.h) over
  * every frame mqd_parse accepts.
  *
  * Input: data[0] bits 0-1 pick the version (0, 3, 4, 5), bits 2-3 the
@@ -6,11 +6,12 @@
  * name for it, bits 6-7 the payload mode (--payload); the rest is parsed
  * frame after frame (while mqd_parse says MQD_OK), and as one MQTT-SN
  * datagram (when mqd_sn_parse accepts it). Each frame and the MQTT-SN
- * message go through the JSON printer (secrets shown and not) and the text
+ * message go through the JSON and EVE printers (secrets shown and not) and the text
  * printer (verbose and not, secrets shown and not) into memory
  * (open_memstream), followed by an event whose string value is wire bytes.
  * Every JSON line must be valid UTF-8, parse with jansson as an object
- * without duplicate keys and carry "type" and "violations"; the text must be
+ * without duplicate keys and carry "type" and "violations"; every EVE line
+ * must parse as an object with Suricata's common keys; the text must be
  * valid UTF-8 without control characters other than newline and tab.
  */
 #include <stdbool.h>
@@ -121,6 +122,10 @@ void fuzz_printers(const uint8_t *data, size_t size)
         char *out = print_all(OUTPUT_JSON, &opts, frames, nframes,
                               have_sn ? &sn : NULL, wire, &n);
         check_json_text(out, n);
+        free(out);
+        out = print_all(OUTPUT_EVE, &opts, frames, nframes,
+                        have_sn ? &sn : NULL, wire, &n);
+        check_eve_text(out, n);
         free(out);
         for (int verbose = 0; verbose < 2; verbose++) {
             opts.verbose = verbose != 0;

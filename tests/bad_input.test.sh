@@ -91,7 +91,7 @@ fi
 grep -q "give exactly one of -r FILE or -i IFACE" "$work/usage.err" || fail "usage: $(cat "$work/usage.err")"
 "$bin" -r "$cap" -T xml >/dev/null 2>"$work/badformat.err"
 [ $? = 2 ] || fail "badformat: want exit 2"
-grep -q -e "-T wants text or json, not 'xml'" "$work/badformat.err" || fail "badformat: $(cat "$work/badformat.err")"
+grep -q -e "-T wants text, json or eve, not 'xml'" "$work/badformat.err" || fail "badformat: $(cat "$work/badformat.err")"
 
 # A --topic that is no MQTT topic filter is a usage error naming the filter
 # and the rule, not a filter that silently acts like another one.

@@ -7,14 +7,16 @@
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, tcpreplay (tests/bench/live.sh), paho-mqtt
 #          (the live and capture tests), protoc and python3-protobuf (the
-#          Sparkplug capture client)
+#          Sparkplug capture client), jsonschema (the EVE schema test),
+#          logrotate (the -o FILE test), redis and kcat (tests/recipes.test.sh)
 set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
             libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcbor-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
-           tcpdump tcpreplay python3 python3-paho-mqtt iproute2 ethtool openssl procps
+           tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate
+           redis-server redis-tools kcat iproute2 ethtool openssl procps
            protobuf-compiler python3-protobuf)
 
 pkgs=("${build_pkgs[@]}")

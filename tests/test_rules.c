@@ -173,6 +173,27 @@ static void test_severity_names(void **state)
     assert_non_null(mqd_severity_name(255));
 }
 
+/* mqd_rule_find: every rule by its name, and by its id the first rule
+ * carrying that id; nothing for what is neither. */
+static void test_find(void **state)
+{
+    (void)state;
+    for (uint16_t r = 0; r < MQD_RULE_COUNT; r++) {
+        const mqd_rule_info *info = mqd_rule_get(r);
+        assert_ptr_equal(mqd_rule_find(info->name), info);
+        const mqd_rule_info *by_id = mqd_rule_find(info->id);
+        assert_non_null(by_id);
+        assert_string_equal(by_id->id, info->id);
+        assert_true(by_id <= info); /* the first with that id */
+        assert_int_equal(by_id - mqd_rule_get(0) <= r, 1);
+    }
+    assert_ptr_equal(mqd_rule_find("MQTT-3.3.1-4"), mqd_rule_get(MQD_R_PUBLISH_QOS_3));
+    assert_null(mqd_rule_find(NULL));
+    assert_null(mqd_rule_find(""));
+    assert_null(mqd_rule_find("publish_qos_3"));
+    assert_null(mqd_rule_find("MQTT-3.3.1-"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_enum_matches_table),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_severity_names),
+        cmocka_unit_test(test_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

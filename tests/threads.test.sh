@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Formatting on several threads (--threads, cli/out_parallel.c; -V and
-# JSON) and decoding MQTT on a second thread (cli/flow_events.c; -q and
+# JSON, EVE) and decoding MQTT on a second thread (cli/flow_events.c; -q and
 # one line per message) print exactly what one thread prints, byte for
 # byte, with the same exit status:
 # on every bundled capture, on a synthetic one large enough for many batches,
@@ -42,6 +42,7 @@ for cap in "$src"/captures/*.pcap "$src"/captures/*.pcapng "$src"/captures/pertu
   base=$(basename "$cap")
   same "$base -V" -r "$cap" -V --color never
   same "$base -T json" -r "$cap" -T json
+  same "$base -T eve" -r "$cap" -T eve
   same "$base --stats" -r "$cap" --stats -p 1884
   same "$base" -r "$cap" -p 1884 --color never
   same "$base -q" -r "$cap" -q
@@ -53,6 +54,7 @@ if [ -x "$gen" ]; then
   bytes=$(wc -c <"$work/out.1")
   [ "$bytes" -gt 2000000 ] || fail "synthetic: only $bytes bytes of text, too few for many batches"
   same "synthetic -T json" -r "$work/synth.pcap" -T json
+  same "synthetic -T eve" -r "$work/synth.pcap" -T eve
   same "synthetic -c 5000" -r "$work/synth.pcap" -T json -c 5000
   same "synthetic -q" -r "$work/synth.pcap" -q
   for t in 1 2; do

@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
 
 #include "net/capture_queue.h"
 #include "net/linklayer.h"
@@ -228,6 +232,33 @@ int capture_open_live(struct capture *c, const char *iface,
     if (rc > 0)
         note_warning(c, rc);
     return check_link_type(c, err, errlen);
+}
+
+int capture_join_fanout(struct capture *c, uint16_t group, char *err,
+                        size_t errlen)
+{
+#if defined(__linux__) && defined(PACKET_FANOUT)
+    /* Flow hashing: the kernel's flow hash is the same for both directions
+     * of a connection; defragmentation first, so the fragments of one
+     * datagram go with their flow. */
+    int arg = (int)((unsigned)group |
+                    ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16));
+    int fd = c->live ? pcap_fileno(c->pcap) : -1;
+    if (fd < 0) {
+        set_err(err, errlen, "%s: --fanout needs a live interface", c->name);
+        return CAPTURE_EUNSUPPORTED;
+    }
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        set_err(err, errlen, "%s: cannot join fanout group %u: %s", c->name,
+                (unsigned)group, strerror(errno));
+        return errno == EPERM ? CAPTURE_EPERM : CAPTURE_EUNSUPPORTED;
+    }
+    return CAPTURE_OK;
+#else
+    (void)group;
+    set_err(err, errlen, "%s: --fanout needs Linux (AF_PACKET)", c->name);
+    return CAPTURE_EUNSUPPORTED;
+#endif
 }
 
 int capture_set_filter(struct capture *c, const char *expr, char *err,

@@ -96,6 +96,12 @@ int capture_open_live(struct capture *c, const char *iface,
                       const struct capture_live_cfg *cfg, char *err,
                       size_t errlen);
 
+/* Live (Linux): joins AF_PACKET fanout group `group` with flow hashing and
+ * defragmentation, so that every process in the group sees whole
+ * connections and each packet reaches one of them. */
+int capture_join_fanout(struct capture *c, uint16_t group, char *err,
+                        size_t errlen);
+
 /* Compiles and applies a BPF filter expression (NULL or "" = none). For
  * files the filter is applied per frame so frame numbers stay absolute. */
 int capture_set_filter(struct capture *c, const char *expr, char *err,

@@ -1,8 +1,9 @@
 /* The output layer: what the command prints for every MQTT control packet
- * and for every notable event (gaps, resyncs, ...). Two printers implement
- * it: annotated text (out_text.c) and JSON Lines (out_json.c). Both write
- * into one large buffer that goes to the FILE with fwrite when nearly full
- * and at output_flush(); nothing is written per message with stdio.
+ * and for every notable event (gaps, resyncs, ...). Three printers implement
+ * it: annotated text (out_text.c), JSON Lines (out_json.c) and Suricata EVE
+ * JSON (out_eve.c). Each writes into one large buffer that goes to the FILE
+ * with fwrite when nearly full and at output_flush(); nothing is written per
+ * message with stdio.
  *
  * Usage:
  *   struct output *o = output_open(OUTPUT_JSON, &opts);
@@ -46,7 +47,7 @@ struct output_opts {
                              never write to `out` (out_parallel.c) */
 };
 
-enum output_format { OUTPUT_TEXT, OUTPUT_JSON };
+enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_EVE };
 
 struct output;
 
@@ -71,13 +72,17 @@ struct output {
     const struct output_ops *ops;
 };
 
-/* Constructors (out_text.c, out_json.c): NULL when out of memory. */
+/* Constructors (out_text.c, out_json.c, out_eve.c): NULL when out of
+ * memory. */
 struct output *out_text_open(const struct output_opts *opts);
 struct output *out_json_open(const struct output_opts *opts);
+struct output *out_eve_open(const struct output_opts *opts);
 
 static inline struct output *output_open(enum output_format fmt,
                                          const struct output_opts *opts)
 {
+    if (fmt == OUTPUT_EVE)
+        return out_eve_open(opts);
     return fmt == OUTPUT_JSON ? out_json_open(opts) : out_text_open(opts);
 }
 

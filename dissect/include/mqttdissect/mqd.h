@@ -9,5 +9,6 @@
 #include "mqttdissect/sn.h"
 #include "mqttdissect/stream.h"
 #include "mqttdissect/utf8.h"
+#include "mqttdissect/version.h"
 
 #endif

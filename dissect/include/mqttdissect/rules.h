@@ -33,6 +33,13 @@ typedef struct mqd_rule_info {
 /* The catalogue entry for a rule; NULL when out of range. */
 const mqd_rule_info *mqd_rule_get(uint16_t rule);
 
+/* The catalogue entry whose name ("PUBLISH_QOS_3") or rule id
+ * ("MQTT-3.3.1-4", "MQD-...") is exactly `id_or_name`; NULL when none is
+ * (or for NULL). Names are unique; a few rules share one normative
+ * statement, so an id gives the first of them in catalogue order. The
+ * rule's number (enum mqd_rule) is the result minus mqd_rule_get(0). */
+const mqd_rule_info *mqd_rule_find(const char *id_or_name);
+
 /* "error", "warning", "info". */
 const char *mqd_severity_name(uint8_t severity);
 
