@@ -69,6 +69,38 @@ static void check_family(struct pktgen_flow *f, bool udp)
     assert_int_equal(decode(buf, len, true), DECODE_BAD_CHECKSUM);
 }
 
+/* The sum runs eight bytes at a time with a tail: every payload length
+ * from 0 to 300 (every remainder, odd and even), over IPv4 and IPv6, TCP
+ * and UDP, must pass as pktgen's byte-wise checksum made it, and fail with
+ * any one byte changed. */
+static void test_every_length(void **state)
+{
+    (void)state;
+    static uint8_t payload[300], buf[512];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 37 + 11);
+    for (int fam = 4; fam <= 6; fam += 2) {
+        struct pktgen_flow f;
+        if (fam == 4)
+            pktgen_flow4(&f, "10.1.2.3", 40001, "10.0.0.2", 1883);
+        else
+            pktgen_flow6(&f, "2001:db8::7", 40001, "2001:db8::2", 1883);
+        for (size_t n = 0; n <= sizeof payload; n++) {
+            for (int udp = 0; udp < 2; udp++) {
+                size_t len = udp ? pktgen_build_udp(DLT_EN10MB, &f, 0, payload, n, buf, sizeof buf)
+                                 : pktgen_build_tcp(DLT_EN10MB, &f, 0, TCP_ACK | TCP_PSH, 1000,
+                                                    2000, payload, n, buf, sizeof buf);
+                enum decode_result ok = udp ? DECODE_UDP : DECODE_TCP;
+                assert_int_equal(decode(buf, len, true), ok);
+                if (n == 0)
+                    continue;
+                buf[len - 1 - n / 2] ^= 0x01;
+                assert_int_equal(decode(buf, len, true), DECODE_BAD_CHECKSUM);
+            }
+        }
+    }
+}
+
 static void test_tcp_udp_ipv4(void **state)
 {
     (void)state;
@@ -117,6 +149,7 @@ static void test_cut_is_not_checked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_length),
         cmocka_unit_test(test_tcp_udp_ipv4),
         cmocka_unit_test(test_tcp_udp_ipv6),
         cmocka_unit_test(test_ipv4_header),

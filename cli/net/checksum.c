@@ -2,22 +2,71 @@
 #include "net/checksum.h"
 
 #include <stdint.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "net/endpoint.h"
 
 /* One's complement sum of `len` bytes as big-endian 16-bit words (an odd
- * last byte padded with zero), added to `sum`; RFC 1071 s4.1. */
+ * last byte padded with zero), added to `sum`; RFC 1071 s4.1. Every packet
+ * that reaches TCP or UDP is summed, so this is on the hot path: 32-bit
+ * words in the machine's order go into 64-bit accumulators (no carry is
+ * lost before 2^32 words; with SSE2 sixteen bytes a step), which is the
+ * same one's complement sum since
+ * 2^16 - 1 divides 2^32 - 1; byte order costs only a swap of the folded
+ * result (RFC 1071 s2(B)). */
 static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
 {
-    uint64_t s = sum;
+    uint64_t a = 0, b = 0;
     size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += (uint32_t)p[i] << 8 | p[i + 1];
-    if (i < len)
-        s += (uint32_t)p[i] << 8;
-    while (s >> 16)
-        s = (s & 0xFFFF) + (s >> 16);
-    return (uint32_t)s;
+#if defined(__SSE2__)
+    /* Sixteen bytes a step: four 32-bit words widened into two 64-bit
+     * lanes per accumulator. */
+    __m128i acc = _mm_setzero_si128(), zero = _mm_setzero_si128();
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        acc = _mm_add_epi64(acc, _mm_unpacklo_epi32(v, zero));
+        acc = _mm_add_epi64(acc, _mm_unpackhi_epi32(v, zero));
+    }
+    uint64_t lanes[2];
+    _mm_storeu_si128((__m128i *)(void *)lanes, acc);
+    a = lanes[0];
+    b = lanes[1];
+#endif
+    for (; i + 8 <= len; i += 8) {
+        uint32_t w[2];
+        memcpy(w, p + i, 8);
+        a += w[0];
+        b += w[1];
+    }
+    if (i + 4 <= len) {
+        uint32_t w;
+        memcpy(&w, p + i, 4);
+        a += w;
+        i += 4;
+    }
+    uint8_t tail[4] = {0, 0, 0, 0}; /* the last 0-3 bytes, zero-padded */
+    switch (len - i) {
+    case 3: tail[2] = p[i + 2]; /* fall through */
+    case 2: tail[1] = p[i + 1]; /* fall through */
+    case 1: tail[0] = p[i]; break;
+    default: break;
+    }
+    uint32_t t;
+    memcpy(&t, tail, 4);
+    uint64_t s = a + b + t;
+    s = (s & 0xFFFFFFFFu) + (s >> 32);
+    s = (s & 0xFFFFFFFFu) + (s >> 32);
+    s = (s & 0xFFFF) + (s >> 16);
+    s = (s & 0xFFFF) + (s >> 16);
+    uint16_t r = (uint16_t)s;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    r = (uint16_t)(r >> 8 | r << 8);
+#endif
+    return sum + r;
 }
 
 static uint16_t fold(uint32_t s)
@@ -61,13 +110,13 @@ static bool l4_valid(const struct ip_info *ip)
     if (field == 0) /* offload, or RFC 768: UDP over IPv4 without one */
         return true;
     uint32_t len = (uint32_t)ip->l4_wirelen;
-    uint16_t ps = fold(pseudo_sum(ip, len));
+    uint32_t pseudo = pseudo_sum(ip, len);
+    if (fold(sum_bytes(pseudo, ip->l4, ip->l4_wirelen)) == 0xFFFF)
+        return true;
+    /* Wrong, unless transmit offload left only the pseudo-header sum. */
+    uint16_t ps = fold(pseudo);
     uint16_t ps_not = (uint16_t)(0xFFFF ^ ps);
-    if (field == ps || field == ps_not ||
-        field == fold(pseudo_sum(ip, 0)))
-        return true; /* only the pseudo-header sum: offload */
-    return fold(sum_bytes(pseudo_sum(ip, len), ip->l4, ip->l4_wirelen)) ==
-           0xFFFF;
+    return field == ps || field == ps_not || field == fold(pseudo_sum(ip, 0));
 }
 
 bool checksum_valid(const struct ip_info *ip)
