@@ -44,8 +44,14 @@ void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream)
         jw_kv_str(w, "proxied_src", m->proxied_src);
     jw_kv_u64(w, "conn", m->conn);
     if (m->community_id[0]) {
+        /* "1:" and base64: nothing to escape, copied as it is. */
+        char q[sizeof m->community_id + 2];
+        size_t n = strnlen(m->community_id, sizeof m->community_id);
+        q[0] = '"';
+        memcpy(q + 1, m->community_id, n);
+        q[n + 1] = '"';
         jw_key(w, "community_id");
-        json_fixed_str(w, m->community_id, sizeof m->community_id);
+        jw_raw(w, q, n + 2);
     }
     jw_kv_str(w, "transport", m->transport ? m->transport : "tcp");
     if (stream)

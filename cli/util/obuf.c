@@ -98,18 +98,6 @@ void obuf_write_slow(struct obuf *b, const void *data, size_t n)
     }
 }
 
-void obuf_u64(struct obuf *b, uint64_t v)
-{
-    char *p = obuf_reserve(b, 20);
-    obuf_commit(b, fmt_u64(p, v));
-}
-
-void obuf_i64(struct obuf *b, int64_t v)
-{
-    char *p = obuf_reserve(b, 21);
-    obuf_commit(b, fmt_i64(p, v));
-}
-
 /* The two lower-case hex digits of every byte value, in order. */
 static const char hex_pairs[513] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/numfmt.h"
+
 /* Default buffer size for file output. */
 #define OBUF_DEFAULT_CAP (64u * 1024u)
 /* The most any obuf_reserve() caller asks for at once. */
@@ -88,8 +90,17 @@ static inline void obuf_puts(struct obuf *b, const char *s)
 }
 
 /* Decimal integers. */
-void obuf_u64(struct obuf *b, uint64_t v);
-void obuf_i64(struct obuf *b, int64_t v);
+static inline void obuf_u64(struct obuf *b, uint64_t v)
+{
+    char *p = obuf_reserve(b, 20);
+    obuf_commit(b, fmt_u64(p, v));
+}
+
+static inline void obuf_i64(struct obuf *b, int64_t v)
+{
+    char *p = obuf_reserve(b, 21);
+    obuf_commit(b, fmt_i64(p, v));
+}
 /* Lower-case hex of every byte, no separators: "0a1b". */
 void obuf_hex(struct obuf *b, const uint8_t *data, size_t n);
 /* `width` spaces (or any char). */
