@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Record the TLS decryption captures of captures/tls/: MQTT over TLS 1.3 and
+# TLS 1.2, each connection's secrets in a key log beside its capture.
+#
+#   sudo bash captures/record_tls.sh [OUTDIR]     (default OUTDIR: captures/tls/)
+#
+# Reuses captures/record.sh (namespace, tcpdump, cleanup; see there for
+# MQD_SCENARIOS, MQD_KEEP_WORK, MQD_NO_PIN). The broker here has only TLS
+# listeners, each forcing one protocol version and one cipher suite, with a
+# throwaway CA and server certificate made by openssl at record time (they
+# are never kept). The client is captures/clients/tls_client.py (paho, with
+# ssl.SSLContext.keylog_filename), one TCP connection per capture: CONNECT,
+# SUBSCRIBE, a PUBLISH at QoS 1 that comes back, DISCONNECT.
+#
+# The key logs hold the secrets of these test connections only.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MQD_RECORD_SOURCED=1
+# shellcheck source=captures/record.sh
+source "$HERE/record.sh" "${1:-$HERE/tls}"
+
+# port  version  suite (OpenSSL names; TLS 1.3 ones via ciphers_tls1.3)
+TLS_LISTENERS="
+8901 tlsv1.3 TLS_AES_128_GCM_SHA256
+8902 tlsv1.3 TLS_AES_256_GCM_SHA384
+8903 tlsv1.3 TLS_CHACHA20_POLY1305_SHA256
+8911 tlsv1.2 ECDHE-RSA-AES128-GCM-SHA256
+8912 tlsv1.2 ECDHE-RSA-AES256-GCM-SHA384
+8913 tlsv1.2 ECDHE-RSA-CHACHA20-POLY1305
+"
+
+write_broker_files() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mqd-test-ca \
+		-keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=broker.test \
+		-keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:broker.test\n' >"$WORK/san.ext"
+	openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" \
+		-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/server.crt" 2>/dev/null
+	{
+		printf 'user root\npersistence false\nlog_dest file %s\nlog_type all\n' "$WORK/mosquitto.log"
+		printf 'log_timestamp false\nconnection_messages true\nallow_anonymous true\n'
+		local port version suite
+		while read -r port version suite; do
+			[ -n "$port" ] || continue
+			printf '\nlistener %s 127.0.0.1\ncertfile %s\nkeyfile %s\ntls_version %s\n' \
+				"$port" "$WORK/server.crt" "$WORK/server.key" "$version"
+			if [ "$version" = tlsv1.3 ]; then
+				printf 'ciphers_tls1.3 %s\n' "$suite"
+			else
+				printf 'ciphers %s\n' "$suite"
+			fi
+		done <<<"$TLS_LISTENERS"
+	} >"$WORK/mosquitto.conf"
+}
+
+start_broker() {
+	ip netns exec "$NS" "${PIN[@]}" mosquitto -c "$WORK/mosquitto.conf" &
+	MOSQ_PID=$!
+	local port _
+	while read -r port _; do
+		[ -z "$port" ] || wait_for "broker on port $port" listening_on "$port"
+	done <<<"$TLS_LISTENERS"
+}
+
+# tls_capture NAME PORT CLIENT_ARGS...: NAME.pcap and NAME.keylog in $OUT;
+# the negotiated suite is checked in the capture with tshark.
+tls_capture() {
+	local name=$1 port=$2 suite
+	shift 2
+	rm -f "$WORK/$name.keylog"
+	cap_start "$name.pcap" "tcp port $port"
+	MQD_PORT=$port py tls_client.py "$WORK/ca.crt" "$WORK/$name.keylog" "$name" "$@"
+	cap_stop
+	[ -s "$WORK/$name.keylog" ] || die "$name: no key log written"
+	install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
+	suite=$(tshark -r "$OUT/$name.pcap" -Y tls.handshake.type==2 -T fields \
+		-e tls.handshake.ciphersuite | head -n 1)
+	log "$name: cipher suite $suite"
+}
+
+scenario_tls13() {
+	tls_capture tls13_aes128gcm 8901
+	tls_capture tls13_aes256gcm 8902
+	tls_capture tls13_chacha20 8903
+}
+
+scenario_tls12() {
+	tls_capture tls12_aes128gcm 8911 tls1.2
+	tls_capture tls12_aes256gcm 8912 tls1.2
+	tls_capture tls12_chacha20 8913 tls1.2
+}
+
+# One 100 kB message (QoS 1, there and back) over TLS 1.3 AES-128-GCM:
+# many full 16 KiB records, each over several TCP segments.
+scenario_big() {
+	tls_capture tls13_big_100k 8901 102400
+}
+
+tls_main() {
+	local s
+	setup_namespace
+	write_broker_files
+	start_broker
+	for s in ${MQD_SCENARIOS:-tls13 tls12 big}; do
+		"scenario_$s"
+	done
+	log "done: captures and key logs written to $OUT"
+}
+
+tls_main
