@@ -1,6 +1,9 @@
-/* TLS decryption with a key log (cli/transport/tls_keylog.c, tls_keys.c):
- * the key log parser; the key schedule against RFC 8448's TLS 1.3 trace and
- * the published TLS 1.2 PRF vector. */
+/* TLS decryption with a key log (cli/transport/tls_keylog.c, tls_keys.c,
+ * tls_decrypt.c): the key log parser; the key schedule against RFC 8448's
+ * TLS 1.3 trace and the published TLS 1.2 PRF vector; every capture of
+ * captures/tls/ decrypted with its key log, fed whole, per segment, byte by
+ * byte and in random pieces, giving the same plaintext, which is the MQTT
+ * conversation; a wrong key log, a key log without the connection, a gap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "tcp_payload.h"
+#include "transport/tls_decrypt.h"
 #include "transport/tls_keylog.h"
 #include "transport/tls_keys.h"
 
@@ -248,6 +253,330 @@ static void test_tls12_prf(void **state)
     assert_non_null(tls_suite_find(0xCCA8));
 }
 
+/* ---- real captures ---- */
+
+struct sink {
+    uint8_t *pt[2];
+    size_t len[2];
+    unsigned ev[TLS_DEC_MALFORMED + 1];
+    uint16_t version, suite;
+};
+
+static void on_data(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct sink *s = ctx;
+    assert_true(dir == 0 || dir == 1);
+    assert_true(n > 0 && n <= 16384);
+    s->pt[dir] = realloc(s->pt[dir], s->len[dir] + n);
+    assert_non_null(s->pt[dir]);
+    memcpy(s->pt[dir] + s->len[dir], p, n);
+    s->len[dir] += n;
+}
+
+static void on_event(void *ctx, const struct tls_dec_event *ev)
+{
+    struct sink *s = ctx;
+    assert_true(ev->kind <= TLS_DEC_MALFORMED);
+    s->ev[ev->kind]++;
+    if (ev->kind == TLS_DEC_KEYS) {
+        s->version = ev->version;
+        s->suite = ev->suite;
+    }
+}
+
+static void sink_free(struct sink *s)
+{
+    free(s->pt[0]);
+    free(s->pt[1]);
+    memset(s, 0, sizeof *s);
+}
+
+enum feed_mode { FEED_RUNS, FEED_SEGMENTS, FEED_BYTES, FEED_RANDOM };
+
+/* Feeds the connection in capture order; gap_seg (if not SIZE_MAX) is a
+ * segment reported lost instead of fed. */
+static void run(const struct tcp_payload *tp, struct tls_keylog *kl,
+                enum feed_mode mode, size_t gap_seg, struct sink *s)
+{
+    struct tls_dec_callbacks cb = {on_data, on_event, s};
+    memset(s, 0, sizeof *s);
+    struct tls_decrypt *t = tls_decrypt_new(kl, &cb);
+    assert_non_null(t);
+    unsigned rnd = 12345;
+    for (size_t i = 0; i < tp->nsegs; i++) {
+        const struct tcp_seg *g = &tp->segs[i];
+        const uint8_t *p = tp->data[g->dir] + g->off;
+        size_t n = g->len;
+        if (i == gap_seg) {
+            tls_decrypt_gap(t, g->dir, n);
+            continue;
+        }
+        if (mode == FEED_RUNS) { /* one feed per run of one direction */
+            while (i + 1 < tp->nsegs && i + 1 != gap_seg &&
+                   tp->segs[i + 1].dir == g->dir)
+                n += tp->segs[++i].len;
+            tls_decrypt_feed(t, g->dir, p, n);
+            continue;
+        }
+        for (size_t off = 0; off < n;) {
+            size_t k = n - off;
+            if (mode == FEED_BYTES)
+                k = 1;
+            if (mode == FEED_RANDOM) {
+                rnd = rnd * 1103515245u + 12345u;
+                size_t r = (rnd >> 16) % 700 + 1;
+                k = r < k ? r : k;
+            }
+            tls_decrypt_feed(t, g->dir, p + off, k);
+            off += k;
+        }
+    }
+    tls_decrypt_free(t);
+}
+
+static char *capture_path(char *buf, size_t cap, const char *name,
+                          const char *ext)
+{
+    snprintf(buf, cap, "%s/captures/tls/%s.%s", MQD_SOURCE_DIR, name, ext);
+    return buf;
+}
+
+static struct tls_keylog *keylog_of(const char *name)
+{
+    char path[4096];
+    struct tls_keylog *kl = tls_keylog_new(0);
+    assert_non_null(kl);
+    assert_int_equal(tls_keylog_add_file(kl, capture_path(path, sizeof path, name, "keylog")), 0);
+    assert_int_equal(tls_keylog_stats(kl)->malformed, 0);
+    return kl;
+}
+
+static void load(const char *name, struct tcp_payload *tp)
+{
+    char path[4096];
+    assert_int_equal(tcp_payload_load(capture_path(path, sizeof path, name, "pcap"), tp), 0);
+}
+
+struct capture_case {
+    const char *name;
+    uint16_t version, suite;
+    size_t big;
+};
+
+static const struct capture_case cases[] = {
+    {"tls13_aes128gcm", 0x0304, 0x1301, 0},
+    {"tls13_aes256gcm", 0x0304, 0x1302, 0},
+    {"tls13_chacha20", 0x0304, 0x1303, 0},
+    {"tls12_aes128gcm", 0x0303, 0xC02F, 0},
+    {"tls12_aes256gcm", 0x0303, 0xC030, 0},
+    {"tls12_chacha20", 0x0303, 0xCCA8, 0},
+    {"tls13_big_100k", 0x0304, 0x1301, 102400},
+};
+
+static void check_mqtt(const struct capture_case *c, const struct sink *s)
+{
+    char text[128];
+    snprintf(text, sizeof text, "secret over TLS from %s", c->name);
+    assert_int_equal(s->ev[TLS_DEC_KEYS], 1);
+    assert_int_equal(s->version, c->version);
+    assert_int_equal(s->suite, c->suite);
+    for (int k = TLS_DEC_NO_KEY; k <= TLS_DEC_MALFORMED; k++)
+        if (k != TLS_DEC_ALERT)
+            assert_int_equal(s->ev[k], 0);
+    assert_true(s->len[0] > 2 && s->len[1] > 2);
+    assert_int_equal(s->pt[0][0], 0x10); /* CONNECT */
+    assert_int_equal(s->pt[1][0], 0x20); /* CONNACK */
+    for (int dir = 0; dir < 2; dir++) {
+        assert_non_null(memmem(s->pt[dir], s->len[dir], text, strlen(text)));
+        assert_true(s->len[dir] > c->big);
+    }
+    /* The client ends with DISCONNECT (0xE0 0x00). */
+    assert_int_equal(s->pt[0][s->len[0] - 2], 0xE0);
+    assert_int_equal(s->pt[0][s->len[0] - 1], 0x00);
+}
+
+/* Every capture, every chunking: the same plaintext, which is MQTT. */
+static void test_captures(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct capture_case *c = &cases[i];
+        struct tcp_payload tp;
+        load(c->name, &tp);
+        struct tls_keylog *kl = keylog_of(c->name);
+        struct sink ref, s;
+        run(&tp, kl, FEED_RUNS, SIZE_MAX, &ref);
+        print_message("%s: %zu and %zu plaintext bytes\n", c->name, ref.len[0], ref.len[1]);
+        check_mqtt(c, &ref);
+        for (int mode = FEED_SEGMENTS; mode <= FEED_RANDOM; mode++) {
+            if (mode == FEED_BYTES && c->big)
+                continue; /* the small ones cover byte-at-a-time */
+            run(&tp, kl, (enum feed_mode)mode, SIZE_MAX, &s);
+            for (int dir = 0; dir < 2; dir++) {
+                assert_int_equal(s.len[dir], ref.len[dir]);
+                assert_memory_equal(s.pt[dir], ref.pt[dir], ref.len[dir]);
+            }
+            assert_memory_equal(s.ev, ref.ev, sizeof s.ev);
+            sink_free(&s);
+        }
+        sink_free(&ref);
+        tls_keylog_free(kl);
+        tcp_payload_free(&tp);
+    }
+}
+
+/* Reads a key log and changes the last hex digit of every secret. */
+static struct tls_keylog *wrong_keylog_of(const char *name)
+{
+    char path[4096], line[1100], text[8192] = "";
+    FILE *fp = fopen(capture_path(path, sizeof path, name, "keylog"), "r");
+    assert_non_null(fp);
+    while (fgets(line, sizeof line, fp)) {
+        size_t n = strcspn(line, "\r\n");
+        if (n > 0 && line[0] != '#')
+            line[n - 1] = line[n - 1] == '0' ? '1' : '0';
+        assert_true(strlen(text) + strlen(line) < sizeof text);
+        strcat(text, line);
+    }
+    fclose(fp);
+    struct tls_keylog *kl = tls_keylog_new(0);
+    tls_keylog_add_text(kl, text, strlen(text), "wrong");
+    return kl;
+}
+
+/* Wrong secrets: authentication fails, nothing is passed up. */
+static void test_wrong_keys(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tcp_payload tp;
+        load(cases[i].name, &tp);
+        struct tls_keylog *kl = wrong_keylog_of(cases[i].name);
+        struct sink s;
+        run(&tp, kl, FEED_SEGMENTS, SIZE_MAX, &s);
+        assert_int_equal(s.ev[TLS_DEC_KEYS], 1);
+        assert_true(s.ev[TLS_DEC_AUTH_FAIL] >= 1);
+        assert_int_equal(s.ev[TLS_DEC_RESYNC], 0);
+        assert_int_equal(s.len[0] + s.len[1], 0);
+        sink_free(&s);
+        tls_keylog_free(kl);
+        tcp_payload_free(&tp);
+    }
+}
+
+/* A key log for other connections (and an empty one): "no key". */
+static void test_no_key(void **state)
+{
+    (void)state;
+    struct tcp_payload tp;
+    load("tls13_aes128gcm", &tp);
+    struct tls_keylog *other = keylog_of("tls12_aes128gcm");
+    struct tls_keylog *empty = tls_keylog_new(0);
+    struct sink s;
+    run(&tp, other, FEED_SEGMENTS, SIZE_MAX, &s);
+    assert_int_equal(s.ev[TLS_DEC_NO_KEY], 1);
+    assert_int_equal(s.ev[TLS_DEC_KEYS], 0);
+    assert_int_equal(s.len[0] + s.len[1], 0);
+    sink_free(&s);
+    run(&tp, empty, FEED_BYTES, SIZE_MAX, &s);
+    assert_int_equal(s.ev[TLS_DEC_NO_KEY], 1);
+    assert_int_equal(s.len[0] + s.len[1], 0);
+    sink_free(&s);
+    run(&tp, NULL, FEED_RUNS, SIZE_MAX, &s);
+    assert_int_equal(s.ev[TLS_DEC_NO_KEY], 1);
+    assert_int_equal(s.len[0] + s.len[1], 0);
+    sink_free(&s);
+    tls_keylog_free(other);
+    tls_keylog_free(empty);
+    tcp_payload_free(&tp);
+}
+
+/* got is a prefix of want followed by a suffix of want (a piece lost in
+ * between, nothing else changed). */
+static void assert_prefix_suffix(const uint8_t *got, size_t glen,
+                                 const uint8_t *want, size_t wlen)
+{
+    size_t p = 0;
+    assert_true(glen <= wlen);
+    while (p < glen && got[p] == want[p])
+        p++;
+    size_t rest = glen - p;
+    assert_memory_equal(got + p, want + wlen - rest, rest);
+}
+
+/* A segment lost in the middle of each direction's large message: a gap
+ * event, records found again, and the plaintext is the original with a
+ * piece missing. */
+static void test_gap(void **state)
+{
+    (void)state;
+    static const char *names[] = {"tls13_big_100k", "tls12_aes128gcm"};
+    for (size_t c = 0; c < 2; c++) {
+        struct tcp_payload tp;
+        load(names[c], &tp);
+        struct tls_keylog *kl = keylog_of(names[c]);
+        struct sink ref, s;
+        run(&tp, kl, FEED_SEGMENTS, SIZE_MAX, &ref);
+        for (int dir = 0; dir < 2; dir++) {
+            /* the largest segment of the direction past its first third */
+            size_t gap = SIZE_MAX, best = 0;
+            for (size_t i = tp.nsegs / 3; i < tp.nsegs; i++)
+                if (tp.segs[i].dir == dir && tp.segs[i].len > best) {
+                    best = tp.segs[i].len;
+                    gap = i;
+                }
+            assert_true(gap != SIZE_MAX);
+            for (int mode = FEED_SEGMENTS; mode <= FEED_RANDOM; mode += 2) {
+                run(&tp, kl, (enum feed_mode)mode, gap, &s);
+                assert_int_equal(s.ev[TLS_DEC_GAP], 1);
+                assert_int_equal(s.ev[TLS_DEC_NO_KEY], 0);
+                assert_true(s.len[dir] < ref.len[dir]);
+                assert_prefix_suffix(s.pt[dir], s.len[dir], ref.pt[dir], ref.len[dir]);
+                assert_int_equal(s.len[!dir], ref.len[!dir]);
+                if (c == 0)
+                    assert_int_equal(s.ev[TLS_DEC_RESYNC], 1);
+                sink_free(&s);
+            }
+        }
+        sink_free(&ref);
+        tls_keylog_free(kl);
+        tcp_payload_free(&tp);
+    }
+}
+
+/* Garbage and a capture cut in the middle: no plaintext, no crash. */
+static void test_not_tls(void **state)
+{
+    (void)state;
+    struct sink s;
+    memset(&s, 0, sizeof s);
+    struct tls_dec_callbacks cb = {on_data, on_event, &s};
+    struct tls_decrypt *t = tls_decrypt_new(NULL, &cb);
+    static const uint8_t junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    tls_decrypt_feed(t, 0, junk, sizeof junk);
+    tls_decrypt_feed(t, 1, junk, sizeof junk);
+    tls_decrypt_gap(t, 0, 100);
+    tls_decrypt_feed(t, 0, junk, sizeof junk);
+    assert_int_equal(s.len[0] + s.len[1], 0);
+    assert_int_equal(s.ev[TLS_DEC_MALFORMED], 2);
+    tls_decrypt_free(t);
+    sink_free(&s);
+
+    struct tcp_payload tp;
+    load("tls12_chacha20", &tp);
+    struct tls_keylog *kl = keylog_of("tls12_chacha20");
+    memset(&s, 0, sizeof s);
+    t = tls_decrypt_new(kl, &cb);
+    for (size_t i = 0; i < tp.nsegs; i++) /* every segment but its last byte */
+        tls_decrypt_feed(t, tp.segs[i].dir, tp.data[tp.segs[i].dir] + tp.segs[i].off,
+                         tp.segs[i].len - 1);
+    assert_int_equal(s.len[0] + s.len[1], 0);
+    tls_decrypt_free(t);
+    sink_free(&s);
+    tls_keylog_free(kl);
+    tcp_payload_free(&tp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +586,11 @@ int main(void)
         cmocka_unit_test(test_keylog_dsb),
         cmocka_unit_test(test_rfc8448_keys),
         cmocka_unit_test(test_tls12_prf),
+        cmocka_unit_test(test_captures),
+        cmocka_unit_test(test_wrong_keys),
+        cmocka_unit_test(test_no_key),
+        cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
