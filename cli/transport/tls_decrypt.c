@@ -545,6 +545,8 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
     uint64_t seq;
     uint8_t type;
     size_t n;
+    if (t->key_state != K_READY)
+        return false;
     if (d->keys.epoch > 0 &&
         try_seqs(t, &d->keys, d->seq, rec, body_len, &seq, &type, &n)) {
         hunt_found(t, dir, seq, type, n);
@@ -597,8 +599,8 @@ static size_t process(struct tls_decrypt *t, int dir)
         }
         if (!header_ok(h, &body_len)) {
             emit(t, TLS_DEC_MALFORMED, dir, d->seq, 0, "not a TLS record header");
-            if (!t->suite || t->key_state == K_NONE) {
-                d->dead = true;
+            if (!t->suite || !ensure_keys(t)) {
+                d->dead = true; /* nothing to find records with */
                 break;
             }
             d->hunting = true;
