@@ -97,12 +97,58 @@ scenario_big() {
 	tls_capture tls13_big_100k 8901 102400
 }
 
+# Two connections in one capture and one key log, the second resuming the
+# first's session (TLS 1.3: a PSK from a ticket; TLS 1.2: what OpenSSL
+# offers, a session ticket).
+scenario_resume() {
+	local name port extra
+	for name in tls13_resumed tls12_resumed; do
+		port=8901 extra=()
+		[ "$name" = tls12_resumed ] && port=8911 extra=(tls1.2)
+		rm -f "$WORK/$name.keylog"
+		cap_start "$name.pcap" "tcp port $port"
+		MQD_PORT=$port py tls_resume.py "$WORK/ca.crt" "$WORK/$name.keylog" "$name" "${extra[@]}"
+		cap_stop
+		install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
+	done
+}
+
+# TLS 1.3 KeyUpdate: openssl s_client (its command letter "K" on a line of
+# its own sends a KeyUpdate asking the peer to update too) carries MQTT
+# packets written with printf: CONNECT, SUBSCRIBE, a PUBLISH that comes
+# back, the KeyUpdate, a second PUBLISH that comes back, DISCONNECT.
+scenario_keyupdate() {
+	local name=tls13_keyupdate
+	# topic "tls/keyupdate" (13 bytes) with its length, as printf escapes
+	local t='\x00\x0dtls/keyupdate'
+	rm -f "$WORK/$name.keylog"
+	cap_start "$name.pcap" "tcp port 8901"
+	{
+		printf '\x10\x13\x00\x04MQTT\x04\x02\x00\x3c\x00\x07keyupdt'
+		sleep 0.3
+		printf "\\x82\\x12\\x00\\x01$t\\x01"
+		sleep 0.3
+		printf "\\x30\\x27${t}secret before key update"
+		sleep 0.3
+		printf 'K\n'
+		sleep 0.3
+		printf "\\x30\\x26${t}secret after key update"
+		sleep 0.3
+		printf '\xe0\x00'
+		sleep 0.5
+	} | nsx openssl s_client -connect 127.0.0.1:8901 -servername broker.test \
+		-CAfile "$WORK/ca.crt" -keylogfile "$WORK/$name.keylog" >"$WORK/$name.out" 2>&1 || true
+	cap_stop
+	grep -aq 'secret after key update' "$WORK/$name.out" || die "$name: the message did not come back"
+	install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
+}
+
 tls_main() {
 	local s
 	setup_namespace
 	write_broker_files
 	start_broker
-	for s in ${MQD_SCENARIOS:-tls13 tls12 big}; do
+	for s in ${MQD_SCENARIOS:-tls13 tls12 big resume keyupdate}; do
 		"scenario_$s"
 	done
 	log "done: captures and key logs written to $OUT"

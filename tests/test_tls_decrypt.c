@@ -351,32 +351,49 @@ static struct tls_keylog *keylog_of(const char *name)
     return kl;
 }
 
-static void load(const char *name, struct tcp_payload *tp)
+static void load_nth(const char *name, unsigned nth, struct tcp_payload *tp)
 {
     char path[4096];
-    assert_int_equal(tcp_payload_load(capture_path(path, sizeof path, name, "pcap"), tp), 0);
+    assert_int_equal(tcp_payload_load_nth(capture_path(path, sizeof path, name, "pcap"), nth, tp), 0);
+}
+
+static void load(const char *name, struct tcp_payload *tp)
+{
+    load_nth(name, 0, tp);
 }
 
 struct capture_case {
     const char *name;
+    unsigned conn;      /* which connection of the capture */
     uint16_t version, suite;
-    size_t big;
+    size_t big;         /* a message of this size went both ways */
+    const char *text;   /* published text (NULL: "secret over TLS from NAME") */
+    bool echoed;        /* the text also comes back from the broker */
 };
 
 static const struct capture_case cases[] = {
-    {"tls13_aes128gcm", 0x0304, 0x1301, 0},
-    {"tls13_aes256gcm", 0x0304, 0x1302, 0},
-    {"tls13_chacha20", 0x0304, 0x1303, 0},
-    {"tls12_aes128gcm", 0x0303, 0xC02F, 0},
-    {"tls12_aes256gcm", 0x0303, 0xC030, 0},
-    {"tls12_chacha20", 0x0303, 0xCCA8, 0},
-    {"tls13_big_100k", 0x0304, 0x1301, 102400},
+    {"tls13_aes128gcm", 0, 0x0304, 0x1301, 0, NULL, true},
+    {"tls13_aes256gcm", 0, 0x0304, 0x1302, 0, NULL, true},
+    {"tls13_chacha20", 0, 0x0304, 0x1303, 0, NULL, true},
+    {"tls12_aes128gcm", 0, 0x0303, 0xC02F, 0, NULL, true},
+    {"tls12_aes256gcm", 0, 0x0303, 0xC030, 0, NULL, true},
+    {"tls12_chacha20", 0, 0x0303, 0xCCA8, 0, NULL, true},
+    {"tls13_big_100k", 0, 0x0304, 0x1301, 102400, NULL, true},
+    /* resumption: a full handshake, then one resuming its session */
+    {"tls13_resumed", 0, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_first", false},
+    {"tls13_resumed", 1, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_second", false},
+    {"tls12_resumed", 0, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_first", false},
+    {"tls12_resumed", 1, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_second", false},
+    /* KeyUpdate in both directions between two messages */
+    {"tls13_keyupdate", 0, 0x0304, 0x1301, 0, "secret after key update", true},
 };
 
 static void check_mqtt(const struct capture_case *c, const struct sink *s)
 {
     char text[128];
     snprintf(text, sizeof text, "secret over TLS from %s", c->name);
+    if (c->text)
+        snprintf(text, sizeof text, "%s", c->text);
     assert_int_equal(s->ev[TLS_DEC_KEYS], 1);
     assert_int_equal(s->version, c->version);
     assert_int_equal(s->suite, c->suite);
@@ -387,7 +404,8 @@ static void check_mqtt(const struct capture_case *c, const struct sink *s)
     assert_int_equal(s->pt[0][0], 0x10); /* CONNECT */
     assert_int_equal(s->pt[1][0], 0x20); /* CONNACK */
     for (int dir = 0; dir < 2; dir++) {
-        assert_non_null(memmem(s->pt[dir], s->len[dir], text, strlen(text)));
+        if (dir == 0 || c->echoed)
+            assert_non_null(memmem(s->pt[dir], s->len[dir], text, strlen(text)));
         assert_true(s->len[dir] > c->big);
     }
     /* The client ends with DISCONNECT (0xE0 0x00). */
@@ -402,11 +420,12 @@ static void test_captures(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct capture_case *c = &cases[i];
         struct tcp_payload tp;
-        load(c->name, &tp);
+        load_nth(c->name, c->conn, &tp);
         struct tls_keylog *kl = keylog_of(c->name);
         struct sink ref, s;
         run(&tp, kl, FEED_RUNS, SIZE_MAX, &ref);
-        print_message("%s: %zu and %zu plaintext bytes\n", c->name, ref.len[0], ref.len[1]);
+        print_message("%s (%u): %zu and %zu plaintext bytes\n", c->name, c->conn,
+                      ref.len[0], ref.len[1]);
         check_mqtt(c, &ref);
         for (int mode = FEED_SEGMENTS; mode <= FEED_RANDOM; mode++) {
             if (mode == FEED_BYTES && c->big)
@@ -450,7 +469,7 @@ static void test_wrong_keys(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct tcp_payload tp;
-        load(cases[i].name, &tp);
+        load_nth(cases[i].name, cases[i].conn, &tp);
         struct tls_keylog *kl = wrong_keylog_of(cases[i].name);
         struct sink s;
         run(&tp, kl, FEED_SEGMENTS, SIZE_MAX, &s);

@@ -9,6 +9,7 @@
 #include "util/wire.h"
 
 struct conn {
+    unsigned skip; /* SYNs of earlier connections still to pass over */
     bool known;
     uint8_t client_addr[4];
     uint16_t client_port, server_port;
@@ -60,6 +61,10 @@ static int frame(struct tcp_payload *tp, struct conn *c, const uint8_t *p,
     if (!c->known) {
         if (!(flags & 0x02) || (flags & 0x10))
             return 0; /* wait for the client's SYN */
+        if (c->skip > 0) {
+            c->skip--;
+            return 0;
+        }
         c->known = true;
         memcpy(c->client_addr, src, 4);
         c->client_port = sport;
@@ -93,6 +98,11 @@ static int frame(struct tcp_payload *tp, struct conn *c, const uint8_t *p,
 
 int tcp_payload_load(const char *path, struct tcp_payload *tp)
 {
+    return tcp_payload_load_nth(path, 0, tp);
+}
+
+int tcp_payload_load_nth(const char *path, unsigned nth, struct tcp_payload *tp)
+{
     char err[PCAP_ERRBUF_SIZE];
     memset(tp, 0, sizeof *tp);
     pcap_t *pc = pcap_open_offline(path, err);
@@ -101,6 +111,7 @@ int tcp_payload_load(const char *path, struct tcp_payload *tp)
     int rc = pcap_datalink(pc) == DLT_EN10MB ? 0 : -1;
     struct conn c;
     memset(&c, 0, sizeof c);
+    c.skip = nth;
     struct pcap_pkthdr *h;
     const u_char *p;
     while (rc == 0 && pcap_next_ex(pc, &h, &p) == 1)

@@ -23,8 +23,11 @@ struct tcp_payload {
     size_t nsegs;
 };
 
-/* 0 on success, -1 when the file cannot be read or holds no connection. */
+/* The first connection (with a SYN) of the file: 0 on success, -1 when the
+ * file cannot be read or holds no connection. */
 int tcp_payload_load(const char *path, struct tcp_payload *tp);
+/* The same for the connection whose SYN is the nth (0: the first). */
+int tcp_payload_load_nth(const char *path, unsigned nth, struct tcp_payload *tp);
 void tcp_payload_free(struct tcp_payload *tp);
 
 #endif
