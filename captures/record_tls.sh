@@ -37,6 +37,18 @@ write_broker_files() {
 	printf 'subjectAltName=DNS:broker.test\n' >"$WORK/san.ext"
 	openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" \
 		-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/server.crt" 2>/dev/null
+	# The broker's key exchange groups (OpenSSL system defaults, read from
+	# OPENSSL_CONF by the broker only): X25519 and P-256, so a client whose
+	# key share is for another group gets a HelloRetryRequest (scenario_hrr).
+	cat >"$WORK/openssl.cnf" <<-EOF
+		openssl_conf = mqd_conf
+		[mqd_conf]
+		ssl_conf = mqd_ssl
+		[mqd_ssl]
+		system_default = mqd_sys
+		[mqd_sys]
+		Groups = X25519:P-256
+	EOF
 	{
 		printf 'user root\npersistence false\nlog_dest file %s\nlog_type all\n' "$WORK/mosquitto.log"
 		printf 'log_timestamp false\nconnection_messages true\nallow_anonymous true\n'
@@ -55,7 +67,8 @@ write_broker_files() {
 }
 
 start_broker() {
-	ip netns exec "$NS" "${PIN[@]}" mosquitto -c "$WORK/mosquitto.conf" &
+	ip netns exec "$NS" env OPENSSL_CONF="$WORK/openssl.cnf" "${PIN[@]}" \
+		mosquitto -c "$WORK/mosquitto.conf" &
 	MOSQ_PID=$!
 	local port _
 	while read -r port _; do
@@ -143,12 +156,40 @@ scenario_keyupdate() {
 	install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
 }
 
+# TLS 1.3 HelloRetryRequest: openssl s_client offers a key share only for
+# the first group of -groups (P-384), which the broker does not take (see
+# write_broker_files): it asks for X25519. MQTT as in scenario_keyupdate: CONNECT, SUBSCRIBE, a PUBLISH
+# that comes back, DISCONNECT.
+scenario_hrr() {
+	local name=tls13_hrr groups=P-384:X25519
+	local t='\x00\x07tls/hrr'
+	rm -f "$WORK/$name.keylog"
+	cap_start "$name.pcap" "tcp port 8901"
+	{
+		printf '\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04hrr1'
+		sleep 0.3
+		printf "\\x82\\x0c\\x00\\x01$t\\x01"
+		sleep 0.3
+		printf "\\x30\\x1d${t}secret after a retry"
+		sleep 0.3
+		printf '\xe0\x00'
+		sleep 0.5
+	} | nsx openssl s_client -connect 127.0.0.1:8901 -servername broker.test \
+		-groups "$groups" -CAfile "$WORK/ca.crt" -keylogfile "$WORK/$name.keylog" \
+		>"$WORK/$name.out" 2>&1 || true
+	cap_stop
+	grep -aq 'secret after a retry' "$WORK/$name.out" || die "$name: the message did not come back"
+	[ "$(tshark -r "$OUT/$name.pcap" -Y tls.handshake.type==2 | wc -l)" -eq 2 ] ||
+		die "$name: no HelloRetryRequest (groups $groups)"
+	install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
+}
+
 tls_main() {
 	local s
 	setup_namespace
 	write_broker_files
 	start_broker
-	for s in ${MQD_SCENARIOS:-tls13 tls12 big resume keyupdate}; do
+	for s in ${MQD_SCENARIOS:-tls13 tls12 big resume keyupdate hrr}; do
 		"scenario_$s"
 	done
 	log "done: captures and key logs written to $OUT"

@@ -386,6 +386,8 @@ static const struct capture_case cases[] = {
     {"tls12_resumed", 1, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_second", false},
     /* KeyUpdate in both directions between two messages */
     {"tls13_keyupdate", 0, 0x0304, 0x1301, 0, "secret after key update", true},
+    /* a HelloRetryRequest before the real ServerHello */
+    {"tls13_hrr", 0, 0x0304, 0x1301, 0, "secret after a retry", true},
 };
 
 static void check_mqtt(const struct capture_case *c, const struct sink *s)
