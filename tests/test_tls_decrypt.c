@@ -565,6 +565,35 @@ static void test_gap(void **state)
     }
 }
 
+/* One byte changed inside a record of each direction's large message: that
+ * record fails authentication and is dropped, the next ones decrypt. */
+static void test_corrupt_record(void **state)
+{
+    (void)state;
+    struct tcp_payload tp;
+    load("tls13_big_100k", &tp);
+    struct tls_keylog *kl = keylog_of("tls13_big_100k");
+    struct sink ref, s;
+    run(&tp, kl, FEED_RUNS, SIZE_MAX, &ref);
+    for (int dir = 0; dir < 2; dir++) {
+        size_t at = tp.len[dir] / 2;
+        tp.data[dir][at] ^= 0x40;
+        run(&tp, kl, FEED_RANDOM, SIZE_MAX, &s);
+        tp.data[dir][at] ^= 0x40;
+        assert_int_equal(s.ev[TLS_DEC_AUTH_FAIL], 1);
+        assert_int_equal(s.ev[TLS_DEC_RESYNC], 1);
+        assert_int_equal(s.ev[TLS_DEC_MALFORMED], 0);
+        assert_true(s.len[dir] < ref.len[dir]);
+        assert_true(ref.len[dir] - s.len[dir] <= 16384);
+        assert_prefix_suffix(s.pt[dir], s.len[dir], ref.pt[dir], ref.len[dir]);
+        assert_int_equal(s.len[!dir], ref.len[!dir]);
+        sink_free(&s);
+    }
+    sink_free(&ref);
+    tls_keylog_free(kl);
+    tcp_payload_free(&tp);
+}
+
 /* Garbage and a capture cut in the middle: no plaintext, no crash. */
 static void test_not_tls(void **state)
 {
@@ -611,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_wrong_keys),
         cmocka_unit_test(test_no_key),
         cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_corrupt_record),
         cmocka_unit_test(test_not_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

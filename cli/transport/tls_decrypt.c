@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "transport/tls_keys.h"
 #include "util/wire.h"
 
@@ -112,7 +114,7 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
 static void keys_clear(struct dec_keys *k)
 {
     tls_aead_free(k->aead);
-    memset(k, 0, sizeof *k);
+    OPENSSL_cleanse(k, sizeof *k);
 }
 
 void tls_decrypt_free(struct tls_decrypt *t)
@@ -124,9 +126,11 @@ void tls_decrypt_free(struct tls_decrypt *t)
         free(t->d[i].hs.msg);
         keys_clear(&t->d[i].keys);
     }
+    if (t->out)
+        OPENSSL_cleanse(t->out, REC_BODY_MAX);
     free(t->out);
-    memset(&t->secrets, 0, sizeof t->secrets);
-    memset(t->tls12, 0, sizeof t->tls12);
+    OPENSSL_cleanse(&t->secrets, sizeof t->secrets);
+    OPENSSL_cleanse(t->tls12, sizeof t->tls12);
     free(t);
 }
 
@@ -437,7 +441,8 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
     d->hunting = true;
     d->framed = true;
     d->skipped = REC_HDR + body_len;
-    d->seq++;
+    /* d->seq stays: the hunt's window starts at it, so a record that was
+     * not ours (0-RTT data, a corrupted one) costs no sequence number. */
 }
 
 /* A whole record whose header is plausible, in sync. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include "util/wire.h"
 
 struct keylog_file {
@@ -52,6 +54,8 @@ void tls_keylog_free(struct tls_keylog *kl)
     for (size_t i = 0; i < kl->nfiles; i++)
         free(kl->files[i].path);
     free(kl->files);
+    if (kl->slots) /* secrets do not outlive the table */
+        OPENSSL_cleanse(kl->slots, kl->cap * sizeof *kl->slots);
     free(kl->slots);
     free(kl);
 }
@@ -109,6 +113,8 @@ static bool grow(struct tls_keylog *kl)
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].used)
             *probe(kl, old[i].client_random) = old[i];
+    if (old)
+        OPENSSL_cleanse(old, old_cap * sizeof *old);
     free(old);
     return true;
 }
