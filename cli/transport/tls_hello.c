@@ -16,6 +16,7 @@ enum {
     TLS_HS_SERVER_HELLO = 2,
     TLS_EXT_SERVER_NAME = 0,
     TLS_EXT_ALPN = 16,
+    TLS_EXT_ENCRYPT_THEN_MAC = 22,
     TLS_EXT_SUPPORTED_VERSIONS = 43,
 };
 
@@ -197,6 +198,10 @@ static void extensions(struct wire *w, struct tls_info *info, bool client)
             break;
         case TLS_EXT_SUPPORTED_VERSIONS:
             ext_versions(&body, info, client);
+            break;
+        case TLS_EXT_ENCRYPT_THEN_MAC: /* RFC 7366 2: empty, echoed by the server */
+            if (!client)
+                info->encrypt_then_mac = true;
             break;
         default:
             break;

@@ -34,6 +34,7 @@ struct tls_info {
     uint8_t client_random[32], server_random[32];
     uint8_t client_session_id[32], server_session_id[32];
     uint8_t client_session_id_len, server_session_id_len;
+    bool encrypt_then_mac;     /* the server accepted RFC 7366 (CBC suites) */
 };
 
 /* Per-direction progress through records and the first handshake message. */
