@@ -27,6 +27,8 @@ TLS_LISTENERS="
 8911 tlsv1.2 ECDHE-RSA-AES128-GCM-SHA256
 8912 tlsv1.2 ECDHE-RSA-AES256-GCM-SHA384
 8913 tlsv1.2 ECDHE-RSA-CHACHA20-POLY1305
+8914 tlsv1.2 ECDHE-RSA-AES128-SHA256
+8915 tlsv1.2 ECDHE-RSA-AES256-SHA
 "
 
 write_broker_files() {
@@ -102,6 +104,14 @@ scenario_tls12() {
 	tls_capture tls12_aes128gcm 8911 tls1.2
 	tls_capture tls12_aes256gcm 8912 tls1.2
 	tls_capture tls12_chacha20 8913 tls1.2
+}
+
+# CBC with HMAC: encrypt-then-MAC (RFC 7366, what OpenSSL negotiates by
+# default) with HMAC-SHA256, and MAC-then-encrypt (the client does not offer
+# RFC 7366) with HMAC-SHA1.
+scenario_cbc() {
+	tls_capture tls12_cbc_sha256_etm 8914 tls1.2
+	tls_capture tls12_cbc_sha1_mte 8915 tls1.2 no-etm
 }
 
 # One 100 kB message (QoS 1, there and back) over TLS 1.3 AES-128-GCM:
@@ -189,7 +199,7 @@ tls_main() {
 	setup_namespace
 	write_broker_files
 	start_broker
-	for s in ${MQD_SCENARIOS:-tls13 tls12 big resume keyupdate hrr}; do
+	for s in ${MQD_SCENARIOS:-tls13 tls12 cbc big resume keyupdate hrr}; do
 		"scenario_$s"
 	done
 	log "done: captures and key logs written to $OUT"

@@ -13,7 +13,8 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "captures", "tls")
 OUT = os.path.join(HERE, "corpus", "tls")
-NAMES = ["tls13_aes128gcm", "tls13_chacha20", "tls12_aes256gcm", "tls12_chacha20"]
+NAMES = ["tls13_aes128gcm", "tls13_chacha20", "tls12_aes256gcm", "tls12_chacha20",
+         "tls12_cbc_sha256_etm", "tls12_cbc_sha1_mte"]
 
 
 def packets(path):

@@ -1,8 +1,9 @@
 /* Fuzz target "tls": TLS decryption with a key log (cli/transport/
- * tls_decrypt.h), with fixed keys: the secrets of four connections of
- * captures/tls/ (TLS 1.3 AES-128-GCM and ChaCha20, TLS 1.2 AES-256-GCM and
- * ChaCha20), so seeds made from those captures decrypt and mutations reach
- * every path past the authentication tag.
+ * tls_decrypt.h), with fixed keys: the secrets of six connections of
+ * captures/tls/ (TLS 1.3 AES-128-GCM and ChaCha20, TLS 1.2 AES-256-GCM,
+ * ChaCha20 and AES-CBC with HMAC, encrypt-then-MAC and MAC-then-encrypt), so
+ * seeds made from those captures decrypt and mutations reach every path
+ * past the authentication tag.
  *
  * Input: data[0] picks a chunk size (low 4 bits: 1..15, or 0: byte by
  * byte); the rest is a sequence of records as in target_ws.c: a header byte
@@ -24,7 +25,8 @@
 #define TLS_MAX_EVENTS 2048
 
 /* Test secrets of captures/tls/{tls13_aes128gcm,tls12_chacha20,
- * tls13_chacha20,tls12_aes256gcm}.keylog (throwaway connections). */
+ * tls13_chacha20,tls12_aes256gcm,tls12_cbc_sha256_etm,tls12_cbc_sha1_mte}
+ * .keylog (throwaway connections). */
 static const char fuzz_keylog[] =
     "SERVER_HANDSHAKE_TRAFFIC_SECRET "
     "19c84bf5ee217b62b3e9cf5661991cfd3619a5a10364bbbf15a33487e39a3e37 "
@@ -55,7 +57,13 @@ static const char fuzz_keylog[] =
     "05d9ed04b23b2c5e8316994ec40599e49197424cdfb5203c76dcfde4cbb6c4c9\n"
     "CLIENT_RANDOM "
     "46371bba339128d44db118469a30aa3cec4970c6352101bcdea1c81a8dfadab3 "
-    "d93e53f1de89ce4cd921a7b4bae800f7f0743fecf51165058da91209e6649cb7a09e271395de6eea40a059665efcf41c\n";
+    "d93e53f1de89ce4cd921a7b4bae800f7f0743fecf51165058da91209e6649cb7a09e271395de6eea40a059665efcf41c\n"
+    "CLIENT_RANDOM "
+    "c2fe8241593079d663cb8e291ed5a7b58688f06c87cf9e990edc8661234f3e6c "
+    "6e0fc018bdb7f1f0c3c755422744708d74623ef8eb4e82e316e73034d414fafe4635fa6b6b9adfbf75f2f3387ab2f79f\n"
+    "CLIENT_RANDOM "
+    "e91c1519d09dd0f0f4c2809d9867e6b53bdd6433ee5a1744f794a434d9c5c41b "
+    "078a95c132865000cbdf547c2fe757492a445b93dcd37df0c38373ecfa4feab952b0385ee1d3625eb50dc40e280a1e45\n";
 
 struct tls_log {
     size_t n;
@@ -141,7 +149,7 @@ void fuzz_tls(const uint8_t *data, size_t size)
         kl = tls_keylog_new(16);
         FUZZ_CHECK(kl != NULL, "key log");
         tls_keylog_add_text(kl, fuzz_keylog, sizeof fuzz_keylog - 1, "fuzz");
-        FUZZ_CHECK(tls_keylog_stats(kl)->entries == 4, "fixed key log");
+        FUZZ_CHECK(tls_keylog_stats(kl)->entries == 6, "fixed key log");
     }
     size_t chunk = data[0] & 0x0F;
     run_tls(data + 1, size - 1, 0, kl, &whole);

@@ -249,8 +249,11 @@ static void test_tls12_prf(void **state)
           "87 34 7b 66", want, 100);
     assert_true(tls12_prf(32, secret, 16, "test label", seed, 16, got, 100));
     assert_memory_equal(got, want, 100);
-    assert_null(tls_suite_find(0xC027)); /* CBC: not decrypted */
+    assert_null(tls_suite_find(0x1304)); /* CCM: not decrypted */
+    assert_null(tls_suite_find(0x000A)); /* 3DES */
     assert_non_null(tls_suite_find(0xCCA8));
+    assert_int_equal(tls_suite_find(0xC027)->mac_len, 32); /* CBC, HMAC-SHA256 */
+    assert_int_equal(tls_suite_find(0xC028)->hash_len, 48); /* PRF SHA-384 */
 }
 
 /* ---- real captures ---- */
@@ -379,6 +382,9 @@ static const struct capture_case cases[] = {
     {"tls12_aes256gcm", 0, 0x0303, 0xC030, 0, NULL, true},
     {"tls12_chacha20", 0, 0x0303, 0xCCA8, 0, NULL, true},
     {"tls13_big_100k", 0, 0x0304, 0x1301, 102400, NULL, true},
+    /* CBC with HMAC: encrypt-then-MAC, MAC-then-encrypt */
+    {"tls12_cbc_sha256_etm", 0, 0x0303, 0xC027, 0, NULL, true},
+    {"tls12_cbc_sha1_mte", 0, 0x0303, 0xC014, 0, NULL, true},
     /* resumption: a full handshake, then one resuming its session */
     {"tls13_resumed", 0, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_first", false},
     {"tls13_resumed", 1, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_second", false},
@@ -531,8 +537,9 @@ static void assert_prefix_suffix(const uint8_t *got, size_t glen,
 static void test_gap(void **state)
 {
     (void)state;
-    static const char *names[] = {"tls13_big_100k", "tls12_aes128gcm"};
-    for (size_t c = 0; c < 2; c++) {
+    static const char *names[] = {"tls13_big_100k", "tls12_aes128gcm",
+                                  "tls12_cbc_sha1_mte", "tls12_cbc_sha256_etm"};
+    for (size_t c = 0; c < sizeof names / sizeof names[0]; c++) {
         struct tcp_payload tp;
         load(names[c], &tp);
         struct tls_keylog *kl = keylog_of(names[c]);

@@ -2,11 +2,13 @@
 (NSS key log format, ssl.SSLContext.keylog_filename), for the decryption
 captures of captures/record_tls.sh.
 
-Usage: tls_client.py CAFILE KEYLOG CLIENT_ID [tls1.2] [BIG_BYTES]
+Usage: tls_client.py CAFILE KEYLOG CLIENT_ID [tls1.2] [no-etm] [BIG_BYTES]
 Connects to broker.test:$MQD_PORT (TLS, the certificate checked against
 CAFILE), subscribes to tls/<CLIENT_ID>, publishes "secret over TLS from
 <CLIENT_ID>" at QoS 1 and waits for it to come back; with BIG_BYTES also a
 message of that many pattern bytes (QoS 1), which spans many TLS records.
+no-etm: the client does not offer encrypt-then-MAC (RFC 7366), so a CBC
+suite runs MAC-then-encrypt.
 One TCP connection, so both directions carry every message.
 """
 import os
@@ -20,6 +22,7 @@ from mqdclient import pattern_payload
 cafile, keylog, cid = sys.argv[1], sys.argv[2], sys.argv[3]
 rest = sys.argv[4:]
 tls12 = "tls1.2" in rest
+no_etm = "no-etm" in rest
 big = int(rest[-1]) if rest and rest[-1].isdigit() else 0
 port = int(os.environ.get("MQD_PORT", "8883"))
 topic = "tls/" + cid
@@ -30,6 +33,8 @@ ctx.load_verify_locations(cafile)
 ctx.keylog_filename = keylog
 if tls12:
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+if no_etm:
+    ctx.options |= 1 << 19  # SSL_OP_NO_ENCRYPT_THEN_MAC (OpenSSL 3)
 
 got = []
 cond = threading.Condition()

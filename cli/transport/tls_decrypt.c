@@ -37,7 +37,7 @@ struct dec_keys {
     uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
     uint8_t secret_len;
     struct tls_traffic_keys k;
-    struct tls_aead *aead;
+    struct tls_cipher *cipher;
 };
 
 /* A handshake message stream: header bytes and how much body is left. */
@@ -113,7 +113,7 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
 
 static void keys_clear(struct dec_keys *k)
 {
-    tls_aead_free(k->aead);
+    tls_cipher_free(k->cipher);
     OPENSSL_cleanse(k, sizeof *k);
 }
 
@@ -181,6 +181,8 @@ static bool ensure_keys(struct tls_decrypt *t)
         emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0, "key derivation failed");
         return false;
     }
+    t->tls12[0].encrypt_then_mac = t->tls12[1].encrypt_then_mac =
+        t->info.encrypt_then_mac;
     if ((t->out = malloc(REC_BODY_MAX)) == NULL)
         return false;
     t->key_state = K_READY;
@@ -220,8 +222,8 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
         if (!tls13_traffic_keys(s, out->secret, out->secret_len, &out->k))
             return false;
     }
-    out->aead = tls_aead_new(s, out->k.key);
-    return out->aead != NULL;
+    out->cipher = tls_cipher_new(s, &out->k);
+    return out->cipher != NULL;
 }
 
 static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
@@ -250,7 +252,7 @@ static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
                         uint64_t seq, const uint8_t *rec, size_t body_len,
                         uint8_t *type, size_t *plen)
 {
-    return tls_record_open(t->suite, &keys->k, keys->aead, seq, rec, body_len,
+    return tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
                            t->out, type, plen);
 }
 
@@ -498,10 +500,11 @@ static bool hunt_candidate(const struct tls_decrypt *t, const uint8_t *h,
 {
     if (!header_ok(h, body_len) || h[1] != 0x03 || h[2] != 0x03)
         return false;
+    if (*body_len < tls_suite_min_body(t->suite))
+        return false;
     if (t->suite->tls13)
-        return h[0] == CT_APPLICATION_DATA && *body_len >= TLS_TAG_LEN + 1;
-    return h[0] >= CT_ALERT && h[0] <= CT_APPLICATION_DATA &&
-           *body_len >= (size_t)t->suite->explicit_len + TLS_TAG_LEN;
+        return h[0] == CT_APPLICATION_DATA;
+    return h[0] >= CT_ALERT && h[0] <= CT_APPLICATION_DATA;
 }
 
 /* Tries sequence numbers first .. first + HUNT_SEQ_WINDOW - 1 (and, for
