@@ -1,6 +1,7 @@
 /* Routing a TCP connection (transport_*): what it carries, decided from its
  * first bytes, and the transport layer under MQTT: plain TCP, WebSocket
- * (websocket.h) or TLS (tls_hello.h, reported, never decoded).
+ * (websocket.h) or TLS (tls_hello.h, reported; with a key log also
+ * decrypted, tls_decrypt.h, and what is inside decoded as MQTT).
  *
  * A connection on an MQTT port (-p, 1883) is MQTT at once and costs nothing
  * here: the pipeline feeds its bytes straight to the MQTT stream decoder. Any
@@ -32,7 +33,9 @@
 
 #include "net/endpoint.h"
 #include "record.h"
+#include "transport/tls_decrypt.h"
 #include "transport/tls_hello.h"
+#include "transport/tls_keylog.h"
 #include "transport/websocket.h"
 
 #define TRANSPORT_FIRST_MAX 16
@@ -44,7 +47,8 @@ enum transport_kind {
     TR_SEARCH,    /* mid-stream: looking for a frame boundary */
     TR_MQTT,      /* MQTT over TCP: bytes go to the stream decoder */
     TR_WEBSOCKET, /* MQTT over WebSocket */
-    TR_TLS,       /* TLS: hellos read and reported, nothing else */
+    TR_TLS,       /* TLS: hellos read and reported; with a key log the
+                     records are decrypted and their bytes are MQTT */
     TR_IGNORED    /* not MQTT: drop */
 };
 
@@ -58,6 +62,7 @@ struct transport_cfg {
     bool heuristics;  /* not --no-heuristics */
     bool midstream;   /* FLOW_MIDSTREAM */
     bool verbose;     /* ws_frame and ws_handshake records */
+    struct tls_keylog *keylog; /* --tls-keylog: decrypt TLS; NULL: do not */
 };
 
 /* How the transport talks back to the pipeline. `pkt` is the packet that
@@ -111,6 +116,8 @@ struct transport {
     struct ws_conn *ws;     /* TR_WEBSOCKET */
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;
+    struct tls_decrypt *dec; /* TR_TLS with a key log */
+    bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     const struct transport_sink *sink; /* during a call only */
     const struct pkt_info *pkt;        /* during a call only: the packet
@@ -149,7 +156,7 @@ void transport_free(struct transport *t);
 static inline bool transport_carries_mqtt(const struct transport *t)
 {
     return t->kind == TR_MQTT || t->kind == TR_WEBSOCKET ||
-           t->kind == TR_SEARCH;
+           t->kind == TR_SEARCH || (t->kind == TR_TLS && t->tls_mqtt);
 }
 
 /* ... and is it known to be MQTT (not a search that found nothing)? */
