@@ -19,7 +19,8 @@ MQD_RECORD_SOURCED=1
 # shellcheck source=captures/record.sh
 source "$HERE/record.sh" "${1:-$HERE/tls}"
 
-# port  version  suite (OpenSSL names; TLS 1.3 ones via ciphers_tls1.3)
+# port  version  suite (OpenSSL names; TLS 1.3 ones via ciphers_tls1.3;
+# "wss": MQTT over WebSocket, OpenSSL's default suites)
 TLS_LISTENERS="
 8901 tlsv1.3 TLS_AES_128_GCM_SHA256
 8902 tlsv1.3 TLS_AES_256_GCM_SHA384
@@ -29,6 +30,7 @@ TLS_LISTENERS="
 8913 tlsv1.2 ECDHE-RSA-CHACHA20-POLY1305
 8914 tlsv1.2 ECDHE-RSA-AES128-SHA256
 8915 tlsv1.2 ECDHE-RSA-AES256-SHA
+8920 tlsv1.3 wss
 "
 
 write_broker_files() {
@@ -59,7 +61,10 @@ write_broker_files() {
 			[ -n "$port" ] || continue
 			printf '\nlistener %s 127.0.0.1\ncertfile %s\nkeyfile %s\ntls_version %s\n' \
 				"$port" "$WORK/server.crt" "$WORK/server.key" "$version"
-			if [ "$version" = tlsv1.3 ]; then
+			[ "$suite" = wss ] && printf 'protocol websockets\n'
+			if [ "$suite" = wss ]; then
+				:
+			elif [ "$version" = tlsv1.3 ]; then
 				printf 'ciphers_tls1.3 %s\n' "$suite"
 			else
 				printf 'ciphers %s\n' "$suite"
@@ -112,6 +117,11 @@ scenario_tls12() {
 scenario_cbc() {
 	tls_capture tls12_cbc_sha256_etm 8914 tls1.2
 	tls_capture tls12_cbc_sha1_mte 8915 tls1.2 no-etm
+}
+
+# MQTT 5.0 over WebSocket over TLS 1.3 (wss).
+scenario_wss() {
+	tls_capture wss_v5 8920 wss v5
 }
 
 # One 100 kB message (QoS 1, there and back) over TLS 1.3 AES-128-GCM:
@@ -199,7 +209,7 @@ tls_main() {
 	setup_namespace
 	write_broker_files
 	start_broker
-	for s in ${MQD_SCENARIOS:-tls13 tls12 cbc big resume keyupdate hrr}; do
+	for s in ${MQD_SCENARIOS:-tls13 tls12 cbc wss big resume keyupdate hrr}; do
 		"scenario_$s"
 	done
 	log "done: captures and key logs written to $OUT"

@@ -372,28 +372,31 @@ struct capture_case {
     size_t big;         /* a message of this size went both ways */
     const char *text;   /* published text (NULL: "secret over TLS from NAME") */
     bool echoed;        /* the text also comes back from the broker */
+    bool wss;           /* WebSocket inside: the client's frames are masked */
 };
 
 static const struct capture_case cases[] = {
-    {"tls13_aes128gcm", 0, 0x0304, 0x1301, 0, NULL, true},
-    {"tls13_aes256gcm", 0, 0x0304, 0x1302, 0, NULL, true},
-    {"tls13_chacha20", 0, 0x0304, 0x1303, 0, NULL, true},
-    {"tls12_aes128gcm", 0, 0x0303, 0xC02F, 0, NULL, true},
-    {"tls12_aes256gcm", 0, 0x0303, 0xC030, 0, NULL, true},
-    {"tls12_chacha20", 0, 0x0303, 0xCCA8, 0, NULL, true},
-    {"tls13_big_100k", 0, 0x0304, 0x1301, 102400, NULL, true},
+    {"tls13_aes128gcm", 0, 0x0304, 0x1301, 0, NULL, true, false},
+    {"tls13_aes256gcm", 0, 0x0304, 0x1302, 0, NULL, true, false},
+    {"tls13_chacha20", 0, 0x0304, 0x1303, 0, NULL, true, false},
+    {"tls12_aes128gcm", 0, 0x0303, 0xC02F, 0, NULL, true, false},
+    {"tls12_aes256gcm", 0, 0x0303, 0xC030, 0, NULL, true, false},
+    {"tls12_chacha20", 0, 0x0303, 0xCCA8, 0, NULL, true, false},
+    {"tls13_big_100k", 0, 0x0304, 0x1301, 102400, NULL, true, false},
     /* CBC with HMAC: encrypt-then-MAC, MAC-then-encrypt */
-    {"tls12_cbc_sha256_etm", 0, 0x0303, 0xC027, 0, NULL, true},
-    {"tls12_cbc_sha1_mte", 0, 0x0303, 0xC014, 0, NULL, true},
+    {"tls12_cbc_sha256_etm", 0, 0x0303, 0xC027, 0, NULL, true, false},
+    {"tls12_cbc_sha1_mte", 0, 0x0303, 0xC014, 0, NULL, true, false},
     /* resumption: a full handshake, then one resuming its session */
-    {"tls13_resumed", 0, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_first", false},
-    {"tls13_resumed", 1, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_second", false},
-    {"tls12_resumed", 0, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_first", false},
-    {"tls12_resumed", 1, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_second", false},
+    {"tls13_resumed", 0, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_first", false, false},
+    {"tls13_resumed", 1, 0x0304, 0x1301, 0, "secret over TLS from tls13_resumed_second", false, false},
+    {"tls12_resumed", 0, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_first", false, false},
+    {"tls12_resumed", 1, 0x0303, 0xC02F, 0, "secret over TLS from tls12_resumed_second", false, false},
     /* KeyUpdate in both directions between two messages */
-    {"tls13_keyupdate", 0, 0x0304, 0x1301, 0, "secret after key update", true},
+    {"tls13_keyupdate", 0, 0x0304, 0x1301, 0, "secret after key update", true, false},
     /* a HelloRetryRequest before the real ServerHello */
-    {"tls13_hrr", 0, 0x0304, 0x1301, 0, "secret after a retry", true},
+    {"tls13_hrr", 0, 0x0304, 0x1301, 0, "secret after a retry", true, false},
+    /* MQTT 5 over WebSocket over TLS 1.3 (OpenSSL's default suite) */
+    {"wss_v5", 0, 0x0304, 0x1302, 0, NULL, true, true},
 };
 
 static void check_mqtt(const struct capture_case *c, const struct sink *s)
@@ -409,6 +412,13 @@ static void check_mqtt(const struct capture_case *c, const struct sink *s)
         if (k != TLS_DEC_ALERT)
             assert_int_equal(s->ev[k], 0);
     assert_true(s->len[0] > 2 && s->len[1] > 2);
+    if (c->wss) { /* the handshake, then frames; only the server's unmasked */
+        assert_true(s->len[0] > 12 && s->len[1] > 12);
+        assert_memory_equal(s->pt[0], "GET /mqtt", 9);
+        assert_memory_equal(s->pt[1], "HTTP/1.1 101", 12);
+        assert_non_null(memmem(s->pt[1], s->len[1], text, strlen(text)));
+        return;
+    }
     assert_int_equal(s->pt[0][0], 0x10); /* CONNECT */
     assert_int_equal(s->pt[1][0], 0x20); /* CONNACK */
     for (int dir = 0; dir < 2; dir++) {

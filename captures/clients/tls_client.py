@@ -2,13 +2,14 @@
 (NSS key log format, ssl.SSLContext.keylog_filename), for the decryption
 captures of captures/record_tls.sh.
 
-Usage: tls_client.py CAFILE KEYLOG CLIENT_ID [tls1.2] [no-etm] [BIG_BYTES]
+Usage: tls_client.py CAFILE KEYLOG CLIENT_ID [tls1.2] [no-etm] [wss] [v5] [BIG_BYTES]
 Connects to broker.test:$MQD_PORT (TLS, the certificate checked against
 CAFILE), subscribes to tls/<CLIENT_ID>, publishes "secret over TLS from
 <CLIENT_ID>" at QoS 1 and waits for it to come back; with BIG_BYTES also a
 message of that many pattern bytes (QoS 1), which spans many TLS records.
 no-etm: the client does not offer encrypt-then-MAC (RFC 7366), so a CBC
-suite runs MAC-then-encrypt.
+suite runs MAC-then-encrypt. wss: MQTT over WebSocket over TLS (path
+/mqtt). v5: MQTT 5.0 instead of 3.1.1.
 One TCP connection, so both directions carry every message.
 """
 import os
@@ -23,6 +24,8 @@ cafile, keylog, cid = sys.argv[1], sys.argv[2], sys.argv[3]
 rest = sys.argv[4:]
 tls12 = "tls1.2" in rest
 no_etm = "no-etm" in rest
+wss = "wss" in rest
+v5 = "v5" in rest
 big = int(rest[-1]) if rest and rest[-1].isdigit() else 0
 port = int(os.environ.get("MQD_PORT", "8883"))
 topic = "tls/" + cid
@@ -46,7 +49,7 @@ def on_message(client, userdata, msg):
         cond.notify_all()
 
 
-def on_subscribe(client, userdata, mid, granted):
+def on_subscribe(client, userdata, mid, *granted):
     with cond:
         got.append(b"SUBACK")
         cond.notify_all()
@@ -58,7 +61,8 @@ def wait_count(n):
             sys.exit("%s: timed out waiting for message %d" % (cid, n))
 
 
-c = mqtt.Client(cid, protocol=mqtt.MQTTv311)
+c = mqtt.Client(cid, protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+                transport="websockets" if wss else "tcp")
 c.tls_set_context(ctx)
 c.on_message = on_message
 c.on_subscribe = on_subscribe

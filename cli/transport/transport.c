@@ -125,9 +125,24 @@ static void report_tls(struct transport *t)
 
 /* ---- TLS decryption (a key log given) ---- */
 
+static void on_ws_event(void *ctx, const struct ws_event *ev);
+
+/* Decrypted bytes. What TLS carries is decided once, from the client's
+ * first decrypted record: an HTTP GET is a WebSocket handshake (wss, its
+ * frames then decoded as for ws), anything else MQTT. */
 static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
 {
-    to_mqtt(ctx, dir, p, n);
+    struct transport *t = ctx;
+    if (!t->tls_inner_known) {
+        t->tls_inner_known = true;
+        if (dir == 0 && n >= 4 && memcmp(p, "GET ", 4) == 0 &&
+            (t->ws = malloc(sizeof *t->ws)) != NULL)
+            ws_init(t->ws);
+    }
+    if (t->ws)
+        ws_feed(t->ws, dir, p, n, on_ws_event, t);
+    else
+        to_mqtt(t, dir, p, n);
 }
 
 static const char *const tls_dec_status[] = {
@@ -276,6 +291,10 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         return;
     switch (ev->kind) {
     case WS_EV_REQUEST:
+        if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
+            report_detected(t, "wss");
+            break;
+        }
         if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
@@ -631,6 +650,8 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
             t->tls->dir[dir & 1].done = true;
         if (t->dec) /* records are looked for again after the hole */
             tls_decrypt_gap(t->dec, dir, len);
+        if (t->ws && t->tls_mqtt) /* and frames after the records */
+            ws_gap(t->ws, dir, len);
         return t->tls_mqtt; /* the MQTT stream above has its hole too */
     default:
         t->kind = TR_IGNORED;

@@ -113,11 +113,12 @@ struct transport {
     uint8_t first[TRANSPORT_FIRST_MAX];
     uint8_t first_len;
     struct mqtt_search *search; /* TR_SEARCH only: one per direction */
-    struct ws_conn *ws;     /* TR_WEBSOCKET */
+    struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;
     struct tls_decrypt *dec; /* TR_TLS with a key log */
     bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
+    bool tls_inner_known;   /* decided: MQTT, or WebSocket (ws set: wss) */
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     const struct transport_sink *sink; /* during a call only */
     const struct pkt_info *pkt;        /* during a call only: the packet
