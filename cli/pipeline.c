@@ -65,6 +65,7 @@ struct pipeline {
     bool write_failed;          /* a --stats summary could not be written */
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
     struct tls_keylog *keylog;  /* --tls-keylog; NULL without */
+    uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
 };
 
 /* What a stream event callback needs to know. */
@@ -324,12 +325,32 @@ static void tr_resync(void *ctx, int dir)
     mqd_stream_resync(&x->cs->dir[dir].stream);
 }
 
+/* --tls-keylog's summary counts, from the tls_decrypt records. */
+static void count_tls(struct pipeline *p, const struct event_record *ev)
+{
+    if (strcmp(ev->name, "tls_decrypt") != 0)
+        return;
+    for (unsigned i = 0; i < ev->nfields; i++) {
+        const struct event_field *f = &ev->fields[i];
+        if (f->kind != EVENT_STR || strcmp(f->key, "status") != 0)
+            continue;
+        if (strcmp(f->v.str, "decrypting") == 0)
+            p->tls_decrypted++;
+        else if (strcmp(f->v.str, "no_key") == 0)
+            p->tls_no_key++;
+        else if (strcmp(f->v.str, "auth_failure") == 0)
+            p->tls_auth_failures++;
+    }
+}
+
 static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record *ev,
                      const struct pkt_info *pkt)
 {
     struct dir_ctx *x = ctx;
     struct pipeline *p = x->p;
     p->stats.events++;
+    if (p->keylog)
+        count_tls(p, ev);
     if (!printing(p))
         return;
     meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
@@ -789,6 +810,11 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)s->mqtt_conns, (unsigned long long)s->tls_conns,
             (unsigned long long)s->violations,
             (unsigned long long)s->messages_with_violations);
+    if (p->keylog)
+        fprintf(f, "mqttdissect: TLS with --tls-keylog: %llu connections decrypted, "
+                   "%llu without a key, %llu records failed authentication\n",
+                (unsigned long long)p->tls_decrypted, (unsigned long long)p->tls_no_key,
+                (unsigned long long)p->tls_auth_failures);
     fputs("mqttdissect: messages by type:", f);
     for (int t = 0; t < 16; t++)
         if (s->by_type[t])

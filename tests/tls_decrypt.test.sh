@@ -87,6 +87,16 @@ PYEOF
 	fail=1
 fi
 
+# The summary counts: two connections, one key log for both, one for neither.
+sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
+	--tls-keylog "$DIR/tls13_resumed.keylog" tcp 2>&1)
+grep -q '2 connections decrypted, 0 without a key, 0 records failed' <<<"$sum" ||
+	{ echo "FAIL: summary: $sum"; fail=1; }
+sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
+	--tls-keylog "$DIR/tls12_aes128gcm.keylog" tcp 2>&1)
+grep -q '0 connections decrypted, 2 without a key' <<<"$sum" ||
+	{ echo "FAIL: summary without keys: $sum"; fail=1; }
+
 [ $n -gt 0 ] || { echo "FAIL: no captures in $DIR"; fail=1; }
 [ $fail -eq 0 ] && echo "tls_decrypt: $n captures agree with tshark"
 exit $fail
