@@ -54,7 +54,6 @@ struct dec_dir {
     size_t len;
     bool hunting;  /* looking for a record that decrypts */
     bool framed;   /* while hunting: record boundaries are known */
-    bool failed;   /* an auth failure was reported since the last success */
     bool dead;     /* nothing more can be done in this direction */
     uint64_t skipped;
     uint64_t seq;
@@ -439,7 +438,6 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
         return;
     }
     emit(t, TLS_DEC_AUTH_FAIL, dir, d->seq, 0, "record failed authentication");
-    d->failed = true;
     d->hunting = true;
     d->framed = true;
     d->skipped = REC_HDR + body_len;
@@ -449,10 +447,9 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
 
 /* A whole record whose header is plausible, in sync. */
 static void record(struct tls_decrypt *t, int dir, const uint8_t *rec,
-                   size_t body_len)
+                   uint8_t type, size_t body_len)
 {
     struct dec_dir *d = &t->d[dir];
-    uint8_t type = rec[0];
     if (t->suite && encrypted_now(t, dir, type)) {
         protected_record(t, dir, rec, body_len);
         return;
@@ -480,31 +477,43 @@ static void record(struct tls_decrypt *t, int dir, const uint8_t *rec,
     }
 }
 
-/* RFC 8446 5.1 / RFC 5246 6.2.1: a record header this layer can follow. */
-static bool header_ok(const uint8_t *h, size_t *body_len)
+/* A record header (RFC 8446 5.1, RFC 5246 6.2.1), read once. */
+struct rec_hdr {
+    uint8_t type;
+    uint16_t version;
+    size_t body_len;
+};
+
+static void read_header(const uint8_t *p, struct rec_hdr *h)
 {
-    struct wire w = wire_make(h, REC_HDR);
-    uint8_t type = 0;
-    uint16_t version = 0, len = 0;
-    (void)wire_u8(&w, &type);
-    (void)wire_be16(&w, &version);
+    struct wire w = wire_make(p, REC_HDR);
+    uint16_t len = 0;
+    h->type = 0;
+    h->version = 0;
+    (void)wire_u8(&w, &h->type);
+    (void)wire_be16(&w, &h->version);
     (void)wire_be16(&w, &len);
-    *body_len = len;
-    return type >= CT_CHANGE_CIPHER_SPEC && type <= 24 &&
-           (version >> 8) == 0x03 && len <= REC_BODY_MAX;
+    h->body_len = len;
 }
 
-/* While hunting: could a protected record start here? */
-static bool hunt_candidate(const struct tls_decrypt *t, const uint8_t *h,
-                           size_t *body_len)
+/* A record header this layer can follow: a known content type, a 3.x
+ * version, a length within the limit. */
+static bool header_ok(const struct rec_hdr *h)
 {
-    if (!header_ok(h, body_len) || h[1] != 0x03 || h[2] != 0x03)
-        return false;
-    if (*body_len < tls_suite_min_body(t->suite))
+    return h->type >= CT_CHANGE_CIPHER_SPEC && h->type <= 24 &&
+           (h->version >> 8) == 0x03 && h->body_len <= REC_BODY_MAX;
+}
+
+/* While hunting: could a protected record start here? Protected records
+ * say version 0x0303 (RFC 8446 5.2; the negotiated one in TLS 1.2). */
+static bool hunt_candidate(const struct tls_decrypt *t, const struct rec_hdr *h)
+{
+    if (!header_ok(h) || h->version != 0x0303 ||
+        h->body_len < tls_suite_min_body(t->suite))
         return false;
     if (t->suite->tls13)
-        return h[0] == CT_APPLICATION_DATA;
-    return h[0] >= CT_ALERT && h[0] <= CT_APPLICATION_DATA;
+        return h->type == CT_APPLICATION_DATA;
+    return h->type >= CT_ALERT && h->type <= CT_APPLICATION_DATA;
 }
 
 /* Tries sequence numbers first .. first + HUNT_SEQ_WINDOW - 1 (and, for
@@ -535,7 +544,7 @@ static void hunt_found(struct tls_decrypt *t, int dir, uint64_t seq,
 {
     struct dec_dir *d = &t->d[dir];
     d->seq = seq + 1;
-    d->hunting = d->failed = false;
+    d->hunting = false;
     d->hs.hdr_len = 0;
     d->hs.left = 0;
     emit(t, TLS_DEC_RESYNC, dir, seq, d->skipped, "records decrypt again");
@@ -577,16 +586,19 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
 static size_t process(struct tls_decrypt *t, int dir)
 {
     struct dec_dir *d = &t->d[dir];
-    size_t pos = 0, body_len;
+    size_t pos = 0;
+    struct rec_hdr h;
     while (!d->dead && d->len - pos >= REC_HDR) {
-        const uint8_t *h = d->buf + pos;
+        const uint8_t *rec = d->buf + pos;
+        read_header(rec, &h);
+        size_t whole = REC_HDR + h.body_len;
         if (d->hunting) {
-            if (!hunt_candidate(t, h, &body_len)) {
-                if (d->framed && header_ok(h, &body_len)) {
-                    if (d->len - pos < REC_HDR + body_len)
+            if (!hunt_candidate(t, &h)) {
+                if (d->framed && header_ok(&h)) {
+                    if (d->len - pos < whole)
                         break;
-                    pos += REC_HDR + body_len; /* not protected: skip it */
-                    d->skipped += REC_HDR + body_len;
+                    pos += whole; /* not protected: skip it */
+                    d->skipped += whole;
                     continue;
                 }
                 d->framed = false;
@@ -594,18 +606,18 @@ static size_t process(struct tls_decrypt *t, int dir)
                 d->skipped++;
                 continue;
             }
-            if (d->len - pos < REC_HDR + body_len)
+            if (d->len - pos < whole)
                 break;
-            if (hunt_try(t, dir, h, body_len)) {
-                pos += REC_HDR + body_len;
+            if (hunt_try(t, dir, rec, h.body_len)) {
+                pos += whole;
             } else {
-                size_t step = d->framed ? REC_HDR + body_len : 1;
+                size_t step = d->framed ? whole : 1;
                 pos += step;
                 d->skipped += step;
             }
             continue;
         }
-        if (!header_ok(h, &body_len)) {
+        if (!header_ok(&h)) {
             emit(t, TLS_DEC_MALFORMED, dir, d->seq, 0, "not a TLS record header");
             if (!t->suite || !ensure_keys(t)) {
                 d->dead = true; /* nothing to find records with */
@@ -615,10 +627,10 @@ static size_t process(struct tls_decrypt *t, int dir)
             d->framed = false;
             continue;
         }
-        if (d->len - pos < REC_HDR + body_len)
+        if (d->len - pos < whole)
             break;
-        record(t, dir, h, body_len);
-        pos += REC_HDR + body_len;
+        record(t, dir, rec, h.type, h.body_len);
+        pos += whole;
     }
     return d->dead ? d->len : pos;
 }
