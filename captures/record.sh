@@ -435,4 +435,6 @@ main() {
 	log "done: captures written to $OUT"
 }
 
-main
+# captures/record_tls.sh sources this file for its helpers and runs its own
+# scenarios.
+[ -n "${MQD_RECORD_SOURCED:-}" ] || main

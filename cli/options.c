@@ -22,6 +22,7 @@ enum {
     OPT_MAX_FRAME,
     OPT_MAX_CONNS,
     OPT_TLS_PORT,
+    OPT_TLS_KEYLOG,
     OPT_SN_PORT,
     OPT_TOPIC,
     OPT_TYPE,
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
     {"tls-port", required_argument, NULL, OPT_TLS_PORT},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"sn-port", required_argument, NULL, OPT_SN_PORT},
     {"format", required_argument, NULL, 'T'},
     {"verbose", no_argument, NULL, 'V'},
@@ -95,8 +97,10 @@ void options_usage(FILE *out)
         "      --no-promisc        live: do not put the interface in promiscuous\n"
         "                          mode (it is by default, as with tcpdump)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
-        "      --tls-port P[,P...] report TLS on these ports (8883 always), never\n"
-        "                          parse them as MQTT\n"
+        "      --tls-port P[,P...] report TLS on these ports (8883 always); MQTT\n"
+        "                          inside only with a key log\n"
+        "      --tls-keylog FILE   decrypt TLS with the secrets of this NSS key log\n"
+        "                          (SSLKEYLOGFILE); repeatable; re-read as it grows\n"
         "      --sn-port P[,P...]  decode MQTT-SN 1.2 on these UDP ports (1883 and\n"
         "                          1884 always)\n"
         "      --max-frame BYTES   skip (do not buffer) frames larger than this\n"
@@ -336,6 +340,16 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!parse_port_list(arg, o->tls_ports, &o->ntls_ports))
             return usage_error("--tls-port wants ports 1-65535 separated by commas, not '%s'", arg);
         break;
+    case OPT_TLS_KEYLOG: {
+        FILE *fp = fopen(arg, "r");
+        if (!fp)
+            return usage_error("--tls-keylog: cannot read '%s'", arg);
+        fclose(fp);
+        if (o->ntls_keylogs == OPT_MAX_KEYLOGS)
+            return usage_error("--tls-keylog: at most 16 files; '%s' is one more", arg);
+        o->tls_keylogs[o->ntls_keylogs++] = arg;
+        break;
+    }
     case OPT_SN_PORT:
         if (!parse_port_list(arg, o->sn_ports, &o->nsn_ports))
             return usage_error("--sn-port wants ports 1-65535 separated by commas, not '%s'", arg);

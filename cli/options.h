@@ -13,6 +13,7 @@
 #define OPT_MAX_PORTS 32
 
 #define OPT_MAX_DECODE 32 /* --decode rules */
+#define OPT_MAX_KEYLOGS 16 /* --tls-keylog files (options.c's message says 16) */
 
 #define OPT_MAX_THREADS 8 /* --threads: out_parallel.c's limit */
 
@@ -35,8 +36,11 @@ struct options {
                                MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
     size_t nports;
-    uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS, never parsed */
+    uint16_t tls_ports[OPT_MAX_PORTS]; /* reported as TLS; decrypted with a
+                                          key log */
     size_t ntls_ports;
+    const char *tls_keylogs[OPT_MAX_KEYLOGS]; /* --tls-keylog FILE, repeatable */
+    size_t ntls_keylogs;
     uint16_t sn_ports[OPT_MAX_PORTS]; /* MQTT-SN over UDP (1883, 1884 always) */
     size_t nsn_ports;
     enum out_format format; /* -T text|json|eve */

@@ -6,6 +6,8 @@
 #include "pipeline_sn.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,8 @@ struct pipeline {
     uint64_t selected;          /* messages that passed the selection */
     bool write_failed;          /* a --stats summary could not be written */
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
+    struct tls_keylog *keylog;  /* --tls-keylog; NULL without */
+    uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
 };
 
 /* What a stream event callback needs to know. */
@@ -340,12 +344,32 @@ static void tr_resync(void *ctx, int dir)
     mqd_stream_resync(&x->cs->dir[dir].stream);
 }
 
+/* --tls-keylog's summary counts, from the tls_decrypt records. */
+static void count_tls(struct pipeline *p, const struct event_record *ev)
+{
+    if (strcmp(ev->name, "tls_decrypt") != 0)
+        return;
+    for (unsigned i = 0; i < ev->nfields; i++) {
+        const struct event_field *f = &ev->fields[i];
+        if (f->kind != EVENT_STR || strcmp(f->key, "status") != 0)
+            continue;
+        if (strcmp(f->v.str, "decrypting") == 0)
+            p->tls_decrypted++;
+        else if (strcmp(f->v.str, "no_key") == 0)
+            p->tls_no_key++;
+        else if (strcmp(f->v.str, "auth_failure") == 0)
+            p->tls_auth_failures++;
+    }
+}
+
 static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record *ev,
                      const struct pkt_info *pkt)
 {
     struct dir_ctx *x = ctx;
     struct pipeline *p = x->p;
     p->stats.events++;
+    if (p->keylog)
+        count_tls(p, ev);
     if (!printing(p))
         return;
     meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
@@ -364,6 +388,9 @@ static void tr_classified(void *ctx, int kind)
     if (kind == TR_WEBSOCKET)
         for (int i = 0; i < 2; i++)
             cs->dir[i].meta.transport = "websocket";
+    if (kind == TR_TLS && x->p->keylog) /* decrypted: its records say so */
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "tls";
 }
 
 static struct transport_sink tr_sink(struct dir_ctx *x)
@@ -482,6 +509,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         .heuristics = !p->opts->no_heuristics,
         .midstream = cs->midstream,
         .verbose = p->opts->verbose,
+        .keylog = p->keylog,
     };
     tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
@@ -498,6 +526,8 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         };
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
         meta_init(&cs->dir[dir].meta, c);
+        if (cs->tr.kind == TR_TLS && p->keylog)
+            cs->dir[dir].meta.transport = "tls";
     }
     if (cs->midstream)
         resume_take(p, c, cs);
@@ -683,6 +713,31 @@ static void on_udp(void *ctx, const struct pkt_endpoint *src,
     }
 }
 
+/* --tls-keylog: every file read now (and again when a connection's client
+ * random is not in them yet); malformed lines are said once, not fatal. */
+static bool load_keylogs(struct pipeline *p)
+{
+    const struct options *o = p->opts;
+    if ((p->keylog = tls_keylog_new(0)) == NULL)
+        return false;
+    for (size_t i = 0; i < o->ntls_keylogs; i++) {
+        if (tls_keylog_add_file(p->keylog, o->tls_keylogs[i]) != 0) {
+            fprintf(stderr, "mqttdissect: --tls-keylog %s: %s\n", o->tls_keylogs[i],
+                    strerror(errno));
+            tls_keylog_free(p->keylog);
+            p->keylog = NULL;
+            return false;
+        }
+    }
+    const struct tls_keylog_stats *st = tls_keylog_stats(p->keylog);
+    if (st->malformed)
+        fprintf(stderr, "mqttdissect: --tls-keylog: %llu malformed line(s) skipped, "
+                        "the first at %s:%llu\n",
+                (unsigned long long)st->malformed, st->first_malformed_source,
+                (unsigned long long)st->first_malformed_line);
+    return true;
+}
+
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
                               bool two_threads)
 {
@@ -718,6 +773,11 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         .on_udp = on_udp,
         .on_lookup = on_lookup,
     };
+    if (o->ntls_keylogs && !load_keylogs(p)) {
+        stats_free(p->st);
+        free(p);
+        return NULL;
+    }
     p->sn = pipeline_sn_new(o, out);
     if (p->sn && two_threads)
         p->events = flow_events_new(&sink); /* NULL: one thread after all */
@@ -727,6 +787,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
     if (!p->flows) {
         flow_events_free(p->events);
         pipeline_sn_free(p->sn);
+        tls_keylog_free(p->keylog);
         stats_free(p->st);
         free(p);
         return NULL;
@@ -837,6 +898,11 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)s->mqtt_conns, (unsigned long long)s->tls_conns,
             (unsigned long long)s->violations,
             (unsigned long long)s->messages_with_violations);
+    if (p->keylog)
+        fprintf(f, "mqttdissect: TLS with --tls-keylog: %llu connections decrypted, "
+                   "%llu without a key, %llu records failed authentication\n",
+                (unsigned long long)p->tls_decrypted, (unsigned long long)p->tls_no_key,
+                (unsigned long long)p->tls_auth_failures);
     fputs("mqttdissect: messages by type:", f);
     for (int t = 0; t < 16; t++)
         if (s->by_type[t])
@@ -885,6 +951,7 @@ void pipeline_free(struct pipeline *p)
     flow_events_free(p->events);
     flow_table_free(p->flows);
     pipeline_sn_free(p->sn);
+    tls_keylog_free(p->keylog); /* after the connections that point to it */
     stats_free(p->st);
     free(p->resume);
     free(p);

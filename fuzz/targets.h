@@ -44,6 +44,11 @@ void fuzz_ws(const uint8_t *data, size_t size);
  * rest is the payload (or topic). Arena within its cap, views consistent,
  * printer output valid. */
 void fuzz_payload(const uint8_t *data, size_t size);
+/* tls: data[0] picks a chunk size, the rest is records (direction and
+ * length in one byte, then the bytes, or a hole) of a TLS connection's two
+ * TCP streams, decrypted with fixed keys: fed whole and chunked, the
+ * plaintext and the events must agree. */
+void fuzz_tls(const uint8_t *data, size_t size);
 
 /* A label for the input being checked (a file name), printed on failure.
  * NULL when unknown (libFuzzer prints its own reproducer path). */

@@ -3,7 +3,8 @@
 # already there. Usage: tests/install-deps.sh [build|test]
 #   build: compiler, CMake, libpcap, jansson, cmocka, protobuf-c and its
 #          compiler (Sparkplug B), zlib (compressed payloads), libcbor
-#          (CBOR payloads) (enough to build and run)
+#          (CBOR payloads), libcrypto (TLS decryption) (enough to build and
+#          run)
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, tcpreplay (tests/bench/live.sh), paho-mqtt
 #          (the live and capture tests), protoc and python3-protobuf (the
@@ -13,7 +14,8 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
-            libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcbor-dev)
+            libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcbor-dev
+            libssl-dev)
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
            tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate
            redis-server redis-tools kcat iproute2 ethtool openssl procps

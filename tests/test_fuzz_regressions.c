@@ -21,6 +21,7 @@
 #include "../fuzz/target_parse.c"
 #include "../fuzz/target_stream.c"
 #include "../fuzz/target_ws.c"
+#include "../fuzz/target_tls.c"
 
 #include "../fuzz/target_sn.c"
 #include "../fuzz/target_printers.c"
@@ -111,6 +112,12 @@ static void test_ws(void **state)
     replay_target("ws", fuzz_ws);
 }
 
+static void test_tls(void **state)
+{
+    (void)state;
+    replay_target("tls", fuzz_tls);
+}
+
 static void test_sn(void **state)
 {
     (void)state;
@@ -141,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_ws),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_sn),
         cmocka_unit_test(test_printers),
         cmocka_unit_test(test_pipeline),

@@ -16,6 +16,7 @@ enum {
     TLS_HS_SERVER_HELLO = 2,
     TLS_EXT_SERVER_NAME = 0,
     TLS_EXT_ALPN = 16,
+    TLS_EXT_ENCRYPT_THEN_MAC = 22,
     TLS_EXT_SUPPORTED_VERSIONS = 43,
 };
 
@@ -198,6 +199,10 @@ static void extensions(struct wire *w, struct tls_info *info, bool client)
         case TLS_EXT_SUPPORTED_VERSIONS:
             ext_versions(&body, info, client);
             break;
+        case TLS_EXT_ENCRYPT_THEN_MAC: /* RFC 7366 2: empty, echoed by the server */
+            if (!client)
+                info->encrypt_then_mac = true;
+            break;
         default:
             break;
         }
@@ -222,12 +227,19 @@ bool tls_parse_client_hello(const uint8_t *msg, size_t len,
 {
     struct wire w, v;
     uint16_t version;
+    struct wire sid;
+    uint8_t random[32];
     if (!handshake_body(msg, len, TLS_HS_CLIENT_HELLO, &w) ||
-        !wire_be16(&w, &version) || !wire_skip(&w, 32) || /* random */
-        !vec8(&w, &v) ||                                   /* session id */
-        !vec16(&w, &v) ||                                  /* cipher suites */
-        !vec8(&w, &v))                                     /* compression */
+        !wire_be16(&w, &version) || !wire_bytes(&w, random, 32) ||
+        !vec8(&w, &sid) || /* session id */
+        !vec16(&w, &v) ||  /* cipher suites */
+        !vec8(&w, &v))     /* compression */
         return false;
+    memcpy(info->client_random, random, 32);
+    if (sid.len <= 32) { /* legacy_session_id<0..32> */
+        info->client_session_id_len = (uint8_t)sid.len;
+        (void)wire_bytes(&sid, info->client_session_id, sid.len);
+    }
     info->client_version = version;
     info->client_max_version = version;
     extensions(&w, info, true);
@@ -241,10 +253,17 @@ bool tls_parse_server_hello(const uint8_t *msg, size_t len,
     struct wire w, v;
     uint16_t version, suite;
     uint8_t compression;
+    uint8_t random[32];
     if (!handshake_body(msg, len, TLS_HS_SERVER_HELLO, &w) ||
-        !wire_be16(&w, &version) || !wire_skip(&w, 32) || !vec8(&w, &v) ||
-        !wire_be16(&w, &suite) || !wire_u8(&w, &compression))
+        !wire_be16(&w, &version) || !wire_bytes(&w, random, 32) ||
+        !vec8(&w, &v) || !wire_be16(&w, &suite) ||
+        !wire_u8(&w, &compression))
         return false;
+    memcpy(info->server_random, random, 32);
+    if (v.len <= 32) {
+        info->server_session_id_len = (uint8_t)v.len;
+        (void)wire_bytes(&v, info->server_session_id, v.len);
+    }
     info->server_version = version;
     info->cipher_suite = suite;
     extensions(&w, info, false); /* supported_versions overrides */

@@ -29,6 +29,12 @@ struct tls_info {
     uint16_t server_version;   /* supported_versions (1.3), else legacy */
     uint16_t cipher_suite;
     char server_alpn[64];      /* the protocol the server chose */
+    /* What decryption needs (RFC 8446 4.1.2, 4.1.3): the two randoms and the
+     * session id each side sent (0..32 bytes). */
+    uint8_t client_random[32], server_random[32];
+    uint8_t client_session_id[32], server_session_id[32];
+    uint8_t client_session_id_len, server_session_id_len;
+    bool encrypt_then_mac;     /* the server accepted RFC 7366 (CBC suites) */
 };
 
 /* Per-direction progress through records and the first handshake message. */

@@ -76,6 +76,18 @@ static void to_mqtt(struct transport *t, int dir, const uint8_t *data, size_t le
 
 /* ---- TLS ---- */
 
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+static void to_hex(const uint8_t *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        hex_byte(out + 2 * i, p[i]);
+    out[2 * n] = '\0';
+}
+
+static void tls_hello_data(struct transport *t, int dir, const uint8_t *data,
+                           size_t len);
+
+
 static void report_tls(struct transport *t)
 {
     if (t->tls_reported || !t->tls)
@@ -111,7 +123,93 @@ static void report_tls(struct transport *t)
     emit(t, 0, 0, &e);
 }
 
+/* ---- TLS decryption (a key log given) ---- */
+
+static void on_ws_event(void *ctx, const struct ws_event *ev);
+
+/* Decrypted bytes. What TLS carries is decided once, from the client's
+ * first decrypted record: an HTTP GET is a WebSocket handshake (wss, its
+ * frames then decoded as for ws), anything else MQTT. */
+static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct transport *t = ctx;
+    if (!t->tls_inner_known) {
+        t->tls_inner_known = true;
+        if (dir == 0 && n >= 4 && memcmp(p, "GET ", 4) == 0 &&
+            (t->ws = malloc(sizeof *t->ws)) != NULL)
+            ws_init(t->ws);
+    }
+    if (t->ws)
+        ws_feed(t->ws, dir, p, n, on_ws_event, t);
+    else
+        to_mqtt(t, dir, p, n);
+}
+
+static const char *const tls_dec_status[] = {
+    [TLS_DEC_KEYS] = "decrypting",     [TLS_DEC_NO_KEY] = "no_key",
+    [TLS_DEC_UNSUPPORTED] = "unsupported", [TLS_DEC_AUTH_FAIL] = "auth_failure",
+    [TLS_DEC_GAP] = "gap",             [TLS_DEC_RESYNC] = "resync",
+    [TLS_DEC_ALERT] = "alert",         [TLS_DEC_MALFORMED] = "malformed",
+};
+
+/* What the decryptor says becomes a "tls_decrypt" record. Never secrets:
+ * the client random (public, in the ClientHello) only, so a user can look
+ * for the connection in a key log. */
+static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
+{
+    struct transport *t = ctx;
+    char version[16], random[2 * TLS_RANDOM_LEN + 1];
+    struct event_record e;
+    if (ev->kind == TLS_DEC_KEYS)
+        t->tls_mqtt = true;
+    event_init(&e, "tls_decrypt");
+    event_str(&e, "status", tls_dec_status[ev->kind]);
+    if (ev->version)
+        event_str(&e, "version", tls_version_name(ev->version, version, sizeof version));
+    if (ev->kind == TLS_DEC_KEYS || ev->kind == TLS_DEC_UNSUPPORTED) {
+        event_u64(&e, "cipher_suite", ev->suite);
+        if (tls_cipher_name(ev->suite))
+            event_str(&e, "cipher", tls_cipher_name(ev->suite));
+    }
+    if (ev->kind == TLS_DEC_AUTH_FAIL || ev->kind == TLS_DEC_RESYNC)
+        event_u64(&e, "record", ev->seq);
+    if (ev->kind == TLS_DEC_GAP || ev->kind == TLS_DEC_RESYNC)
+        event_u64(&e, "bytes", ev->bytes);
+    if (ev->kind == TLS_DEC_ALERT) {
+        event_u64(&e, "level", ev->alert_level);
+        event_u64(&e, "description", ev->alert_desc);
+    }
+    if (ev->kind == TLS_DEC_NO_KEY && ev->client_random) {
+        to_hex(ev->client_random, TLS_RANDOM_LEN, random);
+        event_str(&e, "client_random", random);
+    }
+    event_str(&e, "reason", ev->reason);
+    emit(t, ev->dir < 0 ? 0 : ev->dir, 0, &e);
+}
+
+/* The TLS state of a connection: hellos always, decryption with a key log. */
+static bool tls_start(struct transport *t)
+{
+    if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
+        return false;
+    if (t->cfg.keylog) {
+        struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t};
+        t->dec = tls_decrypt_new(t->cfg.keylog, &cb); /* NULL: reported only */
+    }
+    return true;
+}
+
 static void tls_data(struct transport *t, int dir, const uint8_t *data, size_t len)
+{
+    tls_hello_data(t, dir, data, len);
+    /* Also while pending (TLS off the TLS ports, classified once the
+     * ClientHello offers MQTT by ALPN): the decryptor needs the hellos, and
+     * nothing decrypts before the ServerHello. */
+    if (t->dec && t->kind != TR_IGNORED)
+        tls_decrypt_feed(t->dec, dir, data, len);
+}
+
+static void tls_hello_data(struct transport *t, int dir, const uint8_t *data, size_t len)
 {
     if (t->tls_reported || !t->tls)
         return;
@@ -131,14 +229,6 @@ static void tls_data(struct transport *t, int dir, const uint8_t *data, size_t l
 }
 
 /* ---- WebSocket ---- */
-
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        hex_byte(out + 2 * i, p[i]);
-    out[2 * n] = '\0';
-}
 
 /* The hex strings of a ws_frame record. */
 struct ws_frame_hex {
@@ -201,6 +291,10 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         return;
     switch (ev->kind) {
     case WS_EV_REQUEST:
+        if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
+            report_detected(t, "wss");
+            break;
+        }
         if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
@@ -428,8 +522,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
     if (cfg->tls_port) {
-        t->tls = calloc(1, sizeof *t->tls);
-        t->kind = t->tls ? TR_TLS : TR_IGNORED;
+        t->kind = tls_start(t) ? TR_TLS : TR_IGNORED;
         t->how = "port";
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {
@@ -497,7 +590,7 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
             ws_data(t, 0, data + take, len - take);
         return;
     case CLASSIFY_TLS_HELLO:
-        if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
+        if (!tls_start(t))
             break;
         tls_data(t, 0, t->first, t->first_len);
         if (t->kind != TR_IGNORED)
@@ -662,7 +755,11 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
     case TR_TLS:
         if (t->tls)
             t->tls->dir[dir & 1].done = true;
-        return false;
+        if (t->dec) /* records are looked for again after the hole */
+            tls_decrypt_gap(t->dec, dir, len);
+        if (t->ws && t->tls_mqtt) /* and frames after the records */
+            ws_gap(t->ws, dir, len);
+        return t->tls_mqtt; /* the MQTT stream above has its hole too */
     default:
         t->kind = TR_IGNORED;
         return false;
@@ -701,4 +798,6 @@ void transport_free(struct transport *t)
         free(t->tls);
         t->tls = NULL;
     }
+    tls_decrypt_free(t->dec);
+    t->dec = NULL;
 }

@@ -1,6 +1,7 @@
 /* Routing a TCP connection (transport_*): what it carries, decided from its
  * first bytes, and the transport layer under MQTT: plain TCP, WebSocket
- * (websocket.h) or TLS (tls_hello.h, reported, never decoded).
+ * (websocket.h) or TLS (tls_hello.h, reported; with a key log also
+ * decrypted, tls_decrypt.h, and what is inside decoded as MQTT).
  *
  * A connection on an MQTT port (-p, 1883) is MQTT at once and costs nothing
  * here: the pipeline feeds its bytes straight to the MQTT stream decoder. Any
@@ -37,7 +38,9 @@
 #include "net/endpoint.h"
 #include "record.h"
 #include "transport/proxy.h"
+#include "transport/tls_decrypt.h"
 #include "transport/tls_hello.h"
+#include "transport/tls_keylog.h"
 #include "transport/websocket.h"
 
 #define TRANSPORT_FIRST_MAX 16
@@ -49,7 +52,8 @@ enum transport_kind {
     TR_SEARCH,    /* mid-stream: looking for a frame boundary */
     TR_MQTT,      /* MQTT over TCP: bytes go to the stream decoder */
     TR_WEBSOCKET, /* MQTT over WebSocket */
-    TR_TLS,       /* TLS: hellos read and reported, nothing else */
+    TR_TLS,       /* TLS: hellos read and reported; with a key log the
+                     records are decrypted and their bytes are MQTT */
     TR_IGNORED    /* not MQTT: drop */
 };
 
@@ -63,6 +67,7 @@ struct transport_cfg {
     bool heuristics;  /* not --no-heuristics */
     bool midstream;   /* FLOW_MIDSTREAM */
     bool verbose;     /* ws_frame and ws_handshake records */
+    struct tls_keylog *keylog; /* --tls-keylog: decrypt TLS; NULL: do not */
 };
 
 /* How the transport talks back to the pipeline. `pkt` is the packet that
@@ -113,9 +118,12 @@ struct transport {
     uint8_t first[TRANSPORT_FIRST_MAX];
     uint8_t first_len;
     struct mqtt_search *search; /* TR_SEARCH only: one per direction */
-    struct ws_conn *ws;     /* TR_WEBSOCKET */
+    struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
     struct tls_hello *tls;  /* TR_TLS */
     bool tls_reported;
+    struct tls_decrypt *dec; /* TR_TLS with a key log */
+    bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
+    bool tls_inner_known;   /* decided: MQTT, or WebSocket (ws set: wss) */
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     /* PROXY protocol: proxy_state 1 while the client's first bytes may be
      * a header (held in proxy_buf, allocated when they start like one), 2
@@ -169,7 +177,7 @@ static inline bool transport_direct(const struct transport *t, int dir)
 static inline bool transport_carries_mqtt(const struct transport *t)
 {
     return t->kind == TR_MQTT || t->kind == TR_WEBSOCKET ||
-           t->kind == TR_SEARCH;
+           t->kind == TR_SEARCH || (t->kind == TR_TLS && t->tls_mqtt);
 }
 
 /* ... and is it known to be MQTT (not a search that found nothing)? */

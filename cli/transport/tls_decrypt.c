@@ -1,0 +1,677 @@
+/* The TLS record layer for decryption. See tls_decrypt.h. Records from
+ * RFC 8446 section 5 (TLS 1.3) and RFC 5246 section 6.2 (TLS 1.2); the key
+ * schedule is in tls_keys.c. */
+#include "transport/tls_decrypt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "transport/tls_keys.h"
+#include "util/wire.h"
+
+enum {
+    CT_CHANGE_CIPHER_SPEC = 20,
+    CT_ALERT = 21,
+    CT_HANDSHAKE = 22,
+    CT_APPLICATION_DATA = 23,
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_FINISHED = 20,
+    HS_KEY_UPDATE = 24,
+};
+
+#define REC_HDR 5
+/* RFC 5246 6.2.3: a protected record is at most 2^14 + 2048 bytes (TLS 1.3,
+ * RFC 8446 5.2: 2^14 + 256). */
+#define REC_BODY_MAX (16384u + 2048u)
+#define REC_CAP (REC_HDR + REC_BODY_MAX)
+/* How many sequence numbers past the expected one a hunt tries. */
+#define HUNT_SEQ_WINDOW 32u
+
+/* The keys one direction protects its records with (one epoch). */
+struct dec_keys {
+    int epoch; /* 0: none; 1.3: 1 handshake, 2 application_0, 3.. updates;
+                  1.2: 1 after ChangeCipherSpec */
+    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
+    uint8_t secret_len;
+    struct tls_traffic_keys k;
+    struct tls_cipher *cipher;
+};
+
+/* A handshake message stream: header bytes and how much body is left. */
+struct hs_stream {
+    uint8_t hdr[4];
+    uint8_t hdr_len;
+    uint32_t left;
+    uint8_t *msg; /* a hello being collected (plaintext phase) */
+    uint32_t msg_len, msg_want;
+};
+
+struct dec_dir {
+    uint8_t *buf; /* unprocessed bytes: at most one record */
+    size_t len;
+    bool hunting;  /* looking for a record that decrypts */
+    bool framed;   /* while hunting: record boundaries are known */
+    bool dead;     /* nothing more can be done in this direction */
+    uint64_t skipped;
+    uint64_t seq;
+    struct dec_keys keys;
+    bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
+    struct hs_stream hs;
+};
+
+struct tls_decrypt {
+    struct tls_keylog *kl;
+    struct tls_dec_callbacks cb;
+    struct tls_info info;
+    bool have_client_hello, have_server_hello;
+    uint16_t version; /* 0x0303 or 0x0304 once known */
+    const struct tls_suite *suite;
+    enum { K_WAIT, K_READY, K_NONE } key_state;
+    struct tls_keylog_entry secrets; /* a copy: the table may move */
+    struct tls_traffic_keys tls12[2];
+    uint8_t *out; /* one plaintext record */
+    struct dec_dir d[2];
+};
+
+/* ---- events ---- */
+
+static void emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
+                 uint64_t seq, uint64_t bytes, const char *reason)
+{
+    if (!t->cb.event)
+        return;
+    struct tls_dec_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.dir = dir;
+    ev.version = t->version;
+    ev.suite = t->info.cipher_suite;
+    ev.seq = seq;
+    ev.bytes = bytes;
+    ev.client_random = t->have_client_hello ? t->info.client_random : NULL;
+    ev.reason = reason;
+    t->cb.event(t->cb.ctx, &ev);
+}
+
+/* ---- life ---- */
+
+struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
+                                    const struct tls_dec_callbacks *cb)
+{
+    struct tls_decrypt *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->kl = kl;
+    if (cb)
+        t->cb = *cb;
+    return t;
+}
+
+static void keys_clear(struct dec_keys *k)
+{
+    tls_cipher_free(k->cipher);
+    OPENSSL_cleanse(k, sizeof *k);
+}
+
+void tls_decrypt_free(struct tls_decrypt *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < 2; i++) {
+        free(t->d[i].buf);
+        free(t->d[i].hs.msg);
+        keys_clear(&t->d[i].keys);
+    }
+    if (t->out)
+        OPENSSL_cleanse(t->out, REC_BODY_MAX);
+    free(t->out);
+    OPENSSL_cleanse(&t->secrets, sizeof t->secrets);
+    OPENSSL_cleanse(t->tls12, sizeof t->tls12);
+    free(t);
+}
+
+const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t)
+{
+    return &t->info;
+}
+
+bool tls_decrypt_active(const struct tls_decrypt *t)
+{
+    return t->key_state == K_READY;
+}
+
+/* ---- keys ---- */
+
+/* Finds the connection's secrets and sets up what both directions need.
+ * Once: afterwards key_state says READY or NONE. */
+static bool ensure_keys(struct tls_decrypt *t)
+{
+    if (t->key_state != K_WAIT)
+        return t->key_state == K_READY;
+    t->key_state = K_NONE;
+    if (!t->suite)
+        return false;
+    const struct tls_keylog_entry *e =
+        t->kl ? tls_keylog_find(t->kl, t->info.client_random) : NULL;
+    if (!e && t->kl && tls_keylog_reload(t->kl) > 0)
+        e = tls_keylog_find(t->kl, t->info.client_random);
+    bool complete = false;
+    if (e && t->suite->tls13)
+        complete = e->secret[TLS_SECRET_CLIENT_HS].len == t->suite->hash_len &&
+                   e->secret[TLS_SECRET_SERVER_HS].len == t->suite->hash_len &&
+                   e->secret[TLS_SECRET_CLIENT_APP].len == t->suite->hash_len &&
+                   e->secret[TLS_SECRET_SERVER_APP].len == t->suite->hash_len;
+    else if (e)
+        complete = e->secret[TLS_SECRET_MASTER].len == 48;
+    if (!complete) {
+        emit(t, TLS_DEC_NO_KEY, -1, 0, 0,
+             e ? "key log lacks secrets for this connection"
+               : "client random not in the key log");
+        return false;
+    }
+    t->secrets = *e;
+    if (!t->suite->tls13 &&
+        !tls12_traffic_keys(t->suite, e->secret[TLS_SECRET_MASTER].b,
+                            t->info.client_random, t->info.server_random,
+                            &t->tls12[0], &t->tls12[1])) {
+        emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0, "key derivation failed");
+        return false;
+    }
+    t->tls12[0].encrypt_then_mac = t->tls12[1].encrypt_then_mac =
+        t->info.encrypt_then_mac;
+    if ((t->out = malloc(REC_BODY_MAX)) == NULL)
+        return false;
+    t->key_state = K_READY;
+    emit(t, TLS_DEC_KEYS, -1, 0, 0, "decrypting");
+    return true;
+}
+
+/* The keys of `epoch` for direction dir into out; `from` is the epoch
+ * before (for a TLS 1.3 KeyUpdate). */
+static bool keys_for_epoch(struct tls_decrypt *t, int dir,
+                           const struct dec_keys *from, int epoch,
+                           struct dec_keys *out)
+{
+    const struct tls_suite *s = t->suite;
+    memset(out, 0, sizeof *out);
+    out->epoch = epoch;
+    if (!s->tls13) {
+        if (epoch != 1)
+            return false;
+        out->k = t->tls12[dir];
+    } else {
+        if (epoch == 1 || epoch == 2) {
+            static const enum tls_secret_kind kinds[2][2] = {
+                {TLS_SECRET_CLIENT_HS, TLS_SECRET_SERVER_HS},
+                {TLS_SECRET_CLIENT_APP, TLS_SECRET_SERVER_APP}};
+            const struct tls_secret *sec = &t->secrets.secret[kinds[epoch - 1][dir]];
+            memcpy(out->secret, sec->b, sec->len);
+            out->secret_len = sec->len;
+        } else {
+            if (from->epoch != epoch - 1 || from->epoch < 2)
+                return false;
+            memcpy(out->secret, from->secret, from->secret_len);
+            out->secret_len = from->secret_len;
+            if (!tls13_next_secret(s, out->secret, out->secret_len))
+                return false;
+        }
+        if (!tls13_traffic_keys(s, out->secret, out->secret_len, &out->k))
+            return false;
+    }
+    out->cipher = tls_cipher_new(s, &out->k);
+    return out->cipher != NULL;
+}
+
+static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
+{
+    struct dec_dir *d = &t->d[dir];
+    struct dec_keys next;
+    if (!keys_for_epoch(t, dir, &d->keys, epoch, &next)) {
+        keys_clear(&next);
+        d->dead = true;
+        emit(t, TLS_DEC_UNSUPPORTED, dir, d->seq, 0, "key derivation failed");
+        return false;
+    }
+    keys_clear(&d->keys);
+    d->keys = next;
+    d->seq = 0;
+    memset(&d->hs.hdr, 0, sizeof d->hs.hdr);
+    d->hs.hdr_len = 0;
+    d->hs.left = 0;
+    return true;
+}
+
+/* ---- opening one record ---- */
+
+/* Opens the record rec (header and body) with keys at seq into t->out. */
+static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
+                        uint64_t seq, const uint8_t *rec, size_t body_len,
+                        uint8_t *type, size_t *plen)
+{
+    return tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
+                           t->out, type, plen);
+}
+
+/* ---- what is inside ---- */
+
+static uint32_t be24(const uint8_t *p)
+{
+    struct wire w = wire_make(p, 3);
+    uint8_t a = 0, b = 0, c = 0;
+    (void)wire_u8(&w, &a);
+    (void)wire_u8(&w, &b);
+    (void)wire_u8(&w, &c);
+    return (uint32_t)a << 16 | (uint32_t)b << 8 | c;
+}
+
+/* Protected handshake messages (TLS 1.3): only their types and lengths
+ * matter. The Finished of each side ends its handshake keys (RFC 8446
+ * 7.1); a KeyUpdate changes the sender's keys after its record (4.6.3). */
+static void protected_handshake(struct dec_dir *d, const uint8_t *p, size_t n)
+{
+    struct hs_stream *h = &d->hs;
+    size_t pos = 0;
+    while (pos < n) {
+        if (h->hdr_len < 4) {
+            h->hdr[h->hdr_len++] = p[pos++];
+            if (h->hdr_len < 4)
+                continue;
+            h->left = be24(h->hdr + 1);
+        } else {
+            size_t k = h->left < n - pos ? h->left : n - pos;
+            h->left -= (uint32_t)k;
+            pos += k;
+        }
+        if (h->hdr_len == 4 && h->left == 0) {
+            if ((h->hdr[0] == HS_FINISHED && d->keys.epoch == 1) ||
+                (h->hdr[0] == HS_KEY_UPDATE && d->keys.epoch >= 2))
+                d->next_epoch = true;
+            h->hdr_len = 0;
+        }
+    }
+}
+
+static void deliver(struct tls_decrypt *t, int dir, uint8_t type, size_t n)
+{
+    struct dec_dir *d = &t->d[dir];
+    switch (type) {
+    case CT_APPLICATION_DATA:
+        if (n && t->cb.data)
+            t->cb.data(t->cb.ctx, dir, t->out, n);
+        break;
+    case CT_HANDSHAKE:
+        if (t->suite->tls13)
+            protected_handshake(d, t->out, n);
+        break;
+    case CT_ALERT:
+        if (n >= 2 && t->cb.event) {
+            struct tls_dec_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = TLS_DEC_ALERT;
+            ev.dir = dir;
+            ev.version = t->version;
+            ev.suite = t->info.cipher_suite;
+            ev.seq = d->seq - 1;
+            ev.alert_level = t->out[0];
+            ev.alert_desc = t->out[1];
+            ev.reason = "alert";
+            t->cb.event(t->cb.ctx, &ev);
+        }
+        break;
+    default:
+        break;
+    }
+    if (d->next_epoch) {
+        d->next_epoch = false;
+        set_epoch(t, dir, d->keys.epoch + 1);
+    }
+}
+
+/* ---- the hellos (plaintext) ---- */
+
+/* RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest. */
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+    0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+    0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+static void server_hello_done(struct tls_decrypt *t)
+{
+    if (memcmp(t->info.server_random, hrr_random, 32) == 0)
+        return; /* HelloRetryRequest: the real ServerHello comes later */
+    t->have_server_hello = true;
+    uint16_t v = t->info.server_version;
+    t->suite = tls_suite_find(t->info.cipher_suite);
+    if ((v != 0x0303 && v != 0x0304) || !t->suite ||
+        t->suite->tls13 != (v == 0x0304) || !t->have_client_hello) {
+        t->suite = NULL;
+        t->key_state = K_NONE;
+        emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0,
+             !t->have_client_hello ? "no ClientHello seen"
+                                   : "version or cipher suite not decryptable");
+        t->d[0].dead = t->d[1].dead = true;
+        return;
+    }
+    t->version = v;
+}
+
+static void hello_done(struct tls_decrypt *t, int dir, struct hs_stream *h)
+{
+    if (dir == 0 && !t->have_server_hello &&
+        tls_parse_client_hello(h->msg, h->msg_len, &t->info))
+        t->have_client_hello = true;
+    else if (dir == 1 && !t->have_server_hello &&
+             tls_parse_server_hello(h->msg, h->msg_len, &t->info))
+        server_hello_done(t);
+    free(h->msg);
+    h->msg = NULL;
+}
+
+/* Plaintext handshake bytes: hellos are collected and read, other
+ * messages skipped. */
+static void plaintext_handshake(struct tls_decrypt *t, int dir,
+                                const uint8_t *p, size_t n)
+{
+    struct hs_stream *h = &t->d[dir].hs;
+    size_t pos = 0;
+    while (pos < n) {
+        if (h->hdr_len < 4) {
+            h->hdr[h->hdr_len++] = p[pos++];
+            if (h->hdr_len < 4)
+                continue;
+            h->left = be24(h->hdr + 1);
+            uint8_t want = dir == 0 ? HS_CLIENT_HELLO : HS_SERVER_HELLO;
+            if (h->hdr[0] == want && h->left + 4u <= TLS_HELLO_MAX &&
+                (h->msg = malloc(h->left + 4u)) != NULL) {
+                memcpy(h->msg, h->hdr, 4);
+                h->msg_len = 4;
+                h->msg_want = h->left + 4u;
+            }
+        } else {
+            size_t k = h->left < n - pos ? h->left : n - pos;
+            if (h->msg) {
+                memcpy(h->msg + h->msg_len, p + pos, k);
+                h->msg_len += (uint32_t)k;
+            }
+            h->left -= (uint32_t)k;
+            pos += k;
+        }
+        if (h->hdr_len == 4 && h->left == 0) {
+            if (h->msg)
+                hello_done(t, dir, h);
+            h->hdr_len = 0;
+        }
+    }
+}
+
+/* ---- records ---- */
+
+static bool encrypted_now(const struct tls_decrypt *t, int dir, uint8_t type)
+{
+    const struct dec_dir *d = &t->d[dir];
+    if (d->keys.epoch > 0)
+        return !(t->suite->tls13 && type == CT_CHANGE_CIPHER_SPEC);
+    /* RFC 8446 5: once the hellos are done every TLS 1.3 record is
+     * protected and carries the outer type application_data. */
+    return t->version == 0x0304 && type == CT_APPLICATION_DATA;
+}
+
+/* A protected record in sync: open it with the current keys. */
+static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
+                             size_t body_len)
+{
+    struct dec_dir *d = &t->d[dir];
+    uint8_t type;
+    size_t n;
+    if (d->keys.epoch == 0) {
+        if (!ensure_keys(t) || !set_epoch(t, dir, 1)) {
+            d->dead = true;
+            return;
+        }
+    }
+    if (open_record(t, &d->keys, d->seq, rec, body_len, &type, &n)) {
+        d->seq++;
+        deliver(t, dir, type, n);
+        return;
+    }
+    emit(t, TLS_DEC_AUTH_FAIL, dir, d->seq, 0, "record failed authentication");
+    d->hunting = true;
+    d->framed = true;
+    d->skipped = REC_HDR + body_len;
+    /* d->seq stays: the hunt's window starts at it, so a record that was
+     * not ours (0-RTT data, a corrupted one) costs no sequence number. */
+}
+
+/* A whole record whose header is plausible, in sync. */
+static void record(struct tls_decrypt *t, int dir, const uint8_t *rec,
+                   uint8_t type, size_t body_len)
+{
+    struct dec_dir *d = &t->d[dir];
+    if (t->suite && encrypted_now(t, dir, type)) {
+        protected_record(t, dir, rec, body_len);
+        return;
+    }
+    switch (type) {
+    case CT_HANDSHAKE:
+        plaintext_handshake(t, dir, rec + REC_HDR, body_len);
+        break;
+    case CT_CHANGE_CIPHER_SPEC:
+        /* RFC 5246 7.1: the records after it use the new keys. */
+        if (t->suite && !t->suite->tls13) {
+            if (!ensure_keys(t) || !set_epoch(t, dir, 1))
+                d->dead = true;
+        }
+        break;
+    case CT_APPLICATION_DATA:
+        if (!t->suite) {
+            emit(t, TLS_DEC_UNSUPPORTED, dir, 0, 0,
+                 "protected records before the hellos were read");
+            d->dead = true;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* A record header (RFC 8446 5.1, RFC 5246 6.2.1), read once. */
+struct rec_hdr {
+    uint8_t type;
+    uint16_t version;
+    size_t body_len;
+};
+
+static void read_header(const uint8_t *p, struct rec_hdr *h)
+{
+    struct wire w = wire_make(p, REC_HDR);
+    uint16_t len = 0;
+    h->type = 0;
+    h->version = 0;
+    (void)wire_u8(&w, &h->type);
+    (void)wire_be16(&w, &h->version);
+    (void)wire_be16(&w, &len);
+    h->body_len = len;
+}
+
+/* A record header this layer can follow: a known content type, a 3.x
+ * version, a length within the limit. */
+static bool header_ok(const struct rec_hdr *h)
+{
+    return h->type >= CT_CHANGE_CIPHER_SPEC && h->type <= 24 &&
+           (h->version >> 8) == 0x03 && h->body_len <= REC_BODY_MAX;
+}
+
+/* While hunting: could a protected record start here? Protected records
+ * say version 0x0303 (RFC 8446 5.2; the negotiated one in TLS 1.2). */
+static bool hunt_candidate(const struct tls_decrypt *t, const struct rec_hdr *h)
+{
+    if (!header_ok(h) || h->version != 0x0303 ||
+        h->body_len < tls_suite_min_body(t->suite))
+        return false;
+    if (t->suite->tls13)
+        return h->type == CT_APPLICATION_DATA;
+    return h->type >= CT_ALERT && h->type <= CT_APPLICATION_DATA;
+}
+
+/* Tries sequence numbers first .. first + HUNT_SEQ_WINDOW - 1 (and, for
+ * TLS 1.2 GCM, the explicit nonce, which senders usually set to the
+ * sequence number) on the record at rec. */
+static bool try_seqs(struct tls_decrypt *t, const struct dec_keys *keys,
+                     uint64_t first, const uint8_t *rec, size_t body_len,
+                     uint64_t *seq, uint8_t *type, size_t *n)
+{
+    if (t->suite->explicit_len == 8 && body_len >= 8) {
+        struct wire w = wire_make(rec + REC_HDR, 8);
+        uint32_t hi = 0, lo = 0;
+        (void)wire_be32(&w, &hi);
+        (void)wire_be32(&w, &lo);
+        *seq = (uint64_t)hi << 32 | lo;
+        if (open_record(t, keys, *seq, rec, body_len, type, n))
+            return true;
+    }
+    for (*seq = first; *seq < first + HUNT_SEQ_WINDOW; (*seq)++)
+        if (open_record(t, keys, *seq, rec, body_len, type, n))
+            return true;
+    return false;
+}
+
+/* A hunt found its record: follow the direction from there. */
+static void hunt_found(struct tls_decrypt *t, int dir, uint64_t seq,
+                       uint8_t type, size_t n)
+{
+    struct dec_dir *d = &t->d[dir];
+    d->seq = seq + 1;
+    d->hunting = false;
+    d->hs.hdr_len = 0;
+    d->hs.left = 0;
+    emit(t, TLS_DEC_RESYNC, dir, seq, d->skipped, "records decrypt again");
+    d->skipped = 0;
+    deliver(t, dir, type, n);
+}
+
+/* Tries the candidate record at rec with the current keys from the
+ * expected sequence number on, then with the next epoch's keys from 0 (a
+ * lost Finished or KeyUpdate). True when one opened it. */
+static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
+                     size_t body_len)
+{
+    struct dec_dir *d = &t->d[dir];
+    uint64_t seq;
+    uint8_t type;
+    size_t n;
+    if (t->key_state != K_READY)
+        return false;
+    if (d->keys.epoch > 0 &&
+        try_seqs(t, &d->keys, d->seq, rec, body_len, &seq, &type, &n)) {
+        hunt_found(t, dir, seq, type, n);
+        return true;
+    }
+    struct dec_keys next;
+    if (!keys_for_epoch(t, dir, &d->keys, d->keys.epoch + 1, &next) ||
+        !try_seqs(t, &next, 0, rec, body_len, &seq, &type, &n)) {
+        keys_clear(&next);
+        return false;
+    }
+    keys_clear(&d->keys);
+    d->keys = next;
+    hunt_found(t, dir, seq, type, n);
+    return true;
+}
+
+/* Processes the buffered bytes of a direction; returns how many were used
+ * (the rest is less than one record). */
+static size_t process(struct tls_decrypt *t, int dir)
+{
+    struct dec_dir *d = &t->d[dir];
+    size_t pos = 0;
+    struct rec_hdr h;
+    while (!d->dead && d->len - pos >= REC_HDR) {
+        const uint8_t *rec = d->buf + pos;
+        read_header(rec, &h);
+        size_t whole = REC_HDR + h.body_len;
+        if (d->hunting) {
+            if (!hunt_candidate(t, &h)) {
+                if (d->framed && header_ok(&h)) {
+                    if (d->len - pos < whole)
+                        break;
+                    pos += whole; /* not protected: skip it */
+                    d->skipped += whole;
+                    continue;
+                }
+                d->framed = false;
+                pos++;
+                d->skipped++;
+                continue;
+            }
+            if (d->len - pos < whole)
+                break;
+            if (hunt_try(t, dir, rec, h.body_len)) {
+                pos += whole;
+            } else {
+                size_t step = d->framed ? whole : 1;
+                pos += step;
+                d->skipped += step;
+            }
+            continue;
+        }
+        if (!header_ok(&h)) {
+            emit(t, TLS_DEC_MALFORMED, dir, d->seq, 0, "not a TLS record header");
+            if (!t->suite || !ensure_keys(t)) {
+                d->dead = true; /* nothing to find records with */
+                break;
+            }
+            d->hunting = true;
+            d->framed = false;
+            continue;
+        }
+        if (d->len - pos < whole)
+            break;
+        record(t, dir, rec, h.type, h.body_len);
+        pos += whole;
+    }
+    return d->dead ? d->len : pos;
+}
+
+void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
+                      size_t len)
+{
+    dir &= 1;
+    struct dec_dir *d = &t->d[dir];
+    if (!d->buf && !d->dead && (d->buf = malloc(REC_CAP)) == NULL)
+        d->dead = true;
+    while (len > 0 && !d->dead) {
+        size_t take = REC_CAP - d->len < len ? REC_CAP - d->len : len;
+        memcpy(d->buf + d->len, data, take);
+        d->len += take;
+        data += take;
+        len -= take;
+        size_t used = process(t, dir);
+        memmove(d->buf, d->buf + used, d->len - used);
+        d->len -= used;
+    }
+}
+
+void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n)
+{
+    dir &= 1;
+    struct dec_dir *d = &t->d[dir];
+    if (d->dead)
+        return;
+    emit(t, TLS_DEC_GAP, dir, d->seq, n, "bytes lost in the TCP stream");
+    d->len = 0;
+    free(d->hs.msg);
+    d->hs.msg = NULL;
+    d->hs.hdr_len = 0;
+    d->hs.left = 0;
+    /* Without the hellos nothing can be found again. */
+    if (!t->suite || t->key_state == K_NONE || !ensure_keys(t)) {
+        d->dead = true;
+        return;
+    }
+    d->hunting = true;
+    d->framed = false;
+    d->skipped = 0;
+}

@@ -1,0 +1,82 @@
+/* TLS decryption with a key log: the record layer of one TCP connection,
+ * both directions, fed push style in any chunking (like the WebSocket
+ * layer). It reads the ClientHello and ServerHello (client random, server
+ * random, version, cipher suite), takes the connection's secrets from a key
+ * log, derives the traffic keys (tls_keys.h), authenticates and decrypts
+ * every protected record and hands each direction's application_data
+ * plaintext up through a callback. TLS 1.3 (handshake then application
+ * keys, KeyUpdate followed) and TLS 1.2 (keys from the master secret after
+ * ChangeCipherSpec), with the AEAD suites of tls_suite_find().
+ *
+ * Only bytes whose authentication tag checked are ever passed up. What goes
+ * wrong is an event: no key for the connection, a suite or version that
+ * cannot be decrypted, a record that fails authentication, a gap in the TCP
+ * stream; after a failure or a gap the direction looks for the next record
+ * header that decrypts (trying the next few sequence numbers, and the next
+ * set of keys), then continues. Key material is never passed up or printed.
+ *
+ * Memory: per direction one record (at most 5 + 2^14 + 2048 bytes) and one
+ * hello while it is being read; per connection one plaintext record.
+ */
+#ifndef MQD_CLI_TLS_DECRYPT_H
+#define MQD_CLI_TLS_DECRYPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport/tls_hello.h"
+#include "transport/tls_keylog.h"
+
+enum tls_dec_event_kind {
+    TLS_DEC_KEYS,        /* keys found: decrypting (version, suite) */
+    TLS_DEC_NO_KEY,      /* the key log has no secrets for client_random */
+    TLS_DEC_UNSUPPORTED, /* version or suite not decryptable, or no hellos */
+    TLS_DEC_AUTH_FAIL,   /* a record failed authentication (seq) */
+    TLS_DEC_GAP,         /* bytes lost in the stream (bytes) */
+    TLS_DEC_RESYNC,      /* records decrypt again (seq; bytes skipped) */
+    TLS_DEC_ALERT,       /* a protected alert (level, description) */
+    TLS_DEC_MALFORMED,   /* a record header that is not TLS (hunting starts) */
+};
+
+struct tls_dec_event {
+    enum tls_dec_event_kind kind;
+    int dir;                      /* 0: client to server, -1: connection */
+    uint16_t version, suite;      /* as negotiated (0: not known) */
+    uint64_t seq;                 /* record sequence number */
+    uint64_t bytes;
+    uint8_t alert_level, alert_desc;
+    const uint8_t *client_random; /* 32 bytes, when known */
+    const char *reason;           /* a short text */
+};
+
+struct tls_dec_callbacks {
+    /* Plaintext application data of direction dir, in order. */
+    void (*data)(void *ctx, int dir, const uint8_t *p, size_t n);
+    void (*event)(void *ctx, const struct tls_dec_event *ev);
+    void *ctx;
+};
+
+struct tls_decrypt;
+
+/* A decryptor for one connection. The key log is shared (not owned); it is
+ * re-read once (tls_keylog_reload) when the connection's client random is
+ * not in it. NULL when out of memory. */
+struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
+                                    const struct tls_dec_callbacks *cb);
+void tls_decrypt_free(struct tls_decrypt *t);
+
+/* The TCP payload of direction dir (0: client), in order, any chunking. */
+void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
+                      size_t len);
+
+/* n bytes of direction dir were lost (a hole in TCP reassembly). */
+void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n);
+
+/* What the hellos said (valid once they were read). */
+const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t);
+
+/* True once keys are set up (after TLS_DEC_KEYS). */
+bool tls_decrypt_active(const struct tls_decrypt *t);
+
+#endif

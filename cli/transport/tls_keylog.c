@@ -1,0 +1,366 @@
+/* NSS key log parsing and the table of secrets. See tls_keylog.h. The format
+ * is the one NSS documents for SSLKEYLOGFILE; the TLS 1.3 labels name the
+ * secrets of RFC 8446 section 7.1. */
+#include "transport/tls_keylog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "util/wire.h"
+
+struct keylog_file {
+    char *path;
+    uint64_t offset;  /* bytes read up to the end of the last whole line */
+    uint64_t line_no; /* lines read so far */
+};
+
+struct tls_keylog {
+    struct tls_keylog_entry *slots; /* open addressing, linear probing */
+    size_t cap;                     /* a power of two, or 0 */
+    size_t max_entries;
+    struct keylog_file *files;
+    size_t nfiles;
+    struct tls_keylog_stats st;
+};
+
+static const struct {
+    const char *label;
+    enum tls_secret_kind kind;
+} labels[] = {
+    {"CLIENT_RANDOM", TLS_SECRET_MASTER},
+    {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_CLIENT_HS},
+    {"SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_SERVER_HS},
+    {"CLIENT_TRAFFIC_SECRET_0", TLS_SECRET_CLIENT_APP},
+    {"SERVER_TRAFFIC_SECRET_0", TLS_SECRET_SERVER_APP},
+};
+
+struct tls_keylog *tls_keylog_new(size_t max_entries)
+{
+    struct tls_keylog *kl = calloc(1, sizeof *kl);
+    if (kl)
+        kl->max_entries = max_entries ? max_entries : TLS_KEYLOG_DEFAULT_MAX;
+    return kl;
+}
+
+void tls_keylog_free(struct tls_keylog *kl)
+{
+    if (!kl)
+        return;
+    for (size_t i = 0; i < kl->nfiles; i++)
+        free(kl->files[i].path);
+    free(kl->files);
+    if (kl->slots) /* secrets do not outlive the table */
+        OPENSSL_cleanse(kl->slots, kl->cap * sizeof *kl->slots);
+    free(kl->slots);
+    free(kl);
+}
+
+const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *kl)
+{
+    return &kl->st;
+}
+
+/* ---- the table ---- */
+
+/* A client random is 32 random bytes (RFC 8446 4.1.2): its first eight
+ * bytes are as good a hash as any. */
+static size_t slot_of(const struct tls_keylog *kl, const uint8_t *random)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | random[i];
+    h ^= h >> 29;
+    return (size_t)h & (kl->cap - 1);
+}
+
+static struct tls_keylog_entry *probe(const struct tls_keylog *kl,
+                                      const uint8_t *random)
+{
+    if (kl->cap == 0)
+        return NULL;
+    size_t i = slot_of(kl, random);
+    while (kl->slots[i].used) {
+        if (memcmp(kl->slots[i].client_random, random, TLS_RANDOM_LEN) == 0)
+            return &kl->slots[i];
+        i = (i + 1) & (kl->cap - 1);
+    }
+    return &kl->slots[i]; /* the free slot where it would go */
+}
+
+const struct tls_keylog_entry *tls_keylog_find(const struct tls_keylog *kl,
+                                               const uint8_t *client_random)
+{
+    const struct tls_keylog_entry *e = probe(kl, client_random);
+    return e && e->used ? e : NULL;
+}
+
+/* Doubles the table (kept at most half full). */
+static bool grow(struct tls_keylog *kl)
+{
+    size_t cap = kl->cap ? kl->cap * 2 : 64;
+    struct tls_keylog_entry *old = kl->slots;
+    size_t old_cap = kl->cap;
+    struct tls_keylog_entry *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
+    kl->slots = slots;
+    kl->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].used)
+            *probe(kl, old[i].client_random) = old[i];
+    if (old)
+        OPENSSL_cleanse(old, old_cap * sizeof *old);
+    free(old);
+    return true;
+}
+
+/* The entry for a client random, made when new; NULL past max_entries. */
+static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
+                                          const uint8_t *random)
+{
+    struct tls_keylog_entry *e = probe(kl, random);
+    if (e && e->used)
+        return e;
+    if (kl->st.entries >= kl->max_entries)
+        return NULL;
+    if ((kl->st.entries + 1) * 2 > kl->cap) {
+        if (!grow(kl))
+            return NULL;
+        e = probe(kl, random);
+    }
+    memset(e, 0, sizeof *e);
+    e->used = true;
+    memcpy(e->client_random, random, TLS_RANDOM_LEN);
+    kl->st.entries++;
+    return e;
+}
+
+/* ---- lines ---- */
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes exactly 2*n hex digits. */
+static bool unhex(const char *s, size_t slen, uint8_t *out, size_t n)
+{
+    if (slen != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Splits off the next whitespace-separated field of s[*pos..len). */
+static size_t next_field(const char *s, size_t len, size_t *pos,
+                         const char **field)
+{
+    while (*pos < len && is_space(s[*pos]))
+        (*pos)++;
+    size_t start = *pos;
+    while (*pos < len && !is_space(s[*pos]))
+        (*pos)++;
+    *field = s + start;
+    return *pos - start;
+}
+
+static void malformed(struct tls_keylog *kl, const char *source, uint64_t line)
+{
+    if (kl->st.malformed++ == 0) {
+        snprintf(kl->st.first_malformed_source,
+                 sizeof kl->st.first_malformed_source, "%s",
+                 source ? source : "");
+        kl->st.first_malformed_line = line;
+    }
+}
+
+/* Secret lengths by kind: the master secret is always 48 bytes (RFC 5246
+ * 8.1); a TLS 1.3 secret is as long as the suite's hash, 32 or 48. */
+static bool secret_len_ok(enum tls_secret_kind kind, size_t n)
+{
+    return kind == TLS_SECRET_MASTER ? n == 48 : n == 32 || n == 48;
+}
+
+/* One line without its newline. Returns 1 when a secret was kept. */
+static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
+                      const char *source, uint64_t line_no)
+{
+    size_t pos = 0;
+    const char *label, *random_hex, *secret_hex, *extra;
+    size_t label_len = next_field(s, len, &pos, &label);
+    kl->st.lines++;
+    if (label_len == 0 || label[0] == '#') {
+        kl->st.ignored++;
+        return 0;
+    }
+    size_t k = 0;
+    while (k < sizeof labels / sizeof labels[0] &&
+           !(strlen(labels[k].label) == label_len &&
+             memcmp(labels[k].label, label, label_len) == 0))
+        k++;
+    if (k == sizeof labels / sizeof labels[0]) {
+        kl->st.ignored++; /* a label this tool does not use */
+        return 0;
+    }
+    size_t rlen = next_field(s, len, &pos, &random_hex);
+    size_t slen = next_field(s, len, &pos, &secret_hex);
+    size_t xlen = next_field(s, len, &pos, &extra);
+    uint8_t random[TLS_RANDOM_LEN];
+    struct tls_secret sec = {0, {0}};
+    sec.len = (uint8_t)(slen / 2);
+    if (xlen != 0 || !unhex(random_hex, rlen, random, sizeof random) ||
+        slen > 2 * TLS_SECRET_MAX || !secret_len_ok(labels[k].kind, slen / 2) ||
+        !unhex(secret_hex, slen, sec.b, sec.len)) {
+        malformed(kl, source, line_no);
+        return 0;
+    }
+    struct tls_keylog_entry *e = entry_for(kl, random);
+    if (!e) {
+        kl->st.dropped++;
+        return 0;
+    }
+    e->secret[labels[k].kind] = sec;
+    kl->st.secrets++;
+    return 1;
+}
+
+size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,
+                           const char *source)
+{
+    size_t added = 0, pos = 0;
+    uint64_t line_no = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line_no++;
+        if (end - pos > TLS_KEYLOG_LINE_MAX) {
+            kl->st.lines++;
+            malformed(kl, source, line_no);
+        } else {
+            added += (size_t)parse_line(kl, text + pos, end - pos, source,
+                                        line_no);
+        }
+        pos = end + 1;
+    }
+    return added;
+}
+
+/* ---- files ---- */
+
+/* Reads f->path from f->offset: whole lines only; a last line with no
+ * newline yet is left for the next read. */
+static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
+{
+    FILE *fp = fopen(f->path, "rb");
+    if (!fp)
+        return 0;
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && (uint64_t)sb.st_size < f->offset) {
+        f->offset = 0; /* truncated or replaced: start again */
+        f->line_no = 0;
+    }
+    if (fseeko(fp, (off_t)f->offset, SEEK_SET) != 0) {
+        fclose(fp);
+        return 0;
+    }
+    char line[TLS_KEYLOG_LINE_MAX + 1];
+    size_t n = 0, added = 0;
+    bool overlong = false;
+    int c;
+    uint64_t consumed = 0;
+    while ((c = getc(fp)) != EOF) {
+        consumed++;
+        if (c != '\n') {
+            if (n < sizeof line)
+                line[n++] = (char)c;
+            else
+                overlong = true;
+            continue;
+        }
+        f->line_no++;
+        if (overlong) {
+            kl->st.lines++;
+            malformed(kl, f->path, f->line_no);
+        } else {
+            added += (size_t)parse_line(kl, line, n, f->path, f->line_no);
+        }
+        f->offset += consumed;
+        consumed = 0;
+        n = 0;
+        overlong = false;
+    }
+    fclose(fp);
+    return added;
+}
+
+int tls_keylog_add_file(struct tls_keylog *kl, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    fclose(fp);
+    struct keylog_file *files =
+        realloc(kl->files, (kl->nfiles + 1) * sizeof *files);
+    if (!files) {
+        errno = ENOMEM;
+        return -1;
+    }
+    kl->files = files;
+    struct keylog_file *f = &files[kl->nfiles];
+    memset(f, 0, sizeof *f);
+    if ((f->path = strdup(path)) == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    kl->nfiles++;
+    read_file(kl, f);
+    return 0;
+}
+
+size_t tls_keylog_reload(struct tls_keylog *kl)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < kl->nfiles; i++)
+        added += read_file(kl, &kl->files[i]);
+    return added;
+}
+
+/* ---- pcapng ---- */
+
+int tls_keylog_add_dsb(struct tls_keylog *kl, const uint8_t *body, size_t len,
+                       bool big_endian)
+{
+    /* pcapng (draft-ietf-opsawg-pcapng) 4.7: Secrets Type, Secrets Length,
+     * Secrets Data padded to 32 bits, options. */
+    struct wire w = wire_make(body, len);
+    uint32_t type, slen;
+    bool ok = big_endian ? wire_be32(&w, &type) && wire_be32(&w, &slen)
+                         : wire_le32(&w, &type) && wire_le32(&w, &slen);
+    if (!ok || !wire_has(&w, slen))
+        return -1;
+    if (type != TLS_KEYLOG_DSB_TYPE)
+        return 0;
+    tls_keylog_add_text(kl, (const char *)wire_here(&w), slen, "pcapng");
+    return 1;
+}

@@ -1,0 +1,451 @@
+/* Key derivation and record opening for TLS decryption. See tls_keys.h.
+ * libcrypto (OpenSSL 3) does the primitives: the "HKDF" KDF in expand-only
+ * mode, the "TLS1-PRF" KDF, EVP ciphers and the "HMAC" MAC. */
+#include "transport/tls_keys.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+/* The suites whose records can be opened. TLS 1.3 from RFC 8446 B.4; TLS 1.2
+ * GCM from RFC 5288 and RFC 5289 (salt of 4 bytes, 8 explicit nonce bytes per
+ * record, section 3 of RFC 5288); ChaCha20-Poly1305 from RFC 7905 (a 12-byte
+ * IV, no explicit nonce); CBC with HMAC from RFC 5246 appendix C, RFC 4492
+ * and RFC 5289 (an explicit 16-byte IV per record, RFC 5246 6.2.3.2). The
+ * PRF hash is SHA-256 except for the SHA-384 suites (RFC 5246 5, RFC 5289). */
+#define AEAD13(id, c, k, h) {id, true, c, k, h, 12, 0, 0}
+#define GCM12(id, k, h) {id, false, (k) == 16 ? TLS_AES_128_GCM : TLS_AES_256_GCM, k, h, 4, 8, 0}
+#define CHACHA12(id) {id, false, TLS_CHACHA20_POLY1305, 32, 32, 12, 0, 0}
+#define CBC12(id, k, h, m) {id, false, (k) == 16 ? TLS_AES_128_CBC : TLS_AES_256_CBC, k, h, 0, 16, m}
+static const struct tls_suite suites[] = {
+    AEAD13(0x1301, TLS_AES_128_GCM, 16, 32),
+    AEAD13(0x1302, TLS_AES_256_GCM, 32, 48),
+    AEAD13(0x1303, TLS_CHACHA20_POLY1305, 32, 32),
+    GCM12(0x009C, 16, 32), GCM12(0x009D, 32, 48), /* RSA */
+    GCM12(0x009E, 16, 32), GCM12(0x009F, 32, 48), /* DHE_RSA */
+    GCM12(0xC02B, 16, 32), GCM12(0xC02C, 32, 48), /* ECDHE_ECDSA */
+    GCM12(0xC02F, 16, 32), GCM12(0xC030, 32, 48), /* ECDHE_RSA */
+    CHACHA12(0xCCA8), CHACHA12(0xCCA9), CHACHA12(0xCCAA), /* ECDHE_RSA, _ECDSA, DHE_RSA */
+    CBC12(0x002F, 16, 32, 20), CBC12(0x0035, 32, 32, 20), /* RSA, SHA-1 */
+    CBC12(0x003C, 16, 32, 32), CBC12(0x003D, 32, 32, 32), /* RSA, SHA-256 */
+    CBC12(0x0033, 16, 32, 20), CBC12(0x0039, 32, 32, 20), /* DHE_RSA, SHA-1 */
+    CBC12(0x0067, 16, 32, 32), CBC12(0x006B, 32, 32, 32), /* DHE_RSA, SHA-256 */
+    CBC12(0xC009, 16, 32, 20), CBC12(0xC00A, 32, 32, 20), /* ECDHE_ECDSA, SHA-1 */
+    CBC12(0xC023, 16, 32, 32), CBC12(0xC024, 32, 48, 48), /* ECDHE_ECDSA, SHA-2 */
+    CBC12(0xC013, 16, 32, 20), CBC12(0xC014, 32, 32, 20), /* ECDHE_RSA, SHA-1 */
+    CBC12(0xC027, 16, 32, 32), CBC12(0xC028, 32, 48, 48), /* ECDHE_RSA, SHA-2 */
+};
+
+const struct tls_suite *tls_suite_find(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        if (suites[i].id == id)
+            return &suites[i];
+    return NULL;
+}
+
+size_t tls_suite_min_body(const struct tls_suite *s)
+{
+    if (s->tls13)
+        return TLS_TAG_LEN + 1;
+    if (s->mac_len) /* IV, then at least one block (encrypt-then-MAC: + MAC) */
+        return (size_t)s->explicit_len + TLS_CBC_BLOCK;
+    return (size_t)s->explicit_len + TLS_TAG_LEN;
+}
+
+static const char *digest_name(unsigned hash_len)
+{
+    return hash_len == 48 ? "SHA384" : hash_len == 32 ? "SHA256" : NULL;
+}
+
+/* Runs the named KDF with params; out_len bytes. */
+static bool kdf_derive(const char *kdf_name, OSSL_PARAM *params, uint8_t *out,
+                       size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, kdf_name, NULL);
+    if (!kdf)
+        return false;
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    EVP_KDF_free(kdf);
+    if (!ctx)
+        return false;
+    bool ok = EVP_KDF_derive(ctx, out, out_len, params) > 0;
+    EVP_KDF_CTX_free(ctx);
+    return ok;
+}
+
+bool tls13_expand_label(unsigned hash_len, const uint8_t *secret,
+                        size_t secret_len, const char *label,
+                        const uint8_t *context, size_t context_len,
+                        uint8_t *out, size_t out_len)
+{
+    /* RFC 8446 7.1: struct HkdfLabel { uint16 length; opaque
+     * label<7..255> = "tls13 " + Label; opaque context<0..255>; } */
+    static const char prefix[] = "tls13 ";
+    size_t plen = sizeof prefix - 1, llen = strlen(label);
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    const char *md = digest_name(hash_len);
+    if (!md || plen + llen > 255 || context_len > 255 || out_len > 0xFFFF)
+        return false;
+    size_t n = 0;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)(plen + llen);
+    memcpy(info + n, prefix, plen);
+    n += plen;
+    memcpy(info + n, label, llen);
+    n += llen;
+    info[n++] = (uint8_t)context_len;
+    if (context_len)
+        memcpy(info + n, context, context_len);
+    n += context_len;
+
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret,
+                                          secret_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
+        OSSL_PARAM_construct_end(),
+    };
+    return kdf_derive("HKDF", params, out, out_len);
+}
+
+bool tls13_traffic_keys(const struct tls_suite *s, const uint8_t *secret,
+                        size_t secret_len, struct tls_traffic_keys *out)
+{
+    /* RFC 8446 7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key",
+     * "", key_length); [sender]_write_iv = ...("iv", "", iv_length). */
+    return secret_len == s->hash_len &&
+           tls13_expand_label(s->hash_len, secret, secret_len, "key", NULL, 0,
+                              out->key, s->key_len) &&
+           tls13_expand_label(s->hash_len, secret, secret_len, "iv", NULL, 0,
+                              out->iv, TLS_IV_LEN);
+}
+
+bool tls13_next_secret(const struct tls_suite *s, uint8_t *secret,
+                       size_t secret_len)
+{
+    uint8_t next[TLS_HASH_MAX];
+    if (secret_len != s->hash_len ||
+        !tls13_expand_label(s->hash_len, secret, secret_len, "traffic upd",
+                            NULL, 0, next, secret_len))
+        return false;
+    memcpy(secret, next, secret_len);
+    return true;
+}
+
+bool tls12_prf(unsigned hash_len, const uint8_t *secret, size_t secret_len,
+               const char *label, const uint8_t *seed, size_t seed_len,
+               uint8_t *out, size_t out_len)
+{
+    /* RFC 5246 5: PRF(secret, label, seed) = P_<hash>(secret, label + seed) */
+    uint8_t full_seed[256];
+    size_t llen = strlen(label);
+    const char *md = digest_name(hash_len);
+    if (!md || llen + seed_len > sizeof full_seed)
+        return false;
+    memcpy(full_seed, label, llen);
+    memcpy(full_seed + llen, seed, seed_len);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret,
+                                          secret_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, full_seed,
+                                          llen + seed_len),
+        OSSL_PARAM_construct_end(),
+    };
+    return kdf_derive("TLS1-PRF", params, out, out_len);
+}
+
+bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
+                        const uint8_t client_random[32],
+                        const uint8_t server_random[32],
+                        struct tls_traffic_keys *client,
+                        struct tls_traffic_keys *server)
+{
+    /* RFC 5246 6.3: key_block = PRF(master_secret, "key expansion",
+     * server_random + client_random), cut into client_write_MAC_key,
+     * server_write_MAC_key (empty for AEAD), client_write_key,
+     * server_write_key, client_write_IV, server_write_IV (empty for CBC,
+     * whose IVs travel in the records). */
+    uint8_t seed[64], block[2 * (TLS_HASH_MAX + TLS_KEY_MAX + TLS_IV_LEN)];
+    size_t m = s->mac_len, k = s->key_len, iv = s->fixed_iv_len;
+    memcpy(seed, server_random, 32);
+    memcpy(seed + 32, client_random, 32);
+    if (!tls12_prf(s->hash_len, master, 48, "key expansion", seed, sizeof seed,
+                   block, 2 * (m + k + iv)))
+        return false;
+    memset(client, 0, sizeof *client);
+    memset(server, 0, sizeof *server);
+    const uint8_t *p = block;
+    memcpy(client->mac, p, m);
+    memcpy(server->mac, p + m, m);
+    p += 2 * m;
+    memcpy(client->key, p, k);
+    memcpy(server->key, p + k, k);
+    p += 2 * k;
+    memcpy(client->iv, p, iv);
+    memcpy(server->iv, p + iv, iv);
+    OPENSSL_cleanse(block, sizeof block);
+    return true;
+}
+
+struct tls_cipher {
+    EVP_CIPHER_CTX *ctx;
+    EVP_MAC_CTX *mac; /* CBC suites: HMAC with the MAC key */
+};
+
+static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
+{
+    switch (alg) {
+    case TLS_AES_128_GCM: return EVP_aes_128_gcm();
+    case TLS_AES_256_GCM: return EVP_aes_256_gcm();
+    case TLS_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
+    case TLS_AES_128_CBC: return EVP_aes_128_cbc();
+    case TLS_AES_256_CBC: return EVP_aes_256_cbc();
+    }
+    return NULL;
+}
+
+static const char *mac_digest(unsigned mac_len)
+{
+    return mac_len == 20 ? "SHA1" : mac_len == 32 ? "SHA256" : "SHA384";
+}
+
+/* The HMAC of a CBC suite, keyed once. */
+static EVP_MAC_CTX *hmac_new(const struct tls_suite *s, const uint8_t *key)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (!mac)
+        return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         (char *)mac_digest(s->mac_len), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx && EVP_MAC_init(ctx, key, s->mac_len, params) == 1)
+        return ctx;
+    EVP_MAC_CTX_free(ctx);
+    return NULL;
+}
+
+struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
+                                  const struct tls_traffic_keys *keys)
+{
+    struct tls_cipher *c = OPENSSL_zalloc(sizeof *c);
+    const EVP_CIPHER *evp = evp_cipher(s->cipher);
+    if (!c || !evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
+        EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1)
+        goto fail;
+    if (s->mac_len) {
+        if (EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
+            EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1 ||
+            (c->mac = hmac_new(s, keys->mac)) == NULL)
+            goto fail;
+    } else if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
+                                   NULL) != 1 ||
+               EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
+        goto fail;
+    }
+    return c;
+fail:
+    tls_cipher_free(c);
+    return NULL;
+}
+
+void tls_cipher_free(struct tls_cipher *c)
+{
+    if (!c)
+        return;
+    EVP_CIPHER_CTX_free(c->ctx);
+    EVP_MAC_CTX_free(c->mac);
+    OPENSSL_free(c);
+}
+
+/* Authenticates and decrypts in[0..in_len) (ciphertext then the 16-byte
+ * tag) with nonce and aad into out (in_len - 16 bytes). */
+static bool aead_open(struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN],
+                      const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                      size_t in_len, uint8_t *out)
+{
+    int n = 0, fin = 0;
+    if (in_len < TLS_TAG_LEN || in_len - TLS_TAG_LEN > 0x7FFFFFFF ||
+        aad_len > 0x7FFFFFFF)
+        return false;
+    int ct_len = (int)(in_len - TLS_TAG_LEN);
+    if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, NULL, nonce) != 1 ||
+        EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) != 1 ||
+        (ct_len > 0 && EVP_DecryptUpdate(c->ctx, out, &n, in, ct_len) != 1) ||
+        EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, TLS_TAG_LEN,
+                            (void *)(in + ct_len)) != 1)
+        return false;
+    return EVP_DecryptFinal_ex(c->ctx, out + ct_len, &fin) == 1;
+}
+
+/* RFC 8446 5.3 (and RFC 7905 2 for TLS 1.2 ChaCha20): the 64-bit sequence
+ * number, left-padded, XORed into the IV. */
+static void xor_nonce(const uint8_t iv[TLS_IV_LEN], uint64_t seq,
+                      uint8_t nonce[TLS_IV_LEN])
+{
+    memcpy(nonce, iv, TLS_IV_LEN);
+    for (int i = 0; i < 8; i++)
+        nonce[TLS_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* RFC 8446 5.2: additional_data is the record header; the inner plaintext
+ * is the content, its type, then zero padding. */
+static bool open13(const struct tls_traffic_keys *keys, struct tls_cipher *c,
+                   uint64_t seq, const uint8_t *rec, size_t body_len,
+                   uint8_t *out, uint8_t *type, size_t *plen)
+{
+    uint8_t nonce[TLS_IV_LEN];
+    if (body_len < TLS_TAG_LEN + 1)
+        return false;
+    xor_nonce(keys->iv, seq, nonce);
+    if (!aead_open(c, nonce, rec, 5, rec + 5, body_len, out))
+        return false;
+    size_t n = body_len - TLS_TAG_LEN;
+    while (n > 0 && out[n - 1] == 0)
+        n--;
+    if (n == 0)
+        return false; /* no content type: not a valid record */
+    *type = out[n - 1];
+    *plen = n - 1;
+    return true;
+}
+
+/* RFC 5246 6.2.3.3: additional_data = seq_num + type + version + length
+ * of the plaintext. GCM (RFC 5288 3): nonce = salt (4 bytes from the key
+ * block) + the explicit part sent at the start of the record (8). */
+static bool open12(const struct tls_suite *s,
+                   const struct tls_traffic_keys *keys, struct tls_cipher *c,
+                   uint64_t seq, const uint8_t *rec, size_t body_len,
+                   uint8_t *out, uint8_t *type, size_t *plen)
+{
+    const uint8_t *body = rec + 5;
+    size_t ex = s->explicit_len;
+    uint8_t nonce[TLS_IV_LEN], aad[13];
+    if (body_len < ex + TLS_TAG_LEN)
+        return false;
+    if (ex) {
+        memcpy(nonce, keys->iv, s->fixed_iv_len);
+        memcpy(nonce + s->fixed_iv_len, body, ex);
+    } else {
+        xor_nonce(keys->iv, seq, nonce);
+    }
+    size_t n = body_len - ex - TLS_TAG_LEN;
+    put_be64(aad, seq);
+    aad[8] = rec[0];
+    aad[9] = rec[1];
+    aad[10] = rec[2];
+    aad[11] = (uint8_t)(n >> 8);
+    aad[12] = (uint8_t)n;
+    if (!aead_open(c, nonce, aad, sizeof aad, body + ex, body_len - ex, out))
+        return false;
+    *type = rec[0];
+    *plen = n;
+    return true;
+}
+
+/* The TLS 1.2 MAC input (RFC 5246 6.2.3.1): seq_num, type, version,
+ * length, then the bytes. */
+static bool hmac_record(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+                        const uint8_t *p, size_t n, uint8_t *mac, size_t mac_len)
+{
+    uint8_t hdr[13];
+    size_t out_len = 0;
+    put_be64(hdr, seq);
+    hdr[8] = rec[0];
+    hdr[9] = rec[1];
+    hdr[10] = rec[2];
+    hdr[11] = (uint8_t)(n >> 8);
+    hdr[12] = (uint8_t)n;
+    return EVP_MAC_init(c->mac, NULL, 0, NULL) == 1 &&
+           EVP_MAC_update(c->mac, hdr, sizeof hdr) == 1 &&
+           EVP_MAC_update(c->mac, p, n) == 1 &&
+           EVP_MAC_final(c->mac, mac, &out_len, TLS_HASH_MAX) == 1 &&
+           out_len == mac_len;
+}
+
+/* AES-CBC over in[0..n) (whole blocks) with iv into out; then the padding
+ * (RFC 5246 6.2.3.2: padding_length + 1 bytes all equal to it) is checked
+ * and removed: the length left, or SIZE_MAX when it is wrong. */
+static size_t cbc_decrypt(struct tls_cipher *c, const uint8_t *iv,
+                          const uint8_t *in, size_t n, uint8_t *out)
+{
+    int len = 0, fin = 0;
+    if (n == 0 || n % TLS_CBC_BLOCK != 0 || n > 0x7FFFFFFF ||
+        EVP_DecryptInit_ex(c->ctx, NULL, NULL, NULL, iv) != 1 ||
+        EVP_DecryptUpdate(c->ctx, out, &len, in, (int)n) != 1 ||
+        EVP_DecryptFinal_ex(c->ctx, out + len, &fin) != 1)
+        return SIZE_MAX;
+    size_t pad = out[n - 1];
+    if (pad + 1 > n)
+        return SIZE_MAX;
+    for (size_t i = n - 1 - pad; i < n - 1; i++)
+        if (out[i] != pad)
+            return SIZE_MAX;
+    return n - 1 - pad;
+}
+
+/* TLS 1.2 CBC: IV, then either CBC(content + MAC + padding) (MAC then
+ * encrypt, RFC 5246 6.2.3.2) or CBC(content + padding) + MAC over IV and
+ * ciphertext (encrypt then MAC, RFC 7366 3). */
+static bool open12_cbc(const struct tls_suite *s,
+                       const struct tls_traffic_keys *keys,
+                       struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+                       size_t body_len, uint8_t *out, uint8_t *type,
+                       size_t *plen)
+{
+    const uint8_t *body = rec + 5;
+    size_t m = s->mac_len, iv = s->explicit_len;
+    uint8_t mac[TLS_HASH_MAX];
+    if (keys->encrypt_then_mac) {
+        if (body_len < iv + TLS_CBC_BLOCK + m ||
+            !hmac_record(c, seq, rec, body, body_len - m, mac, m) ||
+            CRYPTO_memcmp(mac, body + body_len - m, m) != 0)
+            return false;
+        size_t n = cbc_decrypt(c, body, body + iv, body_len - iv - m, out);
+        if (n == SIZE_MAX)
+            return false;
+        *type = rec[0];
+        *plen = n;
+        return true;
+    }
+    size_t n = body_len < iv ? SIZE_MAX
+                             : cbc_decrypt(c, body, body + iv, body_len - iv, out);
+    if (n == SIZE_MAX || n < m || !hmac_record(c, seq, rec, out, n - m, mac, m) ||
+        CRYPTO_memcmp(mac, out + n - m, m) != 0)
+        return false;
+    *type = rec[0];
+    *plen = n - m;
+    return true;
+}
+
+bool tls_record_open(const struct tls_suite *s,
+                     const struct tls_traffic_keys *keys, struct tls_cipher *c,
+                     uint64_t seq, const uint8_t *rec, size_t body_len,
+                     uint8_t *out, uint8_t *type, size_t *plen)
+{
+    if (!c)
+        return false;
+    if (s->tls13)
+        return open13(keys, c, seq, rec, body_len, out, type, plen);
+    if (s->mac_len)
+        return open12_cbc(s, keys, c, seq, rec, body_len, out, type, plen);
+    return open12(s, keys, c, seq, rec, body_len, out, type, plen);
+}

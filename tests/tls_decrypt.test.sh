@@ -1,0 +1,102 @@
+#!/bin/bash
+# End to end: every capture of captures/tls/ read with its key log
+# (--tls-keylog) gives the MQTT messages tshark finds with the same key log
+# (-o tls.keylog_file:), message for message (type and direction; for
+# wss_v5.pcap, which tshark cannot take apart, the client's known sequence), each
+# marked "transport":"tls" and preceded by one tls_decrypt "decrypting"
+# record per connection. Without the right key log: a "no_key" record with
+# the client random, and no message. Skips (77) without tshark.
+# Usage: tests/tls_decrypt.test.sh BUILD_DIR
+set -u
+BUILD=${1:-${MQD_BUILD_DIR:-build}}
+SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BIN=$BUILD/mqttdissect
+DIR=$SRC/captures/tls
+[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+command -v tshark >/dev/null || { echo "SKIP: no tshark"; exit 77; }
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+n=0
+
+for pcap in "$DIR"/*.pcap; do
+	name=$(basename "$pcap" .pcap)
+	keylog=$DIR/$name.keylog
+	port=$(tshark -r "$pcap" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields \
+		-e tcp.dstport 2>/dev/null | head -n 1)
+	tshark -r "$pcap" -d "tcp.port==$port,tls" -o "tls.keylog_file:$keylog" \
+		-d "tls.port==$port,mqtt" -Y mqtt -T fields -e tcp.srcport -e mqtt.msgtype \
+		2>/dev/null >"$TMP/$name.tshark"
+	if ! "$BIN" -T json -r "$pcap" --tls-port "$port" --tls-keylog "$keylog" tcp \
+		>"$TMP/$name.json" 2>"$TMP/$name.err"; then
+		echo "FAIL: $name: mqttdissect exited with an error: $(cat "$TMP/$name.err")"
+		fail=1
+		continue
+	fi
+	if ! $PY - "$TMP/$name.json" "$TMP/$name.tshark" "$port" <<'PYEOF'; then
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+port = int(sys.argv[3])
+ours = [("c" if not r["src"].endswith(":%d" % port) else "s", r["header"]["type"])
+        for r in recs if "type" in r]
+theirs = []
+for line in open(sys.argv[2]):
+    src, types = line.split("\t")
+    for t in types.strip().split(","):
+        if t:
+            theirs.append(("s" if int(src) == port else "c", int(t)))
+if sys.argv[1].endswith("/wss_v5.json"):
+    # tshark 4.0 has no MQTT over WebSocket: what captures/clients/tls_client.py
+    # sends and gets (CONNECT .. DISCONNECT, the PUBLISH at QoS 1 echoed)
+    theirs = [("c", 1), ("s", 2), ("c", 8), ("s", 9), ("c", 3), ("s", 3),
+              ("s", 4), ("c", 4), ("c", 14)]
+conns = {r["conn"] for r in recs}
+dec = [r for r in recs if r.get("event") == "tls_decrypt" and r["status"] == "decrypting"]
+bad = [r for r in recs if r.get("event") == "tls_decrypt"
+       and r["status"] not in ("decrypting", "alert")]
+ok = True
+if ours != theirs:
+    print("messages differ from tshark:\n ours   %s\n tshark %s" % (ours, theirs)); ok = False
+if not ours or any(r["transport"] != "tls" for r in recs if "type" in r):
+    print("no messages, or not marked transport tls"); ok = False
+if len(dec) != len(conns):
+    print("%d decrypting records for %d connections" % (len(dec), len(conns))); ok = False
+if bad:
+    print("unexpected: %s" % bad[0]); ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+		echo "FAIL: $name"
+		fail=1
+	fi
+	n=$((n + 1))
+done
+
+# The key log of another capture: "no_key", the client random, no message.
+"$BIN" -T json -r "$DIR/tls13_aes128gcm.pcap" --tls-port 8901 \
+	--tls-keylog "$DIR/tls12_aes128gcm.keylog" tcp >"$TMP/nokey.json" 2>&1
+if ! $PY - "$TMP/nokey.json" <<'PYEOF'; then
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+nokey = [r for r in recs if r.get("event") == "tls_decrypt" and r["status"] == "no_key"]
+sys.exit(0 if len(nokey) == 1 and len(nokey[0]["client_random"]) == 64
+         and not any("type" in r for r in recs) else 1)
+PYEOF
+	echo "FAIL: a foreign key log does not give one no_key record and no message"
+	fail=1
+fi
+
+# The summary counts: two connections, one key log for both, one for neither.
+sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
+	--tls-keylog "$DIR/tls13_resumed.keylog" tcp 2>&1)
+grep -q '2 connections decrypted, 0 without a key, 0 records failed' <<<"$sum" ||
+	{ echo "FAIL: summary: $sum"; fail=1; }
+sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
+	--tls-keylog "$DIR/tls12_aes128gcm.keylog" tcp 2>&1)
+grep -q '0 connections decrypted, 2 without a key' <<<"$sum" ||
+	{ echo "FAIL: summary without keys: $sum"; fail=1; }
+
+[ $n -gt 0 ] || { echo "FAIL: no captures in $DIR"; fail=1; }
+[ $fail -eq 0 ] && echo "tls_decrypt: $n captures agree with tshark"
+exit $fail
