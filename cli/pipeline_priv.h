@@ -1,0 +1,113 @@
+/* Private to the pipeline (pipeline.c: set-up, frames, end, summaries;
+ * pipeline_tcp.c: the flow table's callbacks and the transport under MQTT;
+ * pipeline_mqtt.c: an MQTT byte stream to analysed, printed messages): the
+ * state of a run and of one TCP connection. */
+#ifndef MQD_CLI_PIPELINE_PRIV_H
+#define MQD_CLI_PIPELINE_PRIV_H
+
+#include "pipeline.h"
+
+#include "analysis/select.h"
+#include "analysis/session.h"
+#include "analysis/stats.h"
+#include "flow_events.h"
+#include "mqttdissect/mqd.h"
+#include "net/community_id.h"
+#include "net/flow_hash.h"
+#include "net/flow_table.h"
+#include "pipeline_sn.h"
+#include "transport/transport.h"
+
+/* Stream decoders together may hold at most this much of partial frames;
+ * past it a frame is skipped as oversize rather than buffered. */
+#define STREAM_MEMORY_CAP (64u << 20)
+
+enum conn_kind { CONN_MQTT, CONN_TLS };
+
+struct dir_state {
+    mqd_stream stream;
+    struct msg_meta meta; /* conn once, src/dst when first printed, frame/ts
+                             per message */
+};
+
+struct conn_state {
+    enum conn_kind kind;
+    uint8_t version;
+    bool version_inferred;
+    bool midstream;
+    bool resync_reported[2];
+    struct dir_state dir[2];
+    struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
+    bool version_reported;           /* the version_inferred event */
+    struct session *sess;            /* connection analysis (session.c) */
+    struct stats_client_ref stats_ref;
+    const struct flow_conn *flow;    /* its addresses, formatted when printed */
+};
+
+/* Live, a connection evicted (idle, or the table full) may resume later:
+ * picked up mid-stream, it would be decoded without its version (MQTT 5
+ * properties shown as payload). The version of each evicted MQTT
+ * connection is kept here by its endpoint pair (a slot is overwritten on a
+ * collision) and given to the next connection on the same endpoints. Used
+ * on the decoding thread only. */
+#define RESUME_SLOTS 4096u
+
+struct resume_slot {
+    struct pkt_endpoint ep[2]; /* in canonical order (resume_order) */
+    uint8_t version;
+    bool inferred;
+    bool used;
+};
+
+struct pipeline {
+    /* Set up once; read by the reading thread too (flow_events.h). */
+    const struct options *opts;
+    struct output *out;
+    struct flow_table *flows;
+    struct stats *st;           /* --stats (stats.c); NULL without */
+    struct flow_events *events; /* the flow table on another thread; NULL: same */
+    /* -c N reached: written on the decoding thread, read on the reading
+     * thread too; each on a cache line of its own, apart from what the
+     * decoding thread writes all the time (below). */
+    _Alignas(64) bool done;
+    _Alignas(64) struct pipeline_stats stats;
+    const struct pkt_info *pkt; /* the packet being processed */
+    uint64_t stream_bytes;      /* held by all stream decoders */
+    int64_t stats_next_us;      /* --stats-interval: next live summary */
+    struct resume_slot *resume; /* RESUME_SLOTS, allocated at the first
+                                   eviction; NULL: none yet */
+    uint64_t selected;          /* messages that passed the selection */
+    bool write_failed;          /* a --stats summary could not be written */
+    struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
+    struct tls_keylog *keylog;  /* --tls-keylog; NULL without */
+    uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
+};
+
+/* What a stream event callback needs to know. */
+struct dir_ctx {
+    struct pipeline *p;
+    struct conn_state *cs;
+    int dir;
+};
+
+/* -c N reached. */
+static inline void pipeline_set_done(struct pipeline *p)
+{
+    __atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
+}
+
+/* Whether records are printed now (not -q, -c N not reached). */
+bool pipeline_printing(const struct pipeline *p);
+
+/* pipeline_mqtt.c */
+void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size);
+void pipeline_mqtt_meta_init(struct msg_meta *m, const struct flow_conn *c);
+void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
+bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int dir, uint64_t stream_off, const char *name);
+void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev);
+
+/* pipeline_tcp.c: the flow table's TCP callbacks into cfg and sink. */
+void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,
+                            struct flow_sink *sink);
+
+#endif

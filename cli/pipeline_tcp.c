@@ -1,0 +1,412 @@
+/* The pipeline's TCP side: the flow table's callbacks (a connection opened,
+ * its bytes, gaps, conflicts, its end) and the transport under MQTT
+ * (detection, WebSocket, TLS) that hands the MQTT bytes on. */
+#include "pipeline_priv.h"
+
+#include "options.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the transport under MQTT (transport.c): detection, WebSocket, TLS ---- */
+
+/* The transport reports bytes and events with the packet that brought them
+ * (an earlier one while held bytes are replayed): it is current meanwhile. */
+static const struct pkt_info *use_packet(struct pipeline *p, const struct pkt_info *pkt)
+{
+    const struct pkt_info *was = p->pkt;
+    if (pkt)
+        p->pkt = pkt;
+    return was;
+}
+
+static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
+                    const struct pkt_info *pkt)
+{
+    struct dir_ctx *x = ctx;
+    struct dir_ctx d = {x->p, x->cs, dir};
+    const struct pkt_info *was = use_packet(x->p, pkt);
+    (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &d);
+    x->p->pkt = was;
+}
+
+static void tr_skip(void *ctx, int dir, uint64_t skipped)
+{
+    struct dir_ctx *x = ctx;
+    mqd_stream_skip(&x->cs->dir[dir].stream, skipped); /* before the first frame */
+    x->cs->resync_reported[dir] = true; /* transport.c said "midstream" */
+}
+
+static void tr_resync(void *ctx, int dir)
+{
+    struct dir_ctx *x = ctx;
+    mqd_stream_resync(&x->cs->dir[dir].stream);
+}
+
+/* --tls-keylog's summary counts, from the tls_decrypt records. */
+static void count_tls(struct pipeline *p, const struct event_record *ev)
+{
+    if (strcmp(ev->name, "tls_decrypt") != 0)
+        return;
+    for (unsigned i = 0; i < ev->nfields; i++) {
+        const struct event_field *f = &ev->fields[i];
+        if (f->kind != EVENT_STR || strcmp(f->key, "status") != 0)
+            continue;
+        if (strcmp(f->v.str, "decrypting") == 0)
+            p->tls_decrypted++;
+        else if (strcmp(f->v.str, "no_key") == 0)
+            p->tls_no_key++;
+        else if (strcmp(f->v.str, "auth_failure") == 0)
+            p->tls_auth_failures++;
+    }
+}
+
+static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record *ev,
+                     const struct pkt_info *pkt)
+{
+    struct dir_ctx *x = ctx;
+    struct pipeline *p = x->p;
+    p->stats.events++;
+    if (p->keylog)
+        count_tls(p, ev);
+    if (!pipeline_printing(p))
+        return;
+    pipeline_mqtt_meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
+    output_event(p->out, &x->cs->dir[dir].meta, ev);
+}
+
+static void tr_classified(void *ctx, int kind)
+{
+    struct dir_ctx *x = ctx;
+    struct conn_state *cs = x->cs;
+    cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
+    if (kind == TR_TLS)
+        x->p->stats.tls_conns++;
+    else
+        x->p->stats.mqtt_conns++;
+    if (kind == TR_WEBSOCKET)
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "websocket";
+    if (kind == TR_TLS && x->p->keylog) /* decrypted: its records say so */
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "tls";
+}
+
+static struct transport_sink tr_sink(struct dir_ctx *x)
+{
+    struct transport_sink s = {x, tr_mqtt, tr_skip, tr_resync, tr_event,
+                               tr_classified};
+    return s;
+}
+
+/* Not MQTT: the connection's state goes; its later segments cost a lookup. */
+static void drop_conn(struct flow_conn *c)
+{
+    struct conn_state *cs = c->app;
+    transport_free(&cs->tr);
+    for (int dir = 0; dir < 2; dir++)
+        mqd_stream_free(&cs->dir[dir].stream);
+    session_free(cs->sess);
+    free(cs);
+    c->app = NULL;
+}
+
+static bool accept_conn(void *ctx, const struct flow_key *k)
+{
+    const struct pipeline *p = ctx;
+    /* --shard: the connection belongs to another run. */
+    if (p->opts->shard_n > 1 &&
+        !flow_hash_in_shard(flow_hash_symmetric(6, &k->ep[0], &k->ep[1]),
+                            p->opts->shard_k, p->opts->shard_n))
+        return false;
+    if (!p->opts->no_heuristics)
+        return true; /* any port: transport.c decides from the first bytes */
+    for (int i = 0; i < 2; i++) {
+        uint16_t port = k->ep[i].port;
+        if (options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
+            transport_is_ws_port(port))
+            return true;
+    }
+    return false;
+}
+
+static bool is_server_port(void *ctx, uint16_t port)
+{
+    const struct pipeline *p = ctx;
+    return options_is_mqtt_port(p->opts, port) || options_is_tls_port(p->opts, port) ||
+           transport_is_ws_port(port);
+}
+
+/* The connection's endpoints in an order independent of its orientation
+ * (a resumed connection is oriented afresh); returns its slot. */
+static struct resume_slot *resume_find(struct pipeline *p, const struct flow_key *k,
+                                       struct pkt_endpoint ep[2])
+{
+    bool swap = memcmp(&k->ep[0], &k->ep[1], sizeof k->ep[0]) > 0;
+    memcpy(&ep[0], &k->ep[swap ? 1 : 0], sizeof ep[0]); /* padding too */
+    memcpy(&ep[1], &k->ep[swap ? 0 : 1], sizeof ep[1]);
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    const uint8_t *b = (const uint8_t *)ep;
+    for (size_t i = 0; i < 2 * sizeof ep[0]; i++)
+        h = (h ^ b[i]) * 1099511628211u;
+    return &p->resume[h % RESUME_SLOTS];
+}
+
+static void resume_keep(struct pipeline *p, const struct flow_conn *c,
+                        const struct conn_state *cs)
+{
+    if (cs->version == MQD_VERSION_UNKNOWN)
+        return;
+    if (!p->resume)
+        p->resume = calloc(RESUME_SLOTS, sizeof *p->resume);
+    if (!p->resume)
+        return;
+    struct pkt_endpoint ep[2];
+    memset(ep, 0, sizeof ep);
+    struct resume_slot *s = resume_find(p, &c->key, ep);
+    memcpy(s->ep, ep, sizeof ep);
+    s->version = cs->version;
+    s->inferred = cs->version_inferred;
+    s->used = true;
+}
+
+/* A connection picked up mid-stream on the endpoints of one evicted
+ * before: it continues with that one's version. */
+static void resume_take(struct pipeline *p, const struct flow_conn *c,
+                        struct conn_state *cs)
+{
+    if (!p->resume)
+        return;
+    struct pkt_endpoint ep[2];
+    memset(ep, 0, sizeof ep);
+    struct resume_slot *s = resume_find(p, &c->key, ep);
+    if (!s->used || memcmp(s->ep, ep, sizeof ep) != 0)
+        return;
+    s->used = false;
+    cs->version = s->version;
+    cs->version_inferred = s->inferred;
+    cs->version_reported = true; /* said on the evicted connection */
+    for (int i = 0; i < 2; i++)
+        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+}
+
+static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = calloc(1, sizeof *cs);
+    c->app = cs;
+    if (!cs)
+        return;
+    p->pkt = pkt;
+    cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
+    cs->flow = c;
+    uint16_t port = c->key.ep[1].port;
+    struct transport_cfg tcfg = {
+        .server_port = port,
+        .mqtt_port = options_is_mqtt_port(p->opts, port),
+        .ws_port = transport_is_ws_port(port),
+        .heuristics = !p->opts->no_heuristics,
+        .midstream = cs->midstream,
+        .verbose = p->opts->verbose,
+        .keylog = p->keylog,
+    };
+    tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
+    transport_open(&cs->tr, &tcfg);
+    cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
+    struct session_cfg scfg = {.topics = &p->opts->topics};
+    cs->sess = session_new(&scfg, cs->midstream);
+    cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
+    for (int dir = 0; dir < 2; dir++) {
+        mqd_stream_cfg cfg = {
+            .max_frame = p->opts->max_frame,
+            .version = MQD_VERSION_UNKNOWN,
+            .realloc_fn = pipeline_mqtt_realloc,
+            .alloc_ctx = p,
+        };
+        mqd_stream_init(&cs->dir[dir].stream, &cfg);
+        pipeline_mqtt_meta_init(&cs->dir[dir].meta, c);
+        if (cs->tr.kind == TR_TLS && p->keylog)
+            cs->dir[dir].meta.transport = "tls";
+    }
+    if (cs->midstream)
+        resume_take(p, c, cs);
+    /* Mid-stream connections find their first frame in transport.c. */
+    if (tcfg.tls_port)
+        p->stats.tls_conns++;
+    else if (tcfg.mqtt_port)
+        p->stats.mqtt_conns++;
+    if (cs->tr.kind == TR_IGNORED)
+        drop_conn(c);
+}
+
+/* With thousands of connections their state is rarely in cache: ask for
+ * the lines a segment will touch while the flow table reassembles it. */
+static void on_lookup(void *ctx, struct flow_conn *c, int dir)
+{
+    (void)ctx;
+    const struct conn_state *cs = c->app;
+    const char *d = (const char *)&cs->dir[dir];
+    __builtin_prefetch(cs);
+    for (size_t i = 0; i < sizeof cs->dir[dir]; i += 64)
+        __builtin_prefetch(d + i);
+    __builtin_prefetch(&cs->tr);
+    __builtin_prefetch(&cs->sess);
+}
+
+static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
+                    size_t len, uint64_t offset, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = c->app;
+    (void)offset;
+    if (!cs)
+        return;
+    p->pkt = pkt;
+    struct dir_ctx x = {p, cs, dir};
+    session_peer_lagging(cs->sess, c->holding[1 - dir]);
+    if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
+        (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &x);
+        return;
+    }
+    struct transport_sink sink = tr_sink(&x);
+    transport_data(&cs->tr, dir, data, len, pkt, &sink); /* TLS is never MQTT */
+    if (cs->tr.kind == TR_IGNORED)
+        drop_conn(c);
+}
+
+static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
+                   uint64_t len, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = c->app;
+    if (!cs)
+        return;
+    p->pkt = pkt;
+    if (!transport_direct(&cs->tr, dir) && !transport_gap(&cs->tr, dir, len))
+        return;
+    if (pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
+        output_event_u64(p->out, "bytes", len);
+        output_event_end(p->out);
+    }
+    mqd_stream_gap(&cs->dir[dir].stream, len);
+    session_gap(cs->sess, dir);
+}
+
+static void on_conflict(void *ctx, struct flow_conn *c, int dir,
+                        uint64_t offset, uint64_t len, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = c->app;
+    if (!cs || !transport_carries_mqtt(&cs->tr))
+        return;
+    p->pkt = pkt;
+    if (pipeline_mqtt_event_begin(p, cs, dir, offset, "overlap_conflict")) {
+        output_event_u64(p->out, "bytes", len);
+        output_event_end(p->out);
+    }
+}
+
+static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
+{
+    mqd_stream *s = &cs->dir[dir].stream;
+    size_t pending = mqd_stream_pending(s);
+    if (pending == 0)
+        return;
+    p->stats.truncated_at_end++;
+    if (pipeline_mqtt_event_begin(p, cs, dir, s->offset - pending, "truncated")) {
+        output_event_u64(p->out, "bytes", pending);
+        output_event_end(p->out);
+    }
+}
+
+/* A state violation found at the end of a connection: an event. */
+static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_t rule)
+{
+    const mqd_rule_info *r = mqd_rule_get(rule);
+    struct session_step all = {.selected = true};
+    if (p->st)
+        stats_event_violation(p->st, rule);
+    p->stats.violations++;
+    if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
+        !pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "state_violation"))
+        return false;
+    output_event_str(p->out, "rule", r->id);
+    output_event_str(p->out, "name", r->name);
+    output_event_str(p->out, "severity", mqd_severity_name(r->severity));
+    output_event_str(p->out, "message", r->message);
+    return true;
+}
+
+/* session.c's findings at close: unacknowledged messages, a silent client. */
+static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t conn)
+{
+    struct session_close_report r;
+    if (!cs->sess)
+        return;
+    if (session_close(cs->sess, p->pkt->ts_us, &r)) {
+        if ((r.unacked[0] || r.unacked[1]) &&
+            close_event_begin(p, cs, MQD_R_SESSION_UNACKED_AT_CLOSE)) {
+            output_event_u64(p->out, "unacked_client", r.unacked[0]);
+            output_event_u64(p->out, "unacked_server", r.unacked[1]);
+            output_event_u64(p->out, "first_frame", r.unacked_first_frame);
+            output_event_end(p->out);
+        }
+        if (r.keep_alive_exceeded &&
+            close_event_begin(p, cs, MQD_R_SESSION_KEEP_ALIVE_EXCEEDED)) {
+            output_event_u64(p->out, "keep_alive", r.keep_alive);
+            output_event_u64(p->out, "silent_ms", (uint64_t)r.client_silent_us / 1000);
+            output_event_end(p->out);
+        }
+    }
+    if (p->st)
+        stats_connection(p->st, conn, session_info(cs->sess), &r);
+}
+
+static void on_close(void *ctx, struct flow_conn *c,
+                     enum flow_close_reason reason, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = c->app;
+    if (!cs)
+        return;
+    p->pkt = pkt;
+    struct dir_ctx x = {p, cs, 0};
+    struct transport_sink sink = tr_sink(&x);
+    transport_close(&cs->tr, pkt, &sink);
+    if (transport_is_mqtt(&cs->tr)) {
+        for (int dir = 0; dir < 2; dir++) {
+            /* A resync candidate still waiting for bytes that will never
+             * come is given up, so the frames behind it are delivered. */
+            struct dir_ctx xd = {p, cs, dir};
+            (void)mqd_stream_finish(&cs->dir[dir].stream, pipeline_mqtt_stream_event, &xd);
+            report_truncated(p, cs, dir);
+        }
+        if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
+            resume_keep(p, c, cs);
+        if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
+            pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "evicted")) {
+            output_event_str(p->out, "reason", flow_close_reason_name(reason));
+            output_event_end(p->out);
+        }
+        close_session(p, cs, c->number);
+    }
+    drop_conn(c);
+}
+
+void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,
+                            struct flow_sink *sink)
+{
+    cfg->ctx = p;
+    cfg->accept = accept_conn;
+    cfg->is_server_port = is_server_port;
+    sink->ctx = p;
+    sink->on_open = on_open;
+    sink->on_data = on_data;
+    sink->on_gap = on_gap;
+    sink->on_conflict = on_conflict;
+    sink->on_close = on_close;
+    sink->on_lookup = on_lookup;
+}
