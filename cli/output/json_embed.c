@@ -11,6 +11,7 @@
 
 #include "util/bytescan.h"
 #include "mqttdissect/utf8.h"
+#include "util/hex.h"
 
 /* ---- reading the input ---- */
 
@@ -64,17 +65,6 @@ static void skip_space(struct scan *p)
     if (i != p->i)
         p->space = true;
     p->i = i;
-}
-
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Four hex digits at s[k..k+4) (any case, RFC 8259 s7) into *v. */

@@ -121,32 +121,6 @@ static void json_field_str(struct json_writer *w, const mqd_frame *f,
         jw_kv_strn(w, key, data, len);
 }
 
-/* An application message: text when it is valid UTF-8, else hex; at most
- * opts->max_payload bytes of it (0: all). */
-void out_json_payload(struct json_writer *w, const struct output_opts *o,
-                      const char *key, const uint8_t *data, size_t len)
-{
-    size_t shown = len;
-    if (o->max_payload != 0 && shown > o->max_payload)
-        shown = o->max_payload;
-    jw_key(w, key);
-    jw_object_begin(w);
-    jw_kv_u64(w, "length", len);
-    if (mqd_utf8_valid(data, len)) {
-        /* Do not split a character where the output is cut. */
-        if (shown < len)
-            shown = mqd_utf8_valid_prefix(data, shown, NULL);
-        jw_kv_strn(w, "text", data, shown);
-    } else {
-        jw_kv_hex(w, "hex", data, shown);
-    }
-    if (shown < len) {
-        jw_kv_bool(w, "truncated", true);
-        jw_kv_u64(w, "shown", shown);
-    }
-    jw_object_end(w);
-}
-
 /* ---- MQTT 5.0 properties (5.0 s2.2.2) ---- */
 
 static void json_prop_value(struct json_writer *w, const struct output_opts *o,
@@ -252,7 +226,7 @@ static void json_will(struct json_writer *w, const struct output_opts *o,
     jw_kv_bool(w, "retain", c->will_retain);
     json_field_str(w, f, "topic", &c->will_topic);
     if (mqd_frame_str(f, &c->will_payload, &data, &len))
-        out_json_payload(w, o, "payload", data, len);
+        payload_json_raw(w, o, "payload", data, len);
     json_properties(w, o, f, "properties", &c->will_props);
     jw_object_end(w);
 }

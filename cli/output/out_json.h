@@ -25,10 +25,6 @@
 
 /* The whole object for one frame (no trailing newline), written into w.
  * Used by the printer; usable alone (fuzzers, tests). */
-/* `key`: {"length": N, "text": ... or "hex": ...}, text when the bytes are
- * valid UTF-8; at most o->max_payload bytes shown (0: all). */
-void out_json_payload(struct json_writer *w, const struct output_opts *o,
-                      const char *key, const uint8_t *data, size_t len);
 
 /* The "violations" array (and "violations_dropped" when some were), for
  * MQTT frames and MQTT-SN messages alike. */

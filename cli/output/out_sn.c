@@ -69,7 +69,7 @@ static void json_text_or_hex(struct json_writer *w, const struct output_opts *o,
     size_t len;
     if (!field_data(m, b, &data, &len))
         return;
-    out_json_payload(w, o, key, data, len);
+    payload_json_raw(w, o, key, data, len);
 }
 
 /* "payload": the MQTT payload writer (--payload, --max-payload). An

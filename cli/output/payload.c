@@ -312,24 +312,14 @@ static size_t fmt_real(char *buf, size_t cap, double v)
 
 /* ---- JSON output ---- */
 
-/* The members of the payload object after "length", in `mode`. */
-static void payload_json_body(struct json_writer *w, const struct output_opts *o,
-                              struct payload_scratch *ps, const mqd_frame *f,
-                              uint8_t mode, const uint8_t *data, size_t len)
+/* "text" (cut at a character boundary) or "hex" of at most o->max_payload
+ * bytes (0: all), then "truncated" and "shown" when cut. */
+static void json_text_or_hex(struct json_writer *w, const struct output_opts *o,
+                             const uint8_t *data, size_t len, bool text)
 {
     size_t shown = len;
     if (o->max_payload != 0 && shown > o->max_payload)
         shown = o->max_payload;
-    if (mode == PAYLOAD_NONE)
-        return;
-    struct json_embed_result r;
-    if (payload_is_json_mode(mode, o, ps, f, data, len, &r)) {
-        jw_key(w, "json");
-        jw_json_embed(w, data, len, &r);
-        return;
-    }
-    bool text = mode == PAYLOAD_TEXT ||
-                ((mode == PAYLOAD_AUTO || mode == PAYLOAD_JSON) && mqd_utf8_valid(data, len));
     if (text) {
         if (shown < len) /* do not split a character where the output is cut */
             shown = mqd_utf8_valid_prefix(data, shown, NULL);
@@ -341,6 +331,34 @@ static void payload_json_body(struct json_writer *w, const struct output_opts *o
         jw_kv_bool(w, "truncated", true);
         jw_kv_u64(w, "shown", shown);
     }
+}
+
+void payload_json_raw(struct json_writer *w, const struct output_opts *o,
+                      const char *key, const uint8_t *data, size_t len)
+{
+    jw_key(w, key);
+    jw_object_begin(w);
+    jw_kv_u64(w, "length", len);
+    json_text_or_hex(w, o, data, len, mqd_utf8_valid(data, len));
+    jw_object_end(w);
+}
+
+/* The members of the payload object after "length", in `mode`. */
+static void payload_json_body(struct json_writer *w, const struct output_opts *o,
+                              struct payload_scratch *ps, const mqd_frame *f,
+                              uint8_t mode, const uint8_t *data, size_t len)
+{
+    if (mode == PAYLOAD_NONE)
+        return;
+    struct json_embed_result r;
+    if (payload_is_json_mode(mode, o, ps, f, data, len, &r)) {
+        jw_key(w, "json");
+        jw_json_embed(w, data, len, &r);
+        return;
+    }
+    bool text = mode == PAYLOAD_TEXT ||
+                ((mode == PAYLOAD_AUTO || mode == PAYLOAD_JSON) && mqd_utf8_valid(data, len));
+    json_text_or_hex(w, o, data, len, text);
 }
 
 void payload_json_write(struct json_writer *w, const struct output_opts *o,

@@ -130,6 +130,12 @@ void payload_json_write(struct json_writer *w, const struct output_opts *o,
                         struct payload_scratch *ps, const mqd_frame *f, const char *key,
                         const uint8_t *data, size_t len);
 
+/* `key`: {length, text | hex [, truncated, shown]}: an application
+ * message that is not a PUBLISH payload (a will message), shown as text
+ * when it is valid UTF-8, else as hex, at most o->max_payload bytes. */
+void payload_json_raw(struct json_writer *w, const struct output_opts *o,
+                      const char *key, const uint8_t *data, size_t len);
+
 /* Text summary line: " key=5B "world"", " key=3B 0x00ff10", " key=5B"
  * with --payload none. `utf8`: data[0..len) is well-formed UTF-8 (auto
  * mode shows it as text, else as hex). */

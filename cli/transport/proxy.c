@@ -1,6 +1,7 @@
 /* The PROXY protocol header; see proxy.h. Spec: haproxy doc/proxy-protocol.txt
  * (s2.1: the v1 line; s2.2: the v2 binary header). */
 #include "transport/proxy.h"
+#include "util/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +51,6 @@ static bool parse_ipv4(const char *s, uint8_t *out)
     return *s == '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* An IPv6 address in RFC 4291 s2.2 text form (forms 1 and 2; not the
  * embedded-IPv4 form 3). */
 static bool parse_ipv6(const char *s, uint8_t *out)
@@ -74,7 +64,7 @@ static bool parse_ipv6(const char *s, uint8_t *out)
     while (*s) {
         unsigned v = 0;
         int digits = 0, d;
-        while ((d = hexval(*s)) >= 0 && digits < 4) {
+        while ((d = hex_value(*s)) >= 0 && digits < 4) {
             v = v * 16 + (unsigned)d;
             s++;
             digits++;

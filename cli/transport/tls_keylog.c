@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "util/wire.h"
+#include "util/hex.h"
 
 struct keylog_file {
     char *path;
@@ -142,24 +143,13 @@ static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
 
 /* ---- lines ---- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes exactly 2*n hex digits. */
 static bool unhex(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);
