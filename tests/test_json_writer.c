@@ -216,6 +216,28 @@ static void test_invalid_utf8(void **state)
     }
 }
 
+/* A member name from the wire with U+0000 in it: jansson (without
+ * JSON_ALLOW_NUL, as consumers parse) must read it; the NUL shows as
+ * U+FFFD, the rest as escaped as in a value. */
+static void test_key_with_nul(void **state)
+{
+    (void)state;
+    struct mem_jw m;
+    mem_init(&m);
+    jw_object_begin(&m.w);
+    jw_key_n(&m.w, "re\0gi\"o\0", 8);
+    jw_u64(&m.w, 1);
+    jw_object_end(&m.w);
+    json_error_t err;
+    json_t *j = json_loadb(obuf_data(&m.b), obuf_len(&m.b), 0, &err);
+    if (!j)
+        fail_msg("not JSON for jansson (%s): %.*s", err.text, (int)obuf_len(&m.b),
+                 obuf_data(&m.b));
+    assert_non_null(json_object_get(j, "re\xEF\xBF\xBDgi\"o\xEF\xBF\xBD"));
+    json_decref(j);
+    obuf_free(&m.b);
+}
+
 /* Random bytes: always valid JSON and valid UTF-8 out. */
 static void test_random_bytes(void **state)
 {
@@ -316,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_escapes_all_ascii),
         cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_key_with_nul),
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_file_mode_long_string),

@@ -221,7 +221,19 @@ void jw_key_n(struct json_writer *w, const char *key, size_t n)
         return;
     jw_sep(w);
     obuf_putc(w->b, '"');
-    json_escape_into(w->b, (const uint8_t *)key, n);
+    /* A member name from the wire (an MQTT 5 User Property's, in EVE) may
+     * hold U+0000: legal JSON as \u0000, but refused in names by jansson
+     * and by many consumers, so a name shows it as U+FFFD instead. */
+    const uint8_t *k = (const uint8_t *)key;
+    const uint8_t *nul;
+    while ((nul = memchr(k, 0, n)) != NULL) {
+        size_t seg = (size_t)(nul - k);
+        json_escape_into(w->b, k, seg);
+        obuf_write(w->b, "\xEF\xBF\xBD", 3);
+        k += seg + 1;
+        n -= seg + 1;
+    }
+    json_escape_into(w->b, k, n);
     char *p = obuf_reserve(w->b, 2);
     p[0] = '"';
     p[1] = ':';
