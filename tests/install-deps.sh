@@ -19,7 +19,7 @@ build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
            tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate
            redis-server redis-tools kcat iproute2 ethtool openssl procps
-           protobuf-compiler python3-protobuf)
+           protobuf-compiler python3-protobuf python3-yaml)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
