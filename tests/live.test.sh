@@ -170,13 +170,13 @@ for i in 1 2 3; do
 done
 stop_capture
 kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null; sub=
-/usr/bin/python3 - "$work/early.out" <<'PY' || fail "the connection open before the capture"
+/usr/bin/python3 - "$work/early.out" "$port" <<'PY' || fail "the connection open before the capture"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 msgs = [r for r in recs if "type" in r and "event" not in r]
 frames = {r["frame"] for r in msgs}
 # The subscriber's connection: the one whose server sends the PUBLISHes.
-early = [r for r in msgs if r["type"] == "PUBLISH" and r["src"].endswith(":1883")
+early = [r for r in msgs if r["type"] == "PUBLISH" and r["src"].endswith(":" + sys.argv[2])
          and r.get("topic") == "live/early"]
 assert len(early) == 3, "PUBLISHes to the subscriber: %d of 3" % len(early)
 conn = early[0]["conn"]
