@@ -108,6 +108,16 @@ static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
     log->n++;
 }
 
+static void tls_play_feed(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    tls_decrypt_feed(ctx, dir, p, n);
+}
+
+static void tls_play_gap(void *ctx, int dir, uint64_t n)
+{
+    tls_decrypt_gap(ctx, dir, n);
+}
+
 static void run_tls(const uint8_t *data, size_t size, size_t chunk,
                     struct tls_keylog *kl, struct tls_log *log)
 {
@@ -117,25 +127,7 @@ static void run_tls(const uint8_t *data, size_t size, size_t chunk,
     struct tls_decrypt *t = tls_decrypt_new(kl, &cb);
     if (!t)
         return;
-    size_t pos = 0;
-    while (pos < size) {
-        int dir = data[pos] >> 7;
-        size_t len = (size_t)(data[pos] & 0x7F) + 1;
-        pos++;
-        if (len == 0x80) { /* a hole */
-            if (pos < size)
-                tls_decrypt_gap(t, dir, (uint64_t)data[pos++] + 1);
-            continue;
-        }
-        if (len > size - pos)
-            len = size - pos;
-        for (size_t off = 0; off < len;) {
-            size_t n = chunk && chunk < len - off ? chunk : len - off;
-            tls_decrypt_feed(t, dir, data + pos + off, n);
-            off += n;
-        }
-        pos += len;
-    }
+    fuzz_play_script(data, size, chunk, tls_play_feed, tls_play_gap, t);
     tls_decrypt_free(t);
 }
 

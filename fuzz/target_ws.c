@@ -105,6 +105,23 @@ static size_t normalise(struct ws_log *log, uint64_t *data_bytes)
     return out;
 }
 
+struct ws_play {
+    struct ws_conn *ws;
+    struct ws_log *log;
+};
+
+static void ws_play_feed(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct ws_play *w = ctx;
+    ws_feed(w->ws, dir, p, n, on_ws_event, w->log);
+}
+
+static void ws_play_gap(void *ctx, int dir, uint64_t n)
+{
+    struct ws_play *w = ctx;
+    ws_gap(w->ws, dir, n);
+}
+
 static void run(const uint8_t *data, size_t size, size_t chunk, bool midstream,
                 struct ws_conn *ws, struct ws_log *log)
 {
@@ -113,25 +130,8 @@ static void run(const uint8_t *data, size_t size, size_t chunk, bool midstream,
     else
         ws_init(ws);
     memset(log, 0, sizeof *log);
-    size_t pos = 0;
-    while (pos < size) {
-        int dir = data[pos] >> 7;
-        size_t len = (size_t)(data[pos] & 0x7F) + 1;
-        pos++;
-        if (len == 0x80) { /* a hole */
-            if (pos < size)
-                ws_gap(ws, dir, (uint64_t)data[pos++] + 1);
-            continue;
-        }
-        if (len > size - pos)
-            len = size - pos;
-        for (size_t off = 0; off < len;) {
-            size_t n = chunk && chunk < len - off ? chunk : len - off;
-            ws_feed(ws, dir, data + pos + off, n, on_ws_event, log);
-            off += n;
-        }
-        pos += len;
-    }
+    struct ws_play play = {ws, log};
+    fuzz_play_script(data, size, chunk, ws_play_feed, ws_play_gap, &play);
 }
 
 void fuzz_ws(const uint8_t *data, size_t size)

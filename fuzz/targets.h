@@ -55,6 +55,15 @@ void fuzz_tls(const uint8_t *data, size_t size);
 extern const char *fuzz_input_name;
 
 /* Reports a broken invariant and aborts. */
+/* The byte-stream script of the ws and tls targets: each step is one byte,
+ * its top bit the direction and the rest a length - 1; 0x7F means a hole
+ * whose size - 1 is the next byte, otherwise that many bytes (at most what
+ * is left) are fed in pieces of `chunk` (0: whole). */
+typedef void (*fuzz_feed_fn)(void *ctx, int dir, const uint8_t *p, size_t n);
+typedef void (*fuzz_gap_fn)(void *ctx, int dir, uint64_t n);
+void fuzz_play_script(const uint8_t *data, size_t size, size_t chunk,
+                      fuzz_feed_fn feed, fuzz_gap_fn gap, void *ctx);
+
 void fuzz_fail(const char *file, int line, const char *cond, const char *msg)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((noreturn))
