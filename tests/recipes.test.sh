@@ -7,7 +7,7 @@
 #     the list holds exactly the lines, in order, UTF-8 intact;
 #   - Kafka with kcat -P: against librdkafka's in-process mock cluster, kcat
 #     delivers one message per EVE or JSON line (no record split or merged);
-#   - contrib/vector.toml and contrib/filebeat.yml parse, read the EVE file,
+#   - cli/output/recipes/vector.toml and cli/output/recipes/filebeat.yml parse, read the EVE file,
 #     and Vector's timestamp format reads every EVE timestamp.
 set -u
 build=${1:?usage: recipes.test.sh BUILD_DIR}
@@ -64,11 +64,11 @@ else
   echo "note: no kcat; the Kafka recipe was not run"
 fi
 
-# contrib/vector.toml and contrib/filebeat.yml: neither tool is packaged in
+# cli/output/recipes/vector.toml and cli/output/recipes/filebeat.yml: neither tool is packaged in
 # Debian, so their own checks (vector validate, filebeat test config) run
 # only where they are installed; here: syntax, the file they read, and
 # Vector's timestamp format against every EVE timestamp.
-/usr/bin/python3 - "$src/contrib/vector.toml" "$src/contrib/filebeat.yml" "$work/eve" <<'PYEOF' ||
+/usr/bin/python3 - "$src/cli/output/recipes/vector.toml" "$src/cli/output/recipes/filebeat.yml" "$work/eve" <<'PYEOF' ||
 import datetime, json, re, sys, tomllib
 import yaml
 vec = tomllib.load(open(sys.argv[1], "rb"))
@@ -87,9 +87,9 @@ for line in open(sys.argv[3]):
     n += 1
 assert n > 0
 PYEOF
-  fail "contrib/vector.toml or contrib/filebeat.yml"
-command -v vector >/dev/null && { vector validate --no-environment "$src/contrib/vector.toml" >/dev/null || fail "vector validate"; }
-command -v filebeat >/dev/null && { filebeat test config -c "$src/contrib/filebeat.yml" >/dev/null || fail "filebeat test config"; }
+  fail "cli/output/recipes/vector.toml or cli/output/recipes/filebeat.yml"
+command -v vector >/dev/null && { vector validate --no-environment "$src/cli/output/recipes/vector.toml" >/dev/null || fail "vector validate"; }
+command -v filebeat >/dev/null && { filebeat test config -c "$src/cli/output/recipes/filebeat.yml" >/dev/null || fail "filebeat test config"; }
 
 [ "$ran" -gt 0 ] || { echo "SKIP: neither redis nor kcat is installed"; exit 77; }
 echo "recipes: $ran engines, $failures failures"
