@@ -3,7 +3,8 @@
  *
  * Input: data[0] bits 0-1 pick the decoder, the rest is the payload:
  *   0  Sparkplug B on spBv1.0/G/NBIRTH/E      1  Sparkplug B on a DDATA topic
- *   2  bits 4-5: JSON, gzip+json, CBOR (a --decode "#=FORMAT" rule)
+ *   2  bits 4-5: JSON, gzip+json, CBOR, MessagePack (a --decode
+ *      "#=FORMAT" rule)
  *   3  the Sparkplug topic parser
  * bit 2 adds the text printer with -V to JSON and text, bit 3 a
  * --max-payload of 16.
@@ -208,12 +209,14 @@ void fuzz_payload(const uint8_t *data, size_t size)
     static const struct decode_rule json_rule[] = {{"#", PAYLOAD_JSON}};
     static const struct decode_rule gzip_rule[] = {{"#", PAYLOAD_GZIP_JSON}};
     static const struct decode_rule cbor_rule[] = {{"#", PAYLOAD_CBOR}};
+    static const struct decode_rule msgpack_rule[] = {{"#", PAYLOAD_MSGPACK}};
     struct output_opts o;
     memset(&o, 0, sizeof o);
     o.max_payload = (data[0] & 8) ? 16 : 0;
     if (pick == 2) {
         unsigned sub = (data[0] >> 4) & 3;
-        o.decode_rules = sub == 1 ? gzip_rule : sub >= 2 ? cbor_rule : json_rule;
+        o.decode_rules = sub == 1 ? gzip_rule : sub == 2 ? cbor_rule
+                       : sub == 3 ? msgpack_rule : json_rule;
         o.ndecode_rules = 1;
     }
     static const char *const topics[] = {"spBv1.0/G/NBIRTH/E", "spBv1.0/G/DDATA/E/D", "j/1"};

@@ -20,6 +20,7 @@
 #include "decode/sparkplug_b.pb-c.h"
 #include "decode/inflate.h"
 #include "decode/cbor_json.h"
+#include "decode/msgpack_json.h"
 #include "hexvec.h"
 #include "mqttdissect/frame.h"
 
@@ -566,6 +567,202 @@ static void test_json_cbor(void **state)
     json_decref(d);
 }
 
+/* MessagePack (hex) converted to JSON: the text, or NULL with *why. */
+static char *msgpack(const char *hex, const char **why)
+{
+    static char out[8192];
+    static uint8_t in[70000];
+    size_t n = hexvec_decode(hex, in, sizeof in);
+    struct obuf b;
+    struct json_writer w;
+    assert_int_equal(obuf_init(&b, NULL, 0), 0);
+    jw_init(&w, &b);
+    struct msgpack_json *mj = msgpack_json_new();
+    assert_non_null(mj);
+    bool ok = msgpack_to_json(mj, &w, in, n, why);
+    msgpack_json_free(mj);
+    snprintf(out, sizeof out, "%.*s", (int)obuf_len(&b), obuf_data(&b));
+    obuf_free(&b);
+    return ok ? out : NULL;
+}
+
+static void test_msgpack(void **state)
+{
+    (void)state;
+    const char *why;
+    static const char *const ok[][2] = { /* every type of the spec */
+        {"c0", "null"}, {"c2", "false"}, {"c3", "true"},
+        {"00", "0"}, {"7f", "127"},                         /* positive fixint */
+        {"ff", "-1"}, {"e0", "-32"},                        /* negative fixint */
+        {"cc ff", "255"}, {"cd ffff", "65535"}, {"ce ffffffff", "4294967295"},
+        {"cf ffffffffffffffff", "18446744073709551615"},   /* uint64 max */
+        {"cf 0000000000000001", "1"},
+        {"d0 80", "-128"}, {"d0 7f", "127"}, {"d1 8000", "-32768"},
+        {"d2 80000000", "-2147483648"}, {"d2 ffffffff", "-1"},
+        {"d3 8000000000000000", "-9223372036854775808"},
+        {"d3 7fffffffffffffff", "9223372036854775807"},
+        {"d3 fffffffffffffffe", "-2"},
+        {"ca 3fc00000", "1.5"}, {"ca 7fc00000", "\"NaN\""},
+        {"ca ff800000", "\"-Infinity\""},
+        {"cb 3ff199999999999a", "1.1"}, {"cb c010000000000000", "-4"},
+        {"cb 7ff0000000000000", "\"Infinity\""},
+        {"a0", "\"\""}, {"a3 616263", "\"abc\""},          /* fixstr */
+        {"d9 03 616263", "\"abc\""}, {"da 0003 616263", "\"abc\""},
+        {"db 00000003 616263", "\"abc\""},
+        {"a2 ff41", "\"\xef\xbf\xbd" "A\""},                /* ill-formed: U+FFFD */
+        {"a2 0a22", "\"\\n\\\"\""},
+        {"c4 03 010203", "\"010203\""}, {"c5 0002 abcd", "\"abcd\""},
+        {"c6 00000001 00", "\"00\""}, {"c4 00", "\"\""},
+        {"90", "[]"}, {"93 01 02 03", "[1,2,3]"}, {"dc 0002 c0 c3", "[null,true]"},
+        {"dd 00000001 91 90", "[[[]]]"},
+        {"80", "{}"}, {"82 a1 61 01 a1 62 92 02 03", "{\"a\":1,\"b\":[2,3]}"},
+        {"de 0001 a1 61 c0", "{\"a\":null}"},
+        {"df 00000001 01 a1 78", "{\"1\":\"x\"}"},
+        {"82 ff 01 d3 8000000000000000 02", "{\"-1\":1,\"-9223372036854775808\":2}"},
+        {"82 01 01 a1 31 02", NULL},                        /* "1" twice: below */
+        {"d4 01 aa", "{\"ext\":1,\"data\":\"aa\"}"},        /* fixext 1..16 */
+        {"d5 7f aabb", "{\"ext\":127,\"data\":\"aabb\"}"},
+        {"d6 80 00000000", "{\"ext\":-128,\"data\":\"00000000\"}"},
+        {"d7 05 0102030405060708", "{\"ext\":5,\"data\":\"0102030405060708\"}"},
+        {"d8 05 000102030405060708090a0b0c0d0e0f",
+         "{\"ext\":5,\"data\":\"000102030405060708090a0b0c0d0e0f\"}"},
+        {"c7 00 05", "{\"ext\":5,\"data\":\"\"}"},          /* ext 8/16/32 */
+        {"c8 0001 fe 09", "{\"ext\":-2,\"data\":\"09\"}"},
+        {"c9 00000002 10 0102", "{\"ext\":16,\"data\":\"0102\"}"},
+        /* timestamp 32, 64, 96 (the spec's three forms) */
+        {"d6 ff 5f5e1000", "{\"timestamp\":{\"seconds\":1600000000,\"nanoseconds\":0}}"},
+        {"d7 ff 0000000100000002",
+         "{\"timestamp\":{\"seconds\":4294967298,\"nanoseconds\":0}}"},
+        {"d7 ff 00000004 5f5e1000",
+         "{\"timestamp\":{\"seconds\":1600000000,\"nanoseconds\":1}}"},
+        {"c7 0c ff 3b9ac9ff ffffffffffffffff",
+         "{\"timestamp\":{\"seconds\":-1,\"nanoseconds\":999999999}}"},
+        {"c7 0c ff 00000000 8000000000000000",
+         "{\"timestamp\":{\"seconds\":-9223372036854775808,\"nanoseconds\":0}}"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        if (!ok[i][1])
+            continue;
+        const char *got = msgpack(ok[i][0], &why);
+        if (!got)
+            fail_msg("%s: refused: %s", ok[i][0], why);
+        if (strcmp(got, ok[i][1]) != 0)
+            fail_msg("%s: got %s, want %s", ok[i][0], got, ok[i][1]);
+    }
+    /* str 16 and bin 32 of 300 bytes: the length prefixes, not just fixstr */
+    char big[2 * 300 + 32] = "da012c";
+    for (int i = 0; i < 300; i++)
+        strcat(big, "41");
+    const char *got = msgpack(big, &why);
+    assert_non_null(got);
+    assert_int_equal(strlen(got), 302);
+    static const char *const bad[][2] = {
+        {"", "truncated MessagePack"},
+        {"92 01", "truncated MessagePack"},
+        {"cd 01", "truncated MessagePack"},
+        {"cf 00000000000000", "truncated MessagePack"},
+        {"a3 6162", "truncated MessagePack"},
+        {"db 00000004 616263", "truncated MessagePack"},
+        {"c6 ffffffff 00", "truncated MessagePack"},         /* no allocation */
+        {"dd ffffffff c0", "truncated MessagePack"},
+        {"df ffffffff a1 61 c0", "truncated MessagePack"},
+        {"d8 01 0001", "truncated MessagePack"},
+        {"c7 05", "truncated MessagePack"},
+        {"ca 3fc0", "truncated MessagePack"},
+        {"81 a1 61", "truncated MessagePack"},
+        {"c1", "the never-used MessagePack byte 0xc1"},
+        {"91 c1", "the never-used MessagePack byte 0xc1"},
+        {"01 02", "bytes after the MessagePack object"},
+        {"90 c0", "bytes after the MessagePack object"},
+        {"82 a1 61 01 a1 61 02", "a map repeats a key"},
+        {"82 01 01 a1 31 02", "a map repeats a key"},
+        {"81 c0 01", "a map key that is not a string or an integer"},
+        {"81 c3 01", "a map key that is not a string or an integer"},
+        {"81 c4 01 61 01", "a map key that is not a string or an integer"},
+        {"81 90 01", "a map key that is not a string or an integer"},
+        {"81 80 01", "a map key that is not a string or an integer"},
+        {"81 ca 3fc00000 01", "a map key that is not a string or an integer"},
+        {"81 d4 01 00 01", "a map key that is not a string or an integer"},
+        {"81 a1 ff 01", "a map key that is not UTF-8 text without NUL"},
+        {"81 a1 00 01", "a map key that is not UTF-8 text without NUL"},
+        {"d4 ff 00", "a timestamp extension that is not 4, 8 or 12 bytes"},
+        {"d7 ff fffffffc 00000000", "a timestamp with nanoseconds past 999999999"},
+        {"c7 0c ff 3b9aca00 0000000000000000", "a timestamp with nanoseconds past 999999999"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (msgpack(bad[i][0], &why))
+            fail_msg("%s: accepted", bad[i][0]);
+        if (strcmp(why, bad[i][1]) != 0)
+            fail_msg("%s: %s, want %s", bad[i][0], why, bad[i][1]);
+    }
+    /* 64 levels are fine, 65 too deep; keys of a closed map are forgotten */
+    char deep[2 * 70 + 4] = "";
+    for (int i = 0; i < 64; i++)
+        strcat(deep, "91");
+    strcat(deep, "00");
+    assert_non_null(msgpack(deep, &why));
+    char deeper[2 * 70 + 4] = "91";
+    strcat(deeper, deep);
+    assert_null(msgpack(deeper, &why));
+    assert_string_equal(why, "MessagePack nested too deep");
+    assert_string_equal(msgpack("92 81 a1 61 01 81 a1 61 02", &why), "[{\"a\":1},{\"a\":2}]");
+    /* every prefix of a valid object is truncated, never accepted */
+    static const char full[] = "83 a1 61 cd 0102 a1 62 92 cb 3ff8000000000000 c4 02 abcd "
+                               "a1 63 d6 ff 5f5e1000";
+    uint8_t in[64];
+    size_t n = hexvec_decode(full, in, sizeof in);
+    assert_non_null(msgpack(full, &why));
+    for (size_t k = 0; k < n; k++) {
+        char pre[2 * 64 + 1] = "";
+        for (size_t i = 0; i < k; i++)
+            snprintf(pre + 2 * i, 3, "%02x", in[i]);
+        if (msgpack(pre, &why))
+            fail_msg("prefix %zu accepted", k);
+        assert_string_equal(why, "truncated MessagePack");
+    }
+}
+
+static void test_json_msgpack(void **state)
+{
+    (void)state;
+    struct output_opts o = {0};
+    static const uint8_t map[] = {0x82, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x92, 0x02, 0xc3};
+    /* Content Type chooses MessagePack in auto mode, both names */
+    static const char *const types[] = {"application/msgpack", "application/x-msgpack",
+                                        "Application/MsgPack; v=1"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *d = render_v5(&o, types[i], map, sizeof map);
+        json_t *c = json_object_get(json_object_get(d, "payload"), "msgpack");
+        assert_int_equal(json_integer_value(json_object_get(c, "a")), 1);
+        assert_true(json_is_true(json_array_get(json_object_get(c, "b"), 1)));
+        json_decref(d);
+    }
+    /* not without it, nor for another type */
+    json_t *d = render_v5(&o, NULL, map, sizeof map);
+    assert_null(json_object_get(json_object_get(d, "payload"), "msgpack"));
+    json_decref(d);
+    d = render_v5(&o, "application/msgpack-seq", map, sizeof map);
+    assert_null(json_object_get(json_object_get(d, "payload"), "msgpack"));
+    json_decref(d);
+    /* declared but not: raw with the reason */
+    d = render_v5(&o, "application/msgpack", map, 4);
+    assert_string_equal(str_at(d, "payload", "decode_error"), "truncated MessagePack");
+    assert_string_equal(str_at(d, "payload", "hex"), "82a16101");
+    json_decref(d);
+    /* a rule chooses it; --payload hex turns the Content Type choice off */
+    static const struct decode_rule rules[] = {{"c", PAYLOAD_MSGPACK}};
+    o.decode_rules = rules;
+    o.ndecode_rules = 1;
+    d = render_v5(&o, NULL, map, sizeof map);
+    assert_non_null(json_object_get(json_object_get(d, "payload"), "msgpack"));
+    json_decref(d);
+    o.ndecode_rules = 0;
+    o.payload_mode = PAYLOAD_HEX;
+    d = render_v5(&o, "application/msgpack", map, sizeof map);
+    assert_string_equal(str_at(d, "payload", "hex"), "82a16101a1629202c3");
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +776,8 @@ int main(void)
         cmocka_unit_test(test_json_gzip),
         cmocka_unit_test(test_cbor),
         cmocka_unit_test(test_json_cbor),
+        cmocka_unit_test(test_msgpack),
+        cmocka_unit_test(test_json_msgpack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,8 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
         payload_text_inflated(b, ps, t.pv);
     else if (o->verbose && t.pv && t.pv->cbor_json)
         payload_text_cbor(b, ps, t.pv);
+    else if (o->verbose && t.pv && t.pv->msgpack_json)
+        payload_text_msgpack(b, ps, t.pv);
 }
 
 /* ---- events and the printer ---- */

@@ -492,6 +492,10 @@ static void tree_payload(const struct text_ctx *t)
         obuf_puts(t->b, " bytes, CBOR below\n");
         return;
     }
+    if (t->pv && t->pv->msgpack_json) {
+        obuf_puts(t->b, " bytes, MessagePack below\n");
+        return;
+    }
     if (t->pv && t->pv->inflated) {
         obuf_puts(t->b, " bytes, compressed, JSON below\n");
         return;

@@ -18,6 +18,7 @@
 #include "output/payload_sparkplug.h"
 #include "decode/inflate.h"
 #include "decode/cbor_json.h"
+#include "decode/msgpack_json.h"
 
 bool payload_mode_parse(const char *s, uint8_t *mode)
 {
@@ -40,6 +41,7 @@ bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode)
         {"auto", PAYLOAD_AUTO}, {"none", PAYLOAD_NONE}, {"text", PAYLOAD_TEXT},
         {"hex", PAYLOAD_HEX}, {"json", PAYLOAD_JSON}, {"sparkplug", PAYLOAD_SPARKPLUG},
         {"gzip+json", PAYLOAD_GZIP_JSON}, {"cbor", PAYLOAD_CBOR},
+        {"msgpack", PAYLOAD_MSGPACK},
     };
     for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
         if (strlen(formats[i].name) == n && memcmp(s, formats[i].name, n) == 0) {
@@ -59,7 +61,8 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
         return false;
     }
     if (!payload_decode_format_parse(eq + 1, strlen(eq + 1), mode)) {
-        *why = "FORMAT is one of auto, text, hex, json, cbor, sparkplug, gzip+json, none";
+        *why = "FORMAT is one of auto, text, hex, json, cbor, msgpack, sparkplug, "
+               "gzip+json, none";
         return false;
     }
     if (mqd_topic_filter_check((const uint8_t *)arg, (size_t)(eq - arg), MQD_V311, NULL) !=
@@ -119,6 +122,9 @@ struct payload_scratch {
     struct obuf cbor_json, cbor_tmp; /* CBOR as JSON; its indefinite strings */
     struct cbor_json *cbor;          /* the converter's working memory */
     bool cbor_ready;
+    struct obuf msgpack_out;         /* MessagePack as JSON */
+    struct msgpack_json *msgpack;    /* the reader's working memory */
+    bool msgpack_ready;
 };
 
 struct payload_scratch *payload_scratch_new(void)
@@ -137,6 +143,10 @@ void payload_scratch_free(struct payload_scratch *ps)
         cbor_json_free(ps->cbor);
         obuf_free(&ps->cbor_json);
         obuf_free(&ps->cbor_tmp);
+    }
+    if (ps->msgpack_ready) {
+        msgpack_json_free(ps->msgpack);
+        obuf_free(&ps->msgpack_out);
     }
     if (ps->spb_json_ready)
         obuf_free(&ps->spb_json);
@@ -257,6 +267,33 @@ static void view_cbor(struct payload_view *v, struct payload_scratch *ps)
     v->cbor_json_len = obuf_len(&ps->cbor_json);
 }
 
+/* MessagePack: converted to JSON text in the scratch. */
+static void view_msgpack(struct payload_view *v, struct payload_scratch *ps)
+{
+    if (!ps->msgpack_ready) {
+        if (obuf_init(&ps->msgpack_out, NULL, 0) != 0) {
+            view_fail(v, "out of memory");
+            return;
+        }
+        if (!(ps->msgpack = msgpack_json_new())) {
+            obuf_free(&ps->msgpack_out);
+            view_fail(v, "out of memory");
+            return;
+        }
+        ps->msgpack_ready = true;
+    }
+    struct json_writer w;
+    const char *why;
+    obuf_truncate(&ps->msgpack_out, 0);
+    jw_init(&w, &ps->msgpack_out);
+    if (!msgpack_to_json(ps->msgpack, &w, v->data, v->len, &why)) {
+        view_fail(v, why);
+        return;
+    }
+    v->msgpack_json = obuf_data(&ps->msgpack_out);
+    v->msgpack_json_len = obuf_len(&ps->msgpack_out);
+}
+
 void payload_view_init(struct payload_view *v, const struct output_opts *o,
                        struct payload_scratch *ps, const struct msg_meta *m,
                        const mqd_frame *f)
@@ -278,8 +315,13 @@ void payload_view_init(struct payload_view *v, const struct output_opts *o,
     v->chosen = v->mode = payload_mode_for_topic(o, topic, topic_len);
     if (v->chosen == PAYLOAD_AUTO && content_type_is(f, "application/cbor"))
         v->chosen = v->mode = PAYLOAD_CBOR;
+    if (v->chosen == PAYLOAD_AUTO && (content_type_is(f, "application/msgpack") ||
+                                      content_type_is(f, "application/x-msgpack")))
+        v->chosen = v->mode = PAYLOAD_MSGPACK;
     if (v->chosen == PAYLOAD_CBOR && v->present && v->len > 0) {
         view_cbor(v, ps);
+    } else if (v->chosen == PAYLOAD_MSGPACK && v->present && v->len > 0) {
+        view_msgpack(v, ps);
     } else if (v->chosen == PAYLOAD_SPARKPLUG) {
         view_sparkplug(v, ps, topic, topic_len);
     } else if (v->chosen == PAYLOAD_GZIP_JSON && v->present && v->len > 0) {
@@ -383,6 +425,9 @@ void payload_json_write_view(struct json_writer *w, const struct output_opts *o,
         if (v->cbor_json) {
             jw_key(w, "cbor");
             jw_raw(w, v->cbor_json, v->cbor_json_len);
+        } else if (v->msgpack_json) {
+            jw_key(w, "msgpack");
+            jw_raw(w, v->msgpack_json, v->msgpack_json_len);
         } else if (v->inflated) {
             struct json_embed_result r;
             jw_kv_u64(w, "decompressed_length", v->inflated_len);
@@ -676,6 +721,20 @@ void payload_text_cbor(struct obuf *b, struct payload_scratch *ps,
         obuf_puts(b, "(too large to show as a tree)");
     else
         payload_json_pretty(b, ps, (const uint8_t *)v->cbor_json, v->cbor_json_len);
+    obuf_putc(b, '\n');
+}
+
+void payload_text_msgpack(struct obuf *b, struct payload_scratch *ps,
+                          const struct payload_view *v)
+{
+    if (!v->msgpack_json)
+        return;
+    obuf_puts(b, "  payload as MessagePack:\n");
+    indent(b, 0);
+    if (v->msgpack_json_len > PAYLOAD_JSON_MAX)
+        obuf_puts(b, "(too large to show as a tree)");
+    else
+        payload_json_pretty(b, ps, (const uint8_t *)v->msgpack_json, v->msgpack_json_len);
     obuf_putc(b, '\n');
 }
 

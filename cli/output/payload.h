@@ -27,7 +27,8 @@ enum payload_mode {
     PAYLOAD_JSON,     /* JSON, any value (else raw, with a decode error) */
     PAYLOAD_SPARKPLUG, /* Sparkplug B (else raw, with a decode error) */
     PAYLOAD_GZIP_JSON, /* zlib or gzip, then JSON (else raw, with an error) */
-    PAYLOAD_CBOR       /* CBOR shown as JSON (else raw, with an error) */
+    PAYLOAD_CBOR,      /* CBOR shown as JSON (else raw, with an error) */
+    PAYLOAD_MSGPACK    /* MessagePack shown as JSON (else raw, with an error) */
 };
 
 /* How one PUBLISH payload is shown: the mode chosen for its topic
@@ -55,6 +56,10 @@ struct payload_view {
      * failed), in the scratch until the next payload */
     const char *cbor_json;
     size_t cbor_json_len;
+    /* chosen == PAYLOAD_MSGPACK: the payload as JSON text (NULL when it
+     * failed), in the scratch until the next payload */
+    const char *msgpack_json;
+    size_t msgpack_json_len;
 };
 
 /* A printer's working memory for payloads; NULL when out of memory. */
@@ -68,8 +73,8 @@ void payload_scratch_free(struct payload_scratch *ps);
 /* "auto", "none", "text", "hex" → *mode; false when none of these. */
 bool payload_mode_parse(const char *s, uint8_t *mode);
 
-/* --decode FORMAT names: auto, text, hex, json, cbor, sparkplug, gzip+json,
- * none → *mode. */
+/* --decode FORMAT names: auto, text, hex, json, cbor, msgpack, sparkplug,
+ * gzip+json, none → *mode. */
 bool payload_decode_format_parse(const char *s, size_t n, uint8_t *mode);
 
 /* Splits a --decode argument "FILTER=FORMAT" (at its last '='): the
@@ -81,7 +86,8 @@ bool payload_decode_rule_split(const char *arg, size_t *filter_len, uint8_t *mod
 /* The mode for a topic: the first decode rule whose filter matches it,
  * else Sparkplug for a topic in spBv1.0/ when o->payload_mode is auto,
  * else o->payload_mode. (payload_view_init then turns auto into CBOR for a
- * 5.0 Content Type application/cbor.) */
+ * 5.0 Content Type application/cbor, into MessagePack for
+ * application/msgpack or application/x-msgpack.) */
 uint8_t payload_mode_for_topic(const struct output_opts *o, const uint8_t *topic,
                                size_t topic_len);
 
@@ -109,6 +115,11 @@ void payload_text_summary_view(struct obuf *b, const struct output_opts *o,
  * "  payload as CBOR:" line (v->cbor_json). */
 void payload_text_cbor(struct obuf *b, struct payload_scratch *ps,
                        const struct payload_view *v);
+
+/* Text -V: a MessagePack payload as JSON, pretty-printed under a
+ * "  payload as MessagePack:" line (v->msgpack_json). */
+void payload_text_msgpack(struct obuf *b, struct payload_scratch *ps,
+                          const struct payload_view *v);
 
 /* Text -V: the decompressed JSON of a gzip+json payload pretty-printed
  * under a "  payload as JSON (decompressed):" line (v->inflated). */
