@@ -421,8 +421,22 @@ scenario_sparkplug() {
 	chmod 644 "$OUT/sparkplug.expected.jsonl"
 }
 
+# CBOR, MessagePack, gzip and zlib JSON publishers (clients/payloads.py),
+# with and without an MQTT 5 Content Type; what they sent goes to
+# payloads.expected.jsonl for tests/payloads.test.sh. Needs python3-cbor2
+# and python3-msgpack.
+scenario_payloads() {
+	"$PY" -c 'import cbor2, msgpack' 2>/dev/null ||
+		die "missing python modules: python3-cbor2, python3-msgpack"
+	cap_start payloads.pcap "tcp port 1883"
+	py payloads.py "$WORK/payloads.expected.jsonl"
+	cap_stop
+	mv -f "$WORK/payloads.expected.jsonl" "$OUT/payloads.expected.jsonl"
+	chmod 644 "$OUT/payloads.expected.jsonl"
+}
+
 ALL_SCENARIOS="hello_world qos retained will auth props_v5 wildcards keepalive
-large burst chat ipv6 cooked websocket tls port1884 midstream sparkplug"
+large burst chat ipv6 cooked websocket tls port1884 midstream sparkplug payloads"
 
 main() {
 	local s

@@ -8,7 +8,9 @@
 #   test:  also clang's libFuzzer, tshark (the differential oracle), mosquitto
 #          and its clients, tcpdump, tcpreplay (tests/bench/live.sh), paho-mqtt
 #          (the live and capture tests), protoc and python3-protobuf (the
-#          Sparkplug capture client), jsonschema (the EVE schema test),
+#          Sparkplug capture client), python3-cbor2 and python3-msgpack
+#          (the CBOR and MessagePack capture clients), jsonschema (the EVE
+#          schema test),
 #          logrotate (the -o FILE test), redis and kcat (tests/recipes.test.sh)
 set -euo pipefail
 what=${1:-build}
@@ -19,7 +21,8 @@ build_pkgs=(gcc make cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
 test_pkgs=(clang libclang-rt-14-dev tshark wireshark-common mosquitto mosquitto-clients
            tcpdump tcpreplay python3 python3-paho-mqtt python3-jsonschema logrotate
            redis-server redis-tools kcat iproute2 ethtool openssl procps
-           protobuf-compiler python3-protobuf python3-yaml)
+           protobuf-compiler python3-protobuf python3-yaml python3-cbor2
+           python3-msgpack)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
