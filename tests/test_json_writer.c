@@ -1,8 +1,10 @@
 /* Tests for cli/util/json_writer.c, numfmt.c and timefmt.c: every output is
  * parsed back with jansson and compared, and must be valid UTF-8 whatever
  * the input. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,6 +166,94 @@ static void test_numbers(void **state)
     assert_true(json_integer_value(json_array_get(j, 2)) == INT64_MAX);
     json_decref(j);
     obuf_free(&m.b);
+}
+
+/* The reference: the shortest "%.*g" that reads back, found by trying 1,
+ * 2, ... digits (what jw_f32 and jw_f64 printed before their printf-free
+ * path and their binary search). */
+static int ref_real(char *buf, size_t cap, double v, bool single)
+{
+    int n = 0;
+    if (single)
+        v = (float)v;
+    for (int prec = 1; prec <= (single ? 9 : 17); prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, v);
+        if (single ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+static void check_real(double v, bool single)
+{
+    if (single && !isfinite((float)v))
+        return; /* a double past the float range */
+    char want[48];
+    int n = ref_real(want, sizeof want, v, single);
+    struct obuf b;
+    struct json_writer w;
+    assert_int_equal(obuf_init(&b, NULL, 0), 0);
+    jw_init(&w, &b);
+    if (single)
+        jw_f32(&w, (float)v);
+    else
+        jw_f64(&w, v);
+    if ((size_t)n != obuf_len(&b) || memcmp(want, obuf_data(&b), (size_t)n) != 0)
+        fail_msg("%s %.17g: %.*s, want %s", single ? "float" : "double", v,
+                 (int)obuf_len(&b), obuf_data(&b), want);
+    obuf_free(&b);
+}
+
+/* Floats and doubles: character for character what the linear %.*g
+ * search prints, over decimals of every scale (the printf-free path), their
+ * neighbours, and random bit patterns (the binary search). */
+static void test_reals(void **state)
+{
+    (void)state;
+    static const double edge[] = {0.001, 0.0011, 0.000999, 1e15, 999999999999999.0,
+                                  999999999999999.9, 0.1, 0.2, 0.3, 1.1, 2.5, 100,
+                                  120, 125, 1e5, 3.14159, 2.718281828459045,
+                                  123456789012345.0, 12345678.9, 0.5, 1.0 / 3};
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            check_real(sign * edge[i], false);
+            check_real(sign * edge[i], true);
+        }
+    }
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < 60000; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17; /* xorshift64 */
+        double v;
+        if (i % 3 == 0) { /* a decimal: m / 10^k */
+            double scale = 1;
+            for (unsigned k = (unsigned)(x >> 60) % 12; k > 0; k--)
+                scale *= 10;
+            v = (double)((x >> 8) % 100000000000u) / scale;
+        } else if (i % 3 == 1) { /* a float's neighbourhood of a decimal */
+            double scale = 1;
+            for (unsigned k = (unsigned)(x >> 61); k > 0; k--)
+                scale *= 10;
+            float f = (float)((double)((x >> 12) % 10000000u) / scale);
+            uint32_t fb;
+            memcpy(&fb, &f, sizeof fb);
+            if (fb != 0 && ((x >> 1) & 1)) /* the float next to it */
+                fb += (x & 1) ? 1 : (uint32_t)-1;
+            memcpy(&f, &fb, sizeof f);
+            v = f;
+        } else { /* any finite bit pattern */
+            memcpy(&v, &x, sizeof v);
+            if (!isfinite(v))
+                continue;
+        }
+        check_real(v, false);
+        check_real((float)v, true);
+        uint64_t vb; /* the double next to it */
+        memcpy(&vb, &v, sizeof vb);
+        vb++;
+        memcpy(&v, &vb, sizeof v);
+        if (isfinite(v))
+            check_real(v, false);
+    }
 }
 
 static void test_escapes_all_ascii(void **state)
@@ -336,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_structure_and_commas),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_reals),
         cmocka_unit_test(test_escapes_all_ascii),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_key_with_nul),

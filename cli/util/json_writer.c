@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/bytescan.h"
 #include "util/hex.h"
@@ -325,17 +326,93 @@ static bool jw_nonfinite(struct json_writer *w, double v)
     return true;
 }
 
+/* The shortest decimal that reads back, without printf, where that is
+ * quick and provably what the %.*g searches below print: 0.001 <= |v| <
+ * 1e15, the fewest fractional digits k such that m / 10^k (m: v * 10^k
+ * rounded to an integer) reads back as v (as a float when `single`). %.*g
+ * then uses fixed notation without trailing zeros, so both write the same
+ * characters, as long as 10^k times v's ulp stays under 1: then m is the
+ * correctly rounded digit string and no shorter one was missed. An integer
+ * ending in 0 (%g writes 1e+02), a float check whose double quotient sits
+ * on a float rounding midpoint (double rounding), and anything past the
+ * guard fall back: 0 is returned. buf holds at least 24 bytes. */
+static size_t fast_decimal(char *buf, double v, bool single)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
+    double a = v < 0 ? -v : v;
+    if (!(a >= 1e-3 && a < 1e15))
+        return 0;
+    uint64_t abits; /* the ulp from the exponent field (a is normal) */
+    memcpy(&abits, &a, sizeof abits);
+    uint64_t ubits = ((abits >> 52) - (single ? 23 : 52)) << 52;
+    double ulp;
+    memcpy(&ulp, &ubits, sizeof ulp);
+    for (unsigned k = 0; k < sizeof p10 / sizeof *p10; k++) {
+        if (p10[k] * ulp >= 1.0)
+            return 0;
+        double x = a * p10[k];
+        if (x >= 2251799813685248.0) /* 2^51: x + 0.5 below is exact */
+            return 0;
+        double m = (double)(uint64_t)(x + 0.5); /* x rounded, half up */
+        double q = m / p10[k];
+        if (single) {
+            uint64_t bits;
+            memcpy(&bits, &q, sizeof bits);
+            if ((bits & ((UINT64_C(1) << 29) - 1)) == UINT64_C(1) << 28)
+                return 0; /* a float midpoint: (float)q may round otherwise */
+            if ((float)q != (float)a)
+                continue;
+        } else if (q != a) {
+            continue;
+        }
+        uint64_t mi = (uint64_t)m, scale = (uint64_t)p10[k];
+        if (mi % 10 == 0)
+            return 0;
+        char *p = buf;
+        if (v < 0)
+            *p++ = '-';
+        p += fmt_u64(p, mi / scale);
+        if (k > 0) {
+            uint64_t frac = mi % scale;
+            *p++ = '.';
+            for (unsigned i = k; i-- > 0;) {
+                p[i] = (char)('0' + frac % 10);
+                frac /= 10;
+            }
+            p += k;
+        }
+        return (size_t)(p - buf);
+    }
+    return 0;
+}
+
 void jw_f32(struct json_writer *w, float v)
 {
     char buf[48];
     int n = 0;
     if (jw_nonfinite(w, v))
         return;
-    for (int prec = 1; prec <= 9; prec++) { /* 9 digits always read back */
-        n = snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
-            break;
+    size_t fast = fast_decimal(buf, v, true);
+    if (fast) {
+        jw_raw(w, buf, fast);
+        return;
     }
+    /* The fewest digits that read back (9 always do). Reading back is
+     * monotone in the precision (p + 1 digits are at least as close as p),
+     * so a binary search finds what trying 1, 2, ... would. */
+    int lo = 1, hi = 9, last = 0; /* last: the precision now in buf */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        n = snprintf(buf, sizeof buf, "%.*g", mid, (double)v);
+        last = mid;
+        if (strtof(buf, NULL) == v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (last != hi)
+        n = snprintf(buf, sizeof buf, "%.*g", hi, (double)v);
     jw_raw(w, buf, (size_t)n);
 }
 
@@ -345,10 +422,22 @@ void jw_f64(struct json_writer *w, double v)
     int n = 0;
     if (jw_nonfinite(w, v))
         return;
-    for (int prec = 1; prec <= 17; prec++) { /* 17 digits always read back */
-        n = snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    size_t fast = fast_decimal(buf, v, false);
+    if (fast) {
+        jw_raw(w, buf, fast);
+        return;
     }
+    int lo = 1, hi = 17, last = 0; /* 17 digits always read back; as jw_f32 */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        n = snprintf(buf, sizeof buf, "%.*g", mid, v);
+        last = mid;
+        if (strtod(buf, NULL) == v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (last != hi)
+        n = snprintf(buf, sizeof buf, "%.*g", hi, v);
     jw_raw(w, buf, (size_t)n);
 }
