@@ -2,7 +2,10 @@
 # Checks gen_capture against tshark: the per-type MQTT message counts that
 # tshark decodes equal the ones the generator wrote, tshark's expert info has
 # no errors or warnings (no malformed packets, no missing segments, no
-# retransmissions), and the same seed gives the same bytes.
+# retransmissions), and the same seed gives the same bytes. The Sparkplug B
+# variant (-P) of a fixed number of steps (-n) has exactly the message counts
+# of the JSON variant of the same steps, and passes the same tshark checks
+# (its payloads dissected as protobuf: every PUBLISH on spBv1.0/ parses).
 # Usage: check_gen.sh GEN_CAPTURE [SIZE_MB]     (exit 77: tshark missing)
 set -euo pipefail
 gen=${1:?usage: check_gen.sh GEN_CAPTURE [SIZE_MB]}
@@ -30,4 +33,28 @@ if grep -Eq '^(Errors|Warnings) \(' "$tmp/expert"; then
   echo "check_gen: tshark reports errors or warnings"
   exit 1
 fi
+# -P: the same messages as without it, for the same seed and steps
+"$gen" -s "$size" -c 500 -S 7 -n 2000 -m "$tmp/json.counts" "$tmp/json.pcap" 2>/dev/null
+"$gen" -s "$size" -c 500 -S 7 -n 2000 -P -m "$tmp/spb.counts" "$tmp/spb.pcap" 2>/dev/null
+if ! diff -u "$tmp/json.counts" "$tmp/spb.counts"; then
+  echo "check_gen: -P changed the messages (+) from the JSON variant's (-)"
+  exit 1
+fi
+tshark -r "$tmp/spb.pcap" -Y mqtt -T fields -e mqtt.msgtype 2>/dev/null |
+  tr ',' '\n' | sort -n | uniq -c | awk '{print $2, $1}' >"$tmp/spb.decoded"
+awk '{print $1, $2}' "$tmp/spb.counts" >"$tmp/spb.short"
+diff -u "$tmp/spb.short" "$tmp/spb.decoded" ||
+  { echo "check_gen: tshark's message counts of the -P capture differ"; exit 1; }
+tshark -r "$tmp/spb.pcap" -q -z expert \
+  -o 'uat:mqtt_message_decoding:"Starts with","spBv1.0/","none","protobuf"' \
+  2>/dev/null >"$tmp/spb.expert"
+if grep -Eq '^(Errors|Warnings) \(' "$tmp/spb.expert"; then
+  cat "$tmp/spb.expert"
+  echo "check_gen: tshark reports errors or warnings on the -P capture"
+  exit 1
+fi
+notspb=$(tshark -r "$tmp/spb.pcap" -Y 'mqtt.msgtype == 3 && !(mqtt.topic matches "^spBv1\\.0/site[0-9]+/N(BIRTH|DATA|CMD)/dev-[0-9]{5}$")' \
+  -T fields -e frame.number 2>/dev/null | head -3)
+[ -z "$notspb" ] || { echo "check_gen: -P PUBLISH not on a Sparkplug node topic: frames $notspb"; exit 1; }
+
 echo "check_gen: OK ($(wc -l <"$tmp/expected") message types, $(awk '{s+=$2} END {print s}' "$tmp/expected") messages)"

@@ -1,7 +1,8 @@
 /* gen_capture: writes a deterministic synthetic MQTT-over-TCP capture for the
  * benchmarks (classic pcap, LINKTYPE_ETHERNET, microsecond timestamps).
  *
- * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap
+ * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]
+ *                    [-n STEPS] [-P] OUT.pcap
  *   -s  target size in MB (10^6 bytes, default 50); the file ends up to
  *       about 25 kB short of it (the teardown is reserved in advance)
  *   -c  client connections (default 2000, fewer for very small sizes)
@@ -10,6 +11,18 @@
  *       "TYPE COUNT NAME" line per type (TYPE: the control packet type)
  *   -X  also cut segments inside a Remaining Length field (tshark 4.0
  *       misparses those; mqttdissect must not)
+ *   -n  run exactly STEPS traffic steps instead of filling -s MB (-s then
+ *       only sets the default number of connections); the summary line on
+ *       stderr says how many steps a size-driven run took
+ *   -P  Sparkplug B payloads: the same connections, messages, QoS and
+ *       directions as without -P for the same seed and steps (the random
+ *       choices are drawn alike), but every client is an edge node: its
+ *       first PUBLISH is an NBIRTH on spBv1.0/site<S>/NBIRTH/<client id>
+ *       (bdSeq, Node Control/Rebirth, five metrics with names and aliases),
+ *       the next ones NDATA with 2 to 4 metrics by alias alone and seq
+ *       counting mod 256; the broker forwards other nodes' NDATA and sends
+ *       NCMD; a will is an NDEATH. Payload sizes are Sparkplug's, not the
+ *       drawn ones.
  *
  * Traffic: every client does a TCP handshake (with an MSS option of 1460),
  * CONNECT/CONNACK (MQTT 3.1, 3.1.1 or 5.0; 5.0 with properties) and
@@ -67,6 +80,8 @@ struct conn {
     uint16_t next_pid[2];
     uint32_t sub_id;              /* 5.0 Subscription Identifier, 0 = none */
     char client_id[16];
+    bool spb_born;                /* -P: the NBIRTH was sent */
+    uint8_t spb_seq;              /* -P: the next NDATA's seq */
 };
 
 /* ---- output ------------------------------------------------------------ */
@@ -94,14 +109,23 @@ static void write_bytes(const void *p, size_t n)
 
 /* ---- PRNG: splitmix64, deterministic for a seed --------------------------- */
 
-static uint64_t rng_state;
+/* Two streams: rng_* draws what is sent (connections, messages, QoS,
+ * payload sizes), wire_* what depends on the bytes on the wire (the time
+ * between segments, delayed ACKs), so that -P, whose payloads differ in
+ * size, still draws the same messages as the JSON variant. */
+static uint64_t rng_state, wire_rng_state;
 
-static uint64_t rng_next(void)
+static uint64_t splitmix(uint64_t *state)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
+}
+
+static uint64_t rng_next(void)
+{
+    return splitmix(&rng_state);
 }
 
 static uint32_t rng_below(uint32_t n)
@@ -117,6 +141,11 @@ static uint32_t rng_range(uint32_t lo, uint32_t hi) /* inclusive */
 static bool chance(uint32_t per_mille)
 {
     return rng_below(1000) < per_mille;
+}
+
+static uint32_t wire_below(uint32_t n)
+{
+    return (uint32_t)(splitmix(&wire_rng_state) % n);
 }
 
 /* ---- a bounded byte builder ----------------------------------------------- */
@@ -135,6 +164,7 @@ enum { GUARDS_MAX = 64 };
 static size_t guard_start[GUARDS_MAX], guard_len[GUARDS_MAX];
 static size_t nguards;
 static bool split_remaining_length; /* -X */
+static bool sparkplug;              /* -P */
 
 static void need(struct buf *b, size_t n)
 {
@@ -220,6 +250,141 @@ static void fill_payload(struct buf *b, size_t n, bool text, uint64_t seqno)
     b->len += n;
 }
 
+/* ---- Sparkplug B payloads (-P): protobuf by hand -------------------------- */
+
+/* Field numbers of Eclipse Tahu's sparkplug_b.proto (Payload and Metric). */
+enum {
+    PB_VARINT = 0, PB_FIXED64 = 1, PB_LEN = 2, PB_FIXED32 = 5,
+    P_TIMESTAMP = 1, P_METRICS = 2, P_SEQ = 3,
+    M_NAME = 1, M_ALIAS = 2, M_TIMESTAMP = 3, M_DATATYPE = 4, M_INT = 10,
+    M_LONG = 11, M_FLOAT = 12, M_DOUBLE = 13, M_BOOL = 14, M_STRING = 15,
+    DT_INT32 = 3, DT_UINT64 = 8, DT_FLOAT = 9, DT_DOUBLE = 10, DT_BOOLEAN = 11,
+    DT_STRING = 12,
+};
+
+static void pb_varint(struct buf *b, uint64_t v)
+{
+    while (v >= 0x80) {
+        put_u8(b, (uint32_t)(v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    put_u8(b, (uint32_t)v);
+}
+
+static void pb_key(struct buf *b, uint32_t field, uint32_t wire_type)
+{
+    pb_varint(b, (uint64_t)field << 3 | wire_type);
+}
+
+static void pb_uint(struct buf *b, uint32_t field, uint64_t v)
+{
+    pb_key(b, field, PB_VARINT);
+    pb_varint(b, v);
+}
+
+static void pb_bytes(struct buf *b, uint32_t field, const void *p, size_t n)
+{
+    pb_key(b, field, PB_LEN);
+    pb_varint(b, n);
+    put_raw(b, p, n);
+}
+
+static void pb_fixed(struct buf *b, uint32_t field, uint64_t bits, unsigned nbytes)
+{
+    pb_key(b, field, nbytes == 4 ? PB_FIXED32 : PB_FIXED64);
+    for (unsigned i = 0; i < nbytes; i++)
+        put_u8(b, (uint32_t)(bits >> (8 * i)) & 0xff); /* little-endian */
+}
+
+/* The five process metrics every edge node has: name, alias, datatype. */
+static const struct { const char *name; uint32_t alias, datatype; } spb_metrics[] = {
+    { "Process/temp", 10, DT_FLOAT }, { "Process/humidity", 11, DT_DOUBLE },
+    { "Process/status", 12, DT_STRING }, { "Process/battery", 13, DT_INT32 },
+    { "Process/count", 14, DT_UINT64 },
+};
+
+/* Metric i of the table with a value derived from v; with its name and
+ * datatype (a birth) or by alias alone (data). */
+static void spb_metric(struct buf *payload, unsigned i, uint64_t v, uint64_t ts, bool birth)
+{
+    static uint8_t store[256];
+    struct buf m = { store, 0, sizeof store, false };
+    if (birth)
+        pb_bytes(&m, M_NAME, spb_metrics[i].name, strlen(spb_metrics[i].name));
+    pb_uint(&m, M_ALIAS, spb_metrics[i].alias);
+    pb_uint(&m, M_TIMESTAMP, ts);
+    if (birth)
+        pb_uint(&m, M_DATATYPE, spb_metrics[i].datatype);
+    switch (spb_metrics[i].datatype) {
+    case DT_FLOAT: {
+        float f = 15.0f + (float)(v % 200) / 10.0f;
+        uint32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        pb_fixed(&m, M_FLOAT, bits, 4);
+        break;
+    }
+    case DT_DOUBLE: {
+        double d = 30.0 + (double)(v % 5000) / 100.0;
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        pb_fixed(&m, M_DOUBLE, bits, 8);
+        break;
+    }
+    case DT_STRING: {
+        static const char *const st[] = { "running", "idle", "alarm" };
+        pb_bytes(&m, M_STRING, st[v % 3], strlen(st[v % 3]));
+        break;
+    }
+    case DT_INT32: /* a signed value travels as its 32-bit two's complement */
+        pb_uint(&m, M_INT, (uint32_t)((int32_t)(v % 120) - 20));
+        break;
+    default:
+        pb_uint(&m, M_LONG, v);
+        break;
+    }
+    pb_bytes(payload, P_METRICS, m.data, m.len);
+}
+
+static void spb_named_metric(struct buf *payload, const char *name, uint32_t datatype,
+                             uint32_t field, uint64_t value, uint64_t ts)
+{
+    static uint8_t store[128];
+    struct buf m = { store, 0, sizeof store, false };
+    pb_bytes(&m, M_NAME, name, strlen(name));
+    pb_uint(&m, M_TIMESTAMP, ts);
+    pb_uint(&m, M_DATATYPE, datatype);
+    pb_uint(&m, field, value);
+    pb_bytes(payload, P_METRICS, m.data, m.len);
+}
+
+enum spb_kind { SPB_NBIRTH, SPB_NDATA, SPB_NCMD, SPB_NDEATH };
+
+/* A Sparkplug B payload; v varies the values, seq is the payload's seq. */
+static void spb_payload(struct buf *b, enum spb_kind kind, uint64_t v, uint8_t seq)
+{
+    uint64_t ts = now_usec / 1000; /* milliseconds since the epoch */
+    pb_uint(b, P_TIMESTAMP, ts);
+    if (kind == SPB_NDEATH) {
+        spb_named_metric(b, "bdSeq", DT_UINT64, M_LONG, 0, ts);
+        return;
+    }
+    if (kind == SPB_NCMD) {
+        spb_named_metric(b, "Node Control/Scan Rate", DT_UINT64, M_LONG, 1000 + v % 9000, ts);
+        return;
+    }
+    if (kind == SPB_NBIRTH) {
+        spb_named_metric(b, "bdSeq", DT_UINT64, M_LONG, 0, ts);
+        spb_named_metric(b, "Node Control/Rebirth", DT_BOOLEAN, M_BOOL, 0, ts);
+        for (unsigned i = 0; i < 5; i++)
+            spb_metric(b, i, v + i, ts, true);
+    } else {
+        unsigned n = 2 + (unsigned)(v % 3);
+        for (unsigned i = 0; i < n; i++)
+            spb_metric(b, (unsigned)((v + i) % 5), v + i, ts, false);
+    }
+    pb_uint(b, P_SEQ, seq);
+}
+
 /* ---- MQTT messages -------------------------------------------------------- */
 
 static uint8_t body_store[BODY_MAX];
@@ -290,8 +455,11 @@ static void build_connect(struct buf *b, const struct conn *c)
     }
     put_str(&body, c->client_id);
     if (will) {
-        char topic[48];
-        snprintf(topic, sizeof topic, "status/%s", c->client_id);
+        char topic[64];
+        if (sparkplug)
+            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDEATH/%s", c->site, c->client_id);
+        else
+            snprintf(topic, sizeof topic, "status/%s", c->client_id);
         if (c->level == 5) {
             struct buf p = new_props();
             put_u8(&p, 0x18); put_u32(&p, 5); /* Will Delay Interval */
@@ -299,7 +467,15 @@ static void build_connect(struct buf *b, const struct conn *c)
             put_props(&body, &p);
         }
         put_str(&body, topic);
-        put_str(&body, "offline"); /* Will Payload: two-byte length + bytes */
+        if (sparkplug) { /* Will Payload: two-byte length + bytes */
+            uint8_t store[64];
+            struct buf w = { store, 0, sizeof store, false };
+            spb_payload(&w, SPB_NDEATH, 0, 0);
+            put_u16(&body, (uint32_t)w.len);
+            put_raw(&body, w.data, w.len);
+        } else {
+            put_str(&body, "offline");
+        }
     }
     if (user) {
         char name[24];
@@ -336,10 +512,16 @@ static void build_subscribe(struct buf *b, struct conn *c, uint16_t pid)
         }
         put_props(&body, &p);
     }
-    snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
+    if (sparkplug)
+        snprintf(filter, sizeof filter, "spBv1.0/site%u/NDATA/#", c->site);
+    else
+        snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
     put_str(&body, filter);
     put_u8(&body, 1); /* maximum QoS 1 */
-    snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
+    if (sparkplug)
+        snprintf(filter, sizeof filter, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
+    else
+        snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
     put_str(&body, filter);
     put_u8(&body, 2); /* maximum QoS 2 */
     put_message(b, SUBSCRIBE, 0x2, &body); /* flags 0010 are required */
@@ -364,21 +546,34 @@ static void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qo
     struct buf body = new_body();
     char topic[64];
     bool text = payload_len < 4096 && chance(700);
-    if (d == S2C && qos == 2)
+    enum spb_kind kind = SPB_NDATA; /* -P: the same draws choose the Sparkplug topic */
+    if (d == S2C && qos == 2) {
         snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-    else if (d == S2C && chance(300))
+        kind = SPB_NCMD;
+    } else if (d == S2C && chance(300)) {
         snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-    else {
+        kind = SPB_NCMD;
+    } else {
         static const char *const leaf[] = { "temp", "humidity", "status", "battery" };
-        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site,
-                 d == C2S ? c->index : rng_below(5000), leaf[rng_below(4)]);
+        uint32_t dev = d == C2S ? c->index : rng_below(5000);
+        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site, dev,
+                 leaf[rng_below(4)]);
+        if (sparkplug) /* another node's NDATA, forwarded: dev-NNNNN like client ids */
+            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDATA/dev-%05" PRIu32, c->site,
+                     dev);
+    }
+    if (sparkplug && kind == SPB_NCMD)
+        snprintf(topic, sizeof topic, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
+    if (sparkplug && d == C2S && !c->spb_born) {
+        kind = SPB_NBIRTH;
+        snprintf(topic, sizeof topic, "spBv1.0/site%u/NBIRTH/%s", c->site, c->client_id);
     }
     put_str(&body, topic);
     if (qos)
         put_u16(&body, pid);
     if (c->level == 5) { /* PUBLISH properties, MQTT 5.0 3.3.2.3 */
         struct buf p = new_props();
-        if (text && payload_len >= 64 && chance(300)) { /* complete JSON only */
+        if (text && payload_len >= 64 && chance(300) && !sparkplug) { /* complete JSON only */
             put_u8(&p, 0x01); put_u8(&p, 1); /* Payload Format Indicator: UTF-8 */
             put_u8(&p, 0x03); put_str(&p, "application/json"); /* Content Type */
         }
@@ -396,7 +591,24 @@ static void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qo
         }
         put_props(&body, &p);
     }
-    fill_payload(&body, payload_len, text, ++publish_seqno);
+    if (sparkplug) {
+        /* the JSON variant's draws, made and dropped, keep both in step */
+        static uint8_t drop_store[BODY_MAX];
+        struct buf drop = { drop_store, 0, sizeof drop_store, false };
+        fill_payload(&drop, payload_len, text, ++publish_seqno);
+        uint8_t seq = 0;
+        if (kind == SPB_NBIRTH) {
+            c->spb_born = true;
+            c->spb_seq = 1;
+        } else if (d == C2S) {
+            seq = c->spb_seq++; /* wraps 255 -> 0 */
+        } else {
+            seq = (uint8_t)publish_seqno;
+        }
+        spb_payload(&body, kind, publish_seqno, seq);
+    } else {
+        fill_payload(&body, payload_len, text, ++publish_seqno);
+    }
     uint32_t retain = d == C2S && chance(50) ? 1u : 0u;
     put_message(b, PUBLISH, (qos << 1) | retain, &body);
 }
@@ -451,7 +663,7 @@ static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8
     uint16_t dst_port = d == C2S ? SERVER_PORT : c->client_port;
     uint8_t *eth = hdr + 16, *ip = eth + 14, *tcp = ip + 20;
 
-    now_usec += rng_range(2, 120);
+    now_usec += 2 + wire_below(119);
     put_le32(hdr, (uint32_t)(now_usec / 1000000u));
     put_le32(hdr + 4, (uint32_t)(now_usec % 1000000u));
     put_le32(hdr + 8, (uint32_t)frame_len);
@@ -546,7 +758,7 @@ static void send_split(struct conn *c, enum dir d, const struct buf *data, size_
 /* The receiver of data that gets no reply acknowledges it now or later. */
 static void maybe_ack(struct conn *c, enum dir receiver)
 {
-    if (c->unacked[!receiver] >= 2 * MSS || chance(400))
+    if (c->unacked[!receiver] >= 2 * MSS || wire_below(1000) < 400)
         pure_ack(c, receiver);
 }
 
@@ -766,7 +978,8 @@ static void write_counts(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap\n");
+    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]\n"
+                    "                   [-n STEPS] [-P] OUT.pcap\n");
     exit(2);
 }
 
@@ -776,20 +989,25 @@ int main(int argc, char **argv)
     long conns_opt = -1;
     unsigned long long seed = 1;
     const char *counts_path = NULL;
+    long long steps_opt = -1;
     int opt;
-    while ((opt = getopt(argc, argv, "s:c:S:m:Xh")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:S:m:Xn:Ph")) != -1) {
         switch (opt) {
         case 's': size_mb = strtod(optarg, NULL); break;
         case 'c': conns_opt = strtol(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 0); break;
         case 'm': counts_path = optarg; break;
         case 'X': split_remaining_length = true; break;
+        case 'n': steps_opt = strtoll(optarg, NULL, 10); break;
+        case 'P': sparkplug = true; break;
         default: usage();
         }
     }
-    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000)
+    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000 ||
+        steps_opt == 0 || steps_opt > 1000000000)
         usage();
     rng_state = seed;
+    wire_rng_state = seed ^ 0x5bd1e9955bd1e995u;
     uint64_t target = (uint64_t)(size_mb * 1e6);
     /* handshake, CONNECT..SUBACK and teardown cost about 1 kB a connection:
      * keep them under 40 % of the file */
@@ -813,8 +1031,14 @@ int main(int argc, char **argv)
     }
     /* apart from 64 KiB messages, a step writes at most about 24 kB */
     uint64_t reserve = conns * TEARDOWN_BYTES + 24 * 1024;
-    while (bytes_written + reserve < target)
-        traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
+    uint64_t steps = 0;
+    if (steps_opt > 0) { /* -n: a fixed number of steps, 64 KiB messages always fit */
+        for (; steps < (uint64_t)steps_opt; steps++)
+            traffic_step(&cs[rng_below((uint32_t)conns)], UINT64_MAX);
+    } else {
+        for (; bytes_written + reserve < target; steps++)
+            traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
+    }
     for (uint32_t i = 0; i < conns; i++)
         close_connection(&cs[i]);
     if (fclose(out) != 0)
@@ -825,8 +1049,8 @@ int main(int argc, char **argv)
     for (unsigned t = 1; t < 16; t++)
         total += msg_count[t];
     fprintf(stderr, "gen_capture: %s: %" PRIu64 " bytes, %" PRIu64 " packets, %" PRIu64
-            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH)\n",
-            argv[optind], bytes_written, packets_written, conns, total, msg_count[PUBLISH]);
+            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH), %" PRIu64 " steps\n",
+            argv[optind], bytes_written, packets_written, conns, total, msg_count[PUBLISH], steps);
     if (counts_path)
         write_counts(counts_path);
     return 0;

@@ -21,6 +21,10 @@
 #   (c) mqttdissect -T json    at least 50x faster than tshark -T json -J mqtt
 #   (d) mqttdissect -T text -V at least 50x faster than tshark -V
 #   (m) peak memory at most 32 MiB, and the same for every capture size
+#   (s) mqttdissect -T json of the Sparkplug B mix at most 2x the time of the
+#       same messages with JSON payloads: gen_capture -n STEPS (the steps the
+#       size-driven capture took) with and without -P, run round after round
+#       like the rest (medians of REPEAT runs)
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -139,6 +143,54 @@ if [ -n "$out_md" ]; then
   md "medians of $repeat runs (tshark: $repeat_tshark), page cache warm, output to /dev/null."
 fi
 
+# (s) The Sparkplug B mix of size $1: the same steps as the size-driven
+# capture, once with JSON payloads and once with Sparkplug B (-P).
+sparkplug_mix() {
+  local size=$1 steps kind round m lo hi pk bad
+  steps=$(sed -n 's/.*, \([0-9][0-9]*\) steps$/\1/p' "$tmp/gen-$size.log")
+  [ -n "$steps" ] || { echo "run.sh: no step count in $tmp/gen-$size.log" >&2; return; }
+  "$tools/gen_capture" -s "$size" -S "$seed" -n "$steps" "$tmp/mix-json-$size.pcap" \
+    2>"$tmp/gen-mix-json-$size.log"
+  "$tools/gen_capture" -s "$size" -S "$seed" -n "$steps" -P "$tmp/mix-spb-$size.pcap" \
+    2>"$tmp/gen-mix-spb-$size.log"
+  cat "$tmp/mix-json-$size.pcap" "$tmp/mix-spb-$size.pcap" >/dev/null
+  for ((round = 1; round <= repeat; round++)); do
+    for kind in json spb; do
+      [ ! -t 2 ] || printf '\r   round %d: %-28s' "$round" "Sparkplug mix: $kind" >&2
+      "$tools/measure" -e "$tmp/stderr-mix-$size-$kind" -- "$mqd" -r "$tmp/mix-$kind-$size.pcap" \
+        -T json >>"$tmp/res-mix-$size-$kind"
+    done
+  done
+  [ ! -t 2 ] || printf '\r%60s\r' '' >&2
+  echo
+  echo "== Sparkplug B mix: $steps steps, $(sed -n 's/.*connections, \(.*\), [0-9]* steps$/\1/p' \
+    "$tmp/gen-mix-spb-$size.log"), the same in both"
+  md ""
+  md "### Sparkplug B mix ($steps steps of the $size MB capture, the same messages in both)"
+  md ""
+  md "| \`mqttdissect -T json\` of | bytes | median s | min s | max s | peak MiB |"
+  md "|---|---:|---:|---:|---:|---:|"
+  fmt='%-28s %11s %9s %9s %9s %9s\n'
+  # shellcheck disable=SC2059
+  printf "$fmt" "-T json of" bytes "median s" "min s" "max s" "peak MiB"
+  for kind in json spb; do
+    read -r m lo hi pk bad <<<"$(stats "$tmp/res-mix-$size-$kind")"
+    med[$size,mix$kind]=$m
+    local label="JSON payloads" mib bytes
+    [ $kind = spb ] && label="Sparkplug B payloads"
+    mib=$(awk -v k="$pk" 'BEGIN { printf "%.1f", k / 1024 }')
+    bytes=$(stat -c %s "$tmp/mix-$kind-$size.pcap")
+    [ "$bad" = 0 ] || label="$label (FAILED $bad)"
+    # shellcheck disable=SC2059
+    printf "$fmt" "$label" "$bytes" "$m" "$lo" "$hi" "$mib"
+    md "| $label | $bytes | $m | $lo | $hi | $mib |"
+  done
+  local r ok=0
+  r=$(ratio "${med[$size,mixspb]}" "${med[$size,mixjson]}")
+  le "${med[$size,mixspb]}" "$(awk -v j="${med[$size,mixjson]}" 'BEGIN { print 2 * j }')" && ok=1
+  verdict "(s) $size MB mix: -T json of Sparkplug B ${med[$size,mixspb]} s <= 2 x JSON payloads ${med[$size,mixjson]} s (${r}x)" $ok
+}
+
 for size in "${sizes[@]}"; do
   cap=$tmp/cap-${size}MB.pcap
   "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size" "$cap" 2>"$tmp/gen-$size.log"
@@ -218,6 +270,7 @@ for size in "${sizes[@]}"; do
       ok=1; [ "${failed[$size,$name]}" = 0 ] || ok=0
       [ $ok = 1 ] || verdict "$size MB: mqttdissect $name exited non-zero" 0
     done
+    sparkplug_mix "$size"
   fi
 done
 
