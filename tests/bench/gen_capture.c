@@ -47,6 +47,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gen_sparkplug.h"
 #include "inet_checksum.h"
 
 enum {
@@ -250,141 +251,6 @@ static void fill_payload(struct buf *b, size_t n, bool text, uint64_t seqno)
     b->len += n;
 }
 
-/* ---- Sparkplug B payloads (-P): protobuf by hand -------------------------- */
-
-/* Field numbers of Eclipse Tahu's sparkplug_b.proto (Payload and Metric). */
-enum {
-    PB_VARINT = 0, PB_FIXED64 = 1, PB_LEN = 2, PB_FIXED32 = 5,
-    P_TIMESTAMP = 1, P_METRICS = 2, P_SEQ = 3,
-    M_NAME = 1, M_ALIAS = 2, M_TIMESTAMP = 3, M_DATATYPE = 4, M_INT = 10,
-    M_LONG = 11, M_FLOAT = 12, M_DOUBLE = 13, M_BOOL = 14, M_STRING = 15,
-    DT_INT32 = 3, DT_UINT64 = 8, DT_FLOAT = 9, DT_DOUBLE = 10, DT_BOOLEAN = 11,
-    DT_STRING = 12,
-};
-
-static void pb_varint(struct buf *b, uint64_t v)
-{
-    while (v >= 0x80) {
-        put_u8(b, (uint32_t)(v & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    put_u8(b, (uint32_t)v);
-}
-
-static void pb_key(struct buf *b, uint32_t field, uint32_t wire_type)
-{
-    pb_varint(b, (uint64_t)field << 3 | wire_type);
-}
-
-static void pb_uint(struct buf *b, uint32_t field, uint64_t v)
-{
-    pb_key(b, field, PB_VARINT);
-    pb_varint(b, v);
-}
-
-static void pb_bytes(struct buf *b, uint32_t field, const void *p, size_t n)
-{
-    pb_key(b, field, PB_LEN);
-    pb_varint(b, n);
-    put_raw(b, p, n);
-}
-
-static void pb_fixed(struct buf *b, uint32_t field, uint64_t bits, unsigned nbytes)
-{
-    pb_key(b, field, nbytes == 4 ? PB_FIXED32 : PB_FIXED64);
-    for (unsigned i = 0; i < nbytes; i++)
-        put_u8(b, (uint32_t)(bits >> (8 * i)) & 0xff); /* little-endian */
-}
-
-/* The five process metrics every edge node has: name, alias, datatype. */
-static const struct { const char *name; uint32_t alias, datatype; } spb_metrics[] = {
-    { "Process/temp", 10, DT_FLOAT }, { "Process/humidity", 11, DT_DOUBLE },
-    { "Process/status", 12, DT_STRING }, { "Process/battery", 13, DT_INT32 },
-    { "Process/count", 14, DT_UINT64 },
-};
-
-/* Metric i of the table with a value derived from v; with its name and
- * datatype (a birth) or by alias alone (data). */
-static void spb_metric(struct buf *payload, unsigned i, uint64_t v, uint64_t ts, bool birth)
-{
-    static uint8_t store[256];
-    struct buf m = { store, 0, sizeof store, false };
-    if (birth)
-        pb_bytes(&m, M_NAME, spb_metrics[i].name, strlen(spb_metrics[i].name));
-    pb_uint(&m, M_ALIAS, spb_metrics[i].alias);
-    pb_uint(&m, M_TIMESTAMP, ts);
-    if (birth)
-        pb_uint(&m, M_DATATYPE, spb_metrics[i].datatype);
-    switch (spb_metrics[i].datatype) {
-    case DT_FLOAT: {
-        float f = 15.0f + (float)(v % 200) / 10.0f;
-        uint32_t bits;
-        memcpy(&bits, &f, sizeof bits);
-        pb_fixed(&m, M_FLOAT, bits, 4);
-        break;
-    }
-    case DT_DOUBLE: {
-        double d = 30.0 + (double)(v % 5000) / 100.0;
-        uint64_t bits;
-        memcpy(&bits, &d, sizeof bits);
-        pb_fixed(&m, M_DOUBLE, bits, 8);
-        break;
-    }
-    case DT_STRING: {
-        static const char *const st[] = { "running", "idle", "alarm" };
-        pb_bytes(&m, M_STRING, st[v % 3], strlen(st[v % 3]));
-        break;
-    }
-    case DT_INT32: /* a signed value travels as its 32-bit two's complement */
-        pb_uint(&m, M_INT, (uint32_t)((int32_t)(v % 120) - 20));
-        break;
-    default:
-        pb_uint(&m, M_LONG, v);
-        break;
-    }
-    pb_bytes(payload, P_METRICS, m.data, m.len);
-}
-
-static void spb_named_metric(struct buf *payload, const char *name, uint32_t datatype,
-                             uint32_t field, uint64_t value, uint64_t ts)
-{
-    static uint8_t store[128];
-    struct buf m = { store, 0, sizeof store, false };
-    pb_bytes(&m, M_NAME, name, strlen(name));
-    pb_uint(&m, M_TIMESTAMP, ts);
-    pb_uint(&m, M_DATATYPE, datatype);
-    pb_uint(&m, field, value);
-    pb_bytes(payload, P_METRICS, m.data, m.len);
-}
-
-enum spb_kind { SPB_NBIRTH, SPB_NDATA, SPB_NCMD, SPB_NDEATH };
-
-/* A Sparkplug B payload; v varies the values, seq is the payload's seq. */
-static void spb_payload(struct buf *b, enum spb_kind kind, uint64_t v, uint8_t seq)
-{
-    uint64_t ts = now_usec / 1000; /* milliseconds since the epoch */
-    pb_uint(b, P_TIMESTAMP, ts);
-    if (kind == SPB_NDEATH) {
-        spb_named_metric(b, "bdSeq", DT_UINT64, M_LONG, 0, ts);
-        return;
-    }
-    if (kind == SPB_NCMD) {
-        spb_named_metric(b, "Node Control/Scan Rate", DT_UINT64, M_LONG, 1000 + v % 9000, ts);
-        return;
-    }
-    if (kind == SPB_NBIRTH) {
-        spb_named_metric(b, "bdSeq", DT_UINT64, M_LONG, 0, ts);
-        spb_named_metric(b, "Node Control/Rebirth", DT_BOOLEAN, M_BOOL, 0, ts);
-        for (unsigned i = 0; i < 5; i++)
-            spb_metric(b, i, v + i, ts, true);
-    } else {
-        unsigned n = 2 + (unsigned)(v % 3);
-        for (unsigned i = 0; i < n; i++)
-            spb_metric(b, (unsigned)((v + i) % 5), v + i, ts, false);
-    }
-    pb_uint(b, P_SEQ, seq);
-}
-
 /* ---- MQTT messages -------------------------------------------------------- */
 
 static uint8_t body_store[BODY_MAX];
@@ -469,10 +335,9 @@ static void build_connect(struct buf *b, const struct conn *c)
         put_str(&body, topic);
         if (sparkplug) { /* Will Payload: two-byte length + bytes */
             uint8_t store[64];
-            struct buf w = { store, 0, sizeof store, false };
-            spb_payload(&w, SPB_NDEATH, 0, 0);
-            put_u16(&body, (uint32_t)w.len);
-            put_raw(&body, w.data, w.len);
+            size_t n = spb_payload(store, sizeof store, SPB_NDEATH, 0, 0, now_usec / 1000);
+            put_u16(&body, (uint32_t)n);
+            put_raw(&body, store, n);
         } else {
             put_str(&body, "offline");
         }
@@ -605,7 +470,9 @@ static void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qo
         } else {
             seq = (uint8_t)publish_seqno;
         }
-        spb_payload(&body, kind, publish_seqno, seq);
+        need(&body, 512);
+        body.len += spb_payload(body.data + body.len, body.cap - body.len, kind,
+                                publish_seqno, seq, now_usec / 1000);
     } else {
         fill_payload(&body, payload_len, text, ++publish_seqno);
     }
