@@ -1,0 +1,131 @@
+"""CBOR payloads: mqttdissect's JSON against tshark's CBOR dissector.
+
+Usage: payloads_tshark.py OURS.jsonl THEIRS.pdml
+
+OURS is mqttdissect -T json of captures/payloads.pcap (with the capture's
+--decode rules); THEIRS is tshark -T pdml of it with the payloads of enc/cbor/
+topics dissected as CBOR (the MQTT Message Decoding table). Every PUBLISH on
+enc/cbor/, both directions, in order: tshark's item tree is turned into the
+value mqttdissect shows (maps as objects with integer keys as their decimal
+strings, byte strings as hex, tags dropped, simple values true, false, null,
+undefined as null) and compared member by member: integers exactly, floats
+from their bits at their own precision.
+"""
+import json
+import re
+import struct
+import sys
+import xml.etree.ElementTree as ET
+
+ITEMS = {"cbor.item.map", "cbor.item.array", "cbor.item.textstring",
+         "cbor.item.bytestring", "cbor.item.unsigned_integer",
+         "cbor.item.negative_integer", "cbor.item.float_or_simple",
+         "cbor.item.tag"}
+
+
+class F32(float):
+    """A float sent as half or single precision: compared as a float32."""
+
+
+def child(el, name):
+    for c in el:
+        if c.get("name") == name:
+            return c
+    return None
+
+
+def items(el):
+    return [c for c in el if c.get("name") in ITEMS]
+
+
+def number_in(showname):
+    return int(re.search(r"(-?\d+)\s*$", showname).group(1))
+
+
+def value(el):
+    name = el.get("name")
+    if name == "cbor.item.map":
+        kids = items(el)
+        out = {}
+        for k, v in zip(kids[0::2], kids[1::2]):
+            out[str(value(k))] = value(v)
+        return out
+    if name == "cbor.item.array":
+        return [value(c) for c in items(el)]
+    if name == "cbor.item.textstring":
+        t = child(el, "cbor.type.textstring")
+        return bytes.fromhex(t.get("value")).decode("utf-8") if t is not None else ""
+    if name == "cbor.item.bytestring":
+        b = child(el, "cbor.type.bytestring")
+        return b.get("value") if b is not None else ""
+    if name == "cbor.item.unsigned_integer":
+        return number_in(child(el, "cbor.type.uint").get("showname"))
+    if name == "cbor.item.negative_integer":
+        return number_in(child(el, "cbor.type.nint").get("showname"))
+    if name == "cbor.item.tag":
+        return value(items(el)[0])
+    for fmt, field in ((">e", "cbor.type.float16"), (">f", "cbor.type.float32"),
+                       (">d", "cbor.type.float64")):
+        f = child(el, field)
+        if f is not None:
+            x = struct.unpack(fmt, bytes.fromhex(f.get("value")))[0]
+            return x if fmt == ">d" else F32(x)
+    simple = int(child(el, "cbor.type.simple_data").get("show"))
+    return {20: False, 21: True, 22: None, 23: None}[simple]
+
+
+def f32(x):
+    return struct.pack("<f", x)
+
+
+def same(want, got, path):
+    if isinstance(want, dict):
+        if not isinstance(got, dict) or set(want) != set(got):
+            return "%s: want %r, got %r" % (path, want, got)
+        for k in want:
+            err = same(want[k], got[k], path + "." + k)
+            if err:
+                return err
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(want) != len(got):
+            return "%s: want %r, got %r" % (path, want, got)
+        for i, (w, g) in enumerate(zip(want, got)):
+            err = same(w, g, "%s[%d]" % (path, i))
+            if err:
+                return err
+        return None
+    if isinstance(want, float):
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return "%s: want %r, got %r" % (path, want, got)
+        ok = f32(want) == f32(got) if isinstance(want, F32) else float(got) == want
+        return None if ok else "%s: want %r, got %r" % (path, want, got)
+    if type(want) is not type(got) or want != got:
+        return "%s: want %r, got %r" % (path, want, got)
+    return None
+
+
+def main():
+    ours = []
+    for line in open(sys.argv[1]):
+        rec = json.loads(line)
+        if rec.get("type") == "PUBLISH" and rec.get("topic", "").startswith("enc/cbor/"):
+            ours.append(rec)
+    theirs = []
+    for packet in ET.parse(sys.argv[2]).getroot():
+        for proto in packet:
+            if proto.get("name") == "cbor":
+                theirs.append(value(items(proto)[0]))
+    if len(ours) != len(theirs) or not ours:
+        print("FAIL: %d CBOR PUBLISH in mqttdissect, %d in tshark" % (len(ours), len(theirs)))
+        return 1
+    for rec, want in zip(ours, theirs):
+        err = same(want, rec.get("payload", {}).get("cbor"), "payload.cbor")
+        if err:
+            print("FAIL: frame %s (%s): %s" % (rec.get("frame"), rec["topic"], err))
+            return 1
+    print("cbor vs tshark: %d messages equal" % len(ours))
+    return 0
+
+
+sys.exit(main())
