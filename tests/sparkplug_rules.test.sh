@@ -3,6 +3,7 @@
 #  - captures/sparkplug_violations.pcap (captures/craft_sparkplug.py, kept
 #    in step with the script): each packet carries exactly the violations
 #    the script expects (rule names, in order), every other packet none;
+#    its perturbed copies (captures/perturbed/) give each message the same;
 #  - every rule of spb_rules.def is triggered by it;
 #  - the real recording captures/sparkplug.pcap (mosquitto, paho) and every
 #    other capture carry no Sparkplug violation;
@@ -58,6 +59,32 @@ for b in bad:
 print("sparkplug_violations.pcap: %d packets checked, %d problems" % (checked, len(bad)))
 sys.exit(1 if bad else 0)
 PYEOF
+
+# ---- the same violations however TCP delivered the bytes ----
+# captures/perturbed/sparkplug_violations-*.pcap (captures/perturb.py):
+# segments reordered, duplicated, split into overlapping pieces, FINs and
+# answers captured ahead of the data: each message keeps its violations.
+for kind in reorder dup overlap finrst xdir; do
+	"$BIN" -r "$CAP/perturbed/sparkplug_violations-$kind.pcap" -T json >"$TMP/p-$kind.jsonl" ||
+		fail "mqttdissect -r sparkplug_violations-$kind.pcap"
+	$PY - "$TMP/spb.jsonl" "$TMP/p-$kind.jsonl" <<'PYEOF' || fail "violations differ in sparkplug_violations-$kind.pcap"
+import json, sys
+def load(path):
+    out = []
+    for l in open(path):
+        m = json.loads(l)
+        if "type" in m:
+            out.append((m["src"], m["stream_off"], m["type"], [v["name"] for v in m["violations"]]))
+    return sorted(out)
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if a != b:
+    for x, y in zip(a, b):
+        if x != y:
+            print("  clean %s\n  perturbed %s" % (x, y))
+            break
+    sys.exit(1)
+PYEOF
+done
 
 # ---- every rule of the catalogue is exercised ----
 for r in $(grep -o '^SPB_RULE([A-Z0-9_]*' "$SRC/cli/analysis/spb_rules.def" | sed 's/SPB_RULE(/SPB_/'); do
