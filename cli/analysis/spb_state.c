@@ -11,6 +11,19 @@
 #define NODE_SLOTS (2u * SPB_MAX_NODES)     /* a power of two */
 #define DEVICE_SLOTS (2u * SPB_MAX_DEVICES) /* a power of two */
 #define NAMES_OUT_MAX (256u * 1024u)        /* spb_names bytes per message */
+#define NAMES_CACHE_SLOTS 256u             /* a power of two */
+#define NAMES_CACHE_MAX 1024u              /* names bytes of one slot */
+
+/* The names of a recent data or command payload a client published: the
+ * broker's copies of it get them without a second decoding. Direct mapped
+ * by the payload's hash; a slot holds its node, the node's alias table
+ * generation, the payload's length and hash, and the names. */
+struct names_slot {
+    bool used;
+    uint32_t node, gen, len, names_len;
+    uint64_t hash;
+    uint8_t names[NAMES_CACHE_MAX];
+};
 
 /* One alias of an Edge Node's births (its NBIRTH's or a DBIRTH's). */
 struct spb_alias {
@@ -62,6 +75,7 @@ struct spb_state {
     uint64_t aliases_total, name_bytes_total;
     uint8_t *names_out; /* the message's msg_spb_names */
     uint32_t names_out_len, names_out_cap;
+    struct names_slot *cache; /* NAMES_CACHE_SLOTS, made at first use */
 };
 
 struct spb_state *spb_state_new(void)
@@ -86,6 +100,7 @@ void spb_state_free(struct spb_state *s)
     free(s->node_slots);
     free(s->device_slots);
     free(s->names_out);
+    free(s->cache);
     spb_decoder_free(s->dec);
     free(s);
 }
@@ -580,6 +595,47 @@ static bool decode(struct spb_state *s, const uint8_t *data, size_t len,
     return *st == SPB_OK;
 }
 
+static void names_publish(struct spb_state *s, struct msg_analysis *an);
+
+static void names_to_cache(struct spb_state *s, uint32_t node, uint32_t gen,
+                           uint64_t h, uint32_t len)
+{
+    if (s->names_out_len > NAMES_CACHE_MAX)
+        return;
+    if (!s->cache && !(s->cache = calloc(NAMES_CACHE_SLOTS, sizeof *s->cache)))
+        return;
+    struct names_slot *c = &s->cache[h & (NAMES_CACHE_SLOTS - 1)];
+    c->used = true;
+    c->node = node;
+    c->gen = gen;
+    c->len = len;
+    c->hash = h;
+    c->names_len = s->names_out_len;
+    if (s->names_out_len)
+        memcpy(c->names, s->names_out, s->names_out_len);
+}
+
+/* True when the cache had the names of this payload of node n. */
+static bool names_from_cache(struct spb_state *s, uint32_t node, const struct spb_node *n,
+                             uint64_t h, uint32_t len, struct msg_analysis *an)
+{
+    const struct names_slot *c = s->cache ? &s->cache[h & (NAMES_CACHE_SLOTS - 1)] : NULL;
+    if (!c || !c->used || c->hash != h || c->len != len || c->node != node || c->gen != n->gen)
+        return false;
+    if (s->names_out_cap < c->names_len) {
+        uint8_t *p = realloc(s->names_out, NAMES_CACHE_MAX);
+        if (!p)
+            return false;
+        s->names_out = p;
+        s->names_out_cap = NAMES_CACHE_MAX;
+    }
+    if (c->names_len)
+        memcpy(s->names_out, c->names, c->names_len);
+    s->names_out_len = c->names_len;
+    names_publish(s, an);
+    return true;
+}
+
 void spb_state_on_publish(struct spb_state *s, uint64_t conn, int dir,
                           bool connect_seen, const mqd_frame *f,
                           const uint8_t *topic, size_t topic_len,
@@ -605,6 +661,14 @@ void spb_state_on_publish(struct spb_state *s, uint64_t conn, int dir,
                 t.type == SPB_DCMD;
     if (!client && !data)
         return;
+    uint64_t h = data ? fnv1a(FNV_BASIS, f->payload.data, f->payload.len) : 0;
+    if (!client) {
+        /* Usually the copy of what a client just published. */
+        int64_t ci = node_find(s, &t);
+        if (ci >= 0 && names_from_cache(s, (uint32_t)ci, &s->nodes[ci], h,
+                                        (uint32_t)f->payload.len, an))
+            return;
+    }
     struct spb_payload p;
     enum spb_status st;
     bool ok = decode(s, f->payload.data, f->payload.len, &p, &st);
@@ -649,6 +713,14 @@ void spb_state_on_publish(struct spb_state *s, uint64_t conn, int dir,
             break;
         }
     }
+    if (data && client && n)
+        names_to_cache(s, (uint32_t)ni, n->gen, h, (uint32_t)f->payload.len);
+    names_publish(s, an);
+}
+
+/* The message's names (s->names_out) into its analysis. */
+static void names_publish(struct spb_state *s, struct msg_analysis *an)
+{
     if (s->names_out_len) {
         uint32_t count = 0, pos = 0, mi, dt;
         const uint8_t *nm;

@@ -20,6 +20,9 @@
  * metric names in all; ids longer than SPB_KEY_MAX bytes and names longer
  * than SPB_NAME_MAX are not kept. What does not fit is counted (overflow)
  * and its checks skipped; nothing grows with a count read from the wire.
+ * The names of the last 256 data payloads clients published (by hash, at
+ * most 1 KiB each) are kept so that the broker's copies are not decoded
+ * again.
  */
 #ifndef MQD_CLI_ANALYSIS_SPB_STATE_H
 #define MQD_CLI_ANALYSIS_SPB_STATE_H
