@@ -165,10 +165,13 @@ def node(g, bd=0, msgs=(), will_qos=1, will_retain=False, will=None,
     return steps
 
 
-def host(name, msgs, version=V5):
-    """A host application: CONNECT, CONNACK, msgs: (topic, payload, qos,
-    retain, rules) published."""
-    steps = [("c", connect_plain(name, version), []), ("s", connack(version), [])]
+def host(name, msgs, version=V5, will=None, connect_rules=()):
+    """A host application: CONNECT (with will = (topic, payload, qos,
+    retain) when given), CONNACK, msgs: (topic, payload, qos, retain,
+    rules) published."""
+    c = connect_plain(name, version) if will is None else \
+        connect_will(name, will[0], will[1], will[2], will[3], version)
+    steps = [("c", c, list(connect_rules)), ("s", connack(version), [])]
     pid = 1
     for t, data, qos, retain, rules in msgs:
         steps.append(("c", publish(t, data, qos, retain, pid, version), list(rules)))
@@ -276,6 +279,15 @@ def cases():
     add(lambda g: [node(g, msgs=[
         ("NBIRTH", None, nbirth(), []),
         ("NDATA", None, b"\xff\xff\x01", ["SPB_PAYLOAD_NOT_PROTOBUF"])])])
+    # The host application's will: QoS 1, retained, online false.
+    add(lambda g: [host("host-" + g, [], will=("spBv1.0/STATE/h" + g, state(False), 1, True),
+                        connect_rules=[])])
+    add(lambda g: [host("host-" + g, [], will=("spBv1.0/STATE/h" + g, state(False), 0, True),
+                        connect_rules=["SPB_STATE_WILL_QOS"])])
+    add(lambda g: [host("host-" + g, [], will=("spBv1.0/STATE/h" + g, state(False), 1, False),
+                        connect_rules=["SPB_STATE_WILL_RETAIN"])])
+    add(lambda g: [host("host-" + g, [], will=("spBv1.0/STATE/h" + g, state(True), 1, True),
+                        connect_rules=["SPB_STATE_WILL_PAYLOAD"])])
     # MQTT 5 and a rebirth in the same session: clean.
     add(lambda g: [node(g, version=V5, msgs=[
         ("NBIRTH", None, nbirth(), []), ("NDATA", None, ndata(1), []),

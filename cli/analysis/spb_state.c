@@ -742,8 +742,22 @@ void spb_state_on_connect(struct spb_state *s, uint64_t conn, const mqd_frame *f
         return;
     struct spb_topic t;
     const char *why;
-    if (spb_topic_parse(c->will_topic.data, c->will_topic.len, &t, &why) != SPB_TOPIC_OK ||
-        t.type != SPB_NDEATH)
+    if (spb_topic_parse(c->will_topic.data, c->will_topic.len, &t, &why) != SPB_TOPIC_OK)
+        return;
+    if (t.type == SPB_STATE) {
+        /* A host application's death certificate. */
+        int online;
+        bool ts;
+        if (c->will_qos != 1)
+            hit(s, an, SPB_R_STATE_WILL_QOS, c->flags.off, c->will_qos);
+        if (!c->will_retain)
+            hit(s, an, SPB_R_STATE_WILL_RETAIN, c->flags.off, 0);
+        if (!spb_state_payload(c->will_payload.data, c->will_payload.len, &online, &ts) ||
+            online != 0 || !ts)
+            hit(s, an, SPB_R_STATE_WILL_PAYLOAD, c->will_payload.off, 0);
+        return;
+    }
+    if (t.type != SPB_NDEATH)
         return;
     if (c->will_qos != 1)
         hit(s, an, SPB_R_NDEATH_WILL_QOS, c->flags.off, c->will_qos);
