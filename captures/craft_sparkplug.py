@@ -288,6 +288,17 @@ def cases():
                         connect_rules=["SPB_STATE_WILL_RETAIN"])])
     add(lambda g: [host("host-" + g, [], will=("spBv1.0/STATE/h" + g, state(True), 1, True),
                         connect_rules=["SPB_STATE_WILL_PAYLOAD"])])
+    # seq where none belongs: NDEATH (published, and as the will), commands.
+    add(lambda g: [node(g, msgs=[
+        ("NBIRTH", None, nbirth(), []),
+        ("NDEATH", None, payload([bdseq(0)], 1), ["SPB_NDEATH_SEQ"])])])
+    add(lambda g: [node(g, will=payload([bdseq(0)], 0), connect_rules=["SPB_NDEATH_SEQ"],
+                        msgs=[("NBIRTH", None, nbirth(), [])])])
+    add(lambda g: [node(g, msgs=[("NBIRTH", None, nbirth(), [])]),
+                   host("host-" + g, [
+                       (topic(g, "NCMD"), payload([REBIRTH], 5), 0, False, ["SPB_NCMD_SEQ"]),
+                       (topic(g, "DCMD", "D1"), payload([metric(alias=1)], 6), 0, False,
+                        ["SPB_DCMD_SEQ"])])])
     # MQTT 5 and a rebirth in the same session: clean.
     add(lambda g: [node(g, version=V5, msgs=[
         ("NBIRTH", None, nbirth(), []), ("NDATA", None, ndata(1), []),

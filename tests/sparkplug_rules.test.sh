@@ -144,5 +144,16 @@ if got != want or s["total"] != sum(want.values()):
     print("  got %s\n  want %s" % (dict(got), dict(want)))
     sys.exit(1)
 PYEOF
+# The text section, and none without Sparkplug traffic.
+"$BIN" -r "$CAP/sparkplug.pcap" -q --stats 2>/dev/null >"$TMP/stats.txt" || fail "--stats text"
+grep -q '^Sparkplug B (280 messages from clients)$' "$TMP/stats.txt" &&
+	grep -q '^  edge nodes  *1$' "$TMP/stats.txt" &&
+	grep -q '^  rebirths  *2$' "$TMP/stats.txt" &&
+	grep -q '^  Violations by rule (0 in all)$' "$TMP/stats.txt" || {
+	fail "--stats text Sparkplug section of sparkplug.pcap"; sed -n '/^Sparkplug/,/^$/p' "$TMP/stats.txt"; }
+"$BIN" -r "$CAP/hello_world.pcap" -q --stats 2>/dev/null | grep -q '^Sparkplug' &&
+	fail "--stats shows a Sparkplug section without Sparkplug traffic"
+"$BIN" -r "$CAP/hello_world.pcap" -q --stats -T json 2>/dev/null | grep -q '"sparkplug"' &&
+	fail "--stats JSON has a sparkplug key without Sparkplug traffic"
 [ $status = 0 ] && echo "sparkplug_rules: every rule fires where expected and nowhere else"
 exit $status

@@ -700,12 +700,17 @@ void spb_state_on_publish(struct spb_state *s, uint64_t conn, int dir,
             uint64_t bd;
             if (!metric_uint(&p, "bdSeq", &bd))
                 hit(s, an, SPB_R_NDEATH_BDSEQ_MISSING, f->payload.off, 0);
+            if (p.has_seq)
+                hit(s, an, SPB_R_NDEATH_SEQ, f->payload.off, (uint32_t)p.seq);
             if (n)
                 n->dead = true;
             break;
         }
         case SPB_NCMD:
         case SPB_DCMD:
+            if (p.has_seq)
+                hit(s, an, t.type == SPB_NCMD ? SPB_R_NCMD_SEQ : SPB_R_DCMD_SEQ,
+                    f->payload.off, (uint32_t)p.seq);
             data_metrics(s, n, true, &p, f, an);
             break;
         default:
@@ -777,6 +782,8 @@ void spb_state_on_connect(struct spb_state *s, uint64_t conn, const mqd_frame *f
     bool has = metric_uint(&p, "bdSeq", &bd);
     if (!has)
         hit(s, an, SPB_R_NDEATH_BDSEQ_MISSING, off, 0);
+    if (p.has_seq)
+        hit(s, an, SPB_R_NDEATH_SEQ, off, (uint32_t)p.seq);
     if (n) {
         n->will_conn = conn;
         n->will_bdseq_known = has;
