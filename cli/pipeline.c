@@ -263,6 +263,7 @@ void pipeline_free(struct pipeline *p)
     pipeline_sn_free(p->sn);
     tls_keylog_free(p->keylog); /* after the connections that point to it */
     stats_free(p->st);
+    spb_state_free(p->spb);
     free(p->resume);
     free(p);
 }

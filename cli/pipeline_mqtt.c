@@ -4,6 +4,7 @@
 #include "pipeline_priv.h"
 
 #include "options.h"
+#include "decode/sparkplug.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -113,6 +114,42 @@ static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
         mqd_stream_set_version(&cs->dir[i].stream, cs->version);
 }
 
+/* The Sparkplug B state (analysis/spb_state.h): PUBLISH on an spBv1.0
+ * topic (the effective one: a topic alias may give it), CONNECT with a will
+ * there. Made the first time it is needed. */
+static void sparkplug(struct pipeline *p, struct conn_state *cs, int dir,
+                      const mqd_frame *f, struct msg_analysis *an)
+{
+    const uint8_t *t;
+    size_t n;
+    if (f->type == MQD_PUBLISH) {
+        t = an->has_effective_topic ? an->effective_topic : f->topic.data;
+        n = an->has_effective_topic ? an->effective_topic_len : f->topic.len;
+    } else if (f->type == MQD_CONNECT && f->connect.will_flag && f->connect.will_topic.present) {
+        t = f->connect.will_topic.data;
+        n = f->connect.will_topic.len;
+    } else {
+        return;
+    }
+    if (!t || !spb_topic_is_sparkplug(t, n))
+        return;
+    if (!p->spb) {
+        p->spb = spb_state_new();
+        if (!p->spb)
+            return;
+        if (p->st)
+            stats_set_sparkplug(p->st, p->spb);
+    }
+    uint64_t conn = cs->dir[dir].meta.conn;
+    if (f->type == MQD_CONNECT) {
+        spb_state_on_connect(p->spb, conn, f, an);
+        return;
+    }
+    const struct session_info *info = cs->sess ? session_info(cs->sess) : NULL;
+    spb_state_on_publish(p->spb, conn, dir, info && info->connect_seen && !info->midstream,
+                         f, t, n, an);
+}
+
 /* Connection analysis (session.c) and --stats (stats.c) for one message;
  * true when the selection (--topic, --type, --client) chooses it. */
 static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_frame *f)
@@ -122,6 +159,7 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     memset(&d->meta.an, 0, sizeof d->meta.an);
     if (cs->sess)
         session_on_frame(cs->sess, dir, f, p->pkt->frame, p->pkt->ts_us, &d->meta.an, &step);
+    sparkplug(p, cs, dir, f, &d->meta.an);
     if (p->st)
         stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
                       dir, f, &d->meta.an, &step);
@@ -157,9 +195,10 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     p->stats.messages++;
     p->stats.by_type[f.type & 0x0F]++;
     bool chosen = analyse(p, cs, x->dir, &f);
-    if (f.nviolations) {
+    if (f.nviolations || d->meta.an.nhits) {
         p->stats.messages_with_violations++;
-        p->stats.violations += f.nviolations + f.violations_dropped;
+        p->stats.violations += f.nviolations + f.violations_dropped +
+                               d->meta.an.nhits + d->meta.an.hits_dropped;
     }
     if (chosen && pipeline_printing(p)) {
         pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset);

@@ -9,6 +9,7 @@
 
 #include "analysis/select.h"
 #include "analysis/session.h"
+#include "analysis/spb_state.h"
 #include "analysis/stats.h"
 #include "flow_events.h"
 #include "mqttdissect/mqd.h"
@@ -81,6 +82,8 @@ struct pipeline {
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
     struct tls_keylog *keylog;  /* --tls-keylog; NULL without */
     uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
+    struct spb_state *spb;      /* Sparkplug B state (analysis/spb_state.h),
+                                   made at the first spBv1.0 topic */
 };
 
 /* What a stream event callback needs to know. */

@@ -12,6 +12,60 @@
 
 #include "mqttdissect/sn.h"
 
+/* A rule of a catalogue kept above dissect/ (analysis/spb_rules.def):
+ * everything --list-rules and --explain show of it. severity is an enum
+ * mqd_severity. Entries are static: a pointer to one stays valid. */
+struct rule_entry {
+    const char *id;        /* "tck-id-topics-nbirth-seq-num", "MQD-SPB-..." */
+    const char *name;      /* "SPB_NBIRTH_SEQ_NOT_ZERO": stable */
+    uint8_t severity;
+    const char *message;   /* one line, no trailing period */
+    const char *versions;  /* where it applies: "Sparkplug B 3.0" */
+    const char *section;   /* of the specification */
+    const char *statement; /* what the specification requires, our words */
+};
+
+/* A violation of such a rule found in one message: printed with the
+ * frame's own violations, in the same list. */
+struct msg_rule_hit {
+    const struct rule_entry *rule;
+    uint32_t off;   /* offset within the frame (the payload's, for payload rules) */
+    uint32_t value; /* context: the seq found, the alias, ... (rule says) */
+};
+
+#define MSG_MAX_RULE_HITS 8
+
+/* Sparkplug metrics referred to by alias alone in NDATA, DDATA, NCMD or
+ * DCMD, with the name and datatype their Edge Node's births gave
+ * (analysis/spb_state.h): `count` entries packed in `data`, each a 4-byte
+ * big endian metric index (in the payload's metrics list), a 4-byte big
+ * endian datatype, a 2-byte big endian name length and the name; in
+ * increasing metric index. See msg_spb_name_next. */
+struct msg_spb_names {
+    uint32_t count;
+    uint32_t len;
+    const uint8_t *data;
+};
+
+/* Walks names->data: true with the next entry. */
+static inline bool msg_spb_name_next(const struct msg_spb_names *n, uint32_t *pos,
+                                     uint32_t *metric, uint32_t *datatype,
+                                     const uint8_t **name, uint16_t *name_len)
+{
+    if (!n->data || *pos > n->len || n->len - *pos < 10)
+        return false;
+    const uint8_t *p = n->data + *pos;
+    uint16_t len = (uint16_t)((p[8] << 8) | p[9]);
+    if (n->len - *pos - 10 < len)
+        return false;
+    *metric = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    *datatype = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
+    *name = p + 10;
+    *name_len = len;
+    *pos += 10u + len;
+    return true;
+}
+
 /* What connection-level analysis (cli/session.c) adds to one message.
  * All zero: nothing to add. Pointers stay valid until the next message of
  * the same connection. */
@@ -30,7 +84,29 @@ struct msg_analysis {
     uint16_t granted_count;   /* SUBACK: filters of the SUBSCRIBE it answers, */
     uint32_t granted_len;     /* granted_count strings, each a 2-byte big */
     const uint8_t *granted;   /* endian length then the bytes; see msg_granted_next */
+    /* Violations of the rules kept above dissect/ (the Sparkplug state,
+     * analysis/spb_state.h), printed after the frame's own. */
+    uint8_t nhits;
+    uint16_t hits_dropped;   /* found past MSG_MAX_RULE_HITS */
+    struct msg_rule_hit hits[MSG_MAX_RULE_HITS];
+    struct msg_spb_names spb_names; /* count 0: none */
 };
+
+/* Adds a rule hit to a message's analysis (false: full, counted). */
+static inline bool msg_add_hit(struct msg_analysis *a, const struct rule_entry *r,
+                               uint32_t off, uint32_t value)
+{
+    if (a->nhits >= MSG_MAX_RULE_HITS) {
+        if (a->hits_dropped < UINT16_MAX)
+            a->hits_dropped++;
+        return false;
+    }
+    a->hits[a->nhits].rule = r;
+    a->hits[a->nhits].off = off;
+    a->hits[a->nhits].value = value;
+    a->nhits++;
+    return true;
+}
 
 /* Walks analysis->granted: true with the next filter in *s, *len. */
 static inline bool msg_granted_next(const struct msg_analysis *a, uint32_t *pos,

@@ -203,6 +203,11 @@ void stats_free(struct stats *st)
     free(st);
 }
 
+void stats_set_sparkplug(struct stats *st, const struct spb_state *spb)
+{
+    st->spb = spb;
+}
+
 uint64_t stats_messages(const struct stats *st)
 {
     return st->messages;
@@ -568,6 +573,7 @@ int stats_write_json(const struct stats *st, const struct pipeline_stats *ps,
     json_clients(&w, st);
     json_latency(&w, st);
     json_violations(&w, st);
+    stats_spb_json(&w, st);
     jw_key(&w, "connections");
     jw_array_begin(&w);
     for (uint32_t i = 0; i < st->nconns; i++)

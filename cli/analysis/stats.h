@@ -73,6 +73,12 @@ void stats_event_violation(struct stats *st, uint16_t rule);
 void stats_connection(struct stats *st, uint64_t conn, const struct session_info *info,
                       const struct session_close_report *r);
 
+/* The Sparkplug B state whose counts make the summary's Sparkplug section
+ * (printed when it saw Sparkplug traffic). It must outlive st's last
+ * summary. */
+struct spb_state;
+void stats_set_sparkplug(struct stats *st, const struct spb_state *spb);
+
 /* Messages counted so far. */
 uint64_t stats_messages(const struct stats *st);
 

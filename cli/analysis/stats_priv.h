@@ -6,9 +6,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mqttdissect/rules.h"
 #include "analysis/session.h"
+#include "analysis/spb_state.h"
 #include "analysis/stats.h"
 
 /* ---- a bounded table of names (topics, client ids) with counters ---- */
@@ -55,7 +57,14 @@ struct stats {
     struct conn_rec *conns;
     uint32_t nconns, conns_cap;
     uint64_t conns_unlisted;
+    const struct spb_state *spb; /* the Sparkplug section; NULL: none */
 };
+
+/* stats_spb.c: the Sparkplug section, written only when st->spb saw
+ * Sparkplug traffic. */
+struct json_writer;
+void stats_spb_json(struct json_writer *w, const struct stats *st);
+void stats_spb_text(FILE *out, const struct stats *st);
 
 /* Indices of the first `limit` entries of t by counter `key`, largest
  * first, ties by name (all entries when limit is 0). *n set to how many;

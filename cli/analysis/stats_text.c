@@ -274,6 +274,7 @@ int stats_write_text(const struct stats *st, const struct pipeline_stats *ps,
     text_clients(out, st);
     text_latency(out, st);
     text_violations(out, st);
+    stats_spb_text(out, st);
     text_conns(out, st);
     text_transport(out, ps, fs);
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;

@@ -438,44 +438,66 @@ static void eve_anomaly(struct json_writer *w, const char *type,
     jw_object_end(w);
 }
 
-/* One anomaly record per violation of a packet. */
+/* One anomaly record: a violation of a packet. code < 0: none (a rule
+ * kept above dissect/, which has no number in rules.def). */
+static void eve_violation(struct json_writer *w, const struct msg_meta *m,
+                          const mqd_frame *f, const char *name, long code,
+                          uint32_t off, uint32_t value, const char *id,
+                          uint8_t severity, const char *message, uint32_t dropped)
+{
+    jw_object_begin(w);
+    eve_common(w, m, "anomaly");
+    eve_anomaly(w, "applayer", name, code);
+    jw_key(w, "metadata");
+    jw_object_begin(w);
+    jw_key(w, "flowints");
+    jw_object_begin(w);
+    jw_kv_u64(w, "mqtt.offset", off);
+    jw_kv_u64(w, "mqtt.value", value);
+    if (dropped)
+        jw_kv_u64(w, "mqtt.violations_dropped", dropped);
+    jw_object_end(w);
+    jw_key(w, "flowvars");
+    jw_array_begin(w);
+    jw_object_begin(w);
+    jw_kv_str(w, "mqtt.rule", id);
+    jw_object_end(w);
+    jw_object_begin(w);
+    jw_kv_str(w, "mqtt.severity", mqd_severity_name(severity));
+    jw_object_end(w);
+    jw_object_begin(w);
+    jw_kv_str(w, "mqtt.message", message);
+    jw_object_end(w);
+    jw_object_begin(w);
+    jw_kv_str(w, "mqtt.packet", mqd_type_name(f->type));
+    jw_object_end(w);
+    jw_array_end(w);
+    jw_object_end(w);
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
+/* One anomaly record per violation of a packet: the frame's, then the
+ * rule hits of the analysis (the Sparkplug state's). */
 static void eve_violations(struct json_writer *w, const struct msg_meta *m,
                            const mqd_frame *f)
 {
     uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations : MQD_MAX_VIOLATIONS;
+    const struct msg_analysis *an = &m->an;
+    uint8_t nh = an->nhits < MSG_MAX_RULE_HITS ? an->nhits : MSG_MAX_RULE_HITS;
     for (uint16_t i = 0; i < n; i++) {
         const mqd_violation *v = &f->violations[i];
         const mqd_rule_info *r = mqd_rule_get(v->rule);
-        jw_object_begin(w);
-        eve_common(w, m, "anomaly");
-        eve_anomaly(w, "applayer", r ? r->name : "UNKNOWN", (long)v->rule);
-        jw_key(w, "metadata");
-        jw_object_begin(w);
-        jw_key(w, "flowints");
-        jw_object_begin(w);
-        jw_kv_u64(w, "mqtt.offset", v->off);
-        jw_kv_u64(w, "mqtt.value", v->value);
-        if (i + 1 == n && f->violations_dropped)
-            jw_kv_u64(w, "mqtt.violations_dropped", f->violations_dropped);
-        jw_object_end(w);
-        jw_key(w, "flowvars");
-        jw_array_begin(w);
-        jw_object_begin(w);
-        jw_kv_str(w, "mqtt.rule", r ? r->id : "unknown");
-        jw_object_end(w);
-        jw_object_begin(w);
-        jw_kv_str(w, "mqtt.severity", r ? mqd_severity_name(r->severity) : "error");
-        jw_object_end(w);
-        jw_object_begin(w);
-        jw_kv_str(w, "mqtt.message", r ? r->message : "unknown rule");
-        jw_object_end(w);
-        jw_object_begin(w);
-        jw_kv_str(w, "mqtt.packet", mqd_type_name(f->type));
-        jw_object_end(w);
-        jw_array_end(w);
-        jw_object_end(w);
-        jw_object_end(w);
-        jw_line_end(w);
+        eve_violation(w, m, f, r ? r->name : "UNKNOWN", (long)v->rule, v->off, v->value,
+                      r ? r->id : "unknown", r ? r->severity : MQD_SEV_ERROR,
+                      r ? r->message : "unknown rule",
+                      i + 1 == n && nh == 0 ? f->violations_dropped : 0);
+    }
+    for (uint8_t i = 0; i < nh; i++) {
+        const struct msg_rule_hit *h = &an->hits[i];
+        eve_violation(w, m, f, h->rule->name, -1, h->off, h->value, h->rule->id,
+                      h->rule->severity, h->rule->message,
+                      i + 1 == nh ? (uint32_t)f->violations_dropped + an->hits_dropped : 0);
     }
 }
 

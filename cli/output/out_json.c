@@ -369,6 +369,46 @@ void out_json_violations(struct json_writer *w, const mqd_violation *list,
         jw_kv_u64(w, "violations_dropped", dropped);
 }
 
+/* The frame's violations, then those of the rules kept above dissect/
+ * (the Sparkplug state's), in one "violations" array. */
+static void json_frame_violations(struct json_writer *w, const mqd_frame *f,
+                                  const struct msg_analysis *an)
+{
+    if (!an->nhits) {
+        out_json_violations(w, f->violations, f->nviolations, f->violations_dropped);
+        return;
+    }
+    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations : MQD_MAX_VIOLATIONS;
+    jw_key(w, "violations");
+    jw_array_begin(w);
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_violation *v = &f->violations[i];
+        const mqd_rule_info *r = mqd_rule_get(v->rule);
+        jw_object_begin(w);
+        jw_kv_str(w, "rule", r ? r->id : "unknown");
+        jw_kv_str(w, "name", r ? r->name : "UNKNOWN");
+        jw_kv_str(w, "severity", r ? mqd_severity_name(r->severity) : "error");
+        jw_kv_u64(w, "offset", v->off);
+        jw_kv_str(w, "message", r ? r->message : "unknown rule");
+        jw_kv_u64(w, "value", v->value);
+        jw_object_end(w);
+    }
+    for (uint8_t i = 0; i < an->nhits && i < MSG_MAX_RULE_HITS; i++) {
+        const struct msg_rule_hit *h = &an->hits[i];
+        jw_object_begin(w);
+        jw_kv_str(w, "rule", h->rule->id);
+        jw_kv_str(w, "name", h->rule->name);
+        jw_kv_str(w, "severity", mqd_severity_name(h->rule->severity));
+        jw_kv_u64(w, "offset", h->off);
+        jw_kv_str(w, "message", h->rule->message);
+        jw_kv_u64(w, "value", h->value);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    if (f->violations_dropped + an->hits_dropped > 0)
+        jw_kv_u64(w, "violations_dropped", (uint64_t)f->violations_dropped + an->hits_dropped);
+}
+
 void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
                           struct payload_scratch *ps, const struct msg_meta *m,
                           const mqd_frame *f)
@@ -393,7 +433,7 @@ void out_json_write_frame(struct json_writer *w, const struct output_opts *o,
         else if (f->type == MQD_SUBACK || f->type == MQD_UNSUBACK)
             json_reason_codes(w, f);
     }
-    out_json_violations(w, f->violations, f->nviolations, f->violations_dropped);
+    json_frame_violations(w, f, &m->an);
     jw_object_end(w);
 }
 

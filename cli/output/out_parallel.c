@@ -86,7 +86,8 @@ struct rec_frame {
     uint8_t version;
     bool version_inferred;
     uint16_t nviolations, violations_dropped;
-    /* then: violations, src, dst, effective topic, granted, frame bytes */
+    /* then: violations, src, dst, effective topic, granted, Sparkplug
+     * names, frame bytes */
 };
 
 /* An MQTT-SN message: the datagram is parsed again when formatted; the
@@ -179,6 +180,9 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
             r->an.effective_topic_len = 0;
         if (!m->an.granted)
             r->an.granted_len = 0;
+        r->an.spb_names.data = NULL;
+        if (!m->an.spb_names.data)
+            r->an.spb_names.len = 0;
     }
     memcpy(r->community_id, m->community_id, sizeof r->community_id);
     r->src_len = (uint16_t)strnlen(m->src, sizeof m->src - 1);
@@ -211,7 +215,10 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     tail += r->an.effective_topic_len;
     if (r->an.granted_len)
         m->an.granted = tail;
-    return tail + r->an.granted_len;
+    tail += r->an.granted_len;
+    if (r->an.spb_names.len)
+        m->an.spb_names.data = tail;
+    return tail + r->an.spb_names.len;
 }
 
 /* ---- formatting one batch ---- */
@@ -502,6 +509,7 @@ static void op_frame(struct output *o, const struct msg_meta *m,
         {m->proxied_src, rf.meta.proxied_len},
         {m->an.effective_topic, rf.meta.an.effective_topic_len},
         {m->an.granted, rf.meta.an.granted_len},
+        {m->an.spb_names.data, rf.meta.an.spb_names.len},
         {f->base, f->size},
     };
     rec_append(p, R_FRAME, parts, sizeof parts / sizeof parts[0]);

@@ -275,8 +275,53 @@ void text_violations_summary(struct obuf *b, const struct output_opts *o,
 static void summary_violations(const struct text_ctx *t)
 {
     const mqd_frame *f = t->f;
-    text_violations_summary(t->b, t->o, f->violations, f->nviolations,
-                            f->violations_dropped);
+    const struct msg_analysis *an = &t->m->an;
+    if (!an->nhits) {
+        text_violations_summary(t->b, t->o, f->violations, f->nviolations,
+                                f->violations_dropped);
+        return;
+    }
+    /* With the rules kept above dissect/ (the Sparkplug state's). */
+    uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations : MQD_MAX_VIOLATIONS;
+    uint32_t total = (uint32_t)f->nviolations + f->violations_dropped + an->nhits +
+                     an->hits_dropped;
+    obuf_putc(t->b, ' ');
+    put_sgr(t->b, t->o, SGR_RED);
+    obuf_putc(t->b, '[');
+    obuf_u64(t->b, total);
+    obuf_puts(t->b, total == 1 ? " violation:" : " violations:");
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_rule_info *r = mqd_rule_get(f->violations[i].rule);
+        obuf_putc(t->b, ' ');
+        obuf_puts(t->b, r ? r->id : "unknown");
+    }
+    for (uint8_t i = 0; i < an->nhits && i < MSG_MAX_RULE_HITS; i++) {
+        obuf_putc(t->b, ' ');
+        obuf_puts(t->b, an->hits[i].rule->id);
+    }
+    if (f->violations_dropped || an->hits_dropped)
+        obuf_puts(t->b, " " TEXT_ELLIPSIS);
+    obuf_putc(t->b, ']');
+    put_sgr(t->b, t->o, SGR_RESET);
+}
+
+void put_rule_hit(struct obuf *b, const struct output_opts *o,
+                  const struct msg_rule_hit *h)
+{
+    uint8_t sev = h->rule->severity;
+    put_sgr(b, o, sev == MQD_SEV_ERROR     ? SGR_RED
+                  : sev == MQD_SEV_WARNING ? SGR_YELLOW
+                                           : SGR_CYAN);
+    obuf_puts(b, "! ");
+    obuf_puts(b, h->rule->id);
+    obuf_putc(b, ' ');
+    obuf_puts(b, mqd_severity_name(sev));
+    put_sgr(b, o, SGR_RESET);
+    obuf_puts(b, ": ");
+    obuf_puts(b, h->rule->message);
+    obuf_puts(b, " (value ");
+    obuf_u64(b, h->value);
+    obuf_puts(b, ")\n");
 }
 
 static void summary_fields(const struct text_ctx *t)
@@ -333,7 +378,7 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
                           struct tree_memo *memo, struct payload_scratch *ps,
                           const struct msg_meta *m, const mqd_frame *f)
 {
-    struct text_ctx t = {b, o, f, memo, false, false, NULL};
+    struct text_ctx t = {b, o, f, memo, false, false, NULL, m};
     struct payload_view pv;
     if (f->type == MQD_PUBLISH) {
         payload_view_init(&pv, o, ps, m, f);

@@ -63,6 +63,7 @@ struct text_ctx {
     bool payload_utf8;      /* f's payload is well-formed UTF-8 */
     bool payload_json;      /* -V: f's payload is shown as JSON after the tree */
     const struct payload_view *pv; /* PUBLISH: how the payload is shown */
+    const struct msg_meta *m;      /* its meta and analysis (rule hits) */
 };
 
 /* ESC [ code m, when colour is on. */
@@ -71,6 +72,10 @@ void put_sgr(struct obuf *b, const struct output_opts *o, const char *code);
 void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m);
 /* One violation in a -V tree, after its offset prefix: "! RULE severity:
  * message (value N)", coloured by severity. */
+/* "! ID severity: message (value N)": a violation of a rule kept above
+ * dissect/ (msg_analysis.hits). */
+void put_rule_hit(struct obuf *b, const struct output_opts *o,
+                  const struct msg_rule_hit *h);
 void put_violation(struct obuf *b, const struct output_opts *o,
                    const mqd_violation *v);
 /* "0x1f" */

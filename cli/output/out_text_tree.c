@@ -548,6 +548,17 @@ static void tree_violations(const struct text_ctx *t)
     const mqd_frame *f = t->f;
     text_tree_violations(t->b, t->o, f->violations, f->nviolations,
                          f->violations_dropped);
+    const struct msg_analysis *an = &t->m->an;
+    for (uint8_t i = 0; i < an->nhits && i < MSG_MAX_RULE_HITS; i++) {
+        text_tree_prefix(t->b, t->o, an->hits[i].off, NULL, 0);
+        put_rule_hit(t->b, t->o, &an->hits[i]);
+    }
+    if (an->hits_dropped > 0) {
+        obuf_fill(t->b, ' ', TREE_DESC_COL);
+        obuf_puts(t->b, TEXT_ELLIPSIS " ");
+        obuf_u64(t->b, an->hits_dropped);
+        obuf_puts(t->b, " more violations not recorded\n");
+    }
 }
 
 /* Fields in wire order: whichever a packet type has are present. */

@@ -324,6 +324,8 @@ void payload_view_init(struct payload_view *v, const struct output_opts *o,
         view_msgpack(v, ps);
     } else if (v->chosen == PAYLOAD_SPARKPLUG) {
         view_sparkplug(v, ps, topic, topic_len);
+        if (m)
+            v->spb_names = m->an.spb_names;
     } else if (v->chosen == PAYLOAD_GZIP_JSON && v->present && v->len > 0) {
         view_inflate(v, ps);
     } else if (v->chosen == PAYLOAD_JSON && v->present && v->len > 0) {

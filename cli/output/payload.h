@@ -48,6 +48,9 @@ struct payload_view {
     struct spb_topic topic;
     bool spb_decoded;         /* spb holds the decoded payload */
     struct spb_payload spb;
+    /* Metrics named by alias alone: the name and datatype the births gave
+     * (msg_analysis.spb_names); count 0: none. */
+    struct msg_spb_names spb_names;
     /* chosen == PAYLOAD_GZIP_JSON: the decompressed JSON text (NULL when
      * it failed), in the scratch until the next payload */
     const uint8_t *inflated;

@@ -207,17 +207,35 @@ static void json_metadata(struct json_writer *w, const struct spb_metadata *md)
     jw_object_end(w);
 }
 
-/* A metric: the fields its wire form has, in the schema's order. */
-static void json_metric(struct json_writer *w, const struct spb_metric *m)
+/* What the births said of a metric named by alias alone. */
+struct birth_name {
+    const uint8_t *name;
+    uint16_t name_len;
+    uint32_t datatype; /* 0: not given */
+};
+
+/* A metric: the fields its wire form has, in the schema's order; `birth`
+ * (NULL: none) adds "name" and "datatype" from the births, each marked
+ * with a "..._from_birth": true. */
+static void json_metric_birth(struct json_writer *w, const struct spb_metric *m,
+                              const struct birth_name *birth)
 {
     jw_object_begin(w);
     json_opt_str(w, "name", m->name);
     if (m->has_alias)
         jw_kv_u64(w, "alias", m->alias);
+    if (birth && !m->name && birth->name_len) {
+        jw_kv_strn(w, "name", birth->name, birth->name_len);
+        jw_kv_bool(w, "name_from_birth", true);
+    }
     if (m->has_timestamp)
         jw_kv_u64(w, "timestamp", m->timestamp);
-    if (m->has_datatype)
+    if (m->has_datatype) {
         json_datatype(w, "datatype", m->datatype);
+    } else if (birth && birth->datatype) {
+        json_datatype(w, "datatype", birth->datatype);
+        jw_kv_bool(w, "datatype_from_birth", true);
+    }
     if (m->has_is_historical)
         jw_kv_bool(w, "is_historical", m->is_historical);
     if (m->has_is_transient)
@@ -230,8 +248,31 @@ static void json_metric(struct json_writer *w, const struct spb_metric *m)
         jw_key(w, "properties");
         json_propset(w, &m->properties);
     }
-    json_value_kv(w, &m->value);
+    if (birth && !m->has_datatype && m->value.kind == SPB_V_UINT &&
+        birth->datatype >= SPB_DT_INT8 && birth->datatype <= SPB_DT_INT64) {
+        /* Typed by the births' datatype as the decoder types a metric that
+         * carries its own: sign-extended from the datatype's low bits. */
+        unsigned bits = 8u << (birth->datatype - SPB_DT_INT8);
+        uint64_t u = m->value.v.u;
+        struct spb_value sv = m->value;
+        sv.kind = SPB_V_INT;
+        if (bits < 64) {
+            uint64_t sign = 1ull << (bits - 1), mask = (sign << 1) - 1;
+            u &= mask;
+            sv.v.i = (u & sign) ? (int64_t)(u | ~mask) : (int64_t)u;
+        } else {
+            sv.v.i = (int64_t)u;
+        }
+        json_value_kv(w, &sv);
+    } else {
+        json_value_kv(w, &m->value);
+    }
     jw_object_end(w);
+}
+
+static void json_metric(struct json_writer *w, const struct spb_metric *m)
+{
+    json_metric_birth(w, m, NULL);
 }
 
 /* ---- the object ---- */
@@ -270,10 +311,19 @@ void spb_json_payload(struct json_writer *w, const struct payload_view *v)
             jw_kv_hex(w, "body", p->body.data, p->body.len);
         jw_key(w, "metrics");
         jw_array_begin(w);
+        /* The births' names come in increasing metric index. */
+        uint32_t pos = 0, next = UINT32_MAX;
+        struct birth_name b = {0};
+        bool more = msg_spb_name_next(&v->spb_names, &pos, &next, &b.datatype,
+                                      &b.name, &b.name_len);
         for (size_t i = 0; i < p->metrics.n; i++) {
             struct spb_metric m;
             spb_metric_get(&p->metrics, i, &m);
-            json_metric(w, &m);
+            bool named = more && next == i;
+            json_metric_birth(w, &m, named ? &b : NULL);
+            if (named)
+                more = msg_spb_name_next(&v->spb_names, &pos, &next, &b.datatype,
+                                         &b.name, &b.name_len);
         }
         jw_array_end(w);
     }
