@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -129,7 +130,7 @@ void options_usage(FILE *out)
         "                          output; SIGHUP reopens it (log rotation)\n"
         "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
         "                          or Suricata EVE JSON (event_type mqtt, and\n"
-        "                          anomaly for violations and events)\n"
+        "                          anomaly for violations and events); any case\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
         "  -q, --quiet             no per-message output; summary on stderr\n"
         "  -l, --line-buffered     write what is decoded within about 100 ms (also\n"
@@ -355,11 +356,11 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--sn-port wants ports 1-65535 separated by commas, not '%s'", arg);
         break;
     case 'T':
-        if (strcmp(arg, "text") == 0)
+        if (strcasecmp(arg, "text") == 0)
             o->format = OUT_TEXT;
-        else if (strcmp(arg, "json") == 0)
+        else if (strcasecmp(arg, "json") == 0)
             o->format = OUT_JSON;
-        else if (strcmp(arg, "eve") == 0)
+        else if (strcasecmp(arg, "eve") == 0)
             o->format = OUT_EVE;
         else
             return usage_error("-T wants text, json or eve, not '%s'", arg);
@@ -467,6 +468,110 @@ static int parse_one(struct options *o, int c, const char *arg)
     return OPTIONS_OK;
 }
 
+/* What an option's value is, for "option -r needs a file". */
+static const char *arg_noun(int val)
+{
+    switch (val) {
+    case 'r': return "a file (\"-\" for standard input)";
+    case 'o': case OPT_TLS_KEYLOG: return "a file";
+    case 'i': return "an interface";
+    case 'c': return "a number of messages";
+    case 'p': case OPT_TLS_PORT: case OPT_SN_PORT: return "ports separated by commas";
+    case 'T': return "a format: text, json or eve";
+    case OPT_COLOR: return "auto, always or never";
+    case OPT_MAX_FRAME: case OPT_MAX_PAYLOAD: return "a byte count";
+    case OPT_MAX_CONNS: case OPT_THREADS: return "a number";
+    case OPT_TOPIC: return "an MQTT topic filter";
+    case OPT_TYPE: return "packet type names separated by commas";
+    case OPT_CLIENT: return "a client identifier";
+    case OPT_STATS_INTERVAL: return "a number of seconds";
+    case OPT_PAYLOAD: return "auto, none, text or hex";
+    case OPT_DECODE: return "FILTER=FORMAT";
+    case OPT_COMMUNITY_ID_SEED: return "a number from 0 to 65535";
+    case 'B': return "a buffer size in KiB";
+    case OPT_SHARD: return "K/N";
+    case OPT_FANOUT: return "a group number";
+    default: return "a value";
+    }
+}
+
+/* How an option is named in messages: its short form when it has one
+ * ("-c"), else its long one ("--max-payload"). */
+static void option_name(char *buf, size_t len, int val)
+{
+    if (val > 0 && val < 0x100) {
+        snprintf(buf, len, "-%c", val);
+        return;
+    }
+    for (const struct option *lo = long_options; lo->name; lo++) {
+        if (lo->val == val) {
+            snprintf(buf, len, "--%s", lo->name);
+            return;
+        }
+    }
+    snprintf(buf, len, "?");
+}
+
+/* The option as typed in argv[i]: "--read" (without any "=value"), or
+ * for short options "-X" with X = optopt. */
+static void typed_name(char *buf, size_t len, const char *arg, int val)
+{
+    if (arg && arg[0] == '-' && arg[1] == '-')
+        snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+    else if (val > 0 && val < 0x100)
+        snprintf(buf, len, "-%c", val);
+    else
+        snprintf(buf, len, "%s", arg ? arg : "?");
+}
+
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mqttdissect: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Options that take one value: given again, the last is used (with a
+ * warning); -r and -i given twice are errors, since reading only one of
+ * two inputs would lose what the other holds. */
+static bool single_valued(int c)
+{
+    switch (c) {
+    case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
+    case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
+    case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
+    case OPT_SHARD: case OPT_FANOUT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One line on stderr for each combination that cannot do what it says;
+ * the run goes on. */
+static void warn_contradictions(const struct options *o, const bool *seen)
+{
+    const char *fmt = o->format == OUT_JSON ? "-T json" : "-T eve";
+    if (o->quiet && o->verbose)
+        warn("-V has no effect with -q (no per-message output)");
+    else if (o->verbose && o->format != OUT_TEXT)
+        warn("-V annotates text output; it has no effect with %s", fmt);
+    if (o->color == 1 && o->format != OUT_TEXT)
+        warn("--color always has no effect with %s", fmt);
+    if (o->read_file && seen['B'])
+        warn("-B applies to live capture (-i); ignored with -r");
+    if (o->read_file && seen[OPT_NO_PROMISC])
+        warn("--no-promisc applies to live capture (-i); ignored with -r");
+    if (o->payload_mode == PAYLOAD_NONE && seen[OPT_MAX_PAYLOAD])
+        warn("--max-payload has no effect with --payload none");
+    if (o->quiet && (seen[OPT_PAYLOAD] || seen[OPT_MAX_PAYLOAD]))
+        warn("%s has no effect with -q (no per-message output)",
+             seen[OPT_PAYLOAD] ? "--payload" : "--max-payload");
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -478,10 +583,11 @@ int options_parse(struct options *o, int argc, char **argv)
     add_port(o->sn_ports, &o->nsn_ports, 1883);
     add_port(o->sn_ports, &o->nsn_ports, 1884);
 
+    bool seen[OPT_VERSION + 1] = {false};
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -490,10 +596,33 @@ int options_parse(struct options *o, int argc, char **argv)
             printf("mqttdissect %s\n", MQD_VERSION_STRING);
             return OPTIONS_EXIT_OK;
         }
-        if (c == '?' || c == ':') {
-            const char *bad = argv[optind - 1];
-            return usage_error(c == ':' ? "option '%s' needs a value"
-                                        : "unknown option '%s'", bad);
+        if (c == ':' || c == '?') {
+            const char *typed = argv[optind - 1];
+            char name[64];
+            typed_name(name, sizeof name, typed, optopt);
+            if (c == ':') {
+                char msg[160];
+                snprintf(msg, sizeof msg, "option %s needs %s", name, arg_noun(optopt));
+                return usage_error("%s", msg);
+            }
+            if (optopt != 0 && strchr(typed, '=') && typed[1] == '-')
+                return usage_error("option %s takes no value", name);
+            if (optopt == 0 && typed[0] == '-' && typed[1] == '-')
+                return usage_error("unknown or ambiguous option '%s'", name);
+            return usage_error("unknown option '%s'", name);
+        }
+        if (c < (int)(sizeof seen / sizeof seen[0])) {
+            char name[64];
+            option_name(name, sizeof name, c);
+            if ((c == 'r' || c == 'i') && seen[c])
+                return usage_error(c == 'r' ? "%s given twice: one capture file per run "
+                                              "(mergecap -w - A B | mqttdissect -r -)"
+                                            : "%s given twice: one interface per run "
+                                              "(\"any\" for all)", name);
+            if (single_valued(c) && seen[c])
+                warn("%s given more than once; the last (%s %s) is used", name, name,
+                     optarg);
+            seen[c] = true;
         }
         int r = parse_one(o, c, optarg);
         if (r != OPTIONS_OK)
@@ -508,6 +637,7 @@ int options_parse(struct options *o, int argc, char **argv)
         if (!o->filter)
             return usage_error("%s", "out of memory");
     }
+    warn_contradictions(o, seen);
     return OPTIONS_OK;
 }
 
