@@ -274,6 +274,7 @@ int main(int argc, char **argv)
         .color = file && o.color < 0 ? false : want_color(&o),
         .out = file ? file : stdout,
         .max_payload = o.max_payload,
+        .max_payload_set = o.max_payload_set,
         .payload_mode = o.payload_mode,
         .decode_rules = o.decode,
         .ndecode_rules = o.ndecode,

@@ -139,7 +139,9 @@ void options_usage(FILE *out)
         "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
-        "      --max-payload N     show at most N payload bytes\n"
+        "      --max-payload N     show at most N payload bytes (0: all) in text,\n"
+        "                          -V and JSON; text default 32 (hex 16), -V 256\n"
+        "                          (a hex dump of 64), JSON all\n"
         "      --decode FILTER=FORMAT  PUBLISH payloads on topics matching an MQTT\n"
         "                          filter (+, #) as FORMAT: auto, text, hex, json,\n"
         "                          cbor, sparkplug, gzip+json, none; repeatable,\n"
@@ -461,6 +463,7 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
         o->max_payload = (uint32_t)v;
+        o->max_payload_set = true;
         break;
     default:
         return usage_error("%s", "unknown option");

@@ -73,6 +73,7 @@ struct options {
     struct decode_rule decode[OPT_MAX_DECODE]; /* --decode FILTER=FORMAT, in order; */
     size_t ndecode;                            /* filters malloc'ed (options_free) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
+    bool max_payload_set;     /* --max-payload given (text: else its previews) */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
     /* Live capture and streamed output. */

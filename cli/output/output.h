@@ -39,7 +39,10 @@ struct output_opts {
     bool show_secrets;    /* print passwords (and authentication data) */
     bool color;           /* text: ANSI colours */
     FILE *out;            /* where to write; NULL: stdout */
-    uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
+    uint32_t max_payload; /* payload bytes shown at most (0: all); text
+                             only when max_payload_set */
+    bool max_payload_set; /* --max-payload given: text uses max_payload
+                             instead of its own previews (text_limits.h) */
     uint8_t payload_mode; /* enum payload_mode (output/payload.h): 0 auto */
     const struct decode_rule *decode_rules; /* --decode, in order given */
     size_t ndecode_rules;
