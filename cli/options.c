@@ -40,6 +40,7 @@ enum {
     OPT_NO_PROMISC,
     OPT_SHARD,
     OPT_FANOUT,
+    OPT_TIME,
     OPT_VERSION,
 };
 
@@ -76,6 +77,7 @@ static const struct option long_options[] = {
     {"line-buffered", no_argument, NULL, 'l'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"fanout", required_argument, NULL, OPT_FANOUT},
+    {"time", required_argument, NULL, OPT_TIME},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -135,6 +137,10 @@ void options_usage(FILE *out)
         "  -q, --quiet             no per-message output; summary on stderr\n"
         "  -l, --line-buffered     write what is decoded within about 100 ms (also\n"
         "                          the default on a terminal)\n"
+        "      --time FORMAT       text: abs (UTC time of day, default), iso (date,\n"
+        "                          time and zone), epoch (seconds since 1970), rel\n"
+        "                          (seconds since the first record), delta (since\n"
+        "                          the previous one)\n"
         "      --show-secrets      show passwords instead of <redacted>\n"
         "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
         "                          always, never\n"
@@ -459,6 +465,16 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->fanout = true;
         o->fanout_group = (uint16_t)v;
         break;
+    case OPT_TIME: {
+        static const char *const names[] = {"abs", "iso", "epoch", "rel", "delta"};
+        size_t i = 0;
+        while (i < sizeof names / sizeof names[0] && strcasecmp(arg, names[i]) != 0)
+            i++;
+        if (i == sizeof names / sizeof names[0])
+            return usage_error("--time wants abs, iso, epoch, rel or delta, not '%s'", arg);
+        o->time_format = (uint8_t)i; /* enum text_time's order */
+        break;
+    }
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
@@ -494,6 +510,7 @@ static const char *arg_noun(int val)
     case 'B': return "a buffer size in KiB";
     case OPT_SHARD: return "K/N";
     case OPT_FANOUT: return "a group number";
+    case OPT_TIME: return "abs, iso, epoch, rel or delta";
     default: return "a value";
     }
 }
@@ -546,7 +563,7 @@ static bool single_valued(int c)
     case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
     case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
     case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
-    case OPT_SHARD: case OPT_FANOUT:
+    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME:
         return true;
     default:
         return false;
@@ -562,6 +579,8 @@ static void warn_contradictions(const struct options *o, const bool *seen)
         warn("-V has no effect with -q (no per-message output)");
     else if (o->verbose && o->format != OUT_TEXT)
         warn("-V annotates text output; it has no effect with %s", fmt);
+    if (seen[OPT_TIME] && o->format != OUT_TEXT)
+        warn("--time applies to text output; %s keeps its timestamp", fmt);
     if (o->color == 1 && o->format != OUT_TEXT)
         warn("--color always has no effect with %s", fmt);
     if (o->read_file && seen['B'])

@@ -47,6 +47,7 @@ struct options {
     bool verbose;           /* -V */
     bool quiet;             /* -q: no per-message output, summary only */
     bool show_secrets;      /* --show-secrets */
+    uint8_t time_format;    /* --time: enum text_time (output/output.h) */
     int color;              /* --color=auto|always|never: -1 auto, 0, 1 */
     uint32_t max_frame;     /* --max-frame BYTES: larger frames are skipped */
     uint32_t max_conns;     /* --max-conns N: TCP connections tracked at once;

@@ -71,5 +71,53 @@ has snhex 'Data 5 bytes 0x73686f7274'
 run -r "$sn" -V --max-payload 3
 has snv3 'Data 5 bytes "sho"…'
 
+# --time: the text records' time; JSON keeps its timestamp.
+run -r "$hello" --time abs -c 3
+has abs '4 20:07:43.321563 127.0.0.1:33610 '
+run -r "$hello" --time iso -c 3
+has iso '4 2026-11-24T20:07:43.321563Z 127.0.0.1:33610 '
+run -r "$hello" --time ISO -c 3
+has ISO '6 2026-11-24T20:07:43.321609Z '
+run -r "$hello" --time epoch -c 3
+has epoch '4 1795550863.321563 '    # date -u -d @1795550863: 2026-11-24 20:07:43
+has epoch '6 1795550863.321609 '
+run -r "$hello" --time rel -c 3
+has rel '4 0.000000 '
+has rel '6 0.000046 '
+has rel '8 0.000064 '
+run -r "$hello" --time delta -c 3
+has delta '4 0.000000 '
+has delta '6 0.000046 '
+has delta '8 0.000018 '
+# Across threads (--threads 4 is ignored for rel/delta: one printer), -V,
+# events and MQTT-SN records.
+run -r "$hello" --time delta -V --threads 4
+has deltaV '14 0.111538 127.0.0.1:33624 '
+has deltaV '25 0.000240 '
+run -r "$hello" --time rel -V --threads 4
+has relV '25 0.111990 '
+run -r "$sn" --time rel -c 2
+has snrel '1 0.000000 10.0.0.1:50001 '
+run -r "$sn" --time iso -c 1
+has sniso '1 2023-11-14T22:13:20.000000Z 10.0.0.1:50001'
+"$bin" -r "$hello" --time iso -T json -c 1 2>"$work/err" | grep -q '"ts":"2026-11-24T20:07:43.321563Z"' ||
+	fail "--time with -T json: the JSON timestamp changed"
+grep -q 'warning: --time applies to text output' "$work/err" || fail "--time -T json: no warning"
+"$bin" -r "$hello" --time week >/dev/null 2>"$work/err"
+[ $? = 2 ] && grep -q "^mqttdissect: --time wants abs, iso, epoch, rel or delta, not 'week'" "$work/err" ||
+	fail "--time week: $(cat "$work/err")"
+
+# The arrow: U+2192 only in a UTF-8 locale, "->" otherwise.
+LC_ALL=C "$bin" -r "$hello" -c 1 >"$work/out"
+has ascii '4 20:07:43.321563 127.0.0.1:33610 -> 127.0.0.1:1883 v4 CONNECT'
+LC_ALL=C.UTF-8 "$bin" -r "$hello" -c 1 >"$work/out"
+has utf8 '4 20:07:43.321563 127.0.0.1:33610 → 127.0.0.1:1883 v4 CONNECT'
+env -u LC_ALL LANG=C.UTF-8 "$bin" -r "$hello" -c 1 >"$work/out"
+has lang '127.0.0.1:33610 → 127.0.0.1:1883'
+env -u LC_ALL -u LANG -u LC_CTYPE "$bin" -r "$hello" -c 1 >"$work/out"
+has nolocale '127.0.0.1:33610 -> 127.0.0.1:1883'
+LC_ALL=C "$bin" -r "$sn" -c 1 >"$work/out"
+has snascii '10.0.0.1:50001 -> 10.0.0.254:1884 sn1.2'
+
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "text options: ok"

@@ -321,7 +321,7 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
-    put_meta(b, memo, meta);
+    put_meta(b, o, memo, meta);
     obuf_puts(b, " sn1.2 ");
     put_sgr(b, o, SGR_BOLD);
     obuf_puts(b, mqd_sn_type_name(m->type));
