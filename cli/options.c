@@ -4,6 +4,7 @@
 #include "transport/transport.h"
 #include "output/payload.h"
 #include "analysis/select.h"
+#include "analysis/stats.h"
 #include "mqttdissect/sn.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@ enum {
     OPT_SHARD,
     OPT_FANOUT,
     OPT_TIME,
+    OPT_TOP,
     OPT_VERSION,
 };
 
@@ -78,6 +80,7 @@ static const struct option long_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"fanout", required_argument, NULL, OPT_FANOUT},
     {"time", required_argument, NULL, OPT_TIME},
+    {"top", required_argument, NULL, OPT_TOP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -175,7 +178,10 @@ void options_usage(FILE *out)
         "      --stats             statistics after the messages (text tables, or\n"
         "                          one {\"stats\":...} line with -T json); also on\n"
         "                          SIGUSR1\n"
-        "      --stats-interval N  also every N seconds of capture time\n"
+        "      --stats-interval N  also every N seconds of capture time (each\n"
+        "                          cumulative, headed by the capture time)\n"
+        "      --top N             rows of the topic, client and connection\n"
+        "                          tables (default 20; 0: all)\n"
         "  Live, the packets received and dropped (by the kernel, the interface\n"
         "  and the in-process queue) go to stderr at the end, on SIGUSR1 and\n"
         "  every --stats-interval; with -T json also as {\"event\":\"capture_stats\"}\n"
@@ -465,6 +471,11 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->fanout = true;
         o->fanout_group = (uint16_t)v;
         break;
+    case OPT_TOP:
+        if (!parse_u64(arg, UINT32_MAX, &v))
+            return usage_error("--top wants a number of rows (0: all), not '%s'", arg);
+        o->stats_top = (uint32_t)v;
+        break;
     case OPT_TIME: {
         static const char *const names[] = {"abs", "iso", "epoch", "rel", "delta"};
         size_t i = 0;
@@ -511,6 +522,7 @@ static const char *arg_noun(int val)
     case OPT_SHARD: return "K/N";
     case OPT_FANOUT: return "a group number";
     case OPT_TIME: return "abs, iso, epoch, rel or delta";
+    case OPT_TOP: return "a number of rows";
     default: return "a value";
     }
 }
@@ -563,7 +575,7 @@ static bool single_valued(int c)
     case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
     case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
     case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
-    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME:
+    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP:
         return true;
     default:
         return false;
@@ -579,6 +591,10 @@ static void warn_contradictions(const struct options *o, const bool *seen)
         warn("-V has no effect with -q (no per-message output)");
     else if (o->verbose && o->format != OUT_TEXT)
         warn("-V annotates text output; it has no effect with %s", fmt);
+    if (seen[OPT_TOP] && !o->stats)
+        warn("--top applies to the --stats tables; ignored without --stats");
+    else if (seen[OPT_TOP] && o->format == OUT_JSON)
+        warn("--top applies to the text --stats tables; -T json keeps its own");
     if (seen[OPT_TIME] && o->format != OUT_TEXT)
         warn("--time applies to text output; %s keeps its timestamp", fmt);
     if (o->color == 1 && o->format != OUT_TEXT)
@@ -600,6 +616,7 @@ int options_parse(struct options *o, int argc, char **argv)
     o->color = -1;
     o->max_frame = 16u << 20;
     o->max_conns = OPT_MAX_CONNS_DEFAULT;
+    o->stats_top = STATS_TEXT_TOP_N;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
     add_port(o->sn_ports, &o->nsn_ports, 1883);

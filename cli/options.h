@@ -70,6 +70,7 @@ struct options {
     const char *client;       /* --client ID: connections of that client id */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
+    uint32_t stats_top;       /* --top N: rows of the text tables; 0 all */
     uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */
     struct decode_rule decode[OPT_MAX_DECODE]; /* --decode FILTER=FORMAT, in order; */
     size_t ndecode;                            /* filters malloc'ed (options_free) */
