@@ -220,6 +220,7 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
     struct capture_live_cfg live = {
         .promisc = !o->no_promisc,
         .buffer_kib = o->buffer_kib,
+        .snaplen = o->snaplen,
     };
     int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
                           : capture_open_live(cap, o->interface, &live, err, errlen);
@@ -270,6 +271,14 @@ int main(int argc, char **argv)
     int r = options_parse(&o, argc, argv);
     if (r != OPTIONS_OK)
         return r == OPTIONS_EXIT_OK ? 0 : 2;
+    if (o.list_interfaces) {
+        char lerr[PCAP_ERRBUF_SIZE + 64];
+        int lrc = capture_list_interfaces(stdout, lerr, sizeof lerr);
+        if (lrc != CAPTURE_OK)
+            fprintf(stderr, "mqttdissect: %s\n", lerr);
+        options_free(&o);
+        return lrc == CAPTURE_OK && fflush(stdout) == 0 ? 0 : 1;
+    }
 
     char err[1024] = "";
     struct capture cap;

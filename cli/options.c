@@ -75,6 +75,8 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"buffer-size", required_argument, NULL, 'B'},
+    {"snapshot-length", required_argument, NULL, 's'},
+    {"list-interfaces", no_argument, NULL, 'D'},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"line-buffered", no_argument, NULL, 'l'},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -100,6 +102,9 @@ void options_usage(FILE *out)
         "                          the MQTT and TLS ports\n"
         "  -c, --count N           stop after N selected messages (MQTT, MQTT-SN)\n"
         "  -B, --buffer-size KiB   live: the kernel capture buffer (default 32768)\n"
+        "  -s, --snapshot-length N live: keep at most N bytes of each packet\n"
+        "                          (default and 0: 262144)\n"
+        "  -D, --list-interfaces   list the interfaces to capture on, and exit\n"
         "      --no-promisc        live: do not put the interface in promiscuous\n"
         "                          mode (it is by default, as with tcpdump)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
@@ -454,6 +459,12 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
         o->threads = (unsigned)v;
         break;
+    case 's':
+        if (!parse_u64(arg, 262144, &v))
+            return usage_error("-s wants a snapshot length from 0 to 262144 bytes, not '%s'", arg);
+        o->snaplen = (unsigned)v;
+        break;
+    case 'D': o->list_interfaces = true; break;
     case 'B':
         if (!parse_u64(arg, 2097151u, &v) || v == 0)
             return usage_error("-B wants a buffer size in KiB from 1 to 2097151, not '%s'", arg);
@@ -519,6 +530,7 @@ static const char *arg_noun(int val)
     case OPT_DECODE: return "FILTER=FORMAT";
     case OPT_COMMUNITY_ID_SEED: return "a number from 0 to 65535";
     case 'B': return "a buffer size in KiB";
+    case 's': return "a snapshot length in bytes";
     case OPT_SHARD: return "K/N";
     case OPT_FANOUT: return "a group number";
     case OPT_TIME: return "abs, iso, epoch, rel or delta";
@@ -575,7 +587,7 @@ static bool single_valued(int c)
     case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
     case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
     case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
-    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP:
+    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP: case 's':
         return true;
     default:
         return false;
@@ -601,6 +613,8 @@ static void warn_contradictions(const struct options *o, const bool *seen)
         warn("--color always has no effect with %s", fmt);
     if (o->read_file && seen['B'])
         warn("-B applies to live capture (-i); ignored with -r");
+    if (o->read_file && seen['s'])
+        warn("-s applies to live capture (-i); ignored with -r");
     if (o->read_file && seen[OPT_NO_PROMISC])
         warn("--no-promisc applies to live capture (-i); ignored with -r");
     if (o->payload_mode == PAYLOAD_NONE && seen[OPT_MAX_PAYLOAD])
@@ -626,7 +640,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:VqhB:ls:D", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -666,6 +680,11 @@ int options_parse(struct options *o, int argc, char **argv)
         int r = parse_one(o, c, optarg);
         if (r != OPTIONS_OK)
             return r;
+    }
+    if (o->list_interfaces) {
+        if (o->read_file || o->interface)
+            return usage_error("%s", "-D lists the interfaces; it takes no -r or -i");
+        return OPTIONS_OK;
     }
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");

@@ -80,6 +80,8 @@ struct options {
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
     /* Live capture and streamed output. */
     unsigned buffer_kib;      /* -B KiB: the kernel buffer; 0: 32 MiB */
+    unsigned snaplen;         /* -s N: bytes kept per packet; 0: 262144 */
+    bool list_interfaces;     /* -D: list the interfaces and exit */
     bool no_promisc;          /* --no-promisc */
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
     bool fanout;               /* --fanout GROUP (live, Linux) */

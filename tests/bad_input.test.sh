@@ -164,5 +164,18 @@ done
 "$bin" -r "$cap" -T EVE -c 1 | grep -q '"event_type"' || fail "-T EVE: not EVE"
 "$bin" -r "$cap" -T Text -c 1 | grep -q ' CONNECT ' || fail "-T Text: not text"
 
+# -D lists the interfaces as tcpdump -D does (the same lines where tcpdump
+# is installed), exit 0; with -r it is a usage error. -s: 0..262144, live.
+"$bin" -D >"$work/D.out" 2>"$work/D.err" || fail "-D: exit $?: $(cat "$work/D.err")"
+grep -qE '^[0-9]+\.lo \[.*Loopback' "$work/D.out" || fail "-D: no lo line: $(cat "$work/D.out")"
+if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
+	tcpdump -D >"$work/tcpdump-D.out" 2>/dev/null &&
+		{ diff "$work/tcpdump-D.out" "$work/D.out" >/dev/null || fail "-D differs from tcpdump -D: $(diff "$work/tcpdump-D.out" "$work/D.out")"; }
+fi
+usage D-r '^mqttdissect: -D lists the interfaces; it takes no -r or -i$' -D -r "$cap"
+usage s-big "^mqttdissect: -s wants a snapshot length from 0 to 262144 bytes, not '300000'$" -i lo -s 300000
+usage s-miss '^mqttdissect: option -s needs a snapshot length in bytes$' -i lo -s
+warns s-r 1 '^mqttdissect: warning: -s applies to live capture \(-i\); ignored with -r$' -r "$cap" -s 96
+
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "bad input: ok"

@@ -360,6 +360,49 @@ static void test_live_loopback(void **state)
     capture_close(&c);
 }
 
+/* Root only: -s reaches libpcap (0: the full 262144). */
+static void test_live_snaplen(void **state)
+{
+    (void)state;
+    char err[512];
+    struct capture c;
+    if (geteuid() != 0)
+        skip();
+    struct capture_live_cfg cfg = {.promisc = false, .snaplen = 96};
+    if (capture_open_live(&c, "lo", &cfg, err, sizeof err) != 0) {
+        print_message("%s\n", err);
+        skip();
+    }
+    assert_int_equal(pcap_snapshot(c.pcap), 96);
+    capture_close(&c);
+    cfg.snaplen = 0;
+    assert_int_equal(capture_open_live(&c, "lo", &cfg, err, sizeof err), 0);
+    assert_int_equal(pcap_snapshot(c.pcap), CAPTURE_SNAPLEN);
+    capture_close(&c);
+}
+
+/* -D: one numbered line per interface, as tcpdump -D writes them; the
+ * loopback interface is there, flagged. */
+static void test_list_interfaces(void **state)
+{
+    (void)state;
+    char err[512];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(capture_list_interfaces(f, err, sizeof err), 0);
+    fclose(f);
+    assert_memory_equal(text, "1.", 2);
+    const char *lo = strstr(text, ".lo [");
+    assert_non_null(lo);
+    const char *eol = strchr(lo, '\n');
+    assert_non_null(eol);
+    assert_non_null(strstr(lo, "Loopback"));
+    assert_true(strstr(lo, "Loopback") < eol);
+    free(text);
+}
+
 /* End to end: a file through capture and flow_table_frame. */
 struct e2e {
     struct flow_table *ft;
@@ -511,6 +554,8 @@ int main(void)
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),
+        cmocka_unit_test(test_live_snaplen),
+        cmocka_unit_test(test_list_interfaces),
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_queue_order_and_drops),
     };

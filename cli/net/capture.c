@@ -222,7 +222,7 @@ int capture_open_live(struct capture *c, const char *iface,
         return CAPTURE_EOPEN;
     }
     unsigned kib = cfg->buffer_kib ? cfg->buffer_kib : CAPTURE_BUFFER_KIB_DEFAULT;
-    pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN);
+    pcap_set_snaplen(c->pcap, cfg->snaplen ? (int)cfg->snaplen : CAPTURE_SNAPLEN);
     pcap_set_promisc(c->pcap, cfg->promisc ? 1 : 0);
     pcap_set_timeout(c->pcap, LIVE_TIMEOUT_MS);
     pcap_set_buffer_size(c->pcap, (int)(kib > 2097151u ? 2097151u : kib) * 1024);
@@ -232,6 +232,53 @@ int capture_open_live(struct capture *c, const char *iface,
     if (rc > 0)
         note_warning(c, rc);
     return check_link_type(c, err, errlen);
+}
+
+int capture_list_interfaces(FILE *out, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, ebuf) != 0) {
+        set_err(err, errlen, "cannot list the interfaces: %s", ebuf);
+        return CAPTURE_EOPEN;
+    }
+    static const struct {
+        bpf_u_int32 bit;
+        const char *name;
+    } flags[] = {
+        {PCAP_IF_UP, "Up"},
+        {PCAP_IF_RUNNING, "Running"},
+        {PCAP_IF_WIRELESS, "Wireless"},
+        {PCAP_IF_LOOPBACK, "Loopback"},
+    };
+    unsigned i = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        fprintf(out, "%u.%s", ++i, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        const char *sep = " [";
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+            if (d->flags & flags[k].bit) {
+                fprintf(out, "%s%s", sep, flags[k].name);
+                sep = ", ";
+            }
+        }
+        bpf_u_int32 status = d->flags & PCAP_IF_CONNECTION_STATUS;
+        const char *st = status == PCAP_IF_CONNECTION_STATUS_CONNECTED      ? "Connected"
+                         : status == PCAP_IF_CONNECTION_STATUS_DISCONNECTED ? "Disconnected"
+                         : status == PCAP_IF_CONNECTION_STATUS_UNKNOWN &&
+                                 !(d->flags & PCAP_IF_LOOPBACK)
+                             ? "Unknown"
+                             : NULL;
+        if (st) {
+            fprintf(out, "%s%s", sep, st);
+            sep = ", ";
+        }
+        fputs(sep[0] == ',' ? "]" : " [none]", out);
+        fputc('\n', out);
+    }
+    pcap_freealldevs(all);
+    return CAPTURE_OK;
 }
 
 int capture_join_fanout(struct capture *c, uint16_t group, char *err,

@@ -84,7 +84,13 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
 struct capture_live_cfg {
     bool promisc;        /* promiscuous mode (tcpdump's default) */
     unsigned buffer_kib; /* the kernel buffer; 0: CAPTURE_BUFFER_KIB_DEFAULT */
+    unsigned snaplen;    /* bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 };
+
+/* Lists the interfaces libpcap can capture on, as tcpdump -D does: one
+ * line each, "N.NAME (DESCRIPTION) [Up, Running, Loopback, ...]". 0, or
+ * CAPTURE_EOPEN with the reason in err. */
+int capture_list_interfaces(FILE *out, char *err, size_t errlen);
 
 /* Opens interface `iface` ("any" works on Linux) with full snaplen as cfg
  * says (NULL: the defaults, promiscuous). Packets come from the kernel in
