@@ -1,5 +1,6 @@
 /* Packet input through libpcap; see capture.h. */
 #include "net/capture.h"
+#include "net/gzip_stream.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -73,10 +74,18 @@ static int open_stream(struct capture *c, FILE *f, char *err, size_t errlen)
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline(f, ebuf);
     if (!c->pcap) {
+        char gzerr[160] = "";
+        if (c->gz && gzip_stream_error(c->gz))
+            snprintf(gzerr, sizeof gzerr, "%s", gzip_stream_error(c->gz));
         if (f != stdin)
             fclose(f);
+        c->gz = NULL;
         c->streaming = false;
         c->mem = NULL;
+        if (gzerr[0]) {
+            set_err(err, errlen, "%s: %s", c->name, gzerr);
+            return CAPTURE_EREAD;
+        }
         if (is_format_error(ebuf)) {
             set_err(err, errlen, "%s: not a capture file (%s)", c->name, ebuf);
             return CAPTURE_EFORMAT;
@@ -148,6 +157,16 @@ int capture_open_offline(struct capture *c, const char *path, char *err,
             set_err(err, errlen, "%s: %s", path, strerror(errno));
             return CAPTURE_EOPEN;
         }
+    }
+    if (gzip_stream_detect(f)) {
+        FILE *z = gzip_stream_open(f, &c->gz);
+        if (!z) {
+            if (f != stdin)
+                fclose(f);
+            set_err(err, errlen, "%s: out of memory", path);
+            return CAPTURE_EOPEN;
+        }
+        f = z;
     }
     return open_stream(c, f, err, errlen);
 }
@@ -340,6 +359,11 @@ int capture_set_filter(struct capture *c, const char *expr, char *err,
 static int read_error(struct capture *c, char *err, size_t errlen)
 {
     const char *why = pcap_geterr(c->pcap);
+    if (c->gz && gzip_stream_error(c->gz)) {
+        set_err(err, errlen, "%s: %s after frame %llu", c->name,
+                gzip_stream_error(c->gz), (unsigned long long)c->frames);
+        return CAPTURE_EREAD;
+    }
     if (!c->live && strstr(why, "truncated") != NULL) {
         set_err(err, errlen, "%s: truncated capture after frame %llu: %s",
                 c->name, (unsigned long long)c->frames, why);
@@ -590,4 +614,5 @@ void capture_close(struct capture *c)
         pcap_close(c->pcap); /* also closes the FILE it read from */
     c->pcap = NULL;
     c->mem = NULL;
+    c->gz = NULL; /* freed with its FILE */
 }

@@ -38,6 +38,7 @@ enum capture_error {
 typedef void (*capture_tick_cb)(void *ctx);
 
 struct capture_queue;
+struct gzip_stream;
 
 struct capture {
     pcap_t *pcap;
@@ -46,6 +47,8 @@ struct capture {
     char name[256];          /* file path, "-" or interface, for messages */
     char warning[PCAP_ERRBUF_SIZE + 300]; /* live: pcap_activate warning */
     FILE *mem;               /* capture_open_buffer's stream */
+    struct gzip_stream *gz;  /* a gzip-compressed file: its reader
+                                (net/gzip_stream.h), until capture_close */
     struct bpf_program filter; /* offline: applied per frame */
     bool has_filter;
     uint64_t frames;         /* frames read so far (before filtering) */
@@ -70,7 +73,9 @@ struct capture {
 typedef int (*capture_packet_cb)(void *ctx, const struct pcap_pkthdr *h,
                                  const uint8_t *bytes, uint64_t frame);
 
-/* Opens a pcap or pcapng file; "-" is standard input. */
+/* Opens a pcap or pcapng file; "-" is standard input. A gzip-compressed
+ * one (found by its first bytes, not its name) is decompressed as it is
+ * read; corrupt or cut gzip data is a read error naming the file. */
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen);
 
