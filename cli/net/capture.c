@@ -144,6 +144,26 @@ static FILE *open_stream_stdin(struct capture *c)
     return f;
 }
 
+/* A gzip-compressed input: *f becomes the stream of its decompressed
+ * bytes (which closes the original). False, with *f closed (unless stdin),
+ * when out of memory. */
+static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
+{
+    if (!gzip_stream_detect(*f))
+        return true;
+    FILE *z = gzip_stream_open(*f, &c->gz);
+    if (!z) {
+        if (*f != stdin)
+            fclose(*f);
+        c->mem = NULL;
+        c->streaming = false;
+        set_err(err, errlen, "%s: out of memory", c->name);
+        return false;
+    }
+    *f = z;
+    return true;
+}
+
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen)
 {
@@ -158,16 +178,8 @@ int capture_open_offline(struct capture *c, const char *path, char *err,
             return CAPTURE_EOPEN;
         }
     }
-    if (gzip_stream_detect(f)) {
-        FILE *z = gzip_stream_open(f, &c->gz);
-        if (!z) {
-            if (f != stdin)
-                fclose(f);
-            set_err(err, errlen, "%s: out of memory", path);
-            return CAPTURE_EOPEN;
-        }
-        f = z;
-    }
+    if (!maybe_gunzip(c, &f, err, errlen))
+        return CAPTURE_EOPEN;
     return open_stream(c, f, err, errlen);
 }
 
@@ -185,7 +197,10 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
         set_err(err, errlen, "%s: %s", c->name, strerror(errno));
         return CAPTURE_EOPEN;
     }
-    return open_stream(c, c->mem, err, errlen);
+    FILE *f = c->mem;
+    if (!maybe_gunzip(c, &f, err, errlen))
+        return CAPTURE_EOPEN;
+    return open_stream(c, f, err, errlen);
 }
 
 /* Turns a pcap_activate failure into one line naming the interface. */

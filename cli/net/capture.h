@@ -80,7 +80,7 @@ int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen);
 
 /* Opens a capture file image held in memory (the buffer must outlive the
- * capture). `name` is used in messages. */
+ * capture), gzip-compressed or not. `name` is used in messages. */
 int capture_open_buffer(struct capture *c, const void *buf, size_t len,
                         const char *name, char *err, size_t errlen);
 
