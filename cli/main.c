@@ -3,11 +3,14 @@
  * is printed). */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,6 +188,10 @@ static void on_tick(void *ctx)
  * something to print; live capture as files. */
 static unsigned output_threads(const struct options *o)
 {
+    /* Times since the first or the previous record: one printer sees all. */
+    if (o->format == OUT_TEXT &&
+        (o->time_format == TEXT_TIME_REL || o->time_format == TEXT_TIME_DELTA))
+        return 1;
     if (o->threads)
         return o->threads;
     if (o->quiet || sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -213,6 +220,7 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
     struct capture_live_cfg live = {
         .promisc = !o->no_promisc,
         .buffer_kib = o->buffer_kib,
+        .snaplen = o->snaplen,
     };
     int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
                           : capture_open_live(cap, o->interface, &live, err, errlen);
@@ -236,6 +244,19 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
     return capture_set_filter(cap, filter, err, errlen);
 }
 
+/* The locale's character set (LC_ALL, LC_CTYPE, LANG) is UTF-8. The
+ * process itself stays in the C locale: the text output depends on the
+ * options only, and this one choice. */
+static bool locale_utf8(void)
+{
+    if (!setlocale(LC_CTYPE, ""))
+        return false;
+    const char *cs = nl_langinfo(CODESET);
+    bool utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+    setlocale(LC_CTYPE, "C");
+    return utf8;
+}
+
 static bool want_color(const struct options *o)
 {
     if (o->color >= 0)
@@ -250,6 +271,14 @@ int main(int argc, char **argv)
     int r = options_parse(&o, argc, argv);
     if (r != OPTIONS_OK)
         return r == OPTIONS_EXIT_OK ? 0 : 2;
+    if (o.list_interfaces) {
+        char lerr[PCAP_ERRBUF_SIZE + 64];
+        int lrc = capture_list_interfaces(stdout, lerr, sizeof lerr);
+        if (lrc != CAPTURE_OK)
+            fprintf(stderr, "mqttdissect: %s\n", lerr);
+        options_free(&o);
+        return lrc == CAPTURE_OK && fflush(stdout) == 0 ? 0 : 1;
+    }
 
     char err[1024] = "";
     struct capture cap;
@@ -274,6 +303,9 @@ int main(int argc, char **argv)
         .color = file && o.color < 0 ? false : want_color(&o),
         .out = file ? file : stdout,
         .max_payload = o.max_payload,
+        .max_payload_set = o.max_payload_set,
+        .time_format = o.time_format,
+        .ascii_arrow = !locale_utf8(),
         .payload_mode = o.payload_mode,
         .decode_rules = o.decode,
         .ndecode_rules = o.ndecode,

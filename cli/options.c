@@ -4,10 +4,12 @@
 #include "transport/transport.h"
 #include "output/payload.h"
 #include "analysis/select.h"
+#include "analysis/stats.h"
 #include "mqttdissect/sn.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,6 +41,8 @@ enum {
     OPT_NO_PROMISC,
     OPT_SHARD,
     OPT_FANOUT,
+    OPT_TIME,
+    OPT_TOP,
     OPT_VERSION,
 };
 
@@ -71,10 +75,14 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"buffer-size", required_argument, NULL, 'B'},
+    {"snapshot-length", required_argument, NULL, 's'},
+    {"list-interfaces", no_argument, NULL, 'D'},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"line-buffered", no_argument, NULL, 'l'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"fanout", required_argument, NULL, OPT_FANOUT},
+    {"time", required_argument, NULL, OPT_TIME},
+    {"top", required_argument, NULL, OPT_TOP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -88,12 +96,16 @@ void options_usage(FILE *out)
         "explain every byte and every violation of the specification.\n"
         "\n"
         "Input:\n"
-        "  -r, --read FILE         read a pcap or pcapng file (\"-\" for stdin)\n"
+        "  -r, --read FILE         read a pcap or pcapng file, or one compressed\n"
+        "                          with gzip (\"-\" for stdin)\n"
         "  -i, --interface IFACE   capture live on IFACE (\"any\" for all)\n"
         "  filter expression       a BPF filter as tcpdump takes it; default:\n"
         "                          the MQTT and TLS ports\n"
         "  -c, --count N           stop after N selected messages (MQTT, MQTT-SN)\n"
         "  -B, --buffer-size KiB   live: the kernel capture buffer (default 32768)\n"
+        "  -s, --snapshot-length N live: keep at most N bytes of each packet\n"
+        "                          (default and 0: 262144)\n"
+        "  -D, --list-interfaces   list the interfaces to capture on, and exit\n"
         "      --no-promisc        live: do not put the interface in promiscuous\n"
         "                          mode (it is by default, as with tcpdump)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
@@ -129,16 +141,22 @@ void options_usage(FILE *out)
         "                          output; SIGHUP reopens it (log rotation)\n"
         "  -T, --format text|json|eve  one line per message (default), JSON Lines,\n"
         "                          or Suricata EVE JSON (event_type mqtt, and\n"
-        "                          anomaly for violations and events)\n"
+        "                          anomaly for violations and events); any case\n"
         "  -V, --verbose           text: annotate every byte of every message\n"
         "  -q, --quiet             no per-message output; summary on stderr\n"
         "  -l, --line-buffered     write what is decoded within about 100 ms (also\n"
         "                          the default on a terminal)\n"
+        "      --time FORMAT       text: abs (UTC time of day, default), iso (date,\n"
+        "                          time and zone), epoch (seconds since 1970), rel\n"
+        "                          (seconds since the first record), delta (since\n"
+        "                          the previous one)\n"
         "      --show-secrets      show passwords instead of <redacted>\n"
         "      --color WHEN        auto (default: a terminal and NO_COLOR unset),\n"
         "                          always, never\n"
         "      --payload MODE      auto (JSON, else text, else hex), none, text, hex\n"
-        "      --max-payload N     show at most N payload bytes\n"
+        "      --max-payload N     show at most N payload bytes (0: all) in text,\n"
+        "                          -V and JSON; text default 32 (hex 16), -V 256\n"
+        "                          (a hex dump of 64), JSON all\n"
         "      --decode FILTER=FORMAT  PUBLISH payloads on topics matching an MQTT\n"
         "                          filter (+, #) as FORMAT: auto, text, hex, json,\n"
         "                          cbor, msgpack, sparkplug, gzip+json, none;\n"
@@ -168,7 +186,10 @@ void options_usage(FILE *out)
         "      --stats             statistics after the messages (text tables, or\n"
         "                          one {\"stats\":...} line with -T json); also on\n"
         "                          SIGUSR1\n"
-        "      --stats-interval N  also every N seconds of capture time\n"
+        "      --stats-interval N  also every N seconds of capture time (each\n"
+        "                          cumulative, headed by the capture time)\n"
+        "      --top N             rows of the topic, client and connection\n"
+        "                          tables (default 20; 0: all)\n"
         "  Live, the packets received and dropped (by the kernel, the interface\n"
         "  and the in-process queue) go to stderr at the end, on SIGUSR1 and\n"
         "  every --stats-interval; with -T json also as {\"event\":\"capture_stats\"}\n"
@@ -357,11 +378,11 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--sn-port wants ports 1-65535 separated by commas, not '%s'", arg);
         break;
     case 'T':
-        if (strcmp(arg, "text") == 0)
+        if (strcasecmp(arg, "text") == 0)
             o->format = OUT_TEXT;
-        else if (strcmp(arg, "json") == 0)
+        else if (strcasecmp(arg, "json") == 0)
             o->format = OUT_JSON;
-        else if (strcmp(arg, "eve") == 0)
+        else if (strcasecmp(arg, "eve") == 0)
             o->format = OUT_EVE;
         else
             return usage_error("-T wants text, json or eve, not '%s'", arg);
@@ -441,6 +462,12 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--threads wants a number from 1 to 8, not '%s'", arg);
         o->threads = (unsigned)v;
         break;
+    case 's':
+        if (!parse_u64(arg, 262144, &v))
+            return usage_error("-s wants a snapshot length from 0 to 262144 bytes, not '%s'", arg);
+        o->snaplen = (unsigned)v;
+        break;
+    case 'D': o->list_interfaces = true; break;
     case 'B':
         if (!parse_u64(arg, 2097151u, &v) || v == 0)
             return usage_error("-B wants a buffer size in KiB from 1 to 2097151, not '%s'", arg);
@@ -458,15 +485,146 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->fanout = true;
         o->fanout_group = (uint16_t)v;
         break;
+    case OPT_TOP:
+        if (!parse_u64(arg, UINT32_MAX, &v))
+            return usage_error("--top wants a number of rows (0: all), not '%s'", arg);
+        o->stats_top = (uint32_t)v;
+        break;
+    case OPT_TIME: {
+        static const char *const names[] = {"abs", "iso", "epoch", "rel", "delta"};
+        size_t i = 0;
+        while (i < sizeof names / sizeof names[0] && strcasecmp(arg, names[i]) != 0)
+            i++;
+        if (i == sizeof names / sizeof names[0])
+            return usage_error("--time wants abs, iso, epoch, rel or delta, not '%s'", arg);
+        o->time_format = (uint8_t)i; /* enum text_time's order */
+        break;
+    }
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
         o->max_payload = (uint32_t)v;
+        o->max_payload_set = true;
         break;
     default:
         return usage_error("%s", "unknown option");
     }
     return OPTIONS_OK;
+}
+
+/* What an option's value is, for "option -r needs a file". */
+static const char *arg_noun(int val)
+{
+    switch (val) {
+    case 'r': return "a file (\"-\" for standard input)";
+    case 'o': case OPT_TLS_KEYLOG: return "a file";
+    case 'i': return "an interface";
+    case 'c': return "a number of messages";
+    case 'p': case OPT_TLS_PORT: case OPT_SN_PORT: return "ports separated by commas";
+    case 'T': return "a format: text, json or eve";
+    case OPT_COLOR: return "auto, always or never";
+    case OPT_MAX_FRAME: case OPT_MAX_PAYLOAD: return "a byte count";
+    case OPT_MAX_CONNS: case OPT_THREADS: return "a number";
+    case OPT_TOPIC: return "an MQTT topic filter";
+    case OPT_TYPE: return "packet type names separated by commas";
+    case OPT_CLIENT: return "a client identifier";
+    case OPT_STATS_INTERVAL: return "a number of seconds";
+    case OPT_PAYLOAD: return "auto, none, text or hex";
+    case OPT_DECODE: return "FILTER=FORMAT";
+    case OPT_COMMUNITY_ID_SEED: return "a number from 0 to 65535";
+    case 'B': return "a buffer size in KiB";
+    case 's': return "a snapshot length in bytes";
+    case OPT_SHARD: return "K/N";
+    case OPT_FANOUT: return "a group number";
+    case OPT_TIME: return "abs, iso, epoch, rel or delta";
+    case OPT_TOP: return "a number of rows";
+    default: return "a value";
+    }
+}
+
+/* How an option is named in messages: its short form when it has one
+ * ("-c"), else its long one ("--max-payload"). */
+static void option_name(char *buf, size_t len, int val)
+{
+    if (val > 0 && val < 0x100) {
+        snprintf(buf, len, "-%c", val);
+        return;
+    }
+    for (const struct option *lo = long_options; lo->name; lo++) {
+        if (lo->val == val) {
+            snprintf(buf, len, "--%s", lo->name);
+            return;
+        }
+    }
+    snprintf(buf, len, "?");
+}
+
+/* The option as typed in argv[i]: "--read" (without any "=value"), or
+ * for short options "-X" with X = optopt. */
+static void typed_name(char *buf, size_t len, const char *arg, int val)
+{
+    if (arg && arg[0] == '-' && arg[1] == '-')
+        snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
+    else if (val > 0 && val < 0x100)
+        snprintf(buf, len, "-%c", val);
+    else
+        snprintf(buf, len, "%s", arg ? arg : "?");
+}
+
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mqttdissect: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Options that take one value: given again, the last is used (with a
+ * warning); -r and -i given twice are errors, since reading only one of
+ * two inputs would lose what the other holds. */
+static bool single_valued(int c)
+{
+    switch (c) {
+    case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
+    case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
+    case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
+    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP: case 's':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One line on stderr for each combination that cannot do what it says;
+ * the run goes on. */
+static void warn_contradictions(const struct options *o, const bool *seen)
+{
+    const char *fmt = o->format == OUT_JSON ? "-T json" : "-T eve";
+    if (o->quiet && o->verbose)
+        warn("-V has no effect with -q (no per-message output)");
+    else if (o->verbose && o->format != OUT_TEXT)
+        warn("-V annotates text output; it has no effect with %s", fmt);
+    if (seen[OPT_TOP] && !o->stats)
+        warn("--top applies to the --stats tables; ignored without --stats");
+    else if (seen[OPT_TOP] && o->format == OUT_JSON)
+        warn("--top applies to the text --stats tables; -T json keeps its own");
+    if (seen[OPT_TIME] && o->format != OUT_TEXT)
+        warn("--time applies to text output; %s keeps its timestamp", fmt);
+    if (o->color == 1 && o->format != OUT_TEXT)
+        warn("--color always has no effect with %s", fmt);
+    if (o->read_file && seen['B'])
+        warn("-B applies to live capture (-i); ignored with -r");
+    if (o->read_file && seen['s'])
+        warn("-s applies to live capture (-i); ignored with -r");
+    if (o->read_file && seen[OPT_NO_PROMISC])
+        warn("--no-promisc applies to live capture (-i); ignored with -r");
+    if (o->payload_mode == PAYLOAD_NONE && seen[OPT_MAX_PAYLOAD])
+        warn("--max-payload has no effect with --payload none");
+    if (o->quiet && (seen[OPT_PAYLOAD] || seen[OPT_MAX_PAYLOAD]))
+        warn("%s has no effect with -q (no per-message output)",
+             seen[OPT_PAYLOAD] ? "--payload" : "--max-payload");
 }
 
 int options_parse(struct options *o, int argc, char **argv)
@@ -475,15 +633,17 @@ int options_parse(struct options *o, int argc, char **argv)
     o->color = -1;
     o->max_frame = 16u << 20;
     o->max_conns = OPT_MAX_CONNS_DEFAULT;
+    o->stats_top = STATS_TEXT_TOP_N;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
     add_port(o->sn_ports, &o->nsn_ports, 1883);
     add_port(o->sn_ports, &o->nsn_ports, 1884);
 
+    bool seen[OPT_VERSION + 1] = {false};
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:VqhB:ls:D", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -492,14 +652,42 @@ int options_parse(struct options *o, int argc, char **argv)
             printf("mqttdissect %s\n", MQD_VERSION_STRING);
             return OPTIONS_EXIT_OK;
         }
-        if (c == '?' || c == ':') {
-            const char *bad = argv[optind - 1];
-            return usage_error(c == ':' ? "option '%s' needs a value"
-                                        : "unknown option '%s'", bad);
+        if (c == ':' || c == '?') {
+            const char *typed = argv[optind - 1];
+            char name[64];
+            typed_name(name, sizeof name, typed, optopt);
+            if (c == ':') {
+                char msg[160];
+                snprintf(msg, sizeof msg, "option %s needs %s", name, arg_noun(optopt));
+                return usage_error("%s", msg);
+            }
+            if (optopt != 0 && strchr(typed, '=') && typed[1] == '-')
+                return usage_error("option %s takes no value", name);
+            if (optopt == 0 && typed[0] == '-' && typed[1] == '-')
+                return usage_error("unknown or ambiguous option '%s'", name);
+            return usage_error("unknown option '%s'", name);
+        }
+        if (c < (int)(sizeof seen / sizeof seen[0])) {
+            char name[64];
+            option_name(name, sizeof name, c);
+            if ((c == 'r' || c == 'i') && seen[c])
+                return usage_error(c == 'r' ? "%s given twice: one capture file per run "
+                                              "(mergecap -w - A B | mqttdissect -r -)"
+                                            : "%s given twice: one interface per run "
+                                              "(\"any\" for all)", name);
+            if (single_valued(c) && seen[c])
+                warn("%s given more than once; the last (%s %s) is used", name, name,
+                     optarg);
+            seen[c] = true;
         }
         int r = parse_one(o, c, optarg);
         if (r != OPTIONS_OK)
             return r;
+    }
+    if (o->list_interfaces) {
+        if (o->read_file || o->interface)
+            return usage_error("%s", "-D lists the interfaces; it takes no -r or -i");
+        return OPTIONS_OK;
     }
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
@@ -510,6 +698,7 @@ int options_parse(struct options *o, int argc, char **argv)
         if (!o->filter)
             return usage_error("%s", "out of memory");
     }
+    warn_contradictions(o, seen);
     return OPTIONS_OK;
 }
 

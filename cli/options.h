@@ -47,6 +47,7 @@ struct options {
     bool verbose;           /* -V */
     bool quiet;             /* -q: no per-message output, summary only */
     bool show_secrets;      /* --show-secrets */
+    uint8_t time_format;    /* --time: enum text_time (output/output.h) */
     int color;              /* --color=auto|always|never: -1 auto, 0, 1 */
     uint32_t max_frame;     /* --max-frame BYTES: larger frames are skipped */
     uint32_t max_conns;     /* --max-conns N: TCP connections tracked at once;
@@ -69,14 +70,18 @@ struct options {
     const char *client;       /* --client ID: connections of that client id */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
+    uint32_t stats_top;       /* --top N: rows of the text tables; 0 all */
     uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */
     struct decode_rule decode[OPT_MAX_DECODE]; /* --decode FILTER=FORMAT, in order; */
     size_t ndecode;                            /* filters malloc'ed (options_free) */
     uint32_t max_payload;     /* --max-payload N: payload bytes shown; 0 all */
+    bool max_payload_set;     /* --max-payload given (text: else its previews) */
     unsigned threads;         /* --threads N: formatting threads; 0 auto */
     uint16_t community_id_seed; /* --community-id-seed N (Community ID v1) */
     /* Live capture and streamed output. */
     unsigned buffer_kib;      /* -B KiB: the kernel buffer; 0: 32 MiB */
+    unsigned snaplen;         /* -s N: bytes kept per packet; 0: 262144 */
+    bool list_interfaces;     /* -D: list the interfaces and exit */
     bool no_promisc;          /* --no-promisc */
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
     bool fanout;               /* --fanout GROUP (live, Linux) */

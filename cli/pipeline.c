@@ -5,6 +5,8 @@
 #include "pipeline_priv.h"
 
 #include "options.h"
+#include "output/output.h"
+#include "util/timefmt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -103,15 +105,42 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
 /* --stats: the summary on stdout after what is printed so far. 0, or -1
  * when it (or the output before it) could not be written; remembered for
  * pipeline_finish. */
-static int write_stats(struct pipeline *p)
+/* The capture time of a summary taken during the capture, as --time
+ * shows the records' (rel: since the first packet; delta: since the
+ * previous summary, or the first packet). */
+static void stats_time(struct pipeline *p, char *buf)
+{
+    int64_t ts = p->stats_last_us;
+    size_t n;
+    switch (p->opts->time_format) {
+    case TEXT_TIME_ISO: n = fmt_rfc3339(buf, ts, NULL); break;
+    case TEXT_TIME_EPOCH: n = fmt_seconds(buf, ts); break;
+    case TEXT_TIME_REL: n = fmt_seconds(buf, ts - p->stats_first_us); break;
+    case TEXT_TIME_DELTA:
+        n = fmt_seconds(buf, ts - (p->stats_have_prev ? p->stats_prev_us : p->stats_first_us));
+        break;
+    default: n = fmt_clock(buf, ts, NULL); break;
+    }
+    buf[n] = '\0';
+    p->stats_prev_us = ts;
+    p->stats_have_prev = true;
+}
+
+static int write_stats(struct pipeline *p, bool during)
 {
     int rc = output_flush(p->out);
+    char at[48];
+    struct stats_text_opts to = {.top = p->opts->stats_top, .at = NULL};
+    if (during && p->stats_have_first) {
+        stats_time(p, at);
+        to.at = at;
+    }
     if (p->opts->format == OUT_JSON)
         rc |= stats_write_json(p->st, &p->stats, flow_table_stats(p->flows), stdout);
     else if (p->opts->format == OUT_EVE) /* stdout holds EVE records only */
-        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stderr);
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), &to, stderr);
     else
-        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), stdout);
+        rc |= stats_write_text(p->st, &p->stats, flow_table_stats(p->flows), &to, stdout);
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = -1;
     if (rc != 0)
@@ -125,6 +154,11 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 {
     int64_t now = pkt_timestamp_us(&h->ts);
     bool due = false;
+    if (!p->stats_have_first) {
+        p->stats_have_first = true;
+        p->stats_first_us = now;
+    }
+    p->stats_last_us = now;
     if (p->opts->stats_interval) {
         int64_t step = (int64_t)p->opts->stats_interval * 1000000;
         if (p->stats_next_us == 0)
@@ -136,7 +170,7 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
         }
     }
     if (due)
-        (void)write_stats(p); /* a failure is remembered (write_failed) */
+        (void)write_stats(p, true); /* a failure is remembered (write_failed) */
 }
 
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
@@ -157,7 +191,7 @@ void pipeline_flush(struct pipeline *p)
 void pipeline_stats_now(struct pipeline *p)
 {
     if (p->st)
-        write_stats(p);
+        write_stats(p, true);
 }
 
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
@@ -189,7 +223,7 @@ int pipeline_finish(struct pipeline *p)
     if (p->events)
         flow_events_drain(p->events);
     if (p->st)
-        (void)write_stats(p);
+        (void)write_stats(p, false);
     return p->write_failed ? -1 : 0;
 }
 

@@ -75,6 +75,10 @@ struct pipeline {
     const struct pkt_info *pkt; /* the packet being processed */
     uint64_t stream_bytes;      /* held by all stream decoders */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
+    int64_t stats_first_us;     /* the first packet's time (--time rel) */
+    int64_t stats_last_us;      /* the latest packet's time */
+    int64_t stats_prev_us;      /* the previous summary's (--time delta) */
+    bool stats_have_first, stats_have_prev;
     struct resume_slot *resume; /* RESUME_SLOTS, allocated at the first
                                    eviction; NULL: none yet */
     uint64_t selected;          /* messages that passed the selection */

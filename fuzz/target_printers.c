@@ -127,6 +127,11 @@ void fuzz_printers(const uint8_t *data, size_t size)
                         have_sn ? &sn : NULL, wire, &n);
         check_eve_text(out, n);
         free(out);
+        /* Text: the second pass with --max-payload given (its limits, 0
+         * all), a --time format and the ASCII arrow. */
+        opts.max_payload_set = secrets != 0;
+        opts.time_format = (uint8_t)(data[0] % 5); /* enum text_time */
+        opts.ascii_arrow = secrets != 0;
         for (int verbose = 0; verbose < 2; verbose++) {
             opts.verbose = verbose != 0;
             out = print_all(OUTPUT_TEXT, &opts, frames, nframes,

@@ -108,5 +108,74 @@ for good in 'a/+/b' '#' '+' 'sport/tennis/#'; do
 		fail "--topic '$good': $(cat "$work/topic.err")"
 done
 
+# Every option that takes a value, without it: "option X needs ...", exit 2,
+# nothing on stdout; short and long forms, and the value's kind named.
+usage() { # usage NAME PATTERN ARGS...: exit 2 and the first stderr line matches
+	local name=$1 pattern=$2; shift 2
+	timeout 10 "$bin" "$@" >"$work/$name.out" 2>"$work/$name.err"
+	local rc=$?
+	[ "$rc" = 2 ] || fail "$name: exit $rc, want 2"
+	[ -s "$work/$name.out" ] && fail "$name: printed on stdout"
+	head -1 "$work/$name.err" | grep -qE -e "$pattern" ||
+		fail "$name: stderr '$(head -1 "$work/$name.err")' does not match /$pattern/"
+}
+usage miss-r '^mqttdissect: option -r needs a file' -r
+usage miss-read '^mqttdissect: option --read needs a file' --read
+usage miss-i '^mqttdissect: option -i needs an interface$' -i
+usage miss-c '^mqttdissect: option -c needs a number of messages$' -r "$cap" -c
+usage miss-T '^mqttdissect: option -T needs a format: text, json or eve$' -r "$cap" -T
+usage miss-maxp '^mqttdissect: option --max-payload needs a byte count$' -r "$cap" --max-payload
+usage miss-topic '^mqttdissect: option --topic needs an MQTT topic filter$' -r "$cap" --topic
+usage empty-count "^mqttdissect: -c wants a positive number, not ''$" -r "$cap" --count=
+usage bad-count "^mqttdissect: -c wants a positive number, not 'x'$" -r "$cap" --count=x
+usage unknown-short "^mqttdissect: unknown option '-z'$" -r "$cap" -z
+usage unknown-long "^mqttdissect: unknown or ambiguous option '--bogus'$" -r "$cap" --bogus=1
+usage ambiguous "^mqttdissect: unknown or ambiguous option '--max'$" -r "$cap" --max 3
+usage novalue "^mqttdissect: option --verbose takes no value$" -r "$cap" --verbose=yes
+usage two-r '^mqttdissect: -r given twice: one capture file per run' -r "$cap" -r "$cap"
+usage two-i '^mqttdissect: -i given twice: one interface per run' -i lo -i lo
+
+# Contradictory or repeated options: one warning line each on stderr, and the
+# run goes on (exit 0, the output of the options as they are taken).
+warns() { # warns NAME WANT_LINES PATTERN ARGS...
+	local name=$1 lines=$2 pattern=$3; shift 3
+	timeout 60 "$bin" "$@" >"$work/$name.out" 2>"$work/$name.err"
+	local rc=$?
+	[ "$rc" = 0 ] || fail "$name: exit $rc, want 0"
+	[ "$(grep -c 'warning' "$work/$name.err")" = "$lines" ] ||
+		fail "$name: want $lines warnings: $(cat "$work/$name.err")"
+	grep -qE -e "$pattern" "$work/$name.err" || fail "$name: stderr '$(cat "$work/$name.err")' does not match /$pattern/"
+}
+warns qV 1 '^mqttdissect: warning: -V has no effect with -q' -r "$cap" -q -V
+warns VT 1 '^mqttdissect: warning: -V annotates text output; it has no effect with -T json$' -r "$cap" -V -T json
+warns VE 1 'no effect with -T eve$' -r "$cap" -V -T eve
+warns cc 1 '^mqttdissect: warning: -c given more than once; the last \(-c 2\) is used$' -r "$cap" -c 1 -c 2 -T json
+[ "$(grep -c '"type"' "$work/cc.out")" = 2 ] || fail "cc: -c 1 -c 2 did not stop after 2"
+warns TT 1 'warning: -T given more than once; the last \(-T text\) is used' -r "$cap" -T json -T text
+grep -q '"type"' "$work/TT.out" && fail "TT: the last -T is not the one used"
+warns Br 1 'warning: -B applies to live capture' -r "$cap" -B 1024
+"$bin" -r "$cap" -c 1 -V >/dev/null 2>"$work/none.err" || fail "none: exit $?"
+[ -s "$work/none.err" ] && fail "none: stderr not empty: $(cat "$work/none.err")"
+
+# -T is case-insensitive, as --type is.
+for f in JSON Json jSoN; do
+	"$bin" -r "$cap" -T "$f" -c 1 | grep -q '^{"frame"' || fail "-T $f: not JSON"
+done
+"$bin" -r "$cap" -T EVE -c 1 | grep -q '"event_type"' || fail "-T EVE: not EVE"
+"$bin" -r "$cap" -T Text -c 1 | grep -q ' CONNECT ' || fail "-T Text: not text"
+
+# -D lists the interfaces as tcpdump -D does (the same lines where tcpdump
+# is installed), exit 0; with -r it is a usage error. -s: 0..262144, live.
+"$bin" -D >"$work/D.out" 2>"$work/D.err" || fail "-D: exit $?: $(cat "$work/D.err")"
+grep -qE '^[0-9]+\.lo \[.*Loopback' "$work/D.out" || fail "-D: no lo line: $(cat "$work/D.out")"
+if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
+	tcpdump -D >"$work/tcpdump-D.out" 2>/dev/null &&
+		{ diff "$work/tcpdump-D.out" "$work/D.out" >/dev/null || fail "-D differs from tcpdump -D: $(diff "$work/tcpdump-D.out" "$work/D.out")"; }
+fi
+usage D-r '^mqttdissect: -D lists the interfaces; it takes no -r or -i$' -D -r "$cap"
+usage s-big "^mqttdissect: -s wants a snapshot length from 0 to 262144 bytes, not '300000'$" -i lo -s 300000
+usage s-miss '^mqttdissect: option -s needs a snapshot length in bytes$' -i lo -s
+warns s-r 1 '^mqttdissect: warning: -s applies to live capture \(-i\); ignored with -r$' -r "$cap" -s 96
+
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "bad input: ok"

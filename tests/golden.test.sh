@@ -17,7 +17,11 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # golden_generate BIN SRC OUTDIR: writes OUTDIR/NAME.txt and NAME.jsonl.
+# Under a fixed UTF-8 locale: the text's arrow is "→" there, "->" in a
+# locale that is not UTF-8 (tests/text_options.test.sh checks both).
 golden_generate() {
+	local LC_ALL=C.UTF-8
+	export LC_ALL
 	local bin=$1 src=$2 out=$3 cap name args rc=0
 	shopt -s nullglob
 	for cap in "$src"/captures/*.pcap "$src"/captures/*.pcapng; do

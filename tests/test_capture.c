@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "net/capture.h"
 #include "net/capture_queue.h"
@@ -109,6 +110,60 @@ static void test_callback_stops(void **state)
     assert_int_equal(capture_run(&c, record, &s, err, sizeof err), 0);
     assert_int_equal(s.count, 2);
     capture_close(&c);
+    pktgen_close(g);
+}
+
+/* img as a gzip file (one member) into a malloc'ed buffer. */
+static uint8_t *gzip_image(const uint8_t *img, size_t len, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len) + 64;
+    uint8_t *out = malloc(cap);
+    assert_non_null(out);
+    z.next_in = (Bytef *)(uintptr_t)img;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* A gzip-compressed image reads as the plain one; cut, it delivers the
+ * frames before the cut and then a read error naming the input. */
+static void test_gzip_buffer(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    struct pktgen *g = pktgen_open_mem(DLT_EN10MB);
+    write_sample(g);
+    size_t len, zlen;
+    const uint8_t *img = pktgen_mem(g, &len);
+    uint8_t *z = gzip_image(img, len, &zlen);
+    assert_int_equal(z[0], 0x1f);
+    struct capture c;
+    struct seen plain = {0}, s = {0};
+    assert_int_equal(capture_open_buffer(&c, img, len, "mem", err, sizeof err), 0);
+    assert_int_equal(capture_run(&c, record, &plain, err, sizeof err), 0);
+    capture_close(&c);
+    assert_int_equal(capture_open_buffer(&c, z, zlen, "mem.gz", err, sizeof err), 0);
+    assert_int_equal(c.dlt, DLT_EN10MB);
+    assert_int_equal(capture_run(&c, record, &s, err, sizeof err), 0);
+    capture_close(&c);
+    assert_int_equal(s.count, plain.count);
+    assert_memory_equal(s.caplen, plain.caplen, sizeof s.caplen);
+    assert_memory_equal(s.len, plain.len, sizeof s.len);
+
+    memset(&s, 0, sizeof s);
+    assert_int_equal(capture_open_buffer(&c, z, zlen - 12, "cut.gz", err, sizeof err), 0);
+    assert_int_equal(capture_run(&c, record, &s, err, sizeof err), CAPTURE_EREAD);
+    assert_non_null(strstr(err, "cut.gz: gzip data ends early (truncated file) after frame"));
+    capture_close(&c);
+    free(z);
     pktgen_close(g);
 }
 
@@ -360,6 +415,49 @@ static void test_live_loopback(void **state)
     capture_close(&c);
 }
 
+/* Root only: -s reaches libpcap (0: the full 262144). */
+static void test_live_snaplen(void **state)
+{
+    (void)state;
+    char err[512];
+    struct capture c;
+    if (geteuid() != 0)
+        skip();
+    struct capture_live_cfg cfg = {.promisc = false, .snaplen = 96};
+    if (capture_open_live(&c, "lo", &cfg, err, sizeof err) != 0) {
+        print_message("%s\n", err);
+        skip();
+    }
+    assert_int_equal(pcap_snapshot(c.pcap), 96);
+    capture_close(&c);
+    cfg.snaplen = 0;
+    assert_int_equal(capture_open_live(&c, "lo", &cfg, err, sizeof err), 0);
+    assert_int_equal(pcap_snapshot(c.pcap), CAPTURE_SNAPLEN);
+    capture_close(&c);
+}
+
+/* -D: one numbered line per interface, as tcpdump -D writes them; the
+ * loopback interface is there, flagged. */
+static void test_list_interfaces(void **state)
+{
+    (void)state;
+    char err[512];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(capture_list_interfaces(f, err, sizeof err), 0);
+    fclose(f);
+    assert_memory_equal(text, "1.", 2);
+    const char *lo = strstr(text, ".lo [");
+    assert_non_null(lo);
+    const char *eol = strchr(lo, '\n');
+    assert_non_null(eol);
+    assert_non_null(strstr(lo, "Loopback"));
+    assert_true(strstr(lo, "Loopback") < eol);
+    free(text);
+}
+
 /* End to end: a file through capture and flow_table_frame. */
 struct e2e {
     struct flow_table *ft;
@@ -511,6 +609,9 @@ int main(void)
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_loopback),
+        cmocka_unit_test(test_live_snaplen),
+        cmocka_unit_test(test_gzip_buffer),
+        cmocka_unit_test(test_list_interfaces),
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_queue_order_and_drops),
     };

@@ -420,6 +420,29 @@ static void test_timestamps(void **state)
     assert_memory_equal(buf, "19:44:45.123456", 15);
 }
 
+static void check_seconds(int64_t us, const char *want)
+{
+    char buf[32];
+    size_t n = fmt_seconds(buf, us);
+    buf[n] = '\0';
+    assert_string_equal(buf, want);
+}
+
+/* --time epoch, rel and delta. */
+static void test_seconds(void **state)
+{
+    (void)state;
+    check_seconds(0, "0.000000");
+    check_seconds(46, "0.000046");
+    check_seconds(1795550863321563, "1795550863.321563");
+    check_seconds(111990, "0.111990");
+    check_seconds(1000000, "1.000000");
+    check_seconds(-10, "-0.000010");
+    check_seconds(-1500000, "-1.500000");
+    check_seconds(INT64_MAX, "9223372036854.775807");
+    check_seconds(INT64_MIN, "-9223372036854.775808");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_file_mode_long_string),
         cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,7 +128,7 @@ static void test_counts_and_json(void **state)
     fclose(tmp);
 
     tmp = tmpfile();
-    assert_int_equal(stats_write_text(st, NULL, NULL, tmp), 0);
+    assert_int_equal(stats_write_text(st, NULL, NULL, NULL, tmp), 0);
     long size = ftell(tmp);
     assert_true(size > 200);
     fclose(tmp);
@@ -209,7 +209,7 @@ static void test_text_tables(void **state)
 
     FILE *tmp = tmpfile();
     assert_non_null(tmp);
-    assert_int_equal(stats_write_text(st, NULL, NULL, tmp), 0);
+    assert_int_equal(stats_write_text(st, NULL, NULL, NULL, tmp), 0);
     long size = ftell(tmp);
     assert_true(size > 0 && size < 16384);
     static char text[16384];

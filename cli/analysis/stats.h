@@ -26,7 +26,9 @@
 #define STATS_TOPIC_BYTES (1u << 20) /* topic names kept, in all */
 #define STATS_MAX_CLIENTS 4096u
 #define STATS_MAX_CONNS 1000u
-#define STATS_TOP_N 10u
+#define STATS_TOP_N 10u       /* JSON: topics listed per ranking */
+#define STATS_TEXT_TOP_N 20u  /* text: rows of the topic, client and
+                                 connection tables (--top) */
 
 /* Latency histogram (microseconds). */
 #define HIST_SUB_BITS 6
@@ -82,10 +84,22 @@ void stats_set_sparkplug(struct stats *st, const struct spb_state *spb);
 /* Messages counted so far. */
 uint64_t stats_messages(const struct stats *st);
 
-/* Writes the summary to out: text tables, or one line {"stats":{...}}. The
- * pipeline and flow figures may be NULL. 0, or -1 on a write error. */
+/* How the text summary is written. */
+struct stats_text_opts {
+    uint32_t top;   /* rows of the topic, client and connection tables;
+                       0: all of them */
+    const char *at; /* a summary during the capture (--stats-interval,
+                       SIGUSR1): the capture time it was taken at, as the
+                       records show time; NULL: the summary at the end */
+};
+
+/* Writes the summary to out: text tables (`to` NULL: STATS_TEXT_TOP_N rows,
+ * the end's header), or one line {"stats":{...}}. The pipeline and flow
+ * figures may be NULL. Tables with nothing in them are left out. 0, or -1
+ * on a write error. */
 int stats_write_text(const struct stats *st, const struct pipeline_stats *ps,
-                     const struct flow_stats *fs, FILE *out);
+                     const struct flow_stats *fs, const struct stats_text_opts *to,
+                     FILE *out);
 int stats_write_json(const struct stats *st, const struct pipeline_stats *ps,
                      const struct flow_stats *fs, FILE *out);
 

@@ -1,5 +1,6 @@
 /* Packet input through libpcap; see capture.h. */
 #include "net/capture.h"
+#include "net/gzip_stream.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -73,10 +74,18 @@ static int open_stream(struct capture *c, FILE *f, char *err, size_t errlen)
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline(f, ebuf);
     if (!c->pcap) {
+        char gzerr[160] = "";
+        if (c->gz && gzip_stream_error(c->gz))
+            snprintf(gzerr, sizeof gzerr, "%s", gzip_stream_error(c->gz));
         if (f != stdin)
             fclose(f);
+        c->gz = NULL;
         c->streaming = false;
         c->mem = NULL;
+        if (gzerr[0]) {
+            set_err(err, errlen, "%s: %s", c->name, gzerr);
+            return CAPTURE_EREAD;
+        }
         if (is_format_error(ebuf)) {
             set_err(err, errlen, "%s: not a capture file (%s)", c->name, ebuf);
             return CAPTURE_EFORMAT;
@@ -135,6 +144,26 @@ static FILE *open_stream_stdin(struct capture *c)
     return f;
 }
 
+/* A gzip-compressed input: *f becomes the stream of its decompressed
+ * bytes (which closes the original). False, with *f closed (unless stdin),
+ * when out of memory. */
+static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
+{
+    if (!gzip_stream_detect(*f))
+        return true;
+    FILE *z = gzip_stream_open(*f, &c->gz);
+    if (!z) {
+        if (*f != stdin)
+            fclose(*f);
+        c->mem = NULL;
+        c->streaming = false;
+        set_err(err, errlen, "%s: out of memory", c->name);
+        return false;
+    }
+    *f = z;
+    return true;
+}
+
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen)
 {
@@ -149,6 +178,8 @@ int capture_open_offline(struct capture *c, const char *path, char *err,
             return CAPTURE_EOPEN;
         }
     }
+    if (!maybe_gunzip(c, &f, err, errlen))
+        return CAPTURE_EOPEN;
     return open_stream(c, f, err, errlen);
 }
 
@@ -166,7 +197,10 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
         set_err(err, errlen, "%s: %s", c->name, strerror(errno));
         return CAPTURE_EOPEN;
     }
-    return open_stream(c, c->mem, err, errlen);
+    FILE *f = c->mem;
+    if (!maybe_gunzip(c, &f, err, errlen))
+        return CAPTURE_EOPEN;
+    return open_stream(c, f, err, errlen);
 }
 
 /* Turns a pcap_activate failure into one line naming the interface. */
@@ -222,7 +256,7 @@ int capture_open_live(struct capture *c, const char *iface,
         return CAPTURE_EOPEN;
     }
     unsigned kib = cfg->buffer_kib ? cfg->buffer_kib : CAPTURE_BUFFER_KIB_DEFAULT;
-    pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN);
+    pcap_set_snaplen(c->pcap, cfg->snaplen ? (int)cfg->snaplen : CAPTURE_SNAPLEN);
     pcap_set_promisc(c->pcap, cfg->promisc ? 1 : 0);
     pcap_set_timeout(c->pcap, LIVE_TIMEOUT_MS);
     pcap_set_buffer_size(c->pcap, (int)(kib > 2097151u ? 2097151u : kib) * 1024);
@@ -232,6 +266,53 @@ int capture_open_live(struct capture *c, const char *iface,
     if (rc > 0)
         note_warning(c, rc);
     return check_link_type(c, err, errlen);
+}
+
+int capture_list_interfaces(FILE *out, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, ebuf) != 0) {
+        set_err(err, errlen, "cannot list the interfaces: %s", ebuf);
+        return CAPTURE_EOPEN;
+    }
+    static const struct {
+        bpf_u_int32 bit;
+        const char *name;
+    } flags[] = {
+        {PCAP_IF_UP, "Up"},
+        {PCAP_IF_RUNNING, "Running"},
+        {PCAP_IF_WIRELESS, "Wireless"},
+        {PCAP_IF_LOOPBACK, "Loopback"},
+    };
+    unsigned i = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        fprintf(out, "%u.%s", ++i, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        const char *sep = " [";
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+            if (d->flags & flags[k].bit) {
+                fprintf(out, "%s%s", sep, flags[k].name);
+                sep = ", ";
+            }
+        }
+        bpf_u_int32 status = d->flags & PCAP_IF_CONNECTION_STATUS;
+        const char *st = status == PCAP_IF_CONNECTION_STATUS_CONNECTED      ? "Connected"
+                         : status == PCAP_IF_CONNECTION_STATUS_DISCONNECTED ? "Disconnected"
+                         : status == PCAP_IF_CONNECTION_STATUS_UNKNOWN &&
+                                 !(d->flags & PCAP_IF_LOOPBACK)
+                             ? "Unknown"
+                             : NULL;
+        if (st) {
+            fprintf(out, "%s%s", sep, st);
+            sep = ", ";
+        }
+        fputs(sep[0] == ',' ? "]" : " [none]", out);
+        fputc('\n', out);
+    }
+    pcap_freealldevs(all);
+    return CAPTURE_OK;
 }
 
 int capture_join_fanout(struct capture *c, uint16_t group, char *err,
@@ -293,6 +374,11 @@ int capture_set_filter(struct capture *c, const char *expr, char *err,
 static int read_error(struct capture *c, char *err, size_t errlen)
 {
     const char *why = pcap_geterr(c->pcap);
+    if (c->gz && gzip_stream_error(c->gz)) {
+        set_err(err, errlen, "%s: %s after frame %llu", c->name,
+                gzip_stream_error(c->gz), (unsigned long long)c->frames);
+        return CAPTURE_EREAD;
+    }
     if (!c->live && strstr(why, "truncated") != NULL) {
         set_err(err, errlen, "%s: truncated capture after frame %llu: %s",
                 c->name, (unsigned long long)c->frames, why);
@@ -543,4 +629,5 @@ void capture_close(struct capture *c)
         pcap_close(c->pcap); /* also closes the FILE it read from */
     c->pcap = NULL;
     c->mem = NULL;
+    c->gz = NULL; /* freed with its FILE */
 }

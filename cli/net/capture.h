@@ -38,6 +38,7 @@ enum capture_error {
 typedef void (*capture_tick_cb)(void *ctx);
 
 struct capture_queue;
+struct gzip_stream;
 
 struct capture {
     pcap_t *pcap;
@@ -46,6 +47,8 @@ struct capture {
     char name[256];          /* file path, "-" or interface, for messages */
     char warning[PCAP_ERRBUF_SIZE + 300]; /* live: pcap_activate warning */
     FILE *mem;               /* capture_open_buffer's stream */
+    struct gzip_stream *gz;  /* a gzip-compressed file: its reader
+                                (net/gzip_stream.h), until capture_close */
     struct bpf_program filter; /* offline: applied per frame */
     bool has_filter;
     uint64_t frames;         /* frames read so far (before filtering) */
@@ -70,12 +73,14 @@ struct capture {
 typedef int (*capture_packet_cb)(void *ctx, const struct pcap_pkthdr *h,
                                  const uint8_t *bytes, uint64_t frame);
 
-/* Opens a pcap or pcapng file; "-" is standard input. */
+/* Opens a pcap or pcapng file; "-" is standard input. A gzip-compressed
+ * one (found by its first bytes, not its name) is decompressed as it is
+ * read; corrupt or cut gzip data is a read error naming the file. */
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen);
 
 /* Opens a capture file image held in memory (the buffer must outlive the
- * capture). `name` is used in messages. */
+ * capture), gzip-compressed or not. `name` is used in messages. */
 int capture_open_buffer(struct capture *c, const void *buf, size_t len,
                         const char *name, char *err, size_t errlen);
 
@@ -84,7 +89,13 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
 struct capture_live_cfg {
     bool promisc;        /* promiscuous mode (tcpdump's default) */
     unsigned buffer_kib; /* the kernel buffer; 0: CAPTURE_BUFFER_KIB_DEFAULT */
+    unsigned snaplen;    /* bytes kept of each packet; 0: CAPTURE_SNAPLEN */
 };
+
+/* Lists the interfaces libpcap can capture on, as tcpdump -D does: one
+ * line each, "N.NAME (DESCRIPTION) [Up, Running, Loopback, ...]". 0, or
+ * CAPTURE_EOPEN with the reason in err. */
+int capture_list_interfaces(FILE *out, char *err, size_t errlen);
 
 /* Opens interface `iface` ("any" works on Linux) with full snaplen as cfg
  * says (NULL: the defaults, promiscuous). Packets come from the kernel in

@@ -321,7 +321,7 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
     const mqd_sn_msg *m = r->msg;
     const uint8_t *data;
     size_t len;
-    put_meta(b, memo, meta);
+    put_meta(b, o, memo, meta);
     obuf_puts(b, " sn1.2 ");
     put_sgr(b, o, SGR_BOLD);
     obuf_puts(b, mqd_sn_type_name(m->type));
@@ -364,7 +364,7 @@ static void summary_line(struct obuf *b, const struct output_opts *o,
 
 enum tree_kind {
     TK_LENGTH, TK_TYPE, TK_FWD_LENGTH, TK_FWD_TYPE, TK_CTRL, TK_NODE_ID,
-    TK_FLAGS, TK_NUM, TK_TOPIC_ID, TK_RC, TK_TEXT, TK_HEX, TK_DATA
+    TK_FLAGS, TK_NUM, TK_TOPIC_ID, TK_RC, TK_TEXT, TK_HEX, TK_DATA, TK_WILL_MSG
 };
 
 /* One field of the message: where it is and how to explain it. */
@@ -436,7 +436,7 @@ static void tree_collect(struct tree *t)
     tree_add_bytes(t, &m->gw_addr, TK_HEX, "GwAdd");
     tree_add_bytes(t, &m->client_id, TK_TEXT, "ClientId");
     tree_add_bytes(t, &m->will_topic, TK_TEXT, "WillTopic");
-    tree_add_bytes(t, &m->will_msg, TK_DATA, "WillMsg");
+    tree_add_bytes(t, &m->will_msg, TK_WILL_MSG, "WillMsg");
     tree_add_bytes(t, &m->topic_name, TK_TEXT, "TopicName");
     if (!(m->short_topic.present && m->topic_id.present))
         tree_add_bytes(t, &m->short_topic, TK_TEXT, "short topic name");
@@ -453,6 +453,30 @@ static void tree_sort(struct tree *t)
             j--;
         }
         t->items[j] = x;
+    }
+}
+
+/* A Data or WillMsg field's bytes after "N bytes": --payload (WillMsg:
+ * auto, as on the summary line) and --max-payload when given, else the
+ * tree's previews. */
+static void tree_data(const struct tree *t, const uint8_t *data, size_t len,
+                      bool will)
+{
+    uint8_t mode = will ? PAYLOAD_AUTO : t->o->payload_mode;
+    if (mode == PAYLOAD_NONE)
+        return;
+    obuf_putc(t->b, ' ');
+    bool utf8 = mqd_utf8_valid(data, len);
+    if (mode == PAYLOAD_TEXT || (mode != PAYLOAD_HEX && utf8)) {
+        size_t limit = payload_text_limit(t->o, TREE_TEXT_PREVIEW);
+        if (len > limit && utf8)
+            limit = mqd_utf8_valid_prefix(data, limit, NULL);
+        if (limit == 0)
+            obuf_puts(t->b, "\"\"" TEXT_ELLIPSIS);
+        else
+            text_quoted(t->b, data, len, limit);
+    } else {
+        text_hex(t->b, data, len, payload_text_limit(t->o, TREE_HEX_PREVIEW));
     }
 }
 
@@ -571,15 +595,11 @@ static void tree_item_desc(const struct tree *t, const struct tree_item *it)
             text_hex(t->b, data, it->len, TREE_HEX_PREVIEW);
         break;
     case TK_DATA:
+    case TK_WILL_MSG:
         obuf_u64(t->b, it->len);
         obuf_puts(t->b, " bytes");
-        if (data && it->len > 0) {
-            obuf_putc(t->b, ' ');
-            if (mqd_utf8_valid(data, it->len))
-                text_quoted(t->b, data, it->len, TREE_TEXT_PREVIEW);
-            else
-                text_hex(t->b, data, it->len, TREE_HEX_PREVIEW);
-        }
+        if (data && it->len > 0) /* as the MQTT tree shows a payload */
+            tree_data(t, data, it->len, it->kind == TK_WILL_MSG);
         break;
     default:
         obuf_u64(t->b, it->value);

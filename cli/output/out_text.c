@@ -77,15 +77,44 @@ void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
 
 /* ---- the summary line ---- */
 
-void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m)
+/* The record's time as --time says. */
+static void put_time(struct obuf *b, const struct output_opts *o, struct tree_memo *memo,
+                     int64_t ts_us)
 {
-    char clock[16];
+    char text[48];
+    size_t n;
+    struct timefmt_memo *clock = memo ? &memo->clock : NULL;
+    switch (o->time_format) {
+    case TEXT_TIME_ISO: n = fmt_rfc3339(text, ts_us, clock); break;
+    case TEXT_TIME_EPOCH: n = fmt_seconds(text, ts_us); break;
+    case TEXT_TIME_REL:
+    case TEXT_TIME_DELTA: {
+        int64_t since = ts_us;
+        if (memo) {
+            if (!memo->have_first) {
+                memo->have_first = true;
+                memo->first_us = memo->prev_us = ts_us;
+            }
+            since = o->time_format == TEXT_TIME_REL ? memo->first_us : memo->prev_us;
+            memo->prev_us = ts_us;
+        }
+        n = fmt_seconds(text, ts_us - since);
+        break;
+    }
+    default: n = fmt_clock(text, ts_us, clock); break;
+    }
+    obuf_write(b, text, n);
+}
+
+void put_meta(struct obuf *b, const struct output_opts *o, struct tree_memo *memo,
+              const struct msg_meta *m)
+{
     obuf_u64(b, m->frame);
     obuf_putc(b, ' ');
-    obuf_write(b, clock, fmt_clock(clock, m->ts_us, memo ? &memo->clock : NULL));
+    put_time(b, o, memo, m->ts_us);
     obuf_putc(b, ' ');
     obuf_write(b, m->src, strnlen(m->src, sizeof m->src));
-    obuf_puts(b, TEXT_ARROW);
+    obuf_puts(b, o->ascii_arrow ? TEXT_ARROW_ASCII : TEXT_ARROW);
     obuf_write(b, m->dst, strnlen(m->dst, sizeof m->dst));
     if (m->proxied_src) {
         obuf_puts(b, " proxied_src=");
@@ -360,7 +389,7 @@ static void summary_fields(const struct text_ctx *t)
 
 static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
 {
-    put_meta(t->b, t->memo, m);
+    put_meta(t->b, t->o, t->memo, m);
     obuf_putc(t->b, ' ');
     put_version(t->b, t->f);
     obuf_putc(t->b, ' ');
@@ -431,7 +460,7 @@ static void ot_event_begin(struct output *o, const struct msg_meta *m,
                            const char *name)
 {
     struct out_text *t = as_text(o);
-    put_meta(&t->b, &t->memo, m);
+    put_meta(&t->b, &t->opts, &t->memo, m);
     obuf_putc(&t->b, ' ');
     put_sgr(&t->b, &t->opts, SGR_YELLOW);
     obuf_puts(&t->b, "EVENT ");

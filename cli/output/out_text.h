@@ -29,6 +29,8 @@ struct tree_memo {
     char *remaining[128];
     uint16_t header_len[256], remaining_len[128];
     struct timefmt_memo clock; /* the summary line's time of day */
+    bool have_first;           /* --time rel/delta: a record was printed */
+    int64_t first_us, prev_us; /* its time, and the last one's */
 };
 
 /* The summary line (with newline) and, when o->verbose, the tree for one
@@ -44,8 +46,10 @@ void tree_memo_free(struct tree_memo *memo);
 
 /* ---- internal to the text printer (out_text.c, out_text_tree.c) ---- */
 
-/* The arrow between source and destination. */
+/* The arrow between source and destination (output_opts.ascii_arrow:
+ * TEXT_ARROW_ASCII). */
 #define TEXT_ARROW " \xE2\x86\x92 "
+#define TEXT_ARROW_ASCII " -> "
 /* ANSI SGR codes. */
 #define SGR_RESET "0"
 #define SGR_BOLD "1"
@@ -68,8 +72,10 @@ struct text_ctx {
 
 /* ESC [ code m, when colour is on. */
 void put_sgr(struct obuf *b, const struct output_opts *o, const char *code);
-/* "FRAME HH:MM:SS.uuuuuu SRC → DST": how every text line starts. */
-void put_meta(struct obuf *b, struct tree_memo *memo, const struct msg_meta *m);
+/* "FRAME HH:MM:SS.uuuuuu SRC → DST": how every text line starts (the time
+ * as o->time_format says; rel and delta need the memo). */
+void put_meta(struct obuf *b, const struct output_opts *o, struct tree_memo *memo,
+              const struct msg_meta *m);
 /* One violation in a -V tree, after its offset prefix: "! RULE severity:
  * message (value N)", coloured by severity. */
 /* "! ID severity: message (value N)": a violation of a rule kept above

@@ -468,6 +468,9 @@ static void tree_hexdump(const struct text_ctx *t, uint32_t off,
     }
 }
 
+/* -V: the payload as --payload says (the view's mode for a PUBLISH: hex,
+ * text, none, or by its content), up to --max-payload bytes when it is
+ * given (0: all), else the previews of text_limits.h. */
 static void tree_payload(const struct text_ctx *t)
 {
     const mqd_bytes *p = &t->f->payload;
@@ -475,7 +478,15 @@ static void tree_payload(const struct text_ctx *t)
     size_t len;
     if (!p->present || !mqd_frame_run(t->f, p->off, p->len, &data, &len))
         return;
-    bool text = t->payload_utf8;
+    uint8_t mode = t->pv ? t->pv->mode : t->o->payload_mode;
+    bool text = mode == PAYLOAD_TEXT || (mode != PAYLOAD_HEX && t->payload_utf8);
+    if (mode == PAYLOAD_NONE) {
+        tree_prefix(t, p->off, 0);
+        obuf_puts(t->b, "payload ");
+        obuf_u64(t->b, len);
+        obuf_puts(t->b, " bytes\n");
+        return;
+    }
     /* Binary payloads get a hex dump below instead of the raw column. */
     tree_prefix(t, p->off, text ? p->len : 0);
     obuf_puts(t->b, "payload ");
@@ -500,24 +511,30 @@ static void tree_payload(const struct text_ctx *t)
         obuf_puts(t->b, " bytes, compressed, JSON below\n");
         return;
     }
-    obuf_puts(t->b, len == 0 ? " bytes\n" : text ? " bytes, UTF-8\n"
-                                                 : " bytes, binary\n");
+    obuf_puts(t->b, len == 0               ? " bytes\n"
+                    : !text && t->payload_utf8 ? " bytes, UTF-8, as hex\n"
+                    : !text                ? " bytes, binary\n"
+                    : t->payload_utf8      ? " bytes, UTF-8\n"
+                                           : " bytes, as text\n");
     if (len == 0)
         return;
     if (text) {
-        size_t limit = TREE_TEXT_PREVIEW;
-        if (len > limit)
+        size_t limit = payload_text_limit(t->o, TREE_TEXT_PREVIEW);
+        if (len > limit && t->payload_utf8)
             limit = mqd_utf8_valid_prefix(data, limit, NULL);
         tree_cont(t);
-        text_quoted(t->b, data, len, limit);
+        if (limit == 0) /* not even the first character fits */
+            obuf_puts(t->b, "\"\"" TEXT_ELLIPSIS);
+        else
+            text_quoted(t->b, data, len, limit);
         obuf_putc(t->b, '\n');
     } else {
-        tree_hexdump(t, p->off, data,
-                     len < TREE_HEX_PREVIEW ? len : TREE_HEX_PREVIEW);
-        if (len > TREE_HEX_PREVIEW) {
+        size_t limit = payload_text_limit(t->o, TREE_HEX_PREVIEW);
+        tree_hexdump(t, p->off, data, len < limit ? len : limit);
+        if (len > limit) {
             tree_cont(t);
             obuf_puts(t->b, TEXT_ELLIPSIS " ");
-            obuf_u64(t->b, len - TREE_HEX_PREVIEW);
+            obuf_u64(t->b, len - limit);
             obuf_puts(t->b, " more bytes\n");
         }
     }

@@ -39,12 +39,29 @@ struct output_opts {
     bool show_secrets;    /* print passwords (and authentication data) */
     bool color;           /* text: ANSI colours */
     FILE *out;            /* where to write; NULL: stdout */
-    uint32_t max_payload; /* JSON: payload bytes shown at most (0: all) */
+    uint32_t max_payload; /* payload bytes shown at most (0: all); text
+                             only when max_payload_set */
+    bool max_payload_set; /* --max-payload given: text uses max_payload
+                             instead of its own previews (text_limits.h) */
     uint8_t payload_mode; /* enum payload_mode (output/payload.h): 0 auto */
     const struct decode_rule *decode_rules; /* --decode, in order given */
     size_t ndecode_rules;
+    uint8_t time_format;  /* text: enum text_time (--time); REL and DELTA
+                             need one printer for all records (not
+                             out_parallel's several) */
+    bool ascii_arrow;     /* text: "->" between source and destination,
+                             not U+2192 (a locale that is not UTF-8) */
     bool in_memory;       /* keep everything in memory (output_buffer) and
                              never write to `out` (out_parallel.c) */
+};
+
+/* --time: how text records give their time (JSON keeps its timestamp). */
+enum text_time {
+    TEXT_TIME_ABS = 0, /* "20:07:43.321563": time of day, UTC */
+    TEXT_TIME_ISO,     /* "2026-11-24T20:07:43.321563Z": date, time, zone */
+    TEXT_TIME_EPOCH,   /* "1764014863.321563": seconds since 1970 */
+    TEXT_TIME_REL,     /* "0.111679": seconds since the first record */
+    TEXT_TIME_DELTA    /* "0.000046": seconds since the previous record */
 };
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_EVE };

@@ -462,22 +462,27 @@ static void payload_text_summary_mode(struct obuf *b, const struct output_opts *
     if (len == 0 || mode == PAYLOAD_NONE || mode == PAYLOAD_SPARKPLUG)
         return;
     obuf_putc(b, ' ');
+    size_t text_limit = payload_text_limit(o, SUMMARY_PAYLOAD_LIMIT);
+    size_t hex_limit = payload_text_limit(o, SUMMARY_HEX_LIMIT);
     if (mode == PAYLOAD_AUTO || mode == PAYLOAD_JSON) {
         if (!utf8) {
-            text_hex(b, data, len, SUMMARY_HEX_LIMIT);
+            text_hex(b, data, len, hex_limit);
             return;
         }
-        size_t limit = SUMMARY_PAYLOAD_LIMIT;
-        if (len > limit) /* do not cut a character in two */
-            limit = mqd_utf8_valid_prefix(data, limit, NULL);
-        text_quoted(b, data, len, limit);
+        if (len > text_limit) { /* do not cut a character in two */
+            text_limit = mqd_utf8_valid_prefix(data, text_limit, NULL);
+            if (text_limit == 0) { /* not even the first character */
+                obuf_puts(b, "\"\"" TEXT_ELLIPSIS);
+                return;
+            }
+        }
+        text_quoted(b, data, len, text_limit);
         return;
     }
-    size_t limit = o->max_payload ? o->max_payload : SUMMARY_PAYLOAD_LIMIT;
     if (mode == PAYLOAD_TEXT)
-        text_quoted(b, data, len, limit); /* bad bytes appear as \xNN */
+        text_quoted(b, data, len, text_limit); /* bad bytes appear as \xNN */
     else
-        text_hex(b, data, len, o->max_payload ? o->max_payload : SUMMARY_HEX_LIMIT);
+        text_hex(b, data, len, hex_limit);
 }
 
 void payload_text_summary(struct obuf *b, const struct output_opts *o,

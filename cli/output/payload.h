@@ -73,6 +73,15 @@ void payload_scratch_free(struct payload_scratch *ps);
 /* Largest payload parsed as JSON. */
 #define PAYLOAD_JSON_MAX (1u << 20)
 
+/* The payload bytes a text view shows: --max-payload when it was given
+ * (0: all of them), else `preview` (text_limits.h). */
+static inline size_t payload_text_limit(const struct output_opts *o, size_t preview)
+{
+    if (!o->max_payload_set)
+        return preview;
+    return o->max_payload ? o->max_payload : SIZE_MAX;
+}
+
 /* "auto", "none", "text", "hex" → *mode; false when none of these. */
 bool payload_mode_parse(const char *s, uint8_t *mode);
 

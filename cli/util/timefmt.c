@@ -150,3 +150,14 @@ size_t fmt_clock(char *out, int64_t ts_us, struct timefmt_memo *memo)
     struct timefmt_memo none = {0};
     return fmt_with_cache(out, ts_us, memo ? memo : &none, fmt_clock_full, 0);
 }
+
+size_t fmt_seconds(char *out, int64_t us)
+{
+    size_t n = 0;
+    uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+    if (us < 0)
+        out[n++] = '-';
+    n += fmt_u64(out + n, mag / 1000000);
+    fmt_micros(out + n, (unsigned)(mag % 1000000));
+    return n + 7;
+}

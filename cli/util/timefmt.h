@@ -35,4 +35,10 @@ size_t fmt_rfc3339(char *out, int64_t ts_us, struct timefmt_memo *memo);
  * may be NULL. */
 size_t fmt_clock(char *out, int64_t ts_us, struct timefmt_memo *memo);
 
+/* "1764014863.433242", "0.000046", "-0.000010": a signed count of
+ * microseconds as seconds with six decimals (the epoch time of a
+ * timestamp, or the time between two) into out (at least 28 bytes);
+ * returns the count. */
+size_t fmt_seconds(char *out, int64_t us);
+
 #endif
