@@ -16,6 +16,7 @@
 #include "output/out_parallel.h"
 #include "output/output.h"
 #include "pipeline.h"
+#include "pipeline_rules.h"
 
 /* Every signal handler of the program is here; the handlers only set
  * flags, which the reading thread looks at between frames and on ticks. */
@@ -250,6 +251,11 @@ int main(int argc, char **argv)
     int r = options_parse(&o, argc, argv);
     if (r != OPTIONS_OK)
         return r == OPTIONS_EXIT_OK ? 0 : 2;
+    if (o.list_rules || o.explain) {
+        int rrc = pipeline_rules_run(&o);
+        options_free(&o);
+        return rrc;
+    }
 
     char err[1024] = "";
     struct capture cap;

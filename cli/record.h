@@ -167,4 +167,25 @@ static inline void event_bool(struct event_record *e, const char *key, bool v)
         f->v.b = v;
 }
 
+/* One rule of a catalogue of checks, as --list-rules and --explain show it
+ * (output/out_rules.h). The library's MQTT and MQTT-SN rules are one
+ * catalogue; a layer with checks of its own (a payload format's) can give
+ * another of the same shape. Strings are static, UTF-8. */
+struct rule_entry {
+    const char *id;        /* "MQTT-3.3.1-4": unique across catalogues */
+    const char *name;      /* "PUBLISH_QOS_3" */
+    const char *severity;  /* "error", "warning", "info" */
+    const char *message;   /* the one line a violation prints */
+    const char *versions;  /* what it applies to, space-separated:
+                              "3.1 3.1.1 5.0", "sn1.2" */
+    const char *section;   /* "5.0 §3.3.1.2; 3.1.1 §3.3.1.2" */
+    const char *statement; /* what the specification requires and why */
+};
+
+struct rule_catalogue {
+    const char *name; /* "mqtt": the "catalogue" member of the JSON */
+    const struct rule_entry *rules;
+    size_t n;
+};
+
 #endif
