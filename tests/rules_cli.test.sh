@@ -5,7 +5,7 @@
 # rule by id and by name and says the same as the list, and an unknown one
 # is exit 2 naming it. Then the documented versions against the code: every
 # violation in the JSON of every bundled capture (MQTT, MQTT-SN, TLS with
-# its key log, perturbed) is of a rule whose versions include the version
+# its key log, perturbed, and tests/schema_events.py's crafted one) is of a rule whose versions include the version
 # of the record it is in.
 #
 # Usage: tests/rules_cli.test.sh BUILD_DIR
@@ -100,6 +100,10 @@ for f in "$C"/tls/*.pcap; do
 	"$BIN" -T json -r "$f" --tls-port 8901,8902,8903,8911,8912,8913,8914,8915,8920 \
 		--tls-keylog "${f%.pcap}.keylog" tcp || fail "$f: exit $?"
 done >>"$TMP/all.jsonl" 2>/dev/null
+# The crafted capture of tests/schema_events.py: MQTT-SN violations too.
+$PY "$SRC/tests/schema_events.py" "$TMP/events.pcap" || fail "schema_events.py"
+"$BIN" -T json -r "$TMP/events.pcap" >>"$TMP/all.jsonl" || fail "events.pcap: exit $?"
+grep -q '"version":"sn1.2".*"rule":"MQD-SN-' "$TMP/all.jsonl" || fail "no MQTT-SN violation to check"
 $PY - "$TMP/list.jsonl" "$TMP/all.jsonl" <<'PYEOF' || exit 1
 import json, sys
 versions = {}

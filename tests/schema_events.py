@@ -112,8 +112,10 @@ def build():
         ("c", ws_frame(8, struct.pack("!H", 1000) + b"bye", m)),
         ("s", ws_frame(8, struct.pack("!H", 1000))),
     ])
-    # MQTT-SN: a datagram whose Length says more than it holds.
+    # MQTT-SN: a datagram that is no message (sn_undecodable), and a
+    # PUBLISH whose Length says more than the datagram holds (violations).
     emit(udp(bytes([10, 2, 0, 9]), bytes([10, 2, 0, 254]), 47000, 1884, b"\x01"))
+    emit(udp(bytes([10, 2, 0, 9]), bytes([10, 2, 0, 254]), 47000, 1884, b"\x09\x0c\x00"))
     return b"".join(out)
 
 
