@@ -19,6 +19,7 @@
 #include "output/out_parallel.h"
 #include "output/output.h"
 #include "pipeline.h"
+#include "pipeline_rules.h"
 
 /* Every signal handler of the program is here; the handlers only set
  * flags, which the reading thread looks at between frames and on ticks. */
@@ -278,6 +279,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "mqttdissect: %s\n", lerr);
         options_free(&o);
         return lrc == CAPTURE_OK && fflush(stdout) == 0 ? 0 : 1;
+    }
+    if (o.list_rules || o.explain) {
+        int rrc = pipeline_rules_run(&o);
+        options_free(&o);
+        return rrc;
     }
 
     char err[1024] = "";

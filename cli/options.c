@@ -44,6 +44,8 @@ enum {
     OPT_TIME,
     OPT_TOP,
     OPT_VERSION,
+    OPT_LIST_RULES,
+    OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -85,6 +87,8 @@ static const struct option long_options[] = {
     {"top", required_argument, NULL, OPT_TOP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"list-rules", no_argument, NULL, OPT_LIST_RULES},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
     {NULL, 0, NULL, 0},
 };
 
@@ -194,6 +198,12 @@ void options_usage(FILE *out)
         "  and the in-process queue) go to stderr at the end, on SIGUSR1 and\n"
         "  every --stats-interval; with -T json also as {\"event\":\"capture_stats\"}\n"
         "  lines on stdout (the last line at the end).\n"
+        "Rules (no input read):\n"
+        "      --list-rules        every rule checked: id, severity, versions it\n"
+        "                          applies to, name, message (-T json: one object\n"
+        "                          per rule with its section and statement)\n"
+        "      --explain RULE      everything about one rule, by id or name: the\n"
+        "                          specification's section and what it requires\n"
         "  -h, --help              this help\n"
         "      --version           the version\n"
         "\n"
@@ -500,6 +510,8 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->time_format = (uint8_t)i; /* enum text_time's order */
         break;
     }
+    case OPT_LIST_RULES: o->list_rules = true; break;
+    case OPT_EXPLAIN: o->explain = arg; break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))
             return usage_error("--max-payload wants a byte count, not '%s'", arg);
@@ -689,6 +701,8 @@ int options_parse(struct options *o, int argc, char **argv)
             return usage_error("%s", "-D lists the interfaces; it takes no -r or -i");
         return OPTIONS_OK;
     }
+    if (o->list_rules || o->explain)
+        return OPTIONS_OK; /* no input: main.c runs pipeline_rules_run */
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
     if (o->fanout && !o->interface)

@@ -86,6 +86,8 @@ struct options {
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
     bool fanout;               /* --fanout GROUP (live, Linux) */
     uint16_t fanout_group;
+    bool list_rules;           /* --list-rules: print the rules, read nothing */
+    const char *explain;       /* --explain RULE: one rule, read nothing */
     unsigned shard_k, shard_n; /* --shard K/N: only the flows whose symmetric
                                   hash (net/flow_hash.h) is in shard K of N;
                                   shard_n 0: every flow */

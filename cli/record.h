@@ -12,15 +12,18 @@
 
 #include "mqttdissect/sn.h"
 
-/* A rule of a catalogue kept above dissect/ (analysis/spb_rules.def):
- * everything --list-rules and --explain show of it. severity is an enum
- * mqd_severity. Entries are static: a pointer to one stays valid. */
+/* One rule of a catalogue of checks: everything --list-rules and --explain
+ * show of it. The library's rules (rules.def with rules_doc.def) are given
+ * this shape by the wiring (pipeline_rules.c); a layer with checks of its
+ * own keeps its catalogue in it (analysis/spb_rules.def). severity is an
+ * enum mqd_severity. Entries are static: a pointer to one stays valid. */
 struct rule_entry {
     const char *id;        /* "tck-id-topics-nbirth-seq-num", "MQD-SPB-..." */
     const char *name;      /* "SPB_NBIRTH_SEQ_NOT_ZERO": stable */
     uint8_t severity;
     const char *message;   /* one line, no trailing period */
-    const char *versions;  /* where it applies: "Sparkplug B 3.0" */
+    const char *versions;  /* what it applies to, space-separated:
+                              "3.1 3.1.1 5.0", "sn1.2", "sparkplug3.0" */
     const char *section;   /* of the specification */
     const char *statement; /* what the specification requires, our words */
 };
@@ -242,5 +245,14 @@ static inline void event_bool(struct event_record *e, const char *key, bool v)
     if (f)
         f->v.b = v;
 }
+
+/* The catalogues --list-rules and --explain show (output/out_rules.h): the
+ * library's MQTT and MQTT-SN rules are one, the Sparkplug B state rules
+ * (analysis/spb_rules.def) another, both as struct rule_entry (above). */
+struct rule_catalogue {
+    const char *name; /* "mqtt": the "catalogue" member of the JSON */
+    const struct rule_entry *rules;
+    size_t n;
+};
 
 #endif

@@ -11,6 +11,39 @@ static const mqd_rule_info rule_table[MQD_RULE_COUNT] = {
 #undef MQD_RULE
 };
 
+/* rules_doc.def: one entry per rule name. A rule without one is left
+ * zeroed (tests/test_rules.c fails on it); a name given twice is an
+ * initializer overridden (-Woverride-init, an error with -Wextra -Werror). */
+static const mqd_rule_doc doc_table[MQD_RULE_COUNT] = {
+#define MQD_RULE_DOC(name, versions, section, statement) \
+    [MQD_R_##name] = {(uint8_t)(versions), section, statement},
+#include "rules_doc.def"
+#undef MQD_RULE_DOC
+};
+
+const mqd_rule_doc *mqd_rule_doc_get(uint16_t rule)
+{
+    if (rule >= MQD_RULE_COUNT)
+        return NULL;
+    return &doc_table[rule];
+}
+
+const char *mqd_rule_version_name(unsigned version_bit)
+{
+    switch (version_bit) {
+    case MQD_RULE_V31:
+        return "3.1";
+    case MQD_RULE_V311:
+        return "3.1.1";
+    case MQD_RULE_V5:
+        return "5.0";
+    case MQD_RULE_SN12:
+        return "sn1.2";
+    default:
+        return NULL;
+    }
+}
+
 const mqd_rule_info *mqd_rule_get(uint16_t rule)
 {
     if (rule >= MQD_RULE_COUNT)

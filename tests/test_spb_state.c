@@ -233,7 +233,7 @@ static void test_catalogue(void **st)
         assert_true(strncmp(r[i].name, "SPB_", 4) == 0);
         assert_true(r[i].severity <= MQD_SEV_INFO);
         assert_true(r[i].message[0] && r[i].section[0] && r[i].statement[0]);
-        assert_string_equal(r[i].versions, "Sparkplug B 3.0");
+        assert_string_equal(r[i].versions, "sparkplug3.0");
         for (unsigned j = 0; j < i; j++) {
             assert_string_not_equal(r[i].id, r[j].id);
             assert_string_not_equal(r[i].name, r[j].name);

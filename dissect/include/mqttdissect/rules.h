@@ -40,6 +40,30 @@ const mqd_rule_info *mqd_rule_get(uint16_t rule);
  * rule's number (enum mqd_rule) is the result minus mqd_rule_get(0). */
 const mqd_rule_info *mqd_rule_find(const char *id_or_name);
 
+/* The protocol versions a rule applies to, as bits of mqd_rule_doc.versions. */
+enum mqd_rule_version {
+    MQD_RULE_V31 = 1u,  /* MQTT 3.1 (protocol level 3) */
+    MQD_RULE_V311 = 2u, /* MQTT 3.1.1 (level 4) */
+    MQD_RULE_V5 = 4u,   /* MQTT 5.0 (level 5) */
+    MQD_RULE_SN12 = 8u  /* MQTT-SN 1.2 */
+};
+
+/* What the specification says behind a rule: kept apart from
+ * mqd_rule_info so that struct keeps its layout. */
+typedef struct mqd_rule_doc {
+    uint8_t versions;      /* enum mqd_rule_version bits: where it is checked */
+    const char *section;   /* "5.0 §3.3.1.2; 3.1.1 §3.3.1.2" (UTF-8) */
+    const char *statement; /* the requirement and its reason, in one to three
+                              sentences of the project's own words */
+} mqd_rule_doc;
+
+/* The documentation of a rule; NULL when out of range. */
+const mqd_rule_doc *mqd_rule_doc_get(uint16_t rule);
+
+/* "3.1", "3.1.1", "5.0", "sn1.2" for one enum mqd_rule_version bit;
+ * NULL for anything else. */
+const char *mqd_rule_version_name(unsigned version_bit);
+
 /* "error", "warning", "info". */
 const char *mqd_severity_name(uint8_t severity);
 
