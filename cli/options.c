@@ -119,9 +119,11 @@ void options_usage(FILE *out)
         "                          flows) in shard K of N (1 <= K <= N), chosen by\n"
         "                          a hash of their addresses and ports: N runs over\n"
         "                          the same input print together what one run prints\n"
-        "      --fanout GROUP      live (Linux): join AF_PACKET fanout group GROUP\n"
+        "      --fanout GROUP[,N]  live (Linux): join AF_PACKET fanout group GROUP\n"
         "                          with flow hashing, so that the processes of one\n"
-        "                          group each decode whole connections\n"
+        "                          group each decode whole connections; with N,\n"
+        "                          start N worker processes in the group, writing\n"
+        "                          whole records to one output\n"
         , out);
     fputs(
         "Output:\n"
@@ -247,6 +249,25 @@ static bool parse_shard(const char *s, unsigned *k, unsigned *n)
         return false;
     *k = (unsigned)kv;
     *n = (unsigned)nv;
+    return true;
+}
+
+/* --fanout GROUP or GROUP,N. */
+static bool parse_fanout(const char *s, struct options *o)
+{
+    const char *comma = strchr(s, ',');
+    char gbuf[16];
+    uint64_t g, n = 1;
+    size_t glen = comma ? (size_t)(comma - s) : strlen(s);
+    if (glen >= sizeof gbuf)
+        return false;
+    memcpy(gbuf, s, glen);
+    gbuf[glen] = '\0';
+    if (!parse_u64(gbuf, 65535, &g) ||
+        (comma && (!parse_u64(comma + 1, OPT_MAX_FANOUT_WORKERS, &n) || n < 1)))
+        return false;
+    o->fanout_group = (uint16_t)g;
+    o->fanout_workers = (unsigned)n;
     return true;
 }
 
@@ -451,10 +472,10 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--shard wants K/N with 1 <= K <= N <= 65536, not '%s'", arg);
         break;
     case OPT_FANOUT:
-        if (!parse_u64(arg, 65535, &v))
-            return usage_error("--fanout wants a group number from 0 to 65535, not '%s'", arg);
+        if (!parse_fanout(arg, o))
+            return usage_error("--fanout wants GROUP (0 to 65535) or GROUP,N (N worker "
+                               "processes, 1 to 64), not '%s'", arg);
         o->fanout = true;
-        o->fanout_group = (uint16_t)v;
         break;
     case OPT_MAX_PAYLOAD:
         if (!parse_u64(arg, UINT32_MAX, &v))

@@ -161,15 +161,18 @@ void pipeline_stats_now(struct pipeline *p)
 }
 
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
-                                  FILE *f)
+                                  unsigned worker, FILE *f)
 {
     if (p->opts->format != OUT_JSON)
         return;
     pipeline_flush(p);
     fprintf(f, "{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
-           "\"if_dropped\":%llu,\"queue_dropped\":%llu}\n",
+           "\"if_dropped\":%llu,\"queue_dropped\":%llu",
            (unsigned long long)cs->received, (unsigned long long)cs->dropped,
            (unsigned long long)cs->if_dropped, (unsigned long long)cs->queue_dropped);
+    if (worker)
+        fprintf(f, ",\"worker\":%u", worker);
+    fputs("}\n", f);
 }
 
 bool pipeline_printing(const struct pipeline *p)

@@ -37,9 +37,10 @@ void pipeline_flush(struct pipeline *p);
 void pipeline_stats_now(struct pipeline *p);
 
 /* -T json: a {"event":"capture_stats",...} line with these figures, after
- * what was printed. Nothing in text mode. */
+ * what was printed; with "worker":K when worker is not 0 (--fanout
+ * GROUP,N). Nothing in text mode. */
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
-                                  FILE *f);
+                                  unsigned worker, FILE *f);
 
 /* True once -c N messages have been printed: stop reading. */
 bool pipeline_done(const struct pipeline *p);
