@@ -214,8 +214,7 @@ static void report_capture(struct run_ctx *run)
     char err[512];
     print_capture_stats(run->cap);
     if (run->cap->live && capture_stats(run->cap, &st, err, sizeof err) == CAPTURE_OK)
-        pipeline_write_capture_stats(run->pipeline, &st, worker_index,
-                                     run->file ? run->file : stdout);
+        pipeline_write_capture_stats(run->pipeline, &st, worker_index);
 }
 
 /* SIGUSR1: the counts always, the --stats summary with them. */
@@ -438,7 +437,7 @@ int main(int argc, char **argv)
     char serr[512];
     bool have_cst = cap.live && capture_stats(&cap, &cst, serr, sizeof serr) == CAPTURE_OK;
     if (have_cst)
-        pipeline_write_capture_stats(p, &cst, worker_index, file ? file : stdout);
+        pipeline_write_capture_stats(p, &cst, worker_index);
     wrc |= output_close(out);
     if (fflush(stdout) != 0 || (file && fclose(file) != 0))
         wrc = -1;
