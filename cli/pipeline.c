@@ -163,7 +163,7 @@ void pipeline_stats_now(struct pipeline *p)
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
                                   unsigned worker)
 {
-    struct capture_record r = {
+    struct capture_stats_record r = {
         .received = cs->received,
         .dropped = cs->dropped,
         .if_dropped = cs->if_dropped,

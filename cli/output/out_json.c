@@ -452,7 +452,7 @@ static void oj_event_end(struct output *o)
 }
 
 /* {"event":"capture_stats",...}: no flow, so no meta. */
-static void oj_capture(struct output *o, const struct capture_record *r)
+static void oj_capture(struct output *o, const struct capture_stats_record *r)
 {
     struct json_writer *w = &as_json(o)->w;
     jw_object_begin(w);

@@ -257,7 +257,7 @@ static void format_sn(struct output *pr, const uint8_t *body)
 
 static void format_capture(struct output *pr, const uint8_t *body)
 {
-    struct capture_record r;
+    struct capture_stats_record r;
     memcpy(&r, body, sizeof r);
     output_capture(pr, &r);
 }
@@ -545,7 +545,7 @@ static void op_sn(struct output *o, const struct msg_meta *m,
     record_done(p);
 }
 
-static void op_capture(struct output *o, const struct capture_record *r)
+static void op_capture(struct output *o, const struct capture_stats_record *r)
 {
     struct out_parallel *p = as_par(o);
     start_record(p);

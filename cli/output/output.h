@@ -68,7 +68,7 @@ struct output_ops {
     int (*close)(struct output *o); /* flushes and frees o */
     struct obuf *(*buffer)(struct output *o); /* see output_buffer */
     /* NULL: the printer shows no capture counts (they are on stderr). */
-    void (*capture)(struct output *o, const struct capture_record *r);
+    void (*capture)(struct output *o, const struct capture_stats_record *r);
 };
 
 struct output {
@@ -154,7 +154,7 @@ static inline void output_event(struct output *o, const struct msg_meta *m,
 
 /* The live capture's counts so far, after the records before it: JSON's
  * capture_stats record; nothing in text and EVE. */
-static inline void output_capture(struct output *o, const struct capture_record *r)
+static inline void output_capture(struct output *o, const struct capture_stats_record *r)
 {
     if (o->ops->capture)
         o->ops->capture(o, r);
