@@ -316,6 +316,7 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
     struct capture_live_cfg live = {
         .promisc = !o->no_promisc,
         .buffer_kib = o->buffer_kib,
+        .queue_mib = o->queue_mib,
     };
     int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
                           : capture_open_live(cap, o->interface, &live, err, errlen);

@@ -39,6 +39,7 @@ enum {
     OPT_NO_PROMISC,
     OPT_SHARD,
     OPT_FANOUT,
+    OPT_QUEUE_SIZE,
     OPT_VERSION,
 };
 
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
     {"community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED},
     {"buffer-size", required_argument, NULL, 'B'},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
     {"line-buffered", no_argument, NULL, 'l'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"fanout", required_argument, NULL, OPT_FANOUT},
@@ -96,6 +98,8 @@ void options_usage(FILE *out)
         "  -B, --buffer-size KiB   live: the kernel capture buffer (default 32768)\n"
         "      --no-promisc        live: do not put the interface in promiscuous\n"
         "                          mode (it is by default, as with tcpdump)\n"
+        "      --queue-size MiB    live: the in-process packet queue behind the\n"
+        "                          kernel buffer (default 64, 1 to 4096)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always); MQTT\n"
         "                          inside only with a key log\n"
@@ -466,6 +470,11 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->buffer_kib = (unsigned)v;
         break;
     case OPT_NO_PROMISC: o->no_promisc = true; break;
+    case OPT_QUEUE_SIZE:
+        if (!parse_u64(arg, 4096, &v) || v == 0)
+            return usage_error("--queue-size wants MiB from 1 to 4096, not '%s'", arg);
+        o->queue_mib = (unsigned)v;
+        break;
     case 'l': o->line_buffered = true; break;
     case OPT_SHARD:
         if (!parse_shard(arg, &o->shard_k, &o->shard_n))

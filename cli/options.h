@@ -78,6 +78,7 @@ struct options {
     /* Live capture and streamed output. */
     unsigned buffer_kib;      /* -B KiB: the kernel buffer; 0: 32 MiB */
     bool no_promisc;          /* --no-promisc */
+    unsigned queue_mib;       /* --queue-size MiB: the capture queue; 0: 64 */
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
     bool fanout;               /* --fanout GROUP[,N] (live, Linux) */
     uint16_t fanout_group;

@@ -56,6 +56,7 @@ struct capture {
     unsigned deadline_ms;
     /* Live: the reading thread and what it shares (capture.c). */
     struct capture_queue *queue;
+    unsigned queue_blocks;       /* capture_live_cfg.queue_mib */
     pthread_t reader;
     bool reader_running;
     pthread_mutex_t snap_mu;     /* guards snap while the reader runs */
@@ -84,6 +85,8 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
 struct capture_live_cfg {
     bool promisc;        /* promiscuous mode (tcpdump's default) */
     unsigned buffer_kib; /* the kernel buffer; 0: CAPTURE_BUFFER_KIB_DEFAULT */
+    unsigned queue_mib;  /* the in-process queue; 0: CAPTURE_QUEUE_BLOCKS
+                            (capture_queue.h), 1 MiB a block */
 };
 
 /* Opens interface `iface` ("any" works on Linux) with full snaplen as cfg
@@ -91,7 +94,9 @@ struct capture_live_cfg {
  * blocks at least every 50 ms (not immediate mode). A warning from activation is left
  * in c->warning (empty if none). capture_run then reads it on a thread of
  * its own into a bounded queue (capture_queue.h), and delivers the frames
- * on the calling thread. */
+ * on the calling thread. When the queue is full the reading thread waits
+ * for room (back-pressure): the kernel buffer takes the burst, and what
+ * does not fit there is dropped and counted by the kernel. */
 int capture_open_live(struct capture *c, const char *iface,
                       const struct capture_live_cfg *cfg, char *err,
                       size_t errlen);
