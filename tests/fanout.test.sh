@@ -9,7 +9,8 @@
 # command with --fanout GROUP,2 (two worker processes) writing to a pipe,
 # and another writing with -o to a file: every line whole (valid JSON),
 # every message once, one capture_stats record per worker, exit 0 after a
-# SIGINT to the command alone. Also: --fanout with -r is a usage error. Skips (77) where namespaces cannot be entered
+# SIGINT (the pipe) or SIGTERM (-o) to the command alone. Also: --fanout
+# with -r is a usage error. Skips (77) where namespaces cannot be entered
 # (the live test covers capture there) or the kernel refuses fanout.
 set -u
 build=${1:?usage: fanout.test.sh BUILD_DIR}
@@ -82,10 +83,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 sleep 0.5
-kill -INT "$all" "$a" "$b" "$piped" "$filed"
+kill -INT "$all" "$a" "$b" "$piped"
+kill -TERM "$filed"
 wait "$all" "$a" "$b"
 wait "$piped" || fail "--fanout 8,2: exit $? after SIGINT"
-wait "$filed" || fail "--fanout 9,2 -o: exit $? after SIGINT"
+wait "$filed" || fail "--fanout 9,2 -o: exit $? after SIGTERM"
 sleep 0.2 # the pipe's reader
 for w in pipe file; do
   n=$(grep -c 'dropped by the queue' "$work/$w.err")
