@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "output/output.h"
 #include "pipeline.h"
 #include "pipeline_rules.h"
+#include "util/line_writer.h"
 
 /* Every signal handler of the program is here; the handlers only set
  * flags, which the reading thread looks at between frames and on ticks. */
@@ -77,8 +79,109 @@ struct run_ctx {
     int64_t next_interval_ms; /* live --stats-interval: next capture counts */
     struct output *out;
     FILE *file;          /* -o FILE, reopened on SIGHUP; NULL: stdout */
+    int fd;              /* the descriptor under file */
     const char *path;
 };
+
+/* ---- --fanout GROUP,N: N worker processes (Linux) ----
+ * The command forks N workers before anything else is set up; each opens
+ * its own socket in the fanout group and runs as a single process would,
+ * writing through a line writer (util/line_writer.h) so that the records
+ * of the workers interleave whole. The parent only forwards SIGINT,
+ * SIGTERM, SIGHUP and SIGUSR1 to them and waits. */
+static volatile pid_t fanout_pid[OPT_MAX_FANOUT_WORKERS];
+static unsigned fanout_started;
+static unsigned worker_index, worker_count; /* in a worker: 1..N, N */
+static char worker_tag[48];                 /* "worker K of N: " or "" */
+
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+
+static void forward_signal(int sig)
+{
+    int saved = errno;
+    for (unsigned i = 0; i < fanout_started; i++)
+        if (fanout_pid[i] > 0)
+            kill(fanout_pid[i], sig);
+    errno = saved;
+}
+
+static void block_forwarded(bool block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaddset(&set, forwarded_signals[i]);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* Starts the workers. In a worker: -1 (it goes on with the run, the four
+ * signals blocked until its own handlers are in place). In the parent:
+ * the command's exit status once every worker has ended: 0 when all
+ * ended with 0, else the first failure's (the others are then told to
+ * stop: a worker that fails ends the run). */
+static int fanout_run(unsigned n)
+{
+    int status = 0;
+    block_forwarded(true);
+    for (unsigned i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            worker_index = i + 1;
+            worker_count = n;
+            fanout_started = 0;
+            snprintf(worker_tag, sizeof worker_tag, "worker %u of %u: ", worker_index, n);
+            return -1;
+        }
+        if (pid < 0) {
+            fprintf(stderr, "mqttdissect: --fanout: cannot start worker %u: %s\n", i + 1,
+                    strerror(errno));
+            status = 1;
+            forward_signal(SIGTERM);
+            break;
+        }
+        fanout_pid[fanout_started++] = pid;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaction(forwarded_signals[i], &sa, NULL);
+    block_forwarded(false);
+    for (unsigned left = fanout_started; left > 0;) {
+        int ws;
+        pid_t pid = waitpid(-1, &ws, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (unsigned i = 0; i < fanout_started; i++)
+            if (fanout_pid[i] == pid) {
+                fanout_pid[i] = 0;
+                left--;
+            }
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+            if (status == 0)
+                status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
+            forward_signal(SIGTERM);
+        }
+    }
+    return status;
+}
+
+/* A worker's output: -o FILE opened by each worker for appending, or its
+ * own copy of standard output, behind a line writer. */
+static FILE *worker_output(const char *path, int *fdp)
+{
+    int fd = *fdp = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)
+                  : fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    FILE *f = fd >= 0 ? line_writer_open(fd) : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
 
 static int64_t monotonic_ms(void)
 {
@@ -100,9 +203,9 @@ static void print_capture_stats(struct capture *cap)
     }
     if (capture_stats(cap, &st, err, sizeof err) == CAPTURE_OK)
         fprintf(stderr,
-                "mqttdissect: %llu packets received, %llu dropped by the kernel, "
+                "mqttdissect: %s%llu packets received, %llu dropped by the kernel, "
                 "%llu dropped by the interface, %llu dropped by the queue\n",
-                (unsigned long long)st.received, (unsigned long long)st.dropped,
+                worker_tag, (unsigned long long)st.received, (unsigned long long)st.dropped,
                 (unsigned long long)st.if_dropped,
                 (unsigned long long)st.queue_dropped);
 }
@@ -115,7 +218,7 @@ static void report_capture(struct run_ctx *run)
     char err[512];
     print_capture_stats(run->cap);
     if (run->cap->live && capture_stats(run->cap, &st, err, sizeof err) == CAPTURE_OK)
-        pipeline_write_capture_stats(run->pipeline, &st, run->file ? run->file : stdout);
+        pipeline_write_capture_stats(run->pipeline, &st, worker_index);
 }
 
 /* SIGUSR1: the counts always, the --stats summary with them. */
@@ -141,7 +244,7 @@ static void reopen_output(struct run_ctx *run)
     (void)fflush(run->file);
     /* The FILE the printers hold stays; the descriptor under it changes. */
     int fd = open(run->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || dup2(fd, fileno(run->file)) < 0) {
+    if (fd < 0 || dup2(fd, run->fd) < 0) {
         fprintf(stderr, "mqttdissect: cannot reopen %s after SIGHUP: %s; still "
                         "writing to the file it was\n", run->path, strerror(errno));
     }
@@ -222,6 +325,7 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
         .promisc = !o->no_promisc,
         .buffer_kib = o->buffer_kib,
         .snaplen = o->snaplen,
+        .queue_mib = o->queue_mib,
     };
     int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
                           : capture_open_live(cap, o->interface, &live, err, errlen);
@@ -285,6 +389,13 @@ int main(int argc, char **argv)
         options_free(&o);
         return rrc;
     }
+    if (o.fanout_workers > 1) {
+        int status = fanout_run(o.fanout_workers);
+        if (status >= 0) { /* the parent: the workers have ended */
+            options_free(&o);
+            return status;
+        }
+    }
 
     char err[1024] = "";
     struct capture cap;
@@ -297,7 +408,22 @@ int main(int argc, char **argv)
     }
 
     FILE *file = NULL;
-    if (o.output_file && !(file = fopen(o.output_file, "a"))) {
+    int file_fd = -1;
+    FILE *std_out = stdout; /* a worker's stdout is a line writer until the end */
+    if (worker_index) {
+        FILE *lw = worker_output(o.output_file, &file_fd);
+        if (!lw) {
+            fprintf(stderr, "mqttdissect: %s%s: %s\n", worker_tag,
+                    o.output_file ? o.output_file : "standard output", strerror(errno));
+            capture_close(&cap);
+            options_free(&o);
+            return 1;
+        }
+        if (o.output_file)
+            file = lw;
+        else
+            stdout = lw; /* glibc's stdout is a variable; summaries too */
+    } else if (o.output_file && !(file = fopen(o.output_file, "a"))) {
         fprintf(stderr, "mqttdissect: %s: %s\n", o.output_file, strerror(errno));
         capture_close(&cap);
         options_free(&o);
@@ -335,8 +461,11 @@ int main(int argc, char **argv)
     }
 
     install_signal_handlers(&cap);
+    if (worker_index) /* blocked since the fork (fanout_run) */
+        block_forwarded(false);
     struct run_ctx run = {.pipeline = p, .cap = &cap, .opts = &o, .dlt = cap.dlt,
-                          .out = out, .file = file, .path = o.output_file};
+                          .out = out, .file = file, .path = o.output_file,
+                          .fd = worker_index ? file_fd : file ? fileno(file) : -1};
     /* Live and streamed: flushed when the input is idle, and within 100 ms
      * with -l or on a terminal (else within a second). */
     bool prompt = o.line_buffered || (!file && isatty(STDOUT_FILENO));
@@ -347,10 +476,15 @@ int main(int argc, char **argv)
     char serr[512];
     bool have_cst = cap.live && capture_stats(&cap, &cst, serr, sizeof serr) == CAPTURE_OK;
     if (have_cst)
-        pipeline_write_capture_stats(p, &cst, file ? file : stdout);
+        pipeline_write_capture_stats(p, &cst, worker_index);
     wrc |= output_close(out);
     if (fflush(stdout) != 0 || (file && fclose(file) != 0))
         wrc = -1;
+    if (stdout != std_out) {
+        if (fclose(stdout) != 0)
+            wrc = -1;
+        stdout = std_out;
+    }
     signal_capture = NULL;
 
     if (have_cst)

@@ -43,6 +43,7 @@ enum {
     OPT_FANOUT,
     OPT_TIME,
     OPT_TOP,
+    OPT_QUEUE_SIZE,
     OPT_VERSION,
     OPT_LIST_RULES,
     OPT_EXPLAIN,
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
     {"snapshot-length", required_argument, NULL, 's'},
     {"list-interfaces", no_argument, NULL, 'D'},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+    {"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
     {"line-buffered", no_argument, NULL, 'l'},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"fanout", required_argument, NULL, OPT_FANOUT},
@@ -112,6 +114,8 @@ void options_usage(FILE *out)
         "  -D, --list-interfaces   list the interfaces to capture on, and exit\n"
         "      --no-promisc        live: do not put the interface in promiscuous\n"
         "                          mode (it is by default, as with tcpdump)\n"
+        "      --queue-size MiB    live: the in-process packet queue behind the\n"
+        "                          kernel buffer (default 64, 1 to 4096)\n"
         "  -p, --port P[,P...]     also decode MQTT on these TCP ports (1883 always)\n"
         "      --tls-port P[,P...] report TLS on these ports (8883 always); MQTT\n"
         "                          inside only with a key log\n"
@@ -135,9 +139,11 @@ void options_usage(FILE *out)
         "                          flows) in shard K of N (1 <= K <= N), chosen by\n"
         "                          a hash of their addresses and ports: N runs over\n"
         "                          the same input print together what one run prints\n"
-        "      --fanout GROUP      live (Linux): join AF_PACKET fanout group GROUP\n"
+        "      --fanout GROUP[,N]  live (Linux): join AF_PACKET fanout group GROUP\n"
         "                          with flow hashing, so that the processes of one\n"
-        "                          group each decode whole connections\n"
+        "                          group each decode whole connections; with N,\n"
+        "                          start N worker processes in the group, writing\n"
+        "                          whole records to one output\n"
         , out);
     fputs(
         "Output:\n"
@@ -280,6 +286,25 @@ static bool parse_shard(const char *s, unsigned *k, unsigned *n)
         return false;
     *k = (unsigned)kv;
     *n = (unsigned)nv;
+    return true;
+}
+
+/* --fanout GROUP or GROUP,N. */
+static bool parse_fanout(const char *s, struct options *o)
+{
+    const char *comma = strchr(s, ',');
+    char gbuf[16];
+    uint64_t g, n = 1;
+    size_t glen = comma ? (size_t)(comma - s) : strlen(s);
+    if (glen >= sizeof gbuf)
+        return false;
+    memcpy(gbuf, s, glen);
+    gbuf[glen] = '\0';
+    if (!parse_u64(gbuf, 65535, &g) ||
+        (comma && (!parse_u64(comma + 1, OPT_MAX_FANOUT_WORKERS, &n) || n < 1)))
+        return false;
+    o->fanout_group = (uint16_t)g;
+    o->fanout_workers = (unsigned)n;
     return true;
 }
 
@@ -484,16 +509,21 @@ static int parse_one(struct options *o, int c, const char *arg)
         o->buffer_kib = (unsigned)v;
         break;
     case OPT_NO_PROMISC: o->no_promisc = true; break;
+    case OPT_QUEUE_SIZE:
+        if (!parse_u64(arg, 4096, &v) || v == 0)
+            return usage_error("--queue-size wants MiB from 1 to 4096, not '%s'", arg);
+        o->queue_mib = (unsigned)v;
+        break;
     case 'l': o->line_buffered = true; break;
     case OPT_SHARD:
         if (!parse_shard(arg, &o->shard_k, &o->shard_n))
             return usage_error("--shard wants K/N with 1 <= K <= N <= 65536, not '%s'", arg);
         break;
     case OPT_FANOUT:
-        if (!parse_u64(arg, 65535, &v))
-            return usage_error("--fanout wants a group number from 0 to 65535, not '%s'", arg);
+        if (!parse_fanout(arg, o))
+            return usage_error("--fanout wants GROUP (0 to 65535) or GROUP,N (N worker "
+                               "processes, 1 to 64), not '%s'", arg);
         o->fanout = true;
-        o->fanout_group = (uint16_t)v;
         break;
     case OPT_TOP:
         if (!parse_u64(arg, UINT32_MAX, &v))

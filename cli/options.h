@@ -83,15 +83,21 @@ struct options {
     unsigned snaplen;         /* -s N: bytes kept per packet; 0: 262144 */
     bool list_interfaces;     /* -D: list the interfaces and exit */
     bool no_promisc;          /* --no-promisc */
+    unsigned queue_mib;       /* --queue-size MiB: the capture queue; 0: 64 */
     bool line_buffered;       /* -l: output within ~100 ms, as it comes */
-    bool fanout;               /* --fanout GROUP (live, Linux) */
+    bool fanout;               /* --fanout GROUP[,N] (live, Linux) */
     uint16_t fanout_group;
     bool list_rules;           /* --list-rules: print the rules, read nothing */
     const char *explain;       /* --explain RULE: one rule, read nothing */
+    unsigned fanout_workers;   /* N: worker processes this command starts;
+                                  0 or 1: this process alone */
     unsigned shard_k, shard_n; /* --shard K/N: only the flows whose symmetric
                                   hash (net/flow_hash.h) is in shard K of N;
                                   shard_n 0: every flow */
 };
+
+/* --fanout GROUP,N: N at most. */
+#define OPT_MAX_FANOUT_WORKERS 64u
 
 enum options_result { OPTIONS_OK, OPTIONS_EXIT_OK, OPTIONS_EXIT_ERROR };
 

@@ -195,15 +195,22 @@ void pipeline_stats_now(struct pipeline *p)
 }
 
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
-                                  FILE *f)
+                                  unsigned worker)
 {
-    if (p->opts->format != OUT_JSON)
-        return;
-    pipeline_flush(p);
-    fprintf(f, "{\"event\":\"capture_stats\",\"received\":%llu,\"dropped\":%llu,"
-           "\"if_dropped\":%llu,\"queue_dropped\":%llu}\n",
-           (unsigned long long)cs->received, (unsigned long long)cs->dropped,
-           (unsigned long long)cs->if_dropped, (unsigned long long)cs->queue_dropped);
+    struct capture_stats_record r = {
+        .received = cs->received,
+        .dropped = cs->dropped,
+        .if_dropped = cs->if_dropped,
+        .queue_dropped = cs->queue_dropped,
+        .worker = worker,
+    };
+    /* After every record of what was captured so far: the decoding thread
+     * drained (it is idle until this thread hands it more), then written
+     * through the output like every record. */
+    if (p->events)
+        flow_events_drain(p->events);
+    output_capture(p->out, &r);
+    (void)output_flush(p->out);
 }
 
 bool pipeline_printing(const struct pipeline *p)

@@ -36,10 +36,12 @@ void pipeline_flush(struct pipeline *p);
  * Nothing without --stats. */
 void pipeline_stats_now(struct pipeline *p);
 
-/* -T json: a {"event":"capture_stats",...} line with these figures, after
- * what was printed. Nothing in text mode. */
+/* The capture counts through the output (output_capture), after what was
+ * printed: with -T json a {"event":"capture_stats",...} line, with
+ * "worker":K when worker is not 0 (--fanout GROUP,N); nothing in text and
+ * EVE. */
 void pipeline_write_capture_stats(struct pipeline *p, const struct capture_stats *cs,
-                                  FILE *f);
+                                  unsigned worker);
 
 /* True once -c N messages have been printed: stop reading. */
 bool pipeline_done(const struct pipeline *p);

@@ -29,6 +29,7 @@ struct pipeline_sn *pipeline_sn_new(const struct options *o,
     memset(&cfg, 0, sizeof cfg);
     for (size_t i = 0; i < o->nsn_ports && i < SN_MAX_PORTS; i++)
         cfg.ports[cfg.nports++] = o->sn_ports[i];
+    cfg.community_id_seed = o->community_id_seed;
     s->reg = sn_registry_new(&cfg);
     if (!s->reg) {
         free(s);
@@ -64,6 +65,8 @@ static void meta_fill(struct msg_meta *meta, const struct sn_client *c, int dir,
     memcpy(meta->src, src, strnlen(src, sizeof meta->src - 1));
     memcpy(meta->dst, dst, strnlen(dst, sizeof meta->dst - 1));
     meta->conn = sn_client_number(c);
+    /* Computed once per client (the registry), copied per record. */
+    memcpy(meta->community_id, sn_client_community_id(c), COMMUNITY_ID_SIZE);
     meta->transport = "udp";
     meta->frame = pkt->frame;
     meta->ts_us = pkt->ts_us;
@@ -134,9 +137,6 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
         return false;
     struct msg_meta meta;
     meta_fill(&meta, c, dir, pkt);
-    if (print)
-        community_id_v1(s->opts->community_id_seed, COMMUNITY_ID_UDP, src, dst,
-                        meta.community_id);
     if (len < wirelen) { /* the snapshot length cut it: do not guess */
         sn_registry_count_cut(s->reg);
         if (print)

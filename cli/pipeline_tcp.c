@@ -316,7 +316,7 @@ static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
     if (pending == 0)
         return;
     p->stats.truncated_at_end++;
-    if (pipeline_mqtt_event_begin(p, cs, dir, s->offset - pending, "truncated")) {
+    if (pipeline_mqtt_event_begin(p, cs, dir, mqd_stream_offset(s) - pending, "truncated")) {
         output_event_u64(p->out, "bytes", pending);
         output_event_end(p->out);
     }
@@ -331,7 +331,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
         stats_event_violation(p->st, rule);
     p->stats.violations++;
     if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
-        !pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "state_violation"))
+        !pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream), "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);
     output_event_str(p->out, "name", r->name);
@@ -387,7 +387,7 @@ static void on_close(void *ctx, struct flow_conn *c,
         if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
             resume_keep(p, c, cs);
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
-            pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "evicted")) {
+            pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream), "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
             output_event_end(p->out);
         }

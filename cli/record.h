@@ -255,4 +255,11 @@ struct rule_catalogue {
     size_t n;
 };
 
+/* ---- live capture counts (net/capture.h counts them, the output prints
+ * them: a capture_stats record) ---- */
+struct capture_stats_record {
+    uint64_t received, dropped, if_dropped, queue_dropped;
+    unsigned worker; /* --fanout GROUP,N: the worker, 1..N; 0: none */
+};
+
 #endif

@@ -59,6 +59,40 @@ typedef struct sink {
     int rc;
 } sink;
 
+/* The decoder's state, in the caller's mqd_stream (MQD_STREAM_SIZE bytes,
+ * aligned for 64-bit integers and pointers): only this file sees it. */
+typedef struct stream_priv {
+    mqd_stream_cfg cfg;
+    int state;               /* enum stream_state */
+    uint8_t *buf;            /* partial frame / resync window */
+    size_t buf_len, buf_cap;
+    uint64_t offset;         /* stream bytes consumed so far */
+    uint64_t skip_left;      /* bytes of an oversize frame still to skip */
+    uint32_t want;           /* size of the frame being buffered */
+    uint8_t hdr[5];          /* a fixed header cut by a chunk end */
+    uint8_t hdr_len;
+    uint8_t scan_vetted;     /* the candidate's first bytes were judged plausible */
+    uint8_t finishing;       /* inside mqd_stream_finish */
+    size_t scan;             /* resync candidate, index into buf */
+    uint64_t resync_skipped; /* bytes discarded since sync was lost */
+    mqd_stream_counts counts;
+} stream_priv;
+
+_Static_assert(sizeof(stream_priv) <= MQD_STREAM_SIZE,
+               "MQD_STREAM_SIZE is the ABI: the state must fit in it");
+_Static_assert(_Alignof(stream_priv) <= _Alignof(mqd_stream),
+               "mqd_stream must be aligned for the state");
+
+static stream_priv *priv(mqd_stream *pub)
+{
+    return (stream_priv *)(void *)pub->opaque_.bytes;
+}
+
+static const stream_priv *priv_const(const mqd_stream *pub)
+{
+    return (const stream_priv *)(const void *)pub->opaque_.bytes;
+}
+
 static void *libc_realloc(void *ctx, void *ptr, size_t size)
 {
     (void)ctx;
@@ -78,13 +112,13 @@ static size_t min_size(size_t a, size_t b)
 
 /* The buffer never grows beyond one whole frame of max_frame bytes plus a
  * header's worth. */
-static size_t frame_buffer_limit(const mqd_stream *s)
+static size_t frame_buffer_limit(const stream_priv *s)
 {
     return (size_t)s->cfg.max_frame + FIXED_HEADER_MAX;
 }
 
 /* Makes room for `need` bytes, growing geometrically up to `limit`. */
-static bool buf_reserve(mqd_stream *s, size_t need, size_t limit)
+static bool buf_reserve(stream_priv *s, size_t need, size_t limit)
 {
     if (need <= s->buf_cap)
         return true;
@@ -103,7 +137,7 @@ static bool buf_reserve(mqd_stream *s, size_t need, size_t limit)
     return true;
 }
 
-static void buf_release(mqd_stream *s)
+static void buf_release(stream_priv *s)
 {
     if (s->buf != NULL)
         (void)s->cfg.realloc_fn(s->cfg.alloc_ctx, s->buf, 0);
@@ -114,7 +148,7 @@ static void buf_release(mqd_stream *s)
 
 /* Puts src[0..n) at the front of the buffer with room for `reserve` bytes.
  * `own`: src already lies inside the buffer (a suffix of it). */
-static bool buf_hold(mqd_stream *s, const uint8_t *src, size_t n,
+static bool buf_hold(stream_priv *s, const uint8_t *src, size_t n,
                      size_t reserve, size_t limit, bool own)
 {
     if (own) {
@@ -143,18 +177,18 @@ static void emit(sink *k, const mqd_stream_event *ev)
 /* `ev` is zeroed but for the frame's fixed header in ev->hdr. (The fast
  * path reads the header straight into the event: copying a header struct
  * just written byte by byte would stall on store forwarding.) */
-static void emit_frame_event(mqd_stream *s, sink *k, mqd_stream_event *ev,
+static void emit_frame_event(stream_priv *s, sink *k, mqd_stream_event *ev,
                              const uint8_t *data, uint32_t size, uint64_t off)
 {
     ev->kind = MQD_SE_FRAME;
     ev->data = data;
     ev->len = size;
     ev->offset = off;
-    s->frames++;
+    s->counts.frames++;
     emit(k, ev);
 }
 
-static void emit_frame(mqd_stream *s, sink *k, const uint8_t *data,
+static void emit_frame(stream_priv *s, sink *k, const uint8_t *data,
                        uint32_t size, uint64_t off)
 {
     mqd_stream_event ev;
@@ -163,20 +197,20 @@ static void emit_frame(mqd_stream *s, sink *k, const uint8_t *data,
     emit_frame_event(s, k, &ev, data, size, off);
 }
 
-static void emit_error(mqd_stream *s, sink *k, mqd_result r, uint64_t off)
+static void emit_error(stream_priv *s, sink *k, mqd_result r, uint64_t off)
 {
     mqd_stream_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = MQD_SE_ERROR;
     ev.offset = off;
     ev.err = r;
-    s->errors++;
+    s->counts.errors++;
     emit(k, &ev);
 }
 
 /* Reports an oversize (or unbufferable) frame and arranges for its `size`
  * bytes to be skipped; `have` are its first bytes, as far as known here. */
-static void begin_skip(mqd_stream *s, sink *k, const mqd_fixed_header *h,
+static void begin_skip(stream_priv *s, sink *k, const mqd_fixed_header *h,
                        uint32_t size, const uint8_t *have, size_t have_len,
                        uint64_t off)
 {
@@ -188,7 +222,7 @@ static void begin_skip(mqd_stream *s, sink *k, const mqd_fixed_header *h,
     ev.offset = off;
     ev.skipped = size;
     ev.hdr = *h;
-    s->oversize++;
+    s->counts.oversize++;
     s->skip_left = size;
     s->state = ST_SKIP;
     emit(k, &ev);
@@ -196,20 +230,20 @@ static void begin_skip(mqd_stream *s, sink *k, const mqd_fixed_header *h,
 
 /* ---- losing and regaining sync ------------------------------------------ */
 
-static size_t resync_lookahead(const mqd_stream *s)
+static size_t resync_lookahead(const stream_priv *s)
 {
     return min_size(frame_buffer_limit(s), RESYNC_LOOKAHEAD);
 }
 
 /* Twice the look-ahead, so compacting the window discards at least as many
  * bytes as it moves (amortised linear time). */
-static size_t resync_window_limit(const mqd_stream *s)
+static size_t resync_window_limit(const stream_priv *s)
 {
     return min_size(frame_buffer_limit(s), 2u * RESYNC_LOOKAHEAD);
 }
 
 /* Enters RESYNC with an empty window; `dropped` bytes are already lost. */
-static void lose_sync(mqd_stream *s, uint64_t dropped)
+static void lose_sync(stream_priv *s, uint64_t dropped)
 {
     s->state = ST_RESYNC;
     s->buf_len = 0;
@@ -217,11 +251,11 @@ static void lose_sync(mqd_stream *s, uint64_t dropped)
     s->scan_vetted = 0;
     s->hdr_len = 0;
     s->resync_skipped = dropped;
-    s->bytes_skipped += dropped;
+    s->counts.bytes_skipped += dropped;
 }
 
 /* Starts the window with src[0..n) (bytes following a broken header). */
-static void window_start(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+static void window_start(stream_priv *s, sink *k, const uint8_t *src, size_t n,
                          bool own)
 {
     if (n == 0)
@@ -229,7 +263,7 @@ static void window_start(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
     if (!buf_hold(s, src, n, n, resync_window_limit(s), own)) {
         k->rc = -1;
         s->resync_skipped += n;
-        s->bytes_skipped += n;
+        s->counts.bytes_skipped += n;
         s->buf_len = 0;
     }
 }
@@ -265,7 +299,7 @@ enum judgement { CANDIDATE_ACCEPT, CANDIDATE_REJECT, CANDIDATE_WAIT };
  * min(size, look-ahead) bytes. WAIT sets *more to the bytes still needed.
  * Candidates larger than max_frame are refused: a false one would make us
  * skip up to 256 MiB of good data. */
-static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
+static int judge_candidate(stream_priv *s, size_t avail, uint32_t size,
                            size_t *more)
 {
     const uint8_t *at = s->buf + s->scan;
@@ -313,7 +347,7 @@ static int judge_candidate(mqd_stream *s, size_t avail, uint32_t size,
 
 /* Examines window candidates from s->scan on. Returns 0 when the candidate
  * at s->scan is accepted, else how many more bytes it needs to be judged. */
-static size_t resync_scan(mqd_stream *s)
+static size_t resync_scan(stream_priv *s)
 {
     for (;;) {
         size_t avail = s->buf_len - s->scan;
@@ -334,13 +368,13 @@ static size_t resync_scan(mqd_stream *s)
         s->scan++;
         s->scan_vetted = 0;
         s->resync_skipped++;
-        s->bytes_skipped++;
+        s->counts.bytes_skipped++;
     }
 }
 
 /* Room for `take` more window bytes: drops the rejected prefix when the
  * window would outgrow its limit. */
-static bool window_make_room(mqd_stream *s, size_t take)
+static bool window_make_room(stream_priv *s, size_t take)
 {
     if (s->buf_len + take > resync_window_limit(s) && s->scan > 0) {
         memmove(s->buf, s->buf + s->scan, s->buf_len - s->scan);
@@ -350,21 +384,21 @@ static bool window_make_room(mqd_stream *s, size_t take)
     return buf_reserve(s, s->buf_len + take, resync_window_limit(s));
 }
 
-static size_t consume(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+static size_t consume(stream_priv *s, sink *k, const uint8_t *src, size_t n,
                       uint64_t src_off, bool own);
 
 /* The candidate at s->scan is accepted: report it and frame the window's
  * bytes from there on. */
-static void resync_accept(mqd_stream *s, sink *k)
+static void resync_accept(stream_priv *s, sink *k)
 {
     size_t from = s->scan, n = s->buf_len - s->scan;
-    uint64_t off = s->offset - n;
+    uint64_t off = s->counts.offset - n;
     mqd_stream_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = MQD_SE_RESYNC;
     ev.offset = off;
     ev.skipped = s->resync_skipped;
-    s->resyncs++;
+    s->counts.resyncs++;
     s->resync_skipped = 0;
     s->state = ST_HEADER;
     s->scan = 0;
@@ -381,7 +415,7 @@ static void resync_accept(mqd_stream *s, sink *k)
 /* RESYNC with data[0..len): takes bytes into the window only as candidates
  * need them. Returns the bytes used; *accepted tells whether framing
  * resumed (otherwise all of data was used). */
-static size_t resync_feed(mqd_stream *s, sink *k, const uint8_t *data,
+static size_t resync_feed(stream_priv *s, sink *k, const uint8_t *data,
                           size_t len, bool *accepted)
 {
     size_t used = 0;
@@ -405,30 +439,30 @@ static size_t resync_feed(mqd_stream *s, sink *k, const uint8_t *data,
             k->rc = -1;
             uint64_t dropped = (uint64_t)(s->buf_len - s->scan) + take;
             s->resync_skipped += dropped;
-            s->bytes_skipped += dropped;
+            s->counts.bytes_skipped += dropped;
             s->buf_len = 0;
             s->scan = 0;
             s->scan_vetted = 0;
         }
         used += take;
-        s->offset += take;
+        s->counts.offset += take;
     }
 }
 
 /* ---- framing ------------------------------------------------------------ */
 
-static size_t skip_bytes(mqd_stream *s, size_t n)
+static size_t skip_bytes(stream_priv *s, size_t n)
 {
     size_t take = (size_t)(s->skip_left < n ? s->skip_left : n);
     s->skip_left -= take;
-    s->bytes_skipped += take;
+    s->counts.bytes_skipped += take;
     if (s->skip_left == 0)
         s->state = ST_HEADER;
     return take;
 }
 
 /* BODY: appends to the partial frame; delivers it when complete. */
-static size_t body_bytes(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+static size_t body_bytes(stream_priv *s, sink *k, const uint8_t *src, size_t n,
                          uint64_t src_off)
 {
     size_t take = min_size((size_t)s->want - s->buf_len, n);
@@ -446,7 +480,7 @@ static size_t body_bytes(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
 
 /* HEADER with the first bytes of a header in hdr[]: completes it one byte
  * at a time (it is at most 5 bytes). */
-static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
+static size_t header_bytes(stream_priv *s, sink *k, const uint8_t *src,
                            size_t n, uint64_t src_off)
 {
     size_t used = 0;
@@ -477,7 +511,7 @@ static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
                 k->rc = -1; /* the allocator refused */
             begin_skip(s, k, &h, r.size, s->hdr, hlen, start);
             s->skip_left -= hlen;
-            s->bytes_skipped += hlen;
+            s->counts.bytes_skipped += hlen;
             if (s->skip_left == 0)
                 s->state = ST_HEADER;
         }
@@ -488,7 +522,7 @@ static size_t header_bytes(mqd_stream *s, sink *k, const uint8_t *src,
 
 /* HEADER at a boundary: the fast path. A whole frame inside src is delivered
  * in place; a cut one is kept. Returns the bytes used. */
-static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
+static size_t frame_at(stream_priv *s, sink *k, const uint8_t *at,
                        size_t avail, uint64_t off, bool own)
 {
     mqd_stream_event ev;
@@ -528,7 +562,7 @@ static size_t frame_at(mqd_stream *s, sink *k, const uint8_t *at,
 /* Frames src[0..n), which starts at stream offset src_off. `own`: src lies in
  * s->buf (the rest of a resync window). Stops early only when sync is lost;
  * returns the bytes used. */
-static size_t consume(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
+static size_t consume(stream_priv *s, sink *k, const uint8_t *src, size_t n,
                       uint64_t src_off, bool own)
 {
     size_t p = 0;
@@ -547,9 +581,10 @@ static size_t consume(mqd_stream *s, sink *k, const uint8_t *src, size_t n,
 
 /* ---- public API --------------------------------------------------------- */
 
-void mqd_stream_init(mqd_stream *s, const mqd_stream_cfg *cfg)
+void mqd_stream_init(mqd_stream *pub, const mqd_stream_cfg *cfg)
 {
-    memset(s, 0, sizeof *s);
+    memset(pub, 0, sizeof *pub);
+    stream_priv *s = priv(pub);
     if (cfg != NULL)
         s->cfg = *cfg;
     if (s->cfg.max_frame == 0)
@@ -561,8 +596,9 @@ void mqd_stream_init(mqd_stream *s, const mqd_stream_cfg *cfg)
     s->state = ST_HEADER;
 }
 
-void mqd_stream_free(mqd_stream *s)
+void mqd_stream_free(mqd_stream *pub)
 {
+    stream_priv *s = priv(pub);
     buf_release(s);
     s->state = ST_HEADER;
     s->hdr_len = 0;
@@ -570,9 +606,10 @@ void mqd_stream_free(mqd_stream *s)
     s->skip_left = 0;
 }
 
-int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
+int mqd_stream_feed(mqd_stream *pub, const uint8_t *data, size_t len,
                     mqd_stream_cb cb, void *ctx)
 {
+    stream_priv *s = priv(pub);
     sink k = {cb, ctx, 0};
     size_t pos = 0;
     if (data == NULL || len == 0)
@@ -587,15 +624,16 @@ int mqd_stream_feed(mqd_stream *s, const uint8_t *data, size_t len,
         }
         if (pos == len)
             break;
-        size_t used = consume(s, &k, data + pos, len - pos, s->offset, false);
-        s->offset += used;
+        size_t used = consume(s, &k, data + pos, len - pos, s->counts.offset, false);
+        s->counts.offset += used;
         pos += used;
     }
     return k.rc;
 }
 
-int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx)
+int mqd_stream_finish(mqd_stream *pub, mqd_stream_cb cb, void *ctx)
 {
+    stream_priv *s = priv(pub);
     sink k = {cb, ctx, 0};
     s->finishing = 1;
     /* Each round accepts a candidate (and frames what follows it, which may
@@ -606,8 +644,9 @@ int mqd_stream_finish(mqd_stream *s, mqd_stream_cb cb, void *ctx)
     return k.rc;
 }
 
-void mqd_stream_resync(mqd_stream *s)
+void mqd_stream_resync(mqd_stream *pub)
 {
+    stream_priv *s = priv(pub);
     if (s->state == ST_RESYNC)
         return;
     uint64_t dropped = s->state == ST_BODY ? s->buf_len
@@ -617,16 +656,18 @@ void mqd_stream_resync(mqd_stream *s)
     lose_sync(s, dropped);
 }
 
-void mqd_stream_skip(mqd_stream *s, uint64_t n)
+void mqd_stream_skip(mqd_stream *pub, uint64_t n)
 {
-    s->offset += n;
+    stream_priv *s = priv(pub);
+    s->counts.offset += n;
 }
 
-void mqd_stream_gap(mqd_stream *s, uint64_t missing)
+void mqd_stream_gap(mqd_stream *pub, uint64_t missing)
 {
+    stream_priv *s = priv(pub);
     if (missing == 0)
         return;
-    s->offset += missing;
+    s->counts.offset += missing;
     uint64_t dropped = 0;
     switch (s->state) {
     case ST_SKIP:
@@ -647,7 +688,7 @@ void mqd_stream_gap(mqd_stream *s, uint64_t missing)
          * lost, the framing is not (no resynchronisation needed). */
         if (missing <= s->want - s->buf_len) {
             s->skip_left = s->want - s->buf_len - missing;
-            s->bytes_skipped += s->buf_len;
+            s->counts.bytes_skipped += s->buf_len;
             s->buf_len = 0;
             s->state = s->skip_left ? ST_SKIP : ST_HEADER;
             if (s->buf_cap > KEEP_BUFFER_MAX)
@@ -659,7 +700,7 @@ void mqd_stream_gap(mqd_stream *s, uint64_t missing)
     case ST_RESYNC:
         dropped = s->buf_len - s->scan;
         s->resync_skipped += dropped;
-        s->bytes_skipped += dropped;
+        s->counts.bytes_skipped += dropped;
         s->buf_len = 0;
         s->scan = 0;
         s->scan_vetted = 0;
@@ -670,8 +711,9 @@ void mqd_stream_gap(mqd_stream *s, uint64_t missing)
     lose_sync(s, dropped);
 }
 
-size_t mqd_stream_pending(const mqd_stream *s)
+size_t mqd_stream_pending(const mqd_stream *pub)
 {
+    const stream_priv *s = priv_const(pub);
     switch (s->state) {
     case ST_HEADER:
         return s->hdr_len;
@@ -684,7 +726,18 @@ size_t mqd_stream_pending(const mqd_stream *s)
     }
 }
 
-void mqd_stream_set_version(mqd_stream *s, uint8_t version)
+void mqd_stream_set_version(mqd_stream *pub, uint8_t version)
 {
+    stream_priv *s = priv(pub);
     s->cfg.version = version;
+}
+
+uint64_t mqd_stream_offset(const mqd_stream *pub)
+{
+    return priv_const(pub)->counts.offset;
+}
+
+mqd_stream_counts mqd_stream_get_counts(const mqd_stream *pub)
+{
+    return priv_const(pub)->counts;
 }

@@ -212,7 +212,7 @@ static void run_stream(const stream_input *in, int mode, long fail_after,
         FUZZ_CHECK(rc == 0 || fail_after >= 0,
                    "feed reports an allocation failure that did not happen");
         pos += n;
-        FUZZ_CHECK(s.offset == pos, "stream offset != bytes fed");
+        FUZZ_CHECK(mqd_stream_offset(&s) == pos, "stream offset != bytes fed");
     }
     /* End of stream: a resync waiting for a candidate's bytes gives up and
      * what follows is still framed (stream.h); must not depend on chunks. */
@@ -220,12 +220,13 @@ static void run_stream(const stream_input *in, int mode, long fail_after,
     FUZZ_CHECK(frc == 0 || frc == -1, "mqd_stream_finish return value");
     FUZZ_CHECK(frc == 0 || fail_after >= 0,
                "finish reports an allocation failure that did not happen");
-    FUZZ_CHECK(s.offset == in->len, "stream offset moved at finish");
-    run->frames = s.frames;
-    run->oversize = s.oversize;
-    run->errors = s.errors;
-    run->resyncs = s.resyncs;
-    run->bytes_skipped = s.bytes_skipped;
+    FUZZ_CHECK(mqd_stream_offset(&s) == in->len, "stream offset moved at finish");
+    mqd_stream_counts counts = mqd_stream_get_counts(&s);
+    run->frames = counts.frames;
+    run->oversize = counts.oversize;
+    run->errors = counts.errors;
+    run->resyncs = counts.resyncs;
+    run->bytes_skipped = counts.bytes_skipped;
     run->pending = mqd_stream_pending(&s);
     FUZZ_CHECK(run->pending <= in->len, "pending more than was fed");
     mqd_stream_free(&s);

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -542,7 +544,7 @@ static void test_end_to_end(void **state)
 static void test_queue_order_and_drops(void **state)
 {
     (void)state;
-    struct capture_queue *q = capture_queue_new();
+    struct capture_queue *q = capture_queue_new(0, false);
     assert_non_null(q);
     static uint8_t pkt[60000];
     struct pcap_pkthdr h = {.caplen = sizeof pkt, .len = sizeof pkt + 4};
@@ -581,7 +583,7 @@ static void test_queue_order_and_drops(void **state)
     assert_int_equal(seen, pushed);
     /* Nothing to take: a timeout, not the end. */
     capture_queue_free(q);
-    q = capture_queue_new();
+    q = capture_queue_new(0, false);
     assert_null(capture_queue_take(q, 1, &ended));
     assert_false(ended);
     /* A partial block goes over only when asked, or when the consumer waits. */
@@ -592,6 +594,59 @@ static void test_queue_order_and_drops(void **state)
     assert_non_null(capture_queue_take(q, 0, &ended));
     capture_queue_release(q);
     capture_queue_free(q);
+}
+
+/* Back-pressure: a queue of two blocks, a producer thread pushing ten
+ * blocks' worth, a slow consumer: the producer waits for room, nothing is
+ * dropped, everything comes out in order. */
+struct bp_producer {
+    struct capture_queue *q;
+    uint64_t total, refused;
+};
+
+static void *bp_produce(void *arg)
+{
+    struct bp_producer *bp = arg;
+    static uint8_t pkt[50000];
+    struct pcap_pkthdr h = {.caplen = sizeof pkt, .len = sizeof pkt};
+    for (uint64_t i = 1; i <= bp->total; i++) {
+        pkt[0] = (uint8_t)i;
+        if (!capture_queue_push(bp->q, &h, pkt, i))
+            bp->refused++;
+    }
+    capture_queue_end(bp->q);
+    return NULL;
+}
+
+static void test_queue_back_pressure(void **state)
+{
+    (void)state;
+    struct bp_producer bp = {.q = capture_queue_new(2, true)};
+    assert_non_null(bp.q);
+    bp.total = 10 * (CAPTURE_QUEUE_BLOCK_BYTES / 50000);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bp_produce, &bp), 0);
+    uint64_t next = 1;
+    bool ended = false;
+    const struct capture_block *b;
+    while ((b = capture_queue_take(bp.q, 1000, &ended)) != NULL || !ended) {
+        if (!b)
+            continue;
+        const struct capture_record *r;
+        for (size_t at = 0; (r = capture_block_record(b, at)) != NULL; at += r->size) {
+            assert_int_equal(r->frame, next);
+            assert_int_equal(((const uint8_t *)(r + 1))[0], (uint8_t)next);
+            next++;
+        }
+        struct timespec slow = {0, 5 * 1000 * 1000};
+        nanosleep(&slow, NULL); /* slower than the producer */
+        capture_queue_release(bp.q);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(bp.refused, 0);
+    assert_int_equal(capture_queue_dropped(bp.q), 0);
+    assert_int_equal(next - 1, bp.total);
+    capture_queue_free(bp.q);
 }
 
 int main(void)
@@ -614,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_list_interfaces),
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_queue_order_and_drops),
+        cmocka_unit_test(test_queue_back_pressure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

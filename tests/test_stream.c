@@ -268,8 +268,7 @@ static void whole_buffer_frames_in_place(void **state)
     assert_int_equal(mqd_stream_feed(&s, b.p, b.n, record, r), 0);
     assert_int_equal(r->n, 7);
     assert_int_equal(r->in_place, 7); /* no copy */
-    assert_int_equal(s.frames, 7);
-    assert_null(s.buf);               /* nothing buffered at all */
+    assert_int_equal(mqd_stream_get_counts(&s).frames, 7);
     assert_int_equal(mqd_stream_pending(&s), 0);
     static const uint8_t types[] = {1, 3, 4, 12, 3, 8, 12};
     uint64_t off = 0;
@@ -280,7 +279,7 @@ static void whole_buffer_frames_in_place(void **state)
         off += r->ev[i].len;
     }
     assert_int_equal(off, b.n);
-    assert_int_equal(s.offset, b.n);
+    assert_int_equal(mqd_stream_offset(&s), b.n);
     mqd_stream_free(&s);
     free(r);
     free(b.p);
@@ -404,9 +403,9 @@ static void oversize_frame_is_skipped_not_buffered(void **state)
         assert_int_equal(r->ev[3].kind, MQD_SE_FRAME);
         assert_int_equal(r->ev[3].offset, 4 + 1008 + 2);
         assert_int_equal(r->ev[3].len, 57);
-        assert_int_equal(s.oversize, 1);
-        assert_int_equal(s.bytes_skipped, 1008);
-        assert_int_equal(s.frames, 3);
+        assert_int_equal(mqd_stream_get_counts(&s).oversize, 1);
+        assert_int_equal(mqd_stream_get_counts(&s).bytes_skipped, 1008);
+        assert_int_equal(mqd_stream_get_counts(&s).frames, 3);
         assert_true(a.max_request <= 100 + 5);
         assert_int_equal(a.live, 0); /* freed by mqd_stream_free */
         free(r);
@@ -441,9 +440,9 @@ static void broken_remaining_length_resyncs(void **state)
     assert_int_equal(whole->ev[3].type, 8);
     assert_int_equal(whole->ev[4].type, 3);
     assert_int_equal(whole->ev[5].type, 4);
-    assert_int_equal(s.errors, 1);
-    assert_int_equal(s.resyncs, 1);
-    assert_int_equal(s.bytes_skipped, 5);
+    assert_int_equal(mqd_stream_get_counts(&s).errors, 1);
+    assert_int_equal(mqd_stream_get_counts(&s).resyncs, 1);
+    assert_int_equal(mqd_stream_get_counts(&s).bytes_skipped, 5);
     assert_every_chunking(b.p, b.n, b.n, whole);
     assert_every_split(b.p, b.n, whole);
     free(whole);
@@ -529,8 +528,8 @@ static void gap_mid_frame_keeps_sync(void **state)
         assert_int_equal(r->ev[2].offset, 121);
         assert_int_equal(r->ev[3].offset, 123);
         /* 30 held bytes dropped + the 27 payload bytes seen after the gap */
-        assert_int_equal(s.bytes_skipped, 30 + 27);
-        assert_int_equal(s.offset, b.n);
+        assert_int_equal(mqd_stream_get_counts(&s).bytes_skipped, 30 + 27);
+        assert_int_equal(mqd_stream_offset(&s), b.n);
         mqd_stream_free(&s);
         free(r);
     }
@@ -554,7 +553,7 @@ static void gap_across_frames_resyncs(void **state)
         assert_int_equal(r->ev[1].kind, MQD_SE_RESYNC);
         assert_int_equal(r->ev[1].offset, 121); /* the PINGREQ */
         assert_int_equal(r->ev[r->n - 1].offset, 123);
-        assert_int_equal(s.offset, b.n);
+        assert_int_equal(mqd_stream_offset(&s), b.n);
         mqd_stream_free(&s);
         free(r);
     }
@@ -598,7 +597,7 @@ static void gap_inside_skipped_frame_keeps_sync(void **state)
     assert_int_equal(r->ev[0].kind, MQD_SE_OVERSIZE);
     assert_int_equal(r->ev[1].kind, MQD_SE_FRAME);
     assert_int_equal(r->ev[1].offset, 1008);
-    assert_int_equal(s.resyncs, 0);
+    assert_int_equal(mqd_stream_get_counts(&s).resyncs, 0);
     mqd_stream_free(&s);
     free(r);
     free(b.p);
@@ -625,7 +624,7 @@ static void allocator_refusal_skips_the_frame(void **state)
     assert_int_equal(r->ev[1].kind, MQD_SE_FRAME);
     assert_int_equal(r->ev[1].offset, 107);
     assert_int_equal(r->ev[2].offset, 111);
-    assert_int_equal(s.bytes_skipped, 107);
+    assert_int_equal(mqd_stream_get_counts(&s).bytes_skipped, 107);
     assert_int_equal(a.live, 0);
     /* A split header needs no memory at all. */
     (void)mqd_stream_feed(&s, PUBACK_1, 1, record, r);
@@ -654,7 +653,7 @@ static void pending_reports_a_cut_frame(void **state)
     assert_int_equal(mqd_stream_pending(&s), 9);
     (void)mqd_stream_feed(&s, b.p + 9, b.n - 9, NULL, NULL);
     assert_int_equal(mqd_stream_pending(&s), 0);
-    assert_int_equal(s.frames, 1);
+    assert_int_equal(mqd_stream_get_counts(&s).frames, 1);
     mqd_stream_free(&s);
     free(b.p);
 }
@@ -699,7 +698,6 @@ static void linear_work(void **state)
     ac = (counting_alloc){0};
     mqd_stream_init(&s, &cfg);
     (void)mqd_stream_feed(&s, tiny.p, tiny.n, count_only, &frames);
-    assert_null(s.buf);
     mqd_stream_free(&s);
     assert_int_equal(frames, 100000);
     assert_int_equal(ac.calls, 0);
@@ -715,8 +713,8 @@ static void linear_work(void **state)
     for (size_t i = 0; i < junk.n; i++)
         (void)mqd_stream_feed(&s, junk.p + i, 1, count_only, &frames);
     assert_int_equal(frames, 1);
-    assert_int_equal(s.resyncs, 1);
-    assert_int_equal(s.bytes_skipped, 1000005);
+    assert_int_equal(mqd_stream_get_counts(&s).resyncs, 1);
+    assert_int_equal(mqd_stream_get_counts(&s).bytes_skipped, 1000005);
     mqd_stream_free(&s);
     /* The search window stays far below the 1 MB skipped. */
     assert_true(ac.max_request <= 256u * 1024u);
@@ -795,18 +793,34 @@ static void random_streams_are_chunking_invariant(void **state)
 static void set_version_and_reinit(void **state)
 {
     (void)state;
+    /* The default max_frame is 1 MiB: a frame of exactly that is buffered,
+     * one byte more is oversize. PUBLISH fixed headers, remaining lengths
+     * 1048572 and 1048573 (3 bytes each). */
+    static const uint8_t at_max[] = {0x30, 0xFC, 0xFF, 0x3F};
+    static const uint8_t above[] = {0x30, 0xFD, 0xFF, 0x3F};
+    counting_alloc a = {0};
+    mqd_stream_cfg cfg = {.realloc_fn = counting_realloc, .alloc_ctx = &a};
+    recorder *r = new_recorder();
     mqd_stream s;
-    mqd_stream_init(&s, NULL);
-    assert_int_equal(s.cfg.max_frame, 1024u * 1024u);
+    mqd_stream_init(&s, &cfg);
     mqd_stream_set_version(&s, MQD_V5);
-    assert_int_equal(s.cfg.version, MQD_V5);
-    (void)mqd_stream_feed(&s, CONNECT_311, 5, NULL, NULL);
+    assert_int_equal(mqd_stream_feed(&s, at_max, sizeof at_max, record, r), 0);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(mqd_stream_pending(&s), sizeof at_max);
+    assert_int_equal(a.live, 1);
+    mqd_stream_free(&s); /* the buffer goes */
+    assert_int_equal(a.live, 0);
+    mqd_stream_init(&s, &cfg);
+    assert_int_equal(mqd_stream_feed(&s, above, sizeof above, record, r), 0);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].kind, MQD_SE_OVERSIZE);
+    assert_int_equal(a.live, 0);
     mqd_stream_free(&s);
-    assert_null(s.buf);
+    free(r);
     mqd_stream_init(&s, NULL);
     assert_int_equal(mqd_stream_feed(&s, CONNECT_311, sizeof CONNECT_311,
                                      NULL, NULL), 0);
-    assert_int_equal(s.frames, 1);
+    assert_int_equal(mqd_stream_get_counts(&s).frames, 1);
     assert_int_equal(mqd_stream_feed(&s, NULL, 0, NULL, NULL), 0);
     mqd_stream_free(&s);
 }

@@ -3,6 +3,8 @@
  * Specification 1.2. */
 #include "analysis/sn_registry.h"
 
+#include "net/community_id.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,7 @@ struct sn_pending {
 struct sn_client {
     struct pkt_endpoint ep[2]; /* 0: the client, 1: the gateway */
     char addr[2][64];          /* ep formatted once: "ip:port" */
+    char community_id[COMMUNITY_ID_SIZE]; /* of the flow, computed once */
     uint64_t number;
     struct sn_topic *topics;
     uint32_t ntopics, cap_topics;
@@ -198,6 +201,8 @@ struct sn_client *sn_registry_client(struct sn_registry *sn,
     c->ep[1] = *gateway;
     pkt_endpoint_format(client, c->addr[0], sizeof c->addr[0]);
     pkt_endpoint_format(gateway, c->addr[1], sizeof c->addr[1]);
+    community_id_v1(sn->cfg.community_id_seed, COMMUNITY_ID_UDP, client, gateway,
+                    c->community_id);
     c->number = ++sn->next_number;
     c->hash = h;
     c->hash_next = *bucket;
@@ -216,6 +221,11 @@ uint64_t sn_client_number(const struct sn_client *c)
 const char *sn_client_addr(const struct sn_client *c, int side)
 {
     return c->addr[side ? 1 : 0];
+}
+
+const char *sn_client_community_id(const struct sn_client *c)
+{
+    return c->community_id;
 }
 
 bool sn_client_id(const struct sn_client *c, const uint8_t **id, size_t *len)

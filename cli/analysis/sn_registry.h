@@ -44,6 +44,7 @@ struct sn_registry_config {
     size_t nports;                /* 0: 1883 and 1884 */
     size_t max_clients;           /* 0: SN_DEFAULT_MAX_CLIENTS */
     size_t max_topics;            /* per client; 0: SN_DEFAULT_MAX_TOPICS */
+    uint16_t community_id_seed;   /* for each client's Community ID */
 };
 
 struct sn_registry_stats {
@@ -108,6 +109,9 @@ bool sn_client_id(const struct sn_client *c, const uint8_t **id, size_t *len);
 
 /* The address of the client (0) or of its gateway (1): "ip:port". */
 const char *sn_client_addr(const struct sn_client *c, int side);
+/* The Community ID (v1, UDP) of the client's flow, computed once when the
+ * client is first seen; "" when it has none (net/community_id.h). */
+const char *sn_client_community_id(const struct sn_client *c);
 
 size_t sn_client_topic_count(const struct sn_client *c);
 uint64_t sn_client_number(const struct sn_client *c);

@@ -250,6 +250,7 @@ int capture_open_live(struct capture *c, const char *iface,
         cfg = &defaults;
     init(c, iface);
     c->live = true;
+    c->queue_blocks = cfg->queue_mib;
     c->pcap = pcap_create(iface, ebuf);
     if (!c->pcap) {
         set_err(err, errlen, "%s: %s", c->name, ebuf);
@@ -493,7 +494,7 @@ static void *reader_main(void *arg)
  * through c->stop and pcap_breakloop. */
 static int start_reader(struct capture *c, char *err, size_t errlen)
 {
-    c->queue = capture_queue_new();
+    c->queue = capture_queue_new(c->queue_blocks, true);
     if (!c->queue) {
         set_err(err, errlen, "%s: out of memory", c->name);
         return CAPTURE_EREAD;

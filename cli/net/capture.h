@@ -59,6 +59,7 @@ struct capture {
     unsigned deadline_ms;
     /* Live: the reading thread and what it shares (capture.c). */
     struct capture_queue *queue;
+    unsigned queue_blocks;       /* capture_live_cfg.queue_mib */
     pthread_t reader;
     bool reader_running;
     pthread_mutex_t snap_mu;     /* guards snap while the reader runs */
@@ -90,6 +91,8 @@ struct capture_live_cfg {
     bool promisc;        /* promiscuous mode (tcpdump's default) */
     unsigned buffer_kib; /* the kernel buffer; 0: CAPTURE_BUFFER_KIB_DEFAULT */
     unsigned snaplen;    /* bytes kept of each packet; 0: CAPTURE_SNAPLEN */
+    unsigned queue_mib;  /* the in-process queue; 0: CAPTURE_QUEUE_BLOCKS
+                            (capture_queue.h), 1 MiB a block */
 };
 
 /* Lists the interfaces libpcap can capture on, as tcpdump -D does: one
@@ -102,7 +105,9 @@ int capture_list_interfaces(FILE *out, char *err, size_t errlen);
  * blocks at least every 50 ms (not immediate mode). A warning from activation is left
  * in c->warning (empty if none). capture_run then reads it on a thread of
  * its own into a bounded queue (capture_queue.h), and delivers the frames
- * on the calling thread. */
+ * on the calling thread. When the queue is full the reading thread waits
+ * for room (back-pressure): the kernel buffer takes the burst, and what
+ * does not fit there is dropped and counted by the kernel. */
 int capture_open_live(struct capture *c, const char *iface,
                       const struct capture_live_cfg *cfg, char *err,
                       size_t errlen);

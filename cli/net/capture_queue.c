@@ -1,9 +1,9 @@
 /* The queue between the capture thread and the rest; see capture_queue.h.
  *
- * A ring of CAPTURE_QUEUE_BLOCKS blocks: the producer fills block
- * filled % N, the consumer reads block released % N; `filled` and
- * `released` only grow. The producer may fill a block while fewer than N
- * are handed over and not yet released. */
+ * A ring of N blocks: the producer fills block filled % N, the consumer
+ * reads block released % N; `filled` and `released` only grow. The
+ * producer may fill a block while fewer than N are handed over and not yet
+ * released; else it waits for one (back-pressure) or drops. */
 #include "net/capture_queue.h"
 
 #include <errno.h>
@@ -15,6 +15,10 @@
 struct capture_queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;          /* a block was handed over, or the end */
+    pthread_cond_t room_cv;     /* a block was released */
+    bool producer_waiting;      /* the producer waits on room_cv */
+    bool wait_when_full;        /* back-pressure: wait, do not drop */
+    size_t nblocks;
     uint64_t filled;            /* blocks handed over */
     uint64_t released;          /* blocks the consumer is done with */
     bool taken;                 /* the consumer holds block released % N */
@@ -23,7 +27,7 @@ struct capture_queue {
     uint64_t dropped;           /* atomic: any thread reads it */
     /* The producer's. */
     struct capture_block *cur;  /* being filled; NULL: none */
-    struct capture_block block[CAPTURE_QUEUE_BLOCKS];
+    struct capture_block *block; /* nblocks */
 };
 
 static size_t pad8(size_t n)
@@ -31,16 +35,26 @@ static size_t pad8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-struct capture_queue *capture_queue_new(void)
+struct capture_queue *capture_queue_new(size_t blocks, bool wait_when_full)
 {
+    if (blocks == 0)
+        blocks = CAPTURE_QUEUE_BLOCKS;
     struct capture_queue *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
+    q->block = calloc(blocks, sizeof *q->block);
+    if (!q->block) {
+        free(q);
+        return NULL;
+    }
+    q->nblocks = blocks;
+    q->wait_when_full = wait_when_full;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, &ca);
+    pthread_cond_init(&q->room_cv, &ca);
     pthread_condattr_destroy(&ca);
     return q;
 }
@@ -49,8 +63,10 @@ void capture_queue_free(struct capture_queue *q)
 {
     if (!q)
         return;
-    for (int i = 0; i < CAPTURE_QUEUE_BLOCKS; i++)
+    for (size_t i = 0; i < q->nblocks; i++)
         free(q->block[i].data);
+    free(q->block);
+    pthread_cond_destroy(&q->room_cv);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
     free(q);
@@ -67,15 +83,22 @@ static void hand_over(struct capture_queue *q)
     q->cur = NULL;
 }
 
-/* The next free block, or NULL when all are in use. */
+/* The next free block; when all are in use, waits for one with
+ * back-pressure, else NULL. The consumer always releases what it took
+ * until the end, so the wait ends. */
 static struct capture_block *next_block(struct capture_queue *q)
 {
     pthread_mutex_lock(&q->mu);
-    bool room = q->filled - q->released < CAPTURE_QUEUE_BLOCKS;
+    while (q->filled - q->released >= q->nblocks && q->wait_when_full) {
+        q->producer_waiting = true;
+        pthread_cond_wait(&q->room_cv, &q->mu);
+    }
+    q->producer_waiting = false;
+    bool room = q->filled - q->released < q->nblocks;
     pthread_mutex_unlock(&q->mu);
     if (!room)
         return NULL;
-    struct capture_block *b = &q->block[q->filled % CAPTURE_QUEUE_BLOCKS];
+    struct capture_block *b = &q->block[q->filled % q->nblocks];
     if (!b->data) {
         b->data = malloc(CAPTURE_QUEUE_BLOCK_BYTES);
         if (!b->data)
@@ -165,7 +188,7 @@ const struct capture_block *capture_queue_take(struct capture_queue *q,
     }
     const struct capture_block *b = NULL;
     if (q->filled != q->released) {
-        b = &q->block[q->released % CAPTURE_QUEUE_BLOCKS];
+        b = &q->block[q->released % q->nblocks];
         q->taken = true;
     } else if (q->ended) {
         *ended = true;
@@ -180,6 +203,8 @@ void capture_queue_release(struct capture_queue *q)
     if (q->taken) {
         q->taken = false;
         q->released++;
+        if (q->producer_waiting)
+            pthread_cond_signal(&q->room_cv);
     }
     pthread_mutex_unlock(&q->mu);
 }

@@ -3,7 +3,10 @@
  * them (the consumer). Packets are copied into large blocks; a block goes
  * over whole, when it is full or when the producer is told to hand it over
  * (the consumer waits, or the capture paused). When every block is in use
- * the producer never waits: the packet is dropped and counted.
+ * the producer either waits for the consumer to release one
+ * (back-pressure: the producer stops reading, the kernel's capture buffer
+ * fills behind it and the kernel drops and counts what does not fit), or
+ * drops the packet and counts it.
  *
  * Usage:
  *   producer                                consumer
@@ -20,7 +23,7 @@
 #include <stdint.h>
 
 #define CAPTURE_QUEUE_BLOCK_BYTES ((size_t)1 << 20)
-#define CAPTURE_QUEUE_BLOCKS 64 /* at most 64 MiB queued, allocated on use */
+#define CAPTURE_QUEUE_BLOCKS 64 /* default: at most 64 MiB queued, allocated on use */
 
 struct capture_queue;
 
@@ -36,8 +39,10 @@ struct capture_block {
     size_t len;
 };
 
-/* NULL when out of memory. */
-struct capture_queue *capture_queue_new(void);
+/* `blocks` blocks of CAPTURE_QUEUE_BLOCK_BYTES (0: CAPTURE_QUEUE_BLOCKS),
+ * allocated as they are first used; wait_when_full: back-pressure instead
+ * of drops. NULL when out of memory. */
+struct capture_queue *capture_queue_new(size_t blocks, bool wait_when_full);
 void capture_queue_free(struct capture_queue *q);
 
 /* Producer: copies one packet into the current block; false when it was

@@ -491,6 +491,22 @@ static void oj_event_end(struct output *o)
     jw_line_end(&j->w);
 }
 
+/* {"event":"capture_stats",...}: no flow, so no meta. */
+static void oj_capture(struct output *o, const struct capture_stats_record *r)
+{
+    struct json_writer *w = &as_json(o)->w;
+    jw_object_begin(w);
+    jw_kv_str(w, "event", "capture_stats");
+    jw_kv_u64(w, "received", r->received);
+    jw_kv_u64(w, "dropped", r->dropped);
+    jw_kv_u64(w, "if_dropped", r->if_dropped);
+    jw_kv_u64(w, "queue_dropped", r->queue_dropped);
+    if (r->worker)
+        jw_kv_u64(w, "worker", r->worker);
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
 static int oj_flush(struct output *o)
 {
     return obuf_flush(&as_json(o)->b);
@@ -522,6 +538,7 @@ static const struct output_ops out_json_ops = {
     .flush = oj_flush,
     .close = oj_close,
     .buffer = oj_buffer,
+    .capture = oj_capture,
 };
 
 struct output *out_json_open(const struct output_opts *opts)

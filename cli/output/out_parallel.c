@@ -62,7 +62,7 @@ struct worker_arg {
  * byte runs are copied, so nothing refers to the caller's memory. */
 
 enum rec_kind { R_FRAME, R_EVENT_BEGIN, R_EVENT_U64, R_EVENT_STR, R_EVENT_BOOL,
-                R_EVENT_END, R_SN };
+                R_EVENT_END, R_SN, R_CAPTURE };
 
 struct rec_head {
     uint32_t kind;
@@ -262,6 +262,13 @@ static void format_sn(struct output *pr, const uint8_t *body)
     output_sn(pr, &m, &r);
 }
 
+static void format_capture(struct output *pr, const uint8_t *body)
+{
+    struct capture_stats_record r;
+    memcpy(&r, body, sizeof r);
+    output_capture(pr, &r);
+}
+
 static void format_event(struct output *pr, uint32_t kind, const uint8_t *body)
 {
     struct rec_event re;
@@ -294,6 +301,8 @@ static void format_batch(struct output *pr, struct batch *b)
             format_frame(pr, body);
         else if (h.kind == R_SN)
             format_sn(pr, body);
+        else if (h.kind == R_CAPTURE)
+            format_capture(pr, body);
         else
             format_event(pr, h.kind, body);
         at += h.size;
@@ -544,6 +553,15 @@ static void op_sn(struct output *o, const struct msg_meta *m,
     record_done(p);
 }
 
+static void op_capture(struct output *o, const struct capture_stats_record *r)
+{
+    struct out_parallel *p = as_par(o);
+    start_record(p);
+    struct part parts[] = {{r, sizeof *r}};
+    rec_append(p, R_CAPTURE, parts, 1);
+    record_done(p);
+}
+
 static void event_record(struct out_parallel *p, uint32_t kind,
                          const struct msg_meta *m, const char *key,
                          const char *str, uint64_t v)
@@ -652,6 +670,7 @@ static const struct output_ops out_parallel_ops = {
     .event_end = op_event_end,
     .flush = op_flush,
     .close = op_close,
+    .capture = op_capture,
 };
 
 static bool start_worker(struct out_parallel *p, unsigned index)

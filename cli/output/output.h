@@ -12,6 +12,7 @@
  *   output_event_begin(o, &meta, "gap");             per event:
  *   output_event_u64(o, "missing", 1234);            any number of fields
  *   output_event_end(o);
+ *   output_capture(o, &counts);                      live capture counts
  *   output_close(o);                                 flushes, frees
  */
 #ifndef MQD_CLI_OUTPUT_H
@@ -83,6 +84,8 @@ struct output_ops {
     int (*flush)(struct output *o);
     int (*close)(struct output *o); /* flushes and frees o */
     struct obuf *(*buffer)(struct output *o); /* see output_buffer */
+    /* NULL: the printer shows no capture counts (they are on stderr). */
+    void (*capture)(struct output *o, const struct capture_stats_record *r);
 };
 
 struct output {
@@ -164,6 +167,14 @@ static inline void output_event(struct output *o, const struct msg_meta *m,
             output_event_bool(o, f->key, f->v.b);
     }
     output_event_end(o);
+}
+
+/* The live capture's counts so far, after the records before it: JSON's
+ * capture_stats record; nothing in text and EVE. */
+static inline void output_capture(struct output *o, const struct capture_stats_record *r)
+{
+    if (o->ops->capture)
+        o->ops->capture(o, r);
 }
 
 /* Writes everything buffered. 0, or -1 when any write has failed. */

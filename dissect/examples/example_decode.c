@@ -161,8 +161,9 @@ int main(int argc, char **argv)
     if (mqd_stream_pending(&stream) > 0)
         printf("(%zu bytes of an incomplete frame at the end)\n",
                mqd_stream_pending(&stream));
-    printf("%llu frames, %llu bytes\n", (unsigned long long)stream.frames,
-           (unsigned long long)stream.offset);
+    mqd_stream_counts counts = mqd_stream_get_counts(&stream);
+    printf("%llu frames, %llu bytes\n", (unsigned long long)counts.frames,
+           (unsigned long long)counts.offset);
     mqd_stream_free(&stream);
     return 0;
 }

@@ -19,6 +19,8 @@
 #                  300000 400000 600000)
 #   SEED=1         the generator's seed
 #   KEEP=1         keep the temporary directory
+#   MQD_ARGS="..." more options for both mqttdissect runs (--threads 1,
+#                  --queue-size 16, ...)
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,6 +28,7 @@ build=${MQD_BUILD_DIR:-$src/build-bench}
 size=${1:-20}
 seed=${SEED:-1}
 read -r -a steps <<<"${PPS:-50000 100000 150000 200000 300000 400000 600000}"
+read -r -a mqd_args <<<"${MQD_ARGS:-}"
 
 [ "$(id -u)" = 0 ] || { echo "live.sh: needs root (network namespace, capture)" >&2; exit 77; }
 for t in tcpreplay tcpdump ip ethtool /usr/bin/time; do
@@ -83,8 +86,8 @@ run_one() {
   local -a cmd
   case $tool in
     tcpdump) cmd=(tcpdump -n -i "$rx" -w /dev/null) ;;
-    q)       cmd=("$mqd" -q -i "$rx") ;;
-    json)    cmd=("$mqd" -T json -i "$rx") ;;
+    q)       cmd=("$mqd" -q -i "$rx" "${mqd_args[@]}") ;;
+    json)    cmd=("$mqd" -T json -i "$rx" "${mqd_args[@]}") ;;
   esac
   # ip netns exec execs: $! is time, whose child is the sniffer (time
   # ignores SIGINT itself).
@@ -155,7 +158,7 @@ label() {
 }
 
 echo "capture: $size MB, $npackets packets, $want_q MQTT messages (-r: $want_json JSON message lines); $(nproc) CPUs, $(uname -r)"
-echo "tcpreplay --topspeed onto a veth pair in namespace $ns"
+echo "tcpreplay --topspeed onto a veth pair in namespace $ns${MQD_ARGS:+; mqttdissect with $MQD_ARGS}"
 printf '%-30s %10s %10s %8s %10s %8s %9s %s\n' sniffer pkts/s kern_drop q_drop messages cpu_s peak_MiB ok
 declare -A best
 for tool in tcpdump q json; do

@@ -58,22 +58,35 @@ typedef struct mqd_stream_event {
 
 typedef void (*mqd_stream_cb)(void *ctx, const mqd_stream_event *ev);
 
+/* What a decoder has done so far. */
+typedef struct mqd_stream_counts {
+    uint64_t offset;        /* stream bytes consumed (fed, skipped, lost) */
+    uint64_t frames;        /* MQD_SE_FRAME events */
+    uint64_t oversize;      /* MQD_SE_OVERSIZE events */
+    uint64_t errors;        /* MQD_SE_ERROR events */
+    uint64_t resyncs;       /* MQD_SE_RESYNC events */
+    uint64_t bytes_skipped; /* bytes not delivered in a frame (oversize,
+                               discarded while resynchronising) */
+} mqd_stream_counts;
+
+/* The size of a stream decoder, in bytes. ABI note: mqd_stream is opaque;
+ * its contents are private to the library and may change in any release,
+ * but its size and alignment are part of the ABI (a caller allocates it,
+ * on the stack or inside its own structures, without a call into the
+ * library): they change only with the library's major version (the
+ * soname). Read the decoder through mqd_stream_offset and
+ * mqd_stream_get_counts; copy it only before mqd_stream_init or after
+ * mqd_stream_free (a copy shares the held partial frame). 160 bytes: the
+ * size the struct had when its fields were public, so callers built then
+ * keep working. */
+#define MQD_STREAM_SIZE 160
+
 typedef struct mqd_stream {
-    mqd_stream_cfg cfg;
-    int state;            /* private */
-    uint8_t *buf;         /* private: partial frame / resync window */
-    size_t buf_len, buf_cap;
-    uint64_t offset;      /* stream bytes consumed so far */
-    uint64_t skip_left;   /* private: bytes of an oversize frame still to skip */
-    uint32_t want;        /* private: size of the frame being buffered */
-    uint8_t hdr[5];       /* private: a fixed header cut by a chunk end */
-    uint8_t hdr_len;
-    size_t scan;          /* private: resync candidate, index into buf */
-    uint8_t scan_vetted;  /* private: its first bytes were judged plausible */
-    uint64_t resync_skipped; /* private: bytes discarded since sync was lost */
-    uint8_t finishing;    /* private: inside mqd_stream_finish */
-    /* Counters. */
-    uint64_t frames, oversize, errors, resyncs, bytes_skipped;
+    union {
+        uint64_t align_u64_; /* aligned for the private state's integers */
+        void *align_ptr_;    /* and pointers */
+        unsigned char bytes[MQD_STREAM_SIZE];
+    } opaque_; /* private */
 } mqd_stream;
 
 void mqd_stream_init(mqd_stream *s, const mqd_stream_cfg *cfg);
@@ -139,6 +152,13 @@ mqd_boundary mqd_stream_boundary(const uint8_t *buf, size_t len, uint8_t version
 
 /* Sets the version used to score resynchronisation candidates. */
 void mqd_stream_set_version(mqd_stream *s, uint8_t version);
+
+/* Stream bytes consumed so far (fed, skipped with mqd_stream_skip, lost in
+ * gaps): the offset of the next byte fed. */
+uint64_t mqd_stream_offset(const mqd_stream *s);
+
+/* The decoder's counts so far. */
+mqd_stream_counts mqd_stream_get_counts(const mqd_stream *s);
 
 #ifdef __cplusplus
 }
