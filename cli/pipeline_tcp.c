@@ -82,6 +82,11 @@ static void tr_classified(void *ctx, int kind)
 {
     struct dir_ctx *x = ctx;
     struct conn_state *cs = x->cs;
+    if (kind == TR_WSS) { /* decrypted TLS carries WebSocket: records say so */
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "wss";
+        return;
+    }
     cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     if (kind == TR_TLS)
         x->p->stats.tls_conns++;

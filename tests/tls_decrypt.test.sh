@@ -3,7 +3,7 @@
 # (--tls-keylog) gives the MQTT messages tshark finds with the same key log
 # (-o tls.keylog_file:), message for message (type and direction; for
 # wss_v5.pcap, which tshark cannot take apart, the client's known sequence), each
-# marked "transport":"tls" and preceded by one tls_decrypt "decrypting"
+# marked "transport":"tls" ("wss" for wss_v5.pcap) and preceded by one tls_decrypt "decrypting"
 # record per connection. Without the right key log: a "no_key" record with
 # the client random, and no message. Skips (77) without tshark.
 # Usage: tests/tls_decrypt.test.sh BUILD_DIR
@@ -59,8 +59,14 @@ bad = [r for r in recs if r.get("event") == "tls_decrypt"
 ok = True
 if ours != theirs:
     print("messages differ from tshark:\n ours   %s\n tshark %s" % (ours, theirs)); ok = False
-if not ours or any(r["transport"] != "tls" for r in recs if "type" in r):
-    print("no messages, or not marked transport tls"); ok = False
+# MQTT in TLS says "tls"; MQTT over WebSocket over TLS "wss", from the
+# handshake's "detected" record on
+want = "wss" if sys.argv[1].endswith("/wss_v5.json") else "tls"
+if not ours or any(r["transport"] != want for r in recs if "type" in r):
+    print("no messages, or not marked transport %s" % want); ok = False
+det = [r for r in recs if r.get("event") == "detected"]
+if want == "wss" and (len(det) != 1 or det[0]["transport"] != "wss"):
+    print("wss: no detected record, or not marked wss"); ok = False
 if len(dec) != len(conns):
     print("%d decrypting records for %d connections" % (len(dec), len(conns))); ok = False
 if bad:

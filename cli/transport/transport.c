@@ -130,6 +130,9 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
     switch (ev->kind) {
     case WS_EV_REQUEST:
         if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
+            const struct transport_sink *s = t->sink;
+            if (s && s->classified)
+                s->classified(s->ctx, TR_WSS);
             transport_report_detected(t, "wss");
             break;
         }

@@ -54,7 +54,10 @@ enum transport_kind {
     TR_WEBSOCKET, /* MQTT over WebSocket */
     TR_TLS,       /* TLS: hellos read and reported; with a key log the
                      records are decrypted and their bytes are MQTT */
-    TR_IGNORED    /* not MQTT: drop */
+    TR_IGNORED,   /* not MQTT: drop */
+    TR_WSS        /* never a kind: told to the sink's classified() when a
+                     decrypted TLS connection turns out to carry WebSocket
+                     (the connection stays TR_TLS) */
 };
 
 /* How a connection is routed; filled by the caller (the pipeline) from
@@ -90,7 +93,8 @@ struct transport_sink {
      * strings live until the call returns. */
     void (*event)(void *ctx, int dir, uint64_t offset,
                   const struct event_record *ev, const struct pkt_info *pkt);
-    /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS). */
+    /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS), or a
+     * TR_TLS connection carries WebSocket (TR_WSS). */
     void (*classified)(void *ctx, int kind);
 };
 
