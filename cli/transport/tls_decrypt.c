@@ -73,6 +73,7 @@ struct tls_decrypt {
     struct tls_keylog_entry secrets; /* a copy: the table may move */
     struct tls_traffic_keys tls12[2];
     uint8_t *out; /* one plaintext record */
+    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
     struct dec_dir d[2];
 };
 
@@ -136,6 +137,11 @@ void tls_decrypt_free(struct tls_decrypt *t)
 const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t)
 {
     return &t->info;
+}
+
+const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)
+{
+    return &t->cur;
 }
 
 bool tls_decrypt_active(const struct tls_decrypt *t)
@@ -251,8 +257,15 @@ static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
                         uint64_t seq, const uint8_t *rec, size_t body_len,
                         uint8_t *type, size_t *plen)
 {
-    return tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
-                           t->out, type, plen);
+    if (!tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
+                         t->out, type, plen))
+        return false;
+    t->cur.seq = seq;
+    t->cur.length = (uint16_t)body_len; /* at most REC_BODY_MAX */
+    t->cur.type = rec[0];
+    t->cur.inner_type = t->suite->tls13 ? *type : 0;
+    t->cur.epoch = (uint8_t)(keys->epoch > 255 ? 255 : keys->epoch);
+    return true;
 }
 
 /* ---- what is inside ---- */

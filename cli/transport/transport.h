@@ -129,6 +129,11 @@ struct transport {
     bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
     bool tls_inner_known;   /* decided: MQTT, or WebSocket (ws set: wss) */
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
+    /* While decrypted bytes are handed up: the record they came in
+     * (transport_tls_record); tls_rec_serial counts the records. */
+    bool tls_rec_set;
+    uint64_t tls_rec_serial;
+    struct tls_record_meta tls_rec;
     /* PROXY protocol: proxy_state 1 while the client's first bytes may be
      * a header (held in proxy_buf, allocated when they start like one), 2
      * while the rest of a long v2 header is skipped; 0 after. */
@@ -175,6 +180,16 @@ void transport_free(struct transport *t);
 static inline bool transport_direct(const struct transport *t, int dir)
 {
     return t->kind == TR_MQTT && (t->proxy_state == 0 || dir == 1);
+}
+
+/* During the sink's mqtt(): the decrypted TLS record the bytes came in
+ * (msg_off and msg_len unset), and in *serial its number on the connection
+ * (the same for every piece of one record); NULL when not from TLS. */
+static inline const struct tls_record_meta *
+transport_tls_record(const struct transport *t, uint64_t *serial)
+{
+    *serial = t->tls_rec_serial;
+    return t->tls_rec_set ? &t->tls_rec : NULL;
 }
 
 /* Do this transport's bytes reach the MQTT stream decoder? */

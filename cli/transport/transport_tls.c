@@ -62,10 +62,18 @@ static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
             (t->ws = malloc(sizeof *t->ws)) != NULL)
             ws_init(t->ws);
     }
+    /* The record they came in travels with the bytes (-V shows it). */
+    const struct tls_dec_record *r = tls_decrypt_record(t->dec);
+    t->tls_rec = (struct tls_record_meta){
+        .seq = r->seq, .length = r->length, .type = r->type,
+        .inner_type = r->inner_type, .epoch = r->epoch};
+    t->tls_rec_serial++;
+    t->tls_rec_set = true;
     if (t->ws)
         ws_feed(t->ws, dir, p, n, transport_on_ws_event, t);
     else
         transport_to_mqtt(t, dir, p, n);
+    t->tls_rec_set = false;
 }
 
 static const char *const tls_dec_status[] = {
