@@ -5,7 +5,8 @@
 # wss_v5.pcap, which tshark cannot take apart, the client's known sequence), each
 # marked "transport":"tls" ("wss" for wss_v5.pcap) and preceded by one tls_decrypt "decrypting"
 # record per connection; -V shows the TLS records of each message (checked
-# against tshark's record lengths). Without the right key log: a "no_key" record with
+# against tshark's record lengths); a pcapng with the secrets embedded
+# decodes the same with no option. Without the right key log: a "no_key" record with
 # the client random, and no message. Skips (77) without tshark.
 # Usage: tests/tls_decrypt.test.sh BUILD_DIR
 set -u
@@ -144,6 +145,23 @@ PYEOF
 		fail=1
 	fi
 	vrec=$((vrec + 1))
+done
+
+# Secrets embedded in a pcapng (a Decryption Secrets Block, written by
+# editcap --inject-secrets in captures/record_tls.sh) are used with no
+# option: the same output, -V and JSON, as the capture with its key log.
+for fmt in "-V" "-T json"; do
+	# shellcheck disable=SC2086
+	"$BIN" $fmt -r "$DIR/tls13_aes128gcm_dsb.pcapng" --tls-port 8901 tcp \
+		>"$TMP/dsb.out" 2>&1
+	# shellcheck disable=SC2086
+	"$BIN" $fmt -r "$DIR/tls13_aes128gcm.pcap" --tls-port 8901 \
+		--tls-keylog "$DIR/tls13_aes128gcm.keylog" tcp >"$TMP/dsb.want" 2>&1
+	if ! grep -q CONNECT "$TMP/dsb.want" || ! cmp -s "$TMP/dsb.out" "$TMP/dsb.want"; then
+		echo "FAIL: the embedded secrets ($fmt) do not decode like --tls-keylog:"
+		diff "$TMP/dsb.want" "$TMP/dsb.out" | head -5
+		fail=1
+	fi
 done
 
 # The key log of another capture: "no_key", the client random, no message.
