@@ -15,8 +15,10 @@
  * header that decrypts (trying the next few sequence numbers, and the next
  * set of keys), then continues. Key material is never passed up or printed.
  *
- * Memory: per direction one record (at most 5 + 2^14 + 2048 bytes) and one
- * hello while it is being read; per connection one plaintext record.
+ * Memory: per direction, while a record is cut by a segment boundary, that
+ * record (at most 5 + 2^14 + 2048 bytes; whole records are opened straight
+ * from the bytes fed) and one hello while it is being read; one plaintext
+ * record per thread, shared by its decryptors.
  */
 #ifndef MQD_CLI_TLS_DECRYPT_H
 #define MQD_CLI_TLS_DECRYPT_H
