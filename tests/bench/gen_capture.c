@@ -10,6 +10,11 @@
  *       "TYPE COUNT NAME" line per type (TYPE: the control packet type)
  *   -X  also cut segments inside a Remaining Length field (tshark 4.0
  *       misparses those; mqttdissect must not)
+ *   -T KEYLOG  the same messages (the same seed and size give the same MQTT
+ *       traffic as without -T) inside TLS 1.3, TLS_AES_128_GCM_SHA256, to
+ *       port 8883: each connection's handshake, then every write as
+ *       records (gen_tls.h); the secrets go to KEYLOG. The file is larger
+ *       than -s by the TLS overhead.
  *
  * Traffic: every client does a TCP handshake (with an MSS option of 1460),
  * CONNECT/CONNACK (MQTT 3.1, 3.1.1 or 5.0; 5.0 with properties) and
@@ -22,7 +27,8 @@
  * acknowledges at least every second full segment, as delayed ACK does
  * (RFC 1122 4.2.3.2), so bytes in flight never exceed the advertised window.
  *
- * Standalone on purpose: it uses none of mqttdissect's code.
+ * Standalone on purpose: it uses none of mqttdissect's code (libcrypto for
+ * -T).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -34,6 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gen_tls.h"
 #include "inet_checksum.h"
 
 enum {
@@ -72,8 +79,15 @@ struct conn {
 /* ---- output ------------------------------------------------------------ */
 
 static FILE *out;
-static uint64_t bytes_written;
+static uint64_t bytes_written;   /* of the plain capture (with -T: as if written) */
 static uint64_t packets_written;
+/* -T: the capture written is the TLS one; the plain one is only counted
+ * (its frames decide the timing and when the traffic ends, exactly as
+ * without -T, so the MQTT traffic is the same). */
+static bool tls_mode;
+static struct conn *tls_conns;    /* per connection: its TCP state in the TLS capture */
+static struct gtls_conn *tls_state;
+static uint64_t tls_bytes, tls_packets, tls_usec;
 static uint64_t now_usec = (uint64_t)START_TIME * 1000000u;
 static uint64_t msg_count[16];
 
@@ -89,7 +103,6 @@ static void write_bytes(const void *p, size_t n)
         return;
     if (fwrite(p, 1, n, out) != n)
         die("write");
-    bytes_written += n;
 }
 
 /* ---- PRNG: splitmix64, deterministic for a seed --------------------------- */
@@ -436,10 +449,12 @@ static void put_be16_at(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v;
 }
 
-/* One frame from side d of connection c; consumes sequence space for the
- * payload and for SYN and FIN (RFC 9293 3.4). */
-static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
-                         size_t len)
+/* One frame from side d of connection c, at time usec, to `port` on the
+ * server, written when `write`, counted in *bytes and *packets; consumes
+ * sequence space for the payload and for SYN and FIN (RFC 9293 3.4). */
+static void frame_out(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                      size_t len, uint64_t usec, uint16_t port, bool write,
+                      uint64_t *bytes, uint64_t *packets)
 {
     static const uint32_t server_ip = 0xc0a80001; /* 192.168.0.1 */
     uint8_t hdr[16 + 14 + 20 + 24];
@@ -447,13 +462,12 @@ static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8
     size_t frame_len = 14 + 20 + tcp_len + len;
     uint32_t src_ip = d == C2S ? c->client_ip : server_ip;
     uint32_t dst_ip = d == C2S ? server_ip : c->client_ip;
-    uint16_t src_port = d == C2S ? c->client_port : SERVER_PORT;
-    uint16_t dst_port = d == C2S ? SERVER_PORT : c->client_port;
+    uint16_t src_port = d == C2S ? c->client_port : port;
+    uint16_t dst_port = d == C2S ? port : c->client_port;
     uint8_t *eth = hdr + 16, *ip = eth + 14, *tcp = ip + 20;
 
-    now_usec += rng_range(2, 120);
-    put_le32(hdr, (uint32_t)(now_usec / 1000000u));
-    put_le32(hdr + 4, (uint32_t)(now_usec % 1000000u));
+    put_le32(hdr, (uint32_t)(usec / 1000000u));
+    put_le32(hdr + 4, (uint32_t)(usec % 1000000u));
     put_le32(hdr + 8, (uint32_t)frame_len);
     put_le32(hdr + 12, (uint32_t)frame_len);
 
@@ -492,14 +506,63 @@ static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8
     sum = sum16(sum16(sum, tcp, tcp_len), payload, len);
     put_be16_at(tcp + 16, fold(sum));
 
-    write_bytes(hdr, 16 + 14 + 20 + tcp_len);
-    write_bytes(payload, len);
-    packets_written++;
+    if (write) {
+        write_bytes(hdr, 16 + 14 + 20 + tcp_len);
+        write_bytes(payload, len);
+    }
+    *bytes += 16 + 14 + 20 + tcp_len + len;
+    (*packets)++;
 
     c->seq[d] += (uint32_t)len + ((flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
     c->unacked[d] += (uint32_t)len;
     if (flags & TCP_ACK)
         c->unacked[!d] = 0;
+}
+
+/* -T: a frame of the TLS capture (its own sequence numbers, just after the
+ * plain frame it stands for). */
+static void tls_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                        size_t len)
+{
+    tls_usec = tls_usec + 1 > now_usec ? tls_usec + 1 : now_usec;
+    frame_out(&tls_conns[c->index], d, flags, payload, len, tls_usec, 8883, true,
+              &tls_bytes, &tls_packets);
+}
+
+/* One frame of the plain capture from side d of connection c (with -T
+ * only counted; its SYNs and FINs are also the TLS capture's). */
+static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                         size_t len)
+{
+    now_usec += rng_range(2, 120);
+    frame_out(c, d, flags, payload, len, now_usec, SERVER_PORT, !tls_mode,
+              &bytes_written, &packets_written);
+    if (tls_mode && (flags & (TCP_SYN | TCP_FIN)))
+        tls_segment(c, d, flags, NULL, 0);
+}
+
+/* -T: one application write of side d as TLS records, in MSS-sized
+ * segments, the peer acknowledging every second full segment and, when
+ * that much is unacknowledged, the end of the write. */
+static void tls_send(struct conn *c, enum dir d, const uint8_t *p, size_t n)
+{
+    static uint8_t rec[STREAM_MAX + (STREAM_MAX / GTLS_RECORD_MAX + 1) * GTLS_OVERHEAD];
+    struct conn *t = &tls_conns[c->index];
+    size_t len = gtls_seal(&tls_state[c->index], d, p, n, rec);
+    for (size_t off = 0; off < len;) {
+        size_t k = len - off < MSS ? len - off : MSS;
+        bool last = off + k == len;
+        tls_segment(c, d, TCP_ACK | (last ? TCP_PSH : 0), rec + off, k);
+        off += k;
+        if (t->unacked[d] >= 2 * MSS)
+            tls_segment(c, !d, TCP_ACK, NULL, 0);
+    }
+}
+
+/* -T: a handshake flight (records already made) from side d. */
+static void tls_flight(struct conn *c, enum dir d, const uint8_t *rec, size_t len)
+{
+    tls_segment(c, d, TCP_ACK | TCP_PSH, rec, len);
 }
 
 static void pure_ack(struct conn *c, enum dir d)
@@ -533,6 +596,8 @@ static void send_stream(struct conn *c, enum dir d, const struct buf *data)
         if (!last && c->unacked[d] >= 2 * MSS)
             pure_ack(c, !d);
     }
+    if (tls_mode)
+        tls_send(c, d, data->data, data->len);
 }
 
 /* Sends a write as two segments cut at `cut`, as a slow sender might. */
@@ -541,6 +606,8 @@ static void send_split(struct conn *c, enum dir d, const struct buf *data, size_
     cut = safe_cut(cut, 0);
     emit_segment(c, d, TCP_ACK, data->data, cut);
     emit_segment(c, d, TCP_ACK | TCP_PSH, data->data + cut, data->len - cut);
+    if (tls_mode)
+        tls_send(c, d, data->data, data->len);
 }
 
 /* The receiver of data that gets no reply acknowledges it now or later. */
@@ -578,9 +645,23 @@ static void open_connection(struct conn *c)
 {
     c->seq[C2S] = (uint32_t)rng_next();
     c->seq[S2C] = (uint32_t)rng_next();
+    if (tls_mode) {
+        struct conn *t = &tls_conns[c->index];
+        *t = *c;
+        t->seq[C2S] = t->seq[C2S] * 2654435761u + 1; /* not the plain capture's */
+        t->seq[S2C] = t->seq[S2C] * 2654435761u + 1;
+    }
     emit_segment(c, C2S, TCP_SYN, NULL, 0);
     emit_segment(c, S2C, TCP_SYN | TCP_ACK, NULL, 0);
     pure_ack(c, C2S);
+    if (tls_mode) { /* the handshake's last ACK, then the TLS handshake */
+        uint8_t rec[1024];
+        struct gtls_conn *g = &tls_state[c->index];
+        tls_segment(c, C2S, TCP_ACK, NULL, 0);
+        tls_flight(c, C2S, rec, gtls_client_hello(g, rec));
+        tls_flight(c, S2C, rec, gtls_server_flight(g, rec));
+        tls_flight(c, C2S, rec, gtls_client_finished(g, rec));
+    }
     send_one(c, C2S, build_connect);
     send_one(c, S2C, build_connack);
     uint16_t pid = next_packet_id(c, C2S);
@@ -606,6 +687,8 @@ static void close_connection(struct conn *c)
     emit_segment(c, C2S, TCP_FIN | TCP_ACK, NULL, 0);
     emit_segment(c, S2C, TCP_FIN | TCP_ACK, NULL, 0);
     pure_ack(c, C2S);
+    if (tls_mode)
+        tls_segment(c, C2S, TCP_ACK, NULL, 0);
 }
 
 /* The acknowledgement flow of a publish from side d (MQTT 5.0 4.3). */
@@ -729,6 +812,8 @@ static void write_pcap_header(void)
     put_le32(h + 16, 262144);      /* snaplen */
     put_le32(h + 20, 1);           /* LINKTYPE_ETHERNET */
     write_bytes(h, sizeof h);
+    bytes_written += sizeof h;
+    tls_bytes += sizeof h;
 }
 
 static void init_conn(struct conn *c, uint32_t i)
@@ -766,7 +851,7 @@ static void write_counts(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap\n");
+    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] [-T KEYLOG] OUT.pcap\n");
     exit(2);
 }
 
@@ -775,15 +860,16 @@ int main(int argc, char **argv)
     double size_mb = 50;
     long conns_opt = -1;
     unsigned long long seed = 1;
-    const char *counts_path = NULL;
+    const char *counts_path = NULL, *keylog_path = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "s:c:S:m:Xh")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:S:m:XT:h")) != -1) {
         switch (opt) {
         case 's': size_mb = strtod(optarg, NULL); break;
         case 'c': conns_opt = strtol(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 0); break;
         case 'm': counts_path = optarg; break;
         case 'X': split_remaining_length = true; break;
+        case 'T': keylog_path = optarg; tls_mode = true; break;
         default: usage();
         }
     }
@@ -806,6 +892,17 @@ int main(int argc, char **argv)
     struct conn *cs = calloc(conns, sizeof *cs);
     if (!cs)
         die("calloc");
+    FILE *keylog = NULL;
+    if (tls_mode) {
+        keylog = fopen(keylog_path, "w");
+        if (!keylog)
+            die(keylog_path);
+        tls_conns = calloc(conns, sizeof *tls_conns);
+        tls_state = calloc(conns, sizeof *tls_state);
+        if (!tls_conns || !tls_state)
+            die("calloc");
+        gtls_init(seed, keylog);
+    }
     write_pcap_header();
     for (uint32_t i = 0; i < conns; i++) {
         init_conn(&cs[i], i);
@@ -819,14 +916,19 @@ int main(int argc, char **argv)
         close_connection(&cs[i]);
     if (fclose(out) != 0)
         die("close");
+    if (keylog && fclose(keylog) != 0)
+        die(keylog_path);
     free(cs);
+    free(tls_conns);
+    free(tls_state);
 
     uint64_t total = 0;
     for (unsigned t = 1; t < 16; t++)
         total += msg_count[t];
     fprintf(stderr, "gen_capture: %s: %" PRIu64 " bytes, %" PRIu64 " packets, %" PRIu64
             " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH)\n",
-            argv[optind], bytes_written, packets_written, conns, total, msg_count[PUBLISH]);
+            argv[optind], tls_mode ? tls_bytes : bytes_written,
+            tls_mode ? tls_packets : packets_written, conns, total, msg_count[PUBLISH]);
     if (counts_path)
         write_counts(counts_path);
     return 0;
