@@ -69,7 +69,7 @@ else
   cc=${CC:-cc}
   read -r -a crypto_flags <<<"$(pkg-config --cflags --libs libcrypto 2>/dev/null || echo -lcrypto)"
   "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/gen_capture" "$src/tests/bench/gen_capture.c" \
-    "$src/tests/bench/gen_tls.c" "${crypto_flags[@]}"
+    "$src/tests/bench/gen_mqtt.c" "$src/tests/bench/gen_tls.c" "${crypto_flags[@]}"
   "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/measure" "$src/tests/bench/measure.c"
   read -r -a pcap_flags <<<"$(pkg-config --cflags --libs libpcap 2>/dev/null || echo -lpcap)"
   "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/pcap_floor" "$src/tests/bench/pcap_floor.c" \
