@@ -12,7 +12,8 @@
 # ssl.SSLContext.keylog_filename), one TCP connection per capture: CONNECT,
 # SUBSCRIBE, a PUBLISH at QoS 1 that comes back, DISCONNECT.
 #
-# The key logs hold the secrets of these test connections only.
+# The key logs hold the secrets of these test connections only. One capture,
+# tls13_aes128gcm_dsb.pcapng, carries its key log inside (scenario_dsb).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MQD_RECORD_SOURCED=1
@@ -204,12 +205,27 @@ scenario_hrr() {
 	install -m 644 "$WORK/$name.keylog" "$OUT/$name.keylog"
 }
 
+# A pcapng with the secrets embedded (what mqttdissect reads with no
+# --tls-keylog): tls13_aes128gcm.pcap, recorded above or already in OUTDIR,
+# and its key log joined by editcap into a Decryption Secrets Block; no key
+# log beside it. Alone (MQD_SCENARIOS=dsb) it needs no broker.
+scenario_dsb() {
+	local from=tls13_aes128gcm
+	editcap -F pcapng --inject-secrets "tls,$OUT/$from.keylog" "$OUT/$from.pcap" \
+		"$OUT/${from}_dsb.pcapng" || die "dsb: editcap failed"
+	[ "$(tshark -r "$OUT/${from}_dsb.pcapng" -Y mqtt -d tcp.port==8901,tls \
+		-d tls.port==8901,mqtt 2>/dev/null | wc -l)" -gt 0 ] ||
+		die "dsb: tshark decrypts nothing with the embedded secrets"
+}
+
 tls_main() {
 	local s
-	setup_namespace
-	write_broker_files
-	start_broker
-	for s in ${MQD_SCENARIOS:-tls13 tls12 cbc wss big resume keyupdate hrr}; do
+	if [ "${MQD_SCENARIOS:-}" != dsb ]; then
+		setup_namespace
+		write_broker_files
+		start_broker
+	fi
+	for s in ${MQD_SCENARIOS:-tls13 tls12 cbc wss big resume keyupdate hrr dsb}; do
 		"scenario_$s"
 	done
 	log "done: captures and key logs written to $OUT"

@@ -7,6 +7,8 @@
 #include "options.h"
 #include "output/output.h"
 #include "util/timefmt.h"
+#include "net/pcapng_secrets.h"
+#include "util/wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,6 +58,38 @@ static bool load_keylogs(struct pipeline *p)
     return true;
 }
 
+/* A Decryption Secrets Block of the capture file: a TLS key log (type
+ * TLSK) is used as if given with --tls-keylog; other secrets are not. */
+static void on_dsb(void *ctx, const uint8_t *body, size_t len, bool big_endian)
+{
+    struct pipeline *p = ctx;
+    struct wire w = wire_make(body, len);
+    uint32_t type;
+    if (!(big_endian ? wire_be32(&w, &type) : wire_le32(&w, &type)) ||
+        type != TLS_KEYLOG_DSB_TYPE)
+        return;
+    if (!p->keylog && (p->keylog = tls_keylog_new(0)) == NULL)
+        return;
+    if (tls_keylog_add_dsb(p->keylog, body, len, big_endian) < 0)
+        fprintf(stderr, "mqttdissect: %s: a Decryption Secrets Block is malformed\n",
+                p->opts->read_file);
+}
+
+/* Secrets embedded in a pcapng file read with -r (not from a pipe):
+ * decryption as with --tls-keylog. */
+static void load_embedded_secrets(struct pipeline *p)
+{
+    const char *path = p->opts->read_file;
+    if (!path || strcmp(path, "-") == 0)
+        return;
+    uint64_t malformed = p->keylog ? tls_keylog_stats(p->keylog)->malformed : 0;
+    (void)pcapng_secrets_scan(path, on_dsb, p);
+    if (p->keylog && tls_keylog_stats(p->keylog)->malformed > malformed)
+        fprintf(stderr, "mqttdissect: %s: %llu malformed key log line(s) in its "
+                        "Decryption Secrets Blocks skipped\n", path,
+                (unsigned long long)(tls_keylog_stats(p->keylog)->malformed - malformed));
+}
+
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
                               bool two_threads)
 {
@@ -85,6 +119,7 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         free(p);
         return NULL;
     }
+    load_embedded_secrets(p);
     p->sn = pipeline_sn_new(o, out);
     if (p->sn && two_threads)
         p->events = flow_events_new(&sink); /* NULL: one thread after all */

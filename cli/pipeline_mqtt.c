@@ -93,6 +93,31 @@ bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int di
 
 /* ---- MQTT messages ---- */
 
+/* -V over decrypted TLS: the records that carried stream bytes
+ * [off, off + len) of d, into d->meta (the last MSG_TLS_RECORDS_MAX). */
+static void tls_records_of(struct dir_state *d, uint64_t off, uint64_t len)
+{
+    struct tls_rec_ring *g = d->tls_ring;
+    unsigned n = 0;
+    for (unsigned i = 0; i < g->n; i++) {
+        const struct tls_rec_piece *pc = &g->piece[(g->head + i) % TLS_REC_RING];
+        uint64_t a = pc->start > off ? pc->start : off;
+        uint64_t b = pc->start + pc->len < off + len ? pc->start + pc->len : off + len;
+        if (a >= b)
+            continue;
+        if (n == MSG_TLS_RECORDS_MAX) { /* keep the last ones */
+            memmove(g->msg, g->msg + 1, (n - 1) * sizeof g->msg[0]);
+            n--;
+        }
+        struct tls_record_meta *r = &g->msg[n++];
+        *r = pc->rec;
+        r->msg_off = (uint32_t)(a - off);
+        r->msg_len = (uint32_t)(b - a);
+    }
+    d->meta.tls_rec = n ? g->msg : NULL;
+    d->meta.tls_nrec = (uint16_t)n;
+}
+
 static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
                           mqd_frame *f)
 {
@@ -202,7 +227,11 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     }
     if (chosen && pipeline_printing(p)) {
         pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset);
+        if (d->tls_ring)
+            tls_records_of(d, ev->offset, ev->len);
         output_frame(p->out, &d->meta, &f);
+        d->meta.tls_rec = NULL;
+        d->meta.tls_nrec = 0;
     }
     if (p->opts->count && p->selected >= p->opts->count)
         pipeline_set_done(p);

@@ -25,10 +25,29 @@
 
 enum conn_kind { CONN_MQTT, CONN_TLS };
 
+/* -V over decrypted TLS: which record brought which bytes of the MQTT
+ * stream (the latest TLS_REC_RING pieces), so that a message can show the
+ * records that carried it. */
+#define TLS_REC_RING 32
+
+struct tls_rec_piece {
+    uint64_t start, serial; /* stream offset of its first byte; the record's
+                               number on the connection */
+    uint64_t len;
+    struct tls_record_meta rec;
+};
+
+struct tls_rec_ring {
+    struct tls_rec_piece piece[TLS_REC_RING];
+    unsigned head, n; /* the oldest piece, how many */
+    struct tls_record_meta msg[MSG_TLS_RECORDS_MAX]; /* one message's */
+};
+
 struct dir_state {
     mqd_stream stream;
     struct msg_meta meta; /* conn once, src/dst when first printed, frame/ts
                              per message */
+    struct tls_rec_ring *tls_ring; /* -V with a key log, once TLS brings bytes */
 };
 
 struct conn_state {

@@ -23,11 +23,46 @@ static const struct pkt_info *use_packet(struct pipeline *p, const struct pkt_in
     return was;
 }
 
+/* -V: bytes of dir's MQTT stream from a decrypted TLS record; the piece is
+ * remembered (one piece per record: later bytes of it extend it). */
+static void note_tls_record(const struct pipeline *p, struct conn_state *cs,
+                            int dir, size_t len)
+{
+    uint64_t serial;
+    const struct tls_record_meta *r = transport_tls_record(&cs->tr, &serial);
+    struct dir_state *d = &cs->dir[dir];
+    if (!r || !p->opts->verbose)
+        return;
+    if (!d->tls_ring && (d->tls_ring = calloc(1, sizeof *d->tls_ring)) == NULL)
+        return;
+    struct tls_rec_ring *g = d->tls_ring;
+    uint64_t start = mqd_stream_offset(&d->stream);
+    if (g->n) {
+        struct tls_rec_piece *last = &g->piece[(g->head + g->n - 1) % TLS_REC_RING];
+        if (last->serial == serial && last->start + last->len == start) {
+            last->len += len;
+            return;
+        }
+    }
+    if (g->n == TLS_REC_RING) {
+        g->head = (g->head + 1) % TLS_REC_RING;
+        g->n--;
+    }
+    struct tls_rec_piece *np = &g->piece[(g->head + g->n) % TLS_REC_RING];
+    g->n++;
+    np->start = start;
+    np->len = len;
+    np->serial = serial;
+    np->rec = *r;
+}
+
 static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
                     const struct pkt_info *pkt)
 {
     struct dir_ctx *x = ctx;
     struct dir_ctx d = {x->p, x->cs, dir};
+    if (x->cs->tr.tls_rec_set)
+        note_tls_record(x->p, x->cs, dir, len);
     const struct pkt_info *was = use_packet(x->p, pkt);
     (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &d);
     x->p->pkt = was;
@@ -82,6 +117,11 @@ static void tr_classified(void *ctx, int kind)
 {
     struct dir_ctx *x = ctx;
     struct conn_state *cs = x->cs;
+    if (kind == TR_WSS) { /* decrypted TLS carries WebSocket: records say so */
+        for (int i = 0; i < 2; i++)
+            cs->dir[i].meta.transport = "wss";
+        return;
+    }
     cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     if (kind == TR_TLS)
         x->p->stats.tls_conns++;
@@ -107,8 +147,10 @@ static void drop_conn(struct flow_conn *c)
 {
     struct conn_state *cs = c->app;
     transport_free(&cs->tr);
-    for (int dir = 0; dir < 2; dir++)
+    for (int dir = 0; dir < 2; dir++) {
         mqd_stream_free(&cs->dir[dir].stream);
+        free(cs->dir[dir].tls_ring);
+    }
     session_free(cs->sess);
     free(cs);
     c->app = NULL;

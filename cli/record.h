@@ -126,6 +126,21 @@ static inline bool msg_granted_next(const struct msg_analysis *a, uint32_t *pos,
     return true;
 }
 
+/* A decrypted TLS record that carried bytes of one message (-V shows
+ * them above the message's tree). */
+struct tls_record_meta {
+    uint64_t seq;       /* record sequence number (per direction and epoch) */
+    uint32_t msg_off;   /* the first byte of the message it carried ... */
+    uint32_t msg_len;   /* ... and how many (offsets in the message) */
+    uint16_t length;    /* the record header's length (protected body) */
+    uint8_t type;       /* the record header's content type */
+    uint8_t inner_type; /* TLS 1.3: the inner content type; 0: TLS 1.2 */
+    uint8_t epoch;      /* TLS 1.3: 2 the first application keys, +1 per
+                           KeyUpdate (1: handshake keys); TLS 1.2: 1 */
+};
+
+#define MSG_TLS_RECORDS_MAX 16 /* records kept per message */
+
 /* Where and when a message was seen. */
 struct msg_meta {
     uint64_t frame;        /* 1-based capture frame that completed the message */
@@ -140,6 +155,12 @@ struct msg_meta {
     /* "ip:port" of the original client, as a PROXY protocol header gave it
      * (transport/proxy.h); NULL when the connection had none. */
     const char *proxied_src;
+    /* -V, decrypted TLS: the records that carried the message, in order
+     * (tls_nrec of them; the last MSG_TLS_RECORDS_MAX when more did:
+     * bytes before tls_rec[0].msg_off came in earlier ones). NULL: none
+     * known. Valid until the call that hands the message over returns. */
+    const struct tls_record_meta *tls_rec;
+    uint16_t tls_nrec;
 };
 
 /* ---- MQTT-SN (analysis/sn_registry.h learns topics, output/out_sn.h

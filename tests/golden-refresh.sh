@@ -11,7 +11,8 @@ BIN=$BUILD/mqttdissect
 [ -x "$BIN" ] || { echo "no $BIN: build it first" >&2; exit 1; }
 GOLDEN_SOURCE_ONLY=1 source "$SRC/tests/golden.test.sh"
 rm -f "$SRC"/tests/golden/*.pcap.txt "$SRC"/tests/golden/*.pcapng.txt \
-	"$SRC"/tests/golden/*.jsonl
+	"$SRC"/tests/golden/*.jsonl "$SRC"/tests/golden/tls/*.pcap.txt \
+	"$SRC"/tests/golden/tls/*.pcapng.txt "$SRC"/tests/golden/tls/*.jsonl
 golden_generate "$BIN" "$SRC" "$SRC/tests/golden"
 cd "$SRC"
 git --no-pager diff --stat -- tests/golden/

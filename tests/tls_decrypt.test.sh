@@ -3,8 +3,10 @@
 # (--tls-keylog) gives the MQTT messages tshark finds with the same key log
 # (-o tls.keylog_file:), message for message (type and direction; for
 # wss_v5.pcap, which tshark cannot take apart, the client's known sequence), each
-# marked "transport":"tls" and preceded by one tls_decrypt "decrypting"
-# record per connection. Without the right key log: a "no_key" record with
+# marked "transport":"tls" ("wss" for wss_v5.pcap) and preceded by one tls_decrypt "decrypting"
+# record per connection; -V shows the TLS records of each message (checked
+# against tshark's record lengths); a pcapng with the secrets embedded
+# decodes the same with no option. Without the right key log: a "no_key" record with
 # the client random, and no message. Skips (77) without tshark.
 # Usage: tests/tls_decrypt.test.sh BUILD_DIR
 set -u
@@ -59,8 +61,14 @@ bad = [r for r in recs if r.get("event") == "tls_decrypt"
 ok = True
 if ours != theirs:
     print("messages differ from tshark:\n ours   %s\n tshark %s" % (ours, theirs)); ok = False
-if not ours or any(r["transport"] != "tls" for r in recs if "type" in r):
-    print("no messages, or not marked transport tls"); ok = False
+# MQTT in TLS says "tls"; MQTT over WebSocket over TLS "wss", from the
+# handshake's "detected" record on
+want = "wss" if sys.argv[1].endswith("/wss_v5.json") else "tls"
+if not ours or any(r["transport"] != want for r in recs if "type" in r):
+    print("no messages, or not marked transport %s" % want); ok = False
+det = [r for r in recs if r.get("event") == "detected"]
+if want == "wss" and (len(det) != 1 or det[0]["transport"] != "wss"):
+    print("wss: no detected record, or not marked wss"); ok = False
 if len(dec) != len(conns):
     print("%d decrypting records for %d connections" % (len(dec), len(conns))); ok = False
 if bad:
@@ -71,6 +79,89 @@ PYEOF
 		fail=1
 	fi
 	n=$((n + 1))
+done
+
+# -V shows the TLS records that carried each decrypted message above its
+# tree: together they carry the whole message, in order, and each is a
+# record tshark sees in that direction with that length (TLS 1.3: the
+# length is the plaintext, one inner type byte and the 16-byte tag, at
+# least). Checked on every capture, with the big message over 7 records.
+vrec=0
+for pcap in "$DIR"/*.pcap; do
+	name=$(basename "$pcap" .pcap)
+	keylog=$DIR/$name.keylog
+	port=$(tshark -r "$pcap" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields \
+		-e tcp.dstport 2>/dev/null | head -n 1)
+	tshark -r "$pcap" -d "tcp.port==$port,tls" -o "tls.keylog_file:$keylog" \
+		-Y tls -T fields -e tcp.srcport -e tls.record.opaque_type \
+		-e tls.record.content_type -e tls.record.length \
+		2>/dev/null >"$TMP/$name.records"
+	"$BIN" -V --max-payload 16 -r "$pcap" --tls-port "$port" --tls-keylog "$keylog" \
+		tcp >"$TMP/$name.V" 2>/dev/null
+	if ! $PY - "$TMP/$name.V" "$TMP/$name.json" "$TMP/$name.records" "$port" <<'PYEOF'; then
+import json, re, sys
+port = int(sys.argv[4])
+sizes = [json.loads(l)["size"] for l in open(sys.argv[2]) if '"type"' in l]
+seen = {"c": [], "s": []}
+for line in open(sys.argv[3]):
+    f = line.rstrip("\n").split("\t")
+    d = "s" if int(f[0]) == port else "c"
+    opaque = f[1].split(",") if f[1] else []
+    ctype = f[2].split(",") if f[2] else []
+    lens = f[3].split(",") if f[3] else []
+    # TLS 1.3 records have an opaque type; TLS 1.2 ones only a content type
+    types = opaque + ctype[len(opaque):] if opaque else ctype
+    for t, l in zip(types, lens):
+        if t == "23":
+            seen[d].append(int(l))
+msgs = []
+for line in open(sys.argv[1]):
+    m = re.match(r"\d+ \S+ (\S+) \S+ \S+ v\d ", line)
+    if m:
+        msgs.append((("s" if m.group(1).endswith(":%d" % port) else "c"), []))
+        continue
+    m = re.match(r"  TLS record seq (\d+): type 23 application_data, length (\d+)"
+                 r"(, inner type 23 application_data, epoch \d+)?, message bytes "
+                 r"([0-9a-f]+)\.\.([0-9a-f]+) \((\d+)\)$", line)
+    if m:
+        msgs[-1][1].append((int(m.group(2)), bool(m.group(3)), int(m.group(4), 16),
+                            int(m.group(5), 16), int(m.group(6))))
+    elif line.startswith("  TLS record"):
+        print("unexpected record line: " + line.strip()); sys.exit(1)
+if len(msgs) != len(sizes) or not msgs:
+    print("%d messages in -V, %d in JSON" % (len(msgs), len(sizes))); sys.exit(1)
+for (d, recs), size in zip(msgs, sizes):
+    at = 0
+    for length, tls13, a, b, n in recs:
+        if a != at or b - a + 1 != n or length not in seen[d] or \
+           length < n + (17 if tls13 else 0):
+            print("record %s does not fit (%s, message of %d bytes, at %d)"
+                  % ((length, a, b, n), d, size, at)); sys.exit(1)
+        at += n
+    if at != size:
+        print("records carry %d of %d bytes: %s" % (at, size, recs)); sys.exit(1)
+PYEOF
+		echo "FAIL: $name: -V TLS records"
+		fail=1
+	fi
+	vrec=$((vrec + 1))
+done
+
+# Secrets embedded in a pcapng (a Decryption Secrets Block, written by
+# editcap --inject-secrets in captures/record_tls.sh) are used with no
+# option: the same output, -V and JSON, as the capture with its key log.
+for fmt in "-V" "-T json"; do
+	# shellcheck disable=SC2086
+	"$BIN" $fmt -r "$DIR/tls13_aes128gcm_dsb.pcapng" --tls-port 8901 tcp \
+		>"$TMP/dsb.out" 2>&1
+	# shellcheck disable=SC2086
+	"$BIN" $fmt -r "$DIR/tls13_aes128gcm.pcap" --tls-port 8901 \
+		--tls-keylog "$DIR/tls13_aes128gcm.keylog" tcp >"$TMP/dsb.want" 2>&1
+	if ! grep -q CONNECT "$TMP/dsb.want" || ! cmp -s "$TMP/dsb.out" "$TMP/dsb.want"; then
+		echo "FAIL: the embedded secrets ($fmt) do not decode like --tls-keylog:"
+		diff "$TMP/dsb.want" "$TMP/dsb.out" | head -5
+		fail=1
+	fi
 done
 
 # The key log of another capture: "no_key", the client random, no message.
@@ -98,5 +189,5 @@ grep -q '0 connections decrypted, 2 without a key' <<<"$sum" ||
 	{ echo "FAIL: summary without keys: $sum"; fail=1; }
 
 [ $n -gt 0 ] || { echo "FAIL: no captures in $DIR"; fail=1; }
-[ $fail -eq 0 ] && echo "tls_decrypt: $n captures agree with tshark"
+[ $fail -eq 0 ] && echo "tls_decrypt: $n captures agree with tshark ($vrec with -V records)"
 exit $fail

@@ -78,6 +78,7 @@ struct rec_meta {
     char community_id[32];  /* as in msg_meta */
     uint16_t src_len, dst_len;
     uint16_t proxied_len; /* with its NUL; 0: no proxied_src */
+    uint16_t tls_nrec;    /* frames only: TLS records (msg_meta.tls_rec) */
 };
 
 struct rec_frame {
@@ -189,6 +190,7 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
     r->dst_len = (uint16_t)strnlen(m->dst, sizeof m->dst - 1);
     r->proxied_len = m->proxied_src
         ? (uint16_t)(strnlen(m->proxied_src, 63) + 1) : 0;
+    r->tls_nrec = with_analysis && m->tls_rec ? m->tls_nrec : 0;
 }
 
 /* Rebuilds a msg_meta; `tail` holds src, dst, effective topic, granted. */
@@ -209,6 +211,8 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     tail += r->dst_len;
     m->proxied_src = r->proxied_len ? (const char *)tail : NULL;
     tail += r->proxied_len;
+    m->tls_rec = NULL; /* format_frame sets them */
+    m->tls_nrec = 0;
     m->an = r->an;
     if (r->an.effective_topic_len)
         m->an.effective_topic = tail;
@@ -233,6 +237,13 @@ static void format_frame(struct output *pr, const uint8_t *body)
     tail += rf.nviolations * sizeof *viol;
     struct msg_meta m;
     const uint8_t *bytes = meta_unpack(&m, &rf.meta, tail);
+    struct tls_record_meta tls_rec[MSG_TLS_RECORDS_MAX];
+    if (rf.meta.tls_nrec) { /* copied out: the record bytes are unaligned */
+        memcpy(tls_rec, bytes, rf.meta.tls_nrec * sizeof tls_rec[0]);
+        bytes += rf.meta.tls_nrec * sizeof tls_rec[0];
+        m.tls_rec = tls_rec;
+        m.tls_nrec = rf.meta.tls_nrec;
+    }
     mqd_frame f;
     /* The same bytes and version give the same frame the caller had; what
      * the connection analysis added to it (version_inferred, violations)
@@ -519,6 +530,7 @@ static void op_frame(struct output *o, const struct msg_meta *m,
         {m->an.effective_topic, rf.meta.an.effective_topic_len},
         {m->an.granted, rf.meta.an.granted_len},
         {m->an.spb_names.data, rf.meta.an.spb_names.len},
+        {m->tls_rec, rf.meta.tls_nrec * sizeof m->tls_rec[0]},
         {f->base, f->size},
     };
     rec_append(p, R_FRAME, parts, sizeof parts / sizeof parts[0]);

@@ -64,6 +64,61 @@ void put_hex16(struct obuf *b, uint32_t v)
     obuf_commit(b, fmt_tree_offset(p, v));
 }
 
+/* ---- the TLS record layer (-V, decrypted) ---- */
+
+static const char *tls_content_type_name(uint8_t type)
+{
+    switch (type) {
+    case 20: return "change_cipher_spec";
+    case 21: return "alert";
+    case 22: return "handshake";
+    case 23: return "application_data";
+    case 24: return "heartbeat";
+    default: return "unknown";
+    }
+}
+
+static void put_tls_type(struct obuf *b, uint8_t type)
+{
+    obuf_u64(b, type);
+    obuf_putc(b, ' ');
+    obuf_puts(b, tls_content_type_name(type));
+}
+
+/* One line per TLS record that carried the message, above its tree:
+ * "  TLS record seq N: type 23 application_data, length L[, inner type 23
+ * application_data, epoch E], message bytes OOOO..OOOO (N)". */
+void text_tls_records(struct obuf *b, const struct msg_meta *m)
+{
+    if (m->tls_rec[0].msg_off > 0) {
+        obuf_puts(b, "  TLS records before these carried message bytes 0000..");
+        put_hex16(b, m->tls_rec[0].msg_off - 1);
+        obuf_putc(b, '\n');
+    }
+    for (uint16_t i = 0; i < m->tls_nrec; i++) {
+        const struct tls_record_meta *r = &m->tls_rec[i];
+        obuf_puts(b, "  TLS record seq ");
+        obuf_u64(b, r->seq);
+        obuf_puts(b, ": type ");
+        put_tls_type(b, r->type);
+        obuf_puts(b, ", length ");
+        obuf_u64(b, r->length);
+        if (r->inner_type) {
+            obuf_puts(b, ", inner type ");
+            put_tls_type(b, r->inner_type);
+            obuf_puts(b, ", epoch ");
+            obuf_u64(b, r->epoch);
+        }
+        obuf_puts(b, ", message bytes ");
+        put_hex16(b, r->msg_off);
+        obuf_puts(b, "..");
+        put_hex16(b, r->msg_off + r->msg_len - 1);
+        obuf_puts(b, " (");
+        obuf_u64(b, r->msg_len);
+        obuf_puts(b, ")\n");
+    }
+}
+
 /* A string field of the frame, quoted; "<cut>" when it is not inside it. */
 void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit)
 {
@@ -421,6 +476,8 @@ void out_text_write_frame(struct obuf *b, const struct output_opts *o,
     if (t.pv && t.pv->present)
         t.payload_utf8 = json || mqd_utf8_valid(t.pv->data, t.pv->len);
     summary_line(&t, m);
+    if (o->verbose && m->tls_nrec)
+        text_tls_records(b, m);
     if (o->verbose)
         out_text_tree(&t);
     if (json)

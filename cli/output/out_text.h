@@ -93,6 +93,8 @@ size_t fmt_tree_offset(char *p, uint32_t v);
 /* A string field of the frame quoted (text_quoted); "<cut>" when it does
  * not lie inside the frame. */
 void put_field_str(const struct text_ctx *t, const mqd_str *s, size_t limit);
+/* -V over decrypted TLS: a line per record that carried the message. */
+void text_tls_records(struct obuf *b, const struct msg_meta *m);
 /* The verbose tree of t->f (out_text_tree.c). */
 void out_text_tree(const struct text_ctx *t);
 

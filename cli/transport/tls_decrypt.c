@@ -73,6 +73,7 @@ struct tls_decrypt {
     struct tls_keylog_entry secrets; /* a copy: the table may move */
     struct tls_traffic_keys tls12[2];
     uint8_t *out; /* one plaintext record */
+    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
     struct dec_dir d[2];
 };
 
@@ -98,6 +99,30 @@ static void emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
 
 /* ---- life ---- */
 
+/* The plaintext of one record: a buffer shared by the decryptors of a
+ * thread (a record's plaintext is handed up before the next one is
+ * opened), so that thousands of connections do not each hold 18 KiB, and
+ * the one buffer stays in cache. Freed with the last decryptor using it. */
+static _Thread_local uint8_t *scratch;
+static _Thread_local size_t scratch_users;
+
+static uint8_t *scratch_get(void)
+{
+    if (!scratch && (scratch = malloc(REC_BODY_MAX)) == NULL)
+        return NULL;
+    scratch_users++;
+    return scratch;
+}
+
+static void scratch_put(void)
+{
+    if (scratch_users && --scratch_users == 0) {
+        OPENSSL_cleanse(scratch, REC_BODY_MAX);
+        free(scratch);
+        scratch = NULL;
+    }
+}
+
 struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
                                     const struct tls_dec_callbacks *cb)
 {
@@ -107,6 +132,7 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
     t->kl = kl;
     if (cb)
         t->cb = *cb;
+    tls_keys_hold();
     return t;
 }
 
@@ -126,16 +152,21 @@ void tls_decrypt_free(struct tls_decrypt *t)
         keys_clear(&t->d[i].keys);
     }
     if (t->out)
-        OPENSSL_cleanse(t->out, REC_BODY_MAX);
-    free(t->out);
+        scratch_put();
     OPENSSL_cleanse(&t->secrets, sizeof t->secrets);
     OPENSSL_cleanse(t->tls12, sizeof t->tls12);
     free(t);
+    tls_keys_release();
 }
 
 const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t)
 {
     return &t->info;
+}
+
+const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)
+{
+    return &t->cur;
 }
 
 bool tls_decrypt_active(const struct tls_decrypt *t)
@@ -182,7 +213,7 @@ static bool ensure_keys(struct tls_decrypt *t)
     }
     t->tls12[0].encrypt_then_mac = t->tls12[1].encrypt_then_mac =
         t->info.encrypt_then_mac;
-    if ((t->out = malloc(REC_BODY_MAX)) == NULL)
+    if ((t->out = scratch_get()) == NULL)
         return false;
     t->key_state = K_READY;
     emit(t, TLS_DEC_KEYS, -1, 0, 0, "decrypting");
@@ -251,8 +282,15 @@ static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
                         uint64_t seq, const uint8_t *rec, size_t body_len,
                         uint8_t *type, size_t *plen)
 {
-    return tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
-                           t->out, type, plen);
+    if (!tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
+                         t->out, type, plen))
+        return false;
+    t->cur.seq = seq;
+    t->cur.length = (uint16_t)body_len; /* at most REC_BODY_MAX */
+    t->cur.type = rec[0];
+    t->cur.inner_type = t->suite->tls13 ? *type : 0;
+    t->cur.epoch = (uint8_t)(keys->epoch > 255 ? 255 : keys->epoch);
+    return true;
 }
 
 /* ---- what is inside ---- */
@@ -581,21 +619,22 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
     return true;
 }
 
-/* Processes the buffered bytes of a direction; returns how many were used
- * (the rest is less than one record). */
-static size_t process(struct tls_decrypt *t, int dir)
+/* Processes buf[0..len) of a direction (its buffered bytes, or new bytes
+ * straight from the caller when none are buffered); returns how many were
+ * used (the rest is less than one record), all when the direction died. */
+static size_t process(struct tls_decrypt *t, int dir, const uint8_t *buf, size_t len)
 {
     struct dec_dir *d = &t->d[dir];
     size_t pos = 0;
     struct rec_hdr h;
-    while (!d->dead && d->len - pos >= REC_HDR) {
-        const uint8_t *rec = d->buf + pos;
+    while (!d->dead && len - pos >= REC_HDR) {
+        const uint8_t *rec = buf + pos;
         read_header(rec, &h);
         size_t whole = REC_HDR + h.body_len;
         if (d->hunting) {
             if (!hunt_candidate(t, &h)) {
                 if (d->framed && header_ok(&h)) {
-                    if (d->len - pos < whole)
+                    if (len - pos < whole)
                         break;
                     pos += whole; /* not protected: skip it */
                     d->skipped += whole;
@@ -606,7 +645,7 @@ static size_t process(struct tls_decrypt *t, int dir)
                 d->skipped++;
                 continue;
             }
-            if (d->len - pos < whole)
+            if (len - pos < whole)
                 break;
             if (hunt_try(t, dir, rec, h.body_len)) {
                 pos += whole;
@@ -627,12 +666,12 @@ static size_t process(struct tls_decrypt *t, int dir)
             d->framed = false;
             continue;
         }
-        if (d->len - pos < whole)
+        if (len - pos < whole)
             break;
         record(t, dir, rec, h.type, h.body_len);
         pos += whole;
     }
-    return d->dead ? d->len : pos;
+    return d->dead ? len : pos;
 }
 
 void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
@@ -640,17 +679,31 @@ void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
 {
     dir &= 1;
     struct dec_dir *d = &t->d[dir];
-    if (!d->buf && !d->dead && (d->buf = malloc(REC_CAP)) == NULL)
-        d->dead = true;
     while (len > 0 && !d->dead) {
+        if (d->len == 0) { /* whole records straight from the caller's bytes */
+            size_t used = process(t, dir, data, len);
+            data += used;
+            len -= used;
+            if (len == 0 || d->dead)
+                break;
+        }
+        /* What is left is less than a record: it waits in the buffer. */
+        if (!d->buf && (d->buf = malloc(REC_CAP)) == NULL) {
+            d->dead = true;
+            break;
+        }
         size_t take = REC_CAP - d->len < len ? REC_CAP - d->len : len;
         memcpy(d->buf + d->len, data, take);
         d->len += take;
         data += take;
         len -= take;
-        size_t used = process(t, dir);
+        size_t used = process(t, dir, d->buf, d->len);
         memmove(d->buf, d->buf + used, d->len - used);
         d->len -= used;
+    }
+    if (d->len == 0 && d->buf) { /* nothing held: no buffer kept */
+        free(d->buf);
+        d->buf = NULL;
     }
 }
 

@@ -15,8 +15,10 @@
  * header that decrypts (trying the next few sequence numbers, and the next
  * set of keys), then continues. Key material is never passed up or printed.
  *
- * Memory: per direction one record (at most 5 + 2^14 + 2048 bytes) and one
- * hello while it is being read; per connection one plaintext record.
+ * Memory: per direction, while a record is cut by a segment boundary, that
+ * record (at most 5 + 2^14 + 2048 bytes; whole records are opened straight
+ * from the bytes fed) and one hello while it is being read; one plaintext
+ * record per thread, shared by its decryptors.
  */
 #ifndef MQD_CLI_TLS_DECRYPT_H
 #define MQD_CLI_TLS_DECRYPT_H
@@ -50,6 +52,16 @@ struct tls_dec_event {
     const char *reason;           /* a short text */
 };
 
+/* The protected record whose plaintext a data callback is given. */
+struct tls_dec_record {
+    uint64_t seq;       /* its sequence number (per direction and key epoch) */
+    uint16_t length;    /* the header's length: the protected body's bytes */
+    uint8_t type;       /* the header's content type (23 application_data) */
+    uint8_t inner_type; /* TLS 1.3: the inner content type; TLS 1.2: 0 */
+    uint8_t epoch;      /* TLS 1.3: 1 handshake keys, 2 the first
+                           application keys, +1 per KeyUpdate; TLS 1.2: 1 */
+};
+
 struct tls_dec_callbacks {
     /* Plaintext application data of direction dir, in order. */
     void (*data)(void *ctx, int dir, const uint8_t *p, size_t n);
@@ -75,6 +87,9 @@ void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n);
 
 /* What the hellos said (valid once they were read). */
 const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t);
+
+/* During a data callback: the record being handed up. */
+const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t);
 
 /* True once keys are set up (after TLS_DEC_KEYS). */
 bool tls_decrypt_active(const struct tls_decrypt *t);

@@ -279,7 +279,7 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
     bool overlong = false;
     int c;
     uint64_t consumed = 0;
-    while ((c = getc(fp)) != EOF) {
+    while ((c = getc_unlocked(fp)) != EOF) { /* fp is this call's alone */
         consumed++;
         if (c != '\n') {
             if (n < sizeof line)

@@ -1,6 +1,7 @@
 /* Key derivation and record opening for TLS decryption. See tls_keys.h.
- * libcrypto (OpenSSL 3) does the primitives: the "HKDF" KDF in expand-only
- * mode, the "TLS1-PRF" KDF, EVP ciphers and the "HMAC" MAC. */
+ * libcrypto (OpenSSL 3) does the primitives: SHA-256/384 (HKDF-Expand is
+ * HMAC over them, here), the "TLS1-PRF" KDF, EVP ciphers and the "HMAC"
+ * MAC. */
 #include "transport/tls_keys.h"
 
 #include <string.h>
@@ -62,6 +63,112 @@ static const char *digest_name(unsigned hash_len)
     return hash_len == 48 ? "SHA384" : hash_len == 32 ? "SHA256" : NULL;
 }
 
+/* ---- algorithms fetched once (tls_keys_hold) ----
+ * OpenSSL 3 looks an algorithm up by name on every use of EVP_sha256() or
+ * EVP_aes_128_gcm() and on every KDF call, which costs more than deriving a
+ * connection's keys: while a holder exists, the ones used are fetched once
+ * per thread. */
+static _Thread_local EVP_MD *md_cache[2];              /* SHA256, SHA384 */
+static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
+static _Thread_local size_t holders;
+
+void tls_keys_hold(void)
+{
+    holders++;
+}
+
+void tls_keys_release(void)
+{
+    if (!holders || --holders)
+        return;
+    for (size_t i = 0; i < 2; i++) {
+        EVP_MD_free(md_cache[i]);
+        md_cache[i] = NULL;
+    }
+    for (size_t i = 0; i < sizeof cipher_cache / sizeof cipher_cache[0]; i++) {
+        EVP_CIPHER_free(cipher_cache[i]);
+        cipher_cache[i] = NULL;
+    }
+}
+
+/* The digest of hash_len; *own: the caller frees it (no holder). */
+static EVP_MD *get_md(unsigned hash_len, bool *own)
+{
+    const char *name = digest_name(hash_len);
+    *own = false;
+    if (!name)
+        return NULL;
+    EVP_MD **slot = &md_cache[hash_len == 48];
+    if (*slot)
+        return *slot;
+    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+    if (holders)
+        *slot = md;
+    else
+        *own = true;
+    return md;
+}
+
+/* HMAC (RFC 2104) of a || b || c under key (at most one block), into out
+ * (hash_len bytes). */
+static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
+                  const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                  const uint8_t *c, size_t c_len, uint8_t *out)
+{
+    size_t block = hash_len == 48 ? 128 : 64;
+    uint8_t pad[128], inner[TLS_HASH_MAX];
+    bool own, ok = false;
+    EVP_MD *md = get_md(hash_len, &own);
+    EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
+    if (ctx && key_len <= block) {
+        memset(pad, 0x36, block);
+        for (size_t i = 0; i < key_len; i++)
+            pad[i] ^= key[i];
+        ok = EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+             EVP_DigestUpdate(ctx, pad, block) == 1 &&
+             (!a_len || EVP_DigestUpdate(ctx, a, a_len) == 1) &&
+             (!b_len || EVP_DigestUpdate(ctx, b, b_len) == 1) &&
+             (!c_len || EVP_DigestUpdate(ctx, c, c_len) == 1) &&
+             EVP_DigestFinal_ex(ctx, inner, NULL) == 1;
+        memset(pad, 0x5c, block);
+        for (size_t i = 0; i < key_len; i++)
+            pad[i] ^= key[i];
+        ok = ok && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+             EVP_DigestUpdate(ctx, pad, block) == 1 &&
+             EVP_DigestUpdate(ctx, inner, hash_len) == 1 &&
+             EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+        OPENSSL_cleanse(pad, sizeof pad);
+        OPENSSL_cleanse(inner, sizeof inner);
+    }
+    EVP_MD_CTX_free(ctx);
+    if (own)
+        EVP_MD_free(md);
+    return ok;
+}
+
+/* HKDF-Expand (RFC 5869 2.3): T(i) = HMAC(PRK, T(i-1) || info || i). */
+static bool hkdf_expand(unsigned hash_len, const uint8_t *prk, size_t prk_len,
+                        const uint8_t *info, size_t info_len, uint8_t *out,
+                        size_t out_len)
+{
+    uint8_t t[TLS_HASH_MAX];
+    size_t t_len = 0, done = 0;
+    if (out_len > 255 * (size_t)hash_len)
+        return false;
+    for (uint8_t i = 1; done < out_len; i++) {
+        if (!hmac3(hash_len, prk, prk_len, t, t_len, info, info_len, &i, 1, t)) {
+            OPENSSL_cleanse(t, sizeof t);
+            return false;
+        }
+        t_len = hash_len;
+        size_t n = out_len - done < hash_len ? out_len - done : hash_len;
+        memcpy(out + done, t, n);
+        done += n;
+    }
+    OPENSSL_cleanse(t, sizeof t);
+    return true;
+}
+
 /* Runs the named KDF with params; out_len bytes. */
 static bool kdf_derive(const char *kdf_name, OSSL_PARAM *params, uint8_t *out,
                        size_t out_len)
@@ -104,16 +211,7 @@ bool tls13_expand_label(unsigned hash_len, const uint8_t *secret,
         memcpy(info + n, context, context_len);
     n += context_len;
 
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret,
-                                          secret_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
-        OSSL_PARAM_construct_end(),
-    };
-    return kdf_derive("HKDF", params, out, out_len);
+    return hkdf_expand(hash_len, secret, secret_len, info, n, out, out_len);
 }
 
 bool tls13_traffic_keys(const struct tls_suite *s, const uint8_t *secret,
@@ -203,14 +301,20 @@ struct tls_cipher {
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
 {
+    const EVP_CIPHER *c = NULL;
+    const char *name = NULL;
     switch (alg) {
-    case TLS_AES_128_GCM: return EVP_aes_128_gcm();
-    case TLS_AES_256_GCM: return EVP_aes_256_gcm();
-    case TLS_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
-    case TLS_AES_128_CBC: return EVP_aes_128_cbc();
-    case TLS_AES_256_CBC: return EVP_aes_256_cbc();
+    case TLS_AES_128_GCM: c = EVP_aes_128_gcm(); name = "AES-128-GCM"; break;
+    case TLS_AES_256_GCM: c = EVP_aes_256_gcm(); name = "AES-256-GCM"; break;
+    case TLS_CHACHA20_POLY1305: c = EVP_chacha20_poly1305(); name = "ChaCha20-Poly1305"; break;
+    case TLS_AES_128_CBC: c = EVP_aes_128_cbc(); name = "AES-128-CBC"; break;
+    case TLS_AES_256_CBC: c = EVP_aes_256_cbc(); name = "AES-256-CBC"; break;
     }
-    return NULL;
+    if (!name || !holders)
+        return c; /* fetched implicitly on use */
+    if (!cipher_cache[alg])
+        cipher_cache[alg] = EVP_CIPHER_fetch(NULL, name, NULL);
+    return cipher_cache[alg] ? cipher_cache[alg] : c;
 }
 
 static const char *mac_digest(unsigned mac_len)

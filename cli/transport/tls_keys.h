@@ -58,6 +58,13 @@ struct tls_traffic_keys {
  * content type). */
 size_t tls_suite_min_body(const struct tls_suite *s);
 
+/* While a holder exists (one per decryptor), the digests and ciphers used
+ * are fetched from libcrypto once per thread instead of on every use:
+ * hold when a decryptor is made, release when it is freed, on the same
+ * thread. Without a holder everything still works, only slower. */
+void tls_keys_hold(void);
+void tls_keys_release(void);
+
 /* RFC 8446 7.1: HKDF-Expand-Label(secret, label, context, out_len) with the
  * suite's hash (hash_len 32 or 48). The label is given without "tls13 ".
  * False on a libcrypto failure or bad lengths. */

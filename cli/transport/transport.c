@@ -1,7 +1,7 @@
 /* Routing a connection's bytes: MQTT over TCP, MQTT over WebSocket, TLS, or
  * nothing of interest, with the mid-stream search and the event records
  * the transport reports. See transport.h. */
-#include "transport/transport.h"
+#include "transport/transport_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +30,15 @@ size_t transport_ws_ports(const uint16_t **ports)
 
 /* ---- events ---- */
 
-/* Hands an event record up, with the packet of the bytes it is about. */
-static void emit(struct transport *t, int dir, uint64_t off,
-                 const struct event_record *ev)
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void transport_hex(const uint8_t *p, size_t n, char *out)
 {
-    const struct transport_sink *s = t->sink;
-    if (s && s->event)
-        s->event(s->ctx, dir, off, ev, t->pkt);
+    for (size_t i = 0; i < n; i++)
+        hex_byte(out + 2 * i, p[i]);
+    out[2 * n] = '\0';
 }
 
-static void report_detected(struct transport *t, const char *how)
+void transport_report_detected(struct transport *t, const char *how)
 {
     t->how = how;
     struct event_record e;
@@ -51,10 +50,10 @@ static void report_detected(struct transport *t, const char *how)
         if (t->ws->req.protocol[0])
             event_str(&e, "protocol", t->ws->req.protocol);
     }
-    emit(t, 0, 0, &e);
+    transport_emit(t, 0, 0, &e);
 }
 
-static void classify(struct transport *t, int kind, const char *how)
+void transport_classify(struct transport *t, int kind, const char *how)
 {
     t->kind = kind;
     const struct transport_sink *s = t->sink;
@@ -62,170 +61,9 @@ static void classify(struct transport *t, int kind, const char *how)
         s->classified(s->ctx, kind == TR_SEARCH ? TR_MQTT : kind);
     /* Connections on the configured ports need no explanation. */
     if (!t->cfg.mqtt_port && !t->cfg.tls_port)
-        report_detected(t, how);
+        transport_report_detected(t, how);
     else
         t->how = how;
-}
-
-static void to_mqtt(struct transport *t, int dir, const uint8_t *data, size_t len)
-{
-    const struct transport_sink *s = t->sink;
-    if (len && s && s->mqtt)
-        s->mqtt(s->ctx, dir, data, len, t->pkt);
-}
-
-/* ---- TLS ---- */
-
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        hex_byte(out + 2 * i, p[i]);
-    out[2 * n] = '\0';
-}
-
-static void tls_hello_data(struct transport *t, int dir, const uint8_t *data,
-                           size_t len);
-
-
-static void report_tls(struct transport *t)
-{
-    if (t->tls_reported || !t->tls)
-        return;
-    t->tls_reported = true;
-    const struct tls_info *i = &t->tls->info;
-    char rec[16], cli[16], cli_max[16], srv[16]; /* version names */
-    struct event_record e;
-    event_init(&e, "tls");
-    event_u64(&e, "port", t->cfg.server_port);
-    event_bool(&e, "client_hello", i->client_hello);
-    if (i->record_version)
-        event_str(&e, "record_version", tls_version_name(i->record_version, rec, sizeof rec));
-    if (i->client_hello) {
-        event_str(&e, "client_version", tls_version_name(i->client_version, cli, sizeof cli));
-        event_str(&e, "client_max_version",
-                  tls_version_name(i->client_max_version, cli_max, sizeof cli_max));
-        if (i->sni[0])
-            event_str(&e, "sni", i->sni);
-        if (i->alpn[0])
-            event_str(&e, "alpn", i->alpn);
-    }
-    event_bool(&e, "server_hello", i->server_hello);
-    if (i->server_hello) {
-        event_str(&e, "server_version", tls_version_name(i->server_version, srv, sizeof srv));
-        event_u64(&e, "cipher_suite", i->cipher_suite);
-        const char *name = tls_cipher_name(i->cipher_suite);
-        if (name)
-            event_str(&e, "cipher", name);
-        if (i->server_alpn[0])
-            event_str(&e, "server_alpn", i->server_alpn);
-    }
-    emit(t, 0, 0, &e);
-}
-
-/* ---- TLS decryption (a key log given) ---- */
-
-static void on_ws_event(void *ctx, const struct ws_event *ev);
-
-/* Decrypted bytes. What TLS carries is decided once, from the client's
- * first decrypted record: an HTTP GET is a WebSocket handshake (wss, its
- * frames then decoded as for ws), anything else MQTT. */
-static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
-{
-    struct transport *t = ctx;
-    if (!t->tls_inner_known) {
-        t->tls_inner_known = true;
-        if (dir == 0 && n >= 4 && memcmp(p, "GET ", 4) == 0 &&
-            (t->ws = malloc(sizeof *t->ws)) != NULL)
-            ws_init(t->ws);
-    }
-    if (t->ws)
-        ws_feed(t->ws, dir, p, n, on_ws_event, t);
-    else
-        to_mqtt(t, dir, p, n);
-}
-
-static const char *const tls_dec_status[] = {
-    [TLS_DEC_KEYS] = "decrypting",     [TLS_DEC_NO_KEY] = "no_key",
-    [TLS_DEC_UNSUPPORTED] = "unsupported", [TLS_DEC_AUTH_FAIL] = "auth_failure",
-    [TLS_DEC_GAP] = "gap",             [TLS_DEC_RESYNC] = "resync",
-    [TLS_DEC_ALERT] = "alert",         [TLS_DEC_MALFORMED] = "malformed",
-};
-
-/* What the decryptor says becomes a "tls_decrypt" record. Never secrets:
- * the client random (public, in the ClientHello) only, so a user can look
- * for the connection in a key log. */
-static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
-{
-    struct transport *t = ctx;
-    char version[16], random[2 * TLS_RANDOM_LEN + 1];
-    struct event_record e;
-    if (ev->kind == TLS_DEC_KEYS)
-        t->tls_mqtt = true;
-    event_init(&e, "tls_decrypt");
-    event_str(&e, "status", tls_dec_status[ev->kind]);
-    if (ev->version)
-        event_str(&e, "version", tls_version_name(ev->version, version, sizeof version));
-    if (ev->kind == TLS_DEC_KEYS || ev->kind == TLS_DEC_UNSUPPORTED) {
-        event_u64(&e, "cipher_suite", ev->suite);
-        if (tls_cipher_name(ev->suite))
-            event_str(&e, "cipher", tls_cipher_name(ev->suite));
-    }
-    if (ev->kind == TLS_DEC_AUTH_FAIL || ev->kind == TLS_DEC_RESYNC)
-        event_u64(&e, "record", ev->seq);
-    if (ev->kind == TLS_DEC_GAP || ev->kind == TLS_DEC_RESYNC)
-        event_u64(&e, "bytes", ev->bytes);
-    if (ev->kind == TLS_DEC_ALERT) {
-        event_u64(&e, "level", ev->alert_level);
-        event_u64(&e, "description", ev->alert_desc);
-    }
-    if (ev->kind == TLS_DEC_NO_KEY && ev->client_random) {
-        to_hex(ev->client_random, TLS_RANDOM_LEN, random);
-        event_str(&e, "client_random", random);
-    }
-    event_str(&e, "reason", ev->reason);
-    emit(t, ev->dir < 0 ? 0 : ev->dir, 0, &e);
-}
-
-/* The TLS state of a connection: hellos always, decryption with a key log. */
-static bool tls_start(struct transport *t)
-{
-    if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
-        return false;
-    if (t->cfg.keylog) {
-        struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t};
-        t->dec = tls_decrypt_new(t->cfg.keylog, &cb); /* NULL: reported only */
-    }
-    return true;
-}
-
-static void tls_data(struct transport *t, int dir, const uint8_t *data, size_t len)
-{
-    tls_hello_data(t, dir, data, len);
-    /* Also while pending (TLS off the TLS ports, classified once the
-     * ClientHello offers MQTT by ALPN): the decryptor needs the hellos, and
-     * nothing decrypts before the ServerHello. */
-    if (t->dec && t->kind != TR_IGNORED)
-        tls_decrypt_feed(t->dec, dir, data, len);
-}
-
-static void tls_hello_data(struct transport *t, int dir, const uint8_t *data, size_t len)
-{
-    if (t->tls_reported || !t->tls)
-        return;
-    bool was_done = tls_hello_dir_done(t->tls, 0);
-    (void)tls_hello_feed(t->tls, dir, data, len);
-    if (!was_done && tls_hello_dir_done(t->tls, 0) && t->kind == TR_PENDING) {
-        /* Off the TLS ports, only TLS that offers MQTT by ALPN is ours. */
-        const struct tls_info *i = &t->tls->info;
-        if (!i->client_hello || !i->alpn_mqtt) {
-            t->kind = TR_IGNORED;
-            return;
-        }
-        classify(t, TR_TLS, "tls");
-    }
-    if (tls_hello_dir_done(t->tls, 0) && tls_hello_dir_done(t->tls, 1))
-        report_tls(t);
 }
 
 /* ---- WebSocket ---- */
@@ -246,10 +84,10 @@ static void ws_frame_record(struct event_record *e, const struct ws_frame *f,
     event_bool(e, "masked", f->masked);
     event_u64(e, "length", f->len);
     if (f->masked) {
-        to_hex(f->mask, 4, hex->mask);
+        transport_hex(f->mask, 4, hex->mask);
         event_str(e, "mask", hex->mask);
     }
-    to_hex(f->hdr, f->hdr_len, hex->header);
+    transport_hex(f->hdr, f->hdr_len, hex->header);
     event_str(e, "header", hex->header);
 }
 
@@ -283,7 +121,7 @@ static void ws_response_record(struct event_record *e, const struct ws_handshake
         event_str(e, "extensions", hs->extensions);
 }
 
-static void on_ws_event(void *ctx, const struct ws_event *ev)
+void transport_on_ws_event(void *ctx, const struct ws_event *ev)
 {
     struct transport *t = ctx;
     struct event_record e;
@@ -292,20 +130,23 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
     switch (ev->kind) {
     case WS_EV_REQUEST:
         if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
-            report_detected(t, "wss");
+            const struct transport_sink *s = t->sink;
+            if (s && s->classified)
+                s->classified(s->ctx, TR_WSS);
+            transport_report_detected(t, "wss");
             break;
         }
         if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
         }
-        classify(t, TR_WEBSOCKET, "websocket");
+        transport_classify(t, TR_WEBSOCKET, "websocket");
         break;
     case WS_EV_RESPONSE:
         if (t->cfg.verbose) {
             event_init(&e, "ws_handshake");
             ws_response_record(&e, ev->hs);
-            emit(t, 1, 0, &e);
+            transport_emit(t, 1, 0, &e);
         }
         break;
     case WS_EV_FRAME:
@@ -313,12 +154,12 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
             struct ws_frame_hex hex;
             event_init(&e, "ws_frame");
             ws_frame_record(&e, ev->frame, &hex);
-            emit(t, ev->dir, ev->offset, &e);
+            transport_emit(t, ev->dir, ev->offset, &e);
         }
         break;
     case WS_EV_DATA:
         if (ev->frame->msg_opcode == WS_OP_BINARY || ev->frame->msg_opcode == WS_OP_TEXT)
-            to_mqtt(t, ev->dir, ev->data, ev->len);
+            transport_to_mqtt(t, ev->dir, ev->data, ev->len);
         break;
     case WS_EV_CONTROL: {
         char reason[WS_CTRL_MAX + 1];
@@ -326,7 +167,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
                        : ev->frame->opcode == WS_OP_PING ? "ws_ping"
                                                          : "ws_pong");
         ws_control_record(&e, ev, reason);
-        emit(t, ev->dir, ev->offset, &e);
+        transport_emit(t, ev->dir, ev->offset, &e);
         break;
     }
     case WS_EV_RESYNC: {
@@ -335,17 +176,17 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         bool first = t->cfg.midstream && !t->ws_found[ev->dir];
         t->ws_found[ev->dir] = true;
         if (first && !t->how)
-            classify(t, TR_WEBSOCKET, "websocket-midstream");
+            transport_classify(t, TR_WEBSOCKET, "websocket-midstream");
         event_init(&e, first ? "midstream" : "ws_resync");
         event_u64(&e, "skipped", ev->skipped);
-        emit(t, ev->dir, ev->offset, &e);
+        transport_emit(t, ev->dir, ev->offset, &e);
         break;
     }
     case WS_EV_VIOLATION:
         event_init(&e, "ws_violation");
         event_str(&e, "rule", ev->rule);
         event_str(&e, "message", ev->message);
-        emit(t, ev->dir, ev->offset, &e);
+        transport_emit(t, ev->dir, ev->offset, &e);
         break;
     default:
         break;
@@ -354,7 +195,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
 
 static void ws_data(struct transport *t, int dir, const uint8_t *data, size_t len)
 {
-    ws_feed(t->ws, dir, data, len, on_ws_event, t);
+    ws_feed(t->ws, dir, data, len, transport_on_ws_event, t);
     int hs = ws_handshake_state(t->ws);
     if (t->kind == TR_PENDING && hs == WS_HS_NOT_WS)
         t->kind = TR_IGNORED;
@@ -383,10 +224,10 @@ static void replay(struct transport *t, int dir, size_t from,
         if (end <= from)
             continue;
         t->pkt = &m->marks[i].pkt;
-        to_mqtt(t, dir, m->buf + from, end - from);
+        transport_to_mqtt(t, dir, m->buf + from, end - from);
         from = end;
     }
-    to_mqtt(t, dir, m->buf + from, m->len - from);
+    transport_to_mqtt(t, dir, m->buf + from, m->len - from);
     if (call)
         t->pkt = call;
 }
@@ -399,7 +240,7 @@ static void search_found(struct transport *t, int dir, size_t start)
     if (at) /* the midstream and detected records carry the frame's packet */
         t->pkt = at;
     if (!t->cfg.mqtt_port && !t->how)
-        classify(t, TR_SEARCH, "heuristic");
+        transport_classify(t, TR_SEARCH, "heuristic");
     m->done = true;
     uint64_t skipped = m->dropped + start;
     if (s && s->skip)
@@ -407,7 +248,7 @@ static void search_found(struct transport *t, int dir, size_t start)
     struct event_record e;
     event_init(&e, "midstream");
     event_u64(&e, "skipped", skipped);
-    emit(t, dir, skipped, &e);
+    transport_emit(t, dir, skipped, &e);
     replay(t, dir, start, call);
 }
 
@@ -496,7 +337,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
 {
     struct mqtt_search *m = &t->search[dir];
     if (m->done) {
-        to_mqtt(t, dir, data, len);
+        transport_to_mqtt(t, dir, data, len);
         return;
     }
     size_t before = m->len;
@@ -509,7 +350,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
             search_found(t, dir, start);
         size_t used = m->len - before;
         if (m->done && used < len && (t->cfg.mqtt_port || t->how))
-            to_mqtt(t, dir, data + used, len - used); /* past the window */
+            transport_to_mqtt(t, dir, data + used, len - used); /* past the window */
     }
     if (t->search[0].done && t->search[1].done)
         search_settled(t);
@@ -522,7 +363,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
     if (cfg->tls_port) {
-        t->kind = tls_start(t) ? TR_TLS : TR_IGNORED;
+        t->kind = transport_tls_start(t) ? TR_TLS : TR_IGNORED;
         t->how = "port";
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {
@@ -577,9 +418,9 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
     case CLASSIFY_MORE:
         return;
     case CLASSIFY_CONNECT:
-        classify(t, TR_MQTT, "connect");
-        to_mqtt(t, 0, t->first, t->first_len);
-        to_mqtt(t, 0, data + take, len - take);
+        transport_classify(t, TR_MQTT, "connect");
+        transport_to_mqtt(t, 0, t->first, t->first_len);
+        transport_to_mqtt(t, 0, data + take, len - take);
         return;
     case CLASSIFY_HTTP_GET:
         if ((t->ws = malloc(sizeof *t->ws)) == NULL)
@@ -590,11 +431,11 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
             ws_data(t, 0, data + take, len - take);
         return;
     case CLASSIFY_TLS_HELLO:
-        if (!tls_start(t))
+        if (!transport_tls_start(t))
             break;
-        tls_data(t, 0, t->first, t->first_len);
+        transport_tls_data(t, 0, t->first, t->first_len);
         if (t->kind != TR_IGNORED)
-            tls_data(t, 0, data + take, len - take);
+            transport_tls_data(t, 0, data + take, len - take);
         return;
     default:
         break;
@@ -632,7 +473,7 @@ static void report_proxy(struct transport *t, const struct proxy_header *h,
         if (t->proxied_src)
             memcpy(t->proxied_src, src, n);
     }
-    emit(t, 0, 0, &e);
+    transport_emit(t, 0, 0, &e);
 }
 
 /* The client's first bytes while they may be a PROXY header: returns how
@@ -718,14 +559,14 @@ static void route(struct transport *t, int dir, const uint8_t *data,
         if (t->ws)
             ws_data(t, dir, data, len);
         else if (t->tls)
-            tls_data(t, dir, data, len);
+            transport_tls_data(t, dir, data, len);
         else
             pending_data(t, dir, data, len);
         break;
     case TR_SEARCH: search_data(t, dir, data, len); break;
-    case TR_MQTT: to_mqtt(t, dir, data, len); break;
+    case TR_MQTT: transport_to_mqtt(t, dir, data, len); break;
     case TR_WEBSOCKET: ws_data(t, dir, data, len); break;
-    case TR_TLS: tls_data(t, dir, data, len); break;
+    case TR_TLS: transport_tls_data(t, dir, data, len); break;
     default: break;
     }
 }
@@ -777,7 +618,7 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
                 search_step(t, dir, true);
     }
     if (t->kind == TR_TLS)
-        report_tls(t);
+        transport_tls_report(t);
     t->sink = NULL;
     t->pkt = NULL;
 }

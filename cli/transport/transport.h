@@ -54,7 +54,10 @@ enum transport_kind {
     TR_WEBSOCKET, /* MQTT over WebSocket */
     TR_TLS,       /* TLS: hellos read and reported; with a key log the
                      records are decrypted and their bytes are MQTT */
-    TR_IGNORED    /* not MQTT: drop */
+    TR_IGNORED,   /* not MQTT: drop */
+    TR_WSS        /* never a kind: told to the sink's classified() when a
+                     decrypted TLS connection turns out to carry WebSocket
+                     (the connection stays TR_TLS) */
 };
 
 /* How a connection is routed; filled by the caller (the pipeline) from
@@ -90,7 +93,8 @@ struct transport_sink {
      * strings live until the call returns. */
     void (*event)(void *ctx, int dir, uint64_t offset,
                   const struct event_record *ev, const struct pkt_info *pkt);
-    /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS). */
+    /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS), or a
+     * TR_TLS connection carries WebSocket (TR_WSS). */
     void (*classified)(void *ctx, int kind);
 };
 
@@ -125,6 +129,11 @@ struct transport {
     bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
     bool tls_inner_known;   /* decided: MQTT, or WebSocket (ws set: wss) */
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
+    /* While decrypted bytes are handed up: the record they came in
+     * (transport_tls_record); tls_rec_serial counts the records. */
+    bool tls_rec_set;
+    uint64_t tls_rec_serial;
+    struct tls_record_meta tls_rec;
     /* PROXY protocol: proxy_state 1 while the client's first bytes may be
      * a header (held in proxy_buf, allocated when they start like one), 2
      * while the rest of a long v2 header is skipped; 0 after. */
@@ -171,6 +180,16 @@ void transport_free(struct transport *t);
 static inline bool transport_direct(const struct transport *t, int dir)
 {
     return t->kind == TR_MQTT && (t->proxy_state == 0 || dir == 1);
+}
+
+/* During the sink's mqtt(): the decrypted TLS record the bytes came in
+ * (msg_off and msg_len unset), and in *serial its number on the connection
+ * (the same for every piece of one record); NULL when not from TLS. */
+static inline const struct tls_record_meta *
+transport_tls_record(const struct transport *t, uint64_t *serial)
+{
+    *serial = t->tls_rec_serial;
+    return t->tls_rec_set ? &t->tls_rec : NULL;
 }
 
 /* Do this transport's bytes reach the MQTT stream decoder? */

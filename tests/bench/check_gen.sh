@@ -6,6 +6,8 @@
 # variant (-P) of a fixed number of steps (-n) has exactly the message counts
 # of the JSON variant of the same steps, and passes the same tshark checks
 # (its payloads dissected as protobuf: every PUBLISH on spBv1.0/ parses).
+# retransmissions), and the same seed gives the same bytes; with -T (TLS
+# 1.3) the same messages, which tshark decrypts with the generated key log.
 # Usage: check_gen.sh GEN_CAPTURE [SIZE_MB]     (exit 77: tshark missing)
 set -euo pipefail
 gen=${1:?usage: check_gen.sh GEN_CAPTURE [SIZE_MB]}
@@ -56,5 +58,16 @@ fi
 notspb=$(tshark -r "$tmp/spb.pcap" -Y 'mqtt.msgtype == 3 && !(mqtt.topic matches "^spBv1\\.0/site[0-9]+/N(BIRTH|DATA|CMD)/dev-[0-9]{5}$")' \
   -T fields -e frame.number 2>/dev/null | head -3)
 [ -z "$notspb" ] || { echo "check_gen: -P PUBLISH not on a Sparkplug node topic: frames $notspb"; exit 1; }
+# -T: the same messages inside TLS 1.3; tshark decrypts them with the key
+# log the generator wrote and finds the same counts.
+"$gen" -s "$size" -c 500 -S 7 -m "$tmp/expected-tls" -T "$tmp/tls.keylog" "$tmp/tls.pcap" 2>/dev/null
+cmp -s "$tmp/expected" "$tmp/expected-tls" || { echo "check_gen: -T changes the messages"; exit 1; }
+tshark -r "$tmp/tls.pcap" -o "tls.keylog_file:$tmp/tls.keylog" -d tcp.port==8883,tls \
+  -d tls.port==8883,mqtt -Y mqtt -T fields -e mqtt.msgtype 2>/dev/null |
+  tr ',' '\n' | sort -n | uniq -c | awk '{print $2, $1}' >"$tmp/decoded-tls"
+if ! diff -u "$tmp/expected.short" "$tmp/decoded-tls"; then
+  echo "check_gen: -T: tshark's message counts with the key log (+) differ from the generator's (-)"
+  exit 1
+fi
 
 echo "check_gen: OK ($(wc -l <"$tmp/expected") message types, $(awk '{s+=$2} END {print s}' "$tmp/expected") messages)"

@@ -1,8 +1,7 @@
 /* gen_capture: writes a deterministic synthetic MQTT-over-TCP capture for the
  * benchmarks (classic pcap, LINKTYPE_ETHERNET, microsecond timestamps).
  *
- * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]
- *                    [-n STEPS] [-P] OUT.pcap
+ * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap
  *   -s  target size in MB (10^6 bytes, default 50); the file ends up to
  *       about 25 kB short of it (the teardown is reserved in advance)
  *   -c  client connections (default 2000, fewer for very small sizes)
@@ -11,18 +10,11 @@
  *       "TYPE COUNT NAME" line per type (TYPE: the control packet type)
  *   -X  also cut segments inside a Remaining Length field (tshark 4.0
  *       misparses those; mqttdissect must not)
- *   -n  run exactly STEPS traffic steps instead of filling -s MB (-s then
- *       only sets the default number of connections); the summary line on
- *       stderr says how many steps a size-driven run took
- *   -P  Sparkplug B payloads: the same connections, messages, QoS and
- *       directions as without -P for the same seed and steps (the random
- *       choices are drawn alike), but every client is an edge node: its
- *       first PUBLISH is an NBIRTH on spBv1.0/site<S>/NBIRTH/<client id>
- *       (bdSeq, Node Control/Rebirth, five metrics with names and aliases),
- *       the next ones NDATA with 2 to 4 metrics by alias alone and seq
- *       counting mod 256; the broker forwards other nodes' NDATA and sends
- *       NCMD; a will is an NDEATH. Payload sizes are Sparkplug's, not the
- *       drawn ones.
+ *   -T KEYLOG  the same messages (the same seed and size give the same MQTT
+ *       traffic as without -T) inside TLS 1.3, TLS_AES_128_GCM_SHA256, to
+ *       port 8883: each connection's handshake, then every write as
+ *       records (gen_tls.h); the secrets go to KEYLOG. The file is larger
+ *       than -s by the TLS overhead.
  *
  * Traffic: every client does a TCP handshake (with an MSS option of 1460),
  * CONNECT/CONNACK (MQTT 3.1, 3.1.1 or 5.0; 5.0 with properties) and
@@ -35,7 +27,8 @@
  * acknowledges at least every second full segment, as delayed ACK does
  * (RFC 1122 4.2.3.2), so bytes in flight never exceed the advertised window.
  *
- * Standalone on purpose: it uses none of mqttdissect's code.
+ * Standalone on purpose: it uses none of mqttdissect's code (libcrypto for
+ * -T).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -47,53 +40,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen_sparkplug.h"
+#include "gen_mqtt.h"
+#include "gen_tls.h"
 #include "inet_checksum.h"
 
-enum {
-    MSS = 1460,
-    SERVER_PORT = 1883,
-    LARGE_PAYLOAD = 64 * 1024,
-    STREAM_MAX = 256 * 1024,   /* one write of one side: a batch or a message */
-    BODY_MAX = 80 * 1024,      /* one MQTT message without its fixed header */
-    START_TIME = 1704067200,   /* 2024-01-01T00:00:00Z */
-    TEARDOWN_BYTES = 4 * (16 + 54) + 3,
-};
-
-/* MQTT control packet types (MQTT 5.0 2.1.2, the same in 3.1.1 2.2.1). */
-enum mqtt_type {
-    CONNECT = 1, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP,
-    SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
-    AUTH
-};
-
-enum dir { C2S = 0, S2C = 1 };
-
-struct conn {
-    uint32_t index;
-    uint32_t client_ip;
-    uint16_t client_port;
-    uint8_t level;                /* protocol level: 3 (3.1), 4 (3.1.1), 5 */
-    uint8_t site;
-    uint32_t seq[2];              /* next sequence number each side sends */
-    uint32_t unacked[2];          /* bytes each side sent since the peer's ACK */
-    uint16_t ip_id[2];
-    uint16_t next_pid[2];
-    uint32_t sub_id;              /* 5.0 Subscription Identifier, 0 = none */
-    char client_id[16];
-    bool spb_born;                /* -P: the NBIRTH was sent */
-    uint8_t spb_seq;              /* -P: the next NDATA's seq */
-};
-
-/* ---- output ------------------------------------------------------------ */
-
+static bool split_remaining_length; /* -X */
 static FILE *out;
-static uint64_t bytes_written;
+static uint64_t bytes_written;   /* of the plain capture (with -T: as if written) */
 static uint64_t packets_written;
+/* -T: the capture written is the TLS one; the plain one is only counted
+ * (its frames decide the timing and when the traffic ends, exactly as
+ * without -T, so the MQTT traffic is the same). */
+static bool tls_mode;
+static struct conn *tls_conns;    /* per connection: its TCP state in the TLS capture */
+static struct gtls_conn *tls_state;
+static uint64_t tls_bytes, tls_packets, tls_usec;
 static uint64_t now_usec = (uint64_t)START_TIME * 1000000u;
-static uint64_t msg_count[16];
-
-static void die(const char *what)
+void die(const char *what)
 {
     fprintf(stderr, "gen_capture: %s: %s\n", what, strerror(errno));
     exit(1);
@@ -105,400 +68,6 @@ static void write_bytes(const void *p, size_t n)
         return;
     if (fwrite(p, 1, n, out) != n)
         die("write");
-    bytes_written += n;
-}
-
-/* ---- PRNG: splitmix64, deterministic for a seed --------------------------- */
-
-/* Two streams: rng_* draws what is sent (connections, messages, QoS,
- * payload sizes), wire_* what depends on the bytes on the wire (the time
- * between segments, delayed ACKs), so that -P, whose payloads differ in
- * size, still draws the same messages as the JSON variant. */
-static uint64_t rng_state, wire_rng_state;
-
-static uint64_t splitmix(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_next(void)
-{
-    return splitmix(&rng_state);
-}
-
-static uint32_t rng_below(uint32_t n)
-{
-    return (uint32_t)(rng_next() % n);
-}
-
-static uint32_t rng_range(uint32_t lo, uint32_t hi) /* inclusive */
-{
-    return lo + rng_below(hi - lo + 1);
-}
-
-static bool chance(uint32_t per_mille)
-{
-    return rng_below(1000) < per_mille;
-}
-
-static uint32_t wire_below(uint32_t n)
-{
-    return (uint32_t)(splitmix(&wire_rng_state) % n);
-}
-
-/* ---- a bounded byte builder ----------------------------------------------- */
-
-struct buf {
-    uint8_t *data;
-    size_t len, cap;
-    bool is_stream;   /* a TCP write: put_message records where its fields are */
-};
-
-/* Where each message's Remaining Length sits in the stream buffer, so that
- * segment boundaries can avoid it: tshark 4.0 misparses a Remaining Length
- * that is split across segments (it does not wait for the rest), so the
- * default capture never does that; -X allows it. */
-enum { GUARDS_MAX = 64 };
-static size_t guard_start[GUARDS_MAX], guard_len[GUARDS_MAX];
-static size_t nguards;
-static bool split_remaining_length; /* -X */
-static bool sparkplug;              /* -P */
-
-static void need(struct buf *b, size_t n)
-{
-    if (n > b->cap - b->len) {
-        fprintf(stderr, "gen_capture: internal buffer overflow\n");
-        abort();
-    }
-}
-
-static void put_u8(struct buf *b, uint32_t v)
-{
-    need(b, 1);
-    b->data[b->len++] = (uint8_t)v;
-}
-
-static void put_u16(struct buf *b, uint32_t v)
-{
-    put_u8(b, v >> 8);
-    put_u8(b, v & 0xff);
-}
-
-static void put_u32(struct buf *b, uint32_t v)
-{
-    put_u16(b, v >> 16);
-    put_u16(b, v & 0xffff);
-}
-
-static void put_raw(struct buf *b, const void *p, size_t n)
-{
-    need(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-/* Variable Byte Integer (MQTT 5.0 1.5.5; Remaining Length in 3.1.1 2.2.3). */
-static void put_varint(struct buf *b, uint32_t v)
-{
-    do {
-        uint32_t digit = v & 0x7f;
-        v >>= 7;
-        put_u8(b, v ? digit | 0x80 : digit);
-    } while (v);
-}
-
-/* UTF-8 Encoded String (MQTT 5.0 1.5.4): two-byte length, then the bytes. */
-static void put_str(struct buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    put_u16(b, (uint32_t)n);
-    put_raw(b, s, n);
-}
-
-static void put_str_pair(struct buf *b, const char *k, const char *v)
-{
-    put_str(b, k);
-    put_str(b, v);
-}
-
-static void fill_payload(struct buf *b, size_t n, bool text, uint64_t seqno)
-{
-    need(b, n);
-    uint8_t *p = b->data + b->len;
-    if (text) {
-        char head[64];
-        int h = snprintf(head, sizeof head, "{\"seq\":%" PRIu64 ",\"v\":%u.%u,\"pad\":\"", seqno,
-                         rng_below(100), rng_below(10));
-        size_t i = 0;
-        for (; i < n && i < (size_t)h; i++)
-            p[i] = (uint8_t)head[i];
-        for (; i < n; i++)
-            p[i] = (uint8_t)('a' + (i % 26));
-        if (n >= (size_t)h + 2) {
-            p[n - 2] = '"';
-            p[n - 1] = '}';
-        }
-    } else {
-        for (size_t i = 0; i < n; i += 8) {
-            uint64_t r = rng_next();
-            size_t k = n - i < 8 ? n - i : 8;
-            memcpy(p + i, &r, k);
-        }
-    }
-    b->len += n;
-}
-
-/* ---- MQTT messages -------------------------------------------------------- */
-
-static uint8_t body_store[BODY_MAX];
-static uint8_t props_store[1024];
-static uint64_t publish_seqno;
-
-static struct buf new_body(void)
-{
-    return (struct buf){ body_store, 0, sizeof body_store, false };
-}
-
-static struct buf new_props(void)
-{
-    return (struct buf){ props_store, 0, sizeof props_store, false };
-}
-
-/* Fixed header (MQTT 5.0 2.1.1): type and flags, Remaining Length, body. */
-static void put_message(struct buf *b, enum mqtt_type type, uint32_t flags,
-                        const struct buf *body)
-{
-    put_u8(b, ((uint32_t)type << 4) | flags);
-    size_t varint_at = b->len;
-    put_varint(b, (uint32_t)body->len);
-    if (b->is_stream && nguards < GUARDS_MAX) {
-        guard_start[nguards] = varint_at;
-        guard_len[nguards++] = b->len - varint_at;
-    }
-    put_raw(b, body->data, body->len);
-    msg_count[type]++;
-}
-
-static void put_props(struct buf *b, const struct buf *props)
-{
-    put_varint(b, (uint32_t)props->len);
-    put_raw(b, props->data, props->len);
-}
-
-static uint16_t next_packet_id(struct conn *c, enum dir d)
-{
-    uint16_t pid = c->next_pid[d];
-    c->next_pid[d] = (uint16_t)(pid == 0xffff ? 1 : pid + 1); /* 0 is not allowed */
-    return pid;
-}
-
-static void build_connect(struct buf *b, const struct conn *c)
-{
-    struct buf body = new_body();
-    bool will = chance(200), user = chance(500);
-    uint32_t will_qos = rng_below(3);
-    uint32_t flags = 0x02; /* Clean Session / Clean Start */
-    if (will)
-        flags |= 0x04 | (will_qos << 3) | (chance(300) ? 0x20u : 0);
-    if (user)
-        flags |= 0x80 | 0x40;
-    put_str(&body, c->level == 3 ? "MQIsdp" : "MQTT"); /* 3.1 used "MQIsdp" */
-    put_u8(&body, c->level);
-    put_u8(&body, flags);
-    put_u16(&body, 60); /* Keep Alive */
-    if (c->level == 5) { /* CONNECT properties, MQTT 5.0 3.1.2.11 */
-        struct buf p = new_props();
-        put_u8(&p, 0x11); put_u32(&p, 3600); /* Session Expiry Interval */
-        put_u8(&p, 0x21); put_u16(&p, 32);   /* Receive Maximum */
-        put_u8(&p, 0x22); put_u16(&p, 10);   /* Topic Alias Maximum */
-        if (chance(300)) {
-            put_u8(&p, 0x26); put_str_pair(&p, "fleet", "bench"); /* User Property */
-        }
-        put_props(&body, &p);
-    }
-    put_str(&body, c->client_id);
-    if (will) {
-        char topic[64];
-        if (sparkplug)
-            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDEATH/%s", c->site, c->client_id);
-        else
-            snprintf(topic, sizeof topic, "status/%s", c->client_id);
-        if (c->level == 5) {
-            struct buf p = new_props();
-            put_u8(&p, 0x18); put_u32(&p, 5); /* Will Delay Interval */
-            put_u8(&p, 0x01); put_u8(&p, 1);  /* Payload Format Indicator: UTF-8 */
-            put_props(&body, &p);
-        }
-        put_str(&body, topic);
-        if (sparkplug) { /* Will Payload: two-byte length + bytes */
-            uint8_t store[64];
-            size_t n = spb_payload(store, sizeof store, SPB_NDEATH, 0, 0, now_usec / 1000);
-            put_u16(&body, (uint32_t)n);
-            put_raw(&body, store, n);
-        } else {
-            put_str(&body, "offline");
-        }
-    }
-    if (user) {
-        char name[24];
-        snprintf(name, sizeof name, "user%" PRIu32, c->index);
-        put_str(&body, name);
-        put_str(&body, "s3cret-pw");
-    }
-    put_message(b, CONNECT, 0, &body);
-}
-
-static void build_connack(struct buf *b, const struct conn *c)
-{
-    struct buf body = new_body();
-    put_u8(&body, 0); /* Connect Acknowledge Flags: no session present */
-    put_u8(&body, 0); /* return code / reason code: accepted, Success */
-    if (c->level == 5) {
-        struct buf p = new_props();
-        put_u8(&p, 0x22); put_u16(&p, 10);  /* Topic Alias Maximum */
-        put_u8(&p, 0x21); put_u16(&p, 100); /* Receive Maximum */
-        put_props(&body, &p);
-    }
-    put_message(b, CONNACK, 0, &body);
-}
-
-static void build_subscribe(struct buf *b, struct conn *c, uint16_t pid)
-{
-    struct buf body = new_body();
-    char filter[48];
-    put_u16(&body, pid);
-    if (c->level == 5) {
-        struct buf p = new_props();
-        if (c->sub_id) {
-            put_u8(&p, 0x0b); put_varint(&p, c->sub_id); /* Subscription Identifier */
-        }
-        put_props(&body, &p);
-    }
-    if (sparkplug)
-        snprintf(filter, sizeof filter, "spBv1.0/site%u/NDATA/#", c->site);
-    else
-        snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
-    put_str(&body, filter);
-    put_u8(&body, 1); /* maximum QoS 1 */
-    if (sparkplug)
-        snprintf(filter, sizeof filter, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
-    else
-        snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
-    put_str(&body, filter);
-    put_u8(&body, 2); /* maximum QoS 2 */
-    put_message(b, SUBSCRIBE, 0x2, &body); /* flags 0010 are required */
-}
-
-static void build_suback(struct buf *b, const struct conn *c, uint16_t pid)
-{
-    struct buf body = new_body();
-    put_u16(&body, pid);
-    if (c->level == 5)
-        put_varint(&body, 0); /* no properties */
-    put_u8(&body, 1);
-    put_u8(&body, 2);
-    put_message(b, SUBACK, 0, &body);
-}
-
-/* A PUBLISH from side d. Server-to-client messages match one of the two
- * subscriptions and never exceed the QoS granted for it. */
-static void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qos,
-                          uint16_t pid, size_t payload_len)
-{
-    struct buf body = new_body();
-    char topic[64];
-    bool text = payload_len < 4096 && chance(700);
-    enum spb_kind kind = SPB_NDATA; /* -P: the same draws choose the Sparkplug topic */
-    if (d == S2C && qos == 2) {
-        snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-        kind = SPB_NCMD;
-    } else if (d == S2C && chance(300)) {
-        snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-        kind = SPB_NCMD;
-    } else {
-        static const char *const leaf[] = { "temp", "humidity", "status", "battery" };
-        uint32_t dev = d == C2S ? c->index : rng_below(5000);
-        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site, dev,
-                 leaf[rng_below(4)]);
-        if (sparkplug) /* another node's NDATA, forwarded: dev-NNNNN like client ids */
-            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDATA/dev-%05" PRIu32, c->site,
-                     dev);
-    }
-    if (sparkplug && kind == SPB_NCMD)
-        snprintf(topic, sizeof topic, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
-    if (sparkplug && d == C2S && !c->spb_born) {
-        kind = SPB_NBIRTH;
-        snprintf(topic, sizeof topic, "spBv1.0/site%u/NBIRTH/%s", c->site, c->client_id);
-    }
-    put_str(&body, topic);
-    if (qos)
-        put_u16(&body, pid);
-    if (c->level == 5) { /* PUBLISH properties, MQTT 5.0 3.3.2.3 */
-        struct buf p = new_props();
-        if (text && payload_len >= 64 && chance(300) && !sparkplug) { /* complete JSON only */
-            put_u8(&p, 0x01); put_u8(&p, 1); /* Payload Format Indicator: UTF-8 */
-            put_u8(&p, 0x03); put_str(&p, "application/json"); /* Content Type */
-        }
-        if (chance(200)) {
-            put_u8(&p, 0x02); put_u32(&p, 3600); /* Message Expiry Interval */
-        }
-        if (chance(100)) {
-            put_u8(&p, 0x23); put_u16(&p, rng_range(1, 10)); /* Topic Alias (with the name) */
-        }
-        if (chance(100)) {
-            put_u8(&p, 0x26); put_str_pair(&p, "src", "gen"); /* User Property */
-        }
-        if (d == S2C && c->sub_id) {
-            put_u8(&p, 0x0b); put_varint(&p, c->sub_id); /* Subscription Identifier */
-        }
-        put_props(&body, &p);
-    }
-    if (sparkplug) {
-        /* the JSON variant's draws, made and dropped, keep both in step */
-        static uint8_t drop_store[BODY_MAX];
-        struct buf drop = { drop_store, 0, sizeof drop_store, false };
-        fill_payload(&drop, payload_len, text, ++publish_seqno);
-        uint8_t seq = 0;
-        if (kind == SPB_NBIRTH) {
-            c->spb_born = true;
-            c->spb_seq = 1;
-        } else if (d == C2S) {
-            seq = c->spb_seq++; /* wraps 255 -> 0 */
-        } else {
-            seq = (uint8_t)publish_seqno;
-        }
-        need(&body, 512);
-        body.len += spb_payload(body.data + body.len, body.cap - body.len, kind,
-                                publish_seqno, seq, now_usec / 1000);
-    } else {
-        fill_payload(&body, payload_len, text, ++publish_seqno);
-    }
-    uint32_t retain = d == C2S && chance(50) ? 1u : 0u;
-    put_message(b, PUBLISH, (qos << 1) | retain, &body);
-}
-
-/* PUBACK, PUBREC, PUBREL, PUBCOMP (MQTT 5.0 3.4-3.7): a packet identifier; in
- * 5.0 optionally a reason code and a property length (3.4.2.1). */
-static void build_pub_ack(struct buf *b, const struct conn *c, enum mqtt_type type, uint16_t pid)
-{
-    struct buf body = new_body();
-    put_u16(&body, pid);
-    if (c->level == 5 && chance(100)) {
-        bool may_say_no_subscribers = type == PUBACK || type == PUBREC;
-        put_u8(&body, may_say_no_subscribers && chance(500) ? 0x10 : 0x00);
-        if (chance(500))
-            put_varint(&body, 0);
-    }
-    put_message(b, type, type == PUBREL ? 0x2 : 0, &body); /* PUBREL flags 0010 */
-}
-
-static void build_empty(struct buf *b, enum mqtt_type type)
-{
-    struct buf body = new_body();
-    put_message(b, type, 0, &body);
 }
 
 /* ---- Ethernet / IPv4 / TCP ------------------------------------------------ */
@@ -515,10 +84,12 @@ static void put_be16_at(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v;
 }
 
-/* One frame from side d of connection c; consumes sequence space for the
- * payload and for SYN and FIN (RFC 9293 3.4). */
-static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
-                         size_t len)
+/* One frame from side d of connection c, at time usec, to `port` on the
+ * server, written when `write`, counted in *bytes and *packets; consumes
+ * sequence space for the payload and for SYN and FIN (RFC 9293 3.4). */
+static void frame_out(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                      size_t len, uint64_t usec, uint16_t port, bool write,
+                      uint64_t *bytes, uint64_t *packets)
 {
     static const uint32_t server_ip = 0xc0a80001; /* 192.168.0.1 */
     uint8_t hdr[16 + 14 + 20 + 24];
@@ -526,13 +97,12 @@ static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8
     size_t frame_len = 14 + 20 + tcp_len + len;
     uint32_t src_ip = d == C2S ? c->client_ip : server_ip;
     uint32_t dst_ip = d == C2S ? server_ip : c->client_ip;
-    uint16_t src_port = d == C2S ? c->client_port : SERVER_PORT;
-    uint16_t dst_port = d == C2S ? SERVER_PORT : c->client_port;
+    uint16_t src_port = d == C2S ? c->client_port : port;
+    uint16_t dst_port = d == C2S ? port : c->client_port;
     uint8_t *eth = hdr + 16, *ip = eth + 14, *tcp = ip + 20;
 
-    now_usec += 2 + wire_below(119);
-    put_le32(hdr, (uint32_t)(now_usec / 1000000u));
-    put_le32(hdr + 4, (uint32_t)(now_usec % 1000000u));
+    put_le32(hdr, (uint32_t)(usec / 1000000u));
+    put_le32(hdr + 4, (uint32_t)(usec % 1000000u));
     put_le32(hdr + 8, (uint32_t)frame_len);
     put_le32(hdr + 12, (uint32_t)frame_len);
 
@@ -571,14 +141,63 @@ static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8
     sum = sum16(sum16(sum, tcp, tcp_len), payload, len);
     put_be16_at(tcp + 16, fold(sum));
 
-    write_bytes(hdr, 16 + 14 + 20 + tcp_len);
-    write_bytes(payload, len);
-    packets_written++;
+    if (write) {
+        write_bytes(hdr, 16 + 14 + 20 + tcp_len);
+        write_bytes(payload, len);
+    }
+    *bytes += 16 + 14 + 20 + tcp_len + len;
+    (*packets)++;
 
     c->seq[d] += (uint32_t)len + ((flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
     c->unacked[d] += (uint32_t)len;
     if (flags & TCP_ACK)
         c->unacked[!d] = 0;
+}
+
+/* -T: a frame of the TLS capture (its own sequence numbers, just after the
+ * plain frame it stands for). */
+static void tls_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                        size_t len)
+{
+    tls_usec = tls_usec + 1 > now_usec ? tls_usec + 1 : now_usec;
+    frame_out(&tls_conns[c->index], d, flags, payload, len, tls_usec, 8883, true,
+              &tls_bytes, &tls_packets);
+}
+
+/* One frame of the plain capture from side d of connection c (with -T
+ * only counted; its SYNs and FINs are also the TLS capture's). */
+static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
+                         size_t len)
+{
+    now_usec += rng_range(2, 120);
+    frame_out(c, d, flags, payload, len, now_usec, SERVER_PORT, !tls_mode,
+              &bytes_written, &packets_written);
+    if (tls_mode && (flags & (TCP_SYN | TCP_FIN)))
+        tls_segment(c, d, flags, NULL, 0);
+}
+
+/* -T: one application write of side d as TLS records, in MSS-sized
+ * segments, the peer acknowledging every second full segment and, when
+ * that much is unacknowledged, the end of the write. */
+static void tls_send(struct conn *c, enum dir d, const uint8_t *p, size_t n)
+{
+    static uint8_t rec[STREAM_MAX + (STREAM_MAX / GTLS_RECORD_MAX + 1) * GTLS_OVERHEAD];
+    struct conn *t = &tls_conns[c->index];
+    size_t len = gtls_seal(&tls_state[c->index], d, p, n, rec);
+    for (size_t off = 0; off < len;) {
+        size_t k = len - off < MSS ? len - off : MSS;
+        bool last = off + k == len;
+        tls_segment(c, d, TCP_ACK | (last ? TCP_PSH : 0), rec + off, k);
+        off += k;
+        if (t->unacked[d] >= 2 * MSS)
+            tls_segment(c, !d, TCP_ACK, NULL, 0);
+    }
+}
+
+/* -T: a handshake flight (records already made) from side d. */
+static void tls_flight(struct conn *c, enum dir d, const uint8_t *rec, size_t len)
+{
+    tls_segment(c, d, TCP_ACK | TCP_PSH, rec, len);
 }
 
 static void pure_ack(struct conn *c, enum dir d)
@@ -612,6 +231,8 @@ static void send_stream(struct conn *c, enum dir d, const struct buf *data)
         if (!last && c->unacked[d] >= 2 * MSS)
             pure_ack(c, !d);
     }
+    if (tls_mode)
+        tls_send(c, d, data->data, data->len);
 }
 
 /* Sends a write as two segments cut at `cut`, as a slow sender might. */
@@ -620,12 +241,14 @@ static void send_split(struct conn *c, enum dir d, const struct buf *data, size_
     cut = safe_cut(cut, 0);
     emit_segment(c, d, TCP_ACK, data->data, cut);
     emit_segment(c, d, TCP_ACK | TCP_PSH, data->data + cut, data->len - cut);
+    if (tls_mode)
+        tls_send(c, d, data->data, data->len);
 }
 
 /* The receiver of data that gets no reply acknowledges it now or later. */
 static void maybe_ack(struct conn *c, enum dir receiver)
 {
-    if (c->unacked[!receiver] >= 2 * MSS || wire_below(1000) < 400)
+    if (c->unacked[!receiver] >= 2 * MSS || chance(400))
         pure_ack(c, receiver);
 }
 
@@ -657,9 +280,23 @@ static void open_connection(struct conn *c)
 {
     c->seq[C2S] = (uint32_t)rng_next();
     c->seq[S2C] = (uint32_t)rng_next();
+    if (tls_mode) {
+        struct conn *t = &tls_conns[c->index];
+        *t = *c;
+        t->seq[C2S] = t->seq[C2S] * 2654435761u + 1; /* not the plain capture's */
+        t->seq[S2C] = t->seq[S2C] * 2654435761u + 1;
+    }
     emit_segment(c, C2S, TCP_SYN, NULL, 0);
     emit_segment(c, S2C, TCP_SYN | TCP_ACK, NULL, 0);
     pure_ack(c, C2S);
+    if (tls_mode) { /* the handshake's last ACK, then the TLS handshake */
+        uint8_t rec[1024];
+        struct gtls_conn *g = &tls_state[c->index];
+        tls_segment(c, C2S, TCP_ACK, NULL, 0);
+        tls_flight(c, C2S, rec, gtls_client_hello(g, rec));
+        tls_flight(c, S2C, rec, gtls_server_flight(g, rec));
+        tls_flight(c, C2S, rec, gtls_client_finished(g, rec));
+    }
     send_one(c, C2S, build_connect);
     send_one(c, S2C, build_connack);
     uint16_t pid = next_packet_id(c, C2S);
@@ -685,6 +322,8 @@ static void close_connection(struct conn *c)
     emit_segment(c, C2S, TCP_FIN | TCP_ACK, NULL, 0);
     emit_segment(c, S2C, TCP_FIN | TCP_ACK, NULL, 0);
     pure_ack(c, C2S);
+    if (tls_mode)
+        tls_segment(c, C2S, TCP_ACK, NULL, 0);
 }
 
 /* The acknowledgement flow of a publish from side d (MQTT 5.0 4.3). */
@@ -808,6 +447,8 @@ static void write_pcap_header(void)
     put_le32(h + 16, 262144);      /* snaplen */
     put_le32(h + 20, 1);           /* LINKTYPE_ETHERNET */
     write_bytes(h, sizeof h);
+    bytes_written += sizeof h;
+    tls_bytes += sizeof h;
 }
 
 static void init_conn(struct conn *c, uint32_t i)
@@ -845,8 +486,7 @@ static void write_counts(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]\n"
-                    "                   [-n STEPS] [-P] OUT.pcap\n");
+    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] [-T KEYLOG] OUT.pcap\n");
     exit(2);
 }
 
@@ -855,26 +495,22 @@ int main(int argc, char **argv)
     double size_mb = 50;
     long conns_opt = -1;
     unsigned long long seed = 1;
-    const char *counts_path = NULL;
-    long long steps_opt = -1;
+    const char *counts_path = NULL, *keylog_path = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "s:c:S:m:Xn:Ph")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:S:m:XT:h")) != -1) {
         switch (opt) {
         case 's': size_mb = strtod(optarg, NULL); break;
         case 'c': conns_opt = strtol(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 0); break;
         case 'm': counts_path = optarg; break;
         case 'X': split_remaining_length = true; break;
-        case 'n': steps_opt = strtoll(optarg, NULL, 10); break;
-        case 'P': sparkplug = true; break;
+        case 'T': keylog_path = optarg; tls_mode = true; break;
         default: usage();
         }
     }
-    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000 ||
-        steps_opt == 0 || steps_opt > 1000000000)
+    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000)
         usage();
     rng_state = seed;
-    wire_rng_state = seed ^ 0x5bd1e9955bd1e995u;
     uint64_t target = (uint64_t)(size_mb * 1e6);
     /* handshake, CONNECT..SUBACK and teardown cost about 1 kB a connection:
      * keep them under 40 % of the file */
@@ -891,6 +527,17 @@ int main(int argc, char **argv)
     struct conn *cs = calloc(conns, sizeof *cs);
     if (!cs)
         die("calloc");
+    FILE *keylog = NULL;
+    if (tls_mode) {
+        keylog = fopen(keylog_path, "w");
+        if (!keylog)
+            die(keylog_path);
+        tls_conns = calloc(conns, sizeof *tls_conns);
+        tls_state = calloc(conns, sizeof *tls_state);
+        if (!tls_conns || !tls_state)
+            die("calloc");
+        gtls_init(seed, keylog);
+    }
     write_pcap_header();
     for (uint32_t i = 0; i < conns; i++) {
         init_conn(&cs[i], i);
@@ -898,26 +545,25 @@ int main(int argc, char **argv)
     }
     /* apart from 64 KiB messages, a step writes at most about 24 kB */
     uint64_t reserve = conns * TEARDOWN_BYTES + 24 * 1024;
-    uint64_t steps = 0;
-    if (steps_opt > 0) { /* -n: a fixed number of steps, 64 KiB messages always fit */
-        for (; steps < (uint64_t)steps_opt; steps++)
-            traffic_step(&cs[rng_below((uint32_t)conns)], UINT64_MAX);
-    } else {
-        for (; bytes_written + reserve < target; steps++)
-            traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
-    }
+    while (bytes_written + reserve < target)
+        traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
     for (uint32_t i = 0; i < conns; i++)
         close_connection(&cs[i]);
     if (fclose(out) != 0)
         die("close");
+    if (keylog && fclose(keylog) != 0)
+        die(keylog_path);
     free(cs);
+    free(tls_conns);
+    free(tls_state);
 
     uint64_t total = 0;
     for (unsigned t = 1; t < 16; t++)
         total += msg_count[t];
     fprintf(stderr, "gen_capture: %s: %" PRIu64 " bytes, %" PRIu64 " packets, %" PRIu64
-            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH), %" PRIu64 " steps\n",
-            argv[optind], bytes_written, packets_written, conns, total, msg_count[PUBLISH], steps);
+            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH)\n",
+            argv[optind], tls_mode ? tls_bytes : bytes_written,
+            tls_mode ? tls_packets : packets_written, conns, total, msg_count[PUBLISH]);
     if (counts_path)
         write_counts(counts_path);
     return 0;

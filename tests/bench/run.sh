@@ -25,6 +25,9 @@
 #       same messages with JSON payloads: gen_capture -n STEPS (the steps the
 #       size-driven capture took) with and without -P, run round after round
 #       like the rest (medians of REPEAT runs)
+#   (t) the same messages inside TLS 1.3 AES-128-GCM (gen_capture -T, read
+#       with its key log): decryption adds at most 50 % to -q; -T json's
+#       time against the plain capture's is reported
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -68,9 +71,10 @@ else
   tools=$build/bench-tools
   mkdir -p "$tools"
   cc=${CC:-cc}
-  for t in gen_capture measure; do
-    "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/$t" "$src/tests/bench/$t.c"
-  done
+  read -r -a crypto_flags <<<"$(pkg-config --cflags --libs libcrypto 2>/dev/null || echo -lcrypto)"
+  "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/gen_capture" "$src/tests/bench/gen_capture.c" \
+    "$src/tests/bench/gen_mqtt.c" "$src/tests/bench/gen_tls.c" "${crypto_flags[@]}"
+  "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/measure" "$src/tests/bench/measure.c"
   read -r -a pcap_flags <<<"$(pkg-config --cflags --libs libpcap 2>/dev/null || echo -lpcap)"
   "$cc" -std=c11 -O2 -Wall -Wextra -o "$tools/pcap_floor" "$src/tests/bench/pcap_floor.c" \
     "${pcap_flags[@]}"
@@ -98,6 +102,8 @@ cmds=(
   "floor|pcap_next_ex loop (floor)|floor|$tools/pcap_floor @F"
   "q|mqttdissect -q|mqd|$mqd -r @F -q"
   "json|mqttdissect -T json|mqd|$mqd -r @F -T json"
+  "qtls|mqttdissect -q, TLS|mqd|$mqd -r @T -q --tls-keylog @K"
+  "jsontls|mqttdissect -T json, TLS|mqd|$mqd -r @T -T json --tls-keylog @K"
   "textv|mqttdissect -T text -V|mqd|$mqd -r @F -T text -V"
   "tjson|tshark -T json -J mqtt|tshark|tshark -r @F -T json -J mqtt"
   "tv|tshark -V|tshark|tshark -r @F -V"
@@ -123,6 +129,8 @@ stats() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.1f", a / b }'; }
+# pct A B: how much more A is than B, "+12 %"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%+.0f %%", (a / b - 1) * 100 }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "-" && b != "-" && a + 0 <= b + 0) }'; }
 
 declare -A med peak failed
@@ -194,7 +202,12 @@ sparkplug_mix() {
 for size in "${sizes[@]}"; do
   cap=$tmp/cap-${size}MB.pcap
   "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size" "$cap" 2>"$tmp/gen-$size.log"
-  cat "$cap" >/dev/null
+  tcap=$tmp/cap-${size}MB-tls.pcap tkey=$tmp/cap-${size}MB-tls.keylog
+  "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size-tls" -T "$tkey" "$tcap" \
+    2>>"$tmp/gen-$size.log"
+  cmp -s "$tmp/counts-$size" "$tmp/counts-$size-tls" ||
+    { echo "run.sh: the TLS capture's messages differ from the plain one's" >&2; exit 1; }
+  cat "$cap" "$tcap" >/dev/null
   floor_out=$("$tools/pcap_floor" "$cap")
   read -r npackets _ <<<"$floor_out"
   nmsgs=$(awk '{ s += $2 } END { print s }' "$tmp/counts-$size")
@@ -205,7 +218,9 @@ for size in "${sizes[@]}"; do
     for entry in "${cmds[@]}"; do
       IFS='|' read -r name label kind cmd <<<"$entry"
       wanted "$kind" "$round" || continue
+      cmd=${cmd//@T/$tcap}
       read -r -a argv <<<"${cmd//@F/$cap}"
+      argv=("${argv[@]//@K/$tkey}")
       [ ! -t 2 ] || printf '\r   round %d: %-28s' "$round" "$label" >&2
       "$tools/measure" -e "$tmp/stderr-$size-$name" -- "${argv[@]}" >>"$tmp/res-$size-$name"
     done
@@ -243,6 +258,8 @@ for size in "${sizes[@]}"; do
     case $name in
       json) t=$(ratio "${med[$size,tjson]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
       textv) t=$(ratio "${med[$size,tv]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
+      qtls) vs="$(pct "$m" "${med[$size,q]}") vs -q" ;;
+      jsontls) vs="$(pct "$m" "${med[$size,json]}") vs json" ;;
     esac
     [ "$bad" = 0 ] || label="$label (FAILED $bad)"
     # shellcheck disable=SC2059
@@ -263,7 +280,9 @@ for size in "${sizes[@]}"; do
       r=$(ratio "${med[$size,tv]}" "${med[$size,textv]}"); ok=0; le 50 "$r" && ok=1
       verdict "(d) $size MB: -T text -V ${r}x faster than tshark -V (target >= 50x)" $ok
     fi
-    for name in q json textv; do
+    ok=0; le "${med[$size,qtls]}" "$(awk -v q="${med[$size,q]}" 'BEGIN { print 1.5 * q }')" && ok=1
+    verdict "(t) $size MB: -q on TLS ${med[$size,qtls]} s <= 1.5 x -q ${med[$size,q]} s (decryption adds $(pct "${med[$size,qtls]}" "${med[$size,q]}"); -T json: $(pct "${med[$size,jsontls]}" "${med[$size,json]}"))" $ok
+    for name in q json textv qtls jsontls; do
       mib=$(awk -v k="${peak[$size,$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
       ok=0; le "$mib" 32 && ok=1
       verdict "(m) $size MB: $name peak $mib MiB <= 32 MiB" $ok
