@@ -39,6 +39,7 @@ enum {
     OPT_NO_PROMISC,
     OPT_SHARD,
     OPT_FANOUT,
+    OPT_VIOLATION,
     OPT_VERSION,
 };
 
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
     {"topic", required_argument, NULL, OPT_TOPIC},
     {"type", required_argument, NULL, OPT_TYPE},
     {"client", required_argument, NULL, OPT_CLIENT},
+    {"violation", optional_argument, NULL, OPT_VIOLATION},
     {"stats", no_argument, NULL, OPT_STATS},
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
@@ -162,6 +164,11 @@ void options_usage(FILE *out)
         "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...;\n"
         "                          MQTT-SN types too: SEARCHGW,REGISTER,...)\n"
         "      --client ID         the connections of this client identifier\n"
+        "      --violation[=RULE[,RULE...]]  messages carrying a violation of the\n"
+        "                          specification (found in the frame or by the\n"
+        "                          connection analysis) and state_violation events;\n"
+        "                          with a list, of these rules only (ids such as\n"
+        "                          MQTT-3.3.1-4 or names such as PUBLISH_QOS_3)\n"
         "Summary:\n"
         "      --stats             statistics after the messages (text tables, or\n"
         "                          one {\"stats\":...} line with -T json); also on\n"
@@ -400,6 +407,17 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
     case OPT_CLIENT: o->client = arg; break;
+    case OPT_VIOLATION: {
+        const char *bad;
+        size_t badlen;
+        if (!violation_sel_parse(&o->violation, arg, &bad, &badlen)) {
+            char item[160];
+            snprintf(item, sizeof item, "%.*s", (int)(badlen < 128 ? badlen : 128), bad);
+            return usage_error("--violation: unknown rule '%s' (a rule id such as "
+                               "MQTT-3.3.1-4 or a name such as PUBLISH_QOS_3)", item);
+        }
+        break;
+    }
     case OPT_STATS: o->stats = true; break;
     case OPT_STATS_INTERVAL:
         if (!parse_u64(arg, 86400u * 365, &v) || v == 0)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analysis/select.h"
 #include "analysis/topic_filter.h"
 #include "output/output.h"
 
@@ -67,6 +68,8 @@ struct options {
     bool type_sn_only;        /* --type named MQTT-SN-only types alone: no
                                  MQTT packet is selected */
     const char *client;       /* --client ID: connections of that client id */
+    struct violation_sel violation; /* --violation[=RULE,...]: messages with
+                                       violations, state-violation events */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
     uint8_t payload_mode;     /* --payload auto|none|text|hex (output/payload.h) */

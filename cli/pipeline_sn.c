@@ -155,7 +155,11 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
     struct sn_record rec = {&m, dir, {SN_TOPIC_NONE, NULL, 0}};
     sn_registry_resolve(s->reg, c, &m, &rec.topic);
     if (!type_selected(s, &m) || !topic_selected(s, &rec) ||
-        !client_selected(s, c))
+        !client_selected(s, c) ||
+        !violation_sel_message(&s->opts->violation, m.violations,
+                               m.nviolations < MQD_MAX_VIOLATIONS ? m.nviolations
+                                                                  : MQD_MAX_VIOLATIONS,
+                               m.violations_dropped))
         return false;
     if (print)
         output_sn(s->out, &meta, &rec);
