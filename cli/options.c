@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef MQD_VERSION_STRING
 #define MQD_VERSION_STRING "0.1.0"
@@ -40,12 +42,15 @@ enum {
     OPT_SHARD,
     OPT_FANOUT,
     OPT_VIOLATION,
+    OPT_PCAPNG,
     OPT_VERSION,
 };
 
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
     {"output", required_argument, NULL, 'o'},
+    {"write", required_argument, NULL, 'w'},
+    {"pcapng", no_argument, NULL, OPT_PCAPNG},
     {"interface", required_argument, NULL, 'i'},
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
@@ -155,6 +160,15 @@ void options_usage(FILE *out)
         "                          on one more thread)\n"
         "      --community-id-seed N  seed of the Community ID of every JSON record\n"
         "                          (0 to 65535, default 0)\n"
+        , out);
+    fputs(
+        "  -w, --write FILE        also write the packets of every connection (or\n"
+        "                          MQTT-SN client flow) in which a selected message\n"
+        "                          was printed, in capture order (without a\n"
+        "                          selection: of every connection that carried\n"
+        "                          MQTT); pcap, or pcapng for a pcapng input. FILE\n"
+        "                          is replaced when the run ends\n"
+        "      --pcapng            -w writes pcapng\n"
         , out);
     fputs( /* in pieces: a string literal may be at most 4095 bytes */
         "Selection (what is printed; the analysis sees every message):\n"
@@ -407,6 +421,12 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
     case OPT_CLIENT: o->client = arg; break;
+    case 'w':
+        if (*arg == '\0')
+            return usage_error("%s", "-w wants a file name");
+        o->write_file = arg;
+        break;
+    case OPT_PCAPNG: o->pcapng = true; break;
     case OPT_VIOLATION: {
         const char *bad;
         size_t badlen;
@@ -485,6 +505,21 @@ static int parse_one(struct options *o, int c, const char *arg)
     return OPTIONS_OK;
 }
 
+/* -w onto -r's file would destroy the input while it is read. */
+static bool same_file(const char *read_file, const char *write_file)
+{
+    struct stat a, b;
+    if (!read_file)
+        return false;
+    if (strcmp(read_file, "-") == 0) {
+        if (fstat(STDIN_FILENO, &a) != 0)
+            return false;
+    } else if (stat(read_file, &a) != 0) {
+        return false;
+    }
+    return stat(write_file, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -499,7 +534,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:VqhB:l", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:c:p:T:o:w:VqhB:l", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -519,6 +554,11 @@ int options_parse(struct options *o, int argc, char **argv)
     }
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
+    if (o->pcapng && !o->write_file)
+        return usage_error("%s", "--pcapng goes with -w FILE");
+    if (o->write_file && same_file(o->read_file, o->write_file))
+        return usage_error("-w %s: that is the input file; write elsewhere",
+                           o->write_file);
     if (o->fanout && !o->interface)
         return usage_error("%s", "--fanout needs -i IFACE (a file: use --shard)");
     if (optind < argc) {

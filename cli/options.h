@@ -33,6 +33,9 @@ struct options {
     const char *interface;  /* -i IFACE */
     const char *output_file; /* -o FILE: records appended there; SIGHUP
                                 reopens it */
+    const char *write_file; /* -w FILE: the packets of the connections with a
+                               selected message (net/capture_save.h) */
+    bool pcapng;            /* --pcapng: -w writes pcapng */
     uint64_t count;         /* -c N: stop after N selected messages (MQTT and
                                MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */

@@ -17,6 +17,7 @@ struct pipeline_sn {
     /* The MQTT packet type of the same name as each MQTT-SN type (0:
      * none): how --type selects an MQTT-SN message. */
     uint8_t mqtt_type[256];
+    uint64_t last_client; /* pipeline_sn_last_client */
 };
 
 struct pipeline_sn *pipeline_sn_new(const struct options *o,
@@ -49,6 +50,11 @@ void pipeline_sn_free(struct pipeline_sn *s)
         return;
     sn_registry_free(s->reg);
     free(s);
+}
+
+uint64_t pipeline_sn_last_client(const struct pipeline_sn *s)
+{
+    return s->last_client;
 }
 
 const struct sn_registry_stats *pipeline_sn_stats(const struct pipeline_sn *s)
@@ -124,6 +130,7 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
                      bool print)
 {
     int dir;
+    s->last_client = 0;
     /* --shard: the flow belongs to another run; not even counted. */
     if (s->opts->shard_n > 1 &&
         !flow_hash_in_shard(flow_hash_symmetric(17, src, dst), s->opts->shard_k,
@@ -132,6 +139,7 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
     struct sn_client *c = sn_registry_datagram(s->reg, src, dst, &dir);
     if (!c)
         return false;
+    s->last_client = sn_client_number(c);
     struct msg_meta meta;
     meta_fill(&meta, c, dir, pkt);
     if (print)

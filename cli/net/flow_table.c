@@ -459,6 +459,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     if (c && (c->flags & FLOW_CLOSED)) {
         if (!new_syn) {
             flow_index_touch(ft, c); /* a straggler of a closed connection */
+            ft->frame_conn = c->number;
             return;
         }
         flow_index_remove(ft, c); /* the 4-tuple is reused */
@@ -472,6 +473,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         c = open_conn(ft, hash, &src, &dst, tcp, pkt, &dir);
     if (!c)
         return;
+    ft->frame_conn = c->number;
     flow_index_touch(ft, c);
     c->packets[dir]++;
     c->bytes[dir] += tcp->payload_len;
@@ -552,6 +554,7 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     struct decoded d;
     struct flow_stats *st = &ft->stats;
     st->frames++;
+    ft->frame_conn = 0;
     switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len,
                          !ft->cfg.no_checksum, &d)) {
     case DECODE_TCP: flow_table_tcp(ft, &d.ip, &d.tcp, &pkt); break;
@@ -564,4 +567,9 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     case DECODE_OTHER_PROTO: st->other_proto++; break;
     case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
     }
+}
+
+uint64_t flow_table_frame_conn(const struct flow_table *ft)
+{
+    return ft->frame_conn;
 }
