@@ -177,7 +177,9 @@ void options_usage(FILE *out)
         "                          their acknowledgements; repeatable\n"
         "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...;\n"
         "                          MQTT-SN types too: SEARCHGW,REGISTER,...)\n"
-        "      --client ID         the connections of this client identifier\n"
+        "      --client ID         the connections of this client identifier;\n"
+        "                          repeatable (any matches); '*' matches any run of\n"
+        "                          characters, '+' a run of at least one\n"
         "      --violation[=RULE[,RULE...]]  messages carrying a violation of the\n"
         "                          specification (found in the frame or by the\n"
         "                          connection analysis) and state_violation events;\n"
@@ -420,7 +422,10 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!type_list_parse(o, arg))
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
-    case OPT_CLIENT: o->client = arg; break;
+    case OPT_CLIENT:
+        if (!client_sel_add(&o->clients, arg))
+            return usage_error("too many --client patterns (at most 16): '%s'", arg);
+        break;
     case 'w':
         if (*arg == '\0')
             return usage_error("%s", "-w wants a file name");

@@ -70,7 +70,8 @@ struct options {
                                  type_mask */
     bool type_sn_only;        /* --type named MQTT-SN-only types alone: no
                                  MQTT packet is selected */
-    const char *client;       /* --client ID: connections of that client id */
+    struct client_sel clients; /* --client PATTERN, repeatable: connections of
+                                  these client ids (select.h) */
     struct violation_sel violation; /* --violation[=RULE,...]: messages with
                                        violations, state-violation events */
     bool stats;               /* --stats: summary tables / JSON at the end */

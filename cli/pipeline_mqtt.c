@@ -128,7 +128,7 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     /* --type naming MQTT-SN types alone chooses no MQTT packet. */
     bool chosen = !p->opts->type_sn_only &&
                   select_message(cs->sess, &step, f->type, p->opts->type_mask,
-                                   p->opts->client) &&
+                                   &p->opts->clients) &&
                   violation_sel_message(&p->opts->violation, f->violations,
                                         f->nviolations < MQD_MAX_VIOLATIONS
                                             ? f->nviolations

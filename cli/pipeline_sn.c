@@ -115,13 +115,12 @@ static bool topic_selected(const struct pipeline_sn *s, const struct sn_record *
 static bool client_selected(const struct pipeline_sn *s,
                             const struct sn_client *c)
 {
-    const char *want = s->opts->client;
+    const struct client_sel *want = &s->opts->clients;
     const uint8_t *id;
     size_t len;
-    if (!want)
+    if (want->n == 0)
         return true;
-    return sn_client_id(c, &id, &len) && strlen(want) == len &&
-           memcmp(want, id, len) == 0;
+    return sn_client_id(c, &id, &len) && client_sel_match(want, id, len);
 }
 
 bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,

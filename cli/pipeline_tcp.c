@@ -330,7 +330,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
     if (p->st)
         stats_event_violation(p->st, rule);
     p->stats.violations++;
-    if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
+    if (!select_message(cs->sess, &all, 0, 0, &p->opts->clients) ||
         !violation_sel_rule(&p->opts->violation, rule))
         return false;
     pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));

@@ -32,20 +32,69 @@ bool select_type_mask_parse(const char *list, uint16_t *mask)
     return true;
 }
 
+bool client_sel_add(struct client_sel *cs, const char *pattern)
+{
+    if (cs->n == SELECT_MAX_CLIENTS)
+        return false;
+    cs->pat[cs->n++] = pattern;
+    return true;
+}
+
+/* Glob matching with '*' (zero or more bytes) and '+' (one or more):
+ * the classic greedy walk that remembers the last star and retries from
+ * one byte further, so time is O(pattern x id), no recursion. A '+' is a
+ * byte that must be there followed by a star. */
+static bool glob_match(const char *pat, const uint8_t *s, size_t len)
+{
+    const char *star_p = NULL;
+    size_t star_i = 0, i = 0;
+    while (i < len || *pat) {
+        if (*pat == '*' || *pat == '+') {
+            if (*pat == '+') {
+                if (i == len)
+                    return false;
+                i++; /* the one byte '+' needs */
+            }
+            star_p = ++pat;
+            star_i = i;
+            continue;
+        }
+        if (*pat && i < len && (uint8_t)*pat == s[i]) {
+            pat++;
+            i++;
+            continue;
+        }
+        if (!star_p || star_i >= len)
+            return false;
+        pat = star_p; /* the last star takes one byte more */
+        i = ++star_i;
+    }
+    return true;
+}
+
+bool client_sel_match(const struct client_sel *cs, const uint8_t *id, size_t len)
+{
+    if (!cs || cs->n == 0)
+        return true;
+    for (size_t k = 0; k < cs->n; k++)
+        if (glob_match(cs->pat[k], id, len))
+            return true;
+    return false;
+}
+
 bool select_message(const struct session *s, const struct session_step *step,
-                      uint8_t type, uint16_t type_mask, const char *client)
+                      uint8_t type, uint16_t type_mask, const struct client_sel *clients)
 {
     if (!step->selected)
         return false;
     if (type_mask && !(type_mask & (1u << (type & 0x0F))))
         return false;
-    if (!client)
+    if (!clients || clients->n == 0)
         return true;
     const struct session_info *in = s ? session_info(s) : NULL;
     if (!in || !in->client_id.present || in->client_id.cut)
         return false;
-    size_t n = strlen(client);
-    return n == in->client_id.len && memcmp(client, in->client_id.s, n) == 0;
+    return client_sel_match(clients, (const uint8_t *)in->client_id.s, in->client_id.len);
 }
 
 bool violation_sel_parse(struct violation_sel *vs, const char *list,

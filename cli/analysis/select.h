@@ -11,6 +11,23 @@
 #include "mqttdissect/frame.h"
 #include "mqttdissect/rules.h"
 
+/* --client PATTERN, repeatable: a client id matches when it matches any
+ * of them; in a pattern '*' stands for any run of characters (possibly
+ * none), '+' for a run of at least one, every other byte for itself. */
+#define SELECT_MAX_CLIENTS 16
+
+struct client_sel {
+    const char *pat[SELECT_MAX_CLIENTS];
+    size_t n; /* 0: every client */
+};
+
+/* False when the list is full. */
+bool client_sel_add(struct client_sel *cs, const char *pattern);
+
+/* Whether the id (len bytes) matches one of the patterns (or there are
+ * none). */
+bool client_sel_match(const struct client_sel *cs, const uint8_t *id, size_t len);
+
 /* --violation[=RULE,...]: messages carrying a violation (any, or one of
  * the rules named), and state-violation events of those rules. */
 struct violation_sel {
@@ -20,10 +37,11 @@ struct violation_sel {
 };
 
 /* Whether a packet is printed: step->selected (--topic), its type in
- * type_mask (0: any), and the connection's client id equal to `client`
- * (NULL: any; s may be NULL, then only a NULL client matches). */
+ * type_mask (0: any), and the connection's client id (its CONNECT's, or
+ * the CONNACK's Assigned Client Identifier) matching `clients` (NULL or
+ * empty: any; s may be NULL, then only an empty selection matches). */
 bool select_message(const struct session *s, const struct session_step *step,
-                    uint8_t type, uint16_t type_mask, const char *client);
+                    uint8_t type, uint16_t type_mask, const struct client_sel *clients);
 
 /* "PUBLISH,puback" → bits (1 << type) added to *mask; false on an unknown
  * name. For --type. */

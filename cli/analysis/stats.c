@@ -208,10 +208,39 @@ uint64_t stats_messages(const struct stats *st)
     return st->messages;
 }
 
+/* 5.0: the server assigned an id to a client that gave an empty one: what
+ * was counted under the empty id moves to the assigned one. */
+static void move_to_assigned(struct stats *st, struct stats_client_ref *ref,
+                             const struct session_info *info)
+{
+    int idx = names_get(&st->clients, (const uint8_t *)info->client_id.s, info->client_id.len);
+    ref->assigned = true;
+    uint64_t *o = names_counters(&st->clients, ref->idx); /* after names_get:
+                                                              it may move */
+    uint64_t *n = names_counters(&st->clients, idx);
+    o[C_CONNS]--;
+    o[C_SENT] -= ref->held_sent;
+    o[C_RECV] -= ref->held_recv;
+    o[C_PUB_SENT] -= ref->held_pub_sent;
+    o[C_PUB_RECV] -= ref->held_pub_recv;
+    o[C_BYTES] -= ref->held_bytes;
+    o[C_BYTES_RECV] -= ref->held_bytes_recv;
+    n[C_CONNS]++;
+    n[C_SENT] += ref->held_sent;
+    n[C_RECV] += ref->held_recv;
+    n[C_PUB_SENT] += ref->held_pub_sent;
+    n[C_PUB_RECV] += ref->held_pub_recv;
+    n[C_BYTES] += ref->held_bytes;
+    n[C_BYTES_RECV] += ref->held_bytes_recv;
+    ref->idx = idx < 0 ? -2 : idx;
+}
+
 static int client_index(struct stats *st, struct stats_client_ref *ref,
                         const struct session_info *info)
 {
     bool named = info && info->connect_seen && info->client_id.present;
+    if (named && ref->named && ref->idx >= 0 && info->client_id_assigned && !ref->assigned)
+        move_to_assigned(st, ref, info);
     if (ref->idx >= 0 || (ref->idx == -2 && ref->named == named)) {
         if (ref->named == named)
             return ref->idx;
@@ -267,6 +296,14 @@ void stats_message(struct stats *st, struct stats_client_ref *ref,
     c[sent ? C_BYTES : C_BYTES_RECV] += f->size;
     if (f->type == MQD_PUBLISH)
         c[sent ? C_PUB_SENT : C_PUB_RECV]++;
+    /* Under an empty 5.0 id, the server may still assign one. */
+    if (ref->named && !ref->assigned && info && info->client_id.len == 0 &&
+        info->version == MQD_V5 && !info->connack_seen) {
+        *(sent ? &ref->held_sent : &ref->held_recv) += 1;
+        *(sent ? &ref->held_bytes : &ref->held_bytes_recv) += f->size;
+        if (f->type == MQD_PUBLISH)
+            *(sent ? &ref->held_pub_sent : &ref->held_pub_recv) += 1;
+    }
 }
 
 void stats_event_violation(struct stats *st, uint16_t rule)
@@ -331,12 +368,20 @@ uint32_t *stats_rank(const struct name_table *t, int key, uint32_t limit, uint32
     uint32_t *idx = malloc(t->n * sizeof *idx);
     if (!idx)
         return NULL;
-    for (uint32_t i = 0; i < t->n; i++)
-        idx[i] = i;
+    /* An entry whose counts all moved away (a client's empty id, once the
+     * server assigned one) is not listed. */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        bool any = false;
+        for (int k = 0; k < C_COUNT && !any; k++)
+            any = t->e[i].c[k] != 0;
+        if (any)
+            idx[m++] = i;
+    }
     rank_sort_ctx.t = t;
     rank_sort_ctx.key = key;
-    qsort(idx, t->n, sizeof *idx, rank_cmp);
-    *n = limit && t->n > limit ? limit : t->n;
+    qsort(idx, m, sizeof *idx, rank_cmp);
+    *n = limit && m > limit ? limit : m;
     return idx;
 }
 

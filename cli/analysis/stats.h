@@ -52,8 +52,12 @@ int64_t hist_percentile(const struct latency_hist *h, double p);
 struct stats_client_ref {
     int idx;    /* -1: not yet looked up */
     bool named; /* looked up after the CONNECT was seen */
+    bool assigned; /* looked up after the CONNACK assigned the id */
+    /* Counted under the CONNECT's empty id: moved to the assigned one. */
+    uint32_t held_sent, held_recv, held_pub_sent, held_pub_recv;
+    uint64_t held_bytes, held_bytes_recv;
 };
-#define STATS_CLIENT_REF_INIT {-1, false}
+#define STATS_CLIENT_REF_INIT {.idx = -1}
 
 struct stats;
 
