@@ -73,6 +73,9 @@ void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
     m->proxied_src = cs->tr.proxied_src;
+    const struct session_info *in = cs->sess ? session_info(cs->sess) : NULL;
+    bool known = in && in->connect_seen && in->client_id.present && !in->client_id.cut;
+    m->client_id = known ? in->client_id.s : NULL;
 }
 
 /* ---- events ---- */

@@ -61,6 +61,11 @@ struct msg_meta {
     /* "ip:port" of the original client, as a PROXY protocol header gave it
      * (transport/proxy.h); NULL when the connection had none. */
     const char *proxied_src;
+    /* The connection's client id: its CONNECT's, or (an MQTT 5 client that
+     * sent an empty one) the CONNACK's Assigned Client Identifier; up to
+     * its first NUL (a NUL is not allowed in an MQTT string), valid as
+     * `an`'s pointers. NULL: not known (no CONNECT seen, MQTT-SN). */
+    const char *client_id;
 };
 
 /* ---- MQTT-SN (analysis/sn_registry.h learns topics, output/out_sn.h

@@ -5,7 +5,8 @@
 # unselected -T json shows them (the CONNECT's id, or for an MQTT 5 client
 # that sent an empty one, the CONNACK's Assigned Client Identifier:
 # captures/assigned_id.pcap, recorded with paho against mosquitto). --stats
-# lists the assigned ids, not an empty one. MQTT-SN clients too.
+# lists the assigned ids, not an empty one. MQTT-SN clients too. Every
+# record of a connection whose CONNECT was seen carries client_id.
 # Usage: tests/select_client.test.sh BUILD_DIR
 set -u
 BUILD=${1:-${MQD_BUILD_DIR:-build}}
@@ -112,6 +113,52 @@ print("ok: --stats lists", ids)
 PYEOF
 "$BIN" -r "$SRC/captures/assigned_id.pcap" --stats -q 2>/dev/null | grep -c '^  auto-' | grep -qx 2 ||
 	{ echo "FAIL: --stats text does not list the two assigned ids"; fail=1; }
+
+# client_id on every record (messages and events) of a connection from its
+# CONNECT on: the CONNECT's id, or from the CONNACK on the assigned one;
+# none on connections whose CONNECT was not captured, nor on MQTT-SN. In
+# text, client_id= on every line of those connections but the CONNECTs.
+for cap in hello_world.pcap chat.pcapng qos_v5.pcap burst_500.pcap assigned_id.pcap \
+	state_violations.pcap midstream.pcap mqttsn.pcap; do
+	"$BIN" -r "$SRC/captures/$cap" -T json >"$TMP/cid.jsonl" 2>/dev/null
+	"$BIN" -r "$SRC/captures/$cap" --color never >"$TMP/cid.txt" 2>/dev/null
+	$PY - "$TMP/cid.jsonl" "$TMP/cid.txt" "$cap" <<'PYEOF' || fail=1
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+txt = open(sys.argv[2]).read().split("\n")[:-1]
+ids, n_with, bad = {}, 0, []
+for o, line in zip(recs, txt):
+    if o.get("transport") == "udp":
+        continue  # MQTT-SN: client_id only where the message has one
+    k = o["conn"]
+    if k is not None and o.get("type") == "CONNECT":
+        ids[k] = o["connect"].get("client_id", "")
+    if k is not None and o.get("type") == "CONNACK" and ids.get(k) == "":
+        for p in o.get("properties", []):
+            if p.get("id") == 0x12:
+                ids[k] = p["value"]
+    want = ids.get(k)
+    if o.get("client_id") != want:
+        bad.append(f"frame {o['frame']}: client_id {o.get('client_id')!r}, want {want!r}")
+    if want is not None:
+        n_with += 1
+        has = f'client_id="{want}"' in line
+        if o.get("type") != "CONNECT" and not has:
+            bad.append(f"text line lacks client_id: {line[:120]}")
+        if o.get("type") == "CONNECT" and line.count("client_id=") != 1:
+            bad.append(f"CONNECT line repeats client_id: {line[:120]}")
+    elif "client_id=" in line and o.get("type") != "CONNECT":
+        bad.append(f"client_id in text where none is known: {line[:120]}")
+if len(recs) != len(txt):
+    bad.append(f"{len(recs)} JSON records, {len(txt)} text lines")
+if bad:
+    print(f"FAIL: {sys.argv[3]}: " + "; ".join(bad[:3])); sys.exit(1)
+print(f"ok: {sys.argv[3]}: client_id on {n_with} of {len(recs)} records")
+PYEOF
+done
+# EVE's mqtt object gains no key.
+"$BIN" -r "$SRC/captures/hello_world.pcap" -T eve | grep -q client_id_ &&
+	{ echo "FAIL: EVE has a new key"; fail=1; }
 
 # Too many patterns is a usage error.
 args=()

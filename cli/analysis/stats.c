@@ -220,18 +220,12 @@ static void move_to_assigned(struct stats *st, struct stats_client_ref *ref,
     uint64_t *n = names_counters(&st->clients, idx);
     o[C_CONNS]--;
     o[C_SENT] -= ref->held_sent;
-    o[C_RECV] -= ref->held_recv;
     o[C_PUB_SENT] -= ref->held_pub_sent;
-    o[C_PUB_RECV] -= ref->held_pub_recv;
     o[C_BYTES] -= ref->held_bytes;
-    o[C_BYTES_RECV] -= ref->held_bytes_recv;
     n[C_CONNS]++;
     n[C_SENT] += ref->held_sent;
-    n[C_RECV] += ref->held_recv;
     n[C_PUB_SENT] += ref->held_pub_sent;
-    n[C_PUB_RECV] += ref->held_pub_recv;
     n[C_BYTES] += ref->held_bytes;
-    n[C_BYTES_RECV] += ref->held_bytes_recv;
     ref->idx = idx < 0 ? -2 : idx;
 }
 
@@ -297,12 +291,13 @@ void stats_message(struct stats *st, struct stats_client_ref *ref,
     if (f->type == MQD_PUBLISH)
         c[sent ? C_PUB_SENT : C_PUB_RECV]++;
     /* Under an empty 5.0 id, the server may still assign one. */
-    if (ref->named && !ref->assigned && info && info->client_id.len == 0 &&
-        info->version == MQD_V5 && !info->connack_seen) {
-        *(sent ? &ref->held_sent : &ref->held_recv) += 1;
-        *(sent ? &ref->held_bytes : &ref->held_bytes_recv) += f->size;
+    if (sent && ref->named && !ref->assigned && info && info->client_id.len == 0 &&
+        info->version == MQD_V5 && !info->connack_seen && ref->held_sent < UINT16_MAX &&
+        f->size <= UINT32_MAX - ref->held_bytes) {
+        ref->held_sent++;
+        ref->held_bytes += f->size;
         if (f->type == MQD_PUBLISH)
-            *(sent ? &ref->held_pub_sent : &ref->held_pub_recv) += 1;
+            ref->held_pub_sent++;
     }
 }
 

@@ -53,9 +53,10 @@ struct stats_client_ref {
     int idx;    /* -1: not yet looked up */
     bool named; /* looked up after the CONNECT was seen */
     bool assigned; /* looked up after the CONNACK assigned the id */
-    /* Counted under the CONNECT's empty id: moved to the assigned one. */
-    uint32_t held_sent, held_recv, held_pub_sent, held_pub_recv;
-    uint64_t held_bytes, held_bytes_recv;
+    /* What the client sent under its CONNECT's empty id, until the CONNACK
+     * (the server sends nothing before it): moved to the assigned id. */
+    uint16_t held_sent, held_pub_sent;
+    uint32_t held_bytes;
 };
 #define STATS_CLIENT_REF_INIT {.idx = -1}
 

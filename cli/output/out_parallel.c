@@ -78,6 +78,7 @@ struct rec_meta {
     char community_id[32];  /* as in msg_meta */
     uint16_t src_len, dst_len;
     uint16_t proxied_len; /* with its NUL; 0: no proxied_src */
+    uint16_t client_id_len; /* with its NUL; 0: no client_id */
 };
 
 struct rec_frame {
@@ -98,7 +99,7 @@ struct rec_sn {
     uint32_t topic_kind; /* enum sn_topic_kind */
     uint32_t topic_len;
     bool topic_named;    /* the view has a name (else NULL) */
-    /* then: src, dst, topic name, datagram bytes */
+    /* then: src, dst, proxied source, client id, topic name, datagram bytes */
 };
 
 struct rec_event {
@@ -185,9 +186,12 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
     r->dst_len = (uint16_t)strnlen(m->dst, sizeof m->dst - 1);
     r->proxied_len = m->proxied_src
         ? (uint16_t)(strnlen(m->proxied_src, 63) + 1) : 0;
+    r->client_id_len = m->client_id
+        ? (uint16_t)(strnlen(m->client_id, UINT16_MAX - 1) + 1) : 0;
 }
 
-/* Rebuilds a msg_meta; `tail` holds src, dst, effective topic, granted. */
+/* Rebuilds a msg_meta; `tail` holds src, dst, the proxied source, the
+ * client id, effective topic, granted. */
 static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
                                   const uint8_t *tail)
 {
@@ -205,6 +209,8 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     tail += r->dst_len;
     m->proxied_src = r->proxied_len ? (const char *)tail : NULL;
     tail += r->proxied_len;
+    m->client_id = r->client_id_len ? (const char *)tail : NULL;
+    tail += r->client_id_len;
     m->an = r->an;
     if (r->an.effective_topic_len)
         m->an.effective_topic = tail;
@@ -500,6 +506,7 @@ static void op_frame(struct output *o, const struct msg_meta *m,
         {m->src, rf.meta.src_len},
         {m->dst, rf.meta.dst_len},
         {m->proxied_src, rf.meta.proxied_len},
+        {m->client_id, rf.meta.client_id_len},
         {m->an.effective_topic, rf.meta.an.effective_topic_len},
         {m->an.granted, rf.meta.an.granted_len},
         {f->base, f->size},
@@ -529,6 +536,7 @@ static void op_sn(struct output *o, const struct msg_meta *m,
         {m->src, rs.meta.src_len},
         {m->dst, rs.meta.dst_len},
         {m->proxied_src, rs.meta.proxied_len},
+        {m->client_id, rs.meta.client_id_len},
         {r->topic.name, rs.topic_len},
         {msg->base, msg->datagram_len},
     };
@@ -554,6 +562,7 @@ static void event_record(struct out_parallel *p, uint32_t kind,
         {m ? m->src : NULL, m ? re.meta.src_len : 0},
         {m ? m->dst : NULL, m ? re.meta.dst_len : 0},
         {m ? m->proxied_src : NULL, m ? re.meta.proxied_len : 0},
+        {m ? m->client_id : NULL, m ? re.meta.client_id_len : 0},
         {key ? key : "", key_len + 1},
         {str ? str : "", str_len + 1},
     };
