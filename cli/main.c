@@ -157,7 +157,8 @@ static int on_packet(void *ctx, const struct pcap_pkthdr *h,
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
     if (run->save)
-        capture_save_frame(run->save, frame, h, bytes, pipeline_frame_tag(run->pipeline));
+        capture_save_frame(run->save, frame, h, bytes, pipeline_frame_tag(run->pipeline),
+                           pipeline_frame_fragment(run->pipeline));
     run->unflushed = true;
     serve_requests(run);
     return pipeline_done(run->pipeline) ? 1 : 0;

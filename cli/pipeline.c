@@ -158,6 +158,11 @@ void pipeline_set_save(struct pipeline *p, struct capture_save *save)
     p->save = save;
 }
 
+uint32_t pipeline_frame_fragment(const struct pipeline *p)
+{
+    return flow_table_frame_fragment(p->flows);
+}
+
 uint32_t pipeline_frame_tag(const struct pipeline *p)
 {
     uint64_t conn = flow_table_frame_conn(p->flows);

@@ -37,6 +37,10 @@ void pipeline_set_save(struct pipeline *p, struct capture_save *save);
  * 0: none. */
 uint32_t pipeline_frame_tag(const struct pipeline *p);
 
+/* -w: the last frame's IP datagram when it is a fragment; 0: not one
+ * (flow_table_frame_fragment). */
+uint32_t pipeline_frame_fragment(const struct pipeline *p);
+
 /* Everything decoded so far is written (the decoding thread drained, the
  * output flushed). */
 void pipeline_flush(struct pipeline *p);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # -w FILE: the packets of the connections in which a selected message was
 # printed, in capture order. On the bundled captures (pcap, the pcapng one,
-# the perturbed ones), with and without selections and with -c: reading
+# the perturbed ones, and two cut into IP fragments), with and without
+# selections and with -c: reading
 # the written file back with the same selection prints the same message
 # records (frame numbers aside, which change) and no record the first run
 # did not print; tshark reads every written file and counts in it the MQTT
@@ -78,6 +79,18 @@ roundtrip "$C/qos_v5.pcap" --topic 'qos/2' --type PUBLISH,PUBREC,PUBREL,PUBCOMP 
 roundtrip "$C/chat.pcapng" --client chat-bob
 roundtrip "$C/mqttsn.pcap" --type PUBLISH
 roundtrip "$C/tls/tls13_aes128gcm.pcap" --tls-port 8901 --tls-keylog "$C/tls/tls13_aes128gcm.keylog" tcp
+# IP fragments: the fragments before the one that completes a datagram
+# are written too (they belong to its connection only once it is whole).
+for cap in hello_world.pcap burst_500.pcap; do
+	/usr/bin/python3 "$SRC/tests/support/ipfrag_pcap.py" "$C/$cap" "$TMP/frag-$cap" 24 >/dev/null ||
+		bad "cannot fragment $cap"
+	nfrag=$("$BIN" -q -r "$TMP/frag-$cap" 2>&1 | sed -n 's/.*IP fragments (\([0-9]*\) datagrams reassembled.*/\1/p')
+	[ "${nfrag:-0}" -gt 0 ] || bad "$cap: no datagram was fragmented"
+	TSHARK_READ=1
+	roundtrip "$TMP/frag-$cap"
+	roundtrip "$TMP/frag-$cap" --type PUBLISH
+	n=$((n + 2))
+done
 echo "ok: $n round trips"
 
 # A selection writes fewer packets than there are, and only whole

@@ -30,6 +30,13 @@ struct capture_save {
     bool tags_lost;     /* out of memory for tags: the output is incomplete */
     uint8_t *marks[2];  /* bit per flow number: [0] TCP, [1] MQTT-SN */
     size_t nmarks[2];   /* bytes */
+    /* Fragments waiting for their datagram's flow: a ring, allocated at
+     * the first fragment. */
+    struct pending_frag {
+        uint32_t key;
+        uint64_t index;
+    } *frags;
+    size_t frag_next;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, const char *a,
@@ -140,18 +147,43 @@ static void set_tag(struct capture_save *s, uint64_t index, uint32_t tag)
         s->ntags = index + 1;
 }
 
+/* A fragment: remembered until its datagram completes (tag 0), or the
+ * datagram's flow given to the fragments remembered before. */
+static void fragment_frame(struct capture_save *s, uint64_t index, uint32_t tag,
+                           uint32_t key)
+{
+    if (!s->frags && !(s->frags = calloc(CAPTURE_SAVE_FRAGMENTS, sizeof *s->frags))) {
+        s->tags_lost = true;
+        return;
+    }
+    if (tag == 0) {
+        s->frags[s->frag_next] = (struct pending_frag){key, index};
+        s->frag_next = (s->frag_next + 1) % CAPTURE_SAVE_FRAGMENTS;
+        return;
+    }
+    for (size_t i = 0; i < CAPTURE_SAVE_FRAGMENTS; i++) {
+        if (s->frags[i].key == key && s->frags[i].index) {
+            set_tag(s, s->frags[i].index, tag);
+            s->frags[i].key = 0;
+            s->frags[i].index = 0;
+        }
+    }
+}
+
 void capture_save_frame(struct capture_save *s, uint64_t frame,
                         const struct pcap_pkthdr *h, const uint8_t *bytes,
-                        uint32_t tag)
+                        uint32_t tag, uint32_t fragment)
 {
+    uint64_t index = frame;
     if (s->in == CAPTURE_SAVE_LIVE) {
         /* The spool holds every frame delivered, so its record numbers,
          * not the capture's, index the tags. */
         pcap_dump((u_char *)s->spool_dump, h, bytes);
-        set_tag(s, ++s->spooled, tag);
-        return;
+        index = ++s->spooled;
     }
-    set_tag(s, frame, tag);
+    set_tag(s, index, tag);
+    if (fragment)
+        fragment_frame(s, index, tag, fragment);
 }
 
 static bool marked(const struct capture_save *s, uint32_t tag)
@@ -354,6 +386,7 @@ void capture_save_free(struct capture_save *s)
     if (s->copy_fd >= 0)
         close(s->copy_fd);
     free(s->tags);
+    free(s->frags);
     free(s->marks[0]);
     free(s->marks[1]);
     free(s->tmp_path);

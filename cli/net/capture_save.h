@@ -66,10 +66,16 @@ int capture_save_copy_fd(struct capture_save *s, char *err, size_t errlen);
 int capture_save_input(struct capture_save *s, enum capture_save_input in,
                        const char *file, int dlt, char *err, size_t errlen);
 
-/* Frame number `frame` (capture.h's, 1-based) belongs to flow `tag`. */
+/* Frame number `frame` (capture.h's, 1-based) belongs to flow `tag`.
+ * `fragment`: nonzero for an IP fragment, naming its datagram
+ * (flow_table_frame_fragment): the fragments before the one that completes
+ * it have no flow yet, and get that one's. The last CAPTURE_SAVE_FRAGMENTS
+ * such fragments are remembered. */
+#define CAPTURE_SAVE_FRAGMENTS 4096
+
 void capture_save_frame(struct capture_save *s, uint64_t frame,
                         const struct pcap_pkthdr *h, const uint8_t *bytes,
-                        uint32_t tag);
+                        uint32_t tag, uint32_t fragment);
 
 /* A selected message of flow `tag` was printed: its packets are written. */
 void capture_save_mark(struct capture_save *s, uint32_t tag);
