@@ -435,8 +435,17 @@ scenario_payloads() {
 	chmod 644 "$OUT/payloads.expected.jsonl"
 }
 
+# MQTT 5.0 clients with an empty client id: mosquitto assigns one in the
+# CONNACK (clients/assigned_id.py).
+scenario_assigned() {
+	cap_start assigned_id.pcap "tcp port 1883"
+	py assigned_id.py
+	cap_stop
+}
+
 ALL_SCENARIOS="hello_world qos retained will auth props_v5 wildcards keepalive
-large burst chat ipv6 cooked websocket tls port1884 midstream sparkplug payloads"
+large burst chat ipv6 cooked websocket tls port1884 midstream sparkplug payloads
+assigned"
 
 main() {
 	local s

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "net/capture.h"
+#include "net/capture_save.h"
 #include "options.h"
 #include "output/out_parallel.h"
 #include "output/output.h"
@@ -81,6 +82,7 @@ struct run_ctx {
     FILE *file;          /* -o FILE, reopened on SIGHUP; NULL: stdout */
     int fd;              /* the descriptor under file */
     const char *path;
+    struct capture_save *save; /* -w FILE; NULL without */
 };
 
 /* ---- --fanout GROUP,N: N worker processes (Linux) ----
@@ -261,6 +263,9 @@ static int on_packet(void *ctx, const struct pcap_pkthdr *h,
     if (h->caplen < h->len)
         run->cut_frames++;
     pipeline_frame(run->pipeline, run->dlt, h, bytes, frame);
+    if (run->save)
+        capture_save_frame(run->save, frame, h, bytes, pipeline_frame_tag(run->pipeline),
+                           pipeline_frame_fragment(run->pipeline));
     run->unflushed = true;
     serve_requests(run);
     return pipeline_done(run->pipeline) ? 1 : 0;
@@ -311,15 +316,17 @@ static unsigned output_threads(const struct options *o)
  * read on a thread of its own besides (capture.h). */
 static bool decode_thread(const struct options *o)
 {
-    if (o->threads == 1 || o->stats || o->output_file)
+    /* -w tags each frame with its flow as the flow table and MQTT-SN
+     * decoding find it: one thread. */
+    if (o->threads == 1 || o->stats || o->output_file || o->write_file)
         return false;
     if (!o->quiet && (o->format != OUT_TEXT || o->verbose))
         return false;
     return o->threads > 1 || sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
-static int open_input(struct capture *cap, const struct options *o, char *err,
-                      size_t errlen)
+static int open_input(struct capture *cap, const struct options *o, int copy_fd,
+                      char *err, size_t errlen)
 {
     struct capture_live_cfg live = {
         .promisc = !o->no_promisc,
@@ -327,7 +334,7 @@ static int open_input(struct capture *cap, const struct options *o, char *err,
         .snaplen = o->snaplen,
         .queue_mib = o->queue_mib,
     };
-    int rc = o->read_file ? capture_open_offline(cap, o->read_file, err, errlen)
+    int rc = o->read_file ? capture_open_offline_copy(cap, o->read_file, copy_fd, err, errlen)
                           : capture_open_live(cap, o->interface, &live, err, errlen);
     if (rc != CAPTURE_OK)
         return rc;
@@ -400,8 +407,27 @@ int main(int argc, char **argv)
     char err[1024] = "";
     struct capture cap;
     memset(&cap, 0, sizeof cap);
-    if (open_input(&cap, &o, err, sizeof err) != CAPTURE_OK) {
+    /* -w: its file can be made (and the input spooled) before any packet
+     * is read. */
+    struct capture_save *save = NULL;
+    int copy_fd = -1;
+    bool stdin_input = o.read_file && strcmp(o.read_file, "-") == 0;
+    if (o.write_file &&
+        (!(save = capture_save_open(o.write_file, o.pcapng, err, sizeof err)) ||
+         (stdin_input && (copy_fd = capture_save_copy_fd(save, err, sizeof err)) < 0))) {
         fprintf(stderr, "mqttdissect: %s\n", err);
+        capture_save_free(save);
+        options_free(&o);
+        return 1;
+    }
+    if (open_input(&cap, &o, copy_fd, err, sizeof err) != CAPTURE_OK ||
+        (save && capture_save_input(save,
+                                    cap.live      ? CAPTURE_SAVE_LIVE
+                                    : copy_fd >= 0 ? CAPTURE_SAVE_STREAM
+                                                   : CAPTURE_SAVE_FILE,
+                                    o.read_file, cap.dlt, err, sizeof err) != 0)) {
+        fprintf(stderr, "mqttdissect: %s\n", err);
+        capture_save_free(save);
         capture_close(&cap);
         options_free(&o);
         return 1;
@@ -425,6 +451,7 @@ int main(int argc, char **argv)
             stdout = lw; /* glibc's stdout is a variable; summaries too */
     } else if (o.output_file && !(file = fopen(o.output_file, "a"))) {
         fprintf(stderr, "mqttdissect: %s: %s\n", o.output_file, strerror(errno));
+        capture_save_free(save);
         capture_close(&cap);
         options_free(&o);
         return 1;
@@ -452,6 +479,7 @@ int main(int argc, char **argv)
     struct pipeline *p = out ? pipeline_new(&o, out, decode_thread(&o)) : NULL;
     if (!p) {
         fputs("mqttdissect: out of memory\n", stderr);
+        capture_save_free(save);
         output_close(out);
         if (file)
             fclose(file);
@@ -463,15 +491,33 @@ int main(int argc, char **argv)
     install_signal_handlers(&cap);
     if (worker_index) /* blocked since the fork (fanout_run) */
         block_forwarded(false);
+    pipeline_set_save(p, save);
     struct run_ctx run = {.pipeline = p, .cap = &cap, .opts = &o, .dlt = cap.dlt,
                           .out = out, .file = file, .path = o.output_file,
-                          .fd = worker_index ? file_fd : file ? fileno(file) : -1};
+                          .fd = worker_index ? file_fd : file ? fileno(file) : -1,
+                          .save = save};
     /* Live and streamed: flushed when the input is idle, and within 100 ms
      * with -l or on a terminal (else within a second). */
     bool prompt = o.line_buffered || (!file && isatty(STDOUT_FILENO));
     capture_set_tick(&cap, on_tick, &run, prompt ? 100 : 1000);
     int rc = capture_run(&cap, on_packet, &run, err, sizeof err);
     int wrc = pipeline_finish(p);
+    /* -w: the second pass, after every flow has been marked (a SIGINT has
+     * already ended the input: the file is written whole all the same). */
+    int save_rc = 0;
+    if (save) {
+        uint64_t written;
+        char serr_w[1200];
+        if (cap.copy_errno)
+            capture_save_copy_failed(save, cap.copy_errno);
+        save_rc = capture_save_finish(save, &written, serr_w, sizeof serr_w);
+        if (save_rc != 0)
+            fprintf(stderr, "mqttdissect: %s\n", serr_w);
+        else if (o.quiet)
+            fprintf(stderr, "mqttdissect: -w %s: %llu packets written\n", o.write_file,
+                    (unsigned long long)written);
+        capture_save_free(save);
+    }
     struct capture_stats cst;
     char serr[512];
     bool have_cst = cap.live && capture_stats(&cap, &cst, serr, sizeof serr) == CAPTURE_OK;
@@ -505,5 +551,5 @@ int main(int argc, char **argv)
     pipeline_free(p);
     capture_close(&cap);
     options_free(&o);
-    return rc < 0 || wrc < 0 || run.cut_frames ? 1 : 0;
+    return rc < 0 || wrc < 0 || save_rc < 0 || run.cut_frames ? 1 : 0;
 }

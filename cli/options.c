@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef MQD_VERSION_STRING
 #define MQD_VERSION_STRING "0.1.0"
@@ -44,6 +46,8 @@ enum {
     OPT_TIME,
     OPT_TOP,
     OPT_QUEUE_SIZE,
+    OPT_VIOLATION,
+    OPT_PCAPNG,
     OPT_VERSION,
     OPT_LIST_RULES,
     OPT_EXPLAIN,
@@ -52,6 +56,8 @@ enum {
 static const struct option long_options[] = {
     {"read", required_argument, NULL, 'r'},
     {"output", required_argument, NULL, 'o'},
+    {"write", required_argument, NULL, 'w'},
+    {"pcapng", no_argument, NULL, OPT_PCAPNG},
     {"interface", required_argument, NULL, 'i'},
     {"count", required_argument, NULL, 'c'},
     {"port", required_argument, NULL, 'p'},
@@ -70,6 +76,7 @@ static const struct option long_options[] = {
     {"topic", required_argument, NULL, OPT_TOPIC},
     {"type", required_argument, NULL, OPT_TYPE},
     {"client", required_argument, NULL, OPT_CLIENT},
+    {"violation", optional_argument, NULL, OPT_VIOLATION},
     {"stats", no_argument, NULL, OPT_STATS},
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
@@ -184,6 +191,15 @@ void options_usage(FILE *out)
         "      --community-id-seed N  seed of the Community ID of every JSON record\n"
         "                          (0 to 65535, default 0)\n"
         , out);
+    fputs(
+        "  -w, --write FILE        also write the packets of every connection (or\n"
+        "                          MQTT-SN client flow) in which a selected message\n"
+        "                          was printed, in capture order (without a\n"
+        "                          selection: of every connection that carried\n"
+        "                          MQTT); pcap, or pcapng for a pcapng input. FILE\n"
+        "                          is replaced when the run ends\n"
+        "      --pcapng            -w writes pcapng\n"
+        , out);
     fputs( /* in pieces: a string literal may be at most 4095 bytes */
         "Selection (what is printed; the analysis sees every message):\n"
         "      --topic FILTER      PUBLISH topics matching an MQTT filter (+, #),\n"
@@ -191,7 +207,14 @@ void options_usage(FILE *out)
         "                          their acknowledgements; repeatable\n"
         "      --type T[,T...]     these packet types only (PUBLISH,PUBACK,...;\n"
         "                          MQTT-SN types too: SEARCHGW,REGISTER,...)\n"
-        "      --client ID         the connections of this client identifier\n"
+        "      --client ID         the connections of this client identifier;\n"
+        "                          repeatable (any matches); '*' matches any run of\n"
+        "                          characters, '+' a run of at least one\n"
+        "      --violation[=RULE[,RULE...]]  messages carrying a violation of the\n"
+        "                          specification (found in the frame or by the\n"
+        "                          connection analysis) and state_violation events;\n"
+        "                          with a list, of these rules only (ids such as\n"
+        "                          MQTT-3.3.1-4 or names such as PUBLISH_QOS_3)\n"
         "Summary:\n"
         "      --stats             statistics after the messages (text tables, or\n"
         "                          one {\"stats\":...} line with -T json); also on\n"
@@ -457,7 +480,27 @@ static int parse_one(struct options *o, int c, const char *arg)
         if (!type_list_parse(o, arg))
             return usage_error("--type wants packet type names separated by commas, not '%s'", arg);
         break;
-    case OPT_CLIENT: o->client = arg; break;
+    case OPT_CLIENT:
+        if (!client_sel_add(&o->clients, arg))
+            return usage_error("too many --client patterns (at most 16): '%s'", arg);
+        break;
+    case 'w':
+        if (*arg == '\0')
+            return usage_error("%s", "-w wants a file name");
+        o->write_file = arg;
+        break;
+    case OPT_PCAPNG: o->pcapng = true; break;
+    case OPT_VIOLATION: {
+        const char *bad;
+        size_t badlen;
+        if (!violation_sel_parse(&o->violation, arg, &bad, &badlen)) {
+            char item[160];
+            snprintf(item, sizeof item, "%.*s", (int)(badlen < 128 ? badlen : 128), bad);
+            return usage_error("--violation: unknown rule '%s' (a rule id such as "
+                               "MQTT-3.3.1-4 or a name such as PUBLISH_QOS_3)", item);
+        }
+        break;
+    }
     case OPT_STATS: o->stats = true; break;
     case OPT_STATS_INTERVAL:
         if (!parse_u64(arg, 86400u * 365, &v) || v == 0)
@@ -559,7 +602,7 @@ static const char *arg_noun(int val)
 {
     switch (val) {
     case 'r': return "a file (\"-\" for standard input)";
-    case 'o': case OPT_TLS_KEYLOG: return "a file";
+    case 'o': case 'w': case OPT_TLS_KEYLOG: return "a file";
     case 'i': return "an interface";
     case 'c': return "a number of messages";
     case 'p': case OPT_TLS_PORT: case OPT_SN_PORT: return "ports separated by commas";
@@ -569,7 +612,7 @@ static const char *arg_noun(int val)
     case OPT_MAX_CONNS: case OPT_THREADS: return "a number";
     case OPT_TOPIC: return "an MQTT topic filter";
     case OPT_TYPE: return "packet type names separated by commas";
-    case OPT_CLIENT: return "a client identifier";
+    case OPT_CLIENT: return "a client identifier (* and + as wildcards)";
     case OPT_STATS_INTERVAL: return "a number of seconds";
     case OPT_PAYLOAD: return "auto, none, text or hex";
     case OPT_DECODE: return "FILTER=FORMAT";
@@ -577,7 +620,8 @@ static const char *arg_noun(int val)
     case 'B': return "a buffer size in KiB";
     case 's': return "a snapshot length in bytes";
     case OPT_SHARD: return "K/N";
-    case OPT_FANOUT: return "a group number";
+    case OPT_FANOUT: return "GROUP or GROUP,N";
+    case OPT_QUEUE_SIZE: return "a size in MiB";
     case OPT_TIME: return "abs, iso, epoch, rel or delta";
     case OPT_TOP: return "a number of rows";
     default: return "a value";
@@ -629,10 +673,10 @@ __attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
 static bool single_valued(int c)
 {
     switch (c) {
-    case 'o': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
-    case OPT_MAX_CONNS: case OPT_CLIENT: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
+    case 'o': case 'w': case 'c': case 'T': case OPT_COLOR: case OPT_MAX_FRAME:
+    case OPT_MAX_CONNS: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
     case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
-    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP: case 's':
+    case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP: case 's': case OPT_QUEUE_SIZE:
         return true;
     default:
         return false;
@@ -669,6 +713,21 @@ static void warn_contradictions(const struct options *o, const bool *seen)
              seen[OPT_PAYLOAD] ? "--payload" : "--max-payload");
 }
 
+/* -w onto -r's file would destroy the input while it is read. */
+static bool same_file(const char *read_file, const char *write_file)
+{
+    struct stat a, b;
+    if (!read_file)
+        return false;
+    if (strcmp(read_file, "-") == 0) {
+        if (fstat(STDIN_FILENO, &a) != 0)
+            return false;
+    } else if (stat(read_file, &a) != 0) {
+        return false;
+    }
+    return stat(write_file, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -685,7 +744,7 @@ int options_parse(struct options *o, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:VqhB:ls:D", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:r:i:c:p:T:o:w:VqhB:ls:D", long_options, NULL)) != -1) {
         if (c == 'h') {
             options_usage(stdout);
             return OPTIONS_EXIT_OK;
@@ -735,6 +794,11 @@ int options_parse(struct options *o, int argc, char **argv)
         return OPTIONS_OK; /* no input: main.c runs pipeline_rules_run */
     if (!o->read_file == !o->interface)
         return usage_error("%s", "give exactly one of -r FILE or -i IFACE");
+    if (o->pcapng && !o->write_file)
+        return usage_error("%s", "--pcapng goes with -w FILE");
+    if (o->write_file && same_file(o->read_file, o->write_file))
+        return usage_error("-w %s: that is the input file; write elsewhere",
+                           o->write_file);
     if (o->fanout && !o->interface)
         return usage_error("%s", "--fanout needs -i IFACE (a file: use --shard)");
     if (optind < argc) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analysis/select.h"
 #include "analysis/topic_filter.h"
 #include "output/output.h"
 
@@ -32,6 +33,9 @@ struct options {
     const char *interface;  /* -i IFACE */
     const char *output_file; /* -o FILE: records appended there; SIGHUP
                                 reopens it */
+    const char *write_file; /* -w FILE: the packets of the connections with a
+                               selected message (net/capture_save.h) */
+    bool pcapng;            /* --pcapng: -w writes pcapng */
     uint64_t count;         /* -c N: stop after N selected messages (MQTT and
                                MQTT-SN); 0 = no limit */
     uint16_t ports[OPT_MAX_PORTS]; /* MQTT over plain TCP */
@@ -67,7 +71,10 @@ struct options {
                                  type_mask */
     bool type_sn_only;        /* --type named MQTT-SN-only types alone: no
                                  MQTT packet is selected */
-    const char *client;       /* --client ID: connections of that client id */
+    struct client_sel clients; /* --client PATTERN, repeatable: connections of
+                                  these client ids (select.h) */
+    struct violation_sel violation; /* --violation[=RULE,...]: messages with
+                                       violations, state-violation events */
     bool stats;               /* --stats: summary tables / JSON at the end */
     uint32_t stats_interval;  /* --stats-interval N: also every N seconds */
     uint32_t stats_top;       /* --top N: rows of the text tables; 0 all */

@@ -26,7 +26,12 @@ static void on_udp(void *ctx, const struct pkt_endpoint *src,
     struct pipeline *p = ctx;
     if (!p->sn || pipeline_done(p))
         return;
-    if (pipeline_sn_udp(p->sn, src, dst, data, len, wirelen, pkt, pipeline_printing(p))) {
+    bool chosen = pipeline_sn_udp(p->sn, src, dst, data, len, wirelen, pkt,
+                                  pipeline_printing(p));
+    if (p->save)
+        p->frame_sn_tag = capture_save_tag(pipeline_sn_last_client(p->sn), true);
+    if (chosen) {
+        pipeline_save_mark(p, p->frame_sn_tag);
         p->selected++;
         if (p->opts->count && p->selected >= p->opts->count)
             pipeline_set_done(p);
@@ -211,9 +216,26 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame)
 {
+    p->frame_sn_tag = 0;
     flow_table_frame(p->flows, dlt, h, bytes, frame);
     if (p->st)
         live_stats(p, h);
+}
+
+void pipeline_set_save(struct pipeline *p, struct capture_save *save)
+{
+    p->save = save;
+}
+
+uint32_t pipeline_frame_fragment(const struct pipeline *p)
+{
+    return flow_table_frame_fragment(p->flows);
+}
+
+uint32_t pipeline_frame_tag(const struct pipeline *p)
+{
+    uint64_t conn = flow_table_frame_conn(p->flows);
+    return conn ? capture_save_tag(conn, false) : p->frame_sn_tag;
 }
 
 void pipeline_flush(struct pipeline *p)

@@ -13,6 +13,7 @@
 #include "output/output.h"
 
 struct options; /* options.h */
+struct capture_save; /* net/capture_save.h */
 
 
 struct pipeline;
@@ -27,6 +28,18 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
 /* One captured frame of link type `dlt`; `frame` is its 1-based number. */
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame);
+
+/* -w: which flows' packets are written (capture_save.h). Before the first
+ * frame; the pipeline then runs on one thread. */
+void pipeline_set_save(struct pipeline *p, struct capture_save *save);
+
+/* -w: the flow tag (capture_save_tag) of the last pipeline_frame's frame;
+ * 0: none. */
+uint32_t pipeline_frame_tag(const struct pipeline *p);
+
+/* -w: the last frame's IP datagram when it is a fragment; 0: not one
+ * (flow_table_frame_fragment). */
+uint32_t pipeline_frame_fragment(const struct pipeline *p);
 
 /* Everything decoded so far is written (the decoding thread drained, the
  * output flushed). */

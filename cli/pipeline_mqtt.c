@@ -74,6 +74,9 @@ void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
     m->proxied_src = cs->tr.proxied_src;
+    const struct session_info *in = cs->sess ? session_info(cs->sess) : NULL;
+    bool known = in && in->connect_seen && in->client_id.present && !in->client_id.cut;
+    m->client_id = known ? in->client_id.s : NULL;
 }
 
 /* ---- events ---- */
@@ -191,7 +194,14 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     /* --type naming MQTT-SN types alone chooses no MQTT packet. */
     bool chosen = !p->opts->type_sn_only &&
                   select_message(cs->sess, &step, f->type, p->opts->type_mask,
-                                   p->opts->client);
+                                   &p->opts->clients) &&
+                  violation_sel_message(&p->opts->violation, f->violations,
+                                        f->nviolations < MQD_MAX_VIOLATIONS
+                                            ? f->nviolations
+                                            : MQD_MAX_VIOLATIONS,
+                                        f->violations_dropped);
+    if (chosen)
+        pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
     p->selected += chosen;
     return chosen;
 }

@@ -13,6 +13,7 @@
 #include "analysis/stats.h"
 #include "flow_events.h"
 #include "mqttdissect/mqd.h"
+#include "net/capture_save.h"
 #include "net/community_id.h"
 #include "net/flow_hash.h"
 #include "net/flow_table.h"
@@ -107,6 +108,8 @@ struct pipeline {
     uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
     struct spb_state *spb;      /* Sparkplug B state (analysis/spb_state.h),
                                    made at the first spBv1.0 topic */
+    struct capture_save *save;  /* -w FILE; NULL without */
+    uint32_t frame_sn_tag;      /* -w: the MQTT-SN flow of the frame */
 };
 
 /* What a stream event callback needs to know. */
@@ -120,6 +123,14 @@ struct dir_ctx {
 static inline void pipeline_set_done(struct pipeline *p)
 {
     __atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
+}
+
+/* -w: a selected message of flow `tag` is printed (or would be, but for
+ * -q): its packets are written. */
+static inline void pipeline_save_mark(struct pipeline *p, uint32_t tag)
+{
+    if (p->save && !pipeline_done(p))
+        capture_save_mark(p->save, tag);
 }
 
 /* Whether records are printed now (not -q, -c N not reached). */

@@ -17,6 +17,7 @@ struct pipeline_sn {
     /* The MQTT packet type of the same name as each MQTT-SN type (0:
      * none): how --type selects an MQTT-SN message. */
     uint8_t mqtt_type[256];
+    uint64_t last_client; /* pipeline_sn_last_client */
 };
 
 struct pipeline_sn *pipeline_sn_new(const struct options *o,
@@ -50,6 +51,11 @@ void pipeline_sn_free(struct pipeline_sn *s)
         return;
     sn_registry_free(s->reg);
     free(s);
+}
+
+uint64_t pipeline_sn_last_client(const struct pipeline_sn *s)
+{
+    return s->last_client;
 }
 
 const struct sn_registry_stats *pipeline_sn_stats(const struct pipeline_sn *s)
@@ -112,13 +118,12 @@ static bool topic_selected(const struct pipeline_sn *s, const struct sn_record *
 static bool client_selected(const struct pipeline_sn *s,
                             const struct sn_client *c)
 {
-    const char *want = s->opts->client;
+    const struct client_sel *want = &s->opts->clients;
     const uint8_t *id;
     size_t len;
-    if (!want)
+    if (want->n == 0)
         return true;
-    return sn_client_id(c, &id, &len) && strlen(want) == len &&
-           memcmp(want, id, len) == 0;
+    return sn_client_id(c, &id, &len) && client_sel_match(want, id, len);
 }
 
 bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
@@ -127,6 +132,7 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
                      bool print)
 {
     int dir;
+    s->last_client = 0;
     /* --shard: the flow belongs to another run; not even counted. */
     if (s->opts->shard_n > 1 &&
         !flow_hash_in_shard(flow_hash_symmetric(17, src, dst), s->opts->shard_k,
@@ -135,6 +141,7 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
     struct sn_client *c = sn_registry_datagram(s->reg, src, dst, &dir);
     if (!c)
         return false;
+    s->last_client = sn_client_number(c);
     struct msg_meta meta;
     meta_fill(&meta, c, dir, pkt);
     if (len < wirelen) { /* the snapshot length cut it: do not guess */
@@ -155,7 +162,11 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
     struct sn_record rec = {&m, dir, {SN_TOPIC_NONE, NULL, 0}};
     sn_registry_resolve(s->reg, c, &m, &rec.topic);
     if (!type_selected(s, &m) || !topic_selected(s, &rec) ||
-        !client_selected(s, c))
+        !client_selected(s, c) ||
+        !violation_sel_message(&s->opts->violation, m.violations,
+                               m.nviolations < MQD_MAX_VIOLATIONS ? m.nviolations
+                                                                  : MQD_MAX_VIOLATIONS,
+                               m.violations_dropped))
         return false;
     if (print)
         output_sn(s->out, &meta, &rec);

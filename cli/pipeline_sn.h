@@ -34,6 +34,10 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
                      size_t len, size_t wirelen, const struct pkt_info *pkt,
                      bool print);
 
+/* The number of the MQTT-SN client flow of the last pipeline_sn_udp's
+ * datagram; 0: none (not MQTT-SN, another shard). */
+uint64_t pipeline_sn_last_client(const struct pipeline_sn *s);
+
 const struct sn_registry_stats *pipeline_sn_stats(const struct pipeline_sn *s);
 
 #endif

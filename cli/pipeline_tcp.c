@@ -372,8 +372,12 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
     if (p->st)
         stats_event_violation(p->st, rule);
     p->stats.violations++;
-    if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
-        !pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream), "state_violation"))
+    if (!select_message(cs->sess, &all, 0, 0, &p->opts->clients) ||
+        !violation_sel_rule(&p->opts->violation, rule))
+        return false;
+    pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
+    if (!pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream),
+                                   "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);
     output_event_str(p->out, "name", r->name);

@@ -161,6 +161,11 @@ struct msg_meta {
      * known. Valid until the call that hands the message over returns. */
     const struct tls_record_meta *tls_rec;
     uint16_t tls_nrec;
+    /* The connection's client id: its CONNECT's, or (an MQTT 5 client that
+     * sent an empty one) the CONNACK's Assigned Client Identifier; up to
+     * its first NUL (a NUL is not allowed in an MQTT string), valid as
+     * `an`'s pointers. NULL: not known (no CONNECT seen, MQTT-SN). */
+    const char *client_id;
 };
 
 /* ---- MQTT-SN (analysis/sn_registry.h learns topics, output/out_sn.h

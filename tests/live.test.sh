@@ -7,7 +7,8 @@
 # messages decoded without a drop, SIGUSR1 without --stats (counts, and the
 # capture goes on), a connection open before the capture (decoded from its
 # next frame, nothing paired with a request never seen), and -l -r - from
-# a slow writer (printed before the writer ends). Skips (77) only when the
+# a slow writer (printed before the writer ends), -w live (SIGINT, read
+# back: every message). Skips (77) only when the
 # machine refuses to capture. MQD_LIVE_NO_NETNS=1 forces the second way.
 set -u
 build=${1:?usage: live.test.sh BUILD_DIR}
@@ -163,6 +164,25 @@ n=$(grep -c '"type":"PUBLISH".*"topic":"live/smallq"' "$work/smallq.out")
 [ "$n" = 3000 ] || fail "--queue-size 1: $n of 3000 PUBLISH decoded"
 grep -q ' 0 dropped by the kernel, 0 dropped by the interface, 0 dropped by the queue' "$work/smallq.err" \
   || fail "--queue-size 1: packets dropped"
+
+# 3c. -w live: a burst of 500 through the broker, -w with a selection,
+# SIGINT; the file (spooled from the interface, written at the stop) read
+# back with the same selection prints every message the capture printed.
+start_capture "$work/w.out" "$work/w.err" --topic live/w -w "$work/w.pcap"
+seq 1 500 | "${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -i wburst -t live/w -q 1 -l \
+  || fail "mosquitto_pub -l (-w) failed"
+"${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -t live/other -m no || fail "mosquitto_pub failed"
+stop_capture
+[ -f "$work/w.pcap" ] || fail "-w: no file after SIGINT"
+ls "$work" | grep -q 'w.pcap.tmp-' && fail "-w: temporary file left"
+"$bin" -r "$work/w.pcap" --topic live/w >"$work/wback.out" 2>"$work/wback.err" || fail "-w: reading back failed"
+n=$(grep -c 'PUBLISH.*topic="live/w"' "$work/wback.out")
+[ "$n" = 500 ] || fail "-w: $n of 500 PUBLISH in the written file"
+cmp -s <(sed -E 's/^[0-9]+ //; s/(reply_to|flow_start)=[0-9]+//g' "$work/w.out") \
+       <(sed -E 's/^[0-9]+ //; s/(reply_to|flow_start)=[0-9]+//g' "$work/wback.out") \
+  || fail "-w: the records read back differ from those printed live"
+"$bin" -r "$work/w.pcap" | grep -q 'live/other' && fail "-w: an unselected connection was written"
+rm -f "$work/w.out" "$work/wback.out"
 
 # 4. SIGUSR1 without --stats: the counts on stderr, and the capture goes on.
 start_capture "$work/usr1.out" "$work/usr1.err"

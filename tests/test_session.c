@@ -185,10 +185,51 @@ static void test_suback_granted_and_selection(void **state)
     assert_false(t.step.selected);
     assert_int_equal(t.an.reply_to, 5);
     struct session_step yes = {.selected = true};
-    assert_true(select_message(s, &yes, MQD_PUBLISH, 0, "c"));
-    assert_false(select_message(s, &yes, MQD_PUBLISH, 0, "d"));
+    struct client_sel c = {0}, d = {0}, cd = {0};
+    client_sel_add(&c, "c");
+    client_sel_add(&d, "d");
+    client_sel_add(&cd, "d");
+    client_sel_add(&cd, "c");
+    assert_true(select_message(s, &yes, MQD_PUBLISH, 0, &c));
+    assert_false(select_message(s, &yes, MQD_PUBLISH, 0, &d));
+    assert_true(select_message(s, &yes, MQD_PUBLISH, 0, &cd));
     assert_false(select_message(s, &yes, MQD_PUBLISH, 1u << MQD_PUBACK, NULL));
     session_free(s);
+}
+
+/* --client patterns: '*' any run (possibly empty), '+' at least one. */
+static void test_client_patterns(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pat, *id;
+        bool match;
+    } v[] = {
+        {"abc", "abc", true},     {"abc", "abcd", false},  {"abc", "ab", false},
+        {"*", "", true},          {"+", "", false},        {"+", "x", true},
+        {"a*", "a", true},        {"a+", "a", false},      {"a+", "ab", true},
+        {"*-1", "sensor-1", true}, {"*-1", "sensor-12", false},
+        {"s*r-+", "sensor-42", true}, {"s*r-+", "sensor-", false},
+        {"*a*a*", "banana", true}, {"+a+a+", "banana", true}, {"+a+a+a+", "banana", false},
+        {"**", "", true},         {"++", "a", false},      {"++", "ab", true},
+        {"a*b*c", "aXbYbZc", true}, {"a*b*c", "aXbYbZ", false},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        struct client_sel cs = {0};
+        client_sel_add(&cs, v[i].pat);
+        bool m = client_sel_match(&cs, (const uint8_t *)v[i].id, strlen(v[i].id));
+        if (m != v[i].match)
+            fail_msg("pattern '%s' on '%s': %d", v[i].pat, v[i].id, m);
+    }
+    struct client_sel none = {0}, two = {0};
+    assert_true(client_sel_match(&none, (const uint8_t *)"x", 1));
+    client_sel_add(&two, "a*");
+    client_sel_add(&two, "*z");
+    assert_true(client_sel_match(&two, (const uint8_t *)"xyz", 3));
+    assert_false(client_sel_match(&two, (const uint8_t *)"xy", 2));
+    for (int i = 0; i < SELECT_MAX_CLIENTS - 2; i++)
+        assert_true(client_sel_add(&two, "p"));
+    assert_false(client_sel_add(&two, "p"));
 }
 
 static void test_type_mask_parse(void **state)
@@ -400,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_topic_alias),
         cmocka_unit_test(test_suback_granted_and_selection),
         cmocka_unit_test(test_type_mask_parse),
+        cmocka_unit_test(test_client_patterns),
         cmocka_unit_test(test_many_in_flight),
         cmocka_unit_test(test_keep_alive_and_second_connect),
         cmocka_unit_test(test_keep_alive_stops_at_disconnect),

@@ -452,7 +452,7 @@ static void test_selection(void **state)
     pipe_close(&p);
 
     memset(&p, 0, sizeof p);
-    p.o.client = "s-1";
+    client_sel_add(&p.o.clients, "s-+");
     pipe_open(&p);
     assert_false(pipe_msg(&p, true, MQD_SN_PINGREQ, none, 0)); /* not known yet */
     assert_true(pipe_msg(&p, true, MQD_SN_CONNECT, connect, sizeof connect));

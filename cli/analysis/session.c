@@ -234,6 +234,13 @@ static void on_connack(struct pkt *p)
         in->server_keep_alive = (uint16_t)pr.value;
     }
     read_limits(f, &f->props, &in->server_limits);
+    /* 5.0 s3.2.2.3.7: a client that connected with an empty id is known by
+     * the one the server assigns. */
+    if (in->connect_seen && in->client_id.present && in->client_id.len == 0 &&
+        session_find_prop(f, &f->props, MQD_P_ASSIGNED_CLIENT_IDENTIFIER, &pr)) {
+        keep_str(&in->client_id, f, &pr.str);
+        in->client_id_assigned = in->client_id.present;
+    }
     /* A resumed session may finish QoS 2 flows begun on an earlier
      * connection (s4.4): their PUBRELs have no PUBREC here. */
     if (in->session_present)

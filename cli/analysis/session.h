@@ -95,6 +95,8 @@ struct session_info {
     bool will_retain;
     uint8_t connack_code;       /* CONNACK return / reason code */
     bool session_present;       /* CONNACK */
+    bool client_id_assigned;    /* client_id is the CONNACK's Assigned Client
+                                   Identifier (5.0: the CONNECT's was empty) */
     struct session_limits client_limits; /* from CONNECT: bind the server */
     struct session_limits server_limits; /* from CONNACK: bind the client */
     /* Last: the large, rarely read part (every packet reads the above). */

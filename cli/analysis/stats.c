@@ -213,10 +213,33 @@ uint64_t stats_messages(const struct stats *st)
     return st->messages;
 }
 
+/* 5.0: the server assigned an id to a client that gave an empty one: what
+ * was counted under the empty id moves to the assigned one. */
+static void move_to_assigned(struct stats *st, struct stats_client_ref *ref,
+                             const struct session_info *info)
+{
+    int idx = names_get(&st->clients, (const uint8_t *)info->client_id.s, info->client_id.len);
+    ref->assigned = true;
+    uint64_t *o = names_counters(&st->clients, ref->idx); /* after names_get:
+                                                              it may move */
+    uint64_t *n = names_counters(&st->clients, idx);
+    o[C_CONNS]--;
+    o[C_SENT] -= ref->held_sent;
+    o[C_PUB_SENT] -= ref->held_pub_sent;
+    o[C_BYTES] -= ref->held_bytes;
+    n[C_CONNS]++;
+    n[C_SENT] += ref->held_sent;
+    n[C_PUB_SENT] += ref->held_pub_sent;
+    n[C_BYTES] += ref->held_bytes;
+    ref->idx = idx < 0 ? -2 : idx;
+}
+
 static int client_index(struct stats *st, struct stats_client_ref *ref,
                         const struct session_info *info)
 {
     bool named = info && info->connect_seen && info->client_id.present;
+    if (named && ref->named && ref->idx >= 0 && info->client_id_assigned && !ref->assigned)
+        move_to_assigned(st, ref, info);
     if (ref->idx >= 0 || (ref->idx == -2 && ref->named == named)) {
         if (ref->named == named)
             return ref->idx;
@@ -272,6 +295,15 @@ void stats_message(struct stats *st, struct stats_client_ref *ref,
     c[sent ? C_BYTES : C_BYTES_RECV] += f->size;
     if (f->type == MQD_PUBLISH)
         c[sent ? C_PUB_SENT : C_PUB_RECV]++;
+    /* Under an empty 5.0 id, the server may still assign one. */
+    if (sent && ref->named && !ref->assigned && info && info->client_id.len == 0 &&
+        info->version == MQD_V5 && !info->connack_seen && ref->held_sent < UINT16_MAX &&
+        f->size <= UINT32_MAX - ref->held_bytes) {
+        ref->held_sent++;
+        ref->held_bytes += f->size;
+        if (f->type == MQD_PUBLISH)
+            ref->held_pub_sent++;
+    }
 }
 
 void stats_event_violation(struct stats *st, uint16_t rule)
@@ -336,12 +368,20 @@ uint32_t *stats_rank(const struct name_table *t, int key, uint32_t limit, uint32
     uint32_t *idx = malloc(t->n * sizeof *idx);
     if (!idx)
         return NULL;
-    for (uint32_t i = 0; i < t->n; i++)
-        idx[i] = i;
+    /* An entry whose counts all moved away (a client's empty id, once the
+     * server assigned one) is not listed. */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < t->n; i++) {
+        bool any = false;
+        for (int k = 0; k < C_COUNT && !any; k++)
+            any = t->e[i].c[k] != 0;
+        if (any)
+            idx[m++] = i;
+    }
     rank_sort_ctx.t = t;
     rank_sort_ctx.key = key;
-    qsort(idx, t->n, sizeof *idx, rank_cmp);
-    *n = limit && t->n > limit ? limit : t->n;
+    qsort(idx, m, sizeof *idx, rank_cmp);
+    *n = limit && m > limit ? limit : m;
     return idx;
 }
 

@@ -54,8 +54,13 @@ int64_t hist_percentile(const struct latency_hist *h, double p);
 struct stats_client_ref {
     int idx;    /* -1: not yet looked up */
     bool named; /* looked up after the CONNECT was seen */
+    bool assigned; /* looked up after the CONNACK assigned the id */
+    /* What the client sent under its CONNECT's empty id, until the CONNACK
+     * (the server sends nothing before it): moved to the assigned id. */
+    uint16_t held_sent, held_pub_sent;
+    uint32_t held_bytes;
 };
-#define STATS_CLIENT_REF_INIT {-1, false}
+#define STATS_CLIENT_REF_INIT {.idx = -1}
 
 struct stats;
 

@@ -44,6 +44,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static void init(struct capture *c, const char *name)
 {
     memset(c, 0, sizeof *c);
+    c->copy_fd = -1;
     snprintf(c->name, sizeof c->name, "%s", name ? name : "?");
 }
 
@@ -96,6 +97,22 @@ static int open_stream(struct capture *c, FILE *f, char *err, size_t errlen)
     return check_link_type(c, err, errlen);
 }
 
+/* capture_open_offline_copy: what was read, to the copy. */
+static void copy_out(struct capture *c, const char *buf, size_t n)
+{
+    while (c->copy_fd >= 0 && c->copy_errno == 0 && n > 0) {
+        ssize_t w = write(c->copy_fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            c->copy_errno = w < 0 ? errno : EIO;
+            break;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
 /* "-" on a pipe or a terminal: a stream whose reads wait in poll(), so
  * that a tick can flush the output while the writer is quiet, and a stop
  * request ends the input cleanly (as its end) instead of as a read error. */
@@ -119,6 +136,8 @@ static ssize_t stream_read(void *cookie, char *buf, size_t size)
         if (r < 0)
             continue;
         ssize_t n = read(STDIN_FILENO, buf, size);
+        if (n > 0)
+            copy_out(c, buf, (size_t)n);
         if (n >= 0 || (errno != EINTR && errno != EAGAIN))
             return n;
     }
@@ -133,7 +152,7 @@ static int stream_close(void *cookie)
 static FILE *open_stream_stdin(struct capture *c)
 {
     struct stat st;
-    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+    if (c->copy_fd < 0 && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
         return stdin; /* a file on disk: read as fast as it goes */
     cookie_io_functions_t io = {.read = stream_read, .close = stream_close};
     FILE *f = fopencookie(c, "rb", io);
@@ -167,7 +186,14 @@ static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen)
 {
+    return capture_open_offline_copy(c, path, -1, err, errlen);
+}
+
+int capture_open_offline_copy(struct capture *c, const char *path, int copy_fd,
+                              char *err, size_t errlen)
+{
     init(c, path);
+    c->copy_fd = copy_fd;
     FILE *f = stdin;
     if (strcmp(path, "-") == 0) {
         f = open_stream_stdin(c);

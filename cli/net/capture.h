@@ -66,6 +66,9 @@ struct capture {
     struct pcap_stat snap;       /* the reader's latest pcap_stats */
     uint64_t queue_dropped;      /* after the run */
     char reader_err[PCAP_ERRBUF_SIZE + 64];
+    /* capture_open_offline_copy: standard input's bytes also go here. */
+    int copy_fd;                 /* -1: none */
+    int copy_errno;              /* a copy failed (then no more copies) */
 };
 
 /* Called for every frame that passes the filter; `frame` is its 1-based
@@ -79,6 +82,12 @@ typedef int (*capture_packet_cb)(void *ctx, const struct pcap_pkthdr *h,
  * read; corrupt or cut gzip data is a read error naming the file. */
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen);
+
+/* As capture_open_offline; for "-", every byte read from standard input
+ * is also written to `copy_fd` (so that the input can be read again:
+ * -w), and a failed write leaves its errno in c->copy_errno. */
+int capture_open_offline_copy(struct capture *c, const char *path, int copy_fd,
+                              char *err, size_t errlen);
 
 /* Opens a capture file image held in memory (the buffer must outlive the
  * capture), gzip-compressed or not. `name` is used in messages. */

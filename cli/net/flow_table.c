@@ -459,6 +459,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     if (c && (c->flags & FLOW_CLOSED)) {
         if (!new_syn) {
             flow_index_touch(ft, c); /* a straggler of a closed connection */
+            ft->frame_conn = c->number;
             return;
         }
         flow_index_remove(ft, c); /* the 4-tuple is reused */
@@ -472,6 +473,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         c = open_conn(ft, hash, &src, &dst, tcp, pkt, &dir);
     if (!c)
         return;
+    ft->frame_conn = c->number;
     flow_index_touch(ft, c);
     c->packets[dir]++;
     c->bytes[dir] += tcp->payload_len;
@@ -527,6 +529,16 @@ static void fragment(struct flow_table *ft, struct decoded *d,
         st->bad_checksum++;
         return;
     }
+    /* FNV-1a over what keys the datagram (ipfrag.h). */
+    uint32_t h = 2166136261u;
+    const uint8_t key[] = {d->ip.family, d->ip.frag.next, (uint8_t)(d->ip.frag.id >> 24),
+                           (uint8_t)(d->ip.frag.id >> 16), (uint8_t)(d->ip.frag.id >> 8),
+                           (uint8_t)d->ip.frag.id};
+    for (size_t i = 0; i < sizeof key; i++)
+        h = (h ^ key[i]) * 16777619u;
+    for (size_t i = 0; i < 16; i++)
+        h = ((h ^ d->ip.src[i]) * 16777619u ^ d->ip.dst[i]) * 16777619u;
+    ft->frame_fragment = h | 1u;
     bool whole = ipfrag_add(ft->frag, &d->ip, pkt->ts_us, &data, &len, &proto);
     const struct ipfrag_stats *fs = ipfrag_stats(ft->frag);
     st->frag_reassembled = fs->reassembled;
@@ -552,6 +564,8 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     struct decoded d;
     struct flow_stats *st = &ft->stats;
     st->frames++;
+    ft->frame_conn = 0;
+    ft->frame_fragment = 0;
     switch (decode_frame(dlt, bytes, hdr->caplen, hdr->len,
                          !ft->cfg.no_checksum, &d)) {
     case DECODE_TCP: flow_table_tcp(ft, &d.ip, &d.tcp, &pkt); break;
@@ -564,4 +578,14 @@ void flow_table_frame(struct flow_table *ft, int dlt,
     case DECODE_OTHER_PROTO: st->other_proto++; break;
     case DECODE_BAD_CHECKSUM: st->bad_checksum++; break;
     }
+}
+
+uint64_t flow_table_frame_conn(const struct flow_table *ft)
+{
+    return ft->frame_conn;
+}
+
+uint32_t flow_table_frame_fragment(const struct flow_table *ft)
+{
+    return ft->frame_fragment;
 }

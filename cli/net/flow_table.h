@@ -161,6 +161,18 @@ void flow_table_flush(struct flow_table *ft, const struct pkt_info *pkt);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 
+/* The number of the connection the last flow_table_frame's segment belongs
+ * to (a straggler of a closed one included); 0: none (not TCP, rejected,
+ * undecodable, an IP fragment that did not complete its datagram). */
+uint64_t flow_table_frame_conn(const struct flow_table *ft);
+
+/* For an IP fragment, the last flow_table_frame's: a nonzero number that
+ * names its datagram (a hash of addresses, protocol and identification),
+ * the same for every fragment of it, the one that completes it included
+ * (whose connection flow_table_frame_conn then gives); 0: not a fragment.
+ * So that -w can write a datagram's earlier fragments too. */
+uint32_t flow_table_frame_fragment(const struct flow_table *ft);
+
 /* Name of a close reason: "FIN", "RST", "IDLE", "EVICTED", "END",
  * "REUSED". */
 const char *flow_close_reason_name(enum flow_close_reason r);

@@ -50,6 +50,8 @@ struct flow_table {
     struct conn_entry *rst_pending; /* see conn_entry; usually empty */
     struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
     struct pkt_info last_pkt;
+    uint64_t frame_conn;  /* flow_table_frame_conn */
+    uint32_t frame_fragment; /* flow_table_frame_fragment */
 };
 
 static inline struct conn_entry *entry_of(struct flow_conn *c)

@@ -43,6 +43,8 @@ void out_json_meta(struct json_writer *w, const struct msg_meta *m, bool stream)
     if (m->proxied_src)
         jw_kv_str(w, "proxied_src", m->proxied_src);
     jw_kv_u64(w, "conn", m->conn);
+    if (m->client_id)
+        jw_kv_strn(w, "client_id", (const uint8_t *)m->client_id, strlen(m->client_id));
     if (m->community_id[0]) {
         /* "1:" and base64: nothing to escape, copied as it is. */
         char q[sizeof m->community_id + 2];

@@ -79,6 +79,7 @@ struct rec_meta {
     uint16_t src_len, dst_len;
     uint16_t proxied_len; /* with its NUL; 0: no proxied_src */
     uint16_t tls_nrec;    /* frames only: TLS records (msg_meta.tls_rec) */
+    uint16_t client_id_len; /* with its NUL; 0: no client_id */
 };
 
 struct rec_frame {
@@ -100,7 +101,7 @@ struct rec_sn {
     uint32_t topic_kind; /* enum sn_topic_kind */
     uint32_t topic_len;
     bool topic_named;    /* the view has a name (else NULL) */
-    /* then: src, dst, topic name, datagram bytes */
+    /* then: src, dst, proxied source, client id, topic name, datagram bytes */
 };
 
 struct rec_event {
@@ -191,9 +192,12 @@ static void meta_pack(struct rec_meta *r, const struct msg_meta *m,
     r->proxied_len = m->proxied_src
         ? (uint16_t)(strnlen(m->proxied_src, 63) + 1) : 0;
     r->tls_nrec = with_analysis && m->tls_rec ? m->tls_nrec : 0;
+    r->client_id_len = m->client_id
+        ? (uint16_t)(strnlen(m->client_id, UINT16_MAX - 1) + 1) : 0;
 }
 
-/* Rebuilds a msg_meta; `tail` holds src, dst, effective topic, granted. */
+/* Rebuilds a msg_meta; `tail` holds src, dst, the proxied source, the
+ * client id, effective topic, granted. */
 static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
                                   const uint8_t *tail)
 {
@@ -213,6 +217,8 @@ static const uint8_t *meta_unpack(struct msg_meta *m, const struct rec_meta *r,
     tail += r->proxied_len;
     m->tls_rec = NULL; /* format_frame sets them */
     m->tls_nrec = 0;
+    m->client_id = r->client_id_len ? (const char *)tail : NULL;
+    tail += r->client_id_len;
     m->an = r->an;
     if (r->an.effective_topic_len)
         m->an.effective_topic = tail;
@@ -527,6 +533,7 @@ static void op_frame(struct output *o, const struct msg_meta *m,
         {m->src, rf.meta.src_len},
         {m->dst, rf.meta.dst_len},
         {m->proxied_src, rf.meta.proxied_len},
+        {m->client_id, rf.meta.client_id_len},
         {m->an.effective_topic, rf.meta.an.effective_topic_len},
         {m->an.granted, rf.meta.an.granted_len},
         {m->an.spb_names.data, rf.meta.an.spb_names.len},
@@ -558,6 +565,7 @@ static void op_sn(struct output *o, const struct msg_meta *m,
         {m->src, rs.meta.src_len},
         {m->dst, rs.meta.dst_len},
         {m->proxied_src, rs.meta.proxied_len},
+        {m->client_id, rs.meta.client_id_len},
         {r->topic.name, rs.topic_len},
         {msg->base, msg->datagram_len},
     };
@@ -592,6 +600,7 @@ static void event_record(struct out_parallel *p, uint32_t kind,
         {m ? m->src : NULL, m ? re.meta.src_len : 0},
         {m ? m->dst : NULL, m ? re.meta.dst_len : 0},
         {m ? m->proxied_src : NULL, m ? re.meta.proxied_len : 0},
+        {m ? m->client_id : NULL, m ? re.meta.client_id_len : 0},
         {key ? key : "", key_len + 1},
         {str ? str : "", str_len + 1},
     };

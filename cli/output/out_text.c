@@ -453,6 +453,11 @@ static void summary_line(const struct text_ctx *t, const struct msg_meta *m)
     put_sgr(t->b, t->o, SGR_RESET);
     summary_fields(t);
     out_analysis_text(t->b, m, t->f); /* reply_to, latency_us, ... */
+    if (m->client_id && t->f->type != MQD_CONNECT) { /* CONNECT shows its own */
+        obuf_puts(t->b, " client_id=");
+        text_quoted(t->b, (const uint8_t *)m->client_id, strlen(m->client_id),
+                    SUMMARY_STR_LIMIT);
+    }
     summary_violations(t);
     obuf_putc(t->b, '\n');
 }
@@ -523,6 +528,11 @@ static void ot_event_begin(struct output *o, const struct msg_meta *m,
     obuf_puts(&t->b, "EVENT ");
     obuf_puts(&t->b, name);
     put_sgr(&t->b, &t->opts, SGR_RESET);
+    if (m->client_id) {
+        obuf_puts(&t->b, " client_id=");
+        text_quoted(&t->b, (const uint8_t *)m->client_id, strlen(m->client_id),
+                    SUMMARY_STR_LIMIT);
+    }
 }
 
 static void ot_event_key(struct out_text *t, const char *key)

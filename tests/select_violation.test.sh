@@ -1,0 +1,102 @@
+#!/bin/bash
+# --violation[=RULE,...]: on the crafted captures/violations.pcap (frame
+# rules) and captures/state_violations.pcap (session rules), the records
+# printed are exactly the messages whose "violations" list is not empty and
+# the state_violation events of the full -T json output (or, with a list,
+# those naming one of its rules, by id or by name); the one-line text prints
+# as many; the other selections combine with it; an unknown rule is a usage
+# error naming it.
+# Usage: tests/select_violation.test.sh BUILD_DIR
+set -u
+BUILD=${1:-${MQD_BUILD_DIR:-build}}
+SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BIN=$BUILD/mqttdissect
+[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail=0
+
+# check CAPTURE [SELECTION-ARGS...] -- [VIOLATION-ARG]
+# Computes from the unselected JSON what --violation must print, and
+# compares it with what it prints (JSON, record by record; text, the count).
+check() {
+	local cap=$1 varg=$2
+	shift 2
+	"$BIN" -r "$SRC/captures/$cap" -T json --threads 1 "$@" >"$TMP/all.jsonl" 2>/dev/null
+	"$BIN" -r "$SRC/captures/$cap" -T json "$varg" "$@" >"$TMP/sel.jsonl" 2>/dev/null
+	"$BIN" -r "$SRC/captures/$cap" --color never "$varg" "$@" >"$TMP/sel.txt" 2>/dev/null
+	$PY - "$TMP/all.jsonl" "$TMP/sel.jsonl" "$TMP/sel.txt" "$varg" <<'PYEOF'
+import json, sys
+all_, sel, txt, varg = sys.argv[1:5]
+rules = None
+if "=" in varg:
+    rules = set(varg.split("=", 1)[1].split(","))
+
+def hit(v):
+    return rules is None or v.get("rule") in rules or v.get("name") in rules
+
+want = []
+n_msg = n_state = 0
+for line in open(all_):
+    o = json.loads(line)
+    if "event" in o:
+        if o["event"] == "state_violation":
+            if hit(o):
+                want.append(line); n_state += 1
+        elif o["event"] not in ("state_violation",):
+            want.append(line)  # other events print as with any selection
+    elif any(hit(v) for v in o.get("violations", [])):
+        want.append(line); n_msg += 1
+got = open(sel).readlines()
+if got != want:
+    print(f"FAIL: {varg}: {len(got)} JSON records printed, {len(want)} expected")
+    for a, b in zip(got, want):
+        if a != b:
+            print(" got ", a[:200]); print(" want", b[:200]); break
+    sys.exit(1)
+ntxt = sum(1 for _ in open(txt))
+if ntxt != len(want):
+    print(f"FAIL: {varg}: {ntxt} text lines, {len(want)} JSON records")
+    sys.exit(1)
+if n_msg + n_state == 0:
+    print(f"FAIL: {varg}: the check selects nothing"); sys.exit(1)
+print(f"ok: {varg} {' '.join(sys.argv[5:])}: {n_msg} messages, {n_state} state violations")
+PYEOF
+	[ $? -eq 0 ] || fail=1
+}
+
+check violations.pcap --violation
+check violations.pcap --violation=MQTT-3.3.1-4
+check violations.pcap --violation=PUBLISH_QOS_3,MQTT-2.1.3-1
+check state_violations.pcap --violation
+check state_violations.pcap --violation=SESSION_UNACKED_AT_CLOSE,MQTT-3.3.4-7
+check state_violations.pcap --violation=MQTT-3.1.2-22
+check state_violations.pcap --violation --type PUBLISH
+check state_violations.pcap --violation --topic 't/#'
+check state_violations.pcap --violation --client state-client
+
+# The selection is not empty and does not print everything.
+n_all=$("$BIN" -r "$SRC/captures/state_violations.pcap" | wc -l)
+n_sel=$("$BIN" -r "$SRC/captures/state_violations.pcap" --violation | wc -l)
+n_state=$("$BIN" -r "$SRC/captures/state_violations.pcap" --violation | grep -c 'EVENT state_violation')
+if [ "$n_sel" -ge "$n_all" ] || [ "$n_sel" -eq 0 ] || [ "$n_state" -eq 0 ]; then
+	echo "FAIL: --violation printed $n_sel of $n_all lines, $n_state state violations"; fail=1
+fi
+
+# -c counts the selected messages.
+n=$("$BIN" -r "$SRC/captures/violations.pcap" --violation -c 3 | wc -l)
+[ "$n" -eq 3 ] || { echo "FAIL: --violation -c 3 printed $n lines"; fail=1; }
+
+# An unknown rule: exit 2, named.
+"$BIN" -r "$SRC/captures/violations.pcap" --violation=MQTT-3.3.1-4,NO_SUCH_RULE >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -ne 2 ] || ! grep -q "NO_SUCH_RULE" "$TMP/err"; then
+	echo "FAIL: an unknown rule: exit $rc, $(cat "$TMP/err")"; fail=1
+fi
+"$BIN" -r "$SRC/captures/violations.pcap" --violation= >/dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL: --violation= is accepted"; fail=1; }
+
+[ $fail -eq 0 ] && echo "select_violation: all ok"
+exit $fail
