@@ -44,25 +44,59 @@ void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
 
 /* ---- addresses ---- */
 
-void pipeline_mqtt_meta_init(struct msg_meta *m, const struct flow_conn *c)
+/* The metadata of the connection's records, allocated at its first
+ * message or record; NULL when memory ran out. */
+struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
 {
-    m->conn = c->number;
-    m->transport = "tcp";
+    if (!cs->meta) {
+        cs->meta = calloc(2, sizeof *cs->meta);
+        if (!cs->meta)
+            return NULL;
+        for (int i = 0; i < 2; i++) {
+            cs->meta[i].conn = cs->flow->number;
+            cs->meta[i].transport = cs->transport_name;
+        }
+    }
+    return &cs->meta[dir];
+}
+
+void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name)
+{
+    cs->transport_name = name;
+    if (cs->meta)
+        cs->meta[0].transport = cs->meta[1].transport = name;
+}
+
+/* The connection analysis, created at the connection's first message with
+ * what happened before it; NULL when memory ran out. */
+struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs)
+{
+    if (!cs->sess) {
+        struct session_cfg scfg = {.topics = &p->opts->topics};
+        cs->sess = session_new(&scfg, cs->midstream);
+        for (int dir = 0; dir < 2; dir++)
+            if (cs->gap_seen[dir])
+                session_gap(cs->sess, dir);
+        session_peer_lagging(cs->sess, cs->peer_lagging);
+    }
+    return cs->sess;
 }
 
 /* The addresses are formatted the first time a record of the connection
  * is printed (with -q, never): a connection's first message should not pay
- * for text nobody reads. */
-void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
-                       const struct pkt_info *pkt, uint64_t stream_off)
+ * for text nobody reads. False when there is no memory for them. */
+bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
+                              const struct pkt_info *pkt, uint64_t stream_off)
 {
-    struct msg_meta *m = &cs->dir[dir].meta;
+    struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
+    if (!m)
+        return false;
     if (!m->src[0]) {
         const struct pkt_endpoint *ep = cs->flow->key.ep;
         pkt_endpoint_format(&ep[dir], m->src, sizeof m->src);
         pkt_endpoint_format(&ep[1 - dir], m->dst, sizeof m->dst);
         /* One per connection: the other direction's, when it has it. */
-        const struct msg_meta *other = &cs->dir[1 - dir].meta;
+        const struct msg_meta *other = &cs->meta[1 - dir];
         if (other->community_id[0])
             memcpy(m->community_id, other->community_id, sizeof m->community_id);
         else
@@ -73,6 +107,7 @@ void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
     m->proxied_src = cs->tr.proxied_src;
+    return true;
 }
 
 /* ---- events ---- */
@@ -83,10 +118,9 @@ bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int di
                         uint64_t stream_off, const char *name)
 {
     p->stats.events++;
-    if (!pipeline_printing(p))
+    if (!pipeline_printing(p) || !pipeline_mqtt_meta_stamp(p, cs, dir, p->pkt, stream_off))
         return false;
-    pipeline_mqtt_meta_stamp(p, cs, dir, p->pkt, stream_off);
-    output_event_begin(p->out, &cs->dir[dir].meta, name);
+    output_event_begin(p->out, &cs->meta[dir], name);
     return true;
 }
 
@@ -117,17 +151,19 @@ static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
  * true when the selection (--topic, --type, --client) chooses it. */
 static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_frame *f)
 {
-    struct dir_state *d = &cs->dir[dir];
+    struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
+    struct msg_analysis none, *an = m ? &m->an : &none;
+    struct session *sess = pipeline_mqtt_session(p, cs);
     struct session_step step = {.selected = true};
-    memset(&d->meta.an, 0, sizeof d->meta.an);
-    if (cs->sess)
-        session_on_frame(cs->sess, dir, f, p->pkt->frame, p->pkt->ts_us, &d->meta.an, &step);
+    memset(an, 0, sizeof *an);
+    if (sess)
+        session_on_frame(sess, dir, f, p->pkt->frame, p->pkt->ts_us, an, &step);
     if (p->st)
-        stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
-                      dir, f, &d->meta.an, &step);
+        stats_message(p->st, &cs->stats_ref, sess ? session_info(sess) : NULL,
+                      dir, f, an, &step);
     /* --type naming MQTT-SN types alone chooses no MQTT packet. */
     bool chosen = !p->opts->type_sn_only &&
-                  select_message(cs->sess, &step, f->type, p->opts->type_mask,
+                  select_message(sess, &step, f->type, p->opts->type_mask,
                                    p->opts->client);
     p->selected += chosen;
     return chosen;
@@ -137,7 +173,6 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
 {
     struct pipeline *p = x->p;
     struct conn_state *cs = x->cs;
-    struct dir_state *d = &cs->dir[x->dir];
     mqd_frame f;
 
     mqd_result r = mqd_parse(ev->data, ev->len, cs->version, &f);
@@ -161,10 +196,9 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
         p->stats.messages_with_violations++;
         p->stats.violations += f.nviolations + f.violations_dropped;
     }
-    if (chosen && pipeline_printing(p)) {
-        pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset);
-        output_frame(p->out, &d->meta, &f);
-    }
+    if (chosen && pipeline_printing(p) &&
+        pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset))
+        output_frame(p->out, &cs->meta[x->dir], &f);
     if (p->opts->count && p->selected >= p->opts->count)
         pipeline_set_done(p);
 }

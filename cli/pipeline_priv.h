@@ -26,20 +26,28 @@ enum conn_kind { CONN_MQTT, CONN_TLS };
 
 struct dir_state {
     mqd_stream stream;
-    struct msg_meta meta; /* conn once, src/dst when first printed, frame/ts
-                             per message */
 };
 
+/* What is needed of a connection only once it has a message or a record
+ * is allocated then (a connection that never completes a message, as in a
+ * flood of half-open ones, costs little): meta and sess. */
 struct conn_state {
     enum conn_kind kind;
     uint8_t version;
     bool version_inferred;
     bool midstream;
     bool resync_reported[2];
+    bool peer_lagging;               /* for sess: the other direction lags */
+    bool gap_seen[2];                /* for sess: a gap before it existed */
     struct dir_state dir[2];
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     bool version_reported;           /* the version_inferred event */
-    struct session *sess;            /* connection analysis (session.c) */
+    const char *transport_name;      /* meta's transport */
+    /* [2], one per direction: conn once, src/dst when first printed,
+     * frame/ts per message (pipeline_mqtt_meta); NULL: none yet */
+    struct msg_meta *meta;
+    struct session *sess;            /* connection analysis (session.c), from
+                                        the first message (pipeline_mqtt_session) */
     struct stats_client_ref stats_ref;
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
@@ -101,8 +109,10 @@ bool pipeline_printing(const struct pipeline *p);
 
 /* pipeline_mqtt.c */
 void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size);
-void pipeline_mqtt_meta_init(struct msg_meta *m, const struct flow_conn *c);
-void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
+struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir);
+struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs);
+void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name);
+bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
 bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int dir, uint64_t stream_off, const char *name);
 void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev);
 

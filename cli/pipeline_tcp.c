@@ -72,10 +72,10 @@ static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record
     p->stats.events++;
     if (p->keylog)
         count_tls(p, ev);
-    if (!pipeline_printing(p))
+    if (!pipeline_printing(p) ||
+        !pipeline_mqtt_meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off))
         return;
-    pipeline_mqtt_meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
-    output_event(p->out, &x->cs->dir[dir].meta, ev);
+    output_event(p->out, &x->cs->meta[dir], ev);
 }
 
 static void tr_classified(void *ctx, int kind)
@@ -88,11 +88,9 @@ static void tr_classified(void *ctx, int kind)
     else
         x->p->stats.mqtt_conns++;
     if (kind == TR_WEBSOCKET)
-        for (int i = 0; i < 2; i++)
-            cs->dir[i].meta.transport = "websocket";
+        pipeline_mqtt_set_transport(cs, "websocket");
     if (kind == TR_TLS && x->p->keylog) /* decrypted: its records say so */
-        for (int i = 0; i < 2; i++)
-            cs->dir[i].meta.transport = "tls";
+        pipeline_mqtt_set_transport(cs, "tls");
 }
 
 static struct transport_sink tr_sink(struct dir_ctx *x)
@@ -110,6 +108,7 @@ static void drop_conn(struct flow_conn *c)
     for (int dir = 0; dir < 2; dir++)
         mqd_stream_free(&cs->dir[dir].stream);
     session_free(cs->sess);
+    free(cs->meta);
     free(cs);
     c->app = NULL;
 }
@@ -216,8 +215,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
-    struct session_cfg scfg = {.topics = &p->opts->topics};
-    cs->sess = session_new(&scfg, cs->midstream);
+    cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? "tls" : "tcp";
     cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
     for (int dir = 0; dir < 2; dir++) {
         mqd_stream_cfg cfg = {
@@ -227,9 +225,6 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
             .alloc_ctx = p,
         };
         mqd_stream_init(&cs->dir[dir].stream, &cfg);
-        pipeline_mqtt_meta_init(&cs->dir[dir].meta, c);
-        if (cs->tr.kind == TR_TLS && p->keylog)
-            cs->dir[dir].meta.transport = "tls";
     }
     if (cs->midstream)
         resume_take(p, c, cs);
@@ -266,7 +261,8 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    session_peer_lagging(cs->sess, c->holding[1 - dir]);
+    cs->peer_lagging = c->holding[1 - dir];
+    session_peer_lagging(cs->sess, cs->peer_lagging);
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &x);
         return;
@@ -292,6 +288,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
         output_event_end(p->out);
     }
     mqd_stream_gap(&cs->dir[dir].stream, len);
+    cs->gap_seen[dir] = true;
     session_gap(cs->sess, dir);
 }
 
@@ -344,7 +341,9 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
 static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t conn)
 {
     struct session_close_report r;
-    if (!cs->sess)
+    /* Without a message the analysis has nothing to report; --stats counts
+     * the connection all the same. */
+    if (!cs->sess && (!p->st || !pipeline_mqtt_session(p, cs)))
         return;
     if (session_close(cs->sess, p->pkt->ts_us, &r)) {
         if ((r.unacked[0] || r.unacked[1]) &&
