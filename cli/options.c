@@ -21,6 +21,7 @@ enum {
     OPT_COLOR,
     OPT_MAX_FRAME,
     OPT_MAX_CONNS,
+    OPT_STREAM_MEMCAP,
     OPT_TLS_PORT,
     OPT_TLS_KEYLOG,
     OPT_SN_PORT,
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"stream-memcap", required_argument, NULL, OPT_STREAM_MEMCAP},
     {"no-heuristics", no_argument, NULL, OPT_NO_HEURISTICS},
     {"no-checksum", no_argument, NULL, OPT_NO_CHECKSUM},
     {"topic", required_argument, NULL, OPT_TOPIC},
@@ -108,6 +110,9 @@ void options_usage(FILE *out)
         "      --max-conns N       track at most N TCP connections at once; beyond,\n"
         "                          the least recently active one is evicted (an\n"
         "                          \"evicted\" event; default 262144)\n"
+        "      --stream-memcap BYTES  partial frames held by all connections at\n"
+        "                          most; beyond, the oldest are given up (a\n"
+        "                          \"stream_memcap\" event; default 67108864)\n"
         "      --no-heuristics     look for MQTT (CONNECT, WebSocket, TLS with an\n"
         "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
@@ -389,6 +394,11 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--max-conns wants a number from 1 to 16777216, not '%s'", arg);
         o->max_conns = (uint32_t)v;
         break;
+    case OPT_STREAM_MEMCAP:
+        if (!parse_u64(arg, UINT64_MAX, &v) || v < OPT_STREAM_MEMCAP_MIN)
+            return usage_error("--stream-memcap wants a byte count of at least 1024, not '%s'", arg);
+        o->stream_memcap = v;
+        break;
     case OPT_TOPIC:
         if (!topic_arg_valid(arg))
             return OPTIONS_EXIT_ERROR;
@@ -473,6 +483,7 @@ int options_parse(struct options *o, int argc, char **argv)
     o->color = -1;
     o->max_frame = 16u << 20;
     o->max_conns = OPT_MAX_CONNS_DEFAULT;
+    o->stream_memcap = OPT_STREAM_MEMCAP_DEFAULT;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
     add_port(o->sn_ports, &o->nsn_ports, 1883);

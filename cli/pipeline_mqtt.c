@@ -11,30 +11,89 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- memory for the stream decoders, accounted against one cap ---- */
+/* ---- memory for the stream decoders: one pool, one cap ---- */
 
-/* Each block carries its size in front of it, so a realloc can account for
- * what it gives back. */
-struct block_head {
-    size_t size;
-    max_align_t align;
-};
+_Static_assert(sizeof(struct pool_block) % _Alignof(max_align_t) == 0,
+               "decoder buffers stay aligned");
+
+static void pool_unlink(struct pipeline *p, struct pool_block *b)
+{
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        p->pool_oldest = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    else
+        p->pool_newest = b->prev;
+}
+
+/* A block moved by realloc: its neighbours point to it again. */
+static void pool_relink(struct pipeline *p, struct pool_block *b)
+{
+    if (b->prev)
+        b->prev->next = b;
+    else
+        p->pool_oldest = b;
+    if (b->next)
+        b->next->prev = b;
+    else
+        p->pool_newest = b;
+}
+
+/* The pool is full: the oldest holder (not `self`) gives up what it holds.
+ * A partial frame given up is a "stream_memcap" event on its connection.
+ * False when there is no other holder. */
+static bool pool_evict(struct pipeline *p, const struct dir_state *self)
+{
+    struct pool_block *b = p->pool_oldest;
+    while (b && b->owner == self)
+        b = b->next;
+    if (!b)
+        return false;
+    struct dir_state *d = b->owner;
+    uint64_t at = d->stream.offset - mqd_stream_pending(&d->stream);
+    size_t dropped = mqd_stream_shed(&d->stream); /* frees b */
+    if (dropped == 0)
+        return true; /* an idle buffer kept between frames */
+    p->stats.memcap_drops++;
+    if (pipeline_mqtt_event_begin(p, d->cs, d->dir, at, "stream_memcap")) {
+        output_event_u64(p->out, "bytes", dropped);
+        output_event_u64(p->out, "memcap", p->stream_memcap);
+        output_event_end(p->out);
+    }
+    return true;
+}
 
 void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
 {
-    struct pipeline *p = ctx;
-    struct block_head *old = ptr ? (struct block_head *)ptr - 1 : NULL;
+    struct dir_state *d = ctx;
+    struct pipeline *p = d->p;
+    struct pool_block *old = ptr ? (struct pool_block *)ptr - 1 : NULL;
     size_t old_size = old ? old->size : 0;
     if (size == 0) {
-        p->stream_bytes -= old_size;
-        free(old);
+        if (old) {
+            pool_unlink(p, old);
+            p->stream_bytes -= old_size;
+            free(old);
+        }
         return NULL;
     }
-    if (size > old_size && p->stream_bytes - old_size + size > STREAM_MEMORY_CAP)
-        return NULL;
-    struct block_head *b = realloc(old, sizeof *b + size);
+    while (size > old_size &&
+           p->stream_bytes - old_size + size > p->stream_memcap)
+        if (!pool_evict(p, d))
+            return NULL;
+    struct pool_block *b = realloc(old, sizeof *b + size);
     if (!b)
         return NULL;
+    if (old) {
+        pool_relink(p, b);
+    } else { /* a new holder, the newest */
+        b->owner = d;
+        b->next = NULL;
+        b->prev = p->pool_newest;
+        pool_relink(p, b);
+    }
     p->stream_bytes = p->stream_bytes - old_size + size;
     if (p->stream_bytes > p->stats.stream_buffer_peak)
         p->stats.stream_buffer_peak = p->stream_bytes;
@@ -42,7 +101,10 @@ void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
     return b + 1;
 }
 
-/* ---- addresses ---- */
+uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir)
+{
+    return cs->dir[dir] ? cs->dir[dir]->stream.offset : 0;
+}
 
 /* The metadata of the connection's records, allocated at its first
  * message or record; NULL when memory ran out. */
@@ -144,7 +206,8 @@ static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
         }
     }
     for (int i = 0; i < 2; i++)
-        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+        if (cs->dir[i])
+            mqd_stream_set_version(&cs->dir[i]->stream, cs->version);
 }
 
 /* Connection analysis (session.c) and --stats (stats.c) for one message;
@@ -215,6 +278,16 @@ void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev)
         on_message(x, ev);
         break;
     case MQD_SE_OVERSIZE:
+        if (ev->skipped <= p->opts->max_frame) { /* refused by the pool */
+            p->stats.memcap_drops++;
+            if (pipeline_mqtt_event_begin(p, cs, dir, ev->offset, "stream_memcap")) {
+                output_event_str(p->out, "type", mqd_type_name(ev->hdr.type));
+                output_event_u64(p->out, "size", ev->skipped);
+                output_event_u64(p->out, "memcap", p->stream_memcap);
+                output_event_end(p->out);
+            }
+            break;
+        }
         p->stats.oversize_frames++;
         if (pipeline_mqtt_event_begin(p, cs, dir, ev->offset, "oversize")) {
             output_event_str(p->out, "type", mqd_type_name(ev->hdr.type));

@@ -29,21 +29,27 @@ static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
     struct dir_ctx *x = ctx;
     struct dir_ctx d = {x->p, x->cs, dir};
     const struct pkt_info *was = use_packet(x->p, pkt);
-    (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &d);
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        (void)mqd_stream_feed(s, data, len, pipeline_mqtt_stream_event, &d);
     x->p->pkt = was;
 }
 
 static void tr_skip(void *ctx, int dir, uint64_t skipped)
 {
     struct dir_ctx *x = ctx;
-    mqd_stream_skip(&x->cs->dir[dir].stream, skipped); /* before the first frame */
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        mqd_stream_skip(s, skipped); /* before the first frame */
     x->cs->resync_reported[dir] = true; /* transport.c said "midstream" */
 }
 
 static void tr_resync(void *ctx, int dir)
 {
     struct dir_ctx *x = ctx;
-    mqd_stream_resync(&x->cs->dir[dir].stream);
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        mqd_stream_resync(s);
 }
 
 /* --tls-keylog's summary counts, from the tls_decrypt records. */
@@ -106,7 +112,10 @@ static void drop_conn(struct flow_conn *c)
     struct conn_state *cs = c->app;
     transport_free(&cs->tr);
     for (int dir = 0; dir < 2; dir++)
-        mqd_stream_free(&cs->dir[dir].stream);
+        if (cs->dir[dir]) {
+            mqd_stream_free(&cs->dir[dir]->stream);
+            free(cs->dir[dir]);
+        }
     session_free(cs->sess);
     free(cs->meta);
     free(cs);
@@ -189,7 +198,30 @@ static void resume_take(struct pipeline *p, const struct flow_conn *c,
     cs->version_inferred = s->inferred;
     cs->version_reported = true; /* said on the evicted connection */
     for (int i = 0; i < 2; i++)
-        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+        if (cs->dir[i])
+            mqd_stream_set_version(&cs->dir[i]->stream, cs->version);
+}
+
+mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir)
+{
+    struct dir_state *d = cs->dir[dir];
+    if (d)
+        return &d->stream;
+    d = malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    mqd_stream_cfg cfg = {
+        .max_frame = p->opts->max_frame,
+        .version = cs->version,
+        .realloc_fn = pipeline_mqtt_realloc,
+        .alloc_ctx = d,
+    };
+    mqd_stream_init(&d->stream, &cfg);
+    d->p = p;
+    d->cs = cs;
+    d->dir = dir;
+    cs->dir[dir] = d;
+    return &d->stream;
 }
 
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
@@ -217,15 +249,6 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? "tls" : "tcp";
     cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
-    for (int dir = 0; dir < 2; dir++) {
-        mqd_stream_cfg cfg = {
-            .max_frame = p->opts->max_frame,
-            .version = MQD_VERSION_UNKNOWN,
-            .realloc_fn = pipeline_mqtt_realloc,
-            .alloc_ctx = p,
-        };
-        mqd_stream_init(&cs->dir[dir].stream, &cfg);
-    }
     if (cs->midstream)
         resume_take(p, c, cs);
     /* Mid-stream connections find their first frame in transport.c. */
@@ -243,10 +266,9 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
 {
     (void)ctx;
     const struct conn_state *cs = c->app;
-    const char *d = (const char *)&cs->dir[dir];
     __builtin_prefetch(cs);
-    for (size_t i = 0; i < sizeof cs->dir[dir]; i += 64)
-        __builtin_prefetch(d + i);
+    if (cs->dir[dir]) /* its fields the fast path reads (on_data) */
+        __builtin_prefetch(cs->dir[dir]);
     __builtin_prefetch(&cs->tr);
     __builtin_prefetch(&cs->sess);
 }
@@ -264,7 +286,9 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     cs->peer_lagging = c->holding[1 - dir];
     session_peer_lagging(cs->sess, cs->peer_lagging);
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
-        (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &x);
+        mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
+        if (s)
+            (void)mqd_stream_feed(s, data, len, pipeline_mqtt_stream_event, &x);
         return;
     }
     struct transport_sink sink = tr_sink(&x);
@@ -287,7 +311,9 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
-    mqd_stream_gap(&cs->dir[dir].stream, len);
+    mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
+    if (s)
+        mqd_stream_gap(s, len);
     cs->gap_seen[dir] = true;
     session_gap(cs->sess, dir);
 }
@@ -308,7 +334,9 @@ static void on_conflict(void *ctx, struct flow_conn *c, int dir,
 
 static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
 {
-    mqd_stream *s = &cs->dir[dir].stream;
+    if (!cs->dir[dir])
+        return;
+    mqd_stream *s = &cs->dir[dir]->stream;
     size_t pending = mqd_stream_pending(s);
     if (pending == 0)
         return;
@@ -328,7 +356,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
         stats_event_violation(p->st, rule);
     p->stats.violations++;
     if (!select_message(cs->sess, &all, 0, 0, p->opts->client) ||
-        !pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "state_violation"))
+        !pipeline_mqtt_event_begin(p, cs, 0, pipeline_mqtt_offset(cs, 0), "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);
     output_event_str(p->out, "name", r->name);
@@ -380,13 +408,14 @@ static void on_close(void *ctx, struct flow_conn *c,
             /* A resync candidate still waiting for bytes that will never
              * come is given up, so the frames behind it are delivered. */
             struct dir_ctx xd = {p, cs, dir};
-            (void)mqd_stream_finish(&cs->dir[dir].stream, pipeline_mqtt_stream_event, &xd);
+            if (cs->dir[dir])
+                (void)mqd_stream_finish(&cs->dir[dir]->stream, pipeline_mqtt_stream_event, &xd);
             report_truncated(p, cs, dir);
         }
         if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
             resume_keep(p, c, cs);
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
-            pipeline_mqtt_event_begin(p, cs, 0, cs->dir[0].stream.offset, "evicted")) {
+            pipeline_mqtt_event_begin(p, cs, 0, pipeline_mqtt_offset(cs, 0), "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
             output_event_end(p->out);
         }
