@@ -123,7 +123,7 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
     for (int d = 0; d < 2; d++)
-        ce->c->holding[d] = tcp_reasm_lagging(&ce->c->dir[d]);
+        ce->c->holding[d] = tcp_reasm_lagging(conn_dir(ce->c, d));
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }
@@ -187,8 +187,8 @@ static void close_conn(struct flow_table *ft, struct flow_conn *c,
     for (int d = 0; d < 2; d++) {
         struct conn_emit ce = {ft, c, d, pkt};
         struct reasm_emit e = make_emit(&ce);
-        tcp_reasm_flush(&c->dir[d], &e);
-        tcp_reasm_release(&c->dir[d], &ft->stats.reasm);
+        tcp_reasm_flush(conn_dir(c, d), &e);
+        tcp_reasm_release(conn_dir(c, d), &ft->stats.reasm);
     }
     count_close(&ft->stats, why);
     if (ft->sink.on_close)
@@ -212,8 +212,8 @@ static void drop_conn(struct flow_table *ft, struct flow_conn *c,
  * was seen (data sent before the RST, captured after it). */
 static bool rst_settled(const struct flow_conn *c, int d)
 {
-    const struct tcp_reasm *o = &c->dir[1 - d];
-    return c->dir[d].done && !tcp_reasm_lagging(o) &&
+    const struct tcp_reasm *o = conn_cdir(c, 1 - d);
+    return conn_cdir(c, d)->done && !tcp_reasm_lagging(o) &&
            !(o->fin_seen && !o->done);
 }
 
@@ -229,7 +229,7 @@ static void close_if_reset(struct flow_table *ft, struct flow_conn *c,
 static void close_if_finished(struct flow_table *ft, struct flow_conn *c,
                               const struct pkt_info *pkt)
 {
-    if (!(c->flags & FLOW_CLOSED) && c->dir[0].done && c->dir[1].done)
+    if (!(c->flags & FLOW_CLOSED) && conn_dir(c, 0)->done && conn_dir(c, 1)->done)
         close_conn(ft, c, FLOW_CLOSE_FIN, pkt);
 }
 
@@ -257,13 +257,13 @@ static void skip_hole_in(struct flow_table *ft, struct flow_conn *c, int d,
 {
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    if (tcp_reasm_skip_hole(&c->dir[d], &e))
+    if (tcp_reasm_skip_hole(conn_dir(c, d), &e))
         ft->stats.cap_flushes++;
 }
 
 static size_t conn_held(const struct flow_conn *c)
 {
-    return c->dir[0].held_bytes + c->dir[1].held_bytes;
+    return conn_cdir(c, 0)->held_bytes + conn_cdir(c, 1)->held_bytes;
 }
 
 /* Per connection: give up holes in the fuller direction until under cap. */
@@ -271,7 +271,7 @@ static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
                              const struct pkt_info *pkt)
 {
     while (conn_held(c) > ft->cfg.conn_cap) {
-        int d = c->dir[0].held_bytes >= c->dir[1].held_bytes ? 0 : 1;
+        int d = conn_dir(c, 0)->held_bytes >= conn_dir(c, 1)->held_bytes ? 0 : 1;
         skip_hole_in(ft, c, d, pkt);
     }
 }
@@ -285,7 +285,7 @@ static void enforce_global_cap(struct flow_table *ft,
     while (c && ft->stats.reasm.held_now > ft->cfg.global_cap) {
         struct flow_conn *next = flow_index_lru_after(ft, c);
         for (int d = 0; d < 2; d++)
-            while (c->dir[d].held)
+            while (conn_dir(c, d)->held)
                 skip_hole_in(ft, c, d, pkt);
         close_if_finished(ft, c, pkt);
         c = next;
@@ -336,13 +336,12 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     struct flow_conn *c = &e->conn;
     c->number = ++ft->stats.connections;
     c->key = key;
-    c->hash = hash;
+    entry_of(c)->hash = hash;
     c->flags = syn ? FLOW_SYN_SEEN : FLOW_MIDSTREAM;
-    c->first_ts_us = c->last_ts_us = ft->now_us;
-    tcp_reasm_init(&c->dir[0]);
-    tcp_reasm_init(&c->dir[1]);
+    tcp_reasm_init(conn_dir(c, 0));
+    tcp_reasm_init(conn_dir(c, 1));
     if (syn && (tcp->flags & TCP_ACK))
-        tcp_reasm_start(&c->dir[0], tcp->ack); /* SYN lost: client's next */
+        tcp_reasm_start(conn_dir(c, 0), tcp->ack); /* SYN lost: client's next */
     if (!flow_index_insert(ft, c)) {
         free(e);
         ft->stats.connections--;
@@ -383,7 +382,7 @@ static void feed(struct flow_table *ft, struct flow_conn *c, int d,
     };
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_segment(&c->dir[d], &in, &e);
+    tcp_reasm_segment(conn_dir(c, d), &in, &e);
 }
 
 /* The segment's ACK tells what the other direction sent: holes there that
@@ -397,7 +396,7 @@ static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
         return;
     struct conn_emit ce = {ft, c, 1 - d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, pkt->ts_us, &e);
+    tcp_reasm_ack(conn_dir(c, 1 - d), tcp->ack, pkt->ts_us, &e);
 }
 
 /* RFC 5961 s3.2: a RST outside the receiver's window is ignored (one
@@ -409,13 +408,13 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
                    const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
     struct conn_entry *ent = entry_of(c);
-    if (!tcp_reasm_rst_acceptable(&c->dir[d], tcp->seq, RST_WINDOW)) {
+    if (!tcp_reasm_rst_acceptable(conn_dir(c, d), tcp->seq, RST_WINDOW)) {
         ft->stats.rst_ignored++;
         return;
     }
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_reset(&c->dir[d], tcp->seq, &e);
+    tcp_reasm_reset(conn_dir(c, d), tcp->seq, &e);
     if (rst_settled(c, d)) {
         close_conn(ft, c, FLOW_CLOSE_RST, pkt);
         return;
@@ -437,7 +436,7 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
 static bool is_new_syn(const struct flow_conn *c, int d,
                        const struct tcp_info *tcp)
 {
-    const struct tcp_reasm *r = &c->dir[d];
+    const struct tcp_reasm *r = conn_cdir(c, d);
     if ((tcp->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return false;
     return !(r->started && r->base_seq == tcp->seq + 1);
@@ -473,8 +472,6 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     if (!c)
         return;
     flow_index_touch(ft, c);
-    c->packets[dir]++;
-    c->bytes[dir] += tcp->payload_len;
     ft->stats.packets++;
     ft->stats.bytes += tcp->payload_len;
     if (tcp->flags & TCP_SYN)

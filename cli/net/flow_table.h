@@ -58,19 +58,16 @@ struct flow_conn {
     uint64_t number;       /* 1-based, in order of first appearance */
     struct flow_key key;
     unsigned flags;        /* enum flow_conn_flags */
-    void *app;             /* the caller's, untouched by the table */
-    int64_t first_ts_us, last_ts_us;
-    uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
     /* holding[d]: direction d lags: it holds out-of-order bytes back,
      * waiting for a hole to fill, or the peer acknowledged bytes of it that
      * were not captured yet (tcp_reasm_lagging). Set by the table before each on_data of dir: read
      * holding[1 - dir] there (the other direction lags); holding[dir] may
      * still count the bytes being delivered. */
     bool holding[2];
-    struct tcp_reasm dir[2];
-    /* table internals */
-    struct flow_conn *hash_next, *lru_prev, *lru_next;
-    uint32_t hash;
+    void *app;             /* the caller's, untouched by the table */
+    /* The table's own state (its last activity too) (each direction's reassembly, its place in the
+     * index) lies beside this, private (net/flow_table_priv.h): what a
+     * caller sees of a connection is one cache line, cheap to copy. */
 };
 
 /* Every callback is optional. `dir` is 0 (client->server) or 1. */

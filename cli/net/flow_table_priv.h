@@ -26,6 +26,8 @@ struct lru_node {
 /* What the table allocates per connection: the caller sees `conn`. */
 struct conn_entry {
     struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
+    struct tcp_reasm dir[2]; /* 0: client -> server */
+    uint32_t hash;
     uint32_t node;
     /* A RST was accepted from direction rst_dir while data before it was
      * missing: the entry is on the table's rst_pending list until that
@@ -55,6 +57,22 @@ struct flow_table {
 static inline struct conn_entry *entry_of(struct flow_conn *c)
 {
     return (struct conn_entry *)c; /* conn is the entry's first member */
+}
+
+static inline const struct conn_entry *centry_of(const struct flow_conn *c)
+{
+    return (const struct conn_entry *)c;
+}
+
+/* Direction d's reassembly. */
+static inline struct tcp_reasm *conn_dir(struct flow_conn *c, int d)
+{
+    return &entry_of(c)->dir[d];
+}
+
+static inline const struct tcp_reasm *conn_cdir(const struct flow_conn *c, int d)
+{
+    return &centry_of(c)->dir[d];
 }
 
 /* net/flow_index.c: finding, adding, touching and removing connections. */
