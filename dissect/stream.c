@@ -48,7 +48,7 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
  * needed): a partial frame holds what has arrived of it, not what its
  * header announces, so many connections each holding the start of a large
  * frame cost little. */
-#define BUFFER_FIRST 32u
+#define BUFFER_FIRST 16u
 /* The size up to which a buffer is kept between frames. */
 #define BUFFER_MIN 256u
 /* A buffer grown above this for one split frame is released once the frame
