@@ -29,8 +29,9 @@
  * accepted for this long (capture time), then reported as a gap (Zeek
  * waits about as long). */
 #define RST_GRACE_US ((int64_t)5 * 1000000)
-/* The receiver's window for RFC 5961's check. The window-scale option is
- * not parsed: this bounds what an MQTT connection has in flight. */
+/* The receiver's window for RFC 5961's check when the handshake was not
+ * seen (its window scale unknown): it bounds what an MQTT connection has in
+ * flight. With the handshake, the window the receiver last advertised. */
 #define RST_WINDOW ((uint64_t)1 << 20)
 
 const char *flow_close_reason_name(enum flow_close_reason r)
@@ -408,7 +409,10 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
                    const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
     struct conn_entry *ent = entry_of(c);
-    if (!tcp_reasm_rst_acceptable(conn_dir(c, d), tcp->seq, RST_WINDOW)) {
+    uint64_t window = (ent->hs & (HS_SYN | HS_SYNACK)) == (HS_SYN | HS_SYNACK)
+                          ? ent->win[1 - d]
+                          : RST_WINDOW;
+    if (!tcp_reasm_rst_acceptable(conn_dir(c, d), tcp->seq, window)) {
         ft->stats.rst_ignored++;
         return;
     }
@@ -433,6 +437,28 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
 
 /* A SYN (not a SYN-ACK) on an open connection that is not a
  * retransmission of its SYN: the 4-tuple is reused by a new connection. */
+/* RFC 7323 s2.2, s2.3: a SYN's window is never scaled, and carries the
+ * sender's Window Scale; the windows after the handshake are scaled by
+ * their sender's shift when both SYNs had the option. */
+static void track_window(struct conn_entry *ent, int d, const struct tcp_info *tcp)
+{
+    unsigned shift = 0;
+    if (tcp->flags & TCP_SYN) {
+        bool ack = (tcp->flags & TCP_ACK) != 0;
+        if (d == (ack ? 1 : 0)) {
+            ent->hs |= ack ? HS_SYNACK : HS_SYN;
+            ent->hs &= (uint8_t)~(ack ? HS_WS1 : HS_WS0);
+            if (tcp->has_wscale) {
+                ent->hs |= ack ? HS_WS1 : HS_WS0;
+                ent->wscale[d] = tcp->wscale;
+            }
+        }
+    } else if ((ent->hs & (HS_WS0 | HS_WS1)) == (HS_WS0 | HS_WS1)) {
+        shift = ent->wscale[d];
+    }
+    ent->win[d] = (uint32_t)tcp->window << shift;
+}
+
 static bool is_new_syn(const struct flow_conn *c, int d,
                        const struct tcp_info *tcp)
 {
@@ -480,6 +506,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         on_rst(ft, c, dir, tcp, pkt);
         return;
     }
+    track_window(entry_of(c), dir, tcp);
     feed_ack(ft, c, dir, tcp, pkt);
     feed(ft, c, dir, tcp, pkt);
     enforce_conn_cap(ft, c, pkt);

@@ -23,12 +23,25 @@ struct lru_node {
     struct flow_conn *c;
 };
 
+enum flow_hs {
+    HS_SYN = 1u << 0,    /* the client's SYN */
+    HS_SYNACK = 1u << 1, /* the server's SYN-ACK */
+    HS_WS0 = 1u << 2,    /* Window Scale in the SYN */
+    HS_WS1 = 1u << 3     /* Window Scale in the SYN-ACK */
+};
+
 /* What the table allocates per connection: the caller sees `conn`. */
 struct conn_entry {
     struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
     struct tcp_reasm dir[2]; /* 0: client -> server */
     uint32_t hash;
     uint32_t node;
+    /* RFC 5961's window: the receive window each side last advertised, in
+     * bytes (scaled once both SYNs offered Window Scale, RFC 7323), and
+     * what of the handshake was seen (enum flow_hs). */
+    uint32_t win[2];
+    uint8_t wscale[2];
+    uint8_t hs;
     /* A RST was accepted from direction rst_dir while data before it was
      * missing: the entry is on the table's rst_pending list until that
      * direction is delivered up to the RST or the deadline passes. */

@@ -61,6 +61,10 @@ struct tcp_info {
     uint32_t seq, ack;
     uint8_t flags;
     uint16_t window;
+    /* SYN segments: the Window Scale option (RFC 7323 s2.2), when present
+     * (shift capped at 14, s2.3) */
+    bool has_wscale;
+    uint8_t wscale;
     const uint8_t *payload;
     size_t payload_caplen; /* payload bytes captured */
     size_t payload_len;    /* payload bytes on the wire (>= caplen) */
