@@ -71,8 +71,9 @@ struct conn_state {
  * picked up mid-stream, it would be decoded without its version (MQTT 5
  * properties shown as payload). The version of each evicted MQTT
  * connection is kept here by its endpoint pair (a slot is overwritten on a
- * collision) and given to the next connection on the same endpoints. Used
- * on the decoding thread only. */
+ * collision) and given to the next connection on the same endpoints, and
+ * whether its streams stopped between frames (the flow table says whether
+ * the next one goes on exactly there). Used on the decoding thread only. */
 #define RESUME_SLOTS 4096u
 
 struct resume_slot {
@@ -80,6 +81,10 @@ struct resume_slot {
     uint8_t version;
     bool inferred;
     bool used;
+    /* MQTT over TCP, each direction's stream at a frame boundary: a
+     * connection resuming exactly there (FLOW_RESUMED) is decoded in
+     * order from its first byte, not searched for a frame. */
+    bool boundary;
 };
 
 struct pipeline {

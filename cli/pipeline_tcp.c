@@ -179,20 +179,25 @@ static void resume_keep(struct pipeline *p, const struct flow_conn *c,
     s->version = cs->version;
     s->inferred = cs->version_inferred;
     s->used = true;
+    s->boundary = transport_direct(&cs->tr, 0) && transport_direct(&cs->tr, 1);
+    for (int dir = 0; dir < 2; dir++)
+        if (cs->dir[dir] && !mqd_stream_at_boundary(&cs->dir[dir]->stream))
+            s->boundary = false;
 }
 
 /* A connection picked up mid-stream on the endpoints of one evicted
- * before: it continues with that one's version. */
-static void resume_take(struct pipeline *p, const struct flow_conn *c,
+ * before: it continues with that one's version. True when it goes on
+ * exactly where that one stopped, between frames (no frame to search). */
+static bool resume_take(struct pipeline *p, const struct flow_conn *c,
                         struct conn_state *cs)
 {
     if (!p->resume)
-        return;
+        return false;
     struct pkt_endpoint ep[2];
     memset(ep, 0, sizeof ep);
     struct resume_slot *s = resume_find(p, &c->key, ep);
     if (!s->used || memcmp(s->ep, ep, sizeof ep) != 0)
-        return;
+        return false;
     s->used = false;
     cs->version = s->version;
     cs->version_inferred = s->inferred;
@@ -200,6 +205,7 @@ static void resume_take(struct pipeline *p, const struct flow_conn *c,
     for (int i = 0; i < 2; i++)
         if (cs->dir[i])
             mqd_stream_set_version(&cs->dir[i]->stream, cs->version);
+    return s->boundary && (c->flags & FLOW_RESUMED);
 }
 
 mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir)
@@ -234,13 +240,16 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     p->pkt = pkt;
     cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
     cs->flow = c;
+    /* Resumed between frames: decoded in order (its analysis still knows
+     * nothing of what came before: midstream for the session). */
+    bool in_order = cs->midstream && resume_take(p, c, cs);
     uint16_t port = c->key.ep[1].port;
     struct transport_cfg tcfg = {
         .server_port = port,
         .mqtt_port = options_is_mqtt_port(p->opts, port),
         .ws_port = transport_is_ws_port(port),
         .heuristics = !p->opts->no_heuristics,
-        .midstream = cs->midstream,
+        .midstream = cs->midstream && !in_order,
         .verbose = p->opts->verbose,
         .keylog = p->keylog,
     };
@@ -249,8 +258,6 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? "tls" : "tcp";
     cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
-    if (cs->midstream)
-        resume_take(p, c, cs);
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;

@@ -720,6 +720,11 @@ size_t mqd_stream_shed(mqd_stream *s)
     return dropped;
 }
 
+bool mqd_stream_at_boundary(const mqd_stream *s)
+{
+    return s->state == ST_HEADER && s->hdr_len == 0;
+}
+
 size_t mqd_stream_pending(const mqd_stream *s)
 {
     switch (s->state) {

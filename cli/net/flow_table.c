@@ -101,6 +101,7 @@ void flow_table_free(struct flow_table *ft)
     free(ft->slots);
     free(ft->nodes);
     ipfrag_free(ft->frag);
+    free(ft->resume);
     free(ft);
 }
 
@@ -181,6 +182,57 @@ static void rst_unpend(struct flow_table *ft, struct conn_entry *e)
     e->rst_next = NULL;
 }
 
+static struct flow_resume *resume_slot(const struct flow_table *ft,
+                                       const struct flow_key *k)
+{
+    return &ft->resume[flow_index_hash(&k->ep[0], &k->ep[1]) % FLOW_RESUME_SLOTS];
+}
+
+/* An evicted connection: where each direction's stream stopped (after the
+ * flush: past what was given up as lost). */
+static void resume_keep(struct flow_table *ft, struct flow_conn *c)
+{
+    if (!ft->resume)
+        ft->resume = calloc(FLOW_RESUME_SLOTS, sizeof *ft->resume);
+    if (!ft->resume)
+        return;
+    struct flow_resume *r = resume_slot(ft, &c->key);
+    memset(r, 0, sizeof *r);
+    r->key = c->key;
+    for (int d = 0; d < 2; d++) {
+        const struct tcp_reasm *t = conn_cdir(c, d);
+        if (t->started && !t->done) {
+            r->started |= (uint8_t)(1u << d);
+            r->next_seq[d] = t->base_seq + (uint32_t)t->next_off;
+        }
+    }
+    r->used = r->started != 0;
+}
+
+/* A connection picked up at a data segment from direction d: if it goes on
+ * exactly where an evicted one on the same endpoints stopped, its streams
+ * start there (FLOW_RESUMED). */
+static void resume_take(struct flow_table *ft, struct flow_conn *c, int d,
+                        uint32_t seq)
+{
+    if (!ft->resume)
+        return;
+    struct flow_resume *r = resume_slot(ft, &c->key);
+    if (!r->used || !(r->started & (1u << d)) || r->next_seq[d] != seq)
+        return;
+    for (int x = 0; x < 2; x++) {
+        const struct pkt_endpoint *a = &r->key.ep[x], *b = &c->key.ep[x];
+        if (a->family != b->family || a->port != b->port ||
+            memcmp(a->addr, b->addr, sizeof a->addr) != 0)
+            return;
+    }
+    r->used = false;
+    c->flags |= FLOW_RESUMED;
+    for (int x = 0; x < 2; x++)
+        if (r->started & (1u << x))
+            tcp_reasm_start(conn_dir(c, x), r->next_seq[x]);
+}
+
 static void close_conn(struct flow_table *ft, struct flow_conn *c,
                        enum flow_close_reason why, const struct pkt_info *pkt)
 {
@@ -191,6 +243,8 @@ static void close_conn(struct flow_table *ft, struct flow_conn *c,
         tcp_reasm_flush(conn_dir(c, d), &e);
         tcp_reasm_release(conn_dir(c, d), &ft->stats.reasm);
     }
+    if (why == FLOW_CLOSE_IDLE || why == FLOW_CLOSE_EVICTED)
+        resume_keep(ft, c);
     count_close(&ft->stats, why);
     if (ft->sink.on_close)
         ft->sink.on_close(ft->sink.ctx, c, why, pkt);
@@ -343,6 +397,8 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     tcp_reasm_init(conn_dir(c, 1));
     if (syn && (tcp->flags & TCP_ACK))
         tcp_reasm_start(conn_dir(c, 0), tcp->ack); /* SYN lost: client's next */
+    if (!syn)
+        resume_take(ft, c, client ? 0 : 1, tcp->seq);
     if (!flow_index_insert(ft, c)) {
         free(e);
         ft->stats.connections--;

@@ -42,7 +42,11 @@ struct flow_key {
 enum flow_conn_flags {
     FLOW_SYN_SEEN = 1u << 0,  /* the handshake (SYN or SYN-ACK) was seen */
     FLOW_MIDSTREAM = 1u << 1, /* picked up at a data segment */
-    FLOW_CLOSED = 1u << 2     /* on_close has been called */
+    FLOW_CLOSED = 1u << 2,    /* on_close has been called */
+    /* Picked up mid-stream exactly where an evicted connection on the same
+     * endpoints stopped (idle or table full): each direction's stream goes
+     * on from that one's next sequence number, in order. */
+    FLOW_RESUMED = 1u << 3
 };
 
 enum flow_close_reason {

@@ -51,6 +51,18 @@ struct conn_entry {
     struct conn_entry *rst_next;
 };
 
+/* Where the streams of an evicted connection stopped, by endpoint pair (a
+ * slot is overwritten on a collision), so that one resuming exactly there
+ * goes on in order (FLOW_RESUMED). */
+#define FLOW_RESUME_SLOTS 4096u
+
+struct flow_resume {
+    struct flow_key key;  /* oriented as the evicted connection was */
+    uint32_t next_seq[2];
+    uint8_t started;      /* bit d: direction d's stream had started */
+    bool used;
+};
+
 struct flow_table {
     struct flow_config cfg;
     struct flow_sink sink;
@@ -64,6 +76,8 @@ struct flow_table {
     int64_t now_us;       /* latest packet timestamp seen */
     struct conn_entry *rst_pending; /* see conn_entry; usually empty */
     struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
+    struct flow_resume *resume; /* FLOW_RESUME_SLOTS from the first
+                                   eviction; NULL: none yet */
     struct pkt_info last_pkt;
 };
 

@@ -121,6 +121,10 @@ void mqd_stream_resync(mqd_stream *s);
  * from inside a callback of the same decoder. */
 size_t mqd_stream_shed(mqd_stream *s);
 
+/* Is the next byte fed the first of a frame (framing known, nothing of a
+ * frame held or still to skip)? */
+bool mqd_stream_at_boundary(const mqd_stream *s);
+
 /* Bytes held of an incomplete frame (at the end of a capture: a message cut
  * off). */
 size_t mqd_stream_pending(const mqd_stream *s);
