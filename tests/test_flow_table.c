@@ -160,10 +160,7 @@ static void tcp4w(struct fx *f, int a, uint16_t aport, int b, uint16_t bport,
         t.flags |= *p == 'S' ? TCP_SYN : *p == 'A' ? TCP_ACK
                  : *p == 'F' ? TCP_FIN : *p == 'R' ? TCP_RST : 0;
     t.window = window;
-    if (wscale >= 0 && (t.flags & TCP_SYN)) {
-        t.has_wscale = true;
-        t.wscale = (uint8_t)wscale;
-    }
+    t.wscale = wscale >= 0 && (t.flags & TCP_SYN) ? (uint8_t)wscale : TCP_NO_WSCALE;
     t.payload = (const uint8_t *)data;
     t.payload_len = t.payload_caplen = strlen(data);
     struct pkt_info pkt = {++f->frame, f->ts};

@@ -504,7 +504,7 @@ static void track_window(struct conn_entry *ent, int d, const struct tcp_info *t
         if (d == (ack ? 1 : 0)) {
             ent->hs |= ack ? HS_SYNACK : HS_SYN;
             ent->hs &= (uint8_t)~(ack ? HS_WS1 : HS_WS0);
-            if (tcp->has_wscale) {
+            if (tcp->wscale != TCP_NO_WSCALE) {
                 ent->hs |= ack ? HS_WS1 : HS_WS0;
                 ent->wscale[d] = tcp->wscale;
             }

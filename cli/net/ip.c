@@ -209,7 +209,6 @@ static void tcp_window_scale(const uint8_t *opt, size_t len, struct tcp_info *ou
         if (kind == 3 && olen == 3) {
             if (!wire_u8(&w, &shift))
                 return;
-            out->has_wscale = true;
             out->wscale = shift > 14 ? 14 : shift;
             return;
         }
@@ -224,6 +223,7 @@ int tcp_decode(const struct ip_info *ip, struct tcp_info *out)
     struct wire w = wire_make(ip->l4, ip->l4_caplen);
     uint8_t off_byte;
     memset(out, 0, sizeof *out);
+    out->wscale = TCP_NO_WSCALE;
     if (ip->l4_wirelen < 20 && ip->l4_caplen >= ip->l4_wirelen)
         return IP_MALFORMED;
     if (!wire_be16(&w, &out->sport) || !wire_be16(&w, &out->dport) ||
