@@ -25,6 +25,7 @@ enum {
     OPT_COLOR,
     OPT_MAX_FRAME,
     OPT_MAX_CONNS,
+    OPT_STREAM_MEMCAP,
     OPT_TLS_PORT,
     OPT_TLS_KEYLOG,
     OPT_SN_PORT,
@@ -71,6 +72,7 @@ static const struct option long_options[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"stream-memcap", required_argument, NULL, OPT_STREAM_MEMCAP},
     {"no-heuristics", no_argument, NULL, OPT_NO_HEURISTICS},
     {"no-checksum", no_argument, NULL, OPT_NO_CHECKSUM},
     {"topic", required_argument, NULL, OPT_TOPIC},
@@ -135,6 +137,9 @@ void options_usage(FILE *out)
         "      --max-conns N       track at most N TCP connections at once; beyond,\n"
         "                          the least recently active one is evicted (an\n"
         "                          \"evicted\" event; default 262144)\n"
+        "      --stream-memcap BYTES  partial frames held by all connections at\n"
+        "                          most; beyond, the oldest are given up (a\n"
+        "                          \"stream_memcap\" event; default 67108864)\n"
         "      --no-heuristics     look for MQTT (CONNECT, WebSocket, TLS with an\n"
         "                          MQTT ALPN, mid-stream frames) only on the -p,\n"
         "                          --tls-port and WebSocket ports (8080, 8083,\n"
@@ -470,6 +475,11 @@ static int parse_one(struct options *o, int c, const char *arg)
             return usage_error("--max-conns wants a number from 1 to 16777216, not '%s'", arg);
         o->max_conns = (uint32_t)v;
         break;
+    case OPT_STREAM_MEMCAP:
+        if (!parse_u64(arg, UINT64_MAX, &v) || v < OPT_STREAM_MEMCAP_MIN)
+            return usage_error("--stream-memcap wants a byte count of at least 1024, not '%s'", arg);
+        o->stream_memcap = v;
+        break;
     case OPT_TOPIC:
         if (!topic_arg_valid(arg))
             return OPTIONS_EXIT_ERROR;
@@ -608,7 +618,7 @@ static const char *arg_noun(int val)
     case 'p': case OPT_TLS_PORT: case OPT_SN_PORT: return "ports separated by commas";
     case 'T': return "a format: text, json or eve";
     case OPT_COLOR: return "auto, always or never";
-    case OPT_MAX_FRAME: case OPT_MAX_PAYLOAD: return "a byte count";
+    case OPT_MAX_FRAME: case OPT_MAX_PAYLOAD: case OPT_STREAM_MEMCAP: return "a byte count";
     case OPT_MAX_CONNS: case OPT_THREADS: return "a number";
     case OPT_TOPIC: return "an MQTT topic filter";
     case OPT_TYPE: return "packet type names separated by commas";
@@ -677,6 +687,7 @@ static bool single_valued(int c)
     case OPT_MAX_CONNS: case OPT_STATS_INTERVAL: case OPT_PAYLOAD:
     case OPT_MAX_PAYLOAD: case OPT_THREADS: case OPT_COMMUNITY_ID_SEED: case 'B':
     case OPT_SHARD: case OPT_FANOUT: case OPT_TIME: case OPT_TOP: case 's': case OPT_QUEUE_SIZE:
+    case OPT_STREAM_MEMCAP:
         return true;
     default:
         return false;
@@ -735,6 +746,7 @@ int options_parse(struct options *o, int argc, char **argv)
     o->max_frame = 16u << 20;
     o->max_conns = OPT_MAX_CONNS_DEFAULT;
     o->stats_top = STATS_TEXT_TOP_N;
+    o->stream_memcap = OPT_STREAM_MEMCAP_DEFAULT;
     add_port(o->ports, &o->nports, 1883);
     add_port(o->tls_ports, &o->ntls_ports, 8883);
     add_port(o->sn_ports, &o->nsn_ports, 1883);

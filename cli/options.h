@@ -22,6 +22,8 @@
  * 1.6 KB each when idle, more with buffered partial frames) near 420 MiB. */
 #define OPT_MAX_CONNS_DEFAULT 262144u
 #define OPT_MAX_CONNS_LIMIT (16u << 20)
+#define OPT_STREAM_MEMCAP_DEFAULT ((uint64_t)64 << 20)
+#define OPT_STREAM_MEMCAP_MIN 1024u
 
 /* --shard K/N: N at most. */
 #define OPT_MAX_SHARDS 65536u
@@ -54,6 +56,7 @@ struct options {
     uint8_t time_format;    /* --time: enum text_time (output/output.h) */
     int color;              /* --color=auto|always|never: -1 auto, 0, 1 */
     uint32_t max_frame;     /* --max-frame BYTES: larger frames are skipped */
+    uint64_t stream_memcap; /* --stream-memcap BYTES: partial frames held in all */
     uint32_t max_conns;     /* --max-conns N: TCP connections tracked at once;
                                the least recently active is evicted beyond */
     char *filter;           /* trailing arguments joined: a BPF expression */

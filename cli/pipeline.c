@@ -103,6 +103,8 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         return NULL;
     p->opts = o;
     p->out = out;
+    /* 0 (options not parsed): the default */
+    p->stream_memcap = o->stream_memcap ? o->stream_memcap : OPT_STREAM_MEMCAP_DEFAULT;
     if (o->stats) {
         p->st = stats_new();
         if (!p->st) {
@@ -339,6 +341,11 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)s->oversize_frames,
             (unsigned long long)s->framing_errors, (unsigned long long)s->resyncs,
             (unsigned long long)s->truncated_at_end);
+    if (s->memcap_drops)
+        fprintf(f, "mqttdissect: --stream-memcap %llu: %llu partial frames given up "
+                   "(\"stream_memcap\" events)\n",
+                (unsigned long long)p->stream_memcap,
+                (unsigned long long)s->memcap_drops);
     const struct sn_registry_stats *sn = pipeline_sn_stats(p->sn);
     if (sn->datagrams == 0)
         return;

@@ -12,30 +12,89 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- memory for the stream decoders, accounted against one cap ---- */
+/* ---- memory for the stream decoders: one pool, one cap ---- */
 
-/* Each block carries its size in front of it, so a realloc can account for
- * what it gives back. */
-struct block_head {
-    size_t size;
-    max_align_t align;
-};
+_Static_assert(sizeof(struct pool_block) % _Alignof(max_align_t) == 0,
+               "decoder buffers stay aligned");
+
+static void pool_unlink(struct pipeline *p, struct pool_block *b)
+{
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        p->pool_oldest = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    else
+        p->pool_newest = b->prev;
+}
+
+/* A block moved by realloc: its neighbours point to it again. */
+static void pool_relink(struct pipeline *p, struct pool_block *b)
+{
+    if (b->prev)
+        b->prev->next = b;
+    else
+        p->pool_oldest = b;
+    if (b->next)
+        b->next->prev = b;
+    else
+        p->pool_newest = b;
+}
+
+/* The pool is full: the oldest holder (not `self`) gives up what it holds.
+ * A partial frame given up is a "stream_memcap" event on its connection.
+ * False when there is no other holder. */
+static bool pool_evict(struct pipeline *p, const struct dir_state *self)
+{
+    struct pool_block *b = p->pool_oldest;
+    while (b && b->owner == self)
+        b = b->next;
+    if (!b)
+        return false;
+    struct dir_state *d = b->owner;
+    uint64_t at = mqd_stream_offset(&d->stream) - mqd_stream_pending(&d->stream);
+    size_t dropped = mqd_stream_shed(&d->stream); /* frees b */
+    if (dropped == 0)
+        return true; /* an idle buffer kept between frames */
+    p->stats.memcap_drops++;
+    if (pipeline_mqtt_event_begin(p, d->cs, d->dir, at, "stream_memcap")) {
+        output_event_u64(p->out, "bytes", dropped);
+        output_event_u64(p->out, "memcap", p->stream_memcap);
+        output_event_end(p->out);
+    }
+    return true;
+}
 
 void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
 {
-    struct pipeline *p = ctx;
-    struct block_head *old = ptr ? (struct block_head *)ptr - 1 : NULL;
+    struct dir_state *d = ctx;
+    struct pipeline *p = d->p;
+    struct pool_block *old = ptr ? (struct pool_block *)ptr - 1 : NULL;
     size_t old_size = old ? old->size : 0;
     if (size == 0) {
-        p->stream_bytes -= old_size;
-        free(old);
+        if (old) {
+            pool_unlink(p, old);
+            p->stream_bytes -= old_size;
+            free(old);
+        }
         return NULL;
     }
-    if (size > old_size && p->stream_bytes - old_size + size > STREAM_MEMORY_CAP)
-        return NULL;
-    struct block_head *b = realloc(old, sizeof *b + size);
+    while (size > old_size &&
+           p->stream_bytes - old_size + size > p->stream_memcap)
+        if (!pool_evict(p, d))
+            return NULL;
+    struct pool_block *b = realloc(old, sizeof *b + size);
     if (!b)
         return NULL;
+    if (old) {
+        pool_relink(p, b);
+    } else { /* a new holder, the newest */
+        b->owner = d;
+        b->next = NULL;
+        b->prev = p->pool_newest;
+        pool_relink(p, b);
+    }
     p->stream_bytes = p->stream_bytes - old_size + size;
     if (p->stream_bytes > p->stats.stream_buffer_peak)
         p->stats.stream_buffer_peak = p->stream_bytes;
@@ -43,27 +102,64 @@ void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
     return b + 1;
 }
 
-/* ---- addresses ---- */
-
-void pipeline_mqtt_meta_init(struct msg_meta *m, const struct flow_conn *c)
+uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir)
 {
-    m->conn = c->number;
-    m->transport = "tcp";
+    return cs->dir[dir] ? mqd_stream_offset(&cs->dir[dir]->stream) : 0;
+}
+
+/* The metadata of the connection's records, allocated at its first
+ * message or record; NULL when memory ran out. */
+struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
+{
+    if (!cs->meta) {
+        cs->meta = calloc(2, sizeof *cs->meta);
+        if (!cs->meta)
+            return NULL;
+        for (int i = 0; i < 2; i++) {
+            cs->meta[i].conn = cs->flow->number;
+            cs->meta[i].transport = cs->transport_name;
+        }
+    }
+    return &cs->meta[dir];
+}
+
+void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name)
+{
+    cs->transport_name = name;
+    if (cs->meta)
+        cs->meta[0].transport = cs->meta[1].transport = name;
+}
+
+/* The connection analysis, created at the connection's first message with
+ * what happened before it; NULL when memory ran out. */
+struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs)
+{
+    if (!cs->sess) {
+        struct session_cfg scfg = {.topics = &p->opts->topics};
+        cs->sess = session_new(&scfg, cs->midstream);
+        for (int dir = 0; dir < 2; dir++)
+            if (cs->gap_seen[dir])
+                session_gap(cs->sess, dir);
+        session_peer_lagging(cs->sess, cs->peer_lagging);
+    }
+    return cs->sess;
 }
 
 /* The addresses are formatted the first time a record of the connection
  * is printed (with -q, never): a connection's first message should not pay
- * for text nobody reads. */
-void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
-                       const struct pkt_info *pkt, uint64_t stream_off)
+ * for text nobody reads. False when there is no memory for them. */
+bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir,
+                              const struct pkt_info *pkt, uint64_t stream_off)
 {
-    struct msg_meta *m = &cs->dir[dir].meta;
+    struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
+    if (!m)
+        return false;
     if (!m->src[0]) {
         const struct pkt_endpoint *ep = cs->flow->key.ep;
         pkt_endpoint_format(&ep[dir], m->src, sizeof m->src);
         pkt_endpoint_format(&ep[1 - dir], m->dst, sizeof m->dst);
         /* One per connection: the other direction's, when it has it. */
-        const struct msg_meta *other = &cs->dir[1 - dir].meta;
+        const struct msg_meta *other = &cs->meta[1 - dir];
         if (other->community_id[0])
             memcpy(m->community_id, other->community_id, sizeof m->community_id);
         else
@@ -77,6 +173,7 @@ void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     const struct session_info *in = cs->sess ? session_info(cs->sess) : NULL;
     bool known = in && in->connect_seen && in->client_id.present && !in->client_id.cut;
     m->client_id = known ? in->client_id.s : NULL;
+    return true;
 }
 
 /* ---- events ---- */
@@ -87,18 +184,18 @@ bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int di
                         uint64_t stream_off, const char *name)
 {
     p->stats.events++;
-    if (!pipeline_printing(p))
+    if (!pipeline_printing(p) || !pipeline_mqtt_meta_stamp(p, cs, dir, p->pkt, stream_off))
         return false;
-    pipeline_mqtt_meta_stamp(p, cs, dir, p->pkt, stream_off);
-    output_event_begin(p->out, &cs->dir[dir].meta, name);
+    output_event_begin(p->out, &cs->meta[dir], name);
     return true;
 }
 
 /* ---- MQTT messages ---- */
 
 /* -V over decrypted TLS: the records that carried stream bytes
- * [off, off + len) of d, into d->meta (the last MSG_TLS_RECORDS_MAX). */
-static void tls_records_of(struct dir_state *d, uint64_t off, uint64_t len)
+ * [off, off + len) of d, into m (the last MSG_TLS_RECORDS_MAX). */
+static void tls_records_of(struct dir_state *d, struct msg_meta *m, uint64_t off,
+                           uint64_t len)
 {
     struct tls_rec_ring *g = d->tls_ring;
     unsigned n = 0;
@@ -117,8 +214,8 @@ static void tls_records_of(struct dir_state *d, uint64_t off, uint64_t len)
         r->msg_off = (uint32_t)(a - off);
         r->msg_len = (uint32_t)(b - a);
     }
-    d->meta.tls_rec = n ? g->msg : NULL;
-    d->meta.tls_nrec = (uint16_t)n;
+    m->tls_rec = n ? g->msg : NULL;
+    m->tls_nrec = (uint16_t)n;
 }
 
 static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
@@ -139,7 +236,8 @@ static void learn_version(struct conn_state *cs, const mqd_stream_event *ev,
         }
     }
     for (int i = 0; i < 2; i++)
-        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+        if (cs->dir[i])
+            mqd_stream_set_version(&cs->dir[i]->stream, cs->version);
 }
 
 /* The Sparkplug B state (analysis/spb_state.h): PUBLISH on an spBv1.0
@@ -168,7 +266,7 @@ static void sparkplug(struct pipeline *p, struct conn_state *cs, int dir,
         if (p->st)
             stats_set_sparkplug(p->st, p->spb);
     }
-    uint64_t conn = cs->dir[dir].meta.conn;
+    uint64_t conn = cs->flow->number;
     if (f->type == MQD_CONNECT) {
         spb_state_on_connect(p->spb, conn, f, an);
         return;
@@ -182,18 +280,20 @@ static void sparkplug(struct pipeline *p, struct conn_state *cs, int dir,
  * true when the selection (--topic, --type, --client) chooses it. */
 static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_frame *f)
 {
-    struct dir_state *d = &cs->dir[dir];
+    struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
+    struct msg_analysis none, *an = m ? &m->an : &none;
+    struct session *sess = pipeline_mqtt_session(p, cs);
     struct session_step step = {.selected = true};
-    memset(&d->meta.an, 0, sizeof d->meta.an);
-    if (cs->sess)
-        session_on_frame(cs->sess, dir, f, p->pkt->frame, p->pkt->ts_us, &d->meta.an, &step);
-    sparkplug(p, cs, dir, f, &d->meta.an);
+    memset(an, 0, sizeof *an);
+    if (sess)
+        session_on_frame(sess, dir, f, p->pkt->frame, p->pkt->ts_us, an, &step);
+    sparkplug(p, cs, dir, f, an);
     if (p->st)
-        stats_message(p->st, &cs->stats_ref, cs->sess ? session_info(cs->sess) : NULL,
-                      dir, f, &d->meta.an, &step);
+        stats_message(p->st, &cs->stats_ref, sess ? session_info(sess) : NULL,
+                      dir, f, an, &step);
     /* --type naming MQTT-SN types alone chooses no MQTT packet. */
     bool chosen = !p->opts->type_sn_only &&
-                  select_message(cs->sess, &step, f->type, p->opts->type_mask,
+                  select_message(sess, &step, f->type, p->opts->type_mask,
                                    &p->opts->clients) &&
                   violation_sel_message(&p->opts->violation, f->violations,
                                         f->nviolations < MQD_MAX_VIOLATIONS
@@ -210,7 +310,6 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
 {
     struct pipeline *p = x->p;
     struct conn_state *cs = x->cs;
-    struct dir_state *d = &cs->dir[x->dir];
     mqd_frame f;
 
     mqd_result r = mqd_parse(ev->data, ev->len, cs->version, &f);
@@ -230,18 +329,21 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     p->stats.messages++;
     p->stats.by_type[f.type & 0x0F]++;
     bool chosen = analyse(p, cs, x->dir, &f);
-    if (f.nviolations || d->meta.an.nhits) {
+    const struct msg_analysis *an = cs->meta ? &cs->meta[x->dir].an : NULL;
+    uint32_t hits = an ? an->nhits + an->hits_dropped : 0;
+    if (f.nviolations || hits) {
         p->stats.messages_with_violations++;
-        p->stats.violations += f.nviolations + f.violations_dropped +
-                               d->meta.an.nhits + d->meta.an.hits_dropped;
+        p->stats.violations += f.nviolations + f.violations_dropped + hits;
     }
-    if (chosen && pipeline_printing(p)) {
-        pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset);
-        if (d->tls_ring)
-            tls_records_of(d, ev->offset, ev->len);
-        output_frame(p->out, &d->meta, &f);
-        d->meta.tls_rec = NULL;
-        d->meta.tls_nrec = 0;
+    if (chosen && pipeline_printing(p) &&
+        pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset)) {
+        struct msg_meta *m = &cs->meta[x->dir]; /* the stamp made it */
+        struct dir_state *d = cs->dir[x->dir];
+        if (d && d->tls_ring)
+            tls_records_of(d, m, ev->offset, ev->len);
+        output_frame(p->out, m, &f);
+        m->tls_rec = NULL;
+        m->tls_nrec = 0;
     }
     if (p->opts->count && p->selected >= p->opts->count)
         pipeline_set_done(p);
@@ -259,6 +361,16 @@ void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev)
         on_message(x, ev);
         break;
     case MQD_SE_OVERSIZE:
+        if (ev->skipped <= p->opts->max_frame) { /* refused by the pool */
+            p->stats.memcap_drops++;
+            if (pipeline_mqtt_event_begin(p, cs, dir, ev->offset, "stream_memcap")) {
+                output_event_str(p->out, "type", mqd_type_name(ev->hdr.type));
+                output_event_u64(p->out, "size", ev->skipped);
+                output_event_u64(p->out, "memcap", p->stream_memcap);
+                output_event_end(p->out);
+            }
+            break;
+        }
         p->stats.oversize_frames++;
         if (pipeline_mqtt_event_begin(p, cs, dir, ev->offset, "oversize")) {
             output_event_str(p->out, "type", mqd_type_name(ev->hdr.type));

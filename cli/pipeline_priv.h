@@ -20,9 +20,11 @@
 #include "pipeline_sn.h"
 #include "transport/transport.h"
 
-/* Stream decoders together may hold at most this much of partial frames;
- * past it a frame is skipped as oversize rather than buffered. */
-#define STREAM_MEMORY_CAP (64u << 20)
+/* Stream decoders together may hold at most --stream-memcap bytes of
+ * partial frames (and resynchronisation windows): one pool, one cap. A
+ * decoder that needs more first takes it from the oldest holders (their
+ * partial frames are given up, each a "stream_memcap" event); when that
+ * is not enough its own frame is skipped (a "stream_memcap" event too). */
 
 enum conn_kind { CONN_MQTT, CONN_TLS };
 
@@ -44,23 +46,44 @@ struct tls_rec_ring {
     struct tls_record_meta msg[MSG_TLS_RECORDS_MAX]; /* one message's */
 };
 
+/* A direction's MQTT stream decoder, allocated at its first byte or gap
+ * (pipeline_tcp_dir). */
 struct dir_state {
     mqd_stream stream;
-    struct msg_meta meta; /* conn once, src/dst when first printed, frame/ts
-                             per message */
+    struct pipeline *p;     /* for the memory pool (pipeline_mqtt_realloc) */
+    struct conn_state *cs;
+    int dir;
     struct tls_rec_ring *tls_ring; /* -V with a key log, once TLS brings bytes */
 };
 
+/* The pool's bookkeeping in front of each decoder buffer: its size, and
+ * the list of holders, oldest first. A multiple of max_align_t. */
+struct pool_block {
+    struct pool_block *prev, *next;
+    struct dir_state *owner;
+    size_t size;
+};
+
+/* What is needed of a connection only once it has a message or a record
+ * is allocated then (a connection that never completes a message, as in a
+ * flood of half-open ones, costs little): meta and sess. */
 struct conn_state {
     enum conn_kind kind;
     uint8_t version;
     bool version_inferred;
     bool midstream;
     bool resync_reported[2];
-    struct dir_state dir[2];
+    bool peer_lagging;               /* for sess: the other direction lags */
+    bool gap_seen[2];                /* for sess: a gap before it existed */
+    struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     bool version_reported;           /* the version_inferred event */
-    struct session *sess;            /* connection analysis (session.c) */
+    const char *transport_name;      /* meta's transport */
+    /* [2], one per direction: conn once, src/dst when first printed,
+     * frame/ts per message (pipeline_mqtt_meta); NULL: none yet */
+    struct msg_meta *meta;
+    struct session *sess;            /* connection analysis (session.c), from
+                                        the first message (pipeline_mqtt_session) */
     struct stats_client_ref stats_ref;
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
@@ -69,8 +92,9 @@ struct conn_state {
  * picked up mid-stream, it would be decoded without its version (MQTT 5
  * properties shown as payload). The version of each evicted MQTT
  * connection is kept here by its endpoint pair (a slot is overwritten on a
- * collision) and given to the next connection on the same endpoints. Used
- * on the decoding thread only. */
+ * collision) and given to the next connection on the same endpoints, and
+ * whether its streams stopped between frames (the flow table says whether
+ * the next one goes on exactly there). Used on the decoding thread only. */
 #define RESUME_SLOTS 4096u
 
 struct resume_slot {
@@ -78,6 +102,10 @@ struct resume_slot {
     uint8_t version;
     bool inferred;
     bool used;
+    /* MQTT over TCP, each direction's stream at a frame boundary: a
+     * connection resuming exactly there (FLOW_RESUMED) is decoded in
+     * order from its first byte, not searched for a frame. */
+    bool boundary;
 };
 
 struct pipeline {
@@ -94,6 +122,8 @@ struct pipeline {
     _Alignas(64) struct pipeline_stats stats;
     const struct pkt_info *pkt; /* the packet being processed */
     uint64_t stream_bytes;      /* held by all stream decoders */
+    uint64_t stream_memcap;     /* the most they may hold */
+    struct pool_block *pool_oldest, *pool_newest; /* their buffers */
     int64_t stats_next_us;      /* --stats-interval: next live summary */
     int64_t stats_first_us;     /* the first packet's time (--time rel) */
     int64_t stats_last_us;      /* the latest packet's time */
@@ -138,10 +168,18 @@ bool pipeline_printing(const struct pipeline *p);
 
 /* pipeline_mqtt.c */
 void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size);
-void pipeline_mqtt_meta_init(struct msg_meta *m, const struct flow_conn *c);
-void pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
+/* The stream offset where direction dir is (0 before its first byte). */
+uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir);
+struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir);
+struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs);
+void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name);
+bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
 bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int dir, uint64_t stream_off, const char *name);
 void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev);
+
+/* pipeline_tcp.c: direction dir's stream decoder, made on first use; NULL
+ * when memory ran out. */
+mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir);
 
 /* pipeline_tcp.c: the flow table's TCP callbacks into cfg and sink. */
 void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,

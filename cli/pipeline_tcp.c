@@ -25,14 +25,14 @@ static const struct pkt_info *use_packet(struct pipeline *p, const struct pkt_in
 
 /* -V: bytes of dir's MQTT stream from a decrypted TLS record; the piece is
  * remembered (one piece per record: later bytes of it extend it). */
-static void note_tls_record(const struct pipeline *p, struct conn_state *cs,
+static void note_tls_record(struct pipeline *p, struct conn_state *cs,
                             int dir, size_t len)
 {
     uint64_t serial;
     const struct tls_record_meta *r = transport_tls_record(&cs->tr, &serial);
-    struct dir_state *d = &cs->dir[dir];
-    if (!r || !p->opts->verbose)
+    if (!r || !p->opts->verbose || !pipeline_tcp_stream(p, cs, dir))
         return;
+    struct dir_state *d = cs->dir[dir]; /* made with the stream */
     if (!d->tls_ring && (d->tls_ring = calloc(1, sizeof *d->tls_ring)) == NULL)
         return;
     struct tls_rec_ring *g = d->tls_ring;
@@ -64,21 +64,27 @@ static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
     if (x->cs->tr.tls_rec_set)
         note_tls_record(x->p, x->cs, dir, len);
     const struct pkt_info *was = use_packet(x->p, pkt);
-    (void)mqd_stream_feed(&x->cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &d);
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        (void)mqd_stream_feed(s, data, len, pipeline_mqtt_stream_event, &d);
     x->p->pkt = was;
 }
 
 static void tr_skip(void *ctx, int dir, uint64_t skipped)
 {
     struct dir_ctx *x = ctx;
-    mqd_stream_skip(&x->cs->dir[dir].stream, skipped); /* before the first frame */
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        mqd_stream_skip(s, skipped); /* before the first frame */
     x->cs->resync_reported[dir] = true; /* transport.c said "midstream" */
 }
 
 static void tr_resync(void *ctx, int dir)
 {
     struct dir_ctx *x = ctx;
-    mqd_stream_resync(&x->cs->dir[dir].stream);
+    mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
+    if (s)
+        mqd_stream_resync(s);
 }
 
 /* --tls-keylog's summary counts, from the tls_decrypt records. */
@@ -107,10 +113,10 @@ static void tr_event(void *ctx, int dir, uint64_t off, const struct event_record
     p->stats.events++;
     if (p->keylog)
         count_tls(p, ev);
-    if (!pipeline_printing(p))
+    if (!pipeline_printing(p) ||
+        !pipeline_mqtt_meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off))
         return;
-    pipeline_mqtt_meta_stamp(p, x->cs, dir, pkt ? pkt : p->pkt, off);
-    output_event(p->out, &x->cs->dir[dir].meta, ev);
+    output_event(p->out, &x->cs->meta[dir], ev);
 }
 
 static void tr_classified(void *ctx, int kind)
@@ -118,8 +124,7 @@ static void tr_classified(void *ctx, int kind)
     struct dir_ctx *x = ctx;
     struct conn_state *cs = x->cs;
     if (kind == TR_WSS) { /* decrypted TLS carries WebSocket: records say so */
-        for (int i = 0; i < 2; i++)
-            cs->dir[i].meta.transport = "wss";
+        pipeline_mqtt_set_transport(cs, "wss");
         return;
     }
     cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
@@ -128,11 +133,9 @@ static void tr_classified(void *ctx, int kind)
     else
         x->p->stats.mqtt_conns++;
     if (kind == TR_WEBSOCKET)
-        for (int i = 0; i < 2; i++)
-            cs->dir[i].meta.transport = "websocket";
+        pipeline_mqtt_set_transport(cs, "websocket");
     if (kind == TR_TLS && x->p->keylog) /* decrypted: its records say so */
-        for (int i = 0; i < 2; i++)
-            cs->dir[i].meta.transport = "tls";
+        pipeline_mqtt_set_transport(cs, "tls");
 }
 
 static struct transport_sink tr_sink(struct dir_ctx *x)
@@ -147,11 +150,14 @@ static void drop_conn(struct flow_conn *c)
 {
     struct conn_state *cs = c->app;
     transport_free(&cs->tr);
-    for (int dir = 0; dir < 2; dir++) {
-        mqd_stream_free(&cs->dir[dir].stream);
-        free(cs->dir[dir].tls_ring);
-    }
+    for (int dir = 0; dir < 2; dir++)
+        if (cs->dir[dir]) {
+            mqd_stream_free(&cs->dir[dir]->stream);
+            free(cs->dir[dir]->tls_ring);
+            free(cs->dir[dir]);
+        }
     session_free(cs->sess);
+    free(cs->meta);
     free(cs);
     c->app = NULL;
 }
@@ -213,26 +219,56 @@ static void resume_keep(struct pipeline *p, const struct flow_conn *c,
     s->version = cs->version;
     s->inferred = cs->version_inferred;
     s->used = true;
+    s->boundary = transport_direct(&cs->tr, 0) && transport_direct(&cs->tr, 1);
+    for (int dir = 0; dir < 2; dir++)
+        if (cs->dir[dir] && !mqd_stream_at_boundary(&cs->dir[dir]->stream))
+            s->boundary = false;
 }
 
 /* A connection picked up mid-stream on the endpoints of one evicted
- * before: it continues with that one's version. */
-static void resume_take(struct pipeline *p, const struct flow_conn *c,
+ * before: it continues with that one's version. True when it goes on
+ * exactly where that one stopped, between frames (no frame to search). */
+static bool resume_take(struct pipeline *p, const struct flow_conn *c,
                         struct conn_state *cs)
 {
     if (!p->resume)
-        return;
+        return false;
     struct pkt_endpoint ep[2];
     memset(ep, 0, sizeof ep);
     struct resume_slot *s = resume_find(p, &c->key, ep);
     if (!s->used || memcmp(s->ep, ep, sizeof ep) != 0)
-        return;
+        return false;
     s->used = false;
     cs->version = s->version;
     cs->version_inferred = s->inferred;
     cs->version_reported = true; /* said on the evicted connection */
     for (int i = 0; i < 2; i++)
-        mqd_stream_set_version(&cs->dir[i].stream, cs->version);
+        if (cs->dir[i])
+            mqd_stream_set_version(&cs->dir[i]->stream, cs->version);
+    return s->boundary && (c->flags & FLOW_RESUMED);
+}
+
+mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir)
+{
+    struct dir_state *d = cs->dir[dir];
+    if (d)
+        return &d->stream;
+    d = malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    mqd_stream_cfg cfg = {
+        .max_frame = p->opts->max_frame,
+        .version = cs->version,
+        .realloc_fn = pipeline_mqtt_realloc,
+        .alloc_ctx = d,
+    };
+    mqd_stream_init(&d->stream, &cfg);
+    d->p = p;
+    d->cs = cs;
+    d->dir = dir;
+    d->tls_ring = NULL; /* -V over TLS: made at its first record (note_tls_record) */
+    cs->dir[dir] = d;
+    return &d->stream;
 }
 
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
@@ -245,36 +281,24 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     p->pkt = pkt;
     cs->midstream = (c->flags & FLOW_MIDSTREAM) != 0;
     cs->flow = c;
+    /* Resumed between frames: decoded in order (its analysis still knows
+     * nothing of what came before: midstream for the session). */
+    bool in_order = cs->midstream && resume_take(p, c, cs);
     uint16_t port = c->key.ep[1].port;
     struct transport_cfg tcfg = {
         .server_port = port,
         .mqtt_port = options_is_mqtt_port(p->opts, port),
         .ws_port = transport_is_ws_port(port),
         .heuristics = !p->opts->no_heuristics,
-        .midstream = cs->midstream,
+        .midstream = cs->midstream && !in_order,
         .verbose = p->opts->verbose,
         .keylog = p->keylog,
     };
     tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
-    struct session_cfg scfg = {.topics = &p->opts->topics};
-    cs->sess = session_new(&scfg, cs->midstream);
+    cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? "tls" : "tcp";
     cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
-    for (int dir = 0; dir < 2; dir++) {
-        mqd_stream_cfg cfg = {
-            .max_frame = p->opts->max_frame,
-            .version = MQD_VERSION_UNKNOWN,
-            .realloc_fn = pipeline_mqtt_realloc,
-            .alloc_ctx = p,
-        };
-        mqd_stream_init(&cs->dir[dir].stream, &cfg);
-        pipeline_mqtt_meta_init(&cs->dir[dir].meta, c);
-        if (cs->tr.kind == TR_TLS && p->keylog)
-            cs->dir[dir].meta.transport = "tls";
-    }
-    if (cs->midstream)
-        resume_take(p, c, cs);
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;
@@ -290,10 +314,9 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
 {
     (void)ctx;
     const struct conn_state *cs = c->app;
-    const char *d = (const char *)&cs->dir[dir];
     __builtin_prefetch(cs);
-    for (size_t i = 0; i < sizeof cs->dir[dir]; i += 64)
-        __builtin_prefetch(d + i);
+    if (cs->dir[dir]) /* its fields the fast path reads (on_data) */
+        __builtin_prefetch(cs->dir[dir]);
     __builtin_prefetch(&cs->tr);
     __builtin_prefetch(&cs->sess);
 }
@@ -308,9 +331,12 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    session_peer_lagging(cs->sess, c->holding[1 - dir]);
+    cs->peer_lagging = c->holding[1 - dir];
+    session_peer_lagging(cs->sess, cs->peer_lagging);
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
-        (void)mqd_stream_feed(&cs->dir[dir].stream, data, len, pipeline_mqtt_stream_event, &x);
+        mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
+        if (s)
+            (void)mqd_stream_feed(s, data, len, pipeline_mqtt_stream_event, &x);
         return;
     }
     struct transport_sink sink = tr_sink(&x);
@@ -333,7 +359,10 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
-    mqd_stream_gap(&cs->dir[dir].stream, len);
+    mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
+    if (s)
+        mqd_stream_gap(s, len);
+    cs->gap_seen[dir] = true;
     session_gap(cs->sess, dir);
 }
 
@@ -353,7 +382,9 @@ static void on_conflict(void *ctx, struct flow_conn *c, int dir,
 
 static void report_truncated(struct pipeline *p, struct conn_state *cs, int dir)
 {
-    mqd_stream *s = &cs->dir[dir].stream;
+    if (!cs->dir[dir])
+        return;
+    mqd_stream *s = &cs->dir[dir]->stream;
     size_t pending = mqd_stream_pending(s);
     if (pending == 0)
         return;
@@ -376,8 +407,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
         !violation_sel_rule(&p->opts->violation, rule))
         return false;
     pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
-    if (!pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream),
-                                   "state_violation"))
+    if (!pipeline_mqtt_event_begin(p, cs, 0, pipeline_mqtt_offset(cs, 0), "state_violation"))
         return false;
     output_event_str(p->out, "rule", r->id);
     output_event_str(p->out, "name", r->name);
@@ -390,7 +420,9 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
 static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t conn)
 {
     struct session_close_report r;
-    if (!cs->sess)
+    /* Without a message the analysis has nothing to report; --stats counts
+     * the connection all the same. */
+    if (!cs->sess && (!p->st || !pipeline_mqtt_session(p, cs)))
         return;
     if (session_close(cs->sess, p->pkt->ts_us, &r)) {
         if ((r.unacked[0] || r.unacked[1]) &&
@@ -427,13 +459,14 @@ static void on_close(void *ctx, struct flow_conn *c,
             /* A resync candidate still waiting for bytes that will never
              * come is given up, so the frames behind it are delivered. */
             struct dir_ctx xd = {p, cs, dir};
-            (void)mqd_stream_finish(&cs->dir[dir].stream, pipeline_mqtt_stream_event, &xd);
+            if (cs->dir[dir])
+                (void)mqd_stream_finish(&cs->dir[dir]->stream, pipeline_mqtt_stream_event, &xd);
             report_truncated(p, cs, dir);
         }
         if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
             resume_keep(p, c, cs);
         if ((reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED) &&
-            pipeline_mqtt_event_begin(p, cs, 0, mqd_stream_offset(&cs->dir[0].stream), "evicted")) {
+            pipeline_mqtt_event_begin(p, cs, 0, pipeline_mqtt_offset(cs, 0), "evicted")) {
             output_event_str(p->out, "reason", flow_close_reason_name(reason));
             output_event_end(p->out);
         }

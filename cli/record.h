@@ -205,6 +205,7 @@ struct pipeline_stats {
     uint64_t mqtt_conns, tls_conns;
     uint64_t oversize_frames, framing_errors, resyncs, truncated_at_end;
     uint64_t stream_buffer_peak; /* bytes held by stream decoders at most */
+    uint64_t memcap_drops;  /* partial frames given up at --stream-memcap */
 };
 
 /* An event record (a gap, a resync, a TLS connection, a WebSocket frame,

@@ -44,7 +44,12 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
 #define RESYNC_SCORE_NEEDS_NEXT 35
 /* A candidate's first bytes are judged as soon as this many are there. */
 #define RESYNC_EARLY 16u
-/* First allocation of the buffer. */
+/* First allocation of the buffer, at least (then it doubles, up to what is
+ * needed): a partial frame holds what has arrived of it, not what its
+ * header announces, so many connections each holding the start of a large
+ * frame cost little. */
+#define BUFFER_FIRST 16u
+/* The size up to which a buffer is kept between frames. */
 #define BUFFER_MIN 256u
 /* A buffer grown above this for one split frame is released once the frame
  * is delivered, so what the decoders hold is bounded by (directions x
@@ -124,7 +129,7 @@ static bool buf_reserve(stream_priv *s, size_t need, size_t limit)
         return true;
     if (need > limit)
         return false;
-    size_t cap = s->buf_cap ? s->buf_cap * 2 : BUFFER_MIN;
+    size_t cap = s->buf_cap ? s->buf_cap * 2 : BUFFER_FIRST;
     if (cap < need)
         cap = need;
     if (cap > limit)
@@ -146,8 +151,9 @@ static void buf_release(stream_priv *s)
     s->buf_len = 0;
 }
 
-/* Puts src[0..n) at the front of the buffer with room for `reserve` bytes.
- * `own`: src already lies inside the buffer (a suffix of it). */
+/* Puts src[0..n) at the front of the buffer with room for `reserve` bytes,
+ * growing at most to `limit`. `own`: src already lies inside the buffer (a
+ * suffix of it). */
 static bool buf_hold(stream_priv *s, const uint8_t *src, size_t n,
                      size_t reserve, size_t limit, bool own)
 {
@@ -461,11 +467,37 @@ static size_t skip_bytes(stream_priv *s, size_t n)
     return take;
 }
 
+/* BODY: the partial frame is given up (no memory to grow it, or
+ * mqd_stream_shed): the rest of it is skipped, framing is kept. `report`:
+ * an OVERSIZE event says so (the allocator refused). */
+static void abandon_frame(stream_priv *s, sink *k, uint64_t frame_off,
+                          bool report)
+{
+    size_t held = s->buf_len;
+    if (report) {
+        mqd_fixed_header h;
+        (void)mqd_fixed_header_read(s->buf, held, &h);
+        begin_skip(s, k, &h, s->want, s->buf, held, frame_off);
+    } else {
+        s->state = ST_SKIP;
+    }
+    s->skip_left = (uint64_t)s->want - held;
+    s->counts.bytes_skipped += held;
+    s->buf_len = 0;
+    if (s->buf_cap > KEEP_BUFFER_MAX || !report)
+        buf_release(s);
+}
+
 /* BODY: appends to the partial frame; delivers it when complete. */
 static size_t body_bytes(stream_priv *s, sink *k, const uint8_t *src, size_t n,
                          uint64_t src_off)
 {
     size_t take = min_size((size_t)s->want - s->buf_len, n);
+    if (!buf_reserve(s, s->buf_len + take, s->want)) {
+        k->rc = -1; /* the allocator refused */
+        abandon_frame(s, k, src_off - s->buf_len, true);
+        return 0; /* SKIP passes over the bytes */
+    }
     memcpy(s->buf + s->buf_len, src, take);
     s->buf_len += take;
     if (s->buf_len < s->want)
@@ -502,8 +534,7 @@ static size_t header_bytes(stream_priv *s, sink *k, const uint8_t *src,
         if (r.size == hlen && r.size <= s->cfg.max_frame) {
             emit_frame(s, k, s->hdr, r.size, start);
         } else if (r.size <= s->cfg.max_frame &&
-                   buf_hold(s, s->hdr, hlen, r.size, frame_buffer_limit(s),
-                            false)) {
+                   buf_hold(s, s->hdr, hlen, hlen, r.size, false)) {
             s->want = r.size;
             s->state = ST_BODY;
         } else {
@@ -548,7 +579,7 @@ static size_t frame_at(stream_priv *s, sink *k, const uint8_t *at,
         return r.size;
     }
     if (r.size <= s->cfg.max_frame &&
-        buf_hold(s, at, avail, r.size, frame_buffer_limit(s), own)) {
+        buf_hold(s, at, avail, avail, r.size, own)) {
         s->want = r.size;
         s->state = ST_BODY;
         return avail;
@@ -709,6 +740,32 @@ void mqd_stream_gap(mqd_stream *pub, uint64_t missing)
         break;
     }
     lose_sync(s, dropped);
+}
+
+size_t mqd_stream_shed(mqd_stream *pub)
+{
+    stream_priv *s = priv(pub);
+    size_t dropped = 0;
+    if (s->state == ST_BODY) {
+        dropped = s->buf_len;
+        abandon_frame(s, NULL, 0, false);
+        return dropped;
+    }
+    if (s->state == ST_RESYNC) {
+        dropped = s->buf_len - s->scan;
+        s->resync_skipped += dropped;
+        s->counts.bytes_skipped += dropped;
+        s->scan = 0;
+        s->scan_vetted = 0;
+    }
+    buf_release(s);
+    return dropped;
+}
+
+bool mqd_stream_at_boundary(const mqd_stream *pub)
+{
+    const stream_priv *s = priv_const(pub);
+    return s->state == ST_HEADER && s->hdr_len == 0;
 }
 
 size_t mqd_stream_pending(const mqd_stream *pub)

@@ -3,10 +3,14 @@
  * layer, IP, TCP reassembly, the MQTT stream decoder and parser, and the
  * output.
  *
- * Input: a pcap or pcapng file image. It runs three times: JSON output with
- * --no-checksum (mutated segments keep reaching the decoders), verbose text
- * with secrets shown and --max-frame 64 (the oversize path), checksums
- * verified, and EVE with --max-frame 64. The JSON must be valid UTF-8 and
+ * Input: a pcap or pcapng file image. It runs in one of three modes: JSON
+ * output with --no-checksum (mutated segments keep reaching the decoders),
+ * verbose text with secrets shown and --max-frame 64 (the oversize path),
+ * checksums verified, and EVE with --max-frame 64. libFuzzer's inputs each
+ * run in the mode their size picks (size % 3: the mutations that insert or
+ * erase bytes visit all three; one run per input instead of three, as
+ * llhttp's fuzzer lets its input choose the parser's mode); the regression
+ * replay (tests/test_fuzz_regressions.c) runs every input in all three. The JSON must be valid UTF-8 and
  * parse with jansson line by line; EVE lines too, each with Suricata's
  * common keys; the text must be valid UTF-8 without stray control
  * characters; the end-of-run summary is written too.
@@ -103,22 +107,31 @@ static char *pipeline_run(const uint8_t *data, size_t size,
     return mem;
 }
 
-void fuzz_pipeline(const uint8_t *data, size_t size)
+static void pipeline_check(const uint8_t *data, size_t size,
+                           enum pipeline_fuzz_mode mode)
 {
     size_t n;
-    char *json = pipeline_run(data, size, RUN_JSON, &n);
+    char *out = pipeline_run(data, size, mode, &n);
     if (getenv("MQD_FUZZ_DEBUG"))
-        fwrite(json, 1, n, stderr);
-    check_json_text(json, n);
-    free(json);
-    char *text = pipeline_run(data, size, RUN_TEXT, &n);
-    if (getenv("MQD_FUZZ_DEBUG"))
-        fwrite(text, 1, n, stderr);
-    check_text(text, n);
-    free(text);
-    char *eve = pipeline_run(data, size, RUN_EVE, &n);
-    if (getenv("MQD_FUZZ_DEBUG"))
-        fwrite(eve, 1, n, stderr);
-    check_eve_text(eve, n);
-    free(eve);
+        fwrite(out, 1, n, stderr);
+    if (mode == RUN_JSON)
+        check_json_text(out, n);
+    else if (mode == RUN_TEXT)
+        check_text(out, n);
+    else
+        check_eve_text(out, n);
+    free(out);
+}
+
+void fuzz_pipeline(const uint8_t *data, size_t size)
+{
+    static const enum pipeline_fuzz_mode modes[3] = {RUN_JSON, RUN_TEXT, RUN_EVE};
+    pipeline_check(data, size, modes[size % 3]);
+}
+
+void fuzz_pipeline_all(const uint8_t *data, size_t size)
+{
+    pipeline_check(data, size, RUN_JSON);
+    pipeline_check(data, size, RUN_TEXT);
+    pipeline_check(data, size, RUN_EVE);
 }

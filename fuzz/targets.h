@@ -27,8 +27,10 @@ void fuzz_stream(const uint8_t *data, size_t size);
 void fuzz_printers(const uint8_t *data, size_t size);
 
 /* pipeline: data is a capture file image (pcap / pcapng); the whole
- * capture -> MQTT -> output path runs over it, JSON checked as above. */
+ * capture -> MQTT -> output path runs over it, JSON checked as above: in
+ * the mode (JSON, text, EVE) its size picks; _all: in all three. */
 void fuzz_pipeline(const uint8_t *data, size_t size);
+void fuzz_pipeline_all(const uint8_t *data, size_t size);
 
 /* sn: data is one MQTT-SN datagram for mqd_sn_parse; every field must lie
  * inside it. */

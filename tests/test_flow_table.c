@@ -134,10 +134,12 @@ static void fx_free(struct fx *f)
     free(f);
 }
 
-/* A segment from host `a`:aport to host `b`:bport (IPv4 10.0.0.a). */
-static void tcp4(struct fx *f, int a, uint16_t aport, int b, uint16_t bport,
-                 const char *flags, uint32_t seq, uint32_t ack,
-                 const char *data)
+/* A segment from host `a`:aport to host `b`:bport (IPv4 10.0.0.a),
+ * advertising `window`, with a Window Scale option of `wscale` (< 0: none;
+ * taken from SYN segments only, as tcp_decode does). */
+static void tcp4w(struct fx *f, int a, uint16_t aport, int b, uint16_t bport,
+                  const char *flags, uint32_t seq, uint32_t ack,
+                  const char *data, uint16_t window, int wscale)
 {
     struct ip_info ip = {0};
     struct tcp_info t = {0};
@@ -157,11 +159,21 @@ static void tcp4(struct fx *f, int a, uint16_t aport, int b, uint16_t bport,
     for (const char *p = flags; *p; p++)
         t.flags |= *p == 'S' ? TCP_SYN : *p == 'A' ? TCP_ACK
                  : *p == 'F' ? TCP_FIN : *p == 'R' ? TCP_RST : 0;
+    t.window = window;
+    t.wscale = wscale >= 0 && (t.flags & TCP_SYN) ? (uint8_t)wscale : TCP_NO_WSCALE;
     t.payload = (const uint8_t *)data;
     t.payload_len = t.payload_caplen = strlen(data);
     struct pkt_info pkt = {++f->frame, f->ts};
     f->ts += 1000;
     flow_table_tcp(f->ft, &ip, &t, &pkt);
+}
+
+/* The same with a 64 KiB window and no Window Scale option. */
+static void tcp4(struct fx *f, int a, uint16_t aport, int b, uint16_t bport,
+                 const char *flags, uint32_t seq, uint32_t ack,
+                 const char *data)
+{
+    tcp4w(f, a, aport, b, bport, flags, seq, ack, data, 65535, -1);
 }
 
 /* Client 10.0.0.1:50000 <-> server 10.0.0.2:1883. */
@@ -414,6 +426,55 @@ static void test_rst_outside_window_ignored(void **state)
     fx_free(f);
 }
 
+/* RFC 5961 with RFC 7323: a RST is judged by the window the receiver
+ * advertised, scaled when both SYNs offered Window Scale; the fixed 1 MiB
+ * only when the handshake was not seen. Each case: the server advertises
+ * `window` (shift `ws_s`; the client's SYN offers `ws_c`), then a client
+ * RST `ahead` bytes past its next byte: accepted or ignored. */
+struct rst_window_case {
+    const char *name;
+    bool handshake;
+    int ws_c, ws_s;
+    uint16_t window;
+    uint32_t ahead;
+    bool accepted;
+};
+
+static void test_rst_window_scale(void **state)
+{
+    (void)state;
+    static const struct rst_window_case cases[] = {
+        /* 1000 << 7 = 128,000 bytes */
+        {"scaled, inside", true, 7, 7, 1000, 100000, true},
+        {"scaled, outside (inside 1 MiB)", true, 7, 7, 1000, 200000, false},
+        /* 65535 << 8 = 16 MiB */
+        {"scaled, past 1 MiB", true, 8, 8, 65535, 2u << 20, true},
+        /* the option in one SYN only: no scaling (s2.2) */
+        {"one side offers it", true, 7, -1, 1000, 100000, false},
+        {"unscaled, inside", true, -1, -1, 1000, 1000, true},
+        /* picked up mid-stream: the window scale is unknown */
+        {"no handshake, inside 1 MiB", false, -1, -1, 1000, 500000, true},
+        {"no handshake, past 1 MiB", false, -1, -1, 65535, 2u << 20, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct rst_window_case *k = &cases[i];
+        struct fx *f = fx_new();
+        if (k->handshake) {
+            tcp4w(f, 1, 50000, 2, 1883, "S", 0, 0, "", 64240, k->ws_c);
+            tcp4w(f, 2, 1883, 1, 50000, "SA", 500, 1, "", 65535, k->ws_s);
+        }
+        tcp4w(f, 1, 50000, 2, 1883, "A", 1, 501, "ping", 502, -1);
+        tcp4w(f, 2, 1883, 1, 50000, "A", 501, 5, "pong", k->window, -1);
+        tcp4w(f, 1, 50000, 2, 1883, "R", 5 + k->ahead, 0, "", 0, -1);
+        /* Accepted, the RST waits for the bytes before it (a gap later). */
+        const struct flow_stats *st = flow_table_stats(f->ft);
+        if (st->rst_ignored != (k->accepted ? 0u : 1u))
+            fail_msg("%s: rst_ignored %llu", k->name,
+                     (unsigned long long)st->rst_ignored);
+        fx_free(f);
+    }
+}
+
 /* A RST captured ahead of the last data of its direction: the data is
  * still delivered, then the connection closes. */
 static void test_rst_ahead_of_data(void **state)
@@ -652,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
         cmocka_unit_test(test_rst_outside_window_ignored),
+        cmocka_unit_test(test_rst_window_scale),
         cmocka_unit_test(test_rst_waits_for_peer_data),
         cmocka_unit_test(test_rst_ahead_of_data),
         cmocka_unit_test(test_rst_grace_then_gap),

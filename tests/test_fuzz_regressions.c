@@ -133,7 +133,7 @@ static void test_printers(void **state)
 static void test_pipeline(void **state)
 {
     (void)state;
-    replay_target("pipeline", fuzz_pipeline);
+    replay_target("pipeline", fuzz_pipeline_all);
 }
 
 static void test_payload(void **state)

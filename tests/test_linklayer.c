@@ -353,6 +353,50 @@ static void test_snaplen_cut_payload(void **state)
     assert_int_equal(d.ip_rc, IP_TRUNCATED);
 }
 
+/* RFC 7323 s2.2: the Window Scale option of a SYN (kind 3, length 3), found
+ * among other options, its shift capped at 14 (s2.3); not looked for
+ * outside SYNs; an option list cut short, or ended by End of Option List,
+ * yields none. */
+static void test_tcp_window_scale(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        uint8_t flags;
+        uint8_t opt[12];
+        size_t optlen, caplen_cut; /* bytes of options; captured fewer by */
+        bool has;
+        uint8_t shift;
+    } cases[] = {
+        {"MSS, NOP, WS 7", TCP_SYN, {2, 4, 5, 0xb4, 1, 3, 3, 7}, 8, 0, true, 7},
+        {"SYN-ACK, WS 20 capped", TCP_SYN | TCP_ACK, {3, 3, 20, 0}, 4, 0, true, 14},
+        {"not a SYN", TCP_ACK, {3, 3, 7, 0}, 4, 0, false, 0},
+        {"EOL first", TCP_SYN, {0, 3, 3, 7}, 4, 0, false, 0},
+        {"length 1", TCP_SYN, {2, 1, 3, 3, 7, 0, 0, 0}, 8, 0, false, 0},
+        {"cut by the snaplen", TCP_SYN, {1, 1, 3, 3, 7, 0, 0, 0}, 8, 6, false, 0},
+        {"NOPs, SACK permitted, WS 0", TCP_SYN, {1, 1, 4, 2, 3, 3, 0, 0}, 8, 0, true, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t seg[32] = {0x13, 0x88, 0x07, 0x5b}; /* ports 5000, 1883 */
+        size_t hdr = 20 + cases[i].optlen;
+        seg[12] = (uint8_t)((hdr / 4) << 4);
+        seg[13] = cases[i].flags;
+        memcpy(seg + 20, cases[i].opt, cases[i].optlen);
+        struct ip_info ip;
+        memset(&ip, 0, sizeof ip);
+        ip.proto = 6;
+        ip.l4 = seg;
+        ip.l4_wirelen = hdr;
+        ip.l4_caplen = hdr - cases[i].caplen_cut;
+        struct tcp_info t;
+        int rc = tcp_decode(&ip, &t);
+        assert_int_equal(rc, cases[i].caplen_cut ? IP_TRUNCATED : IP_OK);
+        bool has = t.wscale != TCP_NO_WSCALE;
+        if (has != cases[i].has || (has && t.wscale != cases[i].shift))
+            fail_msg("%s: has %d shift %u", cases[i].name, has, t.wscale);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_not_ip_and_unsupported),
         cmocka_unit_test(test_malformed_headers),
         cmocka_unit_test(test_snaplen_cut_payload),
+        cmocka_unit_test(test_tcp_window_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,23 +103,6 @@ static void run(const char *pcap, const char *extra, struct result *r)
     assert_int_equal(pclose(p), 0);
 }
 
-static struct pktgen *open_cap_port(char *path, size_t cap, const char *tag,
-                                    struct pktgen_flow *f, uint16_t port)
-{
-    snprintf(path, cap, "/tmp/mqd-lifecycle-%ld-%s.pcap", (long)getpid(), tag);
-    struct pktgen *g = pktgen_open_file(path, DLT_EN10MB);
-    assert_non_null(g);
-    pktgen_set_time(g, 1000000);
-    pktgen_flow4(f, "10.0.0.1", 50000, "10.0.0.2", port);
-    return g;
-}
-
-static struct pktgen *open_cap(char *path, size_t cap, const char *tag,
-                               struct pktgen_flow *f)
-{
-    return open_cap_port(path, cap, tag, f, 1883);
-}
-
 /* Handshake, CONNECT, CONNACK: frames 1-5. */
 static void connect_flow(struct pktgen *g, struct pktgen_flow *f,
                          uint32_t isn)
@@ -129,135 +112,236 @@ static void connect_flow(struct pktgen *g, struct pktgen_flow *f,
     pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);
 }
 
-static void finish(struct pktgen *g, const char *path, const char *extra,
-                   struct result *r)
+/* Closes with FIN from the client, then from the server. */
+static void fins(struct pktgen *g, struct pktgen_flow *f)
 {
-    assert_int_equal(pktgen_close(g), 0);
-    run(path, extra, r);
-    unlink(path);
+    pktgen_fin(g, f, PKTGEN_C2S);
+    pktgen_fin(g, f, PKTGEN_S2C);
 }
+
+/* ---- the cases: a capture script and what must come out of it ---- */
 
 /* A quiet device behind one lost segment: the broker acknowledged the lost
  * PUBLISH; the next PUBLISH a minute later is shown at its own frame, not
  * held until the FIN; the lost bytes are one gap. */
-static void test_lost_segment_acked(void **state)
+static void script_lost_segment_acked(struct pktgen *g, struct pktgen_flow *f)
 {
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "lost", &f);
-    connect_flow(g, &f, 1000);
-    f.next_seq[0] += PUBLISH_LEN;                        /* PUBLISH 1 lost */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);        /* f6 */
-    pktgen_tcp_next(g, &f, PKTGEN_C2S, TCP_ACK, NULL, 0); /* f7 */
+    connect_flow(g, f, 1000);
+    f->next_seq[0] += PUBLISH_LEN;                        /* PUBLISH 1 lost */
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);          /* f6 */
+    pktgen_tcp_next(g, f, PKTGEN_C2S, TCP_ACK, NULL, 0);  /* f7 */
     pktgen_set_time(g, 61000000);
-    pktgen_data(g, &f, PKTGEN_C2S, publish(2), PUBLISH_LEN); /* f8 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(2), 4);        /* f9 */
-    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);       /* f10 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#2@8 1:DISCONNECT@10 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@6 1:PUBACK#2@9 ");
-    assert_string_equal(r.events, "1:c:gap 1:c:resync ");
-    assert_int_equal(r.violations, 0);
+    pktgen_data(g, f, PKTGEN_C2S, publish(2), PUBLISH_LEN); /* f8 */
+    pktgen_data(g, f, PKTGEN_S2C, puback(2), 4);          /* f9 */
+    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);         /* f10 */
+    fins(g, f);
 }
 
 /* The client's FIN captured 40 us ahead of its last PUBLISH: the PUBLISH
  * is decoded, the stream ends after it. */
-static void test_fin_ahead_of_data(void **state)
+static void script_fin_ahead_of_data(struct pktgen *g, struct pktgen_flow *f)
 {
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "fin", &f);
-    connect_flow(g, &f, 1000);
-    uint32_t at = f.next_seq[0];
-    f.next_seq[0] += PUBLISH_LEN;
+    connect_flow(g, f, 1000);
+    uint32_t at = f->next_seq[0];
+    f->next_seq[0] += PUBLISH_LEN;
     pktgen_set_step(g, 40);
-    pktgen_fin(g, &f, PKTGEN_C2S);                                  /* f6 */
-    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
+    pktgen_fin(g, f, PKTGEN_C2S);                                   /* f6 */
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
                PUBLISH_LEN);                                        /* f7 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
-    assert_string_equal(r.events, "");
-    assert_int_equal(r.violations, 0);
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
+    pktgen_fin(g, f, PKTGEN_S2C);
 }
 
 /* The same with a RST, the broker's PUBACK captured first too: the
  * PUBLISH before the RST is still decoded and paired. */
-static void test_rst_ahead_of_data(void **state)
+static void script_rst_ahead_of_data(struct pktgen *g, struct pktgen_flow *f)
 {
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "rst", &f);
-    connect_flow(g, &f, 1000);
-    uint32_t at = f.next_seq[0];
-    f.next_seq[0] += PUBLISH_LEN;
+    connect_flow(g, f, 1000);
+    uint32_t at = f->next_seq[0];
+    f->next_seq[0] += PUBLISH_LEN;
     pktgen_set_step(g, 40);
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f6 */
-    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_RST | TCP_ACK, f.next_seq[0], NULL,
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f6 */
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST | TCP_ACK, f->next_seq[0], NULL,
                0);                                                  /* f7 */
-    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
                PUBLISH_LEN);                                        /* f8 */
-    pktgen_data(g, &f, PKTGEN_C2S, "late", 4); /* past the RST: ignored */
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@8 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@6 ");
-    assert_string_equal(r.events, "");
-    assert_int_equal(r.violations, 0);
+    pktgen_data(g, f, PKTGEN_C2S, "late", 4); /* past the RST: ignored */
 }
 
 /* A RST far outside the window (spoofed) does not end the analysis. */
-static void test_rst_outside_window(void **state)
+static void script_rst_outside_window(struct pktgen *g, struct pktgen_flow *f)
 {
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "spoof", &f);
-    connect_flow(g, &f, 1000);
-    pktgen_tcp(g, &f, PKTGEN_C2S, TCP_RST, f.next_seq[0] + 0x40000000u,
+    connect_flow(g, f, 1000);
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST, f->next_seq[0] + 0x40000000u,
                NULL, 0);                                            /* f6 */
-    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f7 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
-    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f9 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
-    assert_string_equal(r.events, "");
-    assert_int_equal(r.violations, 0);
+    pktgen_data(g, f, PKTGEN_C2S, publish(1), PUBLISH_LEN);         /* f7 */
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
+    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f9 */
+    fins(g, f);
 }
 
 /* A client reconnecting from the same port with a new ISN while the old
  * connection was never closed: two connections, no gap, no second
  * CONNECT on one connection. */
-static void test_syn_reuses_tuple(void **state)
+static void script_syn_reuses_tuple(struct pktgen *g, struct pktgen_flow *f)
 {
-    (void)state;
+    connect_flow(g, f, 1000);
+    connect_flow(g, f, 0x9000000u); /* frames 6-10 */
+    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f11 */
+    fins(g, f);
+}
+
+/* A PUBLISH in a fragmented IPv4 or IPv6 datagram, the fragments in
+ * reverse order: decoded whole at the frame that completes it, and its
+ * PUBACK answers it (no violation). */
+static void script_fragmented_publish(struct pktgen *g, struct pktgen_flow *f)
+{
+    connect_flow(g, f, 1000);
+    uint8_t pkt[256], frag[256];
+    size_t len = pktgen_build_tcp(PKTGEN_LINKTYPE_RAW, f, PKTGEN_C2S,
+                                  TCP_ACK | TCP_PSH, f->next_seq[0],
+                                  f->next_seq[1], publish(1), PUBLISH_LEN,
+                                  pkt, sizeof pkt);
+    f->next_seq[0] += PUBLISH_LEN;
+    size_t hdr = f->family == 4 ? 20 : 40, l4 = len - hdr;
+    size_t n = fragment_ip(pkt, len, 24, l4 - 24, false, 77, frag,
+                           sizeof frag);
+    pktgen_write(g, frag, n);                                       /* f6 */
+    n = fragment_ip(pkt, len, 0, 24, true, 77, frag, sizeof frag);
+    pktgen_write(g, frag, n);                                       /* f7 */
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
+    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f9 */
+    fins(g, f);
+}
+
+/* PROXY protocol v1 before the CONNECT on the broker port (its own
+ * segment): stripped, an event, and every record of the connection offers
+ * the original client's address. */
+static void script_proxy_v1(struct pktgen *g, struct pktgen_flow *f)
+{
+    pktgen_handshake(g, f, 1000, 5000);
+    const char *line = "PROXY TCP4 203.0.113.7 192.0.2.1 40000 1883\r\n";
+    pktgen_data(g, f, PKTGEN_C2S, line, strlen(line));              /* f4 */
+    pktgen_data(g, f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);     /* f5 */
+    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f6 */
+    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f7 */
+    fins(g, f);
+}
+
+/* PROXY protocol v2 (IPv6, with a TLV) and the CONNECT in one segment, on
+ * a port found by the CONNECT heuristic. */
+static void script_proxy_v2_heuristic_port(struct pktgen *g, struct pktgen_flow *f)
+{
+    pktgen_handshake(g, f, 1000, 5000);
+    uint8_t seg[128];
+    const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                             0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    memcpy(seg, sig, 12);
+    seg[12] = 0x21;
+    seg[13] = 0x21; /* AF_INET6, STREAM */
+    seg[14] = 0;
+    seg[15] = 36 + 4;
+    memset(seg + 16, 0, 36);
+    seg[16] = 0x20; seg[17] = 0x01; seg[18] = 0x0d; seg[19] = 0xb8;
+    seg[31] = 7;               /* 2001:db8::7 */
+    seg[47] = 1;               /* ::1 */
+    seg[48] = 0x9c; seg[49] = 0x40; /* 40000 */
+    seg[50] = 0x1b; seg[51] = 0x58; /* 7000 */
+    memcpy(seg + 52, "\x04\x00\x01\x00", 4); /* a NOOP TLV */
+    memcpy(seg + 56, CONNECT, sizeof CONNECT - 1);
+    pktgen_data(g, f, PKTGEN_C2S, seg, 56 + sizeof CONNECT - 1);    /* f4 */
+    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f5 */
+    fins(g, f);
+}
+
+/* Reading a file, a connection quiet for longer than the live idle timeout
+ * (300 s) stays one connection: no eviction, no second connection picked
+ * up mid-stream. */
+static void script_file_no_idle_eviction(struct pktgen *g, struct pktgen_flow *f)
+{
+    pktgen_handshake(g, f, 1000, 5000);
+    const char connect0[] = "\x10\x0e\x00\x04MQTT\x04\x02\x00\x00\x00\x02"
+                            "c1"; /* keep-alive 0 */
+    pktgen_data(g, f, PKTGEN_C2S, connect0, sizeof connect0 - 1);   /* f4 */
+    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f5 */
+    pktgen_set_time(g, 1000000 + (int64_t)3600 * 1000000);
+    pktgen_data(g, f, PKTGEN_C2S, publish(1), PUBLISH_LEN);         /* f6 */
+    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f7 */
+    fins(g, f);
+}
+
+/* A case: its script over client 10.0.0.1:50000 (2001:db8::1 with
+ * family 6, raw IP frames with `raw`) and the server on `port` (0: 1883),
+ * then the client's and the server's messages ("conn:TYPE[#id]@frame "),
+ * the events ("conn:c|s:event "), no violation, and with proxied_src every
+ * record offering that address. */
+struct lifecycle_case {
+    const char *tag;
+    void (*script)(struct pktgen *g, struct pktgen_flow *f);
+    uint16_t port;
+    int family;
+    bool raw;
+    const char *client, *server, *events, *proxied_src;
+};
+
+static const struct lifecycle_case cases[] = {
+    {"lost", script_lost_segment_acked, 0, 4, false,
+     "1:CONNECT@4 1:PUBLISH#2@8 1:DISCONNECT@10 ",
+     "1:CONNACK@5 1:PUBACK#1@6 1:PUBACK#2@9 ", "1:c:gap 1:c:resync ", NULL},
+    {"fin", script_fin_ahead_of_data, 0, 4, false,
+     "1:CONNECT@4 1:PUBLISH#1@7 ", "1:CONNACK@5 1:PUBACK#1@8 ", "", NULL},
+    {"rst", script_rst_ahead_of_data, 0, 4, false,
+     "1:CONNECT@4 1:PUBLISH#1@8 ", "1:CONNACK@5 1:PUBACK#1@6 ", "", NULL},
+    {"spoof", script_rst_outside_window, 0, 4, false,
+     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
+     "", NULL},
+    {"reuse", script_syn_reuses_tuple, 0, 4, false,
+     "1:CONNECT@4 2:CONNECT@9 2:DISCONNECT@11 ", "1:CONNACK@5 2:CONNACK@10 ",
+     "", NULL},
+    {"frag4", script_fragmented_publish, 0, 4, true,
+     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
+     "", NULL},
+    {"frag6", script_fragmented_publish, 0, 6, true,
+     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
+     "", NULL},
+    {"proxy1", script_proxy_v1, 0, 4, false, "1:CONNECT@5 1:DISCONNECT@7 ",
+     "1:CONNACK@6 ", "1:c:proxy ", "203.0.113.7:40000"},
+    {"idle", script_file_no_idle_eviction, 0, 4, false,
+     "1:CONNECT@4 1:PUBLISH#1@6 ", "1:CONNACK@5 1:PUBACK#1@7 ", "", NULL},
+    {"proxy2", script_proxy_v2_heuristic_port, 7000, 4, false, "1:CONNECT@4 ",
+     "1:CONNACK@5 ", "1:c:proxy 1:c:detected ", "[2001:db8::7]:40000"},
+};
+
+/* Writes the case's capture, runs mqttdissect on it, checks the result. */
+static void test_case(void **state)
+{
+    const struct lifecycle_case *k = *state;
     char path[256];
+    snprintf(path, sizeof path, "/tmp/mqd-lifecycle-%ld-%s.pcap", (long)getpid(),
+             k->tag);
+    struct pktgen *g = pktgen_open_file(path, k->raw ? PKTGEN_LINKTYPE_RAW
+                                                     : DLT_EN10MB);
+    assert_non_null(g);
+    pktgen_set_time(g, 1000000);
     struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "reuse", &f);
-    connect_flow(g, &f, 1000);
-    connect_flow(g, &f, 0x9000000u); /* frames 6-10 */
-    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f11 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
+    uint16_t port = k->port ? k->port : 1883;
+    if (k->family == 6)
+        pktgen_flow6(&f, "2001:db8::1", 50000, "2001:db8::2", port);
+    else
+        pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", port);
+    k->script(g, &f);
+    assert_int_equal(pktgen_close(g), 0);
     struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 2:CONNECT@9 2:DISCONNECT@11 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 2:CONNACK@10 ");
-    assert_string_equal(r.events, "");
+    run(path, "", &r);
+    unlink(path);
+    assert_string_equal(r.dir[0], k->client);
+    assert_string_equal(r.dir[1], k->server);
+    assert_string_equal(r.events, k->events);
     assert_int_equal(r.violations, 0);
+    if (k->proxied_src) {
+        assert_int_equal(r.proxied, r.records);
+        assert_string_equal(r.proxied_src, k->proxied_src);
+    }
 }
 
 /* A corrupted copy of a PUBLISH (wrong TCP checksum: packet id 9), then
@@ -309,165 +393,13 @@ static void test_bad_checksum_dropped(void **state)
     unlink(path);
 }
 
-/* A PUBLISH in a fragmented IPv4 or IPv6 datagram, the fragments in
- * reverse order: decoded whole at the frame that completes it, and its
- * PUBACK answers it (no violation). */
-static void fragmented_publish(int family)
-{
-    char path[256];
-    snprintf(path, sizeof path, "/tmp/mqd-lifecycle-%ld-frag%d.pcap",
-             (long)getpid(), family);
-    struct pktgen *g = pktgen_open_file(path, PKTGEN_LINKTYPE_RAW);
-    assert_non_null(g);
-    struct pktgen_flow f;
-    if (family == 4)
-        pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", 1883);
-    else
-        pktgen_flow6(&f, "2001:db8::1", 50000, "2001:db8::2", 1883);
-    connect_flow(g, &f, 1000);
-    uint8_t pkt[256], frag[256];
-    size_t len = pktgen_build_tcp(PKTGEN_LINKTYPE_RAW, &f, PKTGEN_C2S,
-                                  TCP_ACK | TCP_PSH, f.next_seq[0],
-                                  f.next_seq[1], publish(1), PUBLISH_LEN,
-                                  pkt, sizeof pkt);
-    f.next_seq[0] += PUBLISH_LEN;
-    size_t hdr = family == 4 ? 20 : 40, l4 = len - hdr;
-    size_t n = fragment_ip(pkt, len, 24, l4 - 24, false, 77, frag,
-                           sizeof frag);
-    pktgen_write(g, frag, n);                                       /* f6 */
-    n = fragment_ip(pkt, len, 0, 24, true, 77, frag, sizeof frag);
-    pktgen_write(g, frag, n);                                       /* f7 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
-    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f9 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
-    assert_string_equal(r.events, "");
-    assert_int_equal(r.violations, 0);
-}
-
-static void test_fragmented_ipv4(void **state)
-{
-    (void)state;
-    fragmented_publish(4);
-}
-
-static void test_fragmented_ipv6(void **state)
-{
-    (void)state;
-    fragmented_publish(6);
-}
-
-/* PROXY protocol v1 before the CONNECT on the broker port (its own
- * segment): stripped, an event, and every record of the connection offers
- * the original client's address. */
-static void test_proxy_v1(void **state)
-{
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "proxy1", &f);
-    pktgen_handshake(g, &f, 1000, 5000);
-    const char *line = "PROXY TCP4 203.0.113.7 192.0.2.1 40000 1883\r\n";
-    pktgen_data(g, &f, PKTGEN_C2S, line, strlen(line));             /* f4 */
-    pktgen_data(g, &f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);    /* f5 */
-    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f6 */
-    pktgen_data(g, &f, PKTGEN_C2S, DISCONNECT, 2);                  /* f7 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@5 1:DISCONNECT@7 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@6 ");
-    assert_string_equal(r.events, "1:c:proxy ");
-    assert_int_equal(r.violations, 0);
-    assert_int_equal(r.proxied, r.records);
-    assert_string_equal(r.proxied_src, "203.0.113.7:40000");
-}
-
-/* PROXY protocol v2 (IPv6, with a TLV) and the CONNECT in one segment, on
- * a port found by the CONNECT heuristic. */
-static void test_proxy_v2_heuristic_port(void **state)
-{
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap_port(path, sizeof path, "proxy2", &f, 7000);
-    pktgen_handshake(g, &f, 1000, 5000);
-    uint8_t seg[128];
-    const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
-                             0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-    memcpy(seg, sig, 12);
-    seg[12] = 0x21;
-    seg[13] = 0x21; /* AF_INET6, STREAM */
-    seg[14] = 0;
-    seg[15] = 36 + 4;
-    memset(seg + 16, 0, 36);
-    seg[16] = 0x20; seg[17] = 0x01; seg[18] = 0x0d; seg[19] = 0xb8;
-    seg[31] = 7;               /* 2001:db8::7 */
-    seg[47] = 1;               /* ::1 */
-    seg[48] = 0x9c; seg[49] = 0x40; /* 40000 */
-    seg[50] = 0x1b; seg[51] = 0x58; /* 7000 */
-    memcpy(seg + 52, "\x04\x00\x01\x00", 4); /* a NOOP TLV */
-    memcpy(seg + 56, CONNECT, sizeof CONNECT - 1);
-    pktgen_data(g, &f, PKTGEN_C2S, seg, 56 + sizeof CONNECT - 1);   /* f4 */
-    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f5 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 ");
-    assert_string_equal(r.events, "1:c:proxy 1:c:detected ");
-    assert_int_equal(r.violations, 0);
-    assert_int_equal(r.proxied, r.records);
-    assert_string_equal(r.proxied_src, "[2001:db8::7]:40000");
-}
-
-/* Reading a file, a connection quiet for longer than the live idle timeout
- * (300 s) stays one connection: no eviction, no second connection picked
- * up mid-stream. */
-static void test_file_no_idle_eviction(void **state)
-{
-    (void)state;
-    char path[256];
-    struct pktgen_flow f;
-    struct pktgen *g = open_cap(path, sizeof path, "idle", &f);
-    pktgen_handshake(g, &f, 1000, 5000);
-    const char connect0[] = "\x10\x0e\x00\x04MQTT\x04\x02\x00\x00\x00\x02"
-                            "c1"; /* keep-alive 0 */
-    pktgen_data(g, &f, PKTGEN_C2S, connect0, sizeof connect0 - 1);  /* f4 */
-    pktgen_data(g, &f, PKTGEN_S2C, CONNACK, 4);                     /* f5 */
-    pktgen_set_time(g, 1000000 + (int64_t)3600 * 1000000);
-    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f6 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f7 */
-    pktgen_fin(g, &f, PKTGEN_C2S);
-    pktgen_fin(g, &f, PKTGEN_S2C);
-    struct result r;
-    finish(g, path, "", &r);
-    assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@6 ");
-    assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@7 ");
-    assert_string_equal(r.events, "");
-    assert_int_equal(r.violations, 0);
-}
-
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lost_segment_acked),
-        cmocka_unit_test(test_fin_ahead_of_data),
-        cmocka_unit_test(test_rst_ahead_of_data),
-        cmocka_unit_test(test_rst_outside_window),
-        cmocka_unit_test(test_syn_reuses_tuple),
-        cmocka_unit_test(test_bad_checksum_dropped),
-        cmocka_unit_test(test_fragmented_ipv4),
-        cmocka_unit_test(test_fragmented_ipv6),
-        cmocka_unit_test(test_proxy_v1),
-        cmocka_unit_test(test_file_no_idle_eviction),
-        cmocka_unit_test(test_proxy_v2_heuristic_port),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 1];
+    size_t n = 0;
+    for (; n < sizeof cases / sizeof cases[0]; n++)
+        tests[n] = (struct CMUnitTest){cases[n].tag, test_case, NULL, NULL,
+                                       (void *)&cases[n]};
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_checksum_dropped);
+    return _cmocka_run_group_tests("test_tcp_lifecycle", tests, n, NULL, NULL);
 }

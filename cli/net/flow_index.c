@@ -9,8 +9,8 @@
 
 void flow_index_free_conn(struct flow_table *ft, struct flow_conn *c)
 {
-    tcp_reasm_release(&c->dir[0], &ft->stats.reasm);
-    tcp_reasm_release(&c->dir[1], &ft->stats.reasm);
+    tcp_reasm_release(conn_dir(c, 0), &ft->stats.reasm);
+    tcp_reasm_release(conn_dir(c, 1), &ft->stats.reasm);
     free(entry_of(c));
 }
 
@@ -93,11 +93,11 @@ static void slot_place(struct flow_slot *slots, size_t nslots,
                        struct flow_conn *c)
 {
     size_t mask = nslots - 1;
-    size_t i = c->hash & mask;
+    size_t i = entry_of(c)->hash & mask;
     while (slots[i].c)
         i = (i + 1) & mask;
     slots[i].c = c;
-    slots[i].hash = c->hash;
+    slots[i].hash = entry_of(c)->hash;
 }
 
 static bool grow_slots(struct flow_table *ft)
@@ -120,7 +120,7 @@ static bool grow_slots(struct flow_table *ft)
 static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
 {
     size_t mask = ft->nslots - 1;
-    size_t i = c->hash & mask;
+    size_t i = centry_of(c)->hash & mask;
     while (ft->slots[i].c && ft->slots[i].c != c)
         i = (i + 1) & mask;
     if (!ft->slots[i].c)
@@ -197,7 +197,6 @@ static void lru_append(struct flow_table *ft, uint32_t i)
 void flow_index_touch(struct flow_table *ft, struct flow_conn *c)
 {
     uint32_t i = entry_of(c)->node;
-    c->last_ts_us = ft->now_us;
     ft->nodes[i].last_ts_us = ft->now_us;
     if (ft->lru_tail != i) {
         lru_unlink(ft, i);
@@ -216,7 +215,7 @@ bool flow_index_insert(struct flow_table *ft, struct flow_conn *c)
         return false;
     entry_of(c)->node = i;
     ft->nodes[i].c = c;
-    ft->nodes[i].last_ts_us = c->last_ts_us;
+    ft->nodes[i].last_ts_us = ft->now_us;
     slot_place(ft->slots, ft->nslots, c);
     lru_append(ft, i);
     ft->count++;

@@ -29,8 +29,9 @@
  * accepted for this long (capture time), then reported as a gap (Zeek
  * waits about as long). */
 #define RST_GRACE_US ((int64_t)5 * 1000000)
-/* The receiver's window for RFC 5961's check. The window-scale option is
- * not parsed: this bounds what an MQTT connection has in flight. */
+/* The receiver's window for RFC 5961's check when the handshake was not
+ * seen (its window scale unknown): it bounds what an MQTT connection has in
+ * flight. With the handshake, the window the receiver last advertised. */
 #define RST_WINDOW ((uint64_t)1 << 20)
 
 const char *flow_close_reason_name(enum flow_close_reason r)
@@ -100,6 +101,7 @@ void flow_table_free(struct flow_table *ft)
     free(ft->slots);
     free(ft->nodes);
     ipfrag_free(ft->frag);
+    free(ft->resume);
     free(ft);
 }
 
@@ -123,7 +125,7 @@ static void emit_data(void *ctx, const uint8_t *data, size_t len,
     struct conn_emit *ce = ctx;
     const struct flow_sink *s = &ce->ft->sink;
     for (int d = 0; d < 2; d++)
-        ce->c->holding[d] = tcp_reasm_lagging(&ce->c->dir[d]);
+        ce->c->holding[d] = tcp_reasm_lagging(conn_dir(ce->c, d));
     if (s->on_data)
         s->on_data(s->ctx, ce->c, ce->dir, data, len, off, ce->pkt);
 }
@@ -180,6 +182,57 @@ static void rst_unpend(struct flow_table *ft, struct conn_entry *e)
     e->rst_next = NULL;
 }
 
+static struct flow_resume *resume_slot(const struct flow_table *ft,
+                                       const struct flow_key *k)
+{
+    return &ft->resume[flow_index_hash(&k->ep[0], &k->ep[1]) % FLOW_RESUME_SLOTS];
+}
+
+/* An evicted connection: where each direction's stream stopped (after the
+ * flush: past what was given up as lost). */
+static void resume_keep(struct flow_table *ft, struct flow_conn *c)
+{
+    if (!ft->resume)
+        ft->resume = calloc(FLOW_RESUME_SLOTS, sizeof *ft->resume);
+    if (!ft->resume)
+        return;
+    struct flow_resume *r = resume_slot(ft, &c->key);
+    memset(r, 0, sizeof *r);
+    r->key = c->key;
+    for (int d = 0; d < 2; d++) {
+        const struct tcp_reasm *t = conn_cdir(c, d);
+        if (t->started && !t->done) {
+            r->started |= (uint8_t)(1u << d);
+            r->next_seq[d] = t->base_seq + (uint32_t)t->next_off;
+        }
+    }
+    r->used = r->started != 0;
+}
+
+/* A connection picked up at a data segment from direction d: if it goes on
+ * exactly where an evicted one on the same endpoints stopped, its streams
+ * start there (FLOW_RESUMED). */
+static void resume_take(struct flow_table *ft, struct flow_conn *c, int d,
+                        uint32_t seq)
+{
+    if (!ft->resume)
+        return;
+    struct flow_resume *r = resume_slot(ft, &c->key);
+    if (!r->used || !(r->started & (1u << d)) || r->next_seq[d] != seq)
+        return;
+    for (int x = 0; x < 2; x++) {
+        const struct pkt_endpoint *a = &r->key.ep[x], *b = &c->key.ep[x];
+        if (a->family != b->family || a->port != b->port ||
+            memcmp(a->addr, b->addr, sizeof a->addr) != 0)
+            return;
+    }
+    r->used = false;
+    c->flags |= FLOW_RESUMED;
+    for (int x = 0; x < 2; x++)
+        if (r->started & (1u << x))
+            tcp_reasm_start(conn_dir(c, x), r->next_seq[x]);
+}
+
 static void close_conn(struct flow_table *ft, struct flow_conn *c,
                        enum flow_close_reason why, const struct pkt_info *pkt)
 {
@@ -187,9 +240,11 @@ static void close_conn(struct flow_table *ft, struct flow_conn *c,
     for (int d = 0; d < 2; d++) {
         struct conn_emit ce = {ft, c, d, pkt};
         struct reasm_emit e = make_emit(&ce);
-        tcp_reasm_flush(&c->dir[d], &e);
-        tcp_reasm_release(&c->dir[d], &ft->stats.reasm);
+        tcp_reasm_flush(conn_dir(c, d), &e);
+        tcp_reasm_release(conn_dir(c, d), &ft->stats.reasm);
     }
+    if (why == FLOW_CLOSE_IDLE || why == FLOW_CLOSE_EVICTED)
+        resume_keep(ft, c);
     count_close(&ft->stats, why);
     if (ft->sink.on_close)
         ft->sink.on_close(ft->sink.ctx, c, why, pkt);
@@ -212,8 +267,8 @@ static void drop_conn(struct flow_table *ft, struct flow_conn *c,
  * was seen (data sent before the RST, captured after it). */
 static bool rst_settled(const struct flow_conn *c, int d)
 {
-    const struct tcp_reasm *o = &c->dir[1 - d];
-    return c->dir[d].done && !tcp_reasm_lagging(o) &&
+    const struct tcp_reasm *o = conn_cdir(c, 1 - d);
+    return conn_cdir(c, d)->done && !tcp_reasm_lagging(o) &&
            !(o->fin_seen && !o->done);
 }
 
@@ -229,7 +284,7 @@ static void close_if_reset(struct flow_table *ft, struct flow_conn *c,
 static void close_if_finished(struct flow_table *ft, struct flow_conn *c,
                               const struct pkt_info *pkt)
 {
-    if (!(c->flags & FLOW_CLOSED) && c->dir[0].done && c->dir[1].done)
+    if (!(c->flags & FLOW_CLOSED) && conn_dir(c, 0)->done && conn_dir(c, 1)->done)
         close_conn(ft, c, FLOW_CLOSE_FIN, pkt);
 }
 
@@ -257,13 +312,13 @@ static void skip_hole_in(struct flow_table *ft, struct flow_conn *c, int d,
 {
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    if (tcp_reasm_skip_hole(&c->dir[d], &e))
+    if (tcp_reasm_skip_hole(conn_dir(c, d), &e))
         ft->stats.cap_flushes++;
 }
 
 static size_t conn_held(const struct flow_conn *c)
 {
-    return c->dir[0].held_bytes + c->dir[1].held_bytes;
+    return conn_cdir(c, 0)->held_bytes + conn_cdir(c, 1)->held_bytes;
 }
 
 /* Per connection: give up holes in the fuller direction until under cap. */
@@ -271,7 +326,7 @@ static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
                              const struct pkt_info *pkt)
 {
     while (conn_held(c) > ft->cfg.conn_cap) {
-        int d = c->dir[0].held_bytes >= c->dir[1].held_bytes ? 0 : 1;
+        int d = conn_dir(c, 0)->held_bytes >= conn_dir(c, 1)->held_bytes ? 0 : 1;
         skip_hole_in(ft, c, d, pkt);
     }
 }
@@ -285,7 +340,7 @@ static void enforce_global_cap(struct flow_table *ft,
     while (c && ft->stats.reasm.held_now > ft->cfg.global_cap) {
         struct flow_conn *next = flow_index_lru_after(ft, c);
         for (int d = 0; d < 2; d++)
-            while (c->dir[d].held)
+            while (conn_dir(c, d)->held)
                 skip_hole_in(ft, c, d, pkt);
         close_if_finished(ft, c, pkt);
         c = next;
@@ -336,13 +391,14 @@ static struct flow_conn *open_conn(struct flow_table *ft, uint32_t hash,
     struct flow_conn *c = &e->conn;
     c->number = ++ft->stats.connections;
     c->key = key;
-    c->hash = hash;
+    entry_of(c)->hash = hash;
     c->flags = syn ? FLOW_SYN_SEEN : FLOW_MIDSTREAM;
-    c->first_ts_us = c->last_ts_us = ft->now_us;
-    tcp_reasm_init(&c->dir[0]);
-    tcp_reasm_init(&c->dir[1]);
+    tcp_reasm_init(conn_dir(c, 0));
+    tcp_reasm_init(conn_dir(c, 1));
     if (syn && (tcp->flags & TCP_ACK))
-        tcp_reasm_start(&c->dir[0], tcp->ack); /* SYN lost: client's next */
+        tcp_reasm_start(conn_dir(c, 0), tcp->ack); /* SYN lost: client's next */
+    if (!syn)
+        resume_take(ft, c, client ? 0 : 1, tcp->seq);
     if (!flow_index_insert(ft, c)) {
         free(e);
         ft->stats.connections--;
@@ -383,7 +439,7 @@ static void feed(struct flow_table *ft, struct flow_conn *c, int d,
     };
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_segment(&c->dir[d], &in, &e);
+    tcp_reasm_segment(conn_dir(c, d), &in, &e);
 }
 
 /* The segment's ACK tells what the other direction sent: holes there that
@@ -397,7 +453,7 @@ static void feed_ack(struct flow_table *ft, struct flow_conn *c, int d,
         return;
     struct conn_emit ce = {ft, c, 1 - d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_ack(&c->dir[1 - d], tcp->ack, pkt->ts_us, &e);
+    tcp_reasm_ack(conn_dir(c, 1 - d), tcp->ack, pkt->ts_us, &e);
 }
 
 /* RFC 5961 s3.2: a RST outside the receiver's window is ignored (one
@@ -409,13 +465,16 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
                    const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
     struct conn_entry *ent = entry_of(c);
-    if (!tcp_reasm_rst_acceptable(&c->dir[d], tcp->seq, RST_WINDOW)) {
+    uint64_t window = (ent->hs & (HS_SYN | HS_SYNACK)) == (HS_SYN | HS_SYNACK)
+                          ? ent->win[1 - d]
+                          : RST_WINDOW;
+    if (!tcp_reasm_rst_acceptable(conn_dir(c, d), tcp->seq, window)) {
         ft->stats.rst_ignored++;
         return;
     }
     struct conn_emit ce = {ft, c, d, pkt};
     struct reasm_emit e = make_emit(&ce);
-    tcp_reasm_reset(&c->dir[d], tcp->seq, &e);
+    tcp_reasm_reset(conn_dir(c, d), tcp->seq, &e);
     if (rst_settled(c, d)) {
         close_conn(ft, c, FLOW_CLOSE_RST, pkt);
         return;
@@ -434,10 +493,32 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
 
 /* A SYN (not a SYN-ACK) on an open connection that is not a
  * retransmission of its SYN: the 4-tuple is reused by a new connection. */
+/* RFC 7323 s2.2, s2.3: a SYN's window is never scaled, and carries the
+ * sender's Window Scale; the windows after the handshake are scaled by
+ * their sender's shift when both SYNs had the option. */
+static void track_window(struct conn_entry *ent, int d, const struct tcp_info *tcp)
+{
+    unsigned shift = 0;
+    if (tcp->flags & TCP_SYN) {
+        bool ack = (tcp->flags & TCP_ACK) != 0;
+        if (d == (ack ? 1 : 0)) {
+            ent->hs |= ack ? HS_SYNACK : HS_SYN;
+            ent->hs &= (uint8_t)~(ack ? HS_WS1 : HS_WS0);
+            if (tcp->wscale != TCP_NO_WSCALE) {
+                ent->hs |= ack ? HS_WS1 : HS_WS0;
+                ent->wscale[d] = tcp->wscale;
+            }
+        }
+    } else if ((ent->hs & (HS_WS0 | HS_WS1)) == (HS_WS0 | HS_WS1)) {
+        shift = ent->wscale[d];
+    }
+    ent->win[d] = (uint32_t)tcp->window << shift;
+}
+
 static bool is_new_syn(const struct flow_conn *c, int d,
                        const struct tcp_info *tcp)
 {
-    const struct tcp_reasm *r = &c->dir[d];
+    const struct tcp_reasm *r = conn_cdir(c, d);
     if ((tcp->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return false;
     return !(r->started && r->base_seq == tcp->seq + 1);
@@ -475,8 +556,6 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         return;
     ft->frame_conn = c->number;
     flow_index_touch(ft, c);
-    c->packets[dir]++;
-    c->bytes[dir] += tcp->payload_len;
     ft->stats.packets++;
     ft->stats.bytes += tcp->payload_len;
     if (tcp->flags & TCP_SYN)
@@ -485,6 +564,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
         on_rst(ft, c, dir, tcp, pkt);
         return;
     }
+    track_window(entry_of(c), dir, tcp);
     feed_ack(ft, c, dir, tcp, pkt);
     feed(ft, c, dir, tcp, pkt);
     enforce_conn_cap(ft, c, pkt);

@@ -42,7 +42,11 @@ struct flow_key {
 enum flow_conn_flags {
     FLOW_SYN_SEEN = 1u << 0,  /* the handshake (SYN or SYN-ACK) was seen */
     FLOW_MIDSTREAM = 1u << 1, /* picked up at a data segment */
-    FLOW_CLOSED = 1u << 2     /* on_close has been called */
+    FLOW_CLOSED = 1u << 2,    /* on_close has been called */
+    /* Picked up mid-stream exactly where an evicted connection on the same
+     * endpoints stopped (idle or table full): each direction's stream goes
+     * on from that one's next sequence number, in order. */
+    FLOW_RESUMED = 1u << 3
 };
 
 enum flow_close_reason {
@@ -58,19 +62,16 @@ struct flow_conn {
     uint64_t number;       /* 1-based, in order of first appearance */
     struct flow_key key;
     unsigned flags;        /* enum flow_conn_flags */
-    void *app;             /* the caller's, untouched by the table */
-    int64_t first_ts_us, last_ts_us;
-    uint64_t packets[2], bytes[2]; /* per direction, payload bytes */
     /* holding[d]: direction d lags: it holds out-of-order bytes back,
      * waiting for a hole to fill, or the peer acknowledged bytes of it that
      * were not captured yet (tcp_reasm_lagging). Set by the table before each on_data of dir: read
      * holding[1 - dir] there (the other direction lags); holding[dir] may
      * still count the bytes being delivered. */
     bool holding[2];
-    struct tcp_reasm dir[2];
-    /* table internals */
-    struct flow_conn *hash_next, *lru_prev, *lru_next;
-    uint32_t hash;
+    void *app;             /* the caller's, untouched by the table */
+    /* The table's own state (its last activity too) (each direction's reassembly, its place in the
+     * index) lies beside this, private (net/flow_table_priv.h): what a
+     * caller sees of a connection is one cache line, cheap to copy. */
 };
 
 /* Every callback is optional. `dir` is 0 (client->server) or 1. */

@@ -23,10 +23,25 @@ struct lru_node {
     struct flow_conn *c;
 };
 
+enum flow_hs {
+    HS_SYN = 1u << 0,    /* the client's SYN */
+    HS_SYNACK = 1u << 1, /* the server's SYN-ACK */
+    HS_WS0 = 1u << 2,    /* Window Scale in the SYN */
+    HS_WS1 = 1u << 3     /* Window Scale in the SYN-ACK */
+};
+
 /* What the table allocates per connection: the caller sees `conn`. */
 struct conn_entry {
     struct flow_conn conn; /* first: a flow_conn pointer is an entry pointer */
+    struct tcp_reasm dir[2]; /* 0: client -> server */
+    uint32_t hash;
     uint32_t node;
+    /* RFC 5961's window: the receive window each side last advertised, in
+     * bytes (scaled once both SYNs offered Window Scale, RFC 7323), and
+     * what of the handshake was seen (enum flow_hs). */
+    uint32_t win[2];
+    uint8_t wscale[2];
+    uint8_t hs;
     /* A RST was accepted from direction rst_dir while data before it was
      * missing: the entry is on the table's rst_pending list until that
      * direction is delivered up to the RST or the deadline passes. */
@@ -34,6 +49,18 @@ struct conn_entry {
     int rst_dir;
     int64_t rst_deadline_us;
     struct conn_entry *rst_next;
+};
+
+/* Where the streams of an evicted connection stopped, by endpoint pair (a
+ * slot is overwritten on a collision), so that one resuming exactly there
+ * goes on in order (FLOW_RESUMED). */
+#define FLOW_RESUME_SLOTS 4096u
+
+struct flow_resume {
+    struct flow_key key;  /* oriented as the evicted connection was */
+    uint32_t next_seq[2];
+    uint8_t started;      /* bit d: direction d's stream had started */
+    bool used;
 };
 
 struct flow_table {
@@ -49,6 +76,8 @@ struct flow_table {
     int64_t now_us;       /* latest packet timestamp seen */
     struct conn_entry *rst_pending; /* see conn_entry; usually empty */
     struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
+    struct flow_resume *resume; /* FLOW_RESUME_SLOTS from the first
+                                   eviction; NULL: none yet */
     struct pkt_info last_pkt;
     uint64_t frame_conn;  /* flow_table_frame_conn */
     uint32_t frame_fragment; /* flow_table_frame_fragment */
@@ -57,6 +86,22 @@ struct flow_table {
 static inline struct conn_entry *entry_of(struct flow_conn *c)
 {
     return (struct conn_entry *)c; /* conn is the entry's first member */
+}
+
+static inline const struct conn_entry *centry_of(const struct flow_conn *c)
+{
+    return (const struct conn_entry *)c;
+}
+
+/* Direction d's reassembly. */
+static inline struct tcp_reasm *conn_dir(struct flow_conn *c, int d)
+{
+    return &entry_of(c)->dir[d];
+}
+
+static inline const struct tcp_reasm *conn_cdir(const struct flow_conn *c, int d)
+{
+    return &centry_of(c)->dir[d];
 }
 
 /* net/flow_index.c: finding, adding, touching and removing connections. */

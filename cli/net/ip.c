@@ -193,12 +193,37 @@ int ip_decode(uint16_t ethertype, const uint8_t *pkt, size_t caplen,
     }
 }
 
+/* RFC 9293 s3.1 options: End of Option List (0), No-Operation (1), else
+ * kind, length (counting both), data. RFC 7323 s2.2: Window Scale is kind
+ * 3, length 3, the shift count; s2.3: a shift above 14 is taken as 14. An
+ * option cut short (or by the snaplen) ends the search. */
+static void tcp_window_scale(const uint8_t *opt, size_t len, struct tcp_info *out)
+{
+    struct wire w = wire_make(opt, len);
+    uint8_t kind, olen, shift;
+    while (wire_u8(&w, &kind) && kind != 0) {
+        if (kind == 1)
+            continue;
+        if (!wire_u8(&w, &olen) || olen < 2)
+            return;
+        if (kind == 3 && olen == 3) {
+            if (!wire_u8(&w, &shift))
+                return;
+            out->wscale = shift > 14 ? 14 : shift;
+            return;
+        }
+        if (!wire_skip(&w, (size_t)olen - 2))
+            return;
+    }
+}
+
 /* RFC 9293 s3.1: Data Offset counts 32-bit words, minimum 5. */
 int tcp_decode(const struct ip_info *ip, struct tcp_info *out)
 {
     struct wire w = wire_make(ip->l4, ip->l4_caplen);
     uint8_t off_byte;
     memset(out, 0, sizeof *out);
+    out->wscale = TCP_NO_WSCALE;
     if (ip->l4_wirelen < 20 && ip->l4_caplen >= ip->l4_wirelen)
         return IP_MALFORMED;
     if (!wire_be16(&w, &out->sport) || !wire_be16(&w, &out->dport) ||
@@ -209,6 +234,8 @@ int tcp_decode(const struct ip_info *ip, struct tcp_info *out)
     size_t hdr = (size_t)(off_byte >> 4) * 4;
     if (hdr < 20 || hdr > ip->l4_wirelen)
         return IP_MALFORMED;
+    if ((out->flags & 0x02) && hdr > 20) /* SYN */
+        tcp_window_scale(wire_here(&w), hdr - 20 < wire_left(&w) ? hdr - 20 : wire_left(&w), out);
     if (!wire_skip(&w, hdr - 20))
         return IP_TRUNCATED;
     out->payload = wire_here(&w);

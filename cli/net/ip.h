@@ -56,10 +56,15 @@ enum {
     TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_URG = 0x20
 };
 
+#define TCP_NO_WSCALE 0xFFu
+
 struct tcp_info {
     uint16_t sport, dport;
     uint32_t seq, ack;
     uint8_t flags;
+    /* SYN segments: the Window Scale option's shift (RFC 7323 s2.2, capped
+     * at 14, s2.3); TCP_NO_WSCALE: none (in the header's padding) */
+    uint8_t wscale;
     uint16_t window;
     const uint8_t *payload;
     size_t payload_caplen; /* payload bytes captured */

@@ -630,7 +630,8 @@ static void oe_truncated(struct out_eve *e)
 static bool stream_event(const char *name)
 {
     static const char *const stream_names[] = {"gap", "overlap_conflict",
-                                               "truncated", "evicted"};
+                                               "truncated", "evicted",
+                                               "stream_memcap"};
     for (size_t i = 0; i < sizeof stream_names / sizeof stream_names[0]; i++)
         if (strcmp(name, stream_names[i]) == 0)
             return true;

@@ -2,6 +2,9 @@
  * frames in a stream picked up mid-stream. See classify.h. */
 #include "transport/classify.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "mqttdissect/mqd.h"
 #include "transport/tls_hello.h"
 #include "util/wire.h"
@@ -96,20 +99,89 @@ static enum frame_verdict judge_frame(const uint8_t *buf, size_t len, bool final
     return v == MQD_BOUNDARY_YES ? FV_GOOD : v == MQD_BOUNDARY_WAIT ? FV_WAIT : FV_BAD;
 }
 
-/* The verdict on a run starting at buf[0]. */
-static enum frame_verdict judge_run(const uint8_t *buf, size_t len, bool final)
+/* The verdict on a run starting at buf[0]. FV_WAIT: *ready is the length
+ * of buf before which it stays FV_WAIT or turns FV_BAD, never FV_GOOD (the
+ * end of a frame not yet whole, else one more byte). */
+static enum frame_verdict judge_run(const uint8_t *buf, size_t len, bool final,
+                                    size_t *ready)
 {
     size_t pos = 0;
+    *ready = len + 1;
     for (int n = 0; n < CLASSIFY_CHAIN; n++) {
         if (pos == len) /* the run ends with the data */
             return final && n > 0 ? FV_GOOD : FV_WAIT;
         size_t size = 0;
         enum frame_verdict v = judge_frame(buf + pos, len - pos, final, &size);
+        if (v == FV_WAIT && size > len - pos)
+            *ready = pos + size; /* the frame is whole from there on */
         if (v != FV_GOOD)
             return v;
         pos += size;
     }
     return FV_GOOD;
+}
+
+void classify_scan_reset(struct classify_scan *s)
+{
+    free(s->wait);
+    memset(s, 0, sizeof *s);
+}
+
+/* Lists offset `off` as waiting until the buffer holds `ready` bytes. */
+static bool scan_wait(struct classify_scan *s, size_t off, size_t ready)
+{
+    if (off > UINT32_MAX || ready > UINT32_MAX)
+        return false;
+    if (s->nwait == s->capwait) {
+        size_t cap = s->capwait ? 2 * s->capwait : 16;
+        struct classify_wait *w = realloc(s->wait, cap * sizeof *w);
+        if (!w)
+            return false;
+        s->wait = w;
+        s->capwait = cap;
+    }
+    s->wait[s->nwait++] = (struct classify_wait){(uint32_t)off, (uint32_t)ready};
+    return true;
+}
+
+enum classify_chain_result classify_frame_chain(const uint8_t *buf, size_t len,
+                                                struct classify_scan *s, bool final,
+                                                size_t *start)
+{
+    /* The waiting offsets first (they lie before the frontier), those whose
+     * bytes came (all of them when `final`). */
+    size_t kept = 0;
+    for (size_t k = 0; k < s->nwait; k++) {
+        struct classify_wait w = s->wait[k];
+        if (!final && w.ready > len) {
+            s->wait[kept++] = w;
+            continue;
+        }
+        size_t ready;
+        enum frame_verdict v = judge_run(buf + w.off, len - w.off, final, &ready);
+        if (v == FV_GOOD) {
+            *start = w.off;
+            s->nwait = kept; /* the search is over */
+            return CHAIN_FOUND;
+        }
+        if (v == FV_WAIT) {
+            w.ready = (uint32_t)(w.off + ready);
+            s->wait[kept++] = w;
+        }
+    }
+    s->nwait = kept;
+    for (size_t i = s->frontier; i < len; i++) {
+        size_t ready;
+        enum frame_verdict v = judge_run(buf + i, len - i, final, &ready);
+        if (v == FV_GOOD) {
+            *start = i;
+            return CHAIN_FOUND;
+        }
+        if (v == FV_WAIT && !scan_wait(s, i, i + ready))
+            return final ? CHAIN_NONE : CHAIN_MORE; /* judged again next time */
+        s->frontier = i + 1;
+    }
+    return final ? CHAIN_NONE : CHAIN_MORE;
 }
 
 bool classify_whole_frames(const uint8_t *buf, size_t len)
@@ -122,23 +194,4 @@ bool classify_whole_frames(const uint8_t *buf, size_t len)
         pos += size;
     }
     return len > 0;
-}
-
-enum classify_chain_result classify_frame_chain(const uint8_t *buf, size_t len,
-                                                size_t *scan, bool final,
-                                                size_t *start)
-{
-    bool waiting = false;
-    for (size_t i = *scan; i < len; i++) {
-        enum frame_verdict v = judge_run(buf + i, len - i, final);
-        if (v == FV_GOOD) {
-            *start = i;
-            return CHAIN_FOUND;
-        }
-        if (v == FV_BAD && !waiting)
-            *scan = i + 1; /* ruled out for good */
-        if (v == FV_WAIT)
-            waiting = true;
-    }
-    return final ? CHAIN_NONE : CHAIN_MORE;
 }

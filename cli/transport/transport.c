@@ -242,6 +242,7 @@ static void search_found(struct transport *t, int dir, size_t start)
     if (!t->cfg.mqtt_port && !t->how)
         transport_classify(t, TR_SEARCH, "heuristic");
     m->done = true;
+    classify_scan_reset(&m->scan);
     uint64_t skipped = m->dropped + start;
     if (s && s->skip)
         s->skip(s->ctx, dir, skipped);
@@ -259,6 +260,7 @@ static void search_failed(struct transport *t, int dir)
     struct mqtt_search *m = &t->search[dir];
     const struct transport_sink *s = t->sink;
     m->done = true;
+    classify_scan_reset(&m->scan);
     if (t->cfg.mqtt_port || t->how) {
         if (s && s->resync)
             s->resync(s->ctx, dir);
@@ -584,7 +586,7 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
             return true;
         m->dropped += m->len + len; /* start the search afresh */
         m->len = 0;
-        m->scan = 0;
+        classify_scan_reset(&m->scan);
         m->nmarks = 0;
         return false;
     }
@@ -628,8 +630,10 @@ void transport_free(struct transport *t)
     proxy_end(t);
     free(t->proxied_src);
     t->proxied_src = NULL;
-    for (int i = 0; t->search && i < 2; i++)
+    for (int i = 0; t->search && i < 2; i++) {
         free(t->search[i].buf);
+        classify_scan_reset(&t->search[i].scan);
+    }
     free(t->search);
     t->search = NULL;
     free(t->ws);

@@ -37,6 +37,7 @@
 
 #include "net/endpoint.h"
 #include "record.h"
+#include "transport/classify.h"
 #include "transport/proxy.h"
 #include "transport/tls_decrypt.h"
 #include "transport/tls_hello.h"
@@ -108,7 +109,8 @@ struct search_mark {
 
 struct mqtt_search {
     uint8_t *buf;
-    size_t len, cap, scan;
+    size_t len, cap;
+    struct classify_scan scan; /* where the search for a run stands */
     uint64_t dropped; /* bytes given up on (gaps, window moves) */
     bool done;
     struct search_mark marks[TRANSPORT_MARKS];

@@ -24,7 +24,10 @@ extern "C" {
 /* Memory for the partial-frame buffer: realloc semantics (size 0 frees and
  * returns NULL). Lets a caller account for or cap memory. NULL means the C
  * library's realloc/free. Returning NULL for a non-zero size makes the
- * decoder skip that frame as if it were oversized. */
+ * decoder skip that frame as if it were oversized (an OVERSIZE event, its
+ * size at most max_frame), also when it refuses to grow a partial frame's
+ * buffer: a partial frame holds the bytes that arrived, the buffer growing
+ * as more come, never sized by the length the header announces. */
 typedef void *(*mqd_realloc_fn)(void *ctx, void *ptr, size_t size);
 
 typedef struct mqd_stream_cfg {
@@ -122,6 +125,18 @@ void mqd_stream_skip(mqd_stream *s, uint64_t n);
  * decoder drops any partial frame and looks for the next plausible frame,
  * reporting MQD_SE_RESYNC when it finds one. */
 void mqd_stream_resync(mqd_stream *s);
+
+/* Memory pressure (a caller's cap on what all its decoders hold): gives up
+ * what the decoder holds and frees its buffer. The rest of a partial frame
+ * is then skipped without an event (its length is known: framing is kept);
+ * a resynchronisation window's bytes count as skipped. Returns the bytes of
+ * stream data given up (0: only an idle buffer was freed, or none). Not
+ * from inside a callback of the same decoder. */
+size_t mqd_stream_shed(mqd_stream *s);
+
+/* Is the next byte fed the first of a frame (framing known, nothing of a
+ * frame held or still to skip)? */
+bool mqd_stream_at_boundary(const mqd_stream *s);
 
 /* Bytes held of an incomplete frame (at the end of a capture: a message cut
  * off). */
