@@ -2,12 +2,13 @@
 # Checks gen_capture against tshark: the per-type MQTT message counts that
 # tshark decodes equal the ones the generator wrote, tshark's expert info has
 # no errors or warnings (no malformed packets, no missing segments, no
-# retransmissions), and the same seed gives the same bytes. The Sparkplug B
-# variant (-P) of a fixed number of steps (-n) has exactly the message counts
-# of the JSON variant of the same steps, and passes the same tshark checks
-# (its payloads dissected as protobuf: every PUBLISH on spBv1.0/ parses).
-# retransmissions), and the same seed gives the same bytes; with -T (TLS
-# 1.3) the same messages, which tshark decrypts with the generated key log.
+# retransmissions), and the same seed gives the same bytes. Two variants
+# must keep the messages: Sparkplug B payloads (-P), for a fixed number of
+# steps (-n), have exactly the message counts of the JSON payloads of the
+# same steps and pass the same tshark checks (payloads dissected as
+# protobuf, every PUBLISH on a Sparkplug node topic); TLS 1.3 (-T) has the
+# counts of the plain capture, which tshark finds too when it decrypts it
+# with the key log the generator wrote.
 # Usage: check_gen.sh GEN_CAPTURE [SIZE_MB]     (exit 77: tshark missing)
 set -euo pipefail
 gen=${1:?usage: check_gen.sh GEN_CAPTURE [SIZE_MB]}

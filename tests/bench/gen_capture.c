@@ -1,7 +1,8 @@
 /* gen_capture: writes a deterministic synthetic MQTT-over-TCP capture for the
  * benchmarks (classic pcap, LINKTYPE_ETHERNET, microsecond timestamps).
  *
- * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] OUT.pcap
+ * Usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]
+ *                    [-n STEPS] [-P] [-T KEYLOG] OUT.pcap
  *   -s  target size in MB (10^6 bytes, default 50); the file ends up to
  *       about 25 kB short of it (the teardown is reserved in advance)
  *   -c  client connections (default 2000, fewer for very small sizes)
@@ -10,8 +11,20 @@
  *       "TYPE COUNT NAME" line per type (TYPE: the control packet type)
  *   -X  also cut segments inside a Remaining Length field (tshark 4.0
  *       misparses those; mqttdissect must not)
+ *   -n  run exactly STEPS traffic steps instead of filling -s MB (-s then
+ *       only sets the default number of connections); the summary line on
+ *       stderr says how many steps a size-driven run took
+ *   -P  Sparkplug B payloads: the same connections, messages, QoS and
+ *       directions as without -P for the same seed and steps (the random
+ *       choices are drawn alike), but every client is an edge node: its
+ *       first PUBLISH is an NBIRTH on spBv1.0/site<S>/NBIRTH/<client id>
+ *       (bdSeq, Node Control/Rebirth, five metrics with names and aliases),
+ *       the next ones NDATA with 2 to 4 metrics by alias alone and seq
+ *       counting mod 256; the broker forwards other nodes' NDATA and sends
+ *       NCMD; a will is an NDEATH (gen_sparkplug.h). Payload sizes are
+ *       Sparkplug's, not the drawn ones.
  *   -T KEYLOG  the same messages (the same seed and size give the same MQTT
- *       traffic as without -T) inside TLS 1.3, TLS_AES_128_GCM_SHA256, to
+ *       traffic as without -T, with or without -P) inside TLS 1.3, TLS_AES_128_GCM_SHA256, to
  *       port 8883: each connection's handshake, then every write as
  *       records (gen_tls.h); the secrets go to KEYLOG. The file is larger
  *       than -s by the TLS overhead.
@@ -56,6 +69,12 @@ static struct conn *tls_conns;    /* per connection: its TCP state in the TLS ca
 static struct gtls_conn *tls_state;
 static uint64_t tls_bytes, tls_packets, tls_usec;
 static uint64_t now_usec = (uint64_t)START_TIME * 1000000u;
+
+uint64_t capture_time_ms(void)
+{
+    return now_usec / 1000;
+}
+
 void die(const char *what)
 {
     fprintf(stderr, "gen_capture: %s: %s\n", what, strerror(errno));
@@ -169,7 +188,7 @@ static void tls_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_
 static void emit_segment(struct conn *c, enum dir d, uint32_t flags, const uint8_t *payload,
                          size_t len)
 {
-    now_usec += rng_range(2, 120);
+    now_usec += 2 + wire_below(119);
     frame_out(c, d, flags, payload, len, now_usec, SERVER_PORT, !tls_mode,
               &bytes_written, &packets_written);
     if (tls_mode && (flags & (TCP_SYN | TCP_FIN)))
@@ -248,7 +267,7 @@ static void send_split(struct conn *c, enum dir d, const struct buf *data, size_
 /* The receiver of data that gets no reply acknowledges it now or later. */
 static void maybe_ack(struct conn *c, enum dir receiver)
 {
-    if (c->unacked[!receiver] >= 2 * MSS || chance(400))
+    if (c->unacked[!receiver] >= 2 * MSS || wire_below(1000) < 400)
         pure_ack(c, receiver);
 }
 
@@ -486,7 +505,8 @@ static void write_counts(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X] [-T KEYLOG] OUT.pcap\n");
+    fprintf(stderr, "usage: gen_capture [-s MB] [-c CONNECTIONS] [-S SEED] [-m COUNTS_FILE] [-X]\n"
+                    "                   [-n STEPS] [-P] [-T KEYLOG] OUT.pcap\n");
     exit(2);
 }
 
@@ -496,21 +516,25 @@ int main(int argc, char **argv)
     long conns_opt = -1;
     unsigned long long seed = 1;
     const char *counts_path = NULL, *keylog_path = NULL;
+    long long steps_opt = -1;
     int opt;
-    while ((opt = getopt(argc, argv, "s:c:S:m:XT:h")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:S:m:Xn:PT:h")) != -1) {
         switch (opt) {
         case 's': size_mb = strtod(optarg, NULL); break;
         case 'c': conns_opt = strtol(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 0); break;
         case 'm': counts_path = optarg; break;
         case 'X': split_remaining_length = true; break;
+        case 'n': steps_opt = strtoll(optarg, NULL, 10); break;
+        case 'P': sparkplug = true; break;
         case 'T': keylog_path = optarg; tls_mode = true; break;
         default: usage();
         }
     }
-    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000)
+    if (optind + 1 != argc || !(size_mb > 0.01) || size_mb > 1e6 || conns_opt == 0 || conns_opt > 1000000 ||
+        steps_opt == 0 || steps_opt > 1000000000)
         usage();
-    rng_state = seed;
+    rng_seed(seed);
     uint64_t target = (uint64_t)(size_mb * 1e6);
     /* handshake, CONNECT..SUBACK and teardown cost about 1 kB a connection:
      * keep them under 40 % of the file */
@@ -545,8 +569,14 @@ int main(int argc, char **argv)
     }
     /* apart from 64 KiB messages, a step writes at most about 24 kB */
     uint64_t reserve = conns * TEARDOWN_BYTES + 24 * 1024;
-    while (bytes_written + reserve < target)
-        traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
+    uint64_t steps = 0;
+    if (steps_opt > 0) { /* -n: a fixed number of steps, 64 KiB messages always fit */
+        for (; steps < (uint64_t)steps_opt; steps++)
+            traffic_step(&cs[rng_below((uint32_t)conns)], UINT64_MAX);
+    } else {
+        for (; bytes_written + reserve < target; steps++)
+            traffic_step(&cs[rng_below((uint32_t)conns)], target - reserve - bytes_written);
+    }
     for (uint32_t i = 0; i < conns; i++)
         close_connection(&cs[i]);
     if (fclose(out) != 0)
@@ -561,9 +591,9 @@ int main(int argc, char **argv)
     for (unsigned t = 1; t < 16; t++)
         total += msg_count[t];
     fprintf(stderr, "gen_capture: %s: %" PRIu64 " bytes, %" PRIu64 " packets, %" PRIu64
-            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH)\n",
+            " connections, %" PRIu64 " MQTT messages (%" PRIu64 " PUBLISH), %" PRIu64 " steps\n",
             argv[optind], tls_mode ? tls_bytes : bytes_written,
-            tls_mode ? tls_packets : packets_written, conns, total, msg_count[PUBLISH]);
+            tls_mode ? tls_packets : packets_written, conns, total, msg_count[PUBLISH], steps);
     if (counts_path)
         write_counts(counts_path);
     return 0;

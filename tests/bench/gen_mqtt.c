@@ -1,22 +1,34 @@
 /* gen_mqtt: the PRNG, the byte builder and the MQTT messages of
  * gen_capture. See gen_mqtt.h. */
 #include "gen_mqtt.h"
+#include "gen_sparkplug.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- PRNG: splitmix64, deterministic for a seed --------------------------- */
+/* ---- PRNG: splitmix64, two streams (gen_mqtt.h) -------------------------- */
 
-uint64_t rng_state;
+static uint64_t rng_state, wire_rng_state;
 
-uint64_t rng_next(void)
+void rng_seed(uint64_t seed)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    rng_state = seed;
+    wire_rng_state = seed ^ 0x5bd1e9955bd1e995u;
+}
+
+static uint64_t splitmix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
+}
+
+uint64_t rng_next(void)
+{
+    return splitmix(&rng_state);
 }
 
 uint32_t rng_below(uint32_t n)
@@ -34,11 +46,17 @@ bool chance(uint32_t per_mille)
     return rng_below(1000) < per_mille;
 }
 
+uint32_t wire_below(uint32_t n)
+{
+    return (uint32_t)(splitmix(&wire_rng_state) % n);
+}
+
 /* ---- a bounded byte builder ----------------------------------------------- */
 
 size_t guard_start[GUARDS_MAX], guard_len[GUARDS_MAX];
 size_t nguards;
 uint64_t msg_count[16];
+bool sparkplug;
 
 static void need(struct buf *b, size_t n)
 {
@@ -194,8 +212,11 @@ void build_connect(struct buf *b, const struct conn *c)
     }
     put_str(&body, c->client_id);
     if (will) {
-        char topic[48];
-        snprintf(topic, sizeof topic, "status/%s", c->client_id);
+        char topic[64];
+        if (sparkplug)
+            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDEATH/%s", c->site, c->client_id);
+        else
+            snprintf(topic, sizeof topic, "status/%s", c->client_id);
         if (c->level == 5) {
             struct buf p = new_props();
             put_u8(&p, 0x18); put_u32(&p, 5); /* Will Delay Interval */
@@ -203,7 +224,14 @@ void build_connect(struct buf *b, const struct conn *c)
             put_props(&body, &p);
         }
         put_str(&body, topic);
-        put_str(&body, "offline"); /* Will Payload: two-byte length + bytes */
+        if (sparkplug) { /* Will Payload: two-byte length + bytes */
+            uint8_t store[64];
+            size_t n = spb_payload(store, sizeof store, SPB_NDEATH, 0, 0, capture_time_ms());
+            put_u16(&body, (uint32_t)n);
+            put_raw(&body, store, n);
+        } else {
+            put_str(&body, "offline");
+        }
     }
     if (user) {
         char name[24];
@@ -240,10 +268,16 @@ void build_subscribe(struct buf *b, struct conn *c, uint16_t pid)
         }
         put_props(&body, &p);
     }
-    snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
+    if (sparkplug)
+        snprintf(filter, sizeof filter, "spBv1.0/site%u/NDATA/#", c->site);
+    else
+        snprintf(filter, sizeof filter, "sensors/site%u/#", c->site);
     put_str(&body, filter);
     put_u8(&body, 1); /* maximum QoS 1 */
-    snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
+    if (sparkplug)
+        snprintf(filter, sizeof filter, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
+    else
+        snprintf(filter, sizeof filter, "cmd/%s", c->client_id);
     put_str(&body, filter);
     put_u8(&body, 2); /* maximum QoS 2 */
     put_message(b, SUBSCRIBE, 0x2, &body); /* flags 0010 are required */
@@ -268,21 +302,34 @@ void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qos,
     struct buf body = new_body();
     char topic[64];
     bool text = payload_len < 4096 && chance(700);
-    if (d == S2C && qos == 2)
+    enum spb_kind kind = SPB_NDATA; /* -P: the same draws choose the Sparkplug topic */
+    if (d == S2C && qos == 2) {
         snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-    else if (d == S2C && chance(300))
+        kind = SPB_NCMD;
+    } else if (d == S2C && chance(300)) {
         snprintf(topic, sizeof topic, "cmd/%s", c->client_id);
-    else {
+        kind = SPB_NCMD;
+    } else {
         static const char *const leaf[] = { "temp", "humidity", "status", "battery" };
-        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site,
-                 d == C2S ? c->index : rng_below(5000), leaf[rng_below(4)]);
+        uint32_t dev = d == C2S ? c->index : rng_below(5000);
+        snprintf(topic, sizeof topic, "sensors/site%u/dev%" PRIu32 "/%s", c->site, dev,
+                 leaf[rng_below(4)]);
+        if (sparkplug) /* another node's NDATA, forwarded: dev-NNNNN like client ids */
+            snprintf(topic, sizeof topic, "spBv1.0/site%u/NDATA/dev-%05" PRIu32, c->site,
+                     dev);
+    }
+    if (sparkplug && kind == SPB_NCMD)
+        snprintf(topic, sizeof topic, "spBv1.0/site%u/NCMD/%s", c->site, c->client_id);
+    if (sparkplug && d == C2S && !c->spb_born) {
+        kind = SPB_NBIRTH;
+        snprintf(topic, sizeof topic, "spBv1.0/site%u/NBIRTH/%s", c->site, c->client_id);
     }
     put_str(&body, topic);
     if (qos)
         put_u16(&body, pid);
     if (c->level == 5) { /* PUBLISH properties, MQTT 5.0 3.3.2.3 */
         struct buf p = new_props();
-        if (text && payload_len >= 64 && chance(300)) { /* complete JSON only */
+        if (text && payload_len >= 64 && chance(300) && !sparkplug) { /* complete JSON only */
             put_u8(&p, 0x01); put_u8(&p, 1); /* Payload Format Indicator: UTF-8 */
             put_u8(&p, 0x03); put_str(&p, "application/json"); /* Content Type */
         }
@@ -300,7 +347,26 @@ void build_publish(struct buf *b, struct conn *c, enum dir d, uint32_t qos,
         }
         put_props(&body, &p);
     }
-    fill_payload(&body, payload_len, text, ++publish_seqno);
+    if (sparkplug) {
+        /* the JSON variant's draws, made and dropped, keep both in step */
+        static uint8_t drop_store[BODY_MAX];
+        struct buf drop = { drop_store, 0, sizeof drop_store, false };
+        fill_payload(&drop, payload_len, text, ++publish_seqno);
+        uint8_t seq = 0;
+        if (kind == SPB_NBIRTH) {
+            c->spb_born = true;
+            c->spb_seq = 1;
+        } else if (d == C2S) {
+            seq = c->spb_seq++; /* wraps 255 -> 0 */
+        } else {
+            seq = (uint8_t)publish_seqno;
+        }
+        need(&body, 512);
+        body.len += spb_payload(body.data + body.len, body.cap - body.len, kind,
+                                publish_seqno, seq, capture_time_ms());
+    } else {
+        fill_payload(&body, payload_len, text, ++publish_seqno);
+    }
     uint32_t retain = d == C2S && chance(50) ? 1u : 0u;
     put_message(b, PUBLISH, (qos << 1) | retain, &body);
 }

@@ -1,6 +1,7 @@
 /* gen_mqtt: the MQTT side of gen_capture: the seeded PRNG, a bounded byte
  * builder and the builders of every message the synthetic traffic sends
- * (gen_mqtt.c); what gen_capture.c (TCP, the conversations, the file)
+ * (gen_mqtt.c; with -P their Sparkplug B topics and payloads, written by
+ * gen_sparkplug.h); what gen_capture.c (TCP, the conversations, the file)
  * shares with it. */
 #ifndef GEN_MQTT_H
 #define GEN_MQTT_H
@@ -40,6 +41,8 @@ struct conn {
     uint16_t next_pid[2];
     uint32_t sub_id;              /* 5.0 Subscription Identifier, 0 = none */
     char client_id[16];
+    bool spb_born;                /* -P: the NBIRTH was sent */
+    uint8_t spb_seq;              /* -P: the next NDATA's seq */
 };
 
 /* ---- output ------------------------------------------------------------ */
@@ -61,15 +64,26 @@ extern size_t nguards;
 
 extern uint64_t msg_count[16]; /* messages built, by type */
 
+extern bool sparkplug;          /* -P: Sparkplug B topics and payloads */
+
 /* Exits with the cause (gen_capture.c). */
 void die(const char *what);
 
-/* The PRNG: splitmix64, deterministic for a seed (set rng_state). */
-extern uint64_t rng_state;
+/* The capture's current time in milliseconds (gen_capture.c): Sparkplug
+ * payloads carry it as their timestamp. */
+uint64_t capture_time_ms(void);
+
+/* The PRNG: splitmix64, deterministic for a seed. Two streams: rng_* draws
+ * what is sent (connections, messages, QoS, payload sizes), wire_* what
+ * depends on the bytes on the wire (the time between segments, delayed
+ * ACKs), so that -P, whose payloads differ in size, still draws the same
+ * messages as the JSON variant. rng_seed sets both. */
+void rng_seed(uint64_t seed);
 uint64_t rng_next(void);
 uint32_t rng_below(uint32_t n);
 uint32_t rng_range(uint32_t lo, uint32_t hi); /* inclusive */
 bool chance(uint32_t per_mille);
+uint32_t wire_below(uint32_t n);
 
 void put_u8(struct buf *b, uint32_t v);
 struct buf new_body(void);

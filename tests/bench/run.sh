@@ -12,22 +12,23 @@
 #   KEEP=1            keep the temporary directory with the captures and logs
 #   SEED=1            the generator's seed
 #
-# For each size it generates one capture into a temporary directory, reads it
-# once to warm the page cache, then runs the commands in turn, round after
-# round, so that all see the same conditions; it reports the median, min and
-# max wall time and the peak resident memory of each, and the verdicts for
-# the targets:
+# For each size it generates a capture and the same messages inside TLS 1.3
+# into a temporary directory, reads them once to warm the page cache, then
+# runs the commands in turn, round after round, so that all see the same
+# conditions; it reports the median, min and max wall time and the peak
+# resident memory of each, does the same for the Sparkplug B mix of that
+# size, and gives the verdicts for the targets:
 #   (b) mqttdissect -q         at most 3x the floor
 #   (c) mqttdissect -T json    at least 50x faster than tshark -T json -J mqtt
 #   (d) mqttdissect -T text -V at least 50x faster than tshark -V
 #   (m) peak memory at most 32 MiB, and the same for every capture size
+#   (t) the same messages inside TLS 1.3 AES-128-GCM (gen_capture -T, read
+#       with its key log): decryption adds at most 50 % to -q; -T json's
+#       time against the plain capture's is reported
 #   (s) mqttdissect -T json of the Sparkplug B mix at most 2x the time of the
 #       same messages with JSON payloads: gen_capture -n STEPS (the steps the
 #       size-driven capture took) with and without -P, run round after round
 #       like the rest (medians of REPEAT runs)
-#   (t) the same messages inside TLS 1.3 AES-128-GCM (gen_capture -T, read
-#       with its key log): decryption adds at most 50 % to -q; -T json's
-#       time against the plain capture's is reported
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -204,7 +205,7 @@ for size in "${sizes[@]}"; do
   "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size" "$cap" 2>"$tmp/gen-$size.log"
   tcap=$tmp/cap-${size}MB-tls.pcap tkey=$tmp/cap-${size}MB-tls.keylog
   "$tools/gen_capture" -s "$size" -S "$seed" -m "$tmp/counts-$size-tls" -T "$tkey" "$tcap" \
-    2>>"$tmp/gen-$size.log"
+    2>"$tmp/gen-$size-tls.log"
   cmp -s "$tmp/counts-$size" "$tmp/counts-$size-tls" ||
     { echo "run.sh: the TLS capture's messages differ from the plain one's" >&2; exit 1; }
   cat "$cap" "$tcap" >/dev/null
