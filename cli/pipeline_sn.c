@@ -169,7 +169,7 @@ bool pipeline_sn_udp(struct pipeline_sn *s, const struct pkt_endpoint *src,
         !violation_sel_message(&s->opts->violation, m.violations,
                                m.nviolations < MQD_MAX_VIOLATIONS ? m.nviolations
                                                                   : MQD_MAX_VIOLATIONS,
-                               m.violations_dropped))
+                               m.violations_dropped, NULL))
         return false;
     if (print)
         output_sn(s->out, &meta, &rec);

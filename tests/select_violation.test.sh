@@ -76,6 +76,15 @@ check state_violations.pcap --violation=MQTT-3.1.2-22
 check state_violations.pcap --violation --type PUBLISH
 check state_violations.pcap --violation --topic 't/#'
 check state_violations.pcap --violation --client state-client
+# The Sparkplug B state rules (analysis/spb_rules.def) select as the
+# library's do, by tck id or by name.
+check sparkplug_violations.pcap --violation
+check sparkplug_violations.pcap --violation=tck-id-topics-nbirth-seq-num,SPB_DCMD_SEQ
+check sparkplug_violations.pcap --violation=MQD-SPB-alias-unknown --type PUBLISH
+n=$("$BIN" -r "$SRC/captures/sparkplug.pcap" -T json --violation | grep -c '"type":')
+[ "$n" -eq 0 ] || { echo "FAIL: --violation chose $n messages of the clean sparkplug.pcap"; fail=1; }
+n=$("$BIN" -r "$SRC/captures/sparkplug_violations.pcap" --violation | grep -c 'tck-id-\|MQD-SPB-')
+[ "$n" -gt 30 ] || { echo "FAIL: --violation printed $n Sparkplug violations"; fail=1; }
 
 # The selection is not empty and does not print everything.
 n_all=$("$BIN" -r "$SRC/captures/state_violations.pcap" | wc -l)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analysis/spb_rules.h"
 #include "mqttdissect/names.h"
 
 bool select_type_mask_parse(const char *list, uint16_t *mask)
@@ -97,6 +98,20 @@ bool select_message(const struct session *s, const struct session_step *step,
     return client_sel_match(clients, (const uint8_t *)in->client_id.s, in->client_id.len);
 }
 
+/* A Sparkplug B rule by id or name: its bit; false when none has it. */
+static bool spb_sel_add(struct violation_sel *vs, const char *item)
+{
+    bool found = false;
+    for (unsigned i = 0; i < SPB_RULE_COUNT; i++) {
+        const struct rule_entry *e = spb_rule_get(i);
+        if (strcmp(e->id, item) == 0 || strcmp(e->name, item) == 0) {
+            vs->spb_rules[i >> 3] = (uint8_t)(vs->spb_rules[i >> 3] | (1u << (i & 7)));
+            found = true;
+        }
+    }
+    return found;
+}
+
 bool violation_sel_parse(struct violation_sel *vs, const char *list,
                          const char **bad, size_t *badlen)
 {
@@ -116,8 +131,12 @@ bool violation_sel_parse(struct violation_sel *vs, const char *list,
         memcpy(item, p, n);
         item[n] = '\0';
         const mqd_rule_info *r = mqd_rule_find(item);
-        if (!r)
-            return false;
+        if (!r) {
+            if (!spb_sel_add(vs, item))
+                return false;
+            p += n;
+            continue;
+        }
         /* A name is one rule; an id, every rule of that statement. */
         bool by_id = strcmp(r->id, item) == 0;
         for (uint16_t i = 0; i < MQD_RULE_COUNT; i++) {
@@ -137,15 +156,26 @@ bool violation_sel_rule(const struct violation_sel *vs, uint16_t rule)
     return rule < MQD_RULE_COUNT && (vs->rules[rule >> 3] & (1u << (rule & 7))) != 0;
 }
 
+/* Whether one of the message's Sparkplug B hits is of a selected rule. */
+static bool spb_hit_selected(const struct violation_sel *vs, const struct msg_analysis *an)
+{
+    for (unsigned i = 0; i < an->nhits && i < MSG_MAX_RULE_HITS; i++)
+        for (unsigned k = 0; k < SPB_RULE_COUNT; k++)
+            if (an->hits[i].rule == spb_rule_get(k) &&
+                (vs->spb_rules[k >> 3] & (1u << (k & 7))))
+                return true;
+    return false;
+}
+
 bool violation_sel_message(const struct violation_sel *vs, const mqd_violation *v,
-                           size_t n, uint32_t dropped)
+                           size_t n, uint32_t dropped, const struct msg_analysis *an)
 {
     if (!vs->on)
         return true;
     if (vs->any)
-        return n > 0 || dropped > 0;
+        return n > 0 || dropped > 0 || (an && (an->nhits > 0 || an->hits_dropped > 0));
     for (size_t i = 0; i < n; i++)
         if (violation_sel_rule(vs, v[i].rule))
             return true;
-    return false;
+    return an && spb_hit_selected(vs, an);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "analysis/session.h"
+#include "analysis/spb_rules.h"
 #include "mqttdissect/frame.h"
 #include "mqttdissect/rules.h"
 
@@ -34,6 +35,7 @@ struct violation_sel {
     bool on;   /* --violation given */
     bool any;  /* without a list: every rule */
     uint8_t rules[(MQD_RULE_COUNT + 7) / 8]; /* bit per enum mqd_rule */
+    uint8_t spb_rules[(SPB_RULE_COUNT + 7) / 8]; /* bit per enum spb_rule */
 };
 
 /* Whether a packet is printed: step->selected (--topic), its type in
@@ -48,17 +50,18 @@ bool select_message(const struct session *s, const struct session_step *step,
 bool select_type_mask_parse(const char *list, uint16_t *mask);
 
 /* Adds the rules of a comma-separated list of rule ids ("MQTT-3.3.1-4":
- * every rule of that normative statement) and names ("PUBLISH_QOS_3") to
- * *vs, or, for NULL, selects every rule. False on an empty or unknown
+ * every rule of that normative statement) and names ("PUBLISH_QOS_3"), of
+ * the library's catalogue or the Sparkplug B one (spb_rules.def), to *vs, or, for NULL, selects every rule. False on an empty or unknown
  * item: *bad and *badlen then point at it within list. */
 bool violation_sel_parse(struct violation_sel *vs, const char *list,
                          const char **bad, size_t *badlen);
 
 /* Whether a message with these violations is chosen (true when --violation
  * is not given). `dropped`: violations past those listed, of unknown rule
- * (they count for "any"). */
+ * (they count for "any"). `an`: what the connection analysis found in it
+ * (the Sparkplug B rules' hits); NULL: nothing. */
 bool violation_sel_message(const struct violation_sel *vs, const mqd_violation *v,
-                           size_t n, uint32_t dropped);
+                           size_t n, uint32_t dropped, const struct msg_analysis *an);
 
 /* Whether a state-violation event of `rule` is chosen (true when
  * --violation is not given). */
