@@ -131,9 +131,11 @@ static enum jkind j_value(struct jscan *j, int depth)
 
 bool spb_state_payload(const uint8_t *p, size_t len, int *online, bool *timestamp)
 {
-    struct jscan j = {p, p + len};
     *online = -1;
     *timestamp = false;
+    if (len == 0)
+        return false; /* an empty payload (p may be NULL: no pointer arithmetic) */
+    struct jscan j = {p, p + len};
     j_ws(&j);
     if (j.p >= j.end || *j.p != '{')
         return false;
