@@ -58,7 +58,7 @@ static bool pool_evict(struct pipeline *p, const struct dir_state *self)
     if (dropped == 0)
         return true; /* an idle buffer kept between frames */
     p->stats.memcap_drops++;
-    if (pipeline_mqtt_event_begin(p, d->cs, d->dir, at, "stream_memcap")) {
+    if (pipeline_mqtt_event_begin(p, d->cs, d->cs->dir[1] == d, at, "stream_memcap")) {
         output_event_u64(p->out, "bytes", dropped);
         output_event_u64(p->out, "memcap", p->stream_memcap);
         output_event_end(p->out);

@@ -51,8 +51,7 @@ struct tls_rec_ring {
 struct dir_state {
     mqd_stream stream;
     struct pipeline *p;     /* for the memory pool (pipeline_mqtt_realloc) */
-    struct conn_state *cs;
-    int dir;
+    struct conn_state *cs;  /* its direction: cs->dir[1] == this ? 1 : 0 */
     struct tls_rec_ring *tls_ring; /* -V with a key log, once TLS brings bytes */
 };
 
@@ -68,16 +67,16 @@ struct pool_block {
  * is allocated then (a connection that never completes a message, as in a
  * flood of half-open ones, costs little): meta and sess. */
 struct conn_state {
-    enum conn_kind kind;
+    uint8_t kind;                    /* enum conn_kind */
     uint8_t version;
     bool version_inferred;
     bool midstream;
     bool resync_reported[2];
     bool peer_lagging;               /* for sess: the other direction lags */
     bool gap_seen[2];                /* for sess: a gap before it existed */
+    bool version_reported;           /* the version_inferred event */
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
-    bool version_reported;           /* the version_inferred event */
     const char *transport_name;      /* meta's transport */
     /* [2], one per direction: conn once, src/dst when first printed,
      * frame/ts per message (pipeline_mqtt_meta); NULL: none yet */

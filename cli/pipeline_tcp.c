@@ -61,7 +61,7 @@ static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
 {
     struct dir_ctx *x = ctx;
     struct dir_ctx d = {x->p, x->cs, dir};
-    if (x->cs->tr.tls_rec_set)
+    if (transport_in_tls_record(&x->cs->tr))
         note_tls_record(x->p, x->cs, dir, len);
     const struct pkt_info *was = use_packet(x->p, pkt);
     mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
@@ -265,7 +265,6 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
     mqd_stream_init(&d->stream, &cfg);
     d->p = p;
     d->cs = cs;
-    d->dir = dir;
     d->tls_ring = NULL; /* -V over TLS: made at its first record (note_tls_record) */
     cs->dir[dir] = d;
     return &d->stream;

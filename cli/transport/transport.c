@@ -411,6 +411,10 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
         t->kind = TR_IGNORED; /* the server spoke first: not MQTT */
         return;
     }
+    if (!t->first && (t->first = malloc(TRANSPORT_FIRST_MAX)) == NULL) {
+        t->kind = TR_IGNORED;
+        return;
+    }
     size_t take = TRANSPORT_FIRST_MAX - t->first_len;
     if (take > len)
         take = len;
@@ -597,9 +601,9 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
         return true;
     case TR_TLS:
         if (t->tls)
-            t->tls->dir[dir & 1].done = true;
-        if (t->dec) /* records are looked for again after the hole */
-            tls_decrypt_gap(t->dec, dir, len);
+            t->tls->hello.dir[dir & 1].done = true;
+        if (t->tls && t->tls->dec) /* records are looked for again after the hole */
+            tls_decrypt_gap(t->tls->dec, dir, len);
         if (t->ws && t->tls_mqtt) /* and frames after the records */
             ws_gap(t->ws, dir, len);
         return t->tls_mqtt; /* the MQTT stream above has its hole too */
@@ -639,10 +643,11 @@ void transport_free(struct transport *t)
     free(t->ws);
     t->ws = NULL;
     if (t->tls) {
-        tls_hello_free(t->tls);
+        tls_hello_free(&t->tls->hello);
+        tls_decrypt_free(t->tls->dec);
         free(t->tls);
         t->tls = NULL;
     }
-    tls_decrypt_free(t->dec);
-    t->dec = NULL;
+    free(t->first);
+    t->first = NULL;
 }
