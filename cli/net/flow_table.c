@@ -20,6 +20,7 @@
 #include "net/ipfrag.h"
 
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
+#define MAX_CONN_CAP ((size_t)1 << 30) /* a larger conn_cap is this */
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
 #define DEFAULT_IDLE_US ((int64_t)300 * 1000000)
 #define DEFAULT_MAX_CONNS ((size_t)262144)
@@ -53,6 +54,8 @@ static void apply_defaults(struct flow_config *c)
 {
     if (c->conn_cap == 0)
         c->conn_cap = DEFAULT_CONN_CAP;
+    if (c->conn_cap > MAX_CONN_CAP) /* tcp_reasm counts in 32 bits */
+        c->conn_cap = MAX_CONN_CAP;
     if (c->global_cap == 0)
         c->global_cap = DEFAULT_GLOBAL_CAP;
     if (c->idle_timeout_us == 0)

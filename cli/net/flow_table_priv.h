@@ -9,9 +9,11 @@
 
 #define NIL UINT32_MAX
 
-/* A hash slot: empty when c is NULL. */
+/* A hash slot: the connection's LRU node plus one (its entry is
+ * nodes[node1 - 1].c), 0 when empty. 8 bytes: the table keeps at least
+ * twice as many slots as connections. */
 struct flow_slot {
-    struct flow_conn *c;
+    uint32_t node1;
     uint32_t hash;
 };
 
