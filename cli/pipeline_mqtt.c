@@ -107,6 +107,9 @@ uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir)
     return cs->dir[dir] ? mqd_stream_offset(&cs->dir[dir]->stream) : 0;
 }
 
+static const char *const transport_names[] = {
+    [CT_TCP] = "tcp", [CT_TLS] = "tls", [CT_WEBSOCKET] = "websocket", [CT_WSS] = "wss"};
+
 /* The metadata of the connection's records, allocated at its first
  * message or record; NULL when memory ran out. */
 struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
@@ -117,15 +120,16 @@ struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
             return NULL;
         for (int i = 0; i < 2; i++) {
             cs->meta[i].conn = cs->flow->number;
-            cs->meta[i].transport = cs->transport_name;
+            cs->meta[i].transport = transport_names[cs->transport_name];
         }
     }
     return &cs->meta[dir];
 }
 
-void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name)
+void pipeline_mqtt_set_transport(struct conn_state *cs, enum conn_transport t)
 {
-    cs->transport_name = name;
+    const char *name = transport_names[t];
+    cs->transport_name = (uint8_t)t;
     if (cs->meta)
         cs->meta[0].transport = cs->meta[1].transport = name;
 }

@@ -131,6 +131,13 @@ struct transport_tls {
     bool inner_known;        /* decided: MQTT, or WebSocket (ws set: wss) */
 };
 
+/* A connection being classified from its client's first bytes, and the
+ * key log for when they turn out to be TLS. */
+struct transport_first {
+    uint8_t bytes[TRANSPORT_FIRST_MAX];
+    struct tls_keylog *keylog;
+};
+
 /* Small: a plain MQTT connection (the common case, thousands at once) uses
  * only what is inline; the rest is allocated when a connection needs it. */
 struct transport {
@@ -145,9 +152,11 @@ struct transport {
     uint16_t proxy_len;
     uint32_t proxy_skip;
     const char *how;
-    struct transport_cfg cfg;
-    uint8_t *first;         /* TR_PENDING: TRANSPORT_FIRST_MAX bytes, from
-                               the first ones */
+    struct {                /* transport_cfg's, but for the key log */
+        uint16_t server_port;
+        bool mqtt_port, tls_port, ws_port, heuristics, midstream, verbose;
+    } cfg;
+    struct transport_first *first; /* TR_PENDING only */
     struct mqtt_search *search; /* TR_SEARCH only: one per direction */
     struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
     struct transport_tls *tls; /* TR_TLS */

@@ -119,13 +119,13 @@ static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
 }
 
 /* The TLS state of a connection: hellos always, decryption with a key log. */
-bool transport_tls_start(struct transport *t)
+bool transport_tls_start(struct transport *t, struct tls_keylog *keylog)
 {
     if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
         return false;
-    if (t->cfg.keylog) {
+    if (keylog) {
         struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t};
-        t->tls->dec = tls_decrypt_new(t->cfg.keylog, &cb); /* NULL: reported only */
+        t->tls->dec = tls_decrypt_new(keylog, &cb); /* NULL: reported only */
     }
     return true;
 }
