@@ -58,7 +58,7 @@ static bool pool_evict(struct pipeline *p, const struct dir_state *self)
     if (dropped == 0)
         return true; /* an idle buffer kept between frames */
     p->stats.memcap_drops++;
-    if (pipeline_mqtt_event_begin(p, d->cs, d->dir, at, "stream_memcap")) {
+    if (pipeline_mqtt_event_begin(p, d->cs, d->cs->dir[1] == d, at, "stream_memcap")) {
         output_event_u64(p->out, "bytes", dropped);
         output_event_u64(p->out, "memcap", p->stream_memcap);
         output_event_end(p->out);
@@ -107,6 +107,9 @@ uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir)
     return cs->dir[dir] ? mqd_stream_offset(&cs->dir[dir]->stream) : 0;
 }
 
+static const char *const transport_names[] = {
+    [CT_TCP] = "tcp", [CT_TLS] = "tls", [CT_WEBSOCKET] = "websocket", [CT_WSS] = "wss"};
+
 /* The metadata of the connection's records, allocated at its first
  * message or record; NULL when memory ran out. */
 struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
@@ -117,15 +120,16 @@ struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
             return NULL;
         for (int i = 0; i < 2; i++) {
             cs->meta[i].conn = cs->flow->number;
-            cs->meta[i].transport = cs->transport_name;
+            cs->meta[i].transport = transport_names[cs->transport_name];
         }
     }
     return &cs->meta[dir];
 }
 
-void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name)
+void pipeline_mqtt_set_transport(struct conn_state *cs, enum conn_transport t)
 {
-    cs->transport_name = name;
+    const char *name = transport_names[t];
+    cs->transport_name = (uint8_t)t;
     if (cs->meta)
         cs->meta[0].transport = cs->meta[1].transport = name;
 }

@@ -28,6 +28,9 @@
 
 enum conn_kind { CONN_MQTT, CONN_TLS };
 
+/* What carries a connection's MQTT (its records' "transport"). */
+enum conn_transport { CT_TCP, CT_TLS, CT_WEBSOCKET, CT_WSS };
+
 /* -V over decrypted TLS: which record brought which bytes of the MQTT
  * stream (the latest TLS_REC_RING pieces), so that a message can show the
  * records that carried it. */
@@ -51,8 +54,7 @@ struct tls_rec_ring {
 struct dir_state {
     mqd_stream stream;
     struct pipeline *p;     /* for the memory pool (pipeline_mqtt_realloc) */
-    struct conn_state *cs;
-    int dir;
+    struct conn_state *cs;  /* its direction: cs->dir[1] == this ? 1 : 0 */
     struct tls_rec_ring *tls_ring; /* -V with a key log, once TLS brings bytes */
 };
 
@@ -68,23 +70,23 @@ struct pool_block {
  * is allocated then (a connection that never completes a message, as in a
  * flood of half-open ones, costs little): meta and sess. */
 struct conn_state {
-    enum conn_kind kind;
+    uint8_t kind;                    /* enum conn_kind */
     uint8_t version;
     bool version_inferred;
     bool midstream;
     bool resync_reported[2];
     bool peer_lagging;               /* for sess: the other direction lags */
     bool gap_seen[2];                /* for sess: a gap before it existed */
+    bool version_reported;           /* the version_inferred event */
+    uint8_t transport_name;          /* meta's transport (enum conn_transport) */
+    struct stats_client_ref stats_ref;
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
-    bool version_reported;           /* the version_inferred event */
-    const char *transport_name;      /* meta's transport */
     /* [2], one per direction: conn once, src/dst when first printed,
      * frame/ts per message (pipeline_mqtt_meta); NULL: none yet */
     struct msg_meta *meta;
     struct session *sess;            /* connection analysis (session.c), from
                                         the first message (pipeline_mqtt_session) */
-    struct stats_client_ref stats_ref;
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
 
@@ -172,7 +174,7 @@ void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size);
 uint64_t pipeline_mqtt_offset(const struct conn_state *cs, int dir);
 struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir);
 struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs);
-void pipeline_mqtt_set_transport(struct conn_state *cs, const char *name);
+void pipeline_mqtt_set_transport(struct conn_state *cs, enum conn_transport t);
 bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, int dir, const struct pkt_info *pkt, uint64_t stream_off);
 bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int dir, uint64_t stream_off, const char *name);
 void pipeline_mqtt_stream_event(void *ctx, const mqd_stream_event *ev);

@@ -61,7 +61,7 @@ static void tr_mqtt(void *ctx, int dir, const uint8_t *data, size_t len,
 {
     struct dir_ctx *x = ctx;
     struct dir_ctx d = {x->p, x->cs, dir};
-    if (x->cs->tr.tls_rec_set)
+    if (transport_in_tls_record(&x->cs->tr))
         note_tls_record(x->p, x->cs, dir, len);
     const struct pkt_info *was = use_packet(x->p, pkt);
     mqd_stream *s = pipeline_tcp_stream(x->p, x->cs, dir);
@@ -124,7 +124,7 @@ static void tr_classified(void *ctx, int kind)
     struct dir_ctx *x = ctx;
     struct conn_state *cs = x->cs;
     if (kind == TR_WSS) { /* decrypted TLS carries WebSocket: records say so */
-        pipeline_mqtt_set_transport(cs, "wss");
+        pipeline_mqtt_set_transport(cs, CT_WSS);
         return;
     }
     cs->kind = kind == TR_TLS ? CONN_TLS : CONN_MQTT;
@@ -133,9 +133,9 @@ static void tr_classified(void *ctx, int kind)
     else
         x->p->stats.mqtt_conns++;
     if (kind == TR_WEBSOCKET)
-        pipeline_mqtt_set_transport(cs, "websocket");
+        pipeline_mqtt_set_transport(cs, CT_WEBSOCKET);
     if (kind == TR_TLS && x->p->keylog) /* decrypted: its records say so */
-        pipeline_mqtt_set_transport(cs, "tls");
+        pipeline_mqtt_set_transport(cs, CT_TLS);
 }
 
 static struct transport_sink tr_sink(struct dir_ctx *x)
@@ -265,7 +265,6 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
     mqd_stream_init(&d->stream, &cfg);
     d->p = p;
     d->cs = cs;
-    d->dir = dir;
     d->tls_ring = NULL; /* -V over TLS: made at its first record (note_tls_record) */
     cs->dir[dir] = d;
     return &d->stream;
@@ -297,7 +296,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
-    cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? "tls" : "tcp";
+    cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? CT_TLS : CT_TCP;
     cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)

@@ -70,11 +70,11 @@ struct flow_conn *flow_index_lookup(const struct flow_table *ft, uint32_t hash,
     size_t mask = ft->nslots - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         const struct flow_slot *sl = &ft->slots[i];
-        if (!sl->c)
+        if (!sl->node1)
             return NULL;
         if (sl->hash != hash)
             continue;
-        struct flow_conn *c = sl->c;
+        struct flow_conn *c = ft->nodes[sl->node1 - 1].c;
         if (endpoint_equal(&c->key.ep[0], src) &&
             endpoint_equal(&c->key.ep[1], dst)) {
             *dir = 0;
@@ -88,16 +88,15 @@ struct flow_conn *flow_index_lookup(const struct flow_table *ft, uint32_t hash,
     }
 }
 
-/* Puts c in the first free slot of its probe sequence. */
+/* Puts a slot in the first free place of its probe sequence. */
 static void slot_place(struct flow_slot *slots, size_t nslots,
-                       struct flow_conn *c)
+                       struct flow_slot sl)
 {
     size_t mask = nslots - 1;
-    size_t i = entry_of(c)->hash & mask;
-    while (slots[i].c)
+    size_t i = sl.hash & mask;
+    while (slots[i].node1)
         i = (i + 1) & mask;
-    slots[i].c = c;
-    slots[i].hash = entry_of(c)->hash;
+    slots[i] = sl;
 }
 
 static bool grow_slots(struct flow_table *ft)
@@ -107,8 +106,8 @@ static bool grow_slots(struct flow_table *ft)
     if (!sl)
         return false;
     for (size_t i = 0; i < ft->nslots; i++)
-        if (ft->slots[i].c)
-            slot_place(sl, n, ft->slots[i].c);
+        if (ft->slots[i].node1)
+            slot_place(sl, n, ft->slots[i]);
     free(ft->slots);
     ft->slots = sl;
     ft->nslots = n;
@@ -121,11 +120,12 @@ static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
 {
     size_t mask = ft->nslots - 1;
     size_t i = centry_of(c)->hash & mask;
-    while (ft->slots[i].c && ft->slots[i].c != c)
+    uint32_t node1 = centry_of(c)->node + 1;
+    while (ft->slots[i].node1 && ft->slots[i].node1 != node1)
         i = (i + 1) & mask;
-    if (!ft->slots[i].c)
+    if (!ft->slots[i].node1)
         return;
-    for (size_t j = (i + 1) & mask; ft->slots[j].c; j = (j + 1) & mask) {
+    for (size_t j = (i + 1) & mask; ft->slots[j].node1; j = (j + 1) & mask) {
         size_t home = ft->slots[j].hash & mask;
         /* j may move to i when its home is not in (i, j] cyclically. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
@@ -134,7 +134,7 @@ static void slot_remove(struct flow_table *ft, const struct flow_conn *c)
             i = j;
         }
     }
-    ft->slots[i].c = NULL;
+    ft->slots[i].node1 = 0;
     ft->slots[i].hash = 0;
 }
 
@@ -216,7 +216,8 @@ bool flow_index_insert(struct flow_table *ft, struct flow_conn *c)
     entry_of(c)->node = i;
     ft->nodes[i].c = c;
     ft->nodes[i].last_ts_us = ft->now_us;
-    slot_place(ft->slots, ft->nslots, c);
+    slot_place(ft->slots, ft->nslots,
+               (struct flow_slot){.node1 = i + 1, .hash = entry_of(c)->hash});
     lru_append(ft, i);
     ft->count++;
     ft->stats.entries_now = ft->count;

@@ -20,6 +20,7 @@
 #include "net/ipfrag.h"
 
 #define DEFAULT_CONN_CAP ((size_t)1 << 20)
+#define MAX_CONN_CAP ((size_t)1 << 30) /* a larger conn_cap is this */
 #define DEFAULT_GLOBAL_CAP ((size_t)16 << 20)
 #define DEFAULT_IDLE_US ((int64_t)300 * 1000000)
 #define DEFAULT_MAX_CONNS ((size_t)262144)
@@ -53,6 +54,8 @@ static void apply_defaults(struct flow_config *c)
 {
     if (c->conn_cap == 0)
         c->conn_cap = DEFAULT_CONN_CAP;
+    if (c->conn_cap > MAX_CONN_CAP) /* tcp_reasm counts in 32 bits */
+        c->conn_cap = MAX_CONN_CAP;
     if (c->global_cap == 0)
         c->global_cap = DEFAULT_GLOBAL_CAP;
     if (c->idle_timeout_us == 0)
@@ -97,6 +100,11 @@ void flow_table_free(struct flow_table *ft)
         struct flow_conn *next = flow_index_lru_after(ft, c);
         flow_index_free_conn(ft, c);
         c = next;
+    }
+    while (ft->rst_waits) {
+        struct rst_wait *w = ft->rst_waits;
+        ft->rst_waits = w->next;
+        free(w);
     }
     free(ft->slots);
     free(ft->nodes);
@@ -173,13 +181,14 @@ static void rst_unpend(struct flow_table *ft, struct conn_entry *e)
 {
     if (!e->rst_pending)
         return;
-    for (struct conn_entry **pp = &ft->rst_pending; *pp; pp = &(*pp)->rst_next)
-        if (*pp == e) {
-            *pp = e->rst_next;
+    for (struct rst_wait **pp = &ft->rst_waits; *pp; pp = &(*pp)->next)
+        if ((*pp)->e == e) {
+            struct rst_wait *w = *pp;
+            *pp = w->next;
+            free(w);
             break;
         }
     e->rst_pending = false;
-    e->rst_next = NULL;
 }
 
 static struct flow_resume *resume_slot(const struct flow_table *ft,
@@ -295,8 +304,8 @@ static void advance_clock(struct flow_table *ft, const struct pkt_info *pkt)
     ft->last_pkt = *pkt;
     if (pkt->ts_us > ft->now_us)
         ft->now_us = pkt->ts_us;
-    while (ft->rst_pending && ft->now_us > ft->rst_pending->rst_deadline_us)
-        close_conn(ft, &ft->rst_pending->conn, FLOW_CLOSE_RST, pkt);
+    while (ft->rst_waits && ft->now_us > ft->rst_waits->deadline_us)
+        close_conn(ft, &ft->rst_waits->e->conn, FLOW_CLOSE_RST, pkt);
     if (ft->cfg.idle_timeout_us < 0)
         return;
     while (ft->lru_head != NIL &&
@@ -481,14 +490,19 @@ static void on_rst(struct flow_table *ft, struct flow_conn *c, int d,
     }
     if (ent->rst_pending)
         return;
+    struct rst_wait *w = malloc(sizeof *w);
+    if (!w) { /* no memory to wait: closed now */
+        close_conn(ft, c, FLOW_CLOSE_RST, pkt);
+        return;
+    }
     /* Deadlines grow with capture time: appending keeps the list sorted. */
     ent->rst_pending = true;
-    ent->rst_dir = d;
-    ent->rst_deadline_us = ft->now_us + RST_GRACE_US;
-    struct conn_entry **pp = &ft->rst_pending;
+    ent->rst_dir = (uint8_t)d;
+    *w = (struct rst_wait){ent, ft->now_us + RST_GRACE_US, NULL};
+    struct rst_wait **pp = &ft->rst_waits;
     while (*pp)
-        pp = &(*pp)->rst_next;
-    *pp = ent;
+        pp = &(*pp)->next;
+    *pp = w;
 }
 
 /* A SYN (not a SYN-ACK) on an open connection that is not a

@@ -106,7 +106,7 @@ struct flow_config {
     bool (*accept)(void *ctx, const struct flow_key *k);
     /* Is `port` a server port (e.g. 1883)? Orients mid-stream pickups. */
     bool (*is_server_port)(void *ctx, uint16_t port);
-    size_t conn_cap;         /* held bytes per connection; 0: 1 MiB */
+    size_t conn_cap;         /* held bytes per connection; 0: 1 MiB; at most 1 GiB */
     size_t global_cap;       /* held bytes in all; 0: 16 MiB */
     int64_t idle_timeout_us; /* 0: 300 s; negative: never */
     size_t max_conns;        /* entries; 0: 262,144 (LRU evicted beyond) */

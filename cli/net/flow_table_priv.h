@@ -9,9 +9,11 @@
 
 #define NIL UINT32_MAX
 
-/* A hash slot: empty when c is NULL. */
+/* A hash slot: the connection's LRU node plus one (its entry is
+ * nodes[node1 - 1].c), 0 when empty. 8 bytes: the table keeps at least
+ * twice as many slots as connections. */
 struct flow_slot {
-    struct flow_conn *c;
+    uint32_t node1;
     uint32_t hash;
 };
 
@@ -43,12 +45,19 @@ struct conn_entry {
     uint8_t wscale[2];
     uint8_t hs;
     /* A RST was accepted from direction rst_dir while data before it was
-     * missing: the entry is on the table's rst_pending list until that
+     * missing: the entry is on the table's rst_waits list until that
      * direction is delivered up to the RST or the deadline passes. */
     bool rst_pending;
-    int rst_dir;
-    int64_t rst_deadline_us;
-    struct conn_entry *rst_next;
+    uint8_t rst_dir;
+};
+
+/* A connection waiting after a RST (conn_entry.rst_pending), in the
+ * table's list, soonest deadline first; made only then, so that an entry
+ * does not carry it. */
+struct rst_wait {
+    struct conn_entry *e;
+    int64_t deadline_us;
+    struct rst_wait *next;
 };
 
 /* Where the streams of an evicted connection stopped, by endpoint pair (a
@@ -74,7 +83,7 @@ struct flow_table {
     uint32_t lru_head, lru_tail; /* least recently active first; NIL: none */
     struct flow_stats stats;
     int64_t now_us;       /* latest packet timestamp seen */
-    struct conn_entry *rst_pending; /* see conn_entry; usually empty */
+    struct rst_wait *rst_waits; /* see conn_entry; usually empty */
     struct ipfrag *frag;  /* IP defragmentation in front of TCP and UDP */
     struct flow_resume *resume; /* FLOW_RESUME_SLOTS from the first
                                    eviction; NULL: none yet */

@@ -56,6 +56,9 @@ struct reasm_emit {
 
 struct tcp_reasm {
     uint32_t base_seq;   /* sequence number of stream offset 0 */
+    /* cost of `held`: data + REASM_SEG_COST each; 32 bits, as the flow
+     * table caps what a connection holds (flow_config.conn_cap) far below */
+    uint32_t held_bytes;
     uint64_t next_off;   /* next stream offset to deliver */
     uint64_t fin_off;    /* stream offset of the FIN (if fin_seen) */
     uint64_t acked_off;  /* the peer acknowledged all below (if ack_seen) */
@@ -70,7 +73,6 @@ struct tcp_reasm {
     bool done;           /* delivered up to the FIN; later data ignored */
     struct reasm_seg *held; /* sorted, disjoint, all at or after next_off */
     struct reasm_seg *held_tail; /* last of `held` (appending is O(1)) */
-    size_t held_bytes;      /* cost of `held`: data + REASM_SEG_COST each */
 };
 
 /* One TCP segment as the reassembler needs it. */

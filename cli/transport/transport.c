@@ -363,9 +363,15 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
 void transport_open(struct transport *t, const struct transport_cfg *cfg)
 {
     memset(t, 0, sizeof *t);
-    t->cfg = *cfg;
+    t->cfg.server_port = cfg->server_port;
+    t->cfg.mqtt_port = cfg->mqtt_port;
+    t->cfg.tls_port = cfg->tls_port;
+    t->cfg.ws_port = cfg->ws_port;
+    t->cfg.heuristics = cfg->heuristics;
+    t->cfg.midstream = cfg->midstream;
+    t->cfg.verbose = cfg->verbose;
     if (cfg->tls_port) {
-        t->kind = transport_tls_start(t) ? TR_TLS : TR_IGNORED;
+        t->kind = transport_tls_start(t, cfg->keylog) ? TR_TLS : TR_IGNORED;
         t->how = "port";
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {
@@ -398,6 +404,12 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
         t->how = "port";
         t->proxy_state = 1;
     } else {
+        t->first = malloc(sizeof *t->first);
+        if (!t->first) {
+            t->kind = TR_IGNORED;
+            return;
+        }
+        t->first->keylog = cfg->keylog;
         t->kind = TR_PENDING;
         t->proxy_state = 1;
     }
@@ -411,31 +423,32 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
         t->kind = TR_IGNORED; /* the server spoke first: not MQTT */
         return;
     }
+    uint8_t *first = t->first->bytes;
     size_t take = TRANSPORT_FIRST_MAX - t->first_len;
     if (take > len)
         take = len;
-    memcpy(t->first + t->first_len, data, take);
+    memcpy(first + t->first_len, data, take);
     t->first_len = (uint8_t)(t->first_len + take);
-    switch (classify_first_bytes(t->first, t->first_len)) {
+    switch (classify_first_bytes(first, t->first_len)) {
     case CLASSIFY_MORE:
         return;
     case CLASSIFY_CONNECT:
         transport_classify(t, TR_MQTT, "connect");
-        transport_to_mqtt(t, 0, t->first, t->first_len);
+        transport_to_mqtt(t, 0, first, t->first_len);
         transport_to_mqtt(t, 0, data + take, len - take);
         return;
     case CLASSIFY_HTTP_GET:
         if ((t->ws = malloc(sizeof *t->ws)) == NULL)
             break;
         ws_init(t->ws);
-        ws_data(t, 0, t->first, t->first_len);
+        ws_data(t, 0, first, t->first_len);
         if (t->kind != TR_IGNORED)
             ws_data(t, 0, data + take, len - take);
         return;
     case CLASSIFY_TLS_HELLO:
-        if (!transport_tls_start(t))
+        if (!transport_tls_start(t, t->first->keylog))
             break;
-        transport_tls_data(t, 0, t->first, t->first_len);
+        transport_tls_data(t, 0, first, t->first_len);
         if (t->kind != TR_IGNORED)
             transport_tls_data(t, 0, data + take, len - take);
         return;
@@ -597,9 +610,9 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
         return true;
     case TR_TLS:
         if (t->tls)
-            t->tls->dir[dir & 1].done = true;
-        if (t->dec) /* records are looked for again after the hole */
-            tls_decrypt_gap(t->dec, dir, len);
+            t->tls->hello.dir[dir & 1].done = true;
+        if (t->tls && t->tls->dec) /* records are looked for again after the hole */
+            tls_decrypt_gap(t->tls->dec, dir, len);
         if (t->ws && t->tls_mqtt) /* and frames after the records */
             ws_gap(t->ws, dir, len);
         return t->tls_mqtt; /* the MQTT stream above has its hole too */
@@ -639,10 +652,11 @@ void transport_free(struct transport *t)
     free(t->ws);
     t->ws = NULL;
     if (t->tls) {
-        tls_hello_free(t->tls);
+        tls_hello_free(&t->tls->hello);
+        tls_decrypt_free(t->tls->dec);
         free(t->tls);
         t->tls = NULL;
     }
-    tls_decrypt_free(t->dec);
-    t->dec = NULL;
+    free(t->first);
+    t->first = NULL;
 }

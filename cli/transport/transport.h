@@ -117,31 +117,49 @@ struct mqtt_search {
     unsigned nmarks;
 };
 
+/* A TLS connection's state, allocated when TLS is seen (transport_tls.c):
+ * the hellos, the decryptor with a key log, and while decrypted bytes are
+ * handed up the record they came in (transport_tls_record); rec_serial
+ * counts the records. */
+struct transport_tls {
+    struct tls_hello hello;
+    struct tls_decrypt *dec; /* with a key log */
+    uint64_t rec_serial;
+    struct tls_record_meta rec;
+    bool rec_set;
+    bool reported;
+    bool inner_known;        /* decided: MQTT, or WebSocket (ws set: wss) */
+};
+
+/* A connection being classified from its client's first bytes, and the
+ * key log for when they turn out to be TLS. */
+struct transport_first {
+    uint8_t bytes[TRANSPORT_FIRST_MAX];
+    struct tls_keylog *keylog;
+};
+
+/* Small: a plain MQTT connection (the common case, thousands at once) uses
+ * only what is inline; the rest is allocated when a connection needs it. */
 struct transport {
-    int kind;               /* enum transport_kind */
-    const char *how;
-    struct transport_cfg cfg;
-    uint8_t first[TRANSPORT_FIRST_MAX];
+    uint8_t kind;           /* enum transport_kind */
     uint8_t first_len;
-    struct mqtt_search *search; /* TR_SEARCH only: one per direction */
-    struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
-    struct tls_hello *tls;  /* TR_TLS */
-    bool tls_reported;
-    struct tls_decrypt *dec; /* TR_TLS with a key log */
-    bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
-    bool tls_inner_known;   /* decided: MQTT, or WebSocket (ws set: wss) */
-    bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
-    /* While decrypted bytes are handed up: the record they came in
-     * (transport_tls_record); tls_rec_serial counts the records. */
-    bool tls_rec_set;
-    uint64_t tls_rec_serial;
-    struct tls_record_meta tls_rec;
     /* PROXY protocol: proxy_state 1 while the client's first bytes may be
      * a header (held in proxy_buf, allocated when they start like one), 2
      * while the rest of a long v2 header is skipped; 0 after. */
     uint8_t proxy_state;
+    bool tls_mqtt;          /* keys found: decrypted bytes go to MQTT */
+    bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     uint16_t proxy_len;
     uint32_t proxy_skip;
+    const char *how;
+    struct {                /* transport_cfg's, but for the key log */
+        uint16_t server_port;
+        bool mqtt_port, tls_port, ws_port, heuristics, midstream, verbose;
+    } cfg;
+    struct transport_first *first; /* TR_PENDING only */
+    struct mqtt_search *search; /* TR_SEARCH only: one per direction */
+    struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
+    struct transport_tls *tls; /* TR_TLS */
     uint8_t *proxy_buf;
     char *proxied_src;      /* "ip:port" of the original client, or NULL */
     const struct transport_sink *sink; /* during a call only */
@@ -190,8 +208,18 @@ static inline bool transport_direct(const struct transport *t, int dir)
 static inline const struct tls_record_meta *
 transport_tls_record(const struct transport *t, uint64_t *serial)
 {
-    *serial = t->tls_rec_serial;
-    return t->tls_rec_set ? &t->tls_rec : NULL;
+    if (!t->tls) {
+        *serial = 0;
+        return NULL;
+    }
+    *serial = t->tls->rec_serial;
+    return t->tls->rec_set ? &t->tls->rec : NULL;
+}
+
+/* Are bytes being handed up from a decrypted TLS record now? */
+static inline bool transport_in_tls_record(const struct transport *t)
+{
+    return t->tls && t->tls->rec_set;
 }
 
 /* Do this transport's bytes reach the MQTT stream decoder? */

@@ -39,9 +39,10 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev);
 
 /* ---- transport_tls.c ---- */
 
-/* The TLS state of a connection: hellos always, decryption with a key log.
+/* The TLS state of a connection: hellos always, decryption with a key log
+ * (keylog; NULL: none).
  * False when out of memory. */
-bool transport_tls_start(struct transport *t);
+bool transport_tls_start(struct transport *t, struct tls_keylog *keylog);
 
 /* TLS bytes of direction dir: the hellos read, records decrypted. */
 void transport_tls_data(struct transport *t, int dir, const uint8_t *data,

@@ -15,10 +15,10 @@ static void tls_hello_data(struct transport *t, int dir, const uint8_t *data,
 
 void transport_tls_report(struct transport *t)
 {
-    if (t->tls_reported || !t->tls)
+    if (!t->tls || t->tls->reported)
         return;
-    t->tls_reported = true;
-    const struct tls_info *i = &t->tls->info;
+    t->tls->reported = true;
+    const struct tls_info *i = &t->tls->hello.info;
     char rec[16], cli[16], cli_max[16], srv[16]; /* version names */
     struct event_record e;
     event_init(&e, "tls");
@@ -56,24 +56,24 @@ void transport_tls_report(struct transport *t)
 static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
 {
     struct transport *t = ctx;
-    if (!t->tls_inner_known) {
-        t->tls_inner_known = true;
+    if (!t->tls->inner_known) {
+        t->tls->inner_known = true;
         if (dir == 0 && n >= 4 && memcmp(p, "GET ", 4) == 0 &&
             (t->ws = malloc(sizeof *t->ws)) != NULL)
             ws_init(t->ws);
     }
     /* The record they came in travels with the bytes (-V shows it). */
-    const struct tls_dec_record *r = tls_decrypt_record(t->dec);
-    t->tls_rec = (struct tls_record_meta){
+    const struct tls_dec_record *r = tls_decrypt_record(t->tls->dec);
+    t->tls->rec = (struct tls_record_meta){
         .seq = r->seq, .length = r->length, .type = r->type,
         .inner_type = r->inner_type, .epoch = r->epoch};
-    t->tls_rec_serial++;
-    t->tls_rec_set = true;
+    t->tls->rec_serial++;
+    t->tls->rec_set = true;
     if (t->ws)
         ws_feed(t->ws, dir, p, n, transport_on_ws_event, t);
     else
         transport_to_mqtt(t, dir, p, n);
-    t->tls_rec_set = false;
+    t->tls->rec_set = false;
 }
 
 static const char *const tls_dec_status[] = {
@@ -119,13 +119,13 @@ static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
 }
 
 /* The TLS state of a connection: hellos always, decryption with a key log. */
-bool transport_tls_start(struct transport *t)
+bool transport_tls_start(struct transport *t, struct tls_keylog *keylog)
 {
     if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
         return false;
-    if (t->cfg.keylog) {
+    if (keylog) {
         struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t};
-        t->dec = tls_decrypt_new(t->cfg.keylog, &cb); /* NULL: reported only */
+        t->tls->dec = tls_decrypt_new(keylog, &cb); /* NULL: reported only */
     }
     return true;
 }
@@ -136,25 +136,25 @@ void transport_tls_data(struct transport *t, int dir, const uint8_t *data, size_
     /* Also while pending (TLS off the TLS ports, classified once the
      * ClientHello offers MQTT by ALPN): the decryptor needs the hellos, and
      * nothing decrypts before the ServerHello. */
-    if (t->dec && t->kind != TR_IGNORED)
-        tls_decrypt_feed(t->dec, dir, data, len);
+    if (t->tls->dec && t->kind != TR_IGNORED)
+        tls_decrypt_feed(t->tls->dec, dir, data, len);
 }
 
 static void tls_hello_data(struct transport *t, int dir, const uint8_t *data, size_t len)
 {
-    if (t->tls_reported || !t->tls)
+    if (!t->tls || t->tls->reported)
         return;
-    bool was_done = tls_hello_dir_done(t->tls, 0);
-    (void)tls_hello_feed(t->tls, dir, data, len);
-    if (!was_done && tls_hello_dir_done(t->tls, 0) && t->kind == TR_PENDING) {
+    bool was_done = tls_hello_dir_done(&t->tls->hello, 0);
+    (void)tls_hello_feed(&t->tls->hello, dir, data, len);
+    if (!was_done && tls_hello_dir_done(&t->tls->hello, 0) && t->kind == TR_PENDING) {
         /* Off the TLS ports, only TLS that offers MQTT by ALPN is ours. */
-        const struct tls_info *i = &t->tls->info;
+        const struct tls_info *i = &t->tls->hello.info;
         if (!i->client_hello || !i->alpn_mqtt) {
             t->kind = TR_IGNORED;
             return;
         }
         transport_classify(t, TR_TLS, "tls");
     }
-    if (tls_hello_dir_done(t->tls, 0) && tls_hello_dir_done(t->tls, 1))
+    if (tls_hello_dir_done(&t->tls->hello, 0) && tls_hello_dir_done(&t->tls->hello, 1))
         transport_tls_report(t);
 }
