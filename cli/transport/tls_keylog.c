@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 
 #include "util/wire.h"
-#include "util/hex.h"
 
 struct keylog_file {
     char *path;
@@ -29,16 +28,19 @@ struct tls_keylog {
     struct tls_keylog_stats st;
 };
 
+#define LABEL(s, k) {s, sizeof s - 1, k}
 static const struct {
     const char *label;
+    size_t len;
     enum tls_secret_kind kind;
 } labels[] = {
-    {"CLIENT_RANDOM", TLS_SECRET_MASTER},
-    {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_CLIENT_HS},
-    {"SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_SERVER_HS},
-    {"CLIENT_TRAFFIC_SECRET_0", TLS_SECRET_CLIENT_APP},
-    {"SERVER_TRAFFIC_SECRET_0", TLS_SECRET_SERVER_APP},
+    LABEL("CLIENT_RANDOM", TLS_SECRET_MASTER),
+    LABEL("CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_CLIENT_HS),
+    LABEL("SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_SERVER_HS),
+    LABEL("CLIENT_TRAFFIC_SECRET_0", TLS_SECRET_CLIENT_APP),
+    LABEL("SERVER_TRAFFIC_SECRET_0", TLS_SECRET_SERVER_APP),
 };
+#undef LABEL
 
 struct tls_keylog *tls_keylog_new(size_t max_entries)
 {
@@ -143,18 +145,29 @@ static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
 
 /* ---- lines ---- */
 
+/* Hex digit values plus one (0: not a hex digit), so that a secret is
+ * decoded by table look-ups with one test at the end instead of branches
+ * on every (random) digit. */
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+    ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 /* Decodes exactly 2*n hex digits. */
 static bool unhex(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return false;
+    unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        unsigned hi = hex_plus1[(unsigned char)s[2 * i]];
+        unsigned lo = hex_plus1[(unsigned char)s[2 * i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0x0F));
     }
-    return true;
+    return !bad;
 }
 
 static bool is_space(char c)
@@ -206,7 +219,7 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
     }
     size_t k = 0;
     while (k < sizeof labels / sizeof labels[0] &&
-           !(strlen(labels[k].label) == label_len &&
+           !(labels[k].len == label_len &&
              memcmp(labels[k].label, label, label_len) == 0))
         k++;
     if (k == sizeof labels / sizeof labels[0]) {
@@ -274,31 +287,45 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
         fclose(fp);
         return 0;
     }
-    char line[TLS_KEYLOG_LINE_MAX + 1];
-    size_t n = 0, added = 0;
+    /* Read in blocks; a line wholly inside a block is parsed where it
+     * lies, one that spans blocks is gathered in line[]. */
+    char block[16384], line[TLS_KEYLOG_LINE_MAX + 1];
+    size_t n = 0, added = 0, got;
     bool overlong = false;
-    int c;
-    uint64_t consumed = 0;
-    while ((c = getc_unlocked(fp)) != EOF) { /* fp is this call's alone */
-        consumed++;
-        if (c != '\n') {
-            if (n < sizeof line)
-                line[n++] = (char)c;
-            else
-                overlong = true;
-            continue;
+    uint64_t consumed = 0; /* bytes of the line being read */
+    while ((got = fread(block, 1, sizeof block, fp)) > 0) {
+        size_t pos = 0;
+        while (pos < got) {
+            const char *nl = memchr(block + pos, '\n', got - pos);
+            size_t end = nl ? (size_t)(nl - block) : got, seg = end - pos;
+            const char *text = block + pos;
+            consumed += seg;
+            if (n > 0 || !nl) { /* gather */
+                size_t room = sizeof line - n;
+                memcpy(line + n, text, seg < room ? seg : room);
+                n += seg < room ? seg : room;
+                overlong |= seg > room;
+                text = line;
+            } else {
+                overlong = seg > sizeof line;
+                n = seg;
+            }
+            if (!nl)
+                break;
+            consumed++; /* the newline */
+            f->line_no++;
+            if (overlong) {
+                kl->st.lines++;
+                malformed(kl, f->path, f->line_no);
+            } else {
+                added += (size_t)parse_line(kl, text, n, f->path, f->line_no);
+            }
+            f->offset += consumed;
+            consumed = 0;
+            n = 0;
+            overlong = false;
+            pos = end + 1;
         }
-        f->line_no++;
-        if (overlong) {
-            kl->st.lines++;
-            malformed(kl, f->path, f->line_no);
-        } else {
-            added += (size_t)parse_line(kl, line, n, f->path, f->line_no);
-        }
-        f->offset += consumed;
-        consumed = 0;
-        n = 0;
-        overlong = false;
     }
     fclose(fp);
     return added;
