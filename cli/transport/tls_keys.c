@@ -297,6 +297,13 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
 struct tls_cipher {
     EVP_CIPHER_CTX *ctx;
     EVP_MAC_CTX *mac; /* CBC suites: HMAC with the MAC key */
+    /* AES-GCM: the nonce's first 4 bytes are set once as the "fixed" field
+     * and each record gives only the 8-byte invocation field and the tag,
+     * in one parameter call (OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, RFC
+     * 5116 3.2's split), instead of a re-initialisation with the whole IV
+     * plus a control call for the tag. */
+    bool gcm_inv;
+    uint8_t fixed[4];
 };
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
@@ -358,6 +365,18 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                    NULL) != 1 ||
                EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
         goto fail;
+    } else if (s->cipher == TLS_AES_128_GCM || s->cipher == TLS_AES_256_GCM) {
+        /* Both TLS 1.3 (IV XOR sequence number, RFC 8446 5.3) and TLS 1.2
+         * (salt, then the explicit nonce, RFC 5288 3) keep the first 4
+         * bytes of the IV in every nonce. Without the parameter (another
+         * provider) the whole IV is set per record. */
+        memcpy(c->fixed, keys->iv, sizeof c->fixed);
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
+                                              c->fixed, sizeof c->fixed),
+            OSSL_PARAM_construct_end(),
+        };
+        c->gcm_inv = EVP_CIPHER_CTX_set_params(c->ctx, params) == 1;
     }
     return c;
 fail:
@@ -385,6 +404,21 @@ static bool aead_open(struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN],
         aad_len > 0x7FFFFFFF)
         return false;
     int ct_len = (int)(in_len - TLS_TAG_LEN);
+    if (c->gcm_inv && memcmp(nonce, c->fixed, sizeof c->fixed) == 0) {
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_octet_string(
+                OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
+                (void *)(nonce + sizeof c->fixed), TLS_IV_LEN - sizeof c->fixed),
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                              (void *)(in + ct_len), TLS_TAG_LEN),
+            OSSL_PARAM_construct_end(),
+        };
+        return EVP_CIPHER_CTX_set_params(c->ctx, params) == 1 &&
+               EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) == 1 &&
+               (ct_len == 0 ||
+                EVP_DecryptUpdate(c->ctx, out, &n, in, ct_len) == 1) &&
+               EVP_DecryptFinal_ex(c->ctx, out + ct_len, &fin) == 1;
+    }
     if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, NULL, nonce) != 1 ||
         EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) != 1 ||
         (ct_len > 0 && EVP_DecryptUpdate(c->ctx, out, &n, in, ct_len) != 1) ||
