@@ -70,6 +70,7 @@ static const char *digest_name(unsigned hash_len)
  * per thread. */
 static _Thread_local EVP_MD *md_cache[2];              /* SHA256, SHA384 */
 static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
+static _Thread_local EVP_MD_CTX *md_ctx_cache; /* reused by hmac3 */
 static _Thread_local size_t holders;
 
 void tls_keys_hold(void)
@@ -89,6 +90,8 @@ void tls_keys_release(void)
         EVP_CIPHER_free(cipher_cache[i]);
         cipher_cache[i] = NULL;
     }
+    EVP_MD_CTX_free(md_ctx_cache);
+    md_ctx_cache = NULL;
 }
 
 /* The digest of hash_len; *own: the caller frees it (no holder). */
@@ -119,8 +122,10 @@ static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
     uint8_t pad[128], inner[TLS_HASH_MAX];
     bool own, ok = false;
     EVP_MD *md = get_md(hash_len, &own);
-    EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
-    if (ctx && key_len <= block) {
+    EVP_MD_CTX *ctx = md_ctx_cache;
+    if (!ctx && md && (ctx = EVP_MD_CTX_new()) != NULL && holders)
+        md_ctx_cache = ctx;
+    if (md && ctx && key_len <= block) {
         memset(pad, 0x36, block);
         for (size_t i = 0; i < key_len; i++)
             pad[i] ^= key[i];
@@ -140,7 +145,8 @@ static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
         OPENSSL_cleanse(pad, sizeof pad);
         OPENSSL_cleanse(inner, sizeof inner);
     }
-    EVP_MD_CTX_free(ctx);
+    if (ctx != md_ctx_cache)
+        EVP_MD_CTX_free(ctx);
     if (own)
         EVP_MD_free(md);
     return ok;
