@@ -71,6 +71,13 @@ static const char *digest_name(unsigned hash_len)
 static _Thread_local EVP_MD *md_cache[2];              /* SHA256, SHA384 */
 static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
 static _Thread_local EVP_MD_CTX *md_ctx_cache; /* reused by hmac3 */
+/* AEAD cipher contexts given back by tls_cipher_free, re-keyed by the next
+ * tls_cipher_new of the same algorithm: creating one (a provider context
+ * and its allocation) costs more than keying it, and connections come and
+ * go by the thousand. They hold an old key until reused or released. */
+#define CTX_POOL_MAX 32
+static _Thread_local EVP_CIPHER_CTX *ctx_pool[TLS_AES_256_CBC + 1][CTX_POOL_MAX];
+static _Thread_local unsigned ctx_pool_len[TLS_AES_256_CBC + 1];
 static _Thread_local size_t holders;
 
 void tls_keys_hold(void)
@@ -92,6 +99,11 @@ void tls_keys_release(void)
     }
     EVP_MD_CTX_free(md_ctx_cache);
     md_ctx_cache = NULL;
+    for (size_t i = 0; i < sizeof ctx_pool / sizeof ctx_pool[0]; i++)
+        while (ctx_pool_len[i] > 0) {
+            EVP_CIPHER_CTX_free(ctx_pool[i][--ctx_pool_len[i]]);
+            ctx_pool[i][ctx_pool_len[i]] = NULL;
+        }
 }
 
 /* The digest of hash_len; *own: the caller frees it (no holder). */
@@ -310,6 +322,8 @@ struct tls_cipher {
      * plus a control call for the tag. */
     bool gcm_inv;
     uint8_t fixed[4];
+    bool pooled; /* an AEAD context: back to ctx_pool when freed */
+    enum tls_cipher_alg alg;
 };
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
@@ -358,8 +372,21 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                   const struct tls_traffic_keys *keys)
 {
     struct tls_cipher *c = OPENSSL_zalloc(sizeof *c);
+    if (!c)
+        return NULL;
+    c->alg = s->cipher;
+    c->pooled = s->mac_len == 0;
+    if (c->pooled && holders && ctx_pool_len[c->alg] > 0) {
+        unsigned i = --ctx_pool_len[c->alg];
+        c->ctx = ctx_pool[c->alg][i];
+        ctx_pool[c->alg][i] = NULL;
+        /* cipher and IV length stay; only the key changes */
+        if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1)
+            goto fail;
+        goto keyed;
+    }
     const EVP_CIPHER *evp = evp_cipher(s->cipher);
-    if (!c || !evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
+    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
         EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1)
         goto fail;
     if (s->mac_len) {
@@ -371,7 +398,9 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                    NULL) != 1 ||
                EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
         goto fail;
-    } else if (s->cipher == TLS_AES_128_GCM || s->cipher == TLS_AES_256_GCM) {
+    }
+keyed:
+    if (s->cipher == TLS_AES_128_GCM || s->cipher == TLS_AES_256_GCM) {
         /* Both TLS 1.3 (IV XOR sequence number, RFC 8446 5.3) and TLS 1.2
          * (salt, then the explicit nonce, RFC 5288 3) keep the first 4
          * bytes of the IV in every nonce. Without the parameter (another
@@ -386,6 +415,7 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
     }
     return c;
 fail:
+    c->pooled = false; /* a context that failed is not reused */
     tls_cipher_free(c);
     return NULL;
 }
@@ -394,7 +424,10 @@ void tls_cipher_free(struct tls_cipher *c)
 {
     if (!c)
         return;
-    EVP_CIPHER_CTX_free(c->ctx);
+    if (c->ctx && c->pooled && holders && ctx_pool_len[c->alg] < CTX_POOL_MAX)
+        ctx_pool[c->alg][ctx_pool_len[c->alg]++] = c->ctx;
+    else
+        EVP_CIPHER_CTX_free(c->ctx);
     EVP_MAC_CTX_free(c->mac);
     OPENSSL_free(c);
 }
