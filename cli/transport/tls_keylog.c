@@ -20,8 +20,13 @@ struct keylog_file {
 };
 
 struct tls_keylog {
-    struct tls_keylog_entry *slots; /* open addressing, linear probing */
-    size_t cap;                     /* a power of two, or 0 */
+    /* The entries lie packed in arrival order; the hash table holds only
+     * their numbers (plus one; 0: a free slot), so that growing it moves
+     * 4 bytes per slot, not a whole entry, and half-empty slots cost 4. */
+    struct tls_keylog_entry *ents;
+    size_t ents_cap;
+    uint32_t *slots; /* open addressing, linear probing */
+    size_t cap;      /* a power of two, or 0 */
     size_t max_entries;
     struct keylog_file *files;
     size_t nfiles;
@@ -57,8 +62,9 @@ void tls_keylog_free(struct tls_keylog *kl)
     for (size_t i = 0; i < kl->nfiles; i++)
         free(kl->files[i].path);
     free(kl->files);
-    if (kl->slots) /* secrets do not outlive the table */
-        OPENSSL_cleanse(kl->slots, kl->cap * sizeof *kl->slots);
+    if (kl->ents) /* secrets do not outlive the table */
+        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+    free(kl->ents);
     free(kl->slots);
     free(kl);
 }
@@ -81,44 +87,60 @@ static size_t slot_of(const struct tls_keylog *kl, const uint8_t *random)
     return (size_t)h & (kl->cap - 1);
 }
 
-static struct tls_keylog_entry *probe(const struct tls_keylog *kl,
-                                      const uint8_t *random)
+/* The slot of random: the one naming its entry, or the free one where it
+ * would go. NULL while the table is empty. */
+static uint32_t *probe(const struct tls_keylog *kl, const uint8_t *random)
 {
     if (kl->cap == 0)
         return NULL;
     size_t i = slot_of(kl, random);
-    while (kl->slots[i].used) {
-        if (memcmp(kl->slots[i].client_random, random, TLS_RANDOM_LEN) == 0)
+    while (kl->slots[i]) {
+        const struct tls_keylog_entry *e = &kl->ents[kl->slots[i] - 1];
+        if (memcmp(e->client_random, random, TLS_RANDOM_LEN) == 0)
             return &kl->slots[i];
         i = (i + 1) & (kl->cap - 1);
     }
-    return &kl->slots[i]; /* the free slot where it would go */
+    return &kl->slots[i];
 }
 
 const struct tls_keylog_entry *tls_keylog_find(const struct tls_keylog *kl,
                                                const uint8_t *client_random)
 {
-    const struct tls_keylog_entry *e = probe(kl, client_random);
-    return e && e->used ? e : NULL;
+    const uint32_t *sl = probe(kl, client_random);
+    return sl && *sl ? &kl->ents[*sl - 1] : NULL;
 }
 
-/* Doubles the table (kept at most half full). */
-static bool grow(struct tls_keylog *kl)
+/* Doubles the hash table (kept at most half full). */
+static bool grow_slots(struct tls_keylog *kl)
 {
     size_t cap = kl->cap ? kl->cap * 2 : 64;
-    struct tls_keylog_entry *old = kl->slots;
-    size_t old_cap = kl->cap;
-    struct tls_keylog_entry *slots = calloc(cap, sizeof *slots);
+    uint32_t *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return false;
+    free(kl->slots);
     kl->slots = slots;
     kl->cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].used)
-            *probe(kl, old[i].client_random) = old[i];
-    if (old)
-        OPENSSL_cleanse(old, old_cap * sizeof *old);
-    free(old);
+    for (size_t n = 0; n < kl->st.entries; n++)
+        *probe(kl, kl->ents[n].client_random) = (uint32_t)(n + 1);
+    return true;
+}
+
+/* Doubles the entry array; the old one is wiped before it is freed. */
+static bool grow_ents(struct tls_keylog *kl)
+{
+    size_t cap = kl->ents_cap ? kl->ents_cap * 2 : 32;
+    if (cap > kl->max_entries)
+        cap = kl->max_entries;
+    struct tls_keylog_entry *ents = malloc(cap * sizeof *ents);
+    if (!ents)
+        return false;
+    if (kl->ents) {
+        memcpy(ents, kl->ents, kl->st.entries * sizeof *ents);
+        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+        free(kl->ents);
+    }
+    kl->ents = ents;
+    kl->ents_cap = cap;
     return true;
 }
 
@@ -126,20 +148,23 @@ static bool grow(struct tls_keylog *kl)
 static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
                                           const uint8_t *random)
 {
-    struct tls_keylog_entry *e = probe(kl, random);
-    if (e && e->used)
-        return e;
-    if (kl->st.entries >= kl->max_entries)
+    uint32_t *sl = probe(kl, random);
+    if (sl && *sl)
+        return &kl->ents[*sl - 1];
+    if (kl->st.entries >= kl->max_entries || kl->st.entries >= UINT32_MAX - 1)
         return NULL;
     if ((kl->st.entries + 1) * 2 > kl->cap) {
-        if (!grow(kl))
+        if (!grow_slots(kl))
             return NULL;
-        e = probe(kl, random);
+        sl = probe(kl, random);
     }
+    if (kl->st.entries == kl->ents_cap && !grow_ents(kl))
+        return NULL;
+    struct tls_keylog_entry *e = &kl->ents[kl->st.entries];
     memset(e, 0, sizeof *e);
     e->used = true;
     memcpy(e->client_random, random, TLS_RANDOM_LEN);
-    kl->st.entries++;
+    *sl = (uint32_t)++kl->st.entries;
     return e;
 }
 
