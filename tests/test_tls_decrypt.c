@@ -139,6 +139,79 @@ static void test_keylog_files(void **state)
     unlink(b);
 }
 
+/* A file read in blocks gives what the same text gives in one piece:
+ * lines across block boundaries, an overlong one spanning blocks, upper-case
+ * and bad hex digits, and a last line without its newline, finished later. */
+static void test_keylog_big_file(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/mqd-keylog-big.%d", (int)getpid());
+    size_t cap = 200000, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; i < 400; i++) {
+        if (i == 150) { /* an overlong line (more than 16 KiB) */
+            memset(text + n, '#', 20000);
+            n += 20000;
+            text[n++] = '\n';
+        }
+        n += (size_t)snprintf(text + n, cap - n, "%sCLIENT_RANDOM %08x%056x %s\n",
+                              i % 7 ? "" : "  ", (unsigned)i, 0,
+                              i == 77 ? "X0112233445566778899aabbccddeeff" S32
+                              : i % 5 ? S48
+                                      : "00112233445566778899AABBCCDDEEFF"
+                                        "00112233445566778899AABBCCDDEEFF"
+                                        "00112233445566778899AABBCCDDEEFF");
+    }
+    size_t whole = n;
+    n += (size_t)snprintf(text + n, cap - n, "CLIENT_RANDOM %08x%056x", 999u, 0);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, n, fp), n);
+    fclose(fp);
+
+    struct tls_keylog *ref = tls_keylog_new(0), *kl = tls_keylog_new(0);
+    assert_int_equal(tls_keylog_add_text(ref, text, whole, path), 399);
+    assert_int_equal(tls_keylog_add_file(kl, path), 0);
+    const struct tls_keylog_stats *a = tls_keylog_stats(ref), *b = tls_keylog_stats(kl);
+    assert_int_equal(b->lines, 401);
+    assert_int_equal(b->lines, a->lines);
+    assert_int_equal(b->secrets, a->secrets);
+    assert_int_equal(b->entries, 399);
+    assert_int_equal(b->malformed, 2); /* the overlong line and the bad digit */
+    assert_int_equal(b->malformed, a->malformed);
+    assert_int_equal(b->first_malformed_line, 78);
+    uint8_t r[32] = {0}, want[48];
+    unhex(S48, want, sizeof want);
+    for (unsigned i = 0; i < 400; i++) {
+        r[2] = (uint8_t)(i >> 8);
+        r[3] = (uint8_t)i;
+        const struct tls_keylog_entry *e = tls_keylog_find(kl, r);
+        if (i == 77) {
+            assert_null(e);
+            continue;
+        }
+        assert_non_null(e);
+        assert_int_equal(e->secret[TLS_SECRET_MASTER].len, 48);
+        assert_memory_equal(e->secret[TLS_SECRET_MASTER].b, want, 48);
+    }
+    r[2] = 999 >> 8;
+    r[3] = 999 & 0xFF;
+    assert_null(tls_keylog_find(kl, r));
+    fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs(" " S48 "\n", fp);
+    fclose(fp);
+    assert_int_equal(tls_keylog_reload(kl), 1);
+    assert_non_null(tls_keylog_find(kl, r));
+    assert_int_equal(b->lines, 402);
+    tls_keylog_free(ref);
+    tls_keylog_free(kl);
+    free(text);
+    unlink(path);
+}
+
 /* At most max_entries connections; more are dropped and counted. */
 static void test_keylog_bounded(void **state)
 {
@@ -649,6 +722,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keylog_lines),
         cmocka_unit_test(test_keylog_files),
+        cmocka_unit_test(test_keylog_big_file),
         cmocka_unit_test(test_keylog_bounded),
         cmocka_unit_test(test_keylog_dsb),
         cmocka_unit_test(test_rfc8448_keys),

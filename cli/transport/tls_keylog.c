@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 
 #include "util/wire.h"
-#include "util/hex.h"
 
 struct keylog_file {
     char *path;
@@ -21,24 +20,32 @@ struct keylog_file {
 };
 
 struct tls_keylog {
-    struct tls_keylog_entry *slots; /* open addressing, linear probing */
-    size_t cap;                     /* a power of two, or 0 */
+    /* The entries lie packed in arrival order; the hash table holds only
+     * their numbers (plus one; 0: a free slot), so that growing it moves
+     * 4 bytes per slot, not a whole entry, and half-empty slots cost 4. */
+    struct tls_keylog_entry *ents;
+    size_t ents_cap;
+    uint32_t *slots; /* open addressing, linear probing */
+    size_t cap;      /* a power of two, or 0 */
     size_t max_entries;
     struct keylog_file *files;
     size_t nfiles;
     struct tls_keylog_stats st;
 };
 
+#define LABEL(s, k) {s, sizeof s - 1, k}
 static const struct {
     const char *label;
+    size_t len;
     enum tls_secret_kind kind;
 } labels[] = {
-    {"CLIENT_RANDOM", TLS_SECRET_MASTER},
-    {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_CLIENT_HS},
-    {"SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_SERVER_HS},
-    {"CLIENT_TRAFFIC_SECRET_0", TLS_SECRET_CLIENT_APP},
-    {"SERVER_TRAFFIC_SECRET_0", TLS_SECRET_SERVER_APP},
+    LABEL("CLIENT_RANDOM", TLS_SECRET_MASTER),
+    LABEL("CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_CLIENT_HS),
+    LABEL("SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SECRET_SERVER_HS),
+    LABEL("CLIENT_TRAFFIC_SECRET_0", TLS_SECRET_CLIENT_APP),
+    LABEL("SERVER_TRAFFIC_SECRET_0", TLS_SECRET_SERVER_APP),
 };
+#undef LABEL
 
 struct tls_keylog *tls_keylog_new(size_t max_entries)
 {
@@ -55,8 +62,9 @@ void tls_keylog_free(struct tls_keylog *kl)
     for (size_t i = 0; i < kl->nfiles; i++)
         free(kl->files[i].path);
     free(kl->files);
-    if (kl->slots) /* secrets do not outlive the table */
-        OPENSSL_cleanse(kl->slots, kl->cap * sizeof *kl->slots);
+    if (kl->ents) /* secrets do not outlive the table */
+        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+    free(kl->ents);
     free(kl->slots);
     free(kl);
 }
@@ -79,44 +87,60 @@ static size_t slot_of(const struct tls_keylog *kl, const uint8_t *random)
     return (size_t)h & (kl->cap - 1);
 }
 
-static struct tls_keylog_entry *probe(const struct tls_keylog *kl,
-                                      const uint8_t *random)
+/* The slot of random: the one naming its entry, or the free one where it
+ * would go. NULL while the table is empty. */
+static uint32_t *probe(const struct tls_keylog *kl, const uint8_t *random)
 {
     if (kl->cap == 0)
         return NULL;
     size_t i = slot_of(kl, random);
-    while (kl->slots[i].used) {
-        if (memcmp(kl->slots[i].client_random, random, TLS_RANDOM_LEN) == 0)
+    while (kl->slots[i]) {
+        const struct tls_keylog_entry *e = &kl->ents[kl->slots[i] - 1];
+        if (memcmp(e->client_random, random, TLS_RANDOM_LEN) == 0)
             return &kl->slots[i];
         i = (i + 1) & (kl->cap - 1);
     }
-    return &kl->slots[i]; /* the free slot where it would go */
+    return &kl->slots[i];
 }
 
 const struct tls_keylog_entry *tls_keylog_find(const struct tls_keylog *kl,
                                                const uint8_t *client_random)
 {
-    const struct tls_keylog_entry *e = probe(kl, client_random);
-    return e && e->used ? e : NULL;
+    const uint32_t *sl = probe(kl, client_random);
+    return sl && *sl ? &kl->ents[*sl - 1] : NULL;
 }
 
-/* Doubles the table (kept at most half full). */
-static bool grow(struct tls_keylog *kl)
+/* Doubles the hash table (kept at most half full). */
+static bool grow_slots(struct tls_keylog *kl)
 {
     size_t cap = kl->cap ? kl->cap * 2 : 64;
-    struct tls_keylog_entry *old = kl->slots;
-    size_t old_cap = kl->cap;
-    struct tls_keylog_entry *slots = calloc(cap, sizeof *slots);
+    uint32_t *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return false;
+    free(kl->slots);
     kl->slots = slots;
     kl->cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].used)
-            *probe(kl, old[i].client_random) = old[i];
-    if (old)
-        OPENSSL_cleanse(old, old_cap * sizeof *old);
-    free(old);
+    for (size_t n = 0; n < kl->st.entries; n++)
+        *probe(kl, kl->ents[n].client_random) = (uint32_t)(n + 1);
+    return true;
+}
+
+/* Doubles the entry array; the old one is wiped before it is freed. */
+static bool grow_ents(struct tls_keylog *kl)
+{
+    size_t cap = kl->ents_cap ? kl->ents_cap * 2 : 32;
+    if (cap > kl->max_entries)
+        cap = kl->max_entries;
+    struct tls_keylog_entry *ents = malloc(cap * sizeof *ents);
+    if (!ents)
+        return false;
+    if (kl->ents) {
+        memcpy(ents, kl->ents, kl->st.entries * sizeof *ents);
+        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+        free(kl->ents);
+    }
+    kl->ents = ents;
+    kl->ents_cap = cap;
     return true;
 }
 
@@ -124,37 +148,51 @@ static bool grow(struct tls_keylog *kl)
 static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
                                           const uint8_t *random)
 {
-    struct tls_keylog_entry *e = probe(kl, random);
-    if (e && e->used)
-        return e;
-    if (kl->st.entries >= kl->max_entries)
+    uint32_t *sl = probe(kl, random);
+    if (sl && *sl)
+        return &kl->ents[*sl - 1];
+    if (kl->st.entries >= kl->max_entries || kl->st.entries >= UINT32_MAX - 1)
         return NULL;
     if ((kl->st.entries + 1) * 2 > kl->cap) {
-        if (!grow(kl))
+        if (!grow_slots(kl))
             return NULL;
-        e = probe(kl, random);
+        sl = probe(kl, random);
     }
+    if (kl->st.entries == kl->ents_cap && !grow_ents(kl))
+        return NULL;
+    struct tls_keylog_entry *e = &kl->ents[kl->st.entries];
     memset(e, 0, sizeof *e);
     e->used = true;
     memcpy(e->client_random, random, TLS_RANDOM_LEN);
-    kl->st.entries++;
+    *sl = (uint32_t)++kl->st.entries;
     return e;
 }
 
 /* ---- lines ---- */
+
+/* Hex digit values plus one (0: not a hex digit), so that a secret is
+ * decoded by table look-ups with one test at the end instead of branches
+ * on every (random) digit. */
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+    ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /* Decodes exactly 2*n hex digits. */
 static bool unhex(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return false;
+    unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        unsigned hi = hex_plus1[(unsigned char)s[2 * i]];
+        unsigned lo = hex_plus1[(unsigned char)s[2 * i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0x0F));
     }
-    return true;
+    return !bad;
 }
 
 static bool is_space(char c)
@@ -206,7 +244,7 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
     }
     size_t k = 0;
     while (k < sizeof labels / sizeof labels[0] &&
-           !(strlen(labels[k].label) == label_len &&
+           !(labels[k].len == label_len &&
              memcmp(labels[k].label, label, label_len) == 0))
         k++;
     if (k == sizeof labels / sizeof labels[0]) {
@@ -274,31 +312,45 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
         fclose(fp);
         return 0;
     }
-    char line[TLS_KEYLOG_LINE_MAX + 1];
-    size_t n = 0, added = 0;
+    /* Read in blocks; a line wholly inside a block is parsed where it
+     * lies, one that spans blocks is gathered in line[]. */
+    char block[16384], line[TLS_KEYLOG_LINE_MAX + 1];
+    size_t n = 0, added = 0, got;
     bool overlong = false;
-    int c;
-    uint64_t consumed = 0;
-    while ((c = getc_unlocked(fp)) != EOF) { /* fp is this call's alone */
-        consumed++;
-        if (c != '\n') {
-            if (n < sizeof line)
-                line[n++] = (char)c;
-            else
-                overlong = true;
-            continue;
+    uint64_t consumed = 0; /* bytes of the line being read */
+    while ((got = fread(block, 1, sizeof block, fp)) > 0) {
+        size_t pos = 0;
+        while (pos < got) {
+            const char *nl = memchr(block + pos, '\n', got - pos);
+            size_t end = nl ? (size_t)(nl - block) : got, seg = end - pos;
+            const char *text = block + pos;
+            consumed += seg;
+            if (n > 0 || !nl) { /* gather */
+                size_t room = sizeof line - n;
+                memcpy(line + n, text, seg < room ? seg : room);
+                n += seg < room ? seg : room;
+                overlong |= seg > room;
+                text = line;
+            } else {
+                overlong = seg > sizeof line;
+                n = seg;
+            }
+            if (!nl)
+                break;
+            consumed++; /* the newline */
+            f->line_no++;
+            if (overlong) {
+                kl->st.lines++;
+                malformed(kl, f->path, f->line_no);
+            } else {
+                added += (size_t)parse_line(kl, text, n, f->path, f->line_no);
+            }
+            f->offset += consumed;
+            consumed = 0;
+            n = 0;
+            overlong = false;
+            pos = end + 1;
         }
-        f->line_no++;
-        if (overlong) {
-            kl->st.lines++;
-            malformed(kl, f->path, f->line_no);
-        } else {
-            added += (size_t)parse_line(kl, line, n, f->path, f->line_no);
-        }
-        f->offset += consumed;
-        consumed = 0;
-        n = 0;
-        overlong = false;
     }
     fclose(fp);
     return added;

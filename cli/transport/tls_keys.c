@@ -70,6 +70,14 @@ static const char *digest_name(unsigned hash_len)
  * per thread. */
 static _Thread_local EVP_MD *md_cache[2];              /* SHA256, SHA384 */
 static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
+static _Thread_local EVP_MD_CTX *md_ctx_cache; /* reused by hmac3 */
+/* AEAD cipher contexts given back by tls_cipher_free, re-keyed by the next
+ * tls_cipher_new of the same algorithm: creating one (a provider context
+ * and its allocation) costs more than keying it, and connections come and
+ * go by the thousand. They hold an old key until reused or released. */
+#define CTX_POOL_MAX 32
+static _Thread_local EVP_CIPHER_CTX *ctx_pool[TLS_AES_256_CBC + 1][CTX_POOL_MAX];
+static _Thread_local unsigned ctx_pool_len[TLS_AES_256_CBC + 1];
 static _Thread_local size_t holders;
 
 void tls_keys_hold(void)
@@ -89,6 +97,13 @@ void tls_keys_release(void)
         EVP_CIPHER_free(cipher_cache[i]);
         cipher_cache[i] = NULL;
     }
+    EVP_MD_CTX_free(md_ctx_cache);
+    md_ctx_cache = NULL;
+    for (size_t i = 0; i < sizeof ctx_pool / sizeof ctx_pool[0]; i++)
+        while (ctx_pool_len[i] > 0) {
+            EVP_CIPHER_CTX_free(ctx_pool[i][--ctx_pool_len[i]]);
+            ctx_pool[i][ctx_pool_len[i]] = NULL;
+        }
 }
 
 /* The digest of hash_len; *own: the caller frees it (no holder). */
@@ -119,8 +134,10 @@ static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
     uint8_t pad[128], inner[TLS_HASH_MAX];
     bool own, ok = false;
     EVP_MD *md = get_md(hash_len, &own);
-    EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
-    if (ctx && key_len <= block) {
+    EVP_MD_CTX *ctx = md_ctx_cache;
+    if (!ctx && md && (ctx = EVP_MD_CTX_new()) != NULL && holders)
+        md_ctx_cache = ctx;
+    if (md && ctx && key_len <= block) {
         memset(pad, 0x36, block);
         for (size_t i = 0; i < key_len; i++)
             pad[i] ^= key[i];
@@ -140,7 +157,8 @@ static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
         OPENSSL_cleanse(pad, sizeof pad);
         OPENSSL_cleanse(inner, sizeof inner);
     }
-    EVP_MD_CTX_free(ctx);
+    if (ctx != md_ctx_cache)
+        EVP_MD_CTX_free(ctx);
     if (own)
         EVP_MD_free(md);
     return ok;
@@ -297,6 +315,15 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
 struct tls_cipher {
     EVP_CIPHER_CTX *ctx;
     EVP_MAC_CTX *mac; /* CBC suites: HMAC with the MAC key */
+    /* AES-GCM: the nonce's first 4 bytes are set once as the "fixed" field
+     * and each record gives only the 8-byte invocation field and the tag,
+     * in one parameter call (OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, RFC
+     * 5116 3.2's split), instead of a re-initialisation with the whole IV
+     * plus a control call for the tag. */
+    bool gcm_inv;
+    uint8_t fixed[4];
+    bool pooled; /* an AEAD context: back to ctx_pool when freed */
+    enum tls_cipher_alg alg;
 };
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
@@ -345,8 +372,21 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                   const struct tls_traffic_keys *keys)
 {
     struct tls_cipher *c = OPENSSL_zalloc(sizeof *c);
+    if (!c)
+        return NULL;
+    c->alg = s->cipher;
+    c->pooled = s->mac_len == 0;
+    if (c->pooled && holders && ctx_pool_len[c->alg] > 0) {
+        unsigned i = --ctx_pool_len[c->alg];
+        c->ctx = ctx_pool[c->alg][i];
+        ctx_pool[c->alg][i] = NULL;
+        /* cipher and IV length stay; only the key changes */
+        if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1)
+            goto fail;
+        goto keyed;
+    }
     const EVP_CIPHER *evp = evp_cipher(s->cipher);
-    if (!c || !evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
+    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
         EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1)
         goto fail;
     if (s->mac_len) {
@@ -359,8 +399,23 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
         goto fail;
     }
+keyed:
+    if (s->cipher == TLS_AES_128_GCM || s->cipher == TLS_AES_256_GCM) {
+        /* Both TLS 1.3 (IV XOR sequence number, RFC 8446 5.3) and TLS 1.2
+         * (salt, then the explicit nonce, RFC 5288 3) keep the first 4
+         * bytes of the IV in every nonce. Without the parameter (another
+         * provider) the whole IV is set per record. */
+        memcpy(c->fixed, keys->iv, sizeof c->fixed);
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED,
+                                              c->fixed, sizeof c->fixed),
+            OSSL_PARAM_construct_end(),
+        };
+        c->gcm_inv = EVP_CIPHER_CTX_set_params(c->ctx, params) == 1;
+    }
     return c;
 fail:
+    c->pooled = false; /* a context that failed is not reused */
     tls_cipher_free(c);
     return NULL;
 }
@@ -369,7 +424,10 @@ void tls_cipher_free(struct tls_cipher *c)
 {
     if (!c)
         return;
-    EVP_CIPHER_CTX_free(c->ctx);
+    if (c->ctx && c->pooled && holders && ctx_pool_len[c->alg] < CTX_POOL_MAX)
+        ctx_pool[c->alg][ctx_pool_len[c->alg]++] = c->ctx;
+    else
+        EVP_CIPHER_CTX_free(c->ctx);
     EVP_MAC_CTX_free(c->mac);
     OPENSSL_free(c);
 }
@@ -385,6 +443,21 @@ static bool aead_open(struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN],
         aad_len > 0x7FFFFFFF)
         return false;
     int ct_len = (int)(in_len - TLS_TAG_LEN);
+    if (c->gcm_inv && memcmp(nonce, c->fixed, sizeof c->fixed) == 0) {
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_octet_string(
+                OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV,
+                (void *)(nonce + sizeof c->fixed), TLS_IV_LEN - sizeof c->fixed),
+            OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                              (void *)(in + ct_len), TLS_TAG_LEN),
+            OSSL_PARAM_construct_end(),
+        };
+        return EVP_CIPHER_CTX_set_params(c->ctx, params) == 1 &&
+               EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) == 1 &&
+               (ct_len == 0 ||
+                EVP_DecryptUpdate(c->ctx, out, &n, in, ct_len) == 1) &&
+               EVP_DecryptFinal_ex(c->ctx, out + ct_len, &fin) == 1;
+    }
     if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, NULL, nonce) != 1 ||
         EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) != 1 ||
         (ct_len > 0 && EVP_DecryptUpdate(c->ctx, out, &n, in, ct_len) != 1) ||
