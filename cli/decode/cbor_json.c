@@ -28,16 +28,16 @@ static bool item_ok(struct conv *c, bool can_be_key)
     if (t->err)
         return false;
     if (t->done) {
-        jt_fail(t, "more than one CBOR item");
+        json_tree_fail(t, "more than one CBOR item");
         return false;
     }
-    struct jt_frame *f = jt_top(t);
-    if (f && (f->kind == JTREE_STRING || f->kind == JTREE_BYTES)) {
-        jt_fail(t, "an item inside an indefinite-length string");
+    struct json_tree_frame *f = json_tree_top(t);
+    if (f && (f->kind == JSON_TREE_STRING || f->kind == JSON_TREE_BYTES)) {
+        json_tree_fail(t, "an item inside an indefinite-length string");
         return false;
     }
-    if (f && f->kind == JTREE_MAP && f->want_key && !can_be_key) {
-        jt_fail(t, "a map key that is not a text string or an integer");
+    if (f && f->kind == JSON_TREE_MAP && f->want_key && !can_be_key) {
+        json_tree_fail(t, "a map key that is not a text string or an integer");
         return false;
     }
     return true;
@@ -49,14 +49,14 @@ static void on_uint(struct conv *c, uint64_t v)
 {
     if (!item_ok(c, true))
         return;
-    if (jt_want_key(&c->t)) {
+    if (json_tree_want_key(&c->t)) {
         char buf[24];
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-        jt_int_key(&c->t, buf);
+        json_tree_int_key(&c->t, buf);
         return;
     }
     jw_u64(c->t.w, v);
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 /* -1 - v, exactly (down to -2^64). */
@@ -74,12 +74,12 @@ static void on_negint(struct conv *c, uint64_t v)
         return;
     char buf[24];
     neg_text(buf, sizeof buf, v);
-    if (jt_want_key(&c->t)) {
-        jt_int_key(&c->t, buf);
+    if (json_tree_want_key(&c->t)) {
+        json_tree_int_key(&c->t, buf);
         return;
     }
     jw_raw(c->t.w, buf, strlen(buf));
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 static void cb_u8(void *c, uint8_t v) { on_uint(c, v); }
@@ -96,93 +96,93 @@ static void cb_n64(void *c, uint64_t v) { on_negint(c, v); }
 static void cb_string(void *ctx, cbor_data p, size_t n)
 {
     struct conv *c = ctx;
-    struct jt_frame *f = jt_top(&c->t);
+    struct json_tree_frame *f = json_tree_top(&c->t);
     if (c->t.err)
         return;
-    if (f && f->kind == JTREE_STRING) { /* a chunk */
+    if (f && f->kind == JSON_TREE_STRING) { /* a chunk */
         json_escape_into(c->tmp, p, n);
         return;
     }
     if (!item_ok(c, true))
         return;
-    if (jt_want_key(&c->t)) {
-        jt_put_key(&c->t, p, n);
+    if (json_tree_want_key(&c->t)) {
+        json_tree_put_key(&c->t, p, n);
         return;
     }
     jw_strn(c->t.w, p, n);
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 static void cb_bytes(void *ctx, cbor_data p, size_t n)
 {
     struct conv *c = ctx;
-    struct jt_frame *f = jt_top(&c->t);
+    struct json_tree_frame *f = json_tree_top(&c->t);
     if (c->t.err)
         return;
-    if (f && f->kind == JTREE_BYTES) {
+    if (f && f->kind == JSON_TREE_BYTES) {
         obuf_hex(c->tmp, p, n);
         return;
     }
     if (!item_ok(c, false))
         return;
     jw_hex(c->t.w, p, n);
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
-static void string_start(struct conv *c, enum jt_kind kind)
+static void string_start(struct conv *c, enum json_tree_kind kind)
 {
     if (!item_ok(c, false))
         return;
     obuf_truncate(c->tmp, 0);
     obuf_putc(c->tmp, '"');
-    jt_push(&c->t, kind, true, 0);
+    json_tree_push(&c->t, kind, true, 0);
 }
 
-static void cb_string_start(void *c) { string_start(c, JTREE_STRING); }
-static void cb_bytes_start(void *c) { string_start(c, JTREE_BYTES); }
+static void cb_string_start(void *c) { string_start(c, JSON_TREE_STRING); }
+static void cb_bytes_start(void *c) { string_start(c, JSON_TREE_BYTES); }
 
 /* ---- containers ---- */
 
-static void container(struct conv *c, enum jt_kind kind, bool indefinite, size_t n)
+static void container(struct conv *c, enum json_tree_kind kind, bool indefinite, size_t n)
 {
     if (!item_ok(c, false))
         return;
-    uint64_t items = kind == JTREE_MAP ? 2 * (uint64_t)n : (uint64_t)n;
-    if (kind == JTREE_MAP && n > UINT64_MAX / 2) {
-        jt_fail(&c->t, "a map too large");
+    uint64_t items = kind == JSON_TREE_MAP ? 2 * (uint64_t)n : (uint64_t)n;
+    if (kind == JSON_TREE_MAP && n > UINT64_MAX / 2) {
+        json_tree_fail(&c->t, "a map too large");
         return;
     }
-    jt_open(&c->t, kind, indefinite, items);
+    json_tree_open(&c->t, kind, indefinite, items);
 }
 
-static void cb_array(void *c, size_t n) { container(c, JTREE_ARRAY, false, n); }
-static void cb_indef_array(void *c) { container(c, JTREE_ARRAY, true, 0); }
-static void cb_map(void *c, size_t n) { container(c, JTREE_MAP, false, n); }
-static void cb_indef_map(void *c) { container(c, JTREE_MAP, true, 0); }
+static void cb_array(void *c, size_t n) { container(c, JSON_TREE_ARRAY, false, n); }
+static void cb_indef_array(void *c) { container(c, JSON_TREE_ARRAY, true, 0); }
+static void cb_map(void *c, size_t n) { container(c, JSON_TREE_MAP, false, n); }
+static void cb_indef_map(void *c) { container(c, JSON_TREE_MAP, true, 0); }
 
 static void cb_break(void *ctx)
 {
     struct conv *c = ctx;
-    struct jt_frame *f = jt_top(&c->t);
+    struct json_tree_frame *f = json_tree_top(&c->t);
     if (c->t.err)
         return;
     if (!f || !f->indefinite) {
-        jt_fail(&c->t, "a break outside an indefinite-length item");
+        json_tree_fail(&c->t, "a break outside an indefinite-length item");
         return;
     }
-    if (f->kind == JTREE_STRING || f->kind == JTREE_BYTES) {
+    if (f->kind == JSON_TREE_STRING || f->kind == JSON_TREE_BYTES) {
         obuf_putc(c->tmp, '"');
         c->t.depth--;
         jw_raw(c->t.w, obuf_data(c->tmp), obuf_len(c->tmp));
-        jt_item_done(&c->t);
+        json_tree_item_done(&c->t);
         return;
     }
-    if (f->kind == JTREE_MAP && !f->want_key) {
-        jt_fail(&c->t, "a map ends after a key without its value");
+    if (f->kind == JSON_TREE_MAP && !f->want_key) {
+        json_tree_fail(&c->t, "a map ends after a key without its value");
         return;
     }
-    jt_close_top(&c->t);
-    jt_item_done(&c->t);
+    json_tree_close_top(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 /* ---- simple values and floats ---- */
@@ -198,7 +198,7 @@ static void scalar_raw(struct conv *c, const char *json)
     if (!item_ok(c, false))
         return;
     jw_raw(c->t.w, json, strlen(json));
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 static void cb_null(void *c) { scalar_raw(c, "null"); }
@@ -211,7 +211,7 @@ static void cb_f32(void *ctx, float v)
     if (!item_ok(c, false))
         return;
     jw_f32(c->t.w, v);
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 static void cb_f64(void *ctx, double v)
@@ -220,7 +220,7 @@ static void cb_f64(void *ctx, double v)
     if (!item_ok(c, false))
         return;
     jw_f64(c->t.w, v);
-    jt_item_done(&c->t);
+    json_tree_item_done(&c->t);
 }
 
 static const struct cbor_callbacks callbacks = {
@@ -254,23 +254,23 @@ bool cbor_to_json(struct cbor_json *cj, struct json_writer *w, struct obuf *tmp,
 {
     struct conv *cp = &cj->c;
     struct json_tree *t = &cp->t;
-    jt_reset(t, w, "CBOR nested too deep");
+    json_tree_reset(t, w, "CBOR nested too deep");
     cp->tmp = tmp;
     size_t pos = 0;
     while (!t->err && !t->done) {
         if (pos == len) {
-            jt_fail(t, "truncated CBOR");
+            json_tree_fail(t, "truncated CBOR");
             break;
         }
         struct cbor_decoder_result r = cbor_stream_decode(data + pos, len - pos, &callbacks, cp);
         if (r.status == CBOR_DECODER_NEDATA)
-            jt_fail(t, "truncated CBOR");
+            json_tree_fail(t, "truncated CBOR");
         else if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-            jt_fail(t, "malformed CBOR");
+            json_tree_fail(t, "malformed CBOR");
         pos += r.read;
     }
     if (!t->err && pos != len)
-        jt_fail(t, "bytes after the CBOR item");
+        json_tree_fail(t, "bytes after the CBOR item");
     *why = t->err;
     return t->err == NULL;
 }

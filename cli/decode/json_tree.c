@@ -5,7 +5,7 @@
 
 #include "mqttdissect/utf8.h"
 
-void jt_reset(struct json_tree *t, struct json_writer *w, const char *too_deep)
+void json_tree_reset(struct json_tree *t, struct json_writer *w, const char *too_deep)
 {
     t->w = w;
     t->err = NULL;
@@ -16,29 +16,29 @@ void jt_reset(struct json_tree *t, struct json_writer *w, const char *too_deep)
     t->pool_used = 0;
 }
 
-void jt_fail(struct json_tree *t, const char *why)
+void json_tree_fail(struct json_tree *t, const char *why)
 {
     if (!t->err)
         t->err = why;
 }
 
-struct jt_frame *jt_top(struct json_tree *t)
+struct json_tree_frame *json_tree_top(struct json_tree *t)
 {
     return t->depth ? &t->st[t->depth - 1] : NULL;
 }
 
-bool jt_want_key(const struct json_tree *t)
+bool json_tree_want_key(const struct json_tree *t)
 {
     if (!t->depth)
         return false;
-    const struct jt_frame *f = &t->st[t->depth - 1];
-    return f->kind == JTREE_MAP && f->want_key;
+    const struct json_tree_frame *f = &t->st[t->depth - 1];
+    return f->kind == JSON_TREE_MAP && f->want_key;
 }
 
-void jt_close_top(struct json_tree *t)
+void json_tree_close_top(struct json_tree *t)
 {
-    struct jt_frame *f = jt_top(t);
-    if (f->kind == JTREE_MAP) {
+    struct json_tree_frame *f = json_tree_top(t);
+    if (f->kind == JSON_TREE_MAP) {
         jw_object_end(t->w);
         t->nkeys = f->keys_start;
         t->pool_used = f->pool_start;
@@ -48,88 +48,88 @@ void jt_close_top(struct json_tree *t)
     t->depth--;
 }
 
-void jt_item_done(struct json_tree *t)
+void json_tree_item_done(struct json_tree *t)
 {
     for (;;) {
-        struct jt_frame *f = jt_top(t);
+        struct json_tree_frame *f = json_tree_top(t);
         if (!f) {
             t->done = true;
             return;
         }
-        if (f->kind == JTREE_MAP)
+        if (f->kind == JSON_TREE_MAP)
             f->want_key = !f->want_key;
         if (f->indefinite)
             return;
         if (--f->left > 0)
             return;
-        jt_close_top(t); /* its last item: the container is an item done */
+        json_tree_close_top(t); /* its last item: the container is an item done */
     }
 }
 
-void jt_push(struct json_tree *t, enum jt_kind kind, bool indefinite, uint64_t left)
+void json_tree_push(struct json_tree *t, enum json_tree_kind kind, bool indefinite, uint64_t left)
 {
     if (t->depth == JSON_TREE_MAX_DEPTH) {
-        jt_fail(t, t->too_deep);
+        json_tree_fail(t, t->too_deep);
         return;
     }
-    struct jt_frame *f = &t->st[t->depth++];
+    struct json_tree_frame *f = &t->st[t->depth++];
     f->kind = kind;
     f->indefinite = indefinite;
     f->left = left;
-    f->want_key = kind == JTREE_MAP;
+    f->want_key = kind == JSON_TREE_MAP;
     f->keys_start = t->nkeys;
     f->pool_start = t->pool_used;
 }
 
-void jt_open(struct json_tree *t, enum jt_kind kind, bool indefinite, uint64_t items)
+void json_tree_open(struct json_tree *t, enum json_tree_kind kind, bool indefinite, uint64_t items)
 {
-    if (kind == JTREE_MAP)
+    if (kind == JSON_TREE_MAP)
         jw_object_begin(t->w);
     else
         jw_array_begin(t->w);
     if (!indefinite && items == 0) { /* empty: closed at once */
-        if (kind == JTREE_MAP)
+        if (kind == JSON_TREE_MAP)
             jw_object_end(t->w);
         else
             jw_array_end(t->w);
-        jt_item_done(t);
+        json_tree_item_done(t);
         return;
     }
-    jt_push(t, kind, indefinite, items);
+    json_tree_push(t, kind, indefinite, items);
 }
 
-void jt_put_key(struct json_tree *t, const uint8_t *p, size_t n)
+void json_tree_put_key(struct json_tree *t, const uint8_t *p, size_t n)
 {
-    struct jt_frame *f = jt_top(t);
+    struct json_tree_frame *f = json_tree_top(t);
     if (!mqd_utf8_valid(p, n) || memchr(p, 0, n)) {
-        jt_fail(t, "a map key that is not UTF-8 text without NUL");
+        json_tree_fail(t, "a map key that is not UTF-8 text without NUL");
         return;
     }
     for (size_t i = f->keys_start; i < t->nkeys; i++) {
         if (t->keys[i].n == n && memcmp(t->keys[i].p, p, n) == 0) {
-            jt_fail(t, "a map repeats a key");
+            json_tree_fail(t, "a map repeats a key");
             return;
         }
     }
     if (t->nkeys == JSON_TREE_MAX_KEYS) {
-        jt_fail(t, "too many map keys at once");
+        json_tree_fail(t, "too many map keys at once");
         return;
     }
     t->keys[t->nkeys].p = p;
     t->keys[t->nkeys++].n = n;
     jw_key_n(t->w, (const char *)p, n);
-    jt_item_done(t);
+    json_tree_item_done(t);
 }
 
-void jt_int_key(struct json_tree *t, const char *text)
+void json_tree_int_key(struct json_tree *t, const char *text)
 {
     size_t n = strlen(text);
     if (t->pool_used + n > sizeof t->pool) {
-        jt_fail(t, "too many map keys at once");
+        json_tree_fail(t, "too many map keys at once");
         return;
     }
     char *p = t->pool + t->pool_used;
     memcpy(p, text, n);
     t->pool_used += n;
-    jt_put_key(t, (const uint8_t *)p, n);
+    json_tree_put_key(t, (const uint8_t *)p, n);
 }

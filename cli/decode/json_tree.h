@@ -20,12 +20,12 @@
 #define JSON_TREE_MAX_DEPTH 64
 #define JSON_TREE_MAX_KEYS 1024
 
-/* JTREE_STRING and JTREE_BYTES are a decoder's own frames for a string sent in
- * chunks: pushed and popped by it, never closed by the tree. */
-enum jt_kind { JTREE_ARRAY, JTREE_MAP, JTREE_STRING, JTREE_BYTES };
+/* JSON_TREE_STRING and JSON_TREE_BYTES are a decoder's own frames for a
+ * string sent in chunks: pushed and popped by it, never closed here. */
+enum json_tree_kind { JSON_TREE_ARRAY, JSON_TREE_MAP, JSON_TREE_STRING, JSON_TREE_BYTES };
 
-struct jt_frame {
-    enum jt_kind kind;
+struct json_tree_frame {
+    enum json_tree_kind kind;
     bool indefinite;    /* its end is a marker, not a count */
     uint64_t left;      /* definite: items still to come (a map: 2 per pair) */
     bool want_key;      /* a map: the next item is a key */
@@ -33,7 +33,7 @@ struct jt_frame {
     size_t pool_start;  /* a map: its first byte in pool[] */
 };
 
-struct jt_key {
+struct json_tree_key {
     const uint8_t *p;
     size_t n;
 };
@@ -44,46 +44,46 @@ struct json_tree {
     const char *too_deep;  /* the reason given past JSON_TREE_MAX_DEPTH */
     bool done;             /* the top-level item is complete */
     unsigned depth;
-    struct jt_frame st[JSON_TREE_MAX_DEPTH];
+    struct json_tree_frame st[JSON_TREE_MAX_DEPTH];
     size_t nkeys;
     size_t pool_used;
-    struct jt_key keys[JSON_TREE_MAX_KEYS];
+    struct json_tree_key keys[JSON_TREE_MAX_KEYS];
     char pool[JSON_TREE_MAX_KEYS * 21]; /* integer keys as decimal text */
 };
 
 /* Starts a new value written to w; too_deep is the reason for nesting
  * past JSON_TREE_MAX_DEPTH. */
-void jt_reset(struct json_tree *t, struct json_writer *w, const char *too_deep);
+void json_tree_reset(struct json_tree *t, struct json_writer *w, const char *too_deep);
 
-void jt_fail(struct json_tree *t, const char *why);
+void json_tree_fail(struct json_tree *t, const char *why);
 
 /* The innermost open frame, NULL at the top level. */
-struct jt_frame *jt_top(struct json_tree *t);
+struct json_tree_frame *json_tree_top(struct json_tree *t);
 
 /* True when the next item is a map key. */
-bool jt_want_key(const struct json_tree *t);
+bool json_tree_want_key(const struct json_tree *t);
 
 /* After a whole item (a scalar, or a container just closed): counts it in
  * its container and closes every definite container it completes. */
-void jt_item_done(struct json_tree *t);
+void json_tree_item_done(struct json_tree *t);
 
 /* Closes the innermost container (an array or a map) in the JSON. */
-void jt_close_top(struct json_tree *t);
+void json_tree_close_top(struct json_tree *t);
 
 /* Opens a frame with `left` items to come, or fails (too_deep). */
-void jt_push(struct json_tree *t, enum jt_kind kind, bool indefinite, uint64_t left);
+void json_tree_push(struct json_tree *t, enum json_tree_kind kind, bool indefinite, uint64_t left);
 
 /* Writes the start of an array or a map with `items` items (a map: 2 per
  * pair); a definite empty one is closed at once and is an item done. */
-void jt_open(struct json_tree *t, enum jt_kind kind, bool indefinite, uint64_t items);
+void json_tree_open(struct json_tree *t, enum json_tree_kind kind, bool indefinite, uint64_t items);
 
 /* A map key p[0..n): refused when it is not UTF-8 (two ill-formed keys
  * would both become U+FFFD), holds a NUL (JSON readers such as jansson
  * refuse it in a member name), the map already has it, or too many keys
  * are open. p must stay valid until the map closes. */
-void jt_put_key(struct json_tree *t, const uint8_t *p, size_t n);
+void json_tree_put_key(struct json_tree *t, const uint8_t *p, size_t n);
 
 /* An integer key given as its decimal text, copied into the pool. */
-void jt_int_key(struct json_tree *t, const char *text);
+void json_tree_int_key(struct json_tree *t, const char *text);
 
 #endif

@@ -29,12 +29,12 @@ void msgpack_json_free(struct msgpack_json *mj)
 static void put_int(struct json_tree *c, const char *text)
 {
     size_t n = strlen(text);
-    if (!jt_want_key(c)) {
+    if (!json_tree_want_key(c)) {
         jw_raw(c->w, text, n);
-        jt_item_done(c);
+        json_tree_item_done(c);
         return;
     }
-    jt_int_key(c, text);
+    json_tree_int_key(c, text);
 }
 
 static void put_uint(struct json_tree *c, uint64_t v)
@@ -61,8 +61,8 @@ static void put_sint(struct json_tree *c, uint64_t v, unsigned bits)
 /* Every item but a str or an integer is refused where a key is due. */
 static bool not_key(struct json_tree *c)
 {
-    if (jt_want_key(c)) {
-        jt_fail(c, "a map key that is not a string or an integer");
+    if (json_tree_want_key(c)) {
+        json_tree_fail(c, "a map key that is not a string or an integer");
         return false;
     }
     return true;
@@ -73,14 +73,15 @@ static void put_raw(struct json_tree *c, const char *json)
     if (!not_key(c))
         return;
     jw_raw(c->w, json, strlen(json));
-    jt_item_done(c);
+    json_tree_item_done(c);
 }
 
 static void open_container(struct json_tree *c, bool is_map, uint64_t n)
 {
     if (!not_key(c))
         return;
-    jt_open(c, is_map ? JTREE_MAP : JTREE_ARRAY, false, is_map ? 2 * n : n); /* n < 2^32 */
+    /* n < 2^32: a map's 2 * n items fit */
+    json_tree_open(c, is_map ? JSON_TREE_MAP : JSON_TREE_ARRAY, false, is_map ? 2 * n : n);
 }
 
 /* A big-endian unsigned integer of n (1, 2, 4 or 8) bytes. */
@@ -116,11 +117,11 @@ static void put_timestamp(struct json_tree *c, const uint8_t *p, size_t n)
         get_be(&r, 8, &s);
         neg = (s >> 63) != 0;
     } else {
-        jt_fail(c, "a timestamp extension that is not 4, 8 or 12 bytes");
+        json_tree_fail(c, "a timestamp extension that is not 4, 8 or 12 bytes");
         return;
     }
     if (ns > 999999999) {
-        jt_fail(c, "a timestamp with nanoseconds past 999999999");
+        json_tree_fail(c, "a timestamp with nanoseconds past 999999999");
         return;
     }
     jw_object_begin(c->w);
@@ -136,14 +137,14 @@ static void put_timestamp(struct json_tree *c, const uint8_t *p, size_t n)
     jw_kv_u64(c->w, "nanoseconds", ns);
     jw_object_end(c->w);
     jw_object_end(c->w);
-    jt_item_done(c);
+    json_tree_item_done(c);
 }
 
 static void put_ext(struct json_tree *c, struct wire *r, size_t n)
 {
     uint8_t type;
     if (!wire_u8(r, &type) || !wire_has(r, n)) {
-        jt_fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     const uint8_t *p = wire_here(r);
@@ -160,14 +161,14 @@ static void put_ext(struct json_tree *c, struct wire *r, size_t n)
     jw_key(c->w, "data");
     jw_hex(c->w, p, n);
     jw_object_end(c->w);
-    jt_item_done(c);
+    json_tree_item_done(c);
 }
 
 static void put_float(struct json_tree *c, struct wire *r, unsigned n)
 {
     uint64_t bits;
     if (!get_be(r, n, &bits)) {
-        jt_fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (!not_key(c))
@@ -182,20 +183,20 @@ static void put_float(struct json_tree *c, struct wire *r, unsigned n)
         memcpy(&d, &bits, sizeof d);
         jw_f64(c->w, d);
     }
-    jt_item_done(c);
+    json_tree_item_done(c);
 }
 
 /* A str or bin of n bytes. */
 static void put_bytes(struct json_tree *c, struct wire *r, uint64_t n, bool str)
 {
     if (!wire_has(r, n)) {
-        jt_fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     const uint8_t *p = wire_here(r);
     wire_skip(r, n);
-    if (str && jt_want_key(c)) {
-        jt_put_key(c, p, n);
+    if (str && json_tree_want_key(c)) {
+        json_tree_put_key(c, p, n);
         return;
     }
     if (!not_key(c))
@@ -204,7 +205,7 @@ static void put_bytes(struct json_tree *c, struct wire *r, uint64_t n, bool str)
         jw_strn(c->w, p, n);
     else
         jw_hex(c->w, p, n);
-    jt_item_done(c);
+    json_tree_item_done(c);
 }
 
 /* One item's header (and a scalar's bytes). */
@@ -213,7 +214,7 @@ static void read_item(struct json_tree *c, struct wire *r)
     uint8_t b;
     uint64_t n;
     if (!wire_u8(r, &b)) {
-        jt_fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (b <= 0x7f) { /* positive fixint */
@@ -252,7 +253,7 @@ static void read_item(struct json_tree *c, struct wire *r)
     unsigned wdt = width[b - 0xc0];
     switch (b) {
     case 0xc0: put_raw(c, "null"); return;
-    case 0xc1: jt_fail(c, "the never-used MessagePack byte 0xc1"); return;
+    case 0xc1: json_tree_fail(c, "the never-used MessagePack byte 0xc1"); return;
     case 0xc2: put_raw(c, "false"); return;
     case 0xc3: put_raw(c, "true"); return;
     case 0xca: case 0xcb: put_float(c, r, wdt); return;
@@ -262,7 +263,7 @@ static void read_item(struct json_tree *c, struct wire *r)
     default: break;
     }
     if (!get_be(r, wdt, &n)) {
-        jt_fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (b >= 0xc4 && b <= 0xc6)
@@ -285,13 +286,13 @@ bool msgpack_to_json(struct msgpack_json *mj, struct json_writer *w,
                      const uint8_t *data, size_t len, const char **why)
 {
     struct json_tree *t = &mj->t;
-    jt_reset(t, w, "MessagePack nested too deep");
+    json_tree_reset(t, w, "MessagePack nested too deep");
     struct wire r = wire_make(data, len);
     /* each item takes at least one byte, so this ends within len rounds */
     while (!t->err && !t->done)
         read_item(t, &r);
     if (!t->err && wire_left(&r) != 0)
-        jt_fail(t, "bytes after the MessagePack object");
+        json_tree_fail(t, "bytes after the MessagePack object");
     *why = t->err;
     return t->err == NULL;
 }
