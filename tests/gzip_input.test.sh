@@ -4,14 +4,7 @@
 # byte that of the plain file. Corrupt or cut gzip data: one line on stderr
 # naming the file, exit 1, everything decoded before it printed.
 set -u
-build=${1:?usage: gzip_input.test.sh BUILD_DIR}
-bin=$build/mqttdissect
-src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-caps=$src/captures
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/support/common.sh"
 command -v gzip >/dev/null || { echo "no gzip"; exit 77; }
 
 # same NAME PLAIN GZ [ARGS...]: -V text and JSON of both are identical.
@@ -19,60 +12,60 @@ same() {
 	local name=$1 plain=$2 gz=$3; shift 3
 	for mode in "-V" "-T json"; do
 		# shellcheck disable=SC2086
-		"$bin" -r "$plain" $mode "$@" >"$work/want" 2>"$work/want.err"
+		"$BIN" -r "$plain" $mode "$@" >"$TMP/want" 2>"$TMP/want.err"
 		local want_rc=$?
 		# shellcheck disable=SC2086
-		"$bin" -r "$gz" $mode "$@" >"$work/got" 2>"$work/got.err"
+		"$BIN" -r "$gz" $mode "$@" >"$TMP/got" 2>"$TMP/got.err"
 		local rc=$?
-		[ "$rc" = "$want_rc" ] || fail "$name $mode: exit $rc, want $want_rc: $(cat "$work/got.err")"
-		cmp -s "$work/want" "$work/got" || fail "$name $mode: output differs from the plain file's"
-		[ -s "$work/want" ] || fail "$name $mode: no output at all"
+		[ "$rc" = "$want_rc" ] || bad "$name $mode: exit $rc, want $want_rc: $(cat "$TMP/got.err")"
+		cmp -s "$TMP/want" "$TMP/got" || bad "$name $mode: output differs from the plain file's"
+		[ -s "$TMP/want" ] || bad "$name $mode: no output at all"
 	done
 }
 
 for c in qos_v5.pcap large_256k_q1.pcap ws_v5.pcap mqttsn.pcap; do
-	gzip -c "$caps/$c" >"$work/$c.gz"
-	same "$c.gz" "$caps/$c" "$work/$c.gz"
+	gzip -c "$C/$c" >"$TMP/$c.gz"
+	same "$c.gz" "$C/$c" "$TMP/$c.gz"
 done
-for c in "$caps"/*.pcapng; do
+for c in "$C"/*.pcapng; do
 	n=$(basename "$c")
-	gzip -9 -c "$c" >"$work/$n.gz"
-	same "$n.gz" "$c" "$work/$n.gz"
+	gzip -9 -c "$c" >"$TMP/$n.gz"
+	same "$n.gz" "$c" "$TMP/$n.gz"
 done
 # Not by its name: a gzip file called .pcap.
-cp "$work/qos_v5.pcap.gz" "$work/named.pcap"
-same named "$caps/qos_v5.pcap" "$work/named.pcap"
+cp "$TMP/qos_v5.pcap.gz" "$TMP/named.pcap"
+same named "$C/qos_v5.pcap" "$TMP/named.pcap"
 # Several members (as cat a.gz b.gz), cut at an odd byte.
-cap=$caps/large_256k_q1.pcap
+cap=$C/large_256k_q1.pcap
 size=$(stat -c %s "$cap")
-head -c 100001 "$cap" | gzip -c >"$work/multi.gz"
-tail -c $((size - 100001)) "$cap" | gzip -1 -c >>"$work/multi.gz"
-same multi "$cap" "$work/multi.gz"
+head -c 100001 "$cap" | gzip -c >"$TMP/multi.gz"
+tail -c $((size - 100001)) "$cap" | gzip -1 -c >>"$TMP/multi.gz"
+same multi "$cap" "$TMP/multi.gz"
 # Standard input: a pipe and a file.
-"$bin" -r "$cap" -T json >"$work/want"
-gzip -c "$cap" | "$bin" -r - -T json >"$work/got" || fail "pipe: exit $?"
-cmp -s "$work/want" "$work/got" || fail "pipe: output differs"
-"$bin" -r - -T json <"$work/multi.gz" >"$work/got" || fail "stdin file: exit $?"
-cmp -s "$work/want" "$work/got" || fail "stdin file: output differs"
+"$BIN" -r "$cap" -T json >"$TMP/want"
+gzip -c "$cap" | "$BIN" -r - -T json >"$TMP/got" || bad "pipe: exit $?"
+cmp -s "$TMP/want" "$TMP/got" || bad "pipe: output differs"
+"$BIN" -r - -T json <"$TMP/multi.gz" >"$TMP/got" || bad "stdin file: exit $?"
+cmp -s "$TMP/want" "$TMP/got" || bad "stdin file: output differs"
 
 # Cut gzip data: the messages before the cut, then one line and exit 1.
-gz=$work/qos_v5.pcap.gz
-full=$("$bin" -r "$gz" -T json | grep -c '"type"')
+gz=$TMP/qos_v5.pcap.gz
+full=$("$BIN" -r "$gz" -T json | grep -c '"type"')
 gsize=$(stat -c %s "$gz")
-head -c $((gsize * 2 / 3)) "$gz" >"$work/cut.pcap.gz"
-"$bin" -r "$work/cut.pcap.gz" -T json >"$work/cut.out" 2>"$work/cut.err"
+head -c $((gsize * 2 / 3)) "$gz" >"$TMP/cut.pcap.gz"
+"$BIN" -r "$TMP/cut.pcap.gz" -T json >"$TMP/cut.out" 2>"$TMP/cut.err"
 rc=$?
-[ "$rc" = 1 ] || fail "cut: exit $rc, want 1"
-[ "$(wc -l <"$work/cut.err")" = 1 ] || fail "cut: stderr: $(cat "$work/cut.err")"
-grep -qE "^mqttdissect: $work/cut.pcap.gz: gzip data ends early \(truncated file\) after frame [0-9]+$" "$work/cut.err" ||
-	fail "cut: stderr '$(cat "$work/cut.err")'"
-before=$(grep -c '"type"' "$work/cut.out")
-[ "$before" -gt 0 ] && [ "$before" -lt "$full" ] || fail "cut: $before messages before the cut, the whole file has $full"
-cat "$work/cut.pcap.gz" | "$bin" -r - -T json >/dev/null 2>"$work/cut.err"
-[ $? = 1 ] && grep -q '^mqttdissect: -: gzip data ends early' "$work/cut.err" || fail "cut pipe: $(cat "$work/cut.err")"
+[ "$rc" = 1 ] || bad "cut: exit $rc, want 1"
+[ "$(wc -l <"$TMP/cut.err")" = 1 ] || bad "cut: stderr: $(cat "$TMP/cut.err")"
+grep -qE "^mqttdissect: $TMP/cut.pcap.gz: gzip data ends early \(truncated file\) after frame [0-9]+$" "$TMP/cut.err" ||
+	bad "cut: stderr '$(cat "$TMP/cut.err")'"
+before=$(grep -c '"type"' "$TMP/cut.out")
+[ "$before" -gt 0 ] && [ "$before" -lt "$full" ] || bad "cut: $before messages before the cut, the whole file has $full"
+cat "$TMP/cut.pcap.gz" | "$BIN" -r - -T json >/dev/null 2>"$TMP/cut.err"
+[ $? = 1 ] && grep -q '^mqttdissect: -: gzip data ends early' "$TMP/cut.err" || bad "cut pipe: $(cat "$TMP/cut.err")"
 
 # Corrupt gzip data: flipped bytes in the middle, and a bad first block.
-/usr/bin/python3 - "$gz" "$work" <<'PY'
+/usr/bin/python3 - "$gz" "$TMP" <<'PY'
 import sys
 d = bytearray(open(sys.argv[1], "rb").read())
 mid = bytearray(d)
@@ -85,14 +78,14 @@ head[21] ^= 0xFF
 open(sys.argv[2] + "/head.pcap.gz", "wb").write(head)
 PY
 for n in mid head; do
-	"$bin" -r "$work/$n.pcap.gz" -T json >"$work/$n.out" 2>"$work/$n.err"
+	"$BIN" -r "$TMP/$n.pcap.gz" -T json >"$TMP/$n.out" 2>"$TMP/$n.err"
 	rc=$?
-	[ "$rc" = 1 ] || fail "$n: exit $rc, want 1"
-	[ "$(wc -l <"$work/$n.err")" = 1 ] || fail "$n: stderr: $(cat "$work/$n.err")"
-	grep -qE "^mqttdissect: $work/$n.pcap.gz: corrupt gzip data \(.+\)" "$work/$n.err" ||
-		fail "$n: stderr '$(cat "$work/$n.err")'"
+	[ "$rc" = 1 ] || bad "$n: exit $rc, want 1"
+	[ "$(wc -l <"$TMP/$n.err")" = 1 ] || bad "$n: stderr: $(cat "$TMP/$n.err")"
+	grep -qE "^mqttdissect: $TMP/$n.pcap.gz: corrupt gzip data \(.+\)" "$TMP/$n.err" ||
+		bad "$n: stderr '$(cat "$TMP/$n.err")'"
 done
-grep -q '"type"' "$work/mid.out" || fail "mid: nothing printed before the corrupt data"
+grep -q '"type"' "$TMP/mid.out" || bad "mid: nothing printed before the corrupt data"
 
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
 echo "gzip input: ok"

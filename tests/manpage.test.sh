@@ -8,13 +8,9 @@
 #
 # Usage: tests/manpage.test.sh BUILD_DIR
 set -u
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$(dirname "$0")/support/common.sh"
 MAN=$SRC/cli/mqttdissect.1
 OPTS=$SRC/cli/options.c
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
-fail=0
-bad() { echo "FAIL: $*" >&2; fail=1; }
 
 longs=$(sed -n '/^static const struct option long_options\[\]/,/^};/p' "$OPTS" |
 	grep -o '{"[a-z0-9-]*"' | tr -d '{"')
@@ -68,5 +64,5 @@ if command -v man >/dev/null; then
 	warn=$(MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$MAN" 2>&1 >/dev/null | grep -v 'cannot adjust\|can.t break')
 	[ -z "$warn" ] || bad "man warns: $warn"
 fi
-[ $fail -eq 0 ] && echo "PASS: man page: $(wc -w <<<"$longs") long options, ${#shorts} short, $(wc -w <<<"$keys") JSON keys, $(wc -w <<<"$events") events"
-exit $fail
+[ $failures -eq 0 ] || exit 1
+echo "PASS: man page: $(wc -w <<<"$longs") long options, ${#shorts} short, $(wc -w <<<"$keys") JSON keys, $(wc -w <<<"$events") events"

@@ -8,10 +8,8 @@
 # Content Type.
 # Usage: tests/payloads.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+. "$(dirname "$0")/support/common.sh"
+need_bin
 PY=$(command -v python3) || { echo "SKIP: no python3" >&2; exit 77; }
 args=$(awk '$1 == "payloads.pcap" { $1 = ""; print; exit }' "$SRC/tests/golden/ports.txt")
 [ -n "$args" ] || { echo "no payloads.pcap line in tests/golden/ports.txt" >&2; exit 1; }

@@ -12,40 +12,11 @@ same messages, in the same order). Values member by member: integers
 exactly (64-bit too), floats exactly, as 32-bit floats where the line says
 "float32"; no member missing or extra.
 """
-import json
-import struct
+import os
 import sys
 
-
-def f32(x):
-    return struct.pack("<f", x)
-
-
-def same(want, got, path, floats32):
-    if isinstance(want, dict):
-        if not isinstance(got, dict):
-            return "%s: want an object, got %r" % (path, got)
-        if set(want) != set(got):
-            return "%s: keys differ: want %s, got %s" % (path, sorted(want), sorted(got))
-        for k in want:
-            err = same(want[k], got[k], path + "." + k, floats32)
-            if err:
-                return err
-        return None
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(want) != len(got):
-            return "%s: want %r, got %r" % (path, want, got)
-        for i, (w, g) in enumerate(zip(want, got)):
-            err = same(w, g, "%s[%d]" % (path, i), floats32)
-            if err:
-                return err
-        return None
-    if isinstance(want, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
-        ok = f32(want) == f32(got) if floats32 else float(got) == want
-        return None if ok else "%s: want %r, got %r" % (path, want, got)
-    if type(want) is not type(got) or want != got:
-        return "%s: want %r, got %r" % (path, want, got)
-    return None
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+import jsonl  # noqa: E402
 
 
 def compare(expected, recs, what):
@@ -64,7 +35,7 @@ def compare(expected, recs, what):
         if want["key"] not in payload:
             print("FAIL: %s: no payload.%s in %s" % (where, want["key"], sorted(payload)))
             return False
-        err = same(want["value"], payload[want["key"]], "payload." + want["key"],
+        err = jsonl.same(want["value"], payload[want["key"]], "payload." + want["key"],
                    want.get("float32", False))
         if err:
             print("FAIL: %s: %s" % (where, err))
@@ -73,13 +44,10 @@ def compare(expected, recs, what):
 
 
 def main():
-    expected = [json.loads(line) for line in open(sys.argv[1])]
+    expected = jsonl.read(sys.argv[1])
     sent, forwarded = [], []
-    for line in sys.stdin:
-        rec = json.loads(line)
-        if rec.get("type") != "PUBLISH" or not rec.get("topic", "").startswith("enc/"):
-            continue
-        (sent if rec.get("dst", "").endswith(":1883") else forwarded).append(rec)
+    for rec in jsonl.publishes(jsonl.read(sys.stdin), "enc/"):
+        (sent if jsonl.to_broker(rec) else forwarded).append(rec)
     if not (compare(expected, sent, "sent to the broker") and
             compare(expected, forwarded, "forwarded to the subscriber")):
         return 1

@@ -11,20 +11,20 @@ strings, byte strings as hex, tags dropped, simple values true, false, null,
 undefined as null) and compared member by member: integers exactly, floats
 from their bits at their own precision.
 """
-import json
+import os
 import re
 import struct
 import sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+import jsonl  # noqa: E402
+from jsonl import F32  # noqa: E402
+
 ITEMS = {"cbor.item.map", "cbor.item.array", "cbor.item.textstring",
          "cbor.item.bytestring", "cbor.item.unsigned_integer",
          "cbor.item.negative_integer", "cbor.item.float_or_simple",
          "cbor.item.tag"}
-
-
-class F32(float):
-    """A float sent as half or single precision: compared as a float32."""
 
 
 def child(el, name):
@@ -74,43 +74,8 @@ def value(el):
     return {20: False, 21: True, 22: None, 23: None}[simple]
 
 
-def f32(x):
-    return struct.pack("<f", x)
-
-
-def same(want, got, path):
-    if isinstance(want, dict):
-        if not isinstance(got, dict) or set(want) != set(got):
-            return "%s: want %r, got %r" % (path, want, got)
-        for k in want:
-            err = same(want[k], got[k], path + "." + k)
-            if err:
-                return err
-        return None
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(want) != len(got):
-            return "%s: want %r, got %r" % (path, want, got)
-        for i, (w, g) in enumerate(zip(want, got)):
-            err = same(w, g, "%s[%d]" % (path, i))
-            if err:
-                return err
-        return None
-    if isinstance(want, float):
-        if isinstance(got, bool) or not isinstance(got, (int, float)):
-            return "%s: want %r, got %r" % (path, want, got)
-        ok = f32(want) == f32(got) if isinstance(want, F32) else float(got) == want
-        return None if ok else "%s: want %r, got %r" % (path, want, got)
-    if type(want) is not type(got) or want != got:
-        return "%s: want %r, got %r" % (path, want, got)
-    return None
-
-
 def main():
-    ours = []
-    for line in open(sys.argv[1]):
-        rec = json.loads(line)
-        if rec.get("type") == "PUBLISH" and rec.get("topic", "").startswith("enc/cbor/"):
-            ours.append(rec)
+    ours = jsonl.publishes(jsonl.read(sys.argv[1]), "enc/cbor/")
     theirs = []
     for packet in ET.parse(sys.argv[2]).getroot():
         for proto in packet:
@@ -120,7 +85,7 @@ def main():
         print("FAIL: %d CBOR PUBLISH in mqttdissect, %d in tshark" % (len(ours), len(theirs)))
         return 1
     for rec, want in zip(ours, theirs):
-        err = same(want, rec.get("payload", {}).get("cbor"), "payload.cbor")
+        err = jsonl.same(want, rec.get("payload", {}).get("cbor"), "payload.cbor")
         if err:
             print("FAIL: frame %s (%s): %s" % (rec.get("frame"), rec["topic"], err))
             return 1

@@ -8,14 +8,10 @@
 # Skipped (77) without tshark.
 # Usage: tests/payloads_tshark.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+. "$(dirname "$0")/support/common.sh"
+need_bin
 PY=$(command -v python3) || { echo "SKIP: no python3" >&2; exit 77; }
 command -v tshark >/dev/null || { echo "SKIP: no tshark" >&2; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 CAP=$SRC/captures/payloads.pcap
 args=$(awk '$1 == "payloads.pcap" { $1 = ""; print; exit }' "$SRC/tests/golden/ports.txt")
 # shellcheck disable=SC2086

@@ -10,15 +10,8 @@
 #
 # Usage: tests/rules_cli.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/support/common.sh"
+need_bin
 
 grep -o '^MQD_RULE([A-Z0-9_]*, "[^"]*"' "$SRC/dissect/include/mqttdissect/rules.def" |
 	sed -E 's/^MQD_RULE\(([A-Z0-9_]*), "([^"]*)"/\1 \2/' >"$TMP/def.txt"
@@ -105,7 +98,6 @@ grep -q "'NO_SUCH_RULE'" "$TMP/err" || fail "--explain NO_SUCH_RULE: $(cat "$TMP
 [ $? -eq 2 ] || fail "--explain without a rule is not a usage error"
 
 # The versions against the code, on real data.
-C=$SRC/captures
 for f in "$C"/*.pcap "$C"/*.pcapng "$C"/perturbed/*.pcap; do
 	"$BIN" -T json -r "$f" || fail "$f: exit $?"
 done >"$TMP/all.jsonl" 2>/dev/null

@@ -11,19 +11,11 @@
 #
 # Usage: tests/schema.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
+. "$(dirname "$0")/support/common.sh"
+need_bin
 SCHEMA=$SRC/cli/output/mqttdissect.schema.json
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
 $PY -c 'import jsonschema' 2>/dev/null || { echo "SKIP: no python3-jsonschema" >&2; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-C=$SRC/captures
 TLS_PORTS=8901,8902,8903,8911,8912,8913,8914,8915,8920
 # run OUT FILE OPTIONS...: -T json of FILE appended to OUT; exit 0 wanted.
 run() {

@@ -8,14 +8,8 @@
 # error naming it.
 # Usage: tests/select_violation.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
-PY=/usr/bin/python3
-[ -x $PY ] || PY=python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/support/common.sh"
+need_bin
 fail=0
 
 # check CAPTURE [SELECTION-ARGS...] -- [VIOLATION-ARG]

@@ -12,46 +12,26 @@ columns) as 32-bit floats. Alias-only metrics of data and commands must
 carry the name (and, when they have none, the datatype) the births sent,
 marked name_from_birth / datatype_from_birth, the value typed by it.
 """
-import json
-import struct
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+import jsonl  # noqa: E402
 
-def f32(x):
-    return struct.pack("<f", x)
+
+
+def member(want, got, k, path, floats32):
+    """A member of an object: Float metrics' values (and FloatArray
+    elements) compare as 32-bit floats, DataSet rows by their column types."""
+    if k == "rows" and "types" in want:  # DataSet: columns typed
+        return same_rows(want, got, path)
+    f = floats32 or want.get("datatype") in ("Float", "FloatArray") or \
+        want.get("type") in ("Float", "FloatArray")
+    return same(want[k], got[k], path + "." + k, f and k == "value")
 
 
 def same(want, got, path, floats32):
-    if isinstance(want, dict):
-        if not isinstance(got, dict):
-            return "%s: want an object, got %r" % (path, got)
-        if set(want) != set(got):
-            return "%s: keys differ: want %s, got %s" % (path, sorted(want), sorted(got))
-        f = floats32 or want.get("datatype") in ("Float", "FloatArray") or \
-            want.get("type") in ("Float", "FloatArray")
-        for k in want:
-            if k == "rows" and "types" in want:  # DataSet: columns typed
-                err = same_rows(want, got, path)
-            else:
-                err = same(want[k], got[k], path + "." + k, f and k == "value")
-            if err:
-                return err
-        return None
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(want) != len(got):
-            return "%s: want %r, got %r" % (path, want, got)
-        for i, (w, g) in enumerate(zip(want, got)):
-            err = same(w, g, "%s[%d]" % (path, i), floats32)
-            if err:
-                return err
-        return None
-    if isinstance(want, float) and not isinstance(got, bool) and isinstance(got, (int, float)):
-        ok = f32(want) == f32(got) if floats32 else float(got) == want
-        return None if ok else "%s: want %r, got %r" % (path, want, got)
-    if type(want) is not type(got) or want != got:
-        return "%s: want %r, got %r" % (path, want, got)
-    return None
-
+    return jsonl.same(want, got, path, floats32, member)
 
 def same_rows(want, got, path):
     if len(want["rows"]) != len(got.get("rows", [])):
@@ -118,16 +98,9 @@ def birth_names(want, births, rec, where):
 
 
 def main():
-    expected = [json.loads(line) for line in open(sys.argv[1])]
-    got = []
-    for line in sys.stdin:
-        rec = json.loads(line)
-        if rec.get("type") != "PUBLISH" or not rec.get("dst", "").endswith(":1883"):
-            continue
-        topic = rec.get("topic", "")
-        if not topic.startswith("spBv1.0/") or topic.startswith("spBv1.0/STATE/"):
-            continue
-        got.append(rec)
+    expected = jsonl.read(sys.argv[1])
+    got = [rec for rec in jsonl.publishes(jsonl.read(sys.stdin), "spBv1.0/")
+           if jsonl.to_broker(rec) and not rec["topic"].startswith("spBv1.0/STATE/")]
     if len(got) != len(expected):
         print("FAIL: %d Sparkplug PUBLISH sent to the broker, %d expected" % (len(got), len(expected)))
         return 1

@@ -10,26 +10,19 @@
 #  - text, -V and EVE show the same rule ids; --stats counts them.
 # Usage: tests/sparkplug_rules.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-CAP=$SRC/captures
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+. "$(dirname "$0")/support/common.sh"
+need_bin
 PY=$(command -v python3) || { echo "SKIP: no python3" >&2; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
 
 # ---- the crafted capture is the script's ----
-$PY "$CAP/craft_sparkplug.py" "$TMP/spb.pcap" || exit 1
-cmp -s "$TMP/spb.pcap" "$CAP/sparkplug_violations.pcap" ||
-	fail "captures/sparkplug_violations.pcap is stale: run python3 captures/craft_sparkplug.py"
-$PY "$CAP/craft_sparkplug.py" --expected >"$TMP/expected" || exit 1
+$PY "$C/craft_sparkplug.py" "$TMP/spb.pcap" || exit 1
+cmp -s "$TMP/spb.pcap" "$C/sparkplug_violations.pcap" ||
+	bad "captures/sparkplug_violations.pcap is stale: run python3 captures/craft_sparkplug.py"
+$PY "$C/craft_sparkplug.py" --expected >"$TMP/expected" || exit 1
 
 # ---- exactly the expected violations, packet by packet ----
-"$BIN" -r "$CAP/sparkplug_violations.pcap" -T json >"$TMP/spb.jsonl" || fail "mqttdissect -T json"
-$PY - "$TMP/expected" "$TMP/spb.jsonl" <<'PYEOF' || fail "crafted Sparkplug violations"
+"$BIN" -r "$C/sparkplug_violations.pcap" -T json >"$TMP/spb.jsonl" || bad "mqttdissect -T json"
+$PY - "$TMP/expected" "$TMP/spb.jsonl" <<'PYEOF' || bad "crafted Sparkplug violations"
 import json, sys
 from collections import defaultdict
 want = {}
@@ -65,9 +58,9 @@ PYEOF
 # segments reordered, duplicated, split into overlapping pieces, FINs and
 # answers captured ahead of the data: each message keeps its violations.
 for kind in reorder dup overlap finrst xdir; do
-	"$BIN" -r "$CAP/perturbed/sparkplug_violations-$kind.pcap" -T json >"$TMP/p-$kind.jsonl" ||
-		fail "mqttdissect -r sparkplug_violations-$kind.pcap"
-	$PY - "$TMP/spb.jsonl" "$TMP/p-$kind.jsonl" <<'PYEOF' || fail "violations differ in sparkplug_violations-$kind.pcap"
+	"$BIN" -r "$C/perturbed/sparkplug_violations-$kind.pcap" -T json >"$TMP/p-$kind.jsonl" ||
+		bad "mqttdissect -r sparkplug_violations-$kind.pcap"
+	$PY - "$TMP/spb.jsonl" "$TMP/p-$kind.jsonl" <<'PYEOF' || bad "violations differ in sparkplug_violations-$kind.pcap"
 import json, sys
 def load(path):
     out = []
@@ -88,20 +81,20 @@ done
 
 # ---- every rule of the catalogue is exercised ----
 for r in $(grep -o '^SPB_RULE([A-Z0-9_]*' "$SRC/cli/analysis/spb_rules.def" | sed 's/SPB_RULE(/SPB_/'); do
-	grep -q " $r\(,\|$\)" "$TMP/expected" || fail "rule $r is not triggered by captures/craft_sparkplug.py"
+	grep -q " $r\(,\|$\)" "$TMP/expected" || bad "rule $r is not triggered by captures/craft_sparkplug.py"
 done
 
 # ---- no Sparkplug violation in any other capture ----
-for f in "$CAP"/*.pcap "$CAP"/*.pcapng; do
+for f in "$C"/*.pcap "$C"/*.pcapng; do
 	[ "$(basename "$f")" = sparkplug_violations.pcap ] && continue
 	"$BIN" -r "$f" -T json -p 1884 >"$TMP/clean.jsonl" 2>/dev/null
 	if grep -q '"name":"SPB_' "$TMP/clean.jsonl"; then
-		fail "Sparkplug violations in $(basename "$f"):"
+		bad "Sparkplug violations in $(basename "$f"):"
 		grep -o '"frame":[0-9]*\|"name":"SPB_[A-Z_]*"' "$TMP/clean.jsonl" | grep -B1 SPB_ | head -10
 	fi
 done
-"$BIN" -r "$CAP/sparkplug.pcap" -q --stats -T json 2>/dev/null >"$TMP/stats.json" || fail "--stats"
-$PY - "$TMP/stats.json" <<'PYEOF' || fail "--stats of sparkplug.pcap"
+"$BIN" -r "$C/sparkplug.pcap" -q --stats -T json 2>/dev/null >"$TMP/stats.json" || bad "--stats"
+$PY - "$TMP/stats.json" <<'PYEOF' || bad "--stats of sparkplug.pcap"
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]["sparkplug"]
 # The recording (captures/clients/sparkplug.py): one edge node, two devices,
@@ -119,12 +112,12 @@ import json, sys
 for l in open(sys.argv[1]):
     for v in json.loads(l).get("violations", []):
         print(v["rule"])' "$TMP/spb.jsonl" | sort)
-text=$("$BIN" -r "$CAP/sparkplug_violations.pcap" | grep -o '\[[0-9]* violations\?:[^]]*\]' |
+text=$("$BIN" -r "$C/sparkplug_violations.pcap" | grep -o '\[[0-9]* violations\?:[^]]*\]' |
 	sed 's/\[[0-9]* violations\?://; s/\]//' | tr ' ' '\n' | grep . | sort)
-[ "$ids" = "$text" ] || fail "text summary ids differ from JSON"
-tree=$("$BIN" -r "$CAP/sparkplug_violations.pcap" -V | grep -o '! [^ ]* error' | awk '{print $2}' | sort)
-[ "$ids" = "$tree" ] || fail "-V ids differ from JSON"
-eve=$("$BIN" -r "$CAP/sparkplug_violations.pcap" -T eve | $PY -c '
+[ "$ids" = "$text" ] || bad "text summary ids differ from JSON"
+tree=$("$BIN" -r "$C/sparkplug_violations.pcap" -V | grep -o '! [^ ]* error' | awk '{print $2}' | sort)
+[ "$ids" = "$tree" ] || bad "-V ids differ from JSON"
+eve=$("$BIN" -r "$C/sparkplug_violations.pcap" -T eve | $PY -c '
 import json, sys
 for l in sys.stdin:
     m = json.loads(l)
@@ -132,9 +125,9 @@ for l in sys.stdin:
         for fv in m["metadata"]["flowvars"]:
             if "mqtt.rule" in fv:
                 print(fv["mqtt.rule"])' | sort)
-[ "$ids" = "$eve" ] || fail "EVE anomaly ids differ from JSON"
-"$BIN" -r "$CAP/sparkplug_violations.pcap" -q --stats -T json 2>/dev/null >"$TMP/vstats.json" || fail "--stats"
-$PY - "$TMP/vstats.json" "$TMP/expected" <<'PYEOF' || fail "--stats violations by rule"
+[ "$ids" = "$eve" ] || bad "EVE anomaly ids differ from JSON"
+"$BIN" -r "$C/sparkplug_violations.pcap" -q --stats -T json 2>/dev/null >"$TMP/vstats.json" || bad "--stats"
+$PY - "$TMP/vstats.json" "$TMP/expected" <<'PYEOF' || bad "--stats violations by rule"
 import json, sys
 from collections import Counter
 s = json.load(open(sys.argv[1]))["stats"]["sparkplug"]["violations"]
@@ -145,15 +138,15 @@ if got != want or s["total"] != sum(want.values()):
     sys.exit(1)
 PYEOF
 # The text section, and none without Sparkplug traffic.
-"$BIN" -r "$CAP/sparkplug.pcap" -q --stats 2>/dev/null >"$TMP/stats.txt" || fail "--stats text"
+"$BIN" -r "$C/sparkplug.pcap" -q --stats 2>/dev/null >"$TMP/stats.txt" || bad "--stats text"
 grep -q '^Sparkplug B (280 messages from clients)$' "$TMP/stats.txt" &&
 	grep -q '^  edge nodes  *1$' "$TMP/stats.txt" &&
 	grep -q '^  rebirths  *2$' "$TMP/stats.txt" &&
 	grep -q '^  Violations by rule (0 in all)$' "$TMP/stats.txt" || {
-	fail "--stats text Sparkplug section of sparkplug.pcap"; sed -n '/^Sparkplug/,/^$/p' "$TMP/stats.txt"; }
-"$BIN" -r "$CAP/hello_world.pcap" -q --stats 2>/dev/null | grep -q '^Sparkplug' &&
-	fail "--stats shows a Sparkplug section without Sparkplug traffic"
-"$BIN" -r "$CAP/hello_world.pcap" -q --stats -T json 2>/dev/null | grep -q '"sparkplug"' &&
-	fail "--stats JSON has a sparkplug key without Sparkplug traffic"
-[ $status = 0 ] && echo "sparkplug_rules: every rule fires where expected and nowhere else"
-exit $status
+	bad "--stats text Sparkplug section of sparkplug.pcap"; sed -n '/^Sparkplug/,/^$/p' "$TMP/stats.txt"; }
+"$BIN" -r "$C/hello_world.pcap" -q --stats 2>/dev/null | grep -q '^Sparkplug' &&
+	bad "--stats shows a Sparkplug section without Sparkplug traffic"
+"$BIN" -r "$C/hello_world.pcap" -q --stats -T json 2>/dev/null | grep -q '"sparkplug"' &&
+	bad "--stats JSON has a sparkplug key without Sparkplug traffic"
+[ $failures = 0 ] || exit 1
+echo "sparkplug_rules: every rule fires where expected and nowhere else"

@@ -10,15 +10,11 @@
 # Skipped (77) without tshark or without its Lua support.
 # Usage: tests/sparkplug_tshark.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=$BUILD/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+. "$(dirname "$0")/support/common.sh"
+need_bin
 PY=$(command -v python3) || { echo "SKIP: no python3" >&2; exit 77; }
 command -v tshark >/dev/null || { echo "SKIP: no tshark" >&2; exit 77; }
 tshark -v 2>/dev/null | grep -q 'with Lua' || { echo "SKIP: tshark without Lua" >&2; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 CAP=$SRC/captures/sparkplug.pcap
 "$BIN" -r "$CAP" -T json >"$TMP/ours.jsonl" || exit 1
 tshark -X "lua_script:$SRC/tests/sparkplug_tshark.lua" -r "$CAP" \

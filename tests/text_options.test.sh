@@ -2,21 +2,14 @@
 # Text output options on real captures: --max-payload and --payload in the
 # one-line text, -V and MQTT-SN records (JSON is golden-tested elsewhere).
 set -u
-build=${1:?usage: text_options.test.sh BUILD_DIR}
-bin=$build/mqttdissect
-src=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-caps=$src/captures
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# has NAME LITERAL: the last output ($work/out) holds the literal line part.
-has() { grep -qF -e "$2" "$work/out" || fail "$1: no '$2' in: $(head -c 2000 "$work/out")"; }
-hasnt() { grep -qF -e "$2" "$work/out" && fail "$1: '$2' should not be there"; }
-run() { "$bin" --color never "$@" >"$work/out" 2>"$work/err" || fail "mqttdissect $*: exit $? $(cat "$work/err")"; }
+. "$(dirname "$0")/support/common.sh"
+# has NAME LITERAL: the last output ($TMP/out) holds the literal line part.
+has() { grep -qF -e "$2" "$TMP/out" || bad "$1: no '$2' in: $(head -c 2000 "$TMP/out")"; }
+hasnt() { grep -qF -e "$2" "$TMP/out" && bad "$1: '$2' should not be there"; }
+run() { "$BIN" --color never "$@" >"$TMP/out" 2>"$TMP/err" || bad "mqttdissect $*: exit $? $(cat "$TMP/err")"; }
 
-hello=$caps/hello_world.pcap
-big=$caps/large_256k_q0.pcap   # two PUBLISH of 262144 binary bytes
+hello=$C/hello_world.pcap
+big=$C/large_256k_q0.pcap   # two PUBLISH of 262144 binary bytes
 
 # --max-payload in the one-line text: cut at N bytes, the length still said.
 run -r "$hello"
@@ -37,15 +30,15 @@ has bigdefault 'payload=262144B 0x48a1297ca7e546dcffcc765258d32b42…'
 
 # -V: the payload dump up to --max-payload bytes (0: all); 64 by default.
 run -r "$big" -V
-[ "$(grep -c '|$' "$work/out")" = 8 ] || fail "-V default: want 4 dump rows per PUBLISH"
+[ "$(grep -c '|$' "$TMP/out")" = 8 ] || bad "-V default: want 4 dump rows per PUBLISH"
 has vdefault '… 262080 more bytes'
 run -r "$big" -V --max-payload 1000000
-[ "$(grep -c '|$' "$work/out")" = 32768 ] || fail "-V --max-payload 1000000: want every byte (16384 rows per PUBLISH)"
+[ "$(grep -c '|$' "$TMP/out")" = 32768 ] || bad "-V --max-payload 1000000: want every byte (16384 rows per PUBLISH)"
 hasnt vmax 'more bytes'
 run -r "$big" -V --max-payload 0
-[ "$(grep -c '|$' "$work/out")" = 32768 ] || fail "-V --max-payload 0: want every byte"
+[ "$(grep -c '|$' "$TMP/out")" = 32768 ] || bad "-V --max-payload 0: want every byte"
 run -r "$big" -V --max-payload 20
-[ "$(grep -c '|$' "$work/out")" = 4 ] || fail "-V --max-payload 20: want 2 rows per PUBLISH"
+[ "$(grep -c '|$' "$TMP/out")" = 4 ] || bad "-V --max-payload 20: want 2 rows per PUBLISH"
 has v20 '… 262124 more bytes'
 # -V --payload hex: a hex dump with offsets even for text; text: escaped.
 run -r "$hello" -V --payload hex
@@ -60,7 +53,7 @@ has vnone '  0009:                          payload 5 bytes'
 hasnt vnone 'world'
 
 # MQTT-SN records: the same options.
-sn=$caps/mqttsn.pcap
+sn=$C/mqttsn.pcap
 run -r "$sn"
 has sn 'payload=5B "short"'
 run -r "$sn" --max-payload 2
@@ -100,23 +93,23 @@ run -r "$sn" --time rel -c 2
 has snrel '1 0.000000 10.0.0.1:50001 '
 run -r "$sn" --time iso -c 1
 has sniso '1 2023-11-14T22:13:20.000000Z 10.0.0.1:50001'
-"$bin" -r "$hello" --time iso -T json -c 1 2>"$work/err" | grep -q '"ts":"2026-11-24T20:07:43.321563Z"' ||
-	fail "--time with -T json: the JSON timestamp changed"
-grep -q 'warning: --time applies to text output' "$work/err" || fail "--time -T json: no warning"
-"$bin" -r "$hello" --time week >/dev/null 2>"$work/err"
-[ $? = 2 ] && grep -q "^mqttdissect: --time wants abs, iso, epoch, rel or delta, not 'week'" "$work/err" ||
-	fail "--time week: $(cat "$work/err")"
+"$BIN" -r "$hello" --time iso -T json -c 1 2>"$TMP/err" | grep -q '"ts":"2026-11-24T20:07:43.321563Z"' ||
+	bad "--time with -T json: the JSON timestamp changed"
+grep -q 'warning: --time applies to text output' "$TMP/err" || bad "--time -T json: no warning"
+"$BIN" -r "$hello" --time week >/dev/null 2>"$TMP/err"
+[ $? = 2 ] && grep -q "^mqttdissect: --time wants abs, iso, epoch, rel or delta, not 'week'" "$TMP/err" ||
+	bad "--time week: $(cat "$TMP/err")"
 
 # The arrow: U+2192 only in a UTF-8 locale, "->" otherwise.
-LC_ALL=C "$bin" -r "$hello" -c 1 >"$work/out"
+LC_ALL=C "$BIN" -r "$hello" -c 1 >"$TMP/out"
 has ascii '4 20:07:43.321563 127.0.0.1:33610 -> 127.0.0.1:1883 v4 CONNECT'
-LC_ALL=C.UTF-8 "$bin" -r "$hello" -c 1 >"$work/out"
+LC_ALL=C.UTF-8 "$BIN" -r "$hello" -c 1 >"$TMP/out"
 has utf8 '4 20:07:43.321563 127.0.0.1:33610 → 127.0.0.1:1883 v4 CONNECT'
-env -u LC_ALL LANG=C.UTF-8 "$bin" -r "$hello" -c 1 >"$work/out"
+env -u LC_ALL LANG=C.UTF-8 "$BIN" -r "$hello" -c 1 >"$TMP/out"
 has lang '127.0.0.1:33610 → 127.0.0.1:1883'
-env -u LC_ALL -u LANG -u LC_CTYPE "$bin" -r "$hello" -c 1 >"$work/out"
+env -u LC_ALL -u LANG -u LC_CTYPE "$BIN" -r "$hello" -c 1 >"$TMP/out"
 has nolocale '127.0.0.1:33610 -> 127.0.0.1:1883'
-LC_ALL=C "$bin" -r "$sn" -c 1 >"$work/out"
+LC_ALL=C "$BIN" -r "$sn" -c 1 >"$TMP/out"
 has snascii '10.0.0.1:50001 -> 10.0.0.254:1884 sn1.2'
 
 [ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }

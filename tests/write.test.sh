@@ -12,12 +12,9 @@
 # input is refused (exit 2), an unwritable path is one line (exit 1).
 # Usage: tests/write.test.sh BUILD_DIR
 set -u
-BUILD=${1:-${MQD_BUILD_DIR:-build}}
-SRC=${MQD_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$(dirname "$0")/support/common.sh"
 BIN=$(cd "$BUILD" && pwd)/mqttdissect
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
-C=$SRC/captures
-TMP=$(mktemp -d)
+need_bin
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -25,8 +22,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 # Frame numbers change in the written file: the leading one and those
 # that name other frames.
@@ -213,5 +208,5 @@ ls "$TMP" | grep -q never && bad "a failed run left $(ls "$TMP" | grep never)"
 "$BIN" -r "$C/hello_world.pcap" --pcapng >/dev/null 2>&1
 [ $? -eq 2 ] || bad "--pcapng without -w is accepted"
 
-[ $fail -eq 0 ] && echo "write: all ok"
-exit $fail
+[ $failures -eq 0 ] || exit 1
+echo "write: all ok"

@@ -20,10 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode/json_tree.h"
 #include "util/json_writer.h"
 
-#define CBOR_JSON_MAX_DEPTH 64
-#define CBOR_JSON_MAX_KEYS 1024
+#define CBOR_JSON_MAX_DEPTH JSON_TREE_MAX_DEPTH
+#define CBOR_JSON_MAX_KEYS JSON_TREE_MAX_KEYS
 
 /* The converter's working memory (about 40 KiB: nesting and the keys of the
  * open maps), owned by its caller (a printer) and reused for every payload;

@@ -1,6 +1,6 @@
 /* MessagePack to JSON with a bounded reader (msgpack_json.h). One loop
- * reads an item header at a time; a stack of open containers says where
- * the item goes (an array element, a map key, a map value) and closes
+ * reads an item header at a time; json_tree says where the item goes (an
+ * array element, a map key, a map value), checks the keys and closes
  * containers whose items are all there. */
 #include "decode/msgpack_json.h"
 
@@ -8,32 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mqttdissect/utf8.h"
+#include "decode/json_tree.h"
 #include "util/wire.h"
 
-struct frame {
-    bool is_map;
-    uint64_t left;     /* items still to come (a map: 2 per pair) */
-    bool want_key;     /* a map: the next item is a key */
-    size_t keys_start; /* a map: its first entry in keys[] */
-    size_t pool_start; /* a map: its first byte in pool[] */
-};
-
-struct key {
-    const uint8_t *p;
-    size_t n;
-};
-
 struct msgpack_json {
-    struct json_writer *w;
-    const char *err;
-    bool done; /* the top-level object is complete */
-    unsigned depth;
-    struct frame st[MSGPACK_JSON_MAX_DEPTH];
-    size_t nkeys;
-    size_t pool_used;
-    struct key keys[MSGPACK_JSON_MAX_KEYS];
-    char pool[MSGPACK_JSON_MAX_KEYS * 21]; /* integer keys as decimal text */
+    struct json_tree t; /* ~40 KiB: kept by its owner, not on the stack */
 };
 
 struct msgpack_json *msgpack_json_new(void)
@@ -46,94 +25,19 @@ void msgpack_json_free(struct msgpack_json *mj)
     free(mj);
 }
 
-static void fail(struct msgpack_json *c, const char *why)
-{
-    if (!c->err)
-        c->err = why;
-}
-
-static struct frame *top(struct msgpack_json *c)
-{
-    return c->depth ? &c->st[c->depth - 1] : NULL;
-}
-
-static bool want_key(struct msgpack_json *c)
-{
-    struct frame *f = top(c);
-    return f && f->is_map && f->want_key;
-}
-
-/* After a whole item (a scalar, or a container just closed): counts it in
- * its container and closes every container it completes. */
-static void item_done(struct msgpack_json *c)
-{
-    for (;;) {
-        struct frame *f = top(c);
-        if (!f) {
-            c->done = true;
-            return;
-        }
-        if (f->is_map)
-            f->want_key = !f->want_key;
-        if (--f->left > 0)
-            return;
-        if (f->is_map) {
-            jw_object_end(c->w);
-            c->nkeys = f->keys_start;
-            c->pool_used = f->pool_start;
-        } else {
-            jw_array_end(c->w);
-        }
-        c->depth--;
-    }
-}
-
-/* A map key: refused when it is not UTF-8 (two ill-formed keys would both
- * become U+FFFD), holds a NUL (JSON readers such as jansson refuse it in a
- * member name), or the map already has it. */
-static void put_key(struct msgpack_json *c, const uint8_t *p, size_t n)
-{
-    struct frame *f = top(c);
-    if (!mqd_utf8_valid(p, n) || memchr(p, 0, n)) {
-        fail(c, "a map key that is not UTF-8 text without NUL");
-        return;
-    }
-    for (size_t i = f->keys_start; i < c->nkeys; i++) {
-        if (c->keys[i].n == n && memcmp(c->keys[i].p, p, n) == 0) {
-            fail(c, "a map repeats a key");
-            return;
-        }
-    }
-    if (c->nkeys == MSGPACK_JSON_MAX_KEYS) {
-        fail(c, "too many map keys at once");
-        return;
-    }
-    c->keys[c->nkeys].p = p;
-    c->keys[c->nkeys++].n = n;
-    jw_key_n(c->w, (const char *)p, n);
-    item_done(c);
-}
-
 /* An integer, in decimal, as a value or as a key. */
-static void put_int(struct msgpack_json *c, const char *text)
+static void put_int(struct json_tree *c, const char *text)
 {
     size_t n = strlen(text);
-    if (!want_key(c)) {
+    if (!json_tree_want_key(c)) {
         jw_raw(c->w, text, n);
-        item_done(c);
+        json_tree_item_done(c);
         return;
     }
-    if (c->pool_used + n > sizeof c->pool) {
-        fail(c, "too many map keys at once");
-        return;
-    }
-    char *p = c->pool + c->pool_used;
-    memcpy(p, text, n);
-    c->pool_used += n;
-    put_key(c, (const uint8_t *)p, n);
+    json_tree_int_key(c, text);
 }
 
-static void put_uint(struct msgpack_json *c, uint64_t v)
+static void put_uint(struct json_tree *c, uint64_t v)
 {
     char buf[24];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
@@ -141,7 +45,7 @@ static void put_uint(struct msgpack_json *c, uint64_t v)
 }
 
 /* v is the two's complement of a signed integer of `bits` bits. */
-static void put_sint(struct msgpack_json *c, uint64_t v, unsigned bits)
+static void put_sint(struct json_tree *c, uint64_t v, unsigned bits)
 {
     char buf[24];
     uint64_t sign = (uint64_t)1 << (bits - 1);
@@ -155,49 +59,29 @@ static void put_sint(struct msgpack_json *c, uint64_t v, unsigned bits)
 }
 
 /* Every item but a str or an integer is refused where a key is due. */
-static bool not_key(struct msgpack_json *c)
+static bool not_key(struct json_tree *c)
 {
-    if (want_key(c)) {
-        fail(c, "a map key that is not a string or an integer");
+    if (json_tree_want_key(c)) {
+        json_tree_fail(c, "a map key that is not a string or an integer");
         return false;
     }
     return true;
 }
 
-static void put_raw(struct msgpack_json *c, const char *json)
+static void put_raw(struct json_tree *c, const char *json)
 {
     if (!not_key(c))
         return;
     jw_raw(c->w, json, strlen(json));
-    item_done(c);
+    json_tree_item_done(c);
 }
 
-static void open_container(struct msgpack_json *c, bool is_map, uint64_t n)
+static void open_container(struct json_tree *c, bool is_map, uint64_t n)
 {
     if (!not_key(c))
         return;
-    if (is_map)
-        jw_object_begin(c->w);
-    else
-        jw_array_begin(c->w);
-    if (n == 0) {
-        if (is_map)
-            jw_object_end(c->w);
-        else
-            jw_array_end(c->w);
-        item_done(c);
-        return;
-    }
-    if (c->depth == MSGPACK_JSON_MAX_DEPTH) {
-        fail(c, "MessagePack nested too deep");
-        return;
-    }
-    struct frame *f = &c->st[c->depth++];
-    f->is_map = is_map;
-    f->left = is_map ? 2 * n : n; /* n < 2^32 */
-    f->want_key = is_map;
-    f->keys_start = c->nkeys;
-    f->pool_start = c->pool_used;
+    /* n < 2^32: a map's 2 * n items fit */
+    json_tree_open(c, is_map ? JSON_TREE_MAP : JSON_TREE_ARRAY, false, is_map ? 2 * n : n);
 }
 
 /* A big-endian unsigned integer of n (1, 2, 4 or 8) bytes. */
@@ -217,7 +101,7 @@ static bool get_be(struct wire *r, unsigned n, uint64_t *out)
 /* The timestamp extension (type -1): 32 bits of seconds; 30 bits of
  * nanoseconds over 34 of seconds; or 32 of nanoseconds then 64 of signed
  * seconds. */
-static void put_timestamp(struct msgpack_json *c, const uint8_t *p, size_t n)
+static void put_timestamp(struct json_tree *c, const uint8_t *p, size_t n)
 {
     struct wire r = wire_make(p, n);
     uint64_t ns = 0, s = 0, hi;
@@ -233,11 +117,11 @@ static void put_timestamp(struct msgpack_json *c, const uint8_t *p, size_t n)
         get_be(&r, 8, &s);
         neg = (s >> 63) != 0;
     } else {
-        fail(c, "a timestamp extension that is not 4, 8 or 12 bytes");
+        json_tree_fail(c, "a timestamp extension that is not 4, 8 or 12 bytes");
         return;
     }
     if (ns > 999999999) {
-        fail(c, "a timestamp with nanoseconds past 999999999");
+        json_tree_fail(c, "a timestamp with nanoseconds past 999999999");
         return;
     }
     jw_object_begin(c->w);
@@ -253,14 +137,14 @@ static void put_timestamp(struct msgpack_json *c, const uint8_t *p, size_t n)
     jw_kv_u64(c->w, "nanoseconds", ns);
     jw_object_end(c->w);
     jw_object_end(c->w);
-    item_done(c);
+    json_tree_item_done(c);
 }
 
-static void put_ext(struct msgpack_json *c, struct wire *r, size_t n)
+static void put_ext(struct json_tree *c, struct wire *r, size_t n)
 {
     uint8_t type;
     if (!wire_u8(r, &type) || !wire_has(r, n)) {
-        fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     const uint8_t *p = wire_here(r);
@@ -277,14 +161,14 @@ static void put_ext(struct msgpack_json *c, struct wire *r, size_t n)
     jw_key(c->w, "data");
     jw_hex(c->w, p, n);
     jw_object_end(c->w);
-    item_done(c);
+    json_tree_item_done(c);
 }
 
-static void put_float(struct msgpack_json *c, struct wire *r, unsigned n)
+static void put_float(struct json_tree *c, struct wire *r, unsigned n)
 {
     uint64_t bits;
     if (!get_be(r, n, &bits)) {
-        fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (!not_key(c))
@@ -299,20 +183,20 @@ static void put_float(struct msgpack_json *c, struct wire *r, unsigned n)
         memcpy(&d, &bits, sizeof d);
         jw_f64(c->w, d);
     }
-    item_done(c);
+    json_tree_item_done(c);
 }
 
 /* A str or bin of n bytes. */
-static void put_bytes(struct msgpack_json *c, struct wire *r, uint64_t n, bool str)
+static void put_bytes(struct json_tree *c, struct wire *r, uint64_t n, bool str)
 {
     if (!wire_has(r, n)) {
-        fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     const uint8_t *p = wire_here(r);
     wire_skip(r, n);
-    if (str && want_key(c)) {
-        put_key(c, p, n);
+    if (str && json_tree_want_key(c)) {
+        json_tree_put_key(c, p, n);
         return;
     }
     if (!not_key(c))
@@ -321,16 +205,16 @@ static void put_bytes(struct msgpack_json *c, struct wire *r, uint64_t n, bool s
         jw_strn(c->w, p, n);
     else
         jw_hex(c->w, p, n);
-    item_done(c);
+    json_tree_item_done(c);
 }
 
 /* One item's header (and a scalar's bytes). */
-static void read_item(struct msgpack_json *c, struct wire *r)
+static void read_item(struct json_tree *c, struct wire *r)
 {
     uint8_t b;
     uint64_t n;
     if (!wire_u8(r, &b)) {
-        fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (b <= 0x7f) { /* positive fixint */
@@ -369,7 +253,7 @@ static void read_item(struct msgpack_json *c, struct wire *r)
     unsigned wdt = width[b - 0xc0];
     switch (b) {
     case 0xc0: put_raw(c, "null"); return;
-    case 0xc1: fail(c, "the never-used MessagePack byte 0xc1"); return;
+    case 0xc1: json_tree_fail(c, "the never-used MessagePack byte 0xc1"); return;
     case 0xc2: put_raw(c, "false"); return;
     case 0xc3: put_raw(c, "true"); return;
     case 0xca: case 0xcb: put_float(c, r, wdt); return;
@@ -379,7 +263,7 @@ static void read_item(struct msgpack_json *c, struct wire *r)
     default: break;
     }
     if (!get_be(r, wdt, &n)) {
-        fail(c, "truncated MessagePack");
+        json_tree_fail(c, "truncated MessagePack");
         return;
     }
     if (b >= 0xc4 && b <= 0xc6)
@@ -401,18 +285,14 @@ static void read_item(struct msgpack_json *c, struct wire *r)
 bool msgpack_to_json(struct msgpack_json *mj, struct json_writer *w,
                      const uint8_t *data, size_t len, const char **why)
 {
-    mj->w = w;
-    mj->err = NULL;
-    mj->done = false;
-    mj->depth = 0;
-    mj->nkeys = 0;
-    mj->pool_used = 0;
+    struct json_tree *t = &mj->t;
+    json_tree_reset(t, w, "MessagePack nested too deep");
     struct wire r = wire_make(data, len);
     /* each item takes at least one byte, so this ends within len rounds */
-    while (!mj->err && !mj->done)
-        read_item(mj, &r);
-    if (!mj->err && wire_left(&r) != 0)
-        fail(mj, "bytes after the MessagePack object");
-    *why = mj->err;
-    return mj->err == NULL;
+    while (!t->err && !t->done)
+        read_item(t, &r);
+    if (!t->err && wire_left(&r) != 0)
+        json_tree_fail(t, "bytes after the MessagePack object");
+    *why = t->err;
+    return t->err == NULL;
 }

@@ -30,10 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode/json_tree.h"
 #include "util/json_writer.h"
 
-#define MSGPACK_JSON_MAX_DEPTH 64
-#define MSGPACK_JSON_MAX_KEYS 1024
+#define MSGPACK_JSON_MAX_DEPTH JSON_TREE_MAX_DEPTH
+#define MSGPACK_JSON_MAX_KEYS JSON_TREE_MAX_KEYS
 
 /* The reader's working memory (about 40 KiB: the open containers and the
  * keys of the open maps), owned by its caller (a printer) and reused for

@@ -348,24 +348,40 @@ static void json_common_fields(struct json_writer *w, const mqd_frame *f)
     }
 }
 
+/* One member of a "violations" array. */
+static void json_violation(struct json_writer *w, const char *id, const char *name,
+                           const char *severity, const char *message, uint32_t off,
+                           uint32_t value)
+{
+    jw_object_begin(w);
+    jw_kv_str(w, "rule", id);
+    jw_kv_str(w, "name", name);
+    jw_kv_str(w, "severity", severity);
+    jw_kv_u64(w, "offset", off);
+    jw_kv_str(w, "message", message);
+    jw_kv_u64(w, "value", value);
+    jw_object_end(w);
+}
+
+/* The first n of dissect/'s violations of a frame, as array members. */
+static void json_dissect_violations(struct json_writer *w, const mqd_violation *list,
+                                    uint16_t n)
+{
+    for (uint16_t i = 0; i < n; i++) {
+        const mqd_rule_info *r = mqd_rule_get(list[i].rule);
+        json_violation(w, r ? r->id : "unknown", r ? r->name : "UNKNOWN",
+                       r ? mqd_severity_name(r->severity) : "error",
+                       r ? r->message : "unknown rule", list[i].off, list[i].value);
+    }
+}
+
 void out_json_violations(struct json_writer *w, const mqd_violation *list,
                          uint16_t count, uint16_t dropped)
 {
     uint16_t n = count < MQD_MAX_VIOLATIONS ? count : MQD_MAX_VIOLATIONS;
     jw_key(w, "violations");
     jw_array_begin(w);
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &list[i];
-        const mqd_rule_info *r = mqd_rule_get(v->rule);
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", r ? r->id : "unknown");
-        jw_kv_str(w, "name", r ? r->name : "UNKNOWN");
-        jw_kv_str(w, "severity", r ? mqd_severity_name(r->severity) : "error");
-        jw_kv_u64(w, "offset", v->off);
-        jw_kv_str(w, "message", r ? r->message : "unknown rule");
-        jw_kv_u64(w, "value", v->value);
-        jw_object_end(w);
-    }
+    json_dissect_violations(w, list, n);
     jw_array_end(w);
     if (dropped > 0)
         jw_kv_u64(w, "violations_dropped", dropped);
@@ -383,28 +399,11 @@ static void json_frame_violations(struct json_writer *w, const mqd_frame *f,
     uint16_t n = f->nviolations < MQD_MAX_VIOLATIONS ? f->nviolations : MQD_MAX_VIOLATIONS;
     jw_key(w, "violations");
     jw_array_begin(w);
-    for (uint16_t i = 0; i < n; i++) {
-        const mqd_violation *v = &f->violations[i];
-        const mqd_rule_info *r = mqd_rule_get(v->rule);
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", r ? r->id : "unknown");
-        jw_kv_str(w, "name", r ? r->name : "UNKNOWN");
-        jw_kv_str(w, "severity", r ? mqd_severity_name(r->severity) : "error");
-        jw_kv_u64(w, "offset", v->off);
-        jw_kv_str(w, "message", r ? r->message : "unknown rule");
-        jw_kv_u64(w, "value", v->value);
-        jw_object_end(w);
-    }
+    json_dissect_violations(w, f->violations, n);
     for (uint8_t i = 0; i < an->nhits && i < MSG_MAX_RULE_HITS; i++) {
         const struct msg_rule_hit *h = &an->hits[i];
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", h->rule->id);
-        jw_kv_str(w, "name", h->rule->name);
-        jw_kv_str(w, "severity", mqd_severity_name(h->rule->severity));
-        jw_kv_u64(w, "offset", h->off);
-        jw_kv_str(w, "message", h->rule->message);
-        jw_kv_u64(w, "value", h->value);
-        jw_object_end(w);
+        json_violation(w, h->rule->id, h->rule->name, mqd_severity_name(h->rule->severity),
+                       h->rule->message, h->off, h->value);
     }
     jw_array_end(w);
     if (f->violations_dropped + an->hits_dropped > 0)
