@@ -175,13 +175,13 @@ seq 1 500 | "${where[@]}" mosquitto_pub -h 127.0.0.1 -p "$port" -i wburst -t liv
 stop_capture
 [ -f "$work/w.pcap" ] || fail "-w: no file after SIGINT"
 ls "$work" | grep -q 'w.pcap.tmp-' && fail "-w: temporary file left"
-"$bin" -r "$work/w.pcap" --topic live/w >"$work/wback.out" 2>"$work/wback.err" || fail "-w: reading back failed"
+"$bin" -r "$work/w.pcap" -p "$port" --topic live/w >"$work/wback.out" 2>"$work/wback.err" || fail "-w: reading back failed"
 n=$(grep -c 'PUBLISH.*topic="live/w"' "$work/wback.out")
 [ "$n" = 500 ] || fail "-w: $n of 500 PUBLISH in the written file"
 cmp -s <(sed -E 's/^[0-9]+ //; s/(reply_to|flow_start)=[0-9]+//g' "$work/w.out") \
        <(sed -E 's/^[0-9]+ //; s/(reply_to|flow_start)=[0-9]+//g' "$work/wback.out") \
   || fail "-w: the records read back differ from those printed live"
-"$bin" -r "$work/w.pcap" | grep -q 'live/other' && fail "-w: an unselected connection was written"
+"$bin" -r "$work/w.pcap" -p "$port" | grep -q 'live/other' && fail "-w: an unselected connection was written"
 rm -f "$work/w.out" "$work/wback.out"
 
 # 4. SIGUSR1 without --stats: the counts on stderr, and the capture goes on.
