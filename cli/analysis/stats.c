@@ -472,6 +472,17 @@ static void json_latency(struct json_writer *w, const struct stats *st)
               "percentiles from a log-linear histogram, within 0.8%; min and max exact");
 }
 
+void stats_json_rule_count(struct json_writer *w, const char *id, const char *name,
+                           uint8_t severity, uint64_t count)
+{
+    jw_object_begin(w);
+    jw_kv_str(w, "rule", id);
+    jw_kv_str(w, "name", name);
+    jw_kv_str(w, "severity", mqd_severity_name(severity));
+    jw_kv_u64(w, "count", count);
+    jw_object_end(w);
+}
+
 static void json_violations(struct json_writer *w, const struct stats *st)
 {
     jw_key(w, "violations");
@@ -484,12 +495,7 @@ static void json_violations(struct json_writer *w, const struct stats *st)
         if (!st->by_rule[r])
             continue;
         const mqd_rule_info *ri = mqd_rule_get(r);
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", ri->id);
-        jw_kv_str(w, "name", ri->name);
-        jw_kv_str(w, "severity", mqd_severity_name(ri->severity));
-        jw_kv_u64(w, "count", st->by_rule[r]);
-        jw_object_end(w);
+        stats_json_rule_count(w, ri->id, ri->name, ri->severity, st->by_rule[r]);
     }
     jw_array_end(w);
     jw_object_end(w);

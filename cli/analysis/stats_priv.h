@@ -63,6 +63,10 @@ struct stats {
 /* stats_spb.c: the Sparkplug section, written only when st->spb saw
  * Sparkplug traffic. */
 struct json_writer;
+/* One row of a violations "by_rule" array: rule id, name, severity, count
+ * (the library's rules in stats.c, Sparkplug's in stats_spb.c). */
+void stats_json_rule_count(struct json_writer *w, const char *id, const char *name,
+                           uint8_t severity, uint64_t count);
 void stats_spb_json(struct json_writer *w, const struct stats *st);
 void stats_spb_text(FILE *out, const struct stats *st);
 

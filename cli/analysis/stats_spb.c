@@ -42,12 +42,7 @@ void stats_spb_json(struct json_writer *w, const struct stats *st)
         if (!c->by_rule[r])
             continue;
         const struct rule_entry *e = spb_rule_get(r);
-        jw_object_begin(w);
-        jw_kv_str(w, "rule", e->id);
-        jw_kv_str(w, "name", e->name);
-        jw_kv_str(w, "severity", mqd_severity_name(e->severity));
-        jw_kv_u64(w, "count", c->by_rule[r]);
-        jw_object_end(w);
+        stats_json_rule_count(w, e->id, e->name, e->severity, c->by_rule[r]);
     }
     jw_array_end(w);
     jw_object_end(w);
