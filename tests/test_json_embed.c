@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 #include "mqttdissect/utf8.h"
-#include "output/json_embed.h"
+#include "util/json_embed.h"
 #include "util/json_writer.h"
 #include "output/out_text.h"
 #include "output/payload.h"

@@ -76,6 +76,7 @@ struct spb_state {
     uint8_t *names_out; /* the message's msg_spb_names */
     uint32_t names_out_len, names_out_cap;
     struct names_slot *cache; /* NAMES_CACHE_SLOTS, made at first use */
+    struct json_embed json;   /* STATE payloads' check (~200 KiB, touched when used) */
 };
 
 struct spb_state *spb_state_new(void)
@@ -454,7 +455,7 @@ static void on_state(struct spb_state *s, const mqd_frame *f, struct msg_analysi
     s->counts.states++;
     int online;
     bool ts;
-    bool ok = spb_state_payload(f->payload.data, f->payload.len, &online, &ts);
+    bool ok = spb_state_payload(&s->json, f->payload.data, f->payload.len, &online, &ts);
     uint32_t off = f->payload.off;
     if (!ok || online < 0 || (online == 1 && !ts)) {
         hit(s, an, SPB_R_STATE_PAYLOAD, off, 0);
@@ -757,7 +758,7 @@ void spb_state_on_connect(struct spb_state *s, uint64_t conn, const mqd_frame *f
             hit(s, an, SPB_R_STATE_WILL_QOS, c->flags.off, c->will_qos);
         if (!c->will_retain)
             hit(s, an, SPB_R_STATE_WILL_RETAIN, c->flags.off, 0);
-        if (!spb_state_payload(c->will_payload.data, c->will_payload.len, &online, &ts) ||
+        if (!spb_state_payload(&s->json, c->will_payload.data, c->will_payload.len, &online, &ts) ||
             online != 0 || !ts)
             hit(s, an, SPB_R_STATE_WILL_PAYLOAD, c->will_payload.off, 0);
         return;

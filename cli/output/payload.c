@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "mqttdissect/utf8.h"
-#include "output/json_embed.h"
+#include "util/json_embed.h"
 #include "mqttdissect/props.h"
 #include "output/text_limits.h"
 #include "util/text_escape.h"

@@ -5,7 +5,7 @@
  * level: object or array). Every byte is read through byte_at() or after an
  * explicit `i < n` test; the word-at-a-time string scan loads eight bytes
  * only where eight remain. */
-#include "output/json_embed.h"
+#include "util/json_embed.h"
 
 #include <string.h>
 
