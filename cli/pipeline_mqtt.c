@@ -289,13 +289,10 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
     struct msg_analysis none, *an = m ? &m->an : &none;
     struct session *sess = pipeline_mqtt_session(p, cs);
     struct session_step step = {.selected = true};
-    /* Cleared up to the hits (each message's analysis starts empty): the
-     * hit slots past nhits are never read, so they are not cleared per
-     * message (the struct is 216 bytes, most of it hits). */
-    memset(an, 0, offsetof(struct msg_analysis, hits));
-    an->spb_names = (struct msg_spb_names){0};
     if (sess)
         session_on_frame(sess, dir, f, p->pkt->frame, p->pkt->ts_us, an, &step);
+    else
+        msg_analysis_clear(an); /* each message's analysis starts empty */
     sparkplug(p, cs, dir, f, an);
     if (p->st)
         stats_message(p->st, &cs->stats_ref, sess ? session_info(sess) : NULL,

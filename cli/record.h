@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mqttdissect/sn.h"
 
@@ -94,6 +95,14 @@ struct msg_analysis {
     struct msg_rule_hit hits[MSG_MAX_RULE_HITS];
     struct msg_spb_names spb_names; /* count 0: none */
 };
+
+/* Empties a message's analysis: cleared up to the hits, which past nhits
+ * are never read (most of the struct's bytes), and the alias names. */
+static inline void msg_analysis_clear(struct msg_analysis *a)
+{
+    memset(a, 0, offsetof(struct msg_analysis, hits));
+    a->spb_names = (struct msg_spb_names){0};
+}
 
 /* Adds a rule hit to a message's analysis (false: full, counted). */
 static inline bool msg_add_hit(struct msg_analysis *a, const struct rule_entry *r,

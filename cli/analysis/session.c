@@ -362,7 +362,7 @@ void session_on_frame(struct session *s, int dir, mqd_frame *f, uint64_t frame,
                       int64_t ts_us, struct msg_analysis *an,
                       struct session_step *step)
 {
-    memset(an, 0, sizeof *an);
+    msg_analysis_clear(an);
     memset(step, 0, sizeof *step);
     step->selected = !session_topics_active(s);
     if (dir != 0 && dir != 1)
