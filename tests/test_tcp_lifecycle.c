@@ -3,121 +3,13 @@
  * each case compares the per-direction message sequence (connection
  * number, type, packet id) and the events with what the connection really
  * carried. No case may show a state violation. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-#include <jansson.h>
-
 #include "fragment.h"
-#include "pktgen.h"
-
-/* MQTT 3.1.1 packets. */
-#define CONNECT "\x10\x0e\x00\x04MQTT\x04\x02\x00\x3c\x00\x02" "c1"
-#define CONNACK "\x20\x02\x00\x00"
-#define DISCONNECT "\xe0\x00"
-#define PUBLISH_LEN 9
-static const char *publish(int id)
-{
-    static char p[PUBLISH_LEN + 1];
-    memcpy(p, "\x32\x07\x00\x01t\x00\x00hi", PUBLISH_LEN);
-    p[6] = (char)id;
-    return p;
-}
-static const char *puback(int id)
-{
-    static char p[5];
-    memcpy(p, "\x40\x02\x00\x00", 4);
-    p[3] = (char)id;
-    return p;
-}
-
-struct result {
-    char dir[2][1024]; /* "conn:TYPE[#id]@frame " per message */
-    char events[1024]; /* "conn:c|s:event " */
-    int violations;
-    int records, proxied; /* records; those with proxied_src as below */
-    char proxied_src[64];
-};
-
-static void add(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
-
-/* Runs mqttdissect on the capture and sorts its records. */
-static void run(const char *pcap, const char *extra, struct result *r)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s/mqttdissect -r %s -T json --color never %s",
-             MQD_BINARY_DIR, pcap, extra);
-    memset(r, 0, sizeof *r);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char line[65536];
-    while (fgets(line, sizeof line, p)) {
-        json_error_t err;
-        json_t *o = json_loads(line, 0, &err);
-        assert_non_null(o);
-        const char *src = json_string_value(json_object_get(o, "src"));
-        size_t sl = src ? strlen(src) : 0; /* the client is port 50000 */
-        int d = sl > 6 && strcmp(src + sl - 6, ":50000") == 0 ? 0 : 1;
-        json_int_t conn = json_integer_value(json_object_get(o, "conn"));
-        json_t *ev = json_object_get(o, "event");
-        const char *ps = json_string_value(json_object_get(o, "proxied_src"));
-        r->records++;
-        if (ps) {
-            r->proxied++;
-            snprintf(r->proxied_src, sizeof r->proxied_src, "%s", ps);
-        }
-        if (ev) {
-            const char *name = json_string_value(ev);
-            if (strcmp(name, "state_violation") == 0)
-                r->violations++;
-            add(r->events, sizeof r->events, "%d:%c:%s ", (int)conn,
-                d ? 's' : 'c', name);
-        } else {
-            const char *type = json_string_value(json_object_get(o, "type"));
-            json_t *id = json_object_get(o, "packet_id");
-            json_t *v = json_object_get(o, "violations");
-            r->violations += (int)json_array_size(v);
-            add(r->dir[d], sizeof r->dir[d], "%d:%s", (int)conn, type);
-            if (id)
-                add(r->dir[d], sizeof r->dir[d], "#%d",
-                    (int)json_integer_value(id));
-            add(r->dir[d], sizeof r->dir[d], "@%d ",
-                (int)json_integer_value(json_object_get(o, "frame")));
-        }
-        json_decref(o);
-    }
-    assert_int_equal(pclose(p), 0);
-}
-
-/* Handshake, CONNECT, CONNACK: frames 1-5. */
-static void connect_flow(struct pktgen *g, struct pktgen_flow *f,
-                         uint32_t isn)
-{
-    pktgen_handshake(g, f, isn, 5000);
-    pktgen_data(g, f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);
-    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);
-}
-
-/* Closes with FIN from the client, then from the server. */
-static void fins(struct pktgen *g, struct pktgen_flow *f)
-{
-    pktgen_fin(g, f, PKTGEN_C2S);
-    pktgen_fin(g, f, PKTGEN_S2C);
-}
+#include "lifecycle.h"
 
 /* ---- the cases: a capture script and what must come out of it ---- */
 
@@ -126,29 +18,29 @@ static void fins(struct pktgen *g, struct pktgen_flow *f)
  * held until the FIN; the lost bytes are one gap. */
 static void script_lost_segment_acked(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
-    f->next_seq[0] += PUBLISH_LEN;                        /* PUBLISH 1 lost */
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);          /* f6 */
+    lc_connect_flow(g, f, 1000);
+    f->next_seq[0] += LC_PUBLISH_LEN;                     /* PUBLISH 1 lost */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f6 */
     pktgen_tcp_next(g, f, PKTGEN_C2S, TCP_ACK, NULL, 0);  /* f7 */
     pktgen_set_time(g, 61000000);
-    pktgen_data(g, f, PKTGEN_C2S, publish(2), PUBLISH_LEN); /* f8 */
-    pktgen_data(g, f, PKTGEN_S2C, puback(2), 4);          /* f9 */
-    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);         /* f10 */
-    fins(g, f);
+    pktgen_data(g, f, PKTGEN_C2S, lc_publish(2), LC_PUBLISH_LEN); /* f8 */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(2), 4);       /* f9 */
+    pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);      /* f10 */
+    lc_fins(g, f);
 }
 
 /* The client's FIN captured 40 us ahead of its last PUBLISH: the PUBLISH
  * is decoded, the stream ends after it. */
 static void script_fin_ahead_of_data(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
+    lc_connect_flow(g, f, 1000);
     uint32_t at = f->next_seq[0];
-    f->next_seq[0] += PUBLISH_LEN;
+    f->next_seq[0] += LC_PUBLISH_LEN;
     pktgen_set_step(g, 40);
     pktgen_fin(g, f, PKTGEN_C2S);                                   /* f6 */
-    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
-               PUBLISH_LEN);                                        /* f7 */
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, lc_publish(1),
+               LC_PUBLISH_LEN);                                     /* f7 */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f8 */
     pktgen_fin(g, f, PKTGEN_S2C);
 }
 
@@ -156,28 +48,28 @@ static void script_fin_ahead_of_data(struct pktgen *g, struct pktgen_flow *f)
  * PUBLISH before the RST is still decoded and paired. */
 static void script_rst_ahead_of_data(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
+    lc_connect_flow(g, f, 1000);
     uint32_t at = f->next_seq[0];
-    f->next_seq[0] += PUBLISH_LEN;
+    f->next_seq[0] += LC_PUBLISH_LEN;
     pktgen_set_step(g, 40);
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f6 */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f6 */
     pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST | TCP_ACK, f->next_seq[0], NULL,
                0);                                                  /* f7 */
-    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, publish(1),
-               PUBLISH_LEN);                                        /* f8 */
+    pktgen_tcp(g, f, PKTGEN_C2S, TCP_ACK | TCP_PSH, at, lc_publish(1),
+               LC_PUBLISH_LEN);                                     /* f8 */
     pktgen_data(g, f, PKTGEN_C2S, "late", 4); /* past the RST: ignored */
 }
 
 /* A RST far outside the window (spoofed) does not end the analysis. */
 static void script_rst_outside_window(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
+    lc_connect_flow(g, f, 1000);
     pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST, f->next_seq[0] + 0x40000000u,
                NULL, 0);                                            /* f6 */
-    pktgen_data(g, f, PKTGEN_C2S, publish(1), PUBLISH_LEN);         /* f7 */
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
-    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f9 */
-    fins(g, f);
+    pktgen_data(g, f, PKTGEN_C2S, lc_publish(1), LC_PUBLISH_LEN);   /* f7 */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f8 */
+    pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                /* f9 */
+    lc_fins(g, f);
 }
 
 /* A client reconnecting from the same port with a new ISN while the old
@@ -185,10 +77,10 @@ static void script_rst_outside_window(struct pktgen *g, struct pktgen_flow *f)
  * CONNECT on one connection. */
 static void script_syn_reuses_tuple(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
-    connect_flow(g, f, 0x9000000u); /* frames 6-10 */
-    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f11 */
-    fins(g, f);
+    lc_connect_flow(g, f, 1000);
+    lc_connect_flow(g, f, 0x9000000u); /* frames 6-10 */
+    pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                /* f11 */
+    lc_fins(g, f);
 }
 
 /* A PUBLISH in a fragmented IPv4 or IPv6 datagram, the fragments in
@@ -196,22 +88,22 @@ static void script_syn_reuses_tuple(struct pktgen *g, struct pktgen_flow *f)
  * PUBACK answers it (no violation). */
 static void script_fragmented_publish(struct pktgen *g, struct pktgen_flow *f)
 {
-    connect_flow(g, f, 1000);
+    lc_connect_flow(g, f, 1000);
     uint8_t pkt[256], frag[256];
     size_t len = pktgen_build_tcp(PKTGEN_LINKTYPE_RAW, f, PKTGEN_C2S,
                                   TCP_ACK | TCP_PSH, f->next_seq[0],
-                                  f->next_seq[1], publish(1), PUBLISH_LEN,
+                                  f->next_seq[1], lc_publish(1), LC_PUBLISH_LEN,
                                   pkt, sizeof pkt);
-    f->next_seq[0] += PUBLISH_LEN;
+    f->next_seq[0] += LC_PUBLISH_LEN;
     size_t hdr = f->family == 4 ? 20 : 40, l4 = len - hdr;
     size_t n = fragment_ip(pkt, len, 24, l4 - 24, false, 77, frag,
                            sizeof frag);
     pktgen_write(g, frag, n);                                       /* f6 */
     n = fragment_ip(pkt, len, 0, 24, true, 77, frag, sizeof frag);
     pktgen_write(g, frag, n);                                       /* f7 */
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f8 */
-    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f9 */
-    fins(g, f);
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f8 */
+    pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                /* f9 */
+    lc_fins(g, f);
 }
 
 /* PROXY protocol v1 before the CONNECT on the broker port (its own
@@ -222,10 +114,10 @@ static void script_proxy_v1(struct pktgen *g, struct pktgen_flow *f)
     pktgen_handshake(g, f, 1000, 5000);
     const char *line = "PROXY TCP4 203.0.113.7 192.0.2.1 40000 1883\r\n";
     pktgen_data(g, f, PKTGEN_C2S, line, strlen(line));              /* f4 */
-    pktgen_data(g, f, PKTGEN_C2S, CONNECT, sizeof CONNECT - 1);     /* f5 */
-    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f6 */
-    pktgen_data(g, f, PKTGEN_C2S, DISCONNECT, 2);                   /* f7 */
-    fins(g, f);
+    pktgen_data(g, f, PKTGEN_C2S, LC_CONNECT, sizeof LC_CONNECT - 1); /* f5 */
+    pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);                   /* f6 */
+    pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                /* f7 */
+    lc_fins(g, f);
 }
 
 /* PROXY protocol v2 (IPv6, with a TLV) and the CONNECT in one segment, on
@@ -248,10 +140,10 @@ static void script_proxy_v2_heuristic_port(struct pktgen *g, struct pktgen_flow 
     seg[48] = 0x9c; seg[49] = 0x40; /* 40000 */
     seg[50] = 0x1b; seg[51] = 0x58; /* 7000 */
     memcpy(seg + 52, "\x04\x00\x01\x00", 4); /* a NOOP TLV */
-    memcpy(seg + 56, CONNECT, sizeof CONNECT - 1);
-    pktgen_data(g, f, PKTGEN_C2S, seg, 56 + sizeof CONNECT - 1);    /* f4 */
-    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f5 */
-    fins(g, f);
+    memcpy(seg + 56, LC_CONNECT, sizeof LC_CONNECT - 1);
+    pktgen_data(g, f, PKTGEN_C2S, seg, 56 + sizeof LC_CONNECT - 1); /* f4 */
+    pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);                   /* f5 */
+    lc_fins(g, f);
 }
 
 /* Reading a file, a connection quiet for longer than the live idle timeout
@@ -263,86 +155,60 @@ static void script_file_no_idle_eviction(struct pktgen *g, struct pktgen_flow *f
     const char connect0[] = "\x10\x0e\x00\x04MQTT\x04\x02\x00\x00\x00\x02"
                             "c1"; /* keep-alive 0 */
     pktgen_data(g, f, PKTGEN_C2S, connect0, sizeof connect0 - 1);   /* f4 */
-    pktgen_data(g, f, PKTGEN_S2C, CONNACK, 4);                      /* f5 */
+    pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);                   /* f5 */
     pktgen_set_time(g, 1000000 + (int64_t)3600 * 1000000);
-    pktgen_data(g, f, PKTGEN_C2S, publish(1), PUBLISH_LEN);         /* f6 */
-    pktgen_data(g, f, PKTGEN_S2C, puback(1), 4);                    /* f7 */
-    fins(g, f);
+    pktgen_data(g, f, PKTGEN_C2S, lc_publish(1), LC_PUBLISH_LEN);   /* f6 */
+    pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f7 */
+    lc_fins(g, f);
 }
-
-/* A case: its script over client 10.0.0.1:50000 (2001:db8::1 with
- * family 6, raw IP frames with `raw`) and the server on `port` (0: 1883),
- * then the client's and the server's messages ("conn:TYPE[#id]@frame "),
- * the events ("conn:c|s:event "), no violation, and with proxied_src every
- * record offering that address. */
-struct lifecycle_case {
-    const char *tag;
-    void (*script)(struct pktgen *g, struct pktgen_flow *f);
-    uint16_t port;
-    int family;
-    bool raw;
-    const char *client, *server, *events, *proxied_src;
-};
 
 static const struct lifecycle_case cases[] = {
-    {"lost", script_lost_segment_acked, 0, 4, false,
-     "1:CONNECT@4 1:PUBLISH#2@8 1:DISCONNECT@10 ",
-     "1:CONNACK@5 1:PUBACK#1@6 1:PUBACK#2@9 ", "1:c:gap 1:c:resync ", NULL},
-    {"fin", script_fin_ahead_of_data, 0, 4, false,
-     "1:CONNECT@4 1:PUBLISH#1@7 ", "1:CONNACK@5 1:PUBACK#1@8 ", "", NULL},
-    {"rst", script_rst_ahead_of_data, 0, 4, false,
-     "1:CONNECT@4 1:PUBLISH#1@8 ", "1:CONNACK@5 1:PUBACK#1@6 ", "", NULL},
-    {"spoof", script_rst_outside_window, 0, 4, false,
-     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
-     "", NULL},
-    {"reuse", script_syn_reuses_tuple, 0, 4, false,
-     "1:CONNECT@4 2:CONNECT@9 2:DISCONNECT@11 ", "1:CONNACK@5 2:CONNACK@10 ",
-     "", NULL},
-    {"frag4", script_fragmented_publish, 0, 4, true,
-     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
-     "", NULL},
-    {"frag6", script_fragmented_publish, 0, 6, true,
-     "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ", "1:CONNACK@5 1:PUBACK#1@8 ",
-     "", NULL},
-    {"proxy1", script_proxy_v1, 0, 4, false, "1:CONNECT@5 1:DISCONNECT@7 ",
-     "1:CONNACK@6 ", "1:c:proxy ", "203.0.113.7:40000"},
-    {"idle", script_file_no_idle_eviction, 0, 4, false,
-     "1:CONNECT@4 1:PUBLISH#1@6 ", "1:CONNACK@5 1:PUBACK#1@7 ", "", NULL},
-    {"proxy2", script_proxy_v2_heuristic_port, 7000, 4, false, "1:CONNECT@4 ",
-     "1:CONNACK@5 ", "1:c:proxy 1:c:detected ", "[2001:db8::7]:40000"},
+    {.tag = "lost", .script = script_lost_segment_acked, .family = 4,
+     .client = "1:CONNECT@4 1:PUBLISH#2@8 1:DISCONNECT@10 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@6 1:PUBACK#2@9 ",
+     .events = "1:c:gap 1:c:resync "},
+    {.tag = "fin", .script = script_fin_ahead_of_data, .family = 4,
+     .client = "1:CONNECT@4 1:PUBLISH#1@7 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@8 ",
+     .events = ""},
+    {.tag = "rst", .script = script_rst_ahead_of_data, .family = 4,
+     .client = "1:CONNECT@4 1:PUBLISH#1@8 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@6 ",
+     .events = ""},
+    {.tag = "spoof", .script = script_rst_outside_window, .family = 4,
+     .client = "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@8 ",
+     .events = ""},
+    {.tag = "reuse", .script = script_syn_reuses_tuple, .family = 4,
+     .client = "1:CONNECT@4 2:CONNECT@9 2:DISCONNECT@11 ",
+     .server = "1:CONNACK@5 2:CONNACK@10 ",
+     .events = ""},
+    {.tag = "frag4", .script = script_fragmented_publish, .family = 4,
+     .raw = true,
+     .client = "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@8 ",
+     .events = ""},
+    {.tag = "frag6", .script = script_fragmented_publish, .family = 6,
+     .raw = true,
+     .client = "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@8 ",
+     .events = ""},
+    {.tag = "proxy1", .script = script_proxy_v1, .family = 4,
+     .client = "1:CONNECT@5 1:DISCONNECT@7 ",
+     .server = "1:CONNACK@6 ",
+     .events = "1:c:proxy ",
+     .proxied_src = "203.0.113.7:40000"},
+    {.tag = "idle", .script = script_file_no_idle_eviction, .family = 4,
+     .client = "1:CONNECT@4 1:PUBLISH#1@6 ",
+     .server = "1:CONNACK@5 1:PUBACK#1@7 ",
+     .events = ""},
+    {.tag = "proxy2", .script = script_proxy_v2_heuristic_port, .family = 4,
+     .port = 7000,
+     .client = "1:CONNECT@4 ",
+     .server = "1:CONNACK@5 ",
+     .events = "1:c:proxy 1:c:detected ",
+     .proxied_src = "[2001:db8::7]:40000"},
 };
-
-/* Writes the case's capture, runs mqttdissect on it, checks the result. */
-static void test_case(void **state)
-{
-    const struct lifecycle_case *k = *state;
-    char path[256];
-    snprintf(path, sizeof path, "/tmp/mqd-lifecycle-%ld-%s.pcap", (long)getpid(),
-             k->tag);
-    struct pktgen *g = pktgen_open_file(path, k->raw ? PKTGEN_LINKTYPE_RAW
-                                                     : DLT_EN10MB);
-    assert_non_null(g);
-    pktgen_set_time(g, 1000000);
-    struct pktgen_flow f;
-    uint16_t port = k->port ? k->port : 1883;
-    if (k->family == 6)
-        pktgen_flow6(&f, "2001:db8::1", 50000, "2001:db8::2", port);
-    else
-        pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", port);
-    k->script(g, &f);
-    assert_int_equal(pktgen_close(g), 0);
-    struct result r;
-    run(path, "", &r);
-    unlink(path);
-    assert_string_equal(r.dir[0], k->client);
-    assert_string_equal(r.dir[1], k->server);
-    assert_string_equal(r.events, k->events);
-    assert_int_equal(r.violations, 0);
-    if (k->proxied_src) {
-        assert_int_equal(r.proxied, r.records);
-        assert_string_equal(r.proxied_src, k->proxied_src);
-    }
-}
 
 /* A corrupted copy of a PUBLISH (wrong TCP checksum: packet id 9), then
  * its correct retransmission: the correct one is decoded; --no-checksum
@@ -354,16 +220,16 @@ static void write_corrupt_then_good(const char *path)
     struct pktgen *g = pktgen_open_file(path, DLT_EN10MB);
     assert_non_null(g);
     pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", 1883);
-    connect_flow(g, &f, 1000);
+    lc_connect_flow(g, &f, 1000);
     uint8_t frame[256];
     size_t len = pktgen_build_tcp(DLT_EN10MB, &f, PKTGEN_C2S,
                                   TCP_ACK | TCP_PSH, f.next_seq[0],
-                                  f.next_seq[1], publish(1), PUBLISH_LEN,
+                                  f.next_seq[1], lc_publish(1), LC_PUBLISH_LEN,
                                   frame, sizeof frame);
     frame[len - 3] = 9; /* the packet id's low byte, checksum unchanged */
     pktgen_write(g, frame, len);                                    /* f6 */
-    pktgen_data(g, &f, PKTGEN_C2S, publish(1), PUBLISH_LEN);        /* f7 */
-    pktgen_data(g, &f, PKTGEN_S2C, puback(1), 4);                   /* f8 */
+    pktgen_data(g, &f, PKTGEN_C2S, lc_publish(1), LC_PUBLISH_LEN);  /* f7 */
+    pktgen_data(g, &f, PKTGEN_S2C, lc_puback(1), 4);                /* f8 */
     pktgen_fin(g, &f, PKTGEN_C2S);
     pktgen_fin(g, &f, PKTGEN_S2C);
     assert_int_equal(pktgen_close(g), 0);
@@ -376,15 +242,17 @@ static void test_bad_checksum_dropped(void **state)
     snprintf(path, sizeof path, "/tmp/mqd-lifecycle-%ld-csum.pcap",
              (long)getpid());
     write_corrupt_then_good(path);
-    struct result r;
-    run(path, "", &r);
+    struct lc_result r;
+    lc_run(path, "", &r);
     assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#1@7 ");
     assert_string_equal(r.dir[1], "1:CONNACK@5 1:PUBACK#1@8 ");
     assert_string_equal(r.events, "");
     assert_int_equal(r.violations, 0);
-    run(path, "--no-checksum", &r);
+    lc_result_free(&r);
+    lc_run(path, "--no-checksum", &r);
     assert_string_equal(r.dir[0], "1:CONNECT@4 1:PUBLISH#9@6 ");
     assert_true(r.violations > 0);
+    lc_result_free(&r);
     char cmd[512];
     snprintf(cmd, sizeof cmd,
              "%s/mqttdissect -r %s -q 2>&1 | grep -q ' 1 bad_checksum,'",
@@ -395,11 +263,10 @@ static void test_bad_checksum_dropped(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 1];
-    size_t n = 0;
-    for (; n < sizeof cases / sizeof cases[0]; n++)
-        tests[n] = (struct CMUnitTest){cases[n].tag, test_case, NULL, NULL,
-                                       (void *)&cases[n]};
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_checksum_dropped);
-    return _cmocka_run_group_tests("test_tcp_lifecycle", tests, n, NULL, NULL);
+    const struct CMUnitTest extra[] = {
+        cmocka_unit_test(test_bad_checksum_dropped),
+    };
+    return lifecycle_run_cases("test_tcp_lifecycle", cases,
+                               sizeof cases / sizeof cases[0], extra,
+                               sizeof extra / sizeof extra[0]);
 }
