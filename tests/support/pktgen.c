@@ -234,11 +234,12 @@ static size_t tcp_segment(const struct pktgen_flow *f, int dir, uint8_t flags,
     put16(&b, f->port[!dir]);
     put32(&b, seq);
     put32(&b, (flags & TCP_ACK) ? ack : 0);
-    put8(&b, 5 << 4);
+    put8(&b, (unsigned)(5 + f->tcp_options_len / 4) << 4);
     put8(&b, flags);
     put16(&b, 65535);
     put16(&b, 0);
     put16(&b, 0);
+    putn(&b, f->tcp_options, f->tcp_options_len);
     putn(&b, payload, len);
     if (b.bad)
         return 0;

@@ -53,6 +53,10 @@ struct pktgen_flow {
     uint8_t ip6_ext_first;
     /* IPv4 flags/fragment-offset word (host order), e.g. 0x2000 = MF. */
     uint16_t ip4_frag;
+    /* TCP options (a multiple of 4 bytes, at most 40), copied verbatim into
+     * every segment built while set (e.g. a Window Scale for the SYNs). */
+    const uint8_t *tcp_options;
+    size_t tcp_options_len;
 };
 
 /* A flow between "client" and "server" addresses (inet_pton text). */
