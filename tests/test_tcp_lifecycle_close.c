@@ -11,26 +11,13 @@
 
 #include "lifecycle.h"
 
-/* MQTT 5.0: CONNECT with Topic Alias Maximum 10 (keep-alive 0), CONNACK,
- * the broker's QoS 0 PUBLISH to "t" defining alias 1, one by alias 1 alone,
- * the client's QoS 1 PUBLISH #1 to "t" and its PUBACK; a QoS 1 PUBLISH #1
- * with a Message Expiry Interval of 3600 (read as 3.1.1 its properties
- * would be payload). */
-#define V5_CONNECT "\x10\x12\x00\x04MQTT\x05\x02\x00\x00\x03\x22\x00\x0a\x00\x02" "c1"
-#define V5_CONNACK "\x20\x03\x00\x00\x00"
+/* More MQTT 5.0 (lifecycle.h has CONNECT, CONNACK, PUBLISH, PUBACK): the
+ * broker's QoS 0 PUBLISH to "t" defining alias 1, one by alias 1 alone; a
+ * QoS 1 PUBLISH #1 with a Message Expiry Interval of 3600 (read as 3.1.1
+ * its properties would be payload). */
 #define V5_ALIAS_DEFINE "\x30\x09\x00\x01t\x03\x23\x00\x01hi"
 #define V5_ALIAS_USE "\x30\x08\x00\x00\x03\x23\x00\x01ho"
-#define V5_PUBLISH "\x32\x08\x00\x01t\x00\x01\x00hi"
-#define V5_PUBACK "\x40\x02\x00\x01"
 #define V5_PUBLISH_EXPIRY "\x32\x0d\x00\x01t\x00\x01\x05\x02\x00\x00\x0e\x10hi"
-#define LEN(s) (sizeof s - 1)
-
-static void v5_connect_flow(struct pktgen *g, struct pktgen_flow *f)
-{
-    pktgen_handshake(g, f, 1000, 5000);
-    pktgen_data(g, f, PKTGEN_C2S, V5_CONNECT, LEN(V5_CONNECT));      /* f4 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_CONNACK, LEN(V5_CONNACK));      /* f5 */
-}
 
 /* ---- the analysis state through a half-close, and at a RST ---- */
 
@@ -38,12 +25,12 @@ static void v5_connect_flow(struct pktgen *g, struct pktgen_flow *f)
  * PUBLISH and publishes by the alias it defined before the FIN. */
 static void script_half_close(struct pktgen *g, struct pktgen_flow *f)
 {
-    v5_connect_flow(g, f);
-    pktgen_data(g, f, PKTGEN_S2C, V5_ALIAS_DEFINE, LEN(V5_ALIAS_DEFINE)); /* f6 */
-    pktgen_data(g, f, PKTGEN_C2S, V5_PUBLISH, LEN(V5_PUBLISH));      /* f7 */
+    lc_v5_connect_flow(g, f);
+    LC_SEND(g, f, PKTGEN_S2C, V5_ALIAS_DEFINE);                      /* f6 */
+    LC_SEND(g, f, PKTGEN_C2S, LC_V5_PUBLISH);                        /* f7 */
     pktgen_fin(g, f, PKTGEN_C2S);                                    /* f8 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_PUBACK, LEN(V5_PUBACK));        /* f9 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_ALIAS_USE, LEN(V5_ALIAS_USE));  /* f10 */
+    LC_SEND(g, f, PKTGEN_S2C, LC_V5_PUBACK);                         /* f9 */
+    LC_SEND(g, f, PKTGEN_S2C, V5_ALIAS_USE);                         /* f10 */
     pktgen_fin(g, f, PKTGEN_S2C);                                    /* f11 */
 }
 
@@ -70,13 +57,13 @@ static void check_half_close(const struct lc_result *r)
  * 4-tuple is a new connection, decoded from its CONNECT as 3.1.1. */
 static void script_rst_ends_state(struct pktgen *g, struct pktgen_flow *f)
 {
-    v5_connect_flow(g, f);
-    pktgen_data(g, f, PKTGEN_C2S, V5_PUBLISH, LEN(V5_PUBLISH));      /* f6 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_PUBACK, LEN(V5_PUBACK));        /* f7 */
+    lc_v5_connect_flow(g, f);
+    LC_SEND(g, f, PKTGEN_C2S, LC_V5_PUBLISH);                        /* f6 */
+    LC_SEND(g, f, PKTGEN_S2C, LC_V5_PUBACK);                         /* f7 */
     pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST | TCP_ACK, f->next_seq[0], NULL,
                0);                                                   /* f8 */
-    pktgen_data(g, f, PKTGEN_C2S, V5_PUBLISH, LEN(V5_PUBLISH));      /* f9 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_PUBACK, LEN(V5_PUBACK));        /* f10 */
+    LC_SEND(g, f, PKTGEN_C2S, LC_V5_PUBLISH);                        /* f9 */
+    LC_SEND(g, f, PKTGEN_S2C, LC_V5_PUBACK);                         /* f10 */
     lc_connect_flow(g, f, 0x9000000u);                               /* f11-15 */
     pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                 /* f16 */
     lc_fins(g, f);
@@ -187,7 +174,7 @@ static void script_rst_window(struct pktgen *g, struct pktgen_flow *f,
     f->tcp_options = NULL;
     f->tcp_options_len = 0;
     pktgen_tcp_next(g, f, PKTGEN_C2S, TCP_ACK, NULL, 0);             /* f3 */
-    pktgen_data(g, f, PKTGEN_C2S, LC_CONNECT, sizeof LC_CONNECT - 1); /* f4 */
+    LC_SEND(g, f, PKTGEN_C2S, LC_CONNECT);                           /* f4 */
     pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);                    /* f5 */
     pktgen_tcp(g, f, PKTGEN_C2S, TCP_RST | TCP_ACK, f->next_seq[0] + ahead,
                NULL, 0);                                             /* f6 */
@@ -229,13 +216,12 @@ static void script_rst_unscaled_window(struct pktgen *g, struct pktgen_flow *f)
  * third connection, evicting the second, resumed in order with version 5. */
 static void script_evicted_resumes(struct pktgen *g, struct pktgen_flow *f)
 {
-    v5_connect_flow(g, f);
+    lc_v5_connect_flow(g, f);
     struct pktgen_flow b;
     pktgen_flow4(&b, "10.0.0.3", 50000, "10.0.0.2", 1883);
     lc_connect_flow(g, &b, 7000);                                    /* f6-10 */
-    pktgen_data(g, f, PKTGEN_C2S, V5_PUBLISH_EXPIRY,
-                LEN(V5_PUBLISH_EXPIRY));                             /* f11 */
-    pktgen_data(g, f, PKTGEN_S2C, V5_PUBACK, LEN(V5_PUBACK));        /* f12 */
+    LC_SEND(g, f, PKTGEN_C2S, V5_PUBLISH_EXPIRY);                    /* f11 */
+    LC_SEND(g, f, PKTGEN_S2C, LC_V5_PUBACK);                         /* f12 */
     lc_fins(g, f);
 }
 

@@ -29,6 +29,13 @@ void lc_connect_flow(struct pktgen *g, struct pktgen_flow *f, uint32_t isn)
     pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);
 }
 
+void lc_v5_connect_flow(struct pktgen *g, struct pktgen_flow *f)
+{
+    pktgen_handshake(g, f, 1000, 5000);
+    LC_SEND(g, f, PKTGEN_C2S, LC_V5_CONNECT);
+    LC_SEND(g, f, PKTGEN_S2C, LC_V5_CONNACK);
+}
+
 void lc_fins(struct pktgen *g, struct pktgen_flow *f)
 {
     pktgen_fin(g, f, PKTGEN_C2S);

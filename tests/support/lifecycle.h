@@ -26,11 +26,25 @@
 #define LC_CONNACK "\x20\x02\x00\x00"
 #define LC_DISCONNECT "\xe0\x00"
 #define LC_PUBLISH_LEN 9
-const char *lc_publish(int id);  /* a static buffer: write it before the next call */
-const char *lc_puback(int id);   /* 4 bytes, likewise */
+/* Both in a static buffer: write it before the next call. */
+const char *lc_publish(int id);
+const char *lc_puback(int id); /* 4 bytes */
+
+/* MQTT 5.0: CONNECT with Topic Alias Maximum 10 (keep-alive 0, client id
+ * "c1"), CONNACK, a QoS 1 PUBLISH #1 to "t" of "hi" and its PUBACK. */
+#define LC_V5_CONNECT \
+    "\x10\x12\x00\x04MQTT\x05\x02\x00\x00\x03\x22\x00\x0a\x00\x02" "c1"
+#define LC_V5_CONNACK "\x20\x03\x00\x00\x00"
+#define LC_V5_PUBLISH "\x32\x08\x00\x01t\x00\x01\x00hi"
+#define LC_V5_PUBACK "\x40\x02\x00\x01"
+/* The length of a string literal's packet; sending one as data. */
+#define LC_LEN(s) (sizeof s - 1)
+#define LC_SEND(g, f, dir, lit) pktgen_data(g, f, dir, lit, LC_LEN(lit))
 
 /* Handshake (client ISN `isn`, server 5000), CONNECT, CONNACK: frames 1-5. */
 void lc_connect_flow(struct pktgen *g, struct pktgen_flow *f, uint32_t isn);
+/* The same with LC_V5_CONNECT and LC_V5_CONNACK (client ISN 1000). */
+void lc_v5_connect_flow(struct pktgen *g, struct pktgen_flow *f);
 /* FIN from the client, then from the server. */
 void lc_fins(struct pktgen *g, struct pktgen_flow *f);
 /* A UDP datagram between other hosts (port 9999, not decoded): capture
