@@ -83,27 +83,63 @@ static void script_syn_reuses_tuple(struct pktgen *g, struct pktgen_flow *f)
     lc_fins(g, f);
 }
 
+/* The raw IP packet pkt[0..len) of the flow as two fragments, the last
+ * first (the first holds 24 bytes of TCP or UDP). */
+static void write_last_fragment_first(struct pktgen *g,
+                                      const struct pktgen_flow *f,
+                                      const uint8_t *pkt, size_t len)
+{
+    uint8_t frag[256];
+    size_t hdr = f->family == 4 ? 20 : 40, l4 = len - hdr;
+    size_t n = fragment_ip(pkt, len, 24, l4 - 24, false, 77, frag,
+                           sizeof frag);
+    pktgen_write(g, frag, n);
+    n = fragment_ip(pkt, len, 0, 24, true, 77, frag, sizeof frag);
+    pktgen_write(g, frag, n);
+}
+
 /* A PUBLISH in a fragmented IPv4 or IPv6 datagram, the fragments in
  * reverse order: decoded whole at the frame that completes it, and its
  * PUBACK answers it (no violation). */
 static void script_fragmented_publish(struct pktgen *g, struct pktgen_flow *f)
 {
     lc_connect_flow(g, f, 1000);
-    uint8_t pkt[256], frag[256];
+    uint8_t pkt[256];
     size_t len = pktgen_build_tcp(PKTGEN_LINKTYPE_RAW, f, PKTGEN_C2S,
                                   TCP_ACK | TCP_PSH, f->next_seq[0],
                                   f->next_seq[1], lc_publish(1), LC_PUBLISH_LEN,
                                   pkt, sizeof pkt);
     f->next_seq[0] += LC_PUBLISH_LEN;
-    size_t hdr = f->family == 4 ? 20 : 40, l4 = len - hdr;
-    size_t n = fragment_ip(pkt, len, 24, l4 - 24, false, 77, frag,
-                           sizeof frag);
-    pktgen_write(g, frag, n);                                       /* f6 */
-    n = fragment_ip(pkt, len, 0, 24, true, 77, frag, sizeof frag);
-    pktgen_write(g, frag, n);                                       /* f7 */
+    write_last_fragment_first(g, f, pkt, len);                      /* f6, f7 */
     pktgen_data(g, f, PKTGEN_S2C, lc_puback(1), 4);                 /* f8 */
     pktgen_data(g, f, PKTGEN_C2S, LC_DISCONNECT, 2);                /* f9 */
     lc_fins(g, f);
+}
+
+/* MQTT-SN on UDP port 1884: a PUBLISH (QoS 0, short topic "ab", 60 bytes
+ * of data) in a datagram of two IPv4 or IPv6 fragments, the last first,
+ * then a PINGREQ and its PINGRESP: the PUBLISH is decoded once, whole, at
+ * the frame that completes it. */
+static void script_fragmented_sn_publish(struct pktgen *g,
+                                         struct pktgen_flow *f)
+{
+    uint8_t sn[67] = {67, 0x0C, 0x02, 'a', 'b', 0, 0};
+    memset(sn + 7, 'x', 60);
+    uint8_t pkt[256];
+    size_t len = pktgen_build_udp(PKTGEN_LINKTYPE_RAW, f, PKTGEN_C2S, sn,
+                                  sizeof sn, pkt, sizeof pkt);
+    write_last_fragment_first(g, f, pkt, len);                      /* f1, f2 */
+    pktgen_udp(g, f, PKTGEN_C2S, "\x02\x16", 2);                   /* f3 */
+    pktgen_udp(g, f, PKTGEN_S2C, "\x02\x17", 2);                   /* f4 */
+}
+
+static void check_fragmented_sn_publish(const struct lc_result *r)
+{
+    json_t *p = lc_record(r, "type", "PUBLISH", 0);
+    assert_string_equal(json_string_value(lc_get(p, "transport")), "udp");
+    assert_string_equal(json_string_value(lc_get(p, "topic")), "ab");
+    assert_int_equal(json_integer_value(lc_get(p, "size")), 67);
+    assert_int_equal(json_integer_value(lc_get(p, "payload.length")), 60);
 }
 
 /* PROXY protocol v1 before the CONNECT on the broker port (its own
@@ -193,6 +229,16 @@ static const struct lifecycle_case cases[] = {
      .client = "1:CONNECT@4 1:PUBLISH#1@7 1:DISCONNECT@9 ",
      .server = "1:CONNACK@5 1:PUBACK#1@8 ",
      .events = ""},
+    {.tag = "sn_frag4", .script = script_fragmented_sn_publish, .family = 4,
+     .port = 1884, .raw = true,
+     .client = "1:PUBLISH@2 1:PINGREQ@3 ",
+     .server = "1:PINGRESP@4 ",
+     .events = "", .check = check_fragmented_sn_publish},
+    {.tag = "sn_frag6", .script = script_fragmented_sn_publish, .family = 6,
+     .port = 1884, .raw = true,
+     .client = "1:PUBLISH@2 1:PINGREQ@3 ",
+     .server = "1:PINGRESP@4 ",
+     .events = "", .check = check_fragmented_sn_publish},
     {.tag = "proxy1", .script = script_proxy_v1, .family = 4,
      .client = "1:CONNECT@5 1:DISCONNECT@7 ",
      .server = "1:CONNACK@6 ",
