@@ -156,6 +156,23 @@ static void script_proxy_v1(struct pktgen *g, struct pktgen_flow *f)
     lc_fins(g, f);
 }
 
+/* The proxy event: the header's version and length, the addresses it
+ * carries. */
+static void check_proxy(const struct lc_result *r, int version, int bytes,
+                        const char *client, const char *server)
+{
+    json_t *e = lc_record(r, "event", "proxy", 0);
+    assert_int_equal(json_integer_value(lc_get(e, "version")), version);
+    assert_int_equal(json_integer_value(lc_get(e, "bytes")), bytes);
+    assert_string_equal(json_string_value(lc_get(e, "client")), client);
+    assert_string_equal(json_string_value(lc_get(e, "server")), server);
+}
+
+static void check_proxy_v1(const struct lc_result *r)
+{
+    check_proxy(r, 1, 45, "203.0.113.7:40000", "192.0.2.1:1883");
+}
+
 /* PROXY protocol v2 (IPv6, with a TLV) and the CONNECT in one segment, on
  * a port found by the CONNECT heuristic. */
 static void script_proxy_v2_heuristic_port(struct pktgen *g, struct pktgen_flow *f)
@@ -180,6 +197,12 @@ static void script_proxy_v2_heuristic_port(struct pktgen *g, struct pktgen_flow 
     pktgen_data(g, f, PKTGEN_C2S, seg, 56 + sizeof LC_CONNECT - 1); /* f4 */
     pktgen_data(g, f, PKTGEN_S2C, LC_CONNACK, 4);                   /* f5 */
     lc_fins(g, f);
+}
+
+/* 16 bytes of header, 36 of addresses, a 4-byte TLV. */
+static void check_proxy_v2(const struct lc_result *r)
+{
+    check_proxy(r, 2, 56, "[2001:db8::7]:40000", "[::1]:7000");
 }
 
 /* Reading a file, a connection quiet for longer than the live idle timeout
@@ -243,7 +266,7 @@ static const struct lifecycle_case cases[] = {
      .client = "1:CONNECT@5 1:DISCONNECT@7 ",
      .server = "1:CONNACK@6 ",
      .events = "1:c:proxy ",
-     .proxied_src = "203.0.113.7:40000"},
+     .proxied_src = "203.0.113.7:40000", .check = check_proxy_v1},
     {.tag = "idle", .script = script_file_no_idle_eviction, .family = 4,
      .client = "1:CONNECT@4 1:PUBLISH#1@6 ",
      .server = "1:CONNACK@5 1:PUBACK#1@7 ",
@@ -253,7 +276,7 @@ static const struct lifecycle_case cases[] = {
      .client = "1:CONNECT@4 ",
      .server = "1:CONNACK@5 ",
      .events = "1:c:proxy 1:c:detected ",
-     .proxied_src = "[2001:db8::7]:40000"},
+     .proxied_src = "[2001:db8::7]:40000", .check = check_proxy_v2},
 };
 
 /* A corrupted copy of a PUBLISH (wrong TCP checksum: packet id 9), then
