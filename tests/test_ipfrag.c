@@ -159,6 +159,81 @@ static void test_timeout(void **state)
     ipfrag_free(fr);
 }
 
+/* Feeds one fragment of `len` bytes; returns whether a datagram became
+ * whole (its bytes are not checked here). */
+static bool feed_raw(struct ipfrag *fr, const uint8_t *pkt, size_t len, int64_t ts)
+{
+    struct ip_info ip;
+    int rc = ip_decode(0x0800, pkt, len, len, &ip);
+    assert_true(rc == IP_OK || rc == IP_FRAGMENT);
+    const uint8_t *data;
+    size_t dlen;
+    uint8_t proto;
+    return ipfrag_add(fr, &ip, ts, &data, &dlen, &proto);
+}
+
+/* At most IPFRAG_MAX_DATAGRAMS in progress: one more drops the oldest
+ * (counted); the others still complete. */
+static void test_datagram_bound(void **state)
+{
+    (void)state;
+    struct ipfrag *fr = ipfrag_new();
+    const size_t cuts[] = {40};
+    for (uint32_t id = 0; id <= IPFRAG_MAX_DATAGRAMS; id++) {
+        split(4, cuts, 1, 100 + id);
+        assert_false(feed(fr, 0, id));
+    }
+    assert_int_equal(ipfrag_stats(fr)->discarded, 1);
+    split(4, cuts, 1, 101);
+    assert_true(feed(fr, 1, 2000));
+    split(4, cuts, 1, 100 + IPFRAG_MAX_DATAGRAMS);
+    assert_true(feed(fr, 1, 2000));
+    split(4, cuts, 1, 100); /* the oldest: given up, its tail alone now */
+    assert_false(feed(fr, 1, 2000));
+    assert_int_equal(ipfrag_stats(fr)->reassembled, 2);
+    ipfrag_free(fr);
+}
+
+/* At most IPFRAG_MAX_BYTES held: large first fragments are kept until the
+ * next would pass the bound; that one is dropped with its datagram
+ * (counted), and those held still complete. */
+static void test_byte_bound(void **state)
+{
+    (void)state;
+    enum { PAYLOAD = 60000, CUT = 59000 };
+    static uint8_t pkt[PAYLOAD + 100], head[PAYLOAD + 100], tail[2048];
+    static char payload[PAYLOAD];
+    memset(payload, 'x', sizeof payload);
+    struct pktgen_flow f;
+    pktgen_flow4(&f, "10.0.0.1", 50000, "10.0.0.2", 1883);
+    size_t len = pktgen_build_tcp(PKTGEN_LINKTYPE_RAW, &f, 0, TCP_ACK, 1, 1, payload,
+                                  sizeof payload, pkt, sizeof pkt);
+    assert_true(len > 0);
+    size_t l4 = len - 20;
+    struct ipfrag *fr = ipfrag_new();
+    uint32_t held = 0;
+    while ((size_t)(held + 1) * CUT <= IPFRAG_MAX_BYTES) {
+        size_t n = fragment_ip(pkt, len, 0, CUT, true, 500 + held, head, sizeof head);
+        assert_true(n > 0);
+        assert_false(feed_raw(fr, head, n, 0));
+        held++;
+    }
+    assert_int_equal(ipfrag_stats(fr)->discarded, 0);
+    /* One more, well past the bound (twice the bytes held are never kept). */
+    for (uint32_t k = 0; k < 2; k++) {
+        size_t n = fragment_ip(pkt, len, 0, CUT, true, 500 + held + k, head, sizeof head);
+        assert_false(feed_raw(fr, head, n, 0));
+    }
+    assert_true(ipfrag_stats(fr)->discarded >= 1);
+    size_t n = fragment_ip(pkt, len, CUT, l4 - CUT, false, 500, tail, sizeof tail);
+    assert_true(n > 0);
+    assert_true(feed_raw(fr, tail, n, 1)); /* held: completes */
+    n = fragment_ip(pkt, len, CUT, l4 - CUT, false, 500 + held + 1, tail, sizeof tail);
+    assert_false(feed_raw(fr, tail, n, 1)); /* dropped: never whole */
+    assert_int_equal(ipfrag_stats(fr)->reassembled, 1);
+    ipfrag_free(fr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_ipv4_overlap_first_wins),
         cmocka_unit_test(test_ipv6_overlap_discards),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_datagram_bound),
+        cmocka_unit_test(test_byte_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
