@@ -30,13 +30,14 @@ static void note_tls_record(struct pipeline *p, struct conn_state *cs,
 {
     uint64_t serial;
     const struct tls_record_meta *r = transport_tls_record(&cs->tr, &serial);
-    if (!r || !p->opts->verbose || !pipeline_tcp_stream(p, cs, dir))
+    if (!r || !p->opts->verbose || !pipeline_tcp_stream(p, cs, dir) ||
+        !pipeline_mqtt_meta(cs, dir))
         return;
-    struct dir_state *d = cs->dir[dir]; /* made with the stream */
-    if (!d->tls_ring && (d->tls_ring = calloc(1, sizeof *d->tls_ring)) == NULL)
+    struct tls_rec_ring **ring = &conn_meta_of(cs)->tls_ring[dir];
+    if (!*ring && (*ring = calloc(1, sizeof **ring)) == NULL)
         return;
-    struct tls_rec_ring *g = d->tls_ring;
-    uint64_t start = mqd_stream_offset(&d->stream);
+    struct tls_rec_ring *g = *ring;
+    uint64_t start = mqd_stream_offset(&cs->dir[dir]->stream);
     if (g->n) {
         struct tls_rec_piece *last = &g->piece[(g->head + g->n - 1) % TLS_REC_RING];
         if (last->serial == serial && last->start + last->len == start) {
@@ -146,17 +147,21 @@ static struct transport_sink tr_sink(struct dir_ctx *x)
 }
 
 /* Not MQTT: the connection's state goes; its later segments cost a lookup. */
-static void drop_conn(struct flow_conn *c)
+static void drop_conn(struct pipeline *p, struct flow_conn *c)
 {
     struct conn_state *cs = c->app;
     transport_free(&cs->tr);
     for (int dir = 0; dir < 2; dir++)
         if (cs->dir[dir]) {
+            if (p->pool_user == cs->dir[dir])
+                p->pool_user = NULL;
             mqd_stream_free(&cs->dir[dir]->stream);
-            free(cs->dir[dir]->tls_ring);
             free(cs->dir[dir]);
         }
     session_free(cs->sess);
+    if (cs->meta)
+        for (int dir = 0; dir < 2; dir++)
+            free(conn_meta_of(cs)->tls_ring[dir]);
     free(cs->meta);
     free(cs);
     c->app = NULL;
@@ -251,8 +256,10 @@ static bool resume_take(struct pipeline *p, const struct flow_conn *c,
 mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir)
 {
     struct dir_state *d = cs->dir[dir];
-    if (d)
+    if (d) {
+        p->pool_user = d;
         return &d->stream;
+    }
     d = malloc(sizeof *d);
     if (!d)
         return NULL;
@@ -260,13 +267,12 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
         .max_frame = p->opts->max_frame,
         .version = cs->version,
         .realloc_fn = pipeline_mqtt_realloc,
-        .alloc_ctx = d,
+        .alloc_ctx = p,
     };
     mqd_stream_init(&d->stream, &cfg);
-    d->p = p;
     d->cs = cs;
-    d->tls_ring = NULL; /* -V over TLS: made at its first record (note_tls_record) */
     cs->dir[dir] = d;
+    p->pool_user = d;
     return &d->stream;
 }
 
@@ -297,14 +303,13 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? CT_TLS : CT_TCP;
-    cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;
     else if (tcfg.mqtt_port)
         p->stats.mqtt_conns++;
     if (cs->tr.kind == TR_IGNORED)
-        drop_conn(c);
+        drop_conn(p, c);
 }
 
 /* With thousands of connections their state is rarely in cache: ask for
@@ -341,7 +346,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     struct transport_sink sink = tr_sink(&x);
     transport_data(&cs->tr, dir, data, len, pkt, &sink); /* TLS is never MQTT */
     if (cs->tr.kind == TR_IGNORED)
-        drop_conn(c);
+        drop_conn(p, c);
 }
 
 static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -458,8 +463,10 @@ static void on_close(void *ctx, struct flow_conn *c,
             /* A resync candidate still waiting for bytes that will never
              * come is given up, so the frames behind it are delivered. */
             struct dir_ctx xd = {p, cs, dir};
-            if (cs->dir[dir])
+            if (cs->dir[dir]) {
+                p->pool_user = cs->dir[dir];
                 (void)mqd_stream_finish(&cs->dir[dir]->stream, pipeline_mqtt_stream_event, &xd);
+            }
             report_truncated(p, cs, dir);
         }
         if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
@@ -471,7 +478,7 @@ static void on_close(void *ctx, struct flow_conn *c,
         }
         close_session(p, cs, c->number);
     }
-    drop_conn(c);
+    drop_conn(p, c);
 }
 
 void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,
