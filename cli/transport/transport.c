@@ -10,6 +10,8 @@
 #include "util/wire.h"
 #include "util/hex.h"
 
+_Thread_local struct transport_call transport_call;
+
 /* ---- configuration ---- */
 
 static const uint16_t ws_ports[] = {8080, 8083, 9001, 443};
@@ -56,7 +58,7 @@ void transport_report_detected(struct transport *t, const char *how)
 void transport_classify(struct transport *t, int kind, const char *how)
 {
     t->kind = kind;
-    const struct transport_sink *s = t->sink;
+    const struct transport_sink *s = transport_call.sink;
     if (s && s->classified)
         s->classified(s->ctx, kind == TR_SEARCH ? TR_MQTT : kind);
     /* Connections on the configured ports need no explanation. */
@@ -130,7 +132,7 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
     switch (ev->kind) {
     case WS_EV_REQUEST:
         if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
-            const struct transport_sink *s = t->sink;
+            const struct transport_sink *s = transport_call.sink;
             if (s && s->classified)
                 s->classified(s->ctx, TR_WSS);
             transport_report_detected(t, "wss");
@@ -223,22 +225,22 @@ static void replay(struct transport *t, int dir, size_t from,
         size_t end = m->marks[i].end;
         if (end <= from)
             continue;
-        t->pkt = &m->marks[i].pkt;
+        transport_call.pkt = &m->marks[i].pkt;
         transport_to_mqtt(t, dir, m->buf + from, end - from);
         from = end;
     }
     transport_to_mqtt(t, dir, m->buf + from, m->len - from);
     if (call)
-        t->pkt = call;
+        transport_call.pkt = call;
 }
 
 static void search_found(struct transport *t, int dir, size_t start)
 {
     struct mqtt_search *m = &t->search[dir];
-    const struct transport_sink *s = t->sink;
-    const struct pkt_info *call = t->pkt, *at = mark_at(m, start);
+    const struct transport_sink *s = transport_call.sink;
+    const struct pkt_info *call = transport_call.pkt, *at = mark_at(m, start);
     if (at) /* the midstream and detected records carry the frame's packet */
-        t->pkt = at;
+        transport_call.pkt = at;
     if (!t->cfg.mqtt_port && !t->how)
         transport_classify(t, TR_SEARCH, "heuristic");
     m->done = true;
@@ -258,13 +260,13 @@ static void search_found(struct transport *t, int dir, size_t start)
 static void search_failed(struct transport *t, int dir)
 {
     struct mqtt_search *m = &t->search[dir];
-    const struct transport_sink *s = t->sink;
+    const struct transport_sink *s = transport_call.sink;
     m->done = true;
     classify_scan_reset(&m->scan);
     if (t->cfg.mqtt_port || t->how) {
         if (s && s->resync)
             s->resync(s->ctx, dir);
-        replay(t, dir, 0, t->pkt);
+        replay(t, dir, 0, transport_call.pkt);
     }
 }
 
@@ -343,7 +345,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         return;
     }
     size_t before = m->len;
-    if (!search_append(m, data, len, t->pkt)) {
+    if (!search_append(m, data, len, transport_call.pkt)) {
         search_failed(t, dir);
     } else {
         search_step(t, dir, false);
@@ -553,8 +555,8 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
                     size_t len, const struct pkt_info *pkt,
                     const struct transport_sink *sink)
 {
-    t->sink = sink;
-    t->pkt = pkt;
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
     if (dir == 0 && t->proxy_state) {
         size_t used = proxy_data(t, data, len);
         data += used;
@@ -562,8 +564,7 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
     }
     if (len)
         route(t, dir, data, len);
-    t->sink = NULL;
-    t->pkt = NULL;
+    transport_call = was;
 }
 
 static void route(struct transport *t, int dir, const uint8_t *data,
@@ -625,8 +626,8 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
 void transport_close(struct transport *t, const struct pkt_info *pkt,
                      const struct transport_sink *sink)
 {
-    t->sink = sink;
-    t->pkt = pkt;
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
     if (t->kind == TR_SEARCH) {
         for (int dir = 0; dir < 2; dir++)
             if (!t->search[dir].done && t->search[dir].len)
@@ -634,8 +635,7 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
     }
     if (t->kind == TR_TLS)
         transport_tls_report(t);
-    t->sink = NULL;
-    t->pkt = NULL;
+    transport_call = was;
 }
 
 void transport_free(struct transport *t)

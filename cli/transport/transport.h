@@ -162,9 +162,6 @@ struct transport {
     struct transport_tls *tls; /* TR_TLS */
     uint8_t *proxy_buf;
     char *proxied_src;      /* "ip:port" of the original client, or NULL */
-    const struct transport_sink *sink; /* during a call only */
-    const struct pkt_info *pkt;        /* during a call only: the packet
-                                          the bytes being reported came with */
 };
 
 /* The usual WebSocket ports (8080, 8083, 9001, 443). */
