@@ -87,6 +87,9 @@ struct conn_state {
     bool gap_seen[2];                /* for sess: a gap before it existed */
     bool version_reported;           /* the version_inferred event */
     uint8_t transport_name;          /* meta's transport (enum conn_transport) */
+    bool with_standin;               /* allocated with the decoding thread's
+                                        stand-in of its flow_conn
+                                        (flow_events.h): freed with it */
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     /* [2], one per direction: conn once, src/dst when first printed,

@@ -163,7 +163,8 @@ static void drop_conn(struct pipeline *p, struct flow_conn *c)
         for (int dir = 0; dir < 2; dir++)
             free(conn_meta_of(cs)->tls_ring[dir]);
     free(cs->meta);
-    free(cs);
+    if (!cs->with_standin)
+        free(cs);
     c->app = NULL;
 }
 
@@ -279,8 +280,11 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
 {
     struct pipeline *p = ctx;
-    struct conn_state *cs = calloc(1, sizeof *cs);
-    c->app = cs;
+    struct conn_state *cs = c->app; /* zeroed, with its stand-in */
+    if (cs)
+        cs->with_standin = true;
+    else
+        c->app = cs = calloc(1, sizeof *cs);
     if (!cs)
         return;
     p->pkt = pkt;
