@@ -145,15 +145,21 @@ void pipeline_mqtt_set_transport(struct conn_state *cs, enum conn_transport t)
  * what happened before it; NULL when memory ran out. */
 struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs)
 {
-    if (!cs->sess) {
+    struct session *sess = conn_sess(cs);
+    if (sess)
+        return sess;
+    if (!pipeline_mqtt_meta(cs, 0))
+        return NULL;
+    struct conn_meta *cm = conn_meta_of(cs);
+    if (!cm->sess) {
         struct session_cfg scfg = {.topics = &p->opts->topics};
-        cs->sess = session_new(&scfg, cs->midstream);
+        cm->sess = session_new(&scfg, cs->midstream);
         for (int dir = 0; dir < 2; dir++)
             if (cs->gap_seen[dir])
-                session_gap(cs->sess, dir);
-        session_peer_lagging(cs->sess, cs->peer_lagging);
+                session_gap(cm->sess, dir);
+        session_peer_lagging(cm->sess, cs->peer_lagging);
     }
-    return cs->sess;
+    return cm->sess;
 }
 
 /* The addresses are formatted the first time a record of the connection
@@ -181,7 +187,7 @@ bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
     m->proxied_src = cs->tr.proxied_src;
-    const struct session_info *in = cs->sess ? session_info(cs->sess) : NULL;
+    const struct session_info *in = conn_sess(cs) ? session_info(conn_sess(cs)) : NULL;
     bool known = in && in->connect_seen && in->client_id.present && !in->client_id.cut;
     m->client_id = known ? in->client_id.s : NULL;
     return true;
@@ -281,7 +287,7 @@ static void sparkplug(struct pipeline *p, struct conn_state *cs, int dir,
         spb_state_on_connect(p->spb, conn, f, an);
         return;
     }
-    const struct session_info *info = cs->sess ? session_info(cs->sess) : NULL;
+    const struct session_info *info = conn_sess(cs) ? session_info(conn_sess(cs)) : NULL;
     spb_state_on_publish(p->spb, conn, dir, info && info->connect_seen && !info->midstream,
                          f, t, n, an);
 }
@@ -292,7 +298,9 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
 {
     struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
     struct msg_analysis none, *an = m ? &m->an : &none;
-    struct session *sess = pipeline_mqtt_session(p, cs);
+    struct session *sess = conn_sess(cs); /* made at the first message */
+    if (!sess)
+        sess = pipeline_mqtt_session(p, cs);
     struct session_step step = {.selected = true};
     /* Cleared up to the hits (each message's analysis starts empty): the
      * hit slots past nhits are never read, so they are not cleared per

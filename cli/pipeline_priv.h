@@ -64,6 +64,8 @@ struct conn_meta {
     /* -V with a key log, once TLS brings bytes of that direction */
     struct tls_rec_ring *tls_ring[2];
     struct stats_client_ref stats_ref; /* --stats */
+    struct session *sess; /* connection analysis (session.c), from the
+                             first message (pipeline_mqtt_session) */
 };
 
 /* The pool's bookkeeping in front of each decoder buffer: its size, and
@@ -80,14 +82,14 @@ struct pool_block {
 struct conn_state {
     uint8_t kind;                    /* enum conn_kind */
     uint8_t version;
-    bool version_inferred;
-    bool midstream;
-    bool resync_reported[2];
-    bool peer_lagging;               /* for sess: the other direction lags */
-    bool gap_seen[2];                /* for sess: a gap before it existed */
-    bool version_reported;           /* the version_inferred event */
     uint8_t transport_name;          /* meta's transport (enum conn_transport) */
-    bool with_standin;               /* allocated with the decoding thread's
+    bool resync_reported[2];
+    bool gap_seen[2];                /* for sess: a gap before it existed */
+    bool version_inferred : 1;
+    bool midstream : 1;
+    bool peer_lagging : 1;           /* for sess: the other direction lags */
+    bool version_reported : 1;       /* the version_inferred event */
+    bool with_standin : 1;           /* allocated with the decoding thread's
                                         stand-in of its flow_conn
                                         (flow_events.h): freed with it */
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
@@ -96,8 +98,6 @@ struct conn_state {
      * frame/ts per message (pipeline_mqtt_meta); NULL: none yet. The `dir`
      * of a struct conn_meta (conn_meta_of). */
     struct msg_meta *meta;
-    struct session *sess;            /* connection analysis (session.c), from
-                                        the first message (pipeline_mqtt_session) */
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
 
@@ -162,6 +162,12 @@ struct pipeline {
 static inline struct conn_meta *conn_meta_of(const struct conn_state *cs)
 {
     return (struct conn_meta *)(void *)cs->meta; /* dir is its first member */
+}
+
+/* The connection's analysis; NULL: none yet. */
+static inline struct session *conn_sess(const struct conn_state *cs)
+{
+    return cs->meta ? conn_meta_of(cs)->sess : NULL;
 }
 
 /* What a stream event callback needs to know. */

@@ -158,7 +158,7 @@ static void drop_conn(struct pipeline *p, struct flow_conn *c)
             mqd_stream_free(&cs->dir[dir]->stream);
             free(cs->dir[dir]);
         }
-    session_free(cs->sess);
+    session_free(conn_sess(cs));
     if (cs->meta)
         for (int dir = 0; dir < 2; dir++)
             free(conn_meta_of(cs)->tls_ring[dir]);
@@ -326,7 +326,7 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
     if (cs->dir[dir]) /* its fields the fast path reads (on_data) */
         __builtin_prefetch(cs->dir[dir]);
     __builtin_prefetch(&cs->tr);
-    __builtin_prefetch(&cs->sess);
+    __builtin_prefetch(&cs->meta); /* and the analysis behind it */
 }
 
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
@@ -339,8 +339,10 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    cs->peer_lagging = c->holding[1 - dir];
-    session_peer_lagging(cs->sess, cs->peer_lagging);
+    if (cs->peer_lagging != c->holding[1 - dir]) { /* the analysis follows */
+        cs->peer_lagging = c->holding[1 - dir];
+        session_peer_lagging(conn_sess(cs), cs->peer_lagging);
+    }
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
         if (s)
@@ -371,7 +373,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (s)
         mqd_stream_gap(s, len);
     cs->gap_seen[dir] = true;
-    session_gap(cs->sess, dir);
+    session_gap(conn_sess(cs), dir);
 }
 
 static void on_conflict(void *ctx, struct flow_conn *c, int dir,
@@ -411,7 +413,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
     if (p->st)
         stats_event_violation(p->st, rule);
     p->stats.violations++;
-    if (!select_message(cs->sess, &all, 0, 0, &p->opts->clients) ||
+    if (!select_message(conn_sess(cs), &all, 0, 0, &p->opts->clients) ||
         !violation_sel_rule(&p->opts->violation, rule))
         return false;
     pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
@@ -430,9 +432,9 @@ static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t co
     struct session_close_report r;
     /* Without a message the analysis has nothing to report; --stats counts
      * the connection all the same. */
-    if (!cs->sess && (!p->st || !pipeline_mqtt_session(p, cs)))
+    if (!conn_sess(cs) && (!p->st || !pipeline_mqtt_session(p, cs)))
         return;
-    if (session_close(cs->sess, p->pkt->ts_us, &r)) {
+    if (session_close(conn_sess(cs), p->pkt->ts_us, &r)) {
         if ((r.unacked[0] || r.unacked[1]) &&
             close_event_begin(p, cs, MQD_R_SESSION_UNACKED_AT_CLOSE)) {
             output_event_u64(p->out, "unacked_client", r.unacked[0]);
@@ -448,7 +450,7 @@ static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t co
         }
     }
     if (p->st)
-        stats_connection(p->st, conn, session_info(cs->sess), &r);
+        stats_connection(p->st, conn, session_info(conn_sess(cs)), &r);
 }
 
 static void on_close(void *ctx, struct flow_conn *c,

@@ -40,12 +40,28 @@ void transport_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-void transport_report_detected(struct transport *t, const char *how)
+static const char *const how_names[] = {
+    [TH_NONE] = NULL,
+    [TH_PORT] = "port",
+    [TH_CONNECT] = "connect",
+    [TH_HEURISTIC] = "heuristic",
+    [TH_WEBSOCKET] = "websocket",
+    [TH_WEBSOCKET_MIDSTREAM] = "websocket-midstream",
+    [TH_TLS] = "tls",
+    [TH_WSS] = "wss",
+};
+
+const char *transport_how_name(const struct transport *t)
 {
-    t->how = how;
+    return t->how < sizeof how_names / sizeof how_names[0] ? how_names[t->how] : NULL;
+}
+
+void transport_report_detected(struct transport *t, enum transport_how how)
+{
+    t->how = (uint8_t)how;
     struct event_record e;
     event_init(&e, "detected");
-    event_str(&e, "how", how);
+    event_str(&e, "how", how_names[how]);
     event_u64(&e, "port", t->cfg.server_port);
     if (t->ws) {
         event_str(&e, "path", t->ws->req.path);
@@ -55,7 +71,7 @@ void transport_report_detected(struct transport *t, const char *how)
     transport_emit(t, 0, 0, &e);
 }
 
-void transport_classify(struct transport *t, int kind, const char *how)
+void transport_classify(struct transport *t, int kind, enum transport_how how)
 {
     t->kind = kind;
     const struct transport_sink *s = transport_call.sink;
@@ -65,7 +81,7 @@ void transport_classify(struct transport *t, int kind, const char *how)
     if (!t->cfg.mqtt_port && !t->cfg.tls_port)
         transport_report_detected(t, how);
     else
-        t->how = how;
+        t->how = (uint8_t)how;
 }
 
 /* ---- WebSocket ---- */
@@ -135,14 +151,14 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
             const struct transport_sink *s = transport_call.sink;
             if (s && s->classified)
                 s->classified(s->ctx, TR_WSS);
-            transport_report_detected(t, "wss");
+            transport_report_detected(t, TH_WSS);
             break;
         }
         if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
         }
-        transport_classify(t, TR_WEBSOCKET, "websocket");
+        transport_classify(t, TR_WEBSOCKET, TH_WEBSOCKET);
         break;
     case WS_EV_RESPONSE:
         if (t->cfg.verbose) {
@@ -177,8 +193,8 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
          * found again after a hole. */
         bool first = t->cfg.midstream && !t->ws_found[ev->dir];
         t->ws_found[ev->dir] = true;
-        if (first && !t->how)
-            transport_classify(t, TR_WEBSOCKET, "websocket-midstream");
+        if (first && t->how == TH_NONE)
+            transport_classify(t, TR_WEBSOCKET, TH_WEBSOCKET_MIDSTREAM);
         event_init(&e, first ? "midstream" : "ws_resync");
         event_u64(&e, "skipped", ev->skipped);
         transport_emit(t, ev->dir, ev->offset, &e);
@@ -241,8 +257,8 @@ static void search_found(struct transport *t, int dir, size_t start)
     const struct pkt_info *call = transport_call.pkt, *at = mark_at(m, start);
     if (at) /* the midstream and detected records carry the frame's packet */
         transport_call.pkt = at;
-    if (!t->cfg.mqtt_port && !t->how)
-        transport_classify(t, TR_SEARCH, "heuristic");
+    if (!t->cfg.mqtt_port && t->how == TH_NONE)
+        transport_classify(t, TR_SEARCH, TH_HEURISTIC);
     m->done = true;
     classify_scan_reset(&m->scan);
     uint64_t skipped = m->dropped + start;
@@ -263,7 +279,7 @@ static void search_failed(struct transport *t, int dir)
     const struct transport_sink *s = transport_call.sink;
     m->done = true;
     classify_scan_reset(&m->scan);
-    if (t->cfg.mqtt_port || t->how) {
+    if (t->cfg.mqtt_port || t->how != TH_NONE) {
         if (s && s->resync)
             s->resync(s->ctx, dir);
         replay(t, dir, 0, transport_call.pkt);
@@ -277,7 +293,7 @@ static void search_settled(struct transport *t)
         free(m[i].buf);
         m[i].buf = NULL;
     }
-    if (!t->cfg.mqtt_port && !t->how)
+    if (!t->cfg.mqtt_port && t->how == TH_NONE)
         t->kind = TR_IGNORED;
     else
         t->kind = TR_MQTT; /* from now on the pipeline's fast path */
@@ -353,7 +369,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         if (!m->done && t->cfg.mqtt_port && search_segment_aligned(m, &start))
             search_found(t, dir, start);
         size_t used = m->len - before;
-        if (m->done && used < len && (t->cfg.mqtt_port || t->how))
+        if (m->done && used < len && (t->cfg.mqtt_port || t->how != TH_NONE))
             transport_to_mqtt(t, dir, data + used, len - used); /* past the window */
     }
     if (t->search[0].done && t->search[1].done)
@@ -374,7 +390,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     t->cfg.verbose = cfg->verbose;
     if (cfg->tls_port) {
         t->kind = transport_tls_start(t, cfg->keylog) ? TR_TLS : TR_IGNORED;
-        t->how = "port";
+        t->how = TH_PORT;
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {
         /* No handshake to see: frames are looked for (443 is left alone:
@@ -392,6 +408,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
             return;
         }
         t->search = calloc(2, sizeof *t->search); /* mid-stream only */
+        t->searching = t->search != NULL;
         if (!t->search) {
             t->kind = TR_IGNORED;
             return;
@@ -400,10 +417,10 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
         for (int i = 0; i < 2; i++)
             t->search[i].cap = cfg->mqtt_port ? TRANSPORT_SEARCH_PORT : TRANSPORT_SEARCH_ANY;
         if (cfg->mqtt_port)
-            t->how = "port";
+            t->how = TH_PORT;
     } else if (cfg->mqtt_port) {
         t->kind = TR_MQTT;
-        t->how = "port";
+        t->how = TH_PORT;
         t->proxy_state = 1;
     } else {
         t->first = malloc(sizeof *t->first);
@@ -435,7 +452,7 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
     case CLASSIFY_MORE:
         return;
     case CLASSIFY_CONNECT:
-        transport_classify(t, TR_MQTT, "connect");
+        transport_classify(t, TR_MQTT, TH_CONNECT);
         transport_to_mqtt(t, 0, first, t->first_len);
         transport_to_mqtt(t, 0, data + take, len - take);
         return;
@@ -643,12 +660,18 @@ void transport_free(struct transport *t)
     proxy_end(t);
     free(t->proxied_src);
     t->proxied_src = NULL;
-    for (int i = 0; t->search && i < 2; i++) {
-        free(t->search[i].buf);
-        classify_scan_reset(&t->search[i].scan);
+    if (t->searching) {
+        for (int i = 0; i < 2; i++) {
+            free(t->search[i].buf);
+            classify_scan_reset(&t->search[i].scan);
+        }
+        free(t->search);
+        t->searching = false;
+    } else {
+        free(t->first);
     }
-    free(t->search);
     t->search = NULL;
+    t->first = NULL;
     free(t->ws);
     t->ws = NULL;
     if (t->tls) {
@@ -657,6 +680,4 @@ void transport_free(struct transport *t)
         free(t->tls);
         t->tls = NULL;
     }
-    free(t->first);
-    t->first = NULL;
 }

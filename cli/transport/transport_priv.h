@@ -40,11 +40,11 @@ static inline void transport_to_mqtt(struct transport *t, int dir,
 void transport_hex(const uint8_t *p, size_t n, char *out);
 
 /* A "detected" record saying how (t->how becomes how). */
-void transport_report_detected(struct transport *t, const char *how);
+void transport_report_detected(struct transport *t, enum transport_how how);
 
 /* The connection is now `kind`, found by `how`: the pipeline is told, and
  * off the configured ports a "detected" record says how. */
-void transport_classify(struct transport *t, int kind, const char *how);
+void transport_classify(struct transport *t, int kind, enum transport_how how);
 
 /* The WebSocket layer's events (ws_feed's callback; ctx is the transport). */
 void transport_on_ws_event(void *ctx, const struct ws_event *ev);
