@@ -6,10 +6,13 @@
  *
  * The consumer's callbacks get a stand-in struct flow_conn per connection
  * (number, key, flags and holding[] as the table had them at that event;
- * `app` is the consumer's own); it lives from on_open to on_close.
+ * `app` is the consumer's own); it lives from on_open to on_close. With
+ * app_size, the stand-in comes with that many zeroed bytes after it, for
+ * the consumer's state of the connection (one allocation, not two): at
+ * on_open its `app` points to them; they go with it after on_close.
  *
  * Usage:
- *   struct flow_events *fe = flow_events_new(&pipeline_sink);
+ *   struct flow_events *fe = flow_events_new(&pipeline_sink, 0);
  *   flow_table_new(&cfg, flow_events_sink(fe));   the table records
  *   ... frames ...
  *   flow_events_drain(fe);   everything recorded has been delivered
@@ -22,9 +25,11 @@
 
 struct flow_events;
 
-/* Starts the consumer thread; `consumer` is copied. NULL when out of memory
- * or no thread could be started. */
-struct flow_events *flow_events_new(const struct flow_sink *consumer);
+/* Starts the consumer thread; `consumer` is copied; app_size: see above
+ * (0: none, `app` NULL at on_open). NULL when out of memory or no thread
+ * could be started. */
+struct flow_events *flow_events_new(const struct flow_sink *consumer,
+                                    size_t app_size);
 
 /* The sink to give the flow table: it records. */
 const struct flow_sink *flow_events_sink(const struct flow_events *fe);

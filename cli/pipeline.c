@@ -129,7 +129,8 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
     load_embedded_secrets(p);
     p->sn = pipeline_sn_new(o, out);
     if (p->sn && two_threads)
-        p->events = flow_events_new(&sink); /* NULL: one thread after all */
+        /* each connection's state with its stand-in (pipeline_tcp.c) */
+        p->events = flow_events_new(&sink, sizeof(struct conn_state)); /* NULL: one thread after all */
     p->flows = p->sn ? flow_table_new(&cfg, p->events ? flow_events_sink(p->events)
                                                       : &sink)
                      : NULL;

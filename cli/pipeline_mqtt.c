@@ -69,8 +69,7 @@ static bool pool_evict(struct pipeline *p, const struct dir_state *self)
 
 void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
 {
-    struct dir_state *d = ctx;
-    struct pipeline *p = d->p;
+    struct pipeline *p = ctx;
     struct pool_block *old = ptr ? (struct pool_block *)ptr - 1 : NULL;
     size_t old_size = old ? old->size : 0;
     if (size == 0) {
@@ -81,6 +80,11 @@ void *pipeline_mqtt_realloc(void *ctx, void *ptr, size_t size)
         }
         return NULL;
     }
+    /* Only the decoder in use grows its buffer (a holder given up by
+     * pool_evict only frees). */
+    struct dir_state *d = old ? old->owner : p->pool_user;
+    if (!d)
+        return NULL;
     while (size > old_size &&
            p->stream_bytes - old_size + size > p->stream_memcap)
         if (!pool_evict(p, d))
@@ -116,9 +120,11 @@ static const char *const transport_names[] = {
 struct msg_meta *pipeline_mqtt_meta(struct conn_state *cs, int dir)
 {
     if (!cs->meta) {
-        cs->meta = calloc(2, sizeof *cs->meta);
-        if (!cs->meta)
+        struct conn_meta *cm = calloc(1, sizeof *cm);
+        if (!cm)
             return NULL;
+        cm->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
+        cs->meta = cm->dir;
         for (int i = 0; i < 2; i++) {
             cs->meta[i].conn = cs->flow->number;
             cs->meta[i].transport = transport_names[cs->transport_name];
@@ -139,15 +145,21 @@ void pipeline_mqtt_set_transport(struct conn_state *cs, enum conn_transport t)
  * what happened before it; NULL when memory ran out. */
 struct session *pipeline_mqtt_session(struct pipeline *p, struct conn_state *cs)
 {
-    if (!cs->sess) {
+    struct session *sess = conn_sess(cs);
+    if (sess)
+        return sess;
+    if (!pipeline_mqtt_meta(cs, 0))
+        return NULL;
+    struct conn_meta *cm = conn_meta_of(cs);
+    if (!cm->sess) {
         struct session_cfg scfg = {.topics = &p->opts->topics};
-        cs->sess = session_new(&scfg, cs->midstream);
+        cm->sess = session_new(&scfg, cs->midstream);
         for (int dir = 0; dir < 2; dir++)
             if (cs->gap_seen[dir])
-                session_gap(cs->sess, dir);
-        session_peer_lagging(cs->sess, cs->peer_lagging);
+                session_gap(cm->sess, dir);
+        session_peer_lagging(cm->sess, cs->peer_lagging);
     }
-    return cs->sess;
+    return cm->sess;
 }
 
 /* The addresses are formatted the first time a record of the connection
@@ -175,7 +187,7 @@ bool pipeline_mqtt_meta_stamp(const struct pipeline *p, struct conn_state *cs, i
     m->ts_us = pkt->ts_us;
     m->stream_off = stream_off;
     m->proxied_src = cs->tr.proxied_src;
-    const struct session_info *in = cs->sess ? session_info(cs->sess) : NULL;
+    const struct session_info *in = conn_sess(cs) ? session_info(conn_sess(cs)) : NULL;
     bool known = in && in->connect_seen && in->client_id.present && !in->client_id.cut;
     m->client_id = known ? in->client_id.s : NULL;
     return true;
@@ -199,10 +211,9 @@ bool pipeline_mqtt_event_begin(struct pipeline *p, struct conn_state *cs, int di
 
 /* -V over decrypted TLS: the records that carried stream bytes
  * [off, off + len) of d, into m (the last MSG_TLS_RECORDS_MAX). */
-static void tls_records_of(struct dir_state *d, struct msg_meta *m, uint64_t off,
+static void tls_records_of(struct tls_rec_ring *g, struct msg_meta *m, uint64_t off,
                            uint64_t len)
 {
-    struct tls_rec_ring *g = d->tls_ring;
     unsigned n = 0;
     for (unsigned i = 0; i < g->n; i++) {
         const struct tls_rec_piece *pc = &g->piece[(g->head + i) % TLS_REC_RING];
@@ -276,7 +287,7 @@ static void sparkplug(struct pipeline *p, struct conn_state *cs, int dir,
         spb_state_on_connect(p->spb, conn, f, an);
         return;
     }
-    const struct session_info *info = cs->sess ? session_info(cs->sess) : NULL;
+    const struct session_info *info = conn_sess(cs) ? session_info(conn_sess(cs)) : NULL;
     spb_state_on_publish(p->spb, conn, dir, info && info->connect_seen && !info->midstream,
                          f, t, n, an);
 }
@@ -287,16 +298,19 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
 {
     struct msg_meta *m = pipeline_mqtt_meta(cs, dir);
     struct msg_analysis none, *an = m ? &m->an : &none;
-    struct session *sess = pipeline_mqtt_session(p, cs);
+    struct session *sess = conn_sess(cs); /* made at the first message */
+    if (!sess)
+        sess = pipeline_mqtt_session(p, cs);
     struct session_step step = {.selected = true};
     if (sess)
         session_on_frame(sess, dir, f, p->pkt->frame, p->pkt->ts_us, an, &step);
     else
         msg_analysis_clear(an); /* each message's analysis starts empty */
     sparkplug(p, cs, dir, f, an);
+    struct stats_client_ref lost = STATS_CLIENT_REF_INIT; /* out of memory */
     if (p->st)
-        stats_message(p->st, &cs->stats_ref, sess ? session_info(sess) : NULL,
-                      dir, f, an, &step);
+        stats_message(p->st, m ? &conn_meta_of(cs)->stats_ref : &lost,
+                      sess ? session_info(sess) : NULL, dir, f, an, &step);
     /* --type naming MQTT-SN types alone chooses no MQTT packet. */
     bool chosen = !p->opts->type_sn_only &&
                   select_message(sess, &step, f->type, p->opts->type_mask,
@@ -344,9 +358,9 @@ static void on_message(struct dir_ctx *x, const mqd_stream_event *ev)
     if (chosen && pipeline_printing(p) &&
         pipeline_mqtt_meta_stamp(p, cs, x->dir, p->pkt, ev->offset)) {
         struct msg_meta *m = &cs->meta[x->dir]; /* the stamp made it */
-        struct dir_state *d = cs->dir[x->dir];
-        if (d && d->tls_ring)
-            tls_records_of(d, m, ev->offset, ev->len);
+        struct tls_rec_ring *g = conn_meta_of(cs)->tls_ring[x->dir];
+        if (g)
+            tls_records_of(g, m, ev->offset, ev->len);
         output_frame(p->out, m, &f);
         m->tls_rec = NULL;
         m->tls_nrec = 0;

@@ -50,12 +50,22 @@ struct tls_rec_ring {
 };
 
 /* A direction's MQTT stream decoder, allocated at its first byte or gap
- * (pipeline_tcp_dir). */
+ * (pipeline_tcp_stream). 168 bytes, as malloc rounds them: what else a
+ * direction needs lives in struct conn_meta. */
 struct dir_state {
-    mqd_stream stream;
-    struct pipeline *p;     /* for the memory pool (pipeline_mqtt_realloc) */
+    mqd_stream stream;      /* its allocator's context is the pipeline */
     struct conn_state *cs;  /* its direction: cs->dir[1] == this ? 1 : 0 */
-    struct tls_rec_ring *tls_ring; /* -V with a key log, once TLS brings bytes */
+};
+
+/* A connection's records' metadata, allocated at its first message or
+ * record (pipeline_mqtt_meta): conn_state.meta points to `dir`. */
+struct conn_meta {
+    struct msg_meta dir[2];
+    /* -V with a key log, once TLS brings bytes of that direction */
+    struct tls_rec_ring *tls_ring[2];
+    struct stats_client_ref stats_ref; /* --stats */
+    struct session *sess; /* connection analysis (session.c), from the
+                             first message (pipeline_mqtt_session) */
 };
 
 /* The pool's bookkeeping in front of each decoder buffer: its size, and
@@ -72,21 +82,22 @@ struct pool_block {
 struct conn_state {
     uint8_t kind;                    /* enum conn_kind */
     uint8_t version;
-    bool version_inferred;
-    bool midstream;
-    bool resync_reported[2];
-    bool peer_lagging;               /* for sess: the other direction lags */
-    bool gap_seen[2];                /* for sess: a gap before it existed */
-    bool version_reported;           /* the version_inferred event */
     uint8_t transport_name;          /* meta's transport (enum conn_transport) */
-    struct stats_client_ref stats_ref;
+    bool resync_reported[2];
+    bool gap_seen[2];                /* for sess: a gap before it existed */
+    bool version_inferred : 1;
+    bool midstream : 1;
+    bool peer_lagging : 1;           /* for sess: the other direction lags */
+    bool version_reported : 1;       /* the version_inferred event */
+    bool with_standin : 1;           /* allocated with the decoding thread's
+                                        stand-in of its flow_conn
+                                        (flow_events.h): freed with it */
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     /* [2], one per direction: conn once, src/dst when first printed,
-     * frame/ts per message (pipeline_mqtt_meta); NULL: none yet */
+     * frame/ts per message (pipeline_mqtt_meta); NULL: none yet. The `dir`
+     * of a struct conn_meta (conn_meta_of). */
     struct msg_meta *meta;
-    struct session *sess;            /* connection analysis (session.c), from
-                                        the first message (pipeline_mqtt_session) */
     const struct flow_conn *flow;    /* its addresses, formatted when printed */
 };
 
@@ -126,6 +137,9 @@ struct pipeline {
     uint64_t stream_bytes;      /* held by all stream decoders */
     uint64_t stream_memcap;     /* the most they may hold */
     struct pool_block *pool_oldest, *pool_newest; /* their buffers */
+    /* The decoder being used (pipeline_tcp_stream, and before its
+     * mqd_stream_finish): a buffer it takes from the pool is its own. */
+    struct dir_state *pool_user;
     int64_t stats_next_us;      /* --stats-interval: next live summary */
     int64_t stats_first_us;     /* the first packet's time (--time rel) */
     int64_t stats_last_us;      /* the latest packet's time */
@@ -143,6 +157,18 @@ struct pipeline {
     struct capture_save *save;  /* -w FILE; NULL without */
     uint32_t frame_sn_tag;      /* -w: the MQTT-SN flow of the frame */
 };
+
+/* The struct conn_meta whose `dir` cs->meta is (cs->meta not NULL). */
+static inline struct conn_meta *conn_meta_of(const struct conn_state *cs)
+{
+    return (struct conn_meta *)(void *)cs->meta; /* dir is its first member */
+}
+
+/* The connection's analysis; NULL: none yet. */
+static inline struct session *conn_sess(const struct conn_state *cs)
+{
+    return cs->meta ? conn_meta_of(cs)->sess : NULL;
+}
 
 /* What a stream event callback needs to know. */
 struct dir_ctx {

@@ -30,13 +30,14 @@ static void note_tls_record(struct pipeline *p, struct conn_state *cs,
 {
     uint64_t serial;
     const struct tls_record_meta *r = transport_tls_record(&cs->tr, &serial);
-    if (!r || !p->opts->verbose || !pipeline_tcp_stream(p, cs, dir))
+    if (!r || !p->opts->verbose || !pipeline_tcp_stream(p, cs, dir) ||
+        !pipeline_mqtt_meta(cs, dir))
         return;
-    struct dir_state *d = cs->dir[dir]; /* made with the stream */
-    if (!d->tls_ring && (d->tls_ring = calloc(1, sizeof *d->tls_ring)) == NULL)
+    struct tls_rec_ring **ring = &conn_meta_of(cs)->tls_ring[dir];
+    if (!*ring && (*ring = calloc(1, sizeof **ring)) == NULL)
         return;
-    struct tls_rec_ring *g = d->tls_ring;
-    uint64_t start = mqd_stream_offset(&d->stream);
+    struct tls_rec_ring *g = *ring;
+    uint64_t start = mqd_stream_offset(&cs->dir[dir]->stream);
     if (g->n) {
         struct tls_rec_piece *last = &g->piece[(g->head + g->n - 1) % TLS_REC_RING];
         if (last->serial == serial && last->start + last->len == start) {
@@ -146,19 +147,24 @@ static struct transport_sink tr_sink(struct dir_ctx *x)
 }
 
 /* Not MQTT: the connection's state goes; its later segments cost a lookup. */
-static void drop_conn(struct flow_conn *c)
+static void drop_conn(struct pipeline *p, struct flow_conn *c)
 {
     struct conn_state *cs = c->app;
     transport_free(&cs->tr);
     for (int dir = 0; dir < 2; dir++)
         if (cs->dir[dir]) {
+            if (p->pool_user == cs->dir[dir])
+                p->pool_user = NULL;
             mqd_stream_free(&cs->dir[dir]->stream);
-            free(cs->dir[dir]->tls_ring);
             free(cs->dir[dir]);
         }
-    session_free(cs->sess);
+    session_free(conn_sess(cs));
+    if (cs->meta)
+        for (int dir = 0; dir < 2; dir++)
+            free(conn_meta_of(cs)->tls_ring[dir]);
     free(cs->meta);
-    free(cs);
+    if (!cs->with_standin)
+        free(cs);
     c->app = NULL;
 }
 
@@ -251,8 +257,10 @@ static bool resume_take(struct pipeline *p, const struct flow_conn *c,
 mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int dir)
 {
     struct dir_state *d = cs->dir[dir];
-    if (d)
+    if (d) {
+        p->pool_user = d;
         return &d->stream;
+    }
     d = malloc(sizeof *d);
     if (!d)
         return NULL;
@@ -260,21 +268,23 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
         .max_frame = p->opts->max_frame,
         .version = cs->version,
         .realloc_fn = pipeline_mqtt_realloc,
-        .alloc_ctx = d,
+        .alloc_ctx = p,
     };
     mqd_stream_init(&d->stream, &cfg);
-    d->p = p;
     d->cs = cs;
-    d->tls_ring = NULL; /* -V over TLS: made at its first record (note_tls_record) */
     cs->dir[dir] = d;
+    p->pool_user = d;
     return &d->stream;
 }
 
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
 {
     struct pipeline *p = ctx;
-    struct conn_state *cs = calloc(1, sizeof *cs);
-    c->app = cs;
+    struct conn_state *cs = c->app; /* zeroed, with its stand-in */
+    if (cs)
+        cs->with_standin = true;
+    else
+        c->app = cs = calloc(1, sizeof *cs);
     if (!cs)
         return;
     p->pkt = pkt;
@@ -297,14 +307,13 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
     transport_open(&cs->tr, &tcfg);
     cs->kind = cs->tr.kind == TR_TLS ? CONN_TLS : CONN_MQTT;
     cs->transport_name = cs->tr.kind == TR_TLS && p->keylog ? CT_TLS : CT_TCP;
-    cs->stats_ref = (struct stats_client_ref)STATS_CLIENT_REF_INIT;
     /* Mid-stream connections find their first frame in transport.c. */
     if (tcfg.tls_port)
         p->stats.tls_conns++;
     else if (tcfg.mqtt_port)
         p->stats.mqtt_conns++;
     if (cs->tr.kind == TR_IGNORED)
-        drop_conn(c);
+        drop_conn(p, c);
 }
 
 /* With thousands of connections their state is rarely in cache: ask for
@@ -317,7 +326,7 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
     if (cs->dir[dir]) /* its fields the fast path reads (on_data) */
         __builtin_prefetch(cs->dir[dir]);
     __builtin_prefetch(&cs->tr);
-    __builtin_prefetch(&cs->sess);
+    __builtin_prefetch(&cs->meta); /* and the analysis behind it */
 }
 
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
@@ -330,8 +339,10 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
-    cs->peer_lagging = c->holding[1 - dir];
-    session_peer_lagging(cs->sess, cs->peer_lagging);
+    if (cs->peer_lagging != c->holding[1 - dir]) { /* the analysis follows */
+        cs->peer_lagging = c->holding[1 - dir];
+        session_peer_lagging(conn_sess(cs), cs->peer_lagging);
+    }
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
         if (s)
@@ -341,7 +352,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
     struct transport_sink sink = tr_sink(&x);
     transport_data(&cs->tr, dir, data, len, pkt, &sink); /* TLS is never MQTT */
     if (cs->tr.kind == TR_IGNORED)
-        drop_conn(c);
+        drop_conn(p, c);
 }
 
 static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -362,7 +373,7 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (s)
         mqd_stream_gap(s, len);
     cs->gap_seen[dir] = true;
-    session_gap(cs->sess, dir);
+    session_gap(conn_sess(cs), dir);
 }
 
 static void on_conflict(void *ctx, struct flow_conn *c, int dir,
@@ -402,7 +413,7 @@ static bool close_event_begin(struct pipeline *p, struct conn_state *cs, uint16_
     if (p->st)
         stats_event_violation(p->st, rule);
     p->stats.violations++;
-    if (!select_message(cs->sess, &all, 0, 0, &p->opts->clients) ||
+    if (!select_message(conn_sess(cs), &all, 0, 0, &p->opts->clients) ||
         !violation_sel_rule(&p->opts->violation, rule))
         return false;
     pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
@@ -421,9 +432,9 @@ static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t co
     struct session_close_report r;
     /* Without a message the analysis has nothing to report; --stats counts
      * the connection all the same. */
-    if (!cs->sess && (!p->st || !pipeline_mqtt_session(p, cs)))
+    if (!conn_sess(cs) && (!p->st || !pipeline_mqtt_session(p, cs)))
         return;
-    if (session_close(cs->sess, p->pkt->ts_us, &r)) {
+    if (session_close(conn_sess(cs), p->pkt->ts_us, &r)) {
         if ((r.unacked[0] || r.unacked[1]) &&
             close_event_begin(p, cs, MQD_R_SESSION_UNACKED_AT_CLOSE)) {
             output_event_u64(p->out, "unacked_client", r.unacked[0]);
@@ -439,7 +450,7 @@ static void close_session(struct pipeline *p, struct conn_state *cs, uint64_t co
         }
     }
     if (p->st)
-        stats_connection(p->st, conn, session_info(cs->sess), &r);
+        stats_connection(p->st, conn, session_info(conn_sess(cs)), &r);
 }
 
 static void on_close(void *ctx, struct flow_conn *c,
@@ -458,8 +469,10 @@ static void on_close(void *ctx, struct flow_conn *c,
             /* A resync candidate still waiting for bytes that will never
              * come is given up, so the frames behind it are delivered. */
             struct dir_ctx xd = {p, cs, dir};
-            if (cs->dir[dir])
+            if (cs->dir[dir]) {
+                p->pool_user = cs->dir[dir];
                 (void)mqd_stream_finish(&cs->dir[dir]->stream, pipeline_mqtt_stream_event, &xd);
+            }
             report_truncated(p, cs, dir);
         }
         if (reason == FLOW_CLOSE_IDLE || reason == FLOW_CLOSE_EVICTED)
@@ -471,7 +484,7 @@ static void on_close(void *ctx, struct flow_conn *c,
         }
         close_session(p, cs, c->number);
     }
-    drop_conn(c);
+    drop_conn(p, c);
 }
 
 void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,

@@ -47,7 +47,8 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
 /* First allocation of the buffer, at least (then it doubles, up to what is
  * needed): a partial frame holds what has arrived of it, not what its
  * header announces, so many connections each holding the start of a large
- * frame cost little. */
+ * frame cost little. Up to BUFFER_FIRST bytes are held inside the decoder
+ * itself (stream_priv.small): no allocation at all. */
 #define BUFFER_FIRST 16u
 /* The size up to which a buffer is kept between frames. */
 #define BUFFER_MIN 256u
@@ -69,9 +70,9 @@ typedef struct sink {
 typedef struct stream_priv {
     mqd_stream_cfg cfg;
     int state;               /* enum stream_state */
-    uint8_t *buf;            /* partial frame / resync window */
+    uint8_t *buf;            /* partial frame / resync window: `small`
+                                or from cfg.realloc_fn */
     size_t buf_len, buf_cap;
-    uint64_t offset;         /* stream bytes consumed so far */
     uint64_t skip_left;      /* bytes of an oversize frame still to skip */
     uint32_t want;           /* size of the frame being buffered */
     uint8_t hdr[5];          /* a fixed header cut by a chunk end */
@@ -81,6 +82,7 @@ typedef struct stream_priv {
     size_t scan;             /* resync candidate, index into buf */
     uint64_t resync_skipped; /* bytes discarded since sync was lost */
     mqd_stream_counts counts;
+    uint8_t small[BUFFER_FIRST]; /* the buffer while it needs no more */
 } stream_priv;
 
 _Static_assert(sizeof(stream_priv) <= MQD_STREAM_SIZE,
@@ -129,14 +131,22 @@ static bool buf_reserve(stream_priv *s, size_t need, size_t limit)
         return true;
     if (need > limit)
         return false;
+    if (s->buf_cap == 0 && need <= sizeof s->small) {
+        s->buf = s->small;
+        s->buf_cap = sizeof s->small;
+        return true;
+    }
     size_t cap = s->buf_cap ? s->buf_cap * 2 : BUFFER_FIRST;
     if (cap < need)
         cap = need;
     if (cap > limit)
         cap = limit;
-    void *p = s->cfg.realloc_fn(s->cfg.alloc_ctx, s->buf, cap);
+    bool small = s->buf == s->small;
+    void *p = s->cfg.realloc_fn(s->cfg.alloc_ctx, small ? NULL : s->buf, cap);
     if (p == NULL)
         return false;
+    if (small)
+        memcpy(p, s->small, sizeof s->small);
     s->buf = p;
     s->buf_cap = cap;
     return true;
@@ -144,7 +154,7 @@ static bool buf_reserve(stream_priv *s, size_t need, size_t limit)
 
 static void buf_release(stream_priv *s)
 {
-    if (s->buf != NULL)
+    if (s->buf != NULL && s->buf != s->small)
         (void)s->cfg.realloc_fn(s->cfg.alloc_ctx, s->buf, 0);
     s->buf = NULL;
     s->buf_cap = 0;

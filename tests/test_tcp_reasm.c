@@ -139,7 +139,7 @@ static void test_reordered(void **state)
     seg(f, 1, "", "ABC");
     expect_log(f, "D0:ABC D3:DEF D6:GH ");
     assert_int_equal(f->stats.ooo_segments, 2);
-    assert_int_equal(f->r.held_bytes, 0);
+    assert_int_equal(tcp_reasm_held_bytes(&f->r), 0);
     fx_free(f);
 }
 
@@ -396,10 +396,10 @@ static void test_limit_skips_holes(void **state)
     seg(f, 0, "S", "");
     seg(f, 11, "", "0123456789");
     seg(f, 31, "", "abcdefghij");
-    assert_int_equal(f->r.held_bytes, 20 + 2 * REASM_SEG_COST);
+    assert_int_equal(tcp_reasm_held_bytes(&f->r), 20 + 2 * REASM_SEG_COST);
     tcp_reasm_limit(&f->r, 10 + REASM_SEG_COST, &f->emit);
     expect_log(f, "G0+10 D10:0123456789 ");
-    assert_int_equal(f->r.held_bytes, 10 + REASM_SEG_COST);
+    assert_int_equal(tcp_reasm_held_bytes(&f->r), 10 + REASM_SEG_COST);
     seg(f, 21, "", "ABCDEFGHIJ");
     expect_log(f, "G0+10 D10:0123456789 D20:ABCDEFGHIJ D30:abcdefghij ");
     fx_free(f);

@@ -253,7 +253,7 @@ static void test_connect_any_port(void **state)
         assert_int_equal(feed(&t, &r, 0, c, sizeof c, chunks[i]), TR_MQTT);
         assert_int_equal(r.mqtt_len[0], sizeof c);
         assert_memory_equal(r.mqtt[0], c, sizeof c);
-        assert_string_equal(t.how, "connect");
+        assert_string_equal(transport_how_name(&t), "connect");
         assert_string_equal(r.log, "classified 2\nevent detected d0 @0\n");
         transport_free(&t);
     }
@@ -444,7 +444,7 @@ static void test_midstream_search(void **state)
     transport_open(&t, &cfg);
     feed(&t, &r, 0, b->b, b->len, 1000);
     assert_int_equal(r.classified, TR_MQTT);
-    assert_string_equal(t.how, "heuristic");
+    assert_string_equal(transport_how_name(&t), "heuristic");
     transport_free(&t);
     memset(&r, 0, sizeof r);
     b->len = 0;

@@ -327,7 +327,7 @@ static void skip_hole_in(struct flow_table *ft, struct flow_conn *c, int d,
 
 static size_t conn_held(const struct flow_conn *c)
 {
-    return conn_cdir(c, 0)->held_bytes + conn_cdir(c, 1)->held_bytes;
+    return tcp_reasm_held_bytes(conn_cdir(c, 0)) + tcp_reasm_held_bytes(conn_cdir(c, 1));
 }
 
 /* Per connection: give up holes in the fuller direction until under cap. */
@@ -335,7 +335,7 @@ static void enforce_conn_cap(struct flow_table *ft, struct flow_conn *c,
                              const struct pkt_info *pkt)
 {
     while (conn_held(c) > ft->cfg.conn_cap) {
-        int d = conn_dir(c, 0)->held_bytes >= conn_dir(c, 1)->held_bytes ? 0 : 1;
+        int d = tcp_reasm_held_bytes(conn_dir(c, 0)) >= tcp_reasm_held_bytes(conn_dir(c, 1)) ? 0 : 1;
         skip_hole_in(ft, c, d, pkt);
     }
 }

@@ -84,16 +84,27 @@ static size_t seg_cost(const struct reasm_seg *s)
     return (s->lost ? 0 : s->len) + REASM_SEG_COST;
 }
 
-/* Unlinks and frees the first held range. */
+/* The first held range; NULL: none. */
+static struct reasm_seg *first_held(const struct tcp_reasm *r)
+{
+    return r->held ? r->held->head : NULL;
+}
+
+/* Unlinks and frees the first held range (the list goes with the last). */
 static void free_first(struct tcp_reasm *r, struct reasm_stats *stats)
 {
-    struct reasm_seg *s = r->held;
-    r->held = s->next;
-    if (r->held_tail == s)
-        r->held_tail = NULL;
-    r->held_bytes -= seg_cost(s);
+    struct reasm_held *h = r->held;
+    struct reasm_seg *s = h->head;
+    h->head = s->next;
+    if (h->tail == s)
+        h->tail = NULL;
+    h->bytes -= (uint32_t)seg_cost(s);
     stats->held_now -= seg_cost(s);
     free(s);
+    if (!h->head) {
+        free(h);
+        r->held = NULL;
+    }
 }
 
 /* A new held range [off, off+len), copied from `data` (NULL: lost bytes). */
@@ -112,7 +123,7 @@ static struct reasm_seg *new_seg(struct tcp_reasm *r, uint64_t off,
     s->lost = data == NULL;
     if (data)
         memcpy(s->data, data, len);
-    r->held_bytes += seg_cost(s);
+    r->held->bytes += (uint32_t)seg_cost(s);
     stats->held_now += seg_cost(s);
     if (stats->held_now > stats->held_peak)
         stats->held_peak = stats->held_now;
@@ -138,8 +149,12 @@ static void hold(struct tcp_reasm *r, uint64_t off, const uint8_t *data,
                  size_t len, const struct reasm_emit *e)
 {
     uint64_t cur = off, end = off + len;
-    struct reasm_seg **pp = &r->held;
-    struct reasm_seg *tail = r->held_tail;
+    if (!r->held && (r->held = calloc(1, sizeof *r->held)) == NULL) {
+        e->stats->alloc_failures++;
+        return; /* becomes a hole, reported as a gap later */
+    }
+    struct reasm_seg **pp = &r->held->head;
+    struct reasm_seg *tail = r->held->tail;
     if (tail && tail->off + tail->len <= off)
         pp = &tail->next; /* the usual case: beyond everything held */
     while (cur < end) {
@@ -157,21 +172,25 @@ static void hold(struct tcp_reasm *r, uint64_t off, const uint8_t *data,
         struct reasm_seg *n = new_seg(r, cur, piece, (size_t)(to - cur),
                                       e->stats);
         if (!n)
-            return; /* becomes a hole, reported as a gap later */
+            break; /* becomes a hole, reported as a gap later */
         n->next = s;
         *pp = n;
         pp = &n->next;
         if (!s)
-            r->held_tail = n;
+            r->held->tail = n;
         cur = to;
+    }
+    if (!r->held->head) { /* nothing could be held */
+        free(r->held);
+        r->held = NULL;
     }
 }
 
 /* Delivers held ranges that now start at next_off. */
 static void drain(struct tcp_reasm *r, const struct reasm_emit *e)
 {
-    while (r->held && r->held->off == r->next_off) {
-        struct reasm_seg *s = r->held;
+    struct reasm_seg *s;
+    while ((s = first_held(r)) != NULL && s->off == r->next_off) {
         deliver(r, s->lost ? NULL : s->data, s->len, e);
         free_first(r, e->stats);
     }
@@ -202,8 +221,9 @@ static void add_range(struct tcp_reasm *r, int64_t off, const uint8_t *data,
     uint64_t uoff = (uint64_t)off;
     if (uoff == r->next_off) {
         size_t direct = len;
-        if (r->held && r->held->off - uoff < direct)
-            direct = (size_t)(r->held->off - uoff);
+        const struct reasm_seg *h = first_held(r);
+        if (h && h->off - uoff < direct)
+            direct = (size_t)(h->off - uoff);
         deliver(r, data, direct, e);
         uoff += direct;
         len -= direct;
@@ -254,8 +274,8 @@ static void finish_if_at_fin(struct tcp_reasm *r, const struct reasm_emit *e)
 static void give_up_acked(struct tcp_reasm *r, const struct reasm_emit *e)
 {
     while (r->ack_seen && r->acked_off > r->next_off) {
-        uint64_t to = r->held && r->held->off < r->acked_off ? r->held->off
-                                                             : r->acked_off;
+        const struct reasm_seg *h = first_held(r);
+        uint64_t to = h && h->off < r->acked_off ? h->off : r->acked_off;
         emit_gap(e, r->next_off, to - r->next_off);
         r->next_off = to;
         drain(r, e);
@@ -356,8 +376,9 @@ bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
         lo = r->acked_off;
     if (r->ack_seen && r->acked_off > hi)
         hi = r->acked_off;
-    if (r->held_tail && r->held_tail->off + r->held_tail->len > hi)
-        hi = r->held_tail->off + r->held_tail->len;
+    const struct reasm_seg *t = r->held ? r->held->tail : NULL;
+    if (t && t->off + t->len > hi)
+        hi = t->off + t->len;
     if (r->fin_seen && r->fin_off + 1 > hi)
         hi = r->fin_off + 1;
     return off >= (int64_t)lo && (uint64_t)off <= hi + window;
@@ -387,10 +408,11 @@ bool tcp_reasm_lagging(const struct tcp_reasm *r)
 
 bool tcp_reasm_skip_hole(struct tcp_reasm *r, const struct reasm_emit *e)
 {
-    if (!r->held)
+    const struct reasm_seg *h = first_held(r);
+    if (!h)
         return false;
-    emit_gap(e, r->next_off, r->held->off - r->next_off);
-    r->next_off = r->held->off;
+    emit_gap(e, r->next_off, h->off - r->next_off);
+    r->next_off = h->off;
     drain(r, e);
     if (r->fin_seen && r->next_off >= r->fin_off) {
         r->done = true;
@@ -402,7 +424,7 @@ bool tcp_reasm_skip_hole(struct tcp_reasm *r, const struct reasm_emit *e)
 void tcp_reasm_limit(struct tcp_reasm *r, size_t cap,
                      const struct reasm_emit *e)
 {
-    while (r->held_bytes > cap && tcp_reasm_skip_hole(r, e))
+    while (tcp_reasm_held_bytes(r) > cap && tcp_reasm_skip_hole(r, e))
         ;
 }
 

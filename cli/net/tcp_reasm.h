@@ -54,26 +54,38 @@ struct reasm_emit {
     struct reasm_stats *stats; /* required */
 };
 
+/* Out-of-order ranges a direction holds, allocated with the first. */
+struct reasm_held {
+    struct reasm_seg *head; /* sorted, disjoint, all at or after next_off */
+    struct reasm_seg *tail; /* the last (appending is O(1)) */
+    /* cost of the ranges: data + REASM_SEG_COST each; 32 bits, as the flow
+     * table caps what a connection holds (flow_config.conn_cap) far below */
+    uint32_t bytes;
+};
+
+/* 56 bytes: one per direction of every connection. */
 struct tcp_reasm {
     uint32_t base_seq;   /* sequence number of stream offset 0 */
-    /* cost of `held`: data + REASM_SEG_COST each; 32 bits, as the flow
-     * table caps what a connection holds (flow_config.conn_cap) far below */
-    uint32_t held_bytes;
+    bool started : 1;    /* base_seq is known */
+    bool syn_seen : 1;
+    bool fin_seen : 1;
+    bool ack_seen : 1;
+    bool ack_waited : 1;
+    bool done : 1;       /* delivered up to the FIN; later data ignored */
     uint64_t next_off;   /* next stream offset to deliver */
     uint64_t fin_off;    /* stream offset of the FIN (if fin_seen) */
     uint64_t acked_off;  /* the peer acknowledged all below (if ack_seen) */
     uint64_t ack_wait_off; /* next_off when a data segment came after an
                               ACK of bytes not delivered (if ack_waited) */
     int64_t ack_ahead_us;  /* when the ACK got ahead of delivery */
-    bool started;        /* base_seq is known */
-    bool syn_seen;
-    bool fin_seen;
-    bool ack_seen;
-    bool ack_waited;
-    bool done;           /* delivered up to the FIN; later data ignored */
-    struct reasm_seg *held; /* sorted, disjoint, all at or after next_off */
-    struct reasm_seg *held_tail; /* last of `held` (appending is O(1)) */
+    struct reasm_held *held; /* NULL: nothing held */
 };
+
+/* What direction r holds out of order costs (see reasm_held.bytes). */
+static inline size_t tcp_reasm_held_bytes(const struct tcp_reasm *r)
+{
+    return r->held ? r->held->bytes : 0;
+}
 
 /* One TCP segment as the reassembler needs it. */
 struct reasm_input {

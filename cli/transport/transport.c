@@ -10,6 +10,8 @@
 #include "util/wire.h"
 #include "util/hex.h"
 
+_Thread_local struct transport_call transport_call;
+
 /* ---- configuration ---- */
 
 static const uint16_t ws_ports[] = {8080, 8083, 9001, 443};
@@ -38,12 +40,28 @@ void transport_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-void transport_report_detected(struct transport *t, const char *how)
+static const char *const how_names[] = {
+    [TH_NONE] = NULL,
+    [TH_PORT] = "port",
+    [TH_CONNECT] = "connect",
+    [TH_HEURISTIC] = "heuristic",
+    [TH_WEBSOCKET] = "websocket",
+    [TH_WEBSOCKET_MIDSTREAM] = "websocket-midstream",
+    [TH_TLS] = "tls",
+    [TH_WSS] = "wss",
+};
+
+const char *transport_how_name(const struct transport *t)
 {
-    t->how = how;
+    return t->how < sizeof how_names / sizeof how_names[0] ? how_names[t->how] : NULL;
+}
+
+void transport_report_detected(struct transport *t, enum transport_how how)
+{
+    t->how = (uint8_t)how;
     struct event_record e;
     event_init(&e, "detected");
-    event_str(&e, "how", how);
+    event_str(&e, "how", how_names[how]);
     event_u64(&e, "port", t->cfg.server_port);
     if (t->ws) {
         event_str(&e, "path", t->ws->req.path);
@@ -53,17 +71,17 @@ void transport_report_detected(struct transport *t, const char *how)
     transport_emit(t, 0, 0, &e);
 }
 
-void transport_classify(struct transport *t, int kind, const char *how)
+void transport_classify(struct transport *t, int kind, enum transport_how how)
 {
     t->kind = kind;
-    const struct transport_sink *s = t->sink;
+    const struct transport_sink *s = transport_call.sink;
     if (s && s->classified)
         s->classified(s->ctx, kind == TR_SEARCH ? TR_MQTT : kind);
     /* Connections on the configured ports need no explanation. */
     if (!t->cfg.mqtt_port && !t->cfg.tls_port)
         transport_report_detected(t, how);
     else
-        t->how = how;
+        t->how = (uint8_t)how;
 }
 
 /* ---- WebSocket ---- */
@@ -130,17 +148,17 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
     switch (ev->kind) {
     case WS_EV_REQUEST:
         if (t->kind == TR_TLS) { /* inside TLS: stays TLS, says what it carries */
-            const struct transport_sink *s = t->sink;
+            const struct transport_sink *s = transport_call.sink;
             if (s && s->classified)
                 s->classified(s->ctx, TR_WSS);
-            transport_report_detected(t, "wss");
+            transport_report_detected(t, TH_WSS);
             break;
         }
         if (!t->cfg.ws_port && !ws_handshake_protocol_is_mqtt(ev->hs->protocol)) {
             t->kind = TR_IGNORED; /* some other WebSocket application */
             return;
         }
-        transport_classify(t, TR_WEBSOCKET, "websocket");
+        transport_classify(t, TR_WEBSOCKET, TH_WEBSOCKET);
         break;
     case WS_EV_RESPONSE:
         if (t->cfg.verbose) {
@@ -175,8 +193,8 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev)
          * found again after a hole. */
         bool first = t->cfg.midstream && !t->ws_found[ev->dir];
         t->ws_found[ev->dir] = true;
-        if (first && !t->how)
-            transport_classify(t, TR_WEBSOCKET, "websocket-midstream");
+        if (first && t->how == TH_NONE)
+            transport_classify(t, TR_WEBSOCKET, TH_WEBSOCKET_MIDSTREAM);
         event_init(&e, first ? "midstream" : "ws_resync");
         event_u64(&e, "skipped", ev->skipped);
         transport_emit(t, ev->dir, ev->offset, &e);
@@ -223,24 +241,24 @@ static void replay(struct transport *t, int dir, size_t from,
         size_t end = m->marks[i].end;
         if (end <= from)
             continue;
-        t->pkt = &m->marks[i].pkt;
+        transport_call.pkt = &m->marks[i].pkt;
         transport_to_mqtt(t, dir, m->buf + from, end - from);
         from = end;
     }
     transport_to_mqtt(t, dir, m->buf + from, m->len - from);
     if (call)
-        t->pkt = call;
+        transport_call.pkt = call;
 }
 
 static void search_found(struct transport *t, int dir, size_t start)
 {
     struct mqtt_search *m = &t->search[dir];
-    const struct transport_sink *s = t->sink;
-    const struct pkt_info *call = t->pkt, *at = mark_at(m, start);
+    const struct transport_sink *s = transport_call.sink;
+    const struct pkt_info *call = transport_call.pkt, *at = mark_at(m, start);
     if (at) /* the midstream and detected records carry the frame's packet */
-        t->pkt = at;
-    if (!t->cfg.mqtt_port && !t->how)
-        transport_classify(t, TR_SEARCH, "heuristic");
+        transport_call.pkt = at;
+    if (!t->cfg.mqtt_port && t->how == TH_NONE)
+        transport_classify(t, TR_SEARCH, TH_HEURISTIC);
     m->done = true;
     classify_scan_reset(&m->scan);
     uint64_t skipped = m->dropped + start;
@@ -258,13 +276,13 @@ static void search_found(struct transport *t, int dir, size_t start)
 static void search_failed(struct transport *t, int dir)
 {
     struct mqtt_search *m = &t->search[dir];
-    const struct transport_sink *s = t->sink;
+    const struct transport_sink *s = transport_call.sink;
     m->done = true;
     classify_scan_reset(&m->scan);
-    if (t->cfg.mqtt_port || t->how) {
+    if (t->cfg.mqtt_port || t->how != TH_NONE) {
         if (s && s->resync)
             s->resync(s->ctx, dir);
-        replay(t, dir, 0, t->pkt);
+        replay(t, dir, 0, transport_call.pkt);
     }
 }
 
@@ -275,7 +293,7 @@ static void search_settled(struct transport *t)
         free(m[i].buf);
         m[i].buf = NULL;
     }
-    if (!t->cfg.mqtt_port && !t->how)
+    if (!t->cfg.mqtt_port && t->how == TH_NONE)
         t->kind = TR_IGNORED;
     else
         t->kind = TR_MQTT; /* from now on the pipeline's fast path */
@@ -343,7 +361,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         return;
     }
     size_t before = m->len;
-    if (!search_append(m, data, len, t->pkt)) {
+    if (!search_append(m, data, len, transport_call.pkt)) {
         search_failed(t, dir);
     } else {
         search_step(t, dir, false);
@@ -351,7 +369,7 @@ static void search_data(struct transport *t, int dir, const uint8_t *data, size_
         if (!m->done && t->cfg.mqtt_port && search_segment_aligned(m, &start))
             search_found(t, dir, start);
         size_t used = m->len - before;
-        if (m->done && used < len && (t->cfg.mqtt_port || t->how))
+        if (m->done && used < len && (t->cfg.mqtt_port || t->how != TH_NONE))
             transport_to_mqtt(t, dir, data + used, len - used); /* past the window */
     }
     if (t->search[0].done && t->search[1].done)
@@ -372,7 +390,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     t->cfg.verbose = cfg->verbose;
     if (cfg->tls_port) {
         t->kind = transport_tls_start(t, cfg->keylog) ? TR_TLS : TR_IGNORED;
-        t->how = "port";
+        t->how = TH_PORT;
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {
         /* No handshake to see: frames are looked for (443 is left alone:
@@ -390,6 +408,7 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
             return;
         }
         t->search = calloc(2, sizeof *t->search); /* mid-stream only */
+        t->searching = t->search != NULL;
         if (!t->search) {
             t->kind = TR_IGNORED;
             return;
@@ -398,10 +417,10 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
         for (int i = 0; i < 2; i++)
             t->search[i].cap = cfg->mqtt_port ? TRANSPORT_SEARCH_PORT : TRANSPORT_SEARCH_ANY;
         if (cfg->mqtt_port)
-            t->how = "port";
+            t->how = TH_PORT;
     } else if (cfg->mqtt_port) {
         t->kind = TR_MQTT;
-        t->how = "port";
+        t->how = TH_PORT;
         t->proxy_state = 1;
     } else {
         t->first = malloc(sizeof *t->first);
@@ -433,7 +452,7 @@ static void pending_data(struct transport *t, int dir, const uint8_t *data,
     case CLASSIFY_MORE:
         return;
     case CLASSIFY_CONNECT:
-        transport_classify(t, TR_MQTT, "connect");
+        transport_classify(t, TR_MQTT, TH_CONNECT);
         transport_to_mqtt(t, 0, first, t->first_len);
         transport_to_mqtt(t, 0, data + take, len - take);
         return;
@@ -553,8 +572,8 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
                     size_t len, const struct pkt_info *pkt,
                     const struct transport_sink *sink)
 {
-    t->sink = sink;
-    t->pkt = pkt;
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
     if (dir == 0 && t->proxy_state) {
         size_t used = proxy_data(t, data, len);
         data += used;
@@ -562,8 +581,7 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
     }
     if (len)
         route(t, dir, data, len);
-    t->sink = NULL;
-    t->pkt = NULL;
+    transport_call = was;
 }
 
 static void route(struct transport *t, int dir, const uint8_t *data,
@@ -625,8 +643,8 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
 void transport_close(struct transport *t, const struct pkt_info *pkt,
                      const struct transport_sink *sink)
 {
-    t->sink = sink;
-    t->pkt = pkt;
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
     if (t->kind == TR_SEARCH) {
         for (int dir = 0; dir < 2; dir++)
             if (!t->search[dir].done && t->search[dir].len)
@@ -634,8 +652,7 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
     }
     if (t->kind == TR_TLS)
         transport_tls_report(t);
-    t->sink = NULL;
-    t->pkt = NULL;
+    transport_call = was;
 }
 
 void transport_free(struct transport *t)
@@ -643,12 +660,18 @@ void transport_free(struct transport *t)
     proxy_end(t);
     free(t->proxied_src);
     t->proxied_src = NULL;
-    for (int i = 0; t->search && i < 2; i++) {
-        free(t->search[i].buf);
-        classify_scan_reset(&t->search[i].scan);
+    if (t->searching) {
+        for (int i = 0; i < 2; i++) {
+            free(t->search[i].buf);
+            classify_scan_reset(&t->search[i].scan);
+        }
+        free(t->search);
+        t->searching = false;
+    } else {
+        free(t->first);
     }
-    free(t->search);
     t->search = NULL;
+    t->first = NULL;
     free(t->ws);
     t->ws = NULL;
     if (t->tls) {
@@ -657,6 +680,4 @@ void transport_free(struct transport *t)
         free(t->tls);
         t->tls = NULL;
     }
-    free(t->first);
-    t->first = NULL;
 }

@@ -138,6 +138,20 @@ struct transport_first {
     struct tls_keylog *keylog;
 };
 
+/* How a connection was recognised (the "how" of its "detected" record;
+ * transport_how_name). */
+enum transport_how {
+    TH_NONE,      /* not (yet) */
+    TH_PORT,
+    TH_CONNECT,
+    TH_HEURISTIC,
+    TH_WEBSOCKET,
+    TH_WEBSOCKET_MIDSTREAM,
+    TH_TLS,
+    TH_WSS
+};
+
+
 /* Small: a plain MQTT connection (the common case, thousands at once) uses
  * only what is inline; the rest is allocated when a connection needs it. */
 struct transport {
@@ -151,21 +165,25 @@ struct transport {
     bool ws_found[2];       /* mid-stream WebSocket: a frame found per direction */
     uint16_t proxy_len;
     uint32_t proxy_skip;
-    const char *how;
+    uint8_t how;            /* enum transport_how: how it was recognised */
+    bool searching;         /* picked up mid-stream: `search`, not `first` */
     struct {                /* transport_cfg's, but for the key log */
         uint16_t server_port;
         bool mqtt_port, tls_port, ws_port, heuristics, midstream, verbose;
     } cfg;
-    struct transport_first *first; /* TR_PENDING only */
-    struct mqtt_search *search; /* TR_SEARCH only: one per direction */
+    union { /* never both: one is made by transport_open, for good */
+        struct transport_first *first; /* TR_PENDING only */
+        struct mqtt_search *search; /* TR_SEARCH only (searching): one per
+                                       direction */
+    };
     struct ws_conn *ws;     /* TR_WEBSOCKET, or inside TLS (wss) */
     struct transport_tls *tls; /* TR_TLS */
     uint8_t *proxy_buf;
     char *proxied_src;      /* "ip:port" of the original client, or NULL */
-    const struct transport_sink *sink; /* during a call only */
-    const struct pkt_info *pkt;        /* during a call only: the packet
-                                          the bytes being reported came with */
 };
+
+/* How t was recognised: "port", "connect", ...; NULL: not yet. */
+const char *transport_how_name(const struct transport *t);
 
 /* The usual WebSocket ports (8080, 8083, 9001, 443). */
 bool transport_is_ws_port(uint16_t port);
@@ -232,7 +250,7 @@ static inline bool transport_carries_mqtt(const struct transport *t)
 /* ... and is it known to be MQTT (not a search that found nothing)? */
 static inline bool transport_is_mqtt(const struct transport *t)
 {
-    return transport_carries_mqtt(t) && t->how != NULL;
+    return transport_carries_mqtt(t) && t->how != TH_NONE;
 }
 
 #endif

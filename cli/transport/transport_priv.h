@@ -6,33 +6,45 @@
 
 #include "transport/transport.h"
 
+/* The call under way on this thread (transport_data, transport_close):
+ * where what it finds goes, and the packet the bytes being reported came
+ * with. Per thread, not per connection: only one call is under way on a
+ * thread at a time, and a connection need not carry them in between. */
+struct transport_call {
+    const struct transport_sink *sink;
+    const struct pkt_info *pkt;
+};
+extern _Thread_local struct transport_call transport_call;
+
 /* Hands an event record up, with the packet of the bytes it is about. */
 static inline void transport_emit(struct transport *t, int dir, uint64_t off,
                                   const struct event_record *ev)
 {
-    const struct transport_sink *s = t->sink;
+    (void)t;
+    const struct transport_sink *s = transport_call.sink;
     if (s && s->event)
-        s->event(s->ctx, dir, off, ev, t->pkt);
+        s->event(s->ctx, dir, off, ev, transport_call.pkt);
 }
 
 /* Bytes of dir's MQTT byte stream, up to the pipeline. */
 static inline void transport_to_mqtt(struct transport *t, int dir,
                                      const uint8_t *data, size_t len)
 {
-    const struct transport_sink *s = t->sink;
+    (void)t;
+    const struct transport_sink *s = transport_call.sink;
     if (len && s && s->mqtt)
-        s->mqtt(s->ctx, dir, data, len, t->pkt);
+        s->mqtt(s->ctx, dir, data, len, transport_call.pkt);
 }
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void transport_hex(const uint8_t *p, size_t n, char *out);
 
 /* A "detected" record saying how (t->how becomes how). */
-void transport_report_detected(struct transport *t, const char *how);
+void transport_report_detected(struct transport *t, enum transport_how how);
 
 /* The connection is now `kind`, found by `how`: the pipeline is told, and
  * off the configured ports a "detected" record says how. */
-void transport_classify(struct transport *t, int kind, const char *how);
+void transport_classify(struct transport *t, int kind, enum transport_how how);
 
 /* The WebSocket layer's events (ws_feed's callback; ctx is the transport). */
 void transport_on_ws_event(void *ctx, const struct ws_event *ev);

@@ -153,7 +153,7 @@ static void tls_hello_data(struct transport *t, int dir, const uint8_t *data, si
             t->kind = TR_IGNORED;
             return;
         }
-        transport_classify(t, TR_TLS, "tls");
+        transport_classify(t, TR_TLS, TH_TLS);
     }
     if (tls_hello_dir_done(&t->tls->hello, 0) && tls_hello_dir_done(&t->tls->hello, 1))
         transport_tls_report(t);

@@ -19,6 +19,8 @@
  *   partial N    N connections, each a handshake and one segment holding a
  *                PUBLISH fixed header announcing 1000 bytes and the first 10
  *                of them; never completed, never closed
+ *   partial64 N  the same, each segment the first 64 bytes of the PUBLISH
+ *                (more than a stream decoder holds without allocating)
  *
  * Every capture: classic pcap, LINKTYPE_ETHERNET, snaplen 262144,
  * microsecond timestamps from 2024-01-01T00:00:00Z advancing 10 us per
@@ -55,6 +57,7 @@ enum {
     RETRANS_BLOCK = 16,
     PARTIAL_ANNOUNCED = 1000,
     PARTIAL_SENT = 10,
+    PARTIAL64_SENT = 61, /* 64 bytes with the fixed header */
 };
 
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_PSH = 0x08, TCP_ACK = 0x10 };
@@ -427,15 +430,17 @@ static void scenario_retrans(uint64_t n)
     free(b.data);
 }
 
-static void scenario_partial(uint64_t n)
+/* N connections, each holding the first `sent` bytes of a PUBLISH's body
+ * (at most PARTIAL64_SENT). */
+static void partial_flows(uint64_t n, size_t sent)
 {
-    uint8_t msg[3 + PARTIAL_SENT];
+    uint8_t msg[3 + PARTIAL64_SENT];
+    memset(msg, 'x', sizeof msg);
     msg[0] = 0x30;
     msg[1] = (uint8_t)(0x80 | (PARTIAL_ANNOUNCED & 0x7f)); /* 1000 = e8 07 */
     msg[2] = (uint8_t)(PARTIAL_ANNOUNCED >> 7);
     static const char body[] = "\x00\x07patho/p"; /* topic length + topic */
     memcpy(msg + 3, body, 9);
-    msg[12] = 'x';
     for (uint64_t i = 0; i < n; i++) {
         struct flow f;
         /* client 10.(1 + i / 50000).x.y, port 10000 + i % 50000 */
@@ -443,14 +448,24 @@ static void scenario_partial(uint64_t n)
                       (uint32_t)(i % 50000 / 250) << 8 | (uint32_t)(i % 250 + 2);
         flow_init(&f, ip, (uint16_t)(10000 + i % 50000), (uint32_t)(i * 7919u));
         handshake(&f);
-        tcp_next(&f, C2S, TCP_PSH | TCP_ACK, msg, sizeof msg);
+        tcp_next(&f, C2S, TCP_PSH | TCP_ACK, msg, 3 + sent);
     }
+}
+
+static void scenario_partial(uint64_t n)
+{
+    partial_flows(n, PARTIAL_SENT);
+}
+
+static void scenario_partial64(uint64_t n)
+{
+    partial_flows(n, PARTIAL64_SENT);
 }
 
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: gen_patho bytewise|tiny|retrans|partial N OUT.pcap\n");
+        fprintf(stderr, "usage: gen_patho bytewise|tiny|retrans|partial|partial64 N OUT.pcap\n");
         return 2;
     }
     char *end;
@@ -469,6 +484,8 @@ int main(int argc, char **argv)
         scenario = scenario_retrans;
     else if (!strcmp(argv[1], "partial"))
         scenario = scenario_partial;
+    else if (!strcmp(argv[1], "partial64"))
+        scenario = scenario_partial64;
     else {
         fprintf(stderr, "gen_patho: unknown scenario %s\n", argv[1]);
         return 2;

@@ -27,7 +27,9 @@ extern "C" {
  * decoder skip that frame as if it were oversized (an OVERSIZE event, its
  * size at most max_frame), also when it refuses to grow a partial frame's
  * buffer: a partial frame holds the bytes that arrived, the buffer growing
- * as more come, never sized by the length the header announces. */
+ * as more come, never sized by the length the header announces. Its first
+ * 16 bytes are held inside the mqd_stream: the allocator is called only
+ * for a partial frame (or resynchronisation window) larger than that. */
 typedef void *(*mqd_realloc_fn)(void *ctx, void *ptr, size_t size);
 
 typedef struct mqd_stream_cfg {
@@ -79,7 +81,8 @@ typedef struct mqd_stream_counts {
  * library): they change only with the library's major version (the
  * soname). Read the decoder through mqd_stream_offset and
  * mqd_stream_get_counts; copy it only before mqd_stream_init or after
- * mqd_stream_free (a copy shares the held partial frame). 160 bytes: the
+ * mqd_stream_free (a copy would share the held partial frame
+ * or point into the original). 160 bytes: the
  * size the struct had when its fields were public, so callers built then
  * keep working. */
 #define MQD_STREAM_SIZE 160
