@@ -337,6 +337,13 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
             (unsigned long long)fs->frag_reassembled,
             (unsigned long long)fs->frag_conflicts,
             (unsigned long long)fs->frag_discarded);
+    if (fs->after_close_segments || fs->reused || fs->rst_ignored)
+        fprintf(f, "mqttdissect: connection ends: %llu reused by a new SYN, %llu RSTs "
+                   "outside the window ignored, %llu segments after the end (%llu "
+                   "bytes not decoded)\n",
+                (unsigned long long)fs->reused, (unsigned long long)fs->rst_ignored,
+                (unsigned long long)fs->after_close_segments,
+                (unsigned long long)fs->after_close_bytes);
     fprintf(f, "mqttdissect: framing: %llu oversize frames skipped, %llu framing "
                "errors, %llu resyncs, %llu messages cut off at the end\n",
             (unsigned long long)s->oversize_frames,

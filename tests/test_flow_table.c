@@ -426,6 +426,45 @@ static void test_rst_outside_window_ignored(void **state)
     fx_free(f);
 }
 
+/* Data after a connection ended: a retransmission of delivered bytes is
+ * nothing new; bytes never delivered are counted (not decoded), after a FIN
+ * as after a RST. */
+static void test_data_after_close_counted(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    C2S(f, "S", 100, 0, "");
+    S2C(f, "SA", 500, 101, "");
+    C2S(f, "A", 101, 501, "ping");
+    S2C(f, "A", 501, 105, "pong");
+    C2S(f, "FA", 105, 505, "");
+    S2C(f, "FA", 505, 106, "");
+    C2S(f, "A", 101, 506, "ping");   /* retransmitted: delivered before */
+    S2C(f, "A", 503, 106, "ngXY");   /* two old bytes, two new */
+    C2S(f, "A", 106, 506, "late");   /* past the FIN */
+    expect_log(f, "#1 open c=50000 s=1883 f1\n"
+                  "#1 d0 @0 'ping' f3\n"
+                  "#1 d1 @0 'pong' f4\n"
+                  "#1 close FIN f6\n");
+    const struct flow_stats *st = flow_table_stats(f->ft);
+    assert_int_equal(st->after_close_segments, 2);
+    assert_int_equal(st->after_close_bytes, 6);
+    fx_free(f);
+
+    f = fx_new();
+    C2S(f, "S", 100, 0, "");
+    S2C(f, "SA", 500, 101, "");
+    C2S(f, "A", 101, 501, "ping");
+    C2S(f, "R", 105, 0, "");         /* in the window: accepted */
+    C2S(f, "A", 105, 501, "more");   /* after the RST: not the old session */
+    C2S(f, "A", 101, 501, "ping");   /* a retransmission */
+    st = flow_table_stats(f->ft);
+    assert_int_equal(st->closed_rst, 1);
+    assert_int_equal(st->after_close_segments, 1);
+    assert_int_equal(st->after_close_bytes, 4);
+    fx_free(f);
+}
+
 /* RFC 5961 with RFC 7323: a RST is judged by the window the receiver
  * advertised, scaled when both SYNs offered Window Scale; the fixed 1 MiB
  * only when the handshake was not seen. Each case: the server advertises
@@ -713,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_holding_reported),
         cmocka_unit_test(test_midstream_orientation),
         cmocka_unit_test(test_rst_outside_window_ignored),
+        cmocka_unit_test(test_data_after_close_counted),
         cmocka_unit_test(test_rst_window_scale),
         cmocka_unit_test(test_rst_waits_for_peer_data),
         cmocka_unit_test(test_rst_ahead_of_data),

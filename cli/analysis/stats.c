@@ -577,6 +577,10 @@ static void json_transport(struct json_writer *w, const struct pipeline_stats *p
         jw_kv_u64(w, "fragments_reassembled", fs->frag_reassembled);
         jw_kv_u64(w, "fragment_conflicts", fs->frag_conflicts);
         jw_kv_u64(w, "fragments_discarded", fs->frag_discarded);
+        jw_kv_u64(w, "connections_reused", fs->reused);
+        jw_kv_u64(w, "rst_ignored", fs->rst_ignored);
+        jw_kv_u64(w, "after_close_segments", fs->after_close_segments);
+        jw_kv_u64(w, "after_close_bytes", fs->after_close_bytes);
         jw_object_end(w);
     }
     if (ps) {

@@ -311,6 +311,10 @@ static void text_transport(FILE *out, const struct pipeline_stats *ps,
         fprintf(out, "  %-28s %12llu\n", "datagrams defragmented", (unsigned long long)fs->frag_reassembled);
         fprintf(out, "  %-28s %12llu\n", "fragment conflicts", (unsigned long long)fs->frag_conflicts);
         fprintf(out, "  %-28s %12llu\n", "fragmented datagrams lost", (unsigned long long)fs->frag_discarded);
+        fprintf(out, "  %-28s %12llu\n", "connections reused (new SYN)", (unsigned long long)fs->reused);
+        fprintf(out, "  %-28s %12llu\n", "RSTs outside the window", (unsigned long long)fs->rst_ignored);
+        fprintf(out, "  %-28s %12llu\n", "segments after close", (unsigned long long)fs->after_close_segments);
+        fprintf(out, "  %-28s %12llu\n", "bytes after close (lost)", (unsigned long long)fs->after_close_bytes);
     }
     if (ps) {
         fprintf(out, "  %-28s %12llu\n", "oversize frames skipped", (unsigned long long)ps->oversize_frames);

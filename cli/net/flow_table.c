@@ -538,6 +538,22 @@ static bool is_new_syn(const struct flow_conn *c, int d,
     return !(r->started && r->base_seq == tcp->seq + 1);
 }
 
+/* A segment on a connection that has ended: a retransmission of what was
+ * delivered is nothing new; bytes never delivered are counted, as they are
+ * not decoded (after a valid RST the analysis of the connection is over,
+ * and without a SYN no new connection is known to start). */
+static void count_after_close(struct flow_table *ft, struct flow_conn *c, int d,
+                              const struct tcp_info *tcp)
+{
+    if (tcp->payload_len == 0 || (tcp->flags & TCP_RST))
+        return;
+    uint64_t n = tcp_reasm_undelivered(conn_dir(c, d), tcp->seq, tcp->payload_len);
+    if (!n)
+        return;
+    ft->stats.after_close_segments++;
+    ft->stats.after_close_bytes += n;
+}
+
 void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
                     const struct tcp_info *tcp, const struct pkt_info *pkt)
 {
@@ -553,6 +569,7 @@ void flow_table_tcp(struct flow_table *ft, const struct ip_info *ip,
     bool new_syn = (tcp->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     if (c && (c->flags & FLOW_CLOSED)) {
         if (!new_syn) {
+            count_after_close(ft, c, dir, tcp);
             flow_index_touch(ft, c); /* a straggler of a closed connection */
             ft->frame_conn = c->number;
             return;

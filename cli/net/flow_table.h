@@ -126,6 +126,9 @@ struct flow_stats {
     uint64_t closed_fin, closed_rst, evicted_idle, evicted_full;
     uint64_t reused;        /* closed by a new SYN on the same 4-tuple */
     uint64_t rst_ignored;   /* RSTs outside the window (RFC 5961) */
+    /* data segments that came after their connection ended (FIN or RST)
+     * with bytes it never delivered, and those bytes: not decoded */
+    uint64_t after_close_segments, after_close_bytes;
     uint64_t cap_flushes;   /* holes given up because a cap was reached */
     uint64_t entries_now;   /* entries in the table, closed ones included */
     struct reasm_stats reasm; /* out-of-order, duplicates, conflicts, gaps */

@@ -365,6 +365,17 @@ void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
         give_up_acked(r, e);
 }
 
+uint64_t tcp_reasm_undelivered(const struct tcp_reasm *r, uint32_t seq, size_t len)
+{
+    if (!r->started)
+        return len;
+    int64_t end = offset_of(r, seq) + (int64_t)len;
+    if (end <= (int64_t)r->next_off)
+        return 0;
+    uint64_t past = (uint64_t)(end - (int64_t)r->next_off);
+    return past < len ? past : len;
+}
+
 bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
                               uint64_t window)
 {

@@ -125,6 +125,11 @@ void tcp_reasm_ack(struct tcp_reasm *r, uint32_t ack, int64_t ts_us,
 bool tcp_reasm_rst_acceptable(const struct tcp_reasm *r, uint32_t seq,
                               uint64_t window);
 
+/* How many bytes of a segment [seq, seq + len) lie past what r delivered
+ * (all of them when the stream never started): for data that arrives after
+ * its connection ended, which is lost unless it is only a retransmission. */
+uint64_t tcp_reasm_undelivered(const struct tcp_reasm *r, uint32_t seq, size_t len);
+
 /* The sender reset the stream at `seq` (a RST occupies no sequence number):
  * the stream ends there as at a FIN: the data before it is still delivered
  * as it comes, data past it is ignored. Returns r->done (true when nothing
