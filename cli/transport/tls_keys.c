@@ -371,6 +371,10 @@ struct tls_cipher {
     uint8_t fixed[4];
     bool pooled; /* an AEAD context: back to ctx_pool when freed */
     enum tls_cipher_alg alg;
+    /* What each record needs besides the keyed contexts: the IV (fixed_iv_len
+     * bytes used) and, for CBC, whether encrypt-then-MAC was negotiated. */
+    uint8_t iv[TLS_IV_LEN];
+    bool encrypt_then_mac;
 };
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
@@ -423,6 +427,8 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
         return NULL;
     c->alg = s->cipher;
     c->pooled = s->mac_len == 0;
+    memcpy(c->iv, keys->iv, sizeof c->iv);
+    c->encrypt_then_mac = keys->encrypt_then_mac;
     if (c->pooled && holders && ctx_pool_len[c->alg] > 0) {
         unsigned i = --ctx_pool_len[c->alg];
         c->ctx = ctx_pool[c->alg][i];
@@ -476,7 +482,7 @@ void tls_cipher_free(struct tls_cipher *c)
     else
         EVP_CIPHER_CTX_free(c->ctx);
     EVP_MAC_CTX_free(c->mac);
-    OPENSSL_free(c);
+    OPENSSL_clear_free(c, sizeof *c);
 }
 
 /* Authenticates and decrypts in[0..in_len) (ciphertext then the 16-byte
@@ -532,14 +538,13 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 /* RFC 8446 5.2: additional_data is the record header; the inner plaintext
  * is the content, its type, then zero padding. */
-static bool open13(const struct tls_traffic_keys *keys, struct tls_cipher *c,
-                   uint64_t seq, const uint8_t *rec, size_t body_len,
-                   uint8_t *out, uint8_t *type, size_t *plen)
+static bool open13(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+                   size_t body_len, uint8_t *out, uint8_t *type, size_t *plen)
 {
     uint8_t nonce[TLS_IV_LEN];
     if (body_len < TLS_TAG_LEN + 1)
         return false;
-    xor_nonce(keys->iv, seq, nonce);
+    xor_nonce(c->iv, seq, nonce);
     if (!aead_open(c, nonce, rec, 5, rec + 5, body_len, out))
         return false;
     size_t n = body_len - TLS_TAG_LEN;
@@ -555,8 +560,7 @@ static bool open13(const struct tls_traffic_keys *keys, struct tls_cipher *c,
 /* RFC 5246 6.2.3.3: additional_data = seq_num + type + version + length
  * of the plaintext. GCM (RFC 5288 3): nonce = salt (4 bytes from the key
  * block) + the explicit part sent at the start of the record (8). */
-static bool open12(const struct tls_suite *s,
-                   const struct tls_traffic_keys *keys, struct tls_cipher *c,
+static bool open12(const struct tls_suite *s, struct tls_cipher *c,
                    uint64_t seq, const uint8_t *rec, size_t body_len,
                    uint8_t *out, uint8_t *type, size_t *plen)
 {
@@ -566,10 +570,10 @@ static bool open12(const struct tls_suite *s,
     if (body_len < ex + TLS_TAG_LEN)
         return false;
     if (ex) {
-        memcpy(nonce, keys->iv, s->fixed_iv_len);
+        memcpy(nonce, c->iv, s->fixed_iv_len);
         memcpy(nonce + s->fixed_iv_len, body, ex);
     } else {
-        xor_nonce(keys->iv, seq, nonce);
+        xor_nonce(c->iv, seq, nonce);
     }
     size_t n = body_len - ex - TLS_TAG_LEN;
     put_be64(aad, seq);
@@ -629,16 +633,15 @@ static size_t cbc_decrypt(struct tls_cipher *c, const uint8_t *iv,
 /* TLS 1.2 CBC: IV, then either CBC(content + MAC + padding) (MAC then
  * encrypt, RFC 5246 6.2.3.2) or CBC(content + padding) + MAC over IV and
  * ciphertext (encrypt then MAC, RFC 7366 3). */
-static bool open12_cbc(const struct tls_suite *s,
-                       const struct tls_traffic_keys *keys,
-                       struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+static bool open12_cbc(const struct tls_suite *s, struct tls_cipher *c,
+                       uint64_t seq, const uint8_t *rec,
                        size_t body_len, uint8_t *out, uint8_t *type,
                        size_t *plen)
 {
     const uint8_t *body = rec + 5;
     size_t m = s->mac_len, iv = s->explicit_len;
     uint8_t mac[TLS_HASH_MAX];
-    if (keys->encrypt_then_mac) {
+    if (c->encrypt_then_mac) {
         if (body_len < iv + TLS_CBC_BLOCK + m ||
             !hmac_record(c, seq, rec, body, body_len - m, mac, m) ||
             CRYPTO_memcmp(mac, body + body_len - m, m) != 0)
@@ -660,16 +663,15 @@ static bool open12_cbc(const struct tls_suite *s,
     return true;
 }
 
-bool tls_record_open(const struct tls_suite *s,
-                     const struct tls_traffic_keys *keys, struct tls_cipher *c,
+bool tls_record_open(const struct tls_suite *s, struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen)
 {
     if (!c)
         return false;
     if (s->tls13)
-        return open13(keys, c, seq, rec, body_len, out, type, plen);
+        return open13(c, seq, rec, body_len, out, type, plen);
     if (s->mac_len)
-        return open12_cbc(s, keys, c, seq, rec, body_len, out, type, plen);
-    return open12(s, keys, c, seq, rec, body_len, out, type, plen);
+        return open12_cbc(s, c, seq, rec, body_len, out, type, plen);
+    return open12(s, c, seq, rec, body_len, out, type, plen);
 }
