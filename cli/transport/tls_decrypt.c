@@ -250,6 +250,7 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
 {
     const struct tls_suite *s = t->suite;
     struct tls_traffic_keys k;
+    memset(&k, 0, sizeof k);
     memset(out, 0, sizeof *out);
     out->epoch = epoch;
     if (!s->tls13) {
