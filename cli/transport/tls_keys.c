@@ -147,9 +147,26 @@ static void hash_final(unsigned hash_len, union hash_state *h, uint8_t *out)
         SHA256_Final(out, &h->s256);
 }
 
+/* The bytes of a state in use (wiped and copied: a SHA-256 state is half
+ * the union). */
+static size_t state_size(unsigned hash_len)
+{
+    return hash_len == 48 ? sizeof(SHA512_CTX) : sizeof(SHA256_CTX);
+}
+
+static void state_copy(unsigned hash_len, union hash_state *to,
+                       const union hash_state *from)
+{
+    if (hash_len == 48)
+        to->s512 = from->s512;
+    else
+        to->s256 = from->s256;
+}
+
 static void hmac_key_done(struct hmac_key *h)
 {
-    OPENSSL_cleanse(h, sizeof *h);
+    OPENSSL_cleanse(&h->ipad, state_size(h->hash_len));
+    OPENSSL_cleanse(&h->opad, state_size(h->hash_len));
 }
 
 /* Keys h with key (at most one block of the hash); hash_len 32 or 48. */
@@ -169,7 +186,7 @@ static bool hmac_key_set(struct hmac_key *h, unsigned hash_len,
         hash_init(hash_len, st);
         hash_update(hash_len, st, pad, block);
     }
-    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(pad, block);
     return true;
 }
 
@@ -179,16 +196,17 @@ static void hmac3(const struct hmac_key *h, const uint8_t *a, size_t a_len,
                   size_t c_len, uint8_t *out)
 {
     uint8_t inner[TLS_HASH_MAX];
-    union hash_state w = h->ipad;
+    union hash_state w;
+    state_copy(h->hash_len, &w, &h->ipad);
     hash_update(h->hash_len, &w, a, a_len);
     hash_update(h->hash_len, &w, b, b_len);
     hash_update(h->hash_len, &w, c, c_len);
     hash_final(h->hash_len, &w, inner);
-    w = h->opad;
+    state_copy(h->hash_len, &w, &h->opad);
     hash_update(h->hash_len, &w, inner, h->hash_len);
     hash_final(h->hash_len, &w, out);
-    OPENSSL_cleanse(&w, sizeof w);
-    OPENSSL_cleanse(inner, sizeof inner);
+    OPENSSL_cleanse(&w, state_size(h->hash_len));
+    OPENSSL_cleanse(inner, h->hash_len);
 }
 
 /* HKDF-Expand (RFC 5869 2.3) under the keyed PRK:
