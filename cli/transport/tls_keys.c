@@ -457,15 +457,20 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
         goto keyed;
     }
     const EVP_CIPHER *evp = evp_cipher(s->cipher);
-    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
-        EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1)
+    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL)
         goto fail;
     if (s->mac_len) {
-        if (EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
-            EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1 ||
+        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1 ||
+            EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
             (c->mac = hmac_new(s, keys->mac)) == NULL)
             goto fail;
-    } else if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
+    } else if (EVP_CIPHER_get_iv_length(evp) == TLS_IV_LEN) {
+        /* the AEADs' default nonce is the 96 bits TLS uses: cipher and
+         * key in one call */
+        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1)
+            goto fail;
+    } else if (EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1 ||
+               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
                                    NULL) != 1 ||
                EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
         goto fail;
