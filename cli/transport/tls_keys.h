@@ -58,10 +58,11 @@ struct tls_traffic_keys {
  * content type). */
 size_t tls_suite_min_body(const struct tls_suite *s);
 
-/* While a holder exists (one per decryptor), the digests and ciphers used
- * are fetched from libcrypto once per thread instead of on every use:
- * hold when a decryptor is made, release when it is freed, on the same
- * thread. Without a holder everything still works, only slower. */
+/* While a holder exists (one per decryptor), the ciphers used are fetched
+ * from libcrypto once per thread instead of on every use, and freed AEAD
+ * contexts are kept for re-keying: hold when a decryptor is made, release
+ * when it is freed, on the same thread. Without a holder everything still
+ * works, only slower. */
 void tls_keys_hold(void);
 void tls_keys_release(void);
 
