@@ -98,6 +98,45 @@ static void test_keylog_lines(void **state)
     tls_keylog_free(kl);
 }
 
+/* The usual form of a line (one space between fields) is decoded without
+ * splitting it into fields first; every other spacing goes the general
+ * way. Both must read the same lines the same way. */
+static void test_keylog_spacing(void **state)
+{
+    (void)state;
+    struct tls_keylog *kl = tls_keylog_new(0);
+    static const char text[] =
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET\t" R1 "\t" S32 "\n"  /* tabs */
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET  " R1 " " S32 "\n"    /* two spaces */
+        "CLIENT_TRAFFIC_SECRET_0 " R1 " " S32 " \t\r\n"        /* trailing */
+        "SERVER_TRAFFIC_SECRET_0 " R1 " "
+        "00112233445566778899AABBCCDDEEFF00112233445566778899aAbBcCdDeEfF\n"
+        "CLIENT_RANDOM " R1 "  " S48 " x\n"     /* two spaces, a 4th field */
+        "CLIENT_RANDOM " R1 " " S32 " " S32 "\n" /* a space inside */
+        "CLIENT_RANDOM " R1 " " S48 "0\n"       /* odd length */
+        "CLIENT_RANDOM " R1 " " S32 "00112233445566778899aabbccddeefg\n"
+        "CLIENT_RANDOM 1" R1 " " S48 "\n"       /* 65 digits of random */
+        "CLIENT_RANDOM " R1 " " S48 "\n";
+    size_t added = tls_keylog_add_text(kl, text, sizeof text - 1, "spacing");
+    const struct tls_keylog_stats *st = tls_keylog_stats(kl);
+    assert_int_equal(added, 5);
+    assert_int_equal(st->malformed, 5);
+    assert_int_equal(st->first_malformed_line, 5);
+    uint8_t r1[32], s32[32], s48[48];
+    unhex(R1, r1, sizeof r1);
+    unhex(S32, s32, sizeof s32);
+    unhex(S48, s48, sizeof s48);
+    const struct tls_keylog_entry *e = tls_keylog_find(kl, r1);
+    assert_non_null(e);
+    for (int k = TLS_SECRET_CLIENT_HS; k <= TLS_SECRET_SERVER_APP; k++) {
+        assert_int_equal(e->secret[k].len, 32);
+        assert_memory_equal(e->secret[k].b, s32, 32);
+    }
+    assert_int_equal(e->secret[TLS_SECRET_MASTER].len, 48);
+    assert_memory_equal(e->secret[TLS_SECRET_MASTER].b, s48, 48);
+    tls_keylog_free(kl);
+}
+
 static void write_file(const char *path, const char *text, const char *mode)
 {
     FILE *fp = fopen(path, mode);
@@ -721,6 +760,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keylog_lines),
+        cmocka_unit_test(test_keylog_spacing),
         cmocka_unit_test(test_keylog_files),
         cmocka_unit_test(test_keylog_big_file),
         cmocka_unit_test(test_keylog_bounded),

@@ -30,14 +30,25 @@ enum {
 /* How many sequence numbers past the expected one a hunt tries. */
 #define HUNT_SEQ_WINDOW 32u
 
-/* The keys one direction protects its records with (one epoch). */
+/* The keys one direction protects its records with (one epoch): the
+ * cipher keeps the key schedule's output (keys, IV), so only the traffic
+ * secret a KeyUpdate starts from is kept beside it. */
 struct dec_keys {
     int epoch; /* 0: none; 1.3: 1 handshake, 2 application_0, 3.. updates;
                   1.2: 1 after ChangeCipherSpec */
     uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
     uint8_t secret_len;
-    struct tls_traffic_keys k;
     struct tls_cipher *cipher;
+};
+
+/* The connection's secrets from the key log (a copy: the table may move)
+ * and, for TLS 1.2, the key block's keys. Allocated when the keys are
+ * found; for TLS 1.3 wiped and freed once both directions have their
+ * application keys (later keys come from those secrets, RFC 8446 7.2),
+ * so that thousands of connections do not each carry them. */
+struct dec_secrets {
+    struct tls_keylog_entry e;
+    struct tls_traffic_keys tls12[2];
 };
 
 /* A handshake message stream: header bytes and how much body is left. */
@@ -65,13 +76,16 @@ struct dec_dir {
 struct tls_decrypt {
     struct tls_keylog *kl;
     struct tls_dec_callbacks cb;
-    struct tls_info info;
+    /* What decryption takes from the hellos (tls_parse_*_hello; the rest
+     * of struct tls_info is not kept). */
+    uint8_t client_random[TLS_RANDOM_LEN], server_random[TLS_RANDOM_LEN];
+    uint16_t cipher_suite, server_version;
+    bool encrypt_then_mac;
     bool have_client_hello, have_server_hello;
     uint16_t version; /* 0x0303 or 0x0304 once known */
     const struct tls_suite *suite;
     enum { K_WAIT, K_READY, K_NONE } key_state;
-    struct tls_keylog_entry secrets; /* a copy: the table may move */
-    struct tls_traffic_keys tls12[2];
+    struct dec_secrets *secrets; /* while K_READY and still needed */
     uint8_t *out; /* one plaintext record */
     struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
     struct dec_dir d[2];
@@ -89,10 +103,10 @@ static void emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
     ev.kind = kind;
     ev.dir = dir;
     ev.version = t->version;
-    ev.suite = t->info.cipher_suite;
+    ev.suite = t->cipher_suite;
     ev.seq = seq;
     ev.bytes = bytes;
-    ev.client_random = t->have_client_hello ? t->info.client_random : NULL;
+    ev.client_random = t->have_client_hello ? t->client_random : NULL;
     ev.reason = reason;
     t->cb.event(t->cb.ctx, &ev);
 }
@@ -142,6 +156,15 @@ static void keys_clear(struct dec_keys *k)
     OPENSSL_cleanse(k, sizeof *k);
 }
 
+static void secrets_free(struct tls_decrypt *t)
+{
+    if (t->secrets) {
+        OPENSSL_cleanse(t->secrets, sizeof *t->secrets);
+        free(t->secrets);
+        t->secrets = NULL;
+    }
+}
+
 void tls_decrypt_free(struct tls_decrypt *t)
 {
     if (!t)
@@ -153,15 +176,9 @@ void tls_decrypt_free(struct tls_decrypt *t)
     }
     if (t->out)
         scratch_put();
-    OPENSSL_cleanse(&t->secrets, sizeof t->secrets);
-    OPENSSL_cleanse(t->tls12, sizeof t->tls12);
+    secrets_free(t);
     free(t);
     tls_keys_release();
-}
-
-const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t)
-{
-    return &t->info;
 }
 
 const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)
@@ -186,9 +203,9 @@ static bool ensure_keys(struct tls_decrypt *t)
     if (!t->suite)
         return false;
     const struct tls_keylog_entry *e =
-        t->kl ? tls_keylog_find(t->kl, t->info.client_random) : NULL;
+        t->kl ? tls_keylog_find(t->kl, t->client_random) : NULL;
     if (!e && t->kl && tls_keylog_reload(t->kl) > 0)
-        e = tls_keylog_find(t->kl, t->info.client_random);
+        e = tls_keylog_find(t->kl, t->client_random);
     bool complete = false;
     if (e && t->suite->tls13)
         complete = e->secret[TLS_SECRET_CLIENT_HS].len == t->suite->hash_len &&
@@ -203,18 +220,23 @@ static bool ensure_keys(struct tls_decrypt *t)
                : "client random not in the key log");
         return false;
     }
-    t->secrets = *e;
+    if ((t->secrets = calloc(1, sizeof *t->secrets)) == NULL)
+        return false;
+    t->secrets->e = *e;
+    struct tls_traffic_keys *k12 = t->secrets->tls12;
     if (!t->suite->tls13 &&
         !tls12_traffic_keys(t->suite, e->secret[TLS_SECRET_MASTER].b,
-                            t->info.client_random, t->info.server_random,
-                            &t->tls12[0], &t->tls12[1])) {
+                            t->client_random, t->server_random, &k12[0],
+                            &k12[1])) {
+        secrets_free(t);
         emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0, "key derivation failed");
         return false;
     }
-    t->tls12[0].encrypt_then_mac = t->tls12[1].encrypt_then_mac =
-        t->info.encrypt_then_mac;
-    if ((t->out = scratch_get()) == NULL)
+    k12[0].encrypt_then_mac = k12[1].encrypt_then_mac = t->encrypt_then_mac;
+    if ((t->out = scratch_get()) == NULL) {
+        secrets_free(t);
         return false;
+    }
     t->key_state = K_READY;
     emit(t, TLS_DEC_KEYS, -1, 0, 0, "decrypting");
     return true;
@@ -227,18 +249,23 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
                            struct dec_keys *out)
 {
     const struct tls_suite *s = t->suite;
+    struct tls_traffic_keys k;
+    memset(&k, 0, sizeof k);
     memset(out, 0, sizeof *out);
     out->epoch = epoch;
     if (!s->tls13) {
-        if (epoch != 1)
+        if (epoch != 1 || !t->secrets)
             return false;
-        out->k = t->tls12[dir];
+        k = t->secrets->tls12[dir];
     } else {
         if (epoch == 1 || epoch == 2) {
             static const enum tls_secret_kind kinds[2][2] = {
                 {TLS_SECRET_CLIENT_HS, TLS_SECRET_SERVER_HS},
                 {TLS_SECRET_CLIENT_APP, TLS_SECRET_SERVER_APP}};
-            const struct tls_secret *sec = &t->secrets.secret[kinds[epoch - 1][dir]];
+            if (!t->secrets)
+                return false;
+            const struct tls_secret *sec =
+                &t->secrets->e.secret[kinds[epoch - 1][dir]];
             memcpy(out->secret, sec->b, sec->len);
             out->secret_len = sec->len;
         } else {
@@ -249,11 +276,25 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
             if (!tls13_next_secret(s, out->secret, out->secret_len))
                 return false;
         }
-        if (!tls13_traffic_keys(s, out->secret, out->secret_len, &out->k))
+        if (!tls13_traffic_keys(s, out->secret, out->secret_len, &k)) {
+            OPENSSL_cleanse(&k, sizeof k);
             return false;
+        }
     }
-    out->cipher = tls_cipher_new(s, &out->k);
+    out->cipher = tls_cipher_new(s, &k);
+    OPENSSL_cleanse(&k, sizeof k);
     return out->cipher != NULL;
+}
+
+/* TLS 1.3: once both directions have their application keys, the key
+ * log's secrets are not needed any more (set_epoch asks for epochs 1 and
+ * 2 only while a direction is before them). TLS 1.2 keeps its key block:
+ * a second ChangeCipherSpec sets epoch 1 again. */
+static void secrets_done(struct tls_decrypt *t)
+{
+    if (t->secrets && t->suite->tls13 && t->d[0].keys.epoch >= 2 &&
+        t->d[1].keys.epoch >= 2)
+        secrets_free(t);
 }
 
 static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
@@ -268,6 +309,7 @@ static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
     }
     keys_clear(&d->keys);
     d->keys = next;
+    secrets_done(t);
     d->seq = 0;
     memset(&d->hs.hdr, 0, sizeof d->hs.hdr);
     d->hs.hdr_len = 0;
@@ -282,8 +324,8 @@ static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
                         uint64_t seq, const uint8_t *rec, size_t body_len,
                         uint8_t *type, size_t *plen)
 {
-    if (!tls_record_open(t->suite, &keys->k, keys->cipher, seq, rec, body_len,
-                         t->out, type, plen))
+    if (!tls_record_open(t->suite, keys->cipher, seq, rec, body_len, t->out,
+                         type, plen))
         return false;
     t->cur.seq = seq;
     t->cur.length = (uint16_t)body_len; /* at most REC_BODY_MAX */
@@ -351,7 +393,7 @@ static void deliver(struct tls_decrypt *t, int dir, uint8_t type, size_t n)
             ev.kind = TLS_DEC_ALERT;
             ev.dir = dir;
             ev.version = t->version;
-            ev.suite = t->info.cipher_suite;
+            ev.suite = t->cipher_suite;
             ev.seq = d->seq - 1;
             ev.alert_level = t->out[0];
             ev.alert_desc = t->out[1];
@@ -378,11 +420,11 @@ static const uint8_t hrr_random[32] = {
 
 static void server_hello_done(struct tls_decrypt *t)
 {
-    if (memcmp(t->info.server_random, hrr_random, 32) == 0)
+    if (memcmp(t->server_random, hrr_random, 32) == 0)
         return; /* HelloRetryRequest: the real ServerHello comes later */
     t->have_server_hello = true;
-    uint16_t v = t->info.server_version;
-    t->suite = tls_suite_find(t->info.cipher_suite);
+    uint16_t v = t->server_version;
+    t->suite = tls_suite_find(t->cipher_suite);
     if ((v != 0x0303 && v != 0x0304) || !t->suite ||
         t->suite->tls13 != (v == 0x0304) || !t->have_client_hello) {
         t->suite = NULL;
@@ -398,12 +440,23 @@ static void server_hello_done(struct tls_decrypt *t)
 
 static void hello_done(struct tls_decrypt *t, int dir, struct hs_stream *h)
 {
+    /* A parse writes nothing unless it succeeds; what decryption needs is
+     * taken from it (encrypt_then_mac once seen stays, as it did when the
+     * whole struct tls_info was kept across a HelloRetryRequest). */
+    struct tls_info info;
+    memset(&info, 0, sizeof info);
     if (dir == 0 && !t->have_server_hello &&
-        tls_parse_client_hello(h->msg, h->msg_len, &t->info))
+        tls_parse_client_hello(h->msg, h->msg_len, &info)) {
+        memcpy(t->client_random, info.client_random, TLS_RANDOM_LEN);
         t->have_client_hello = true;
-    else if (dir == 1 && !t->have_server_hello &&
-             tls_parse_server_hello(h->msg, h->msg_len, &t->info))
+    } else if (dir == 1 && !t->have_server_hello &&
+               tls_parse_server_hello(h->msg, h->msg_len, &info)) {
+        memcpy(t->server_random, info.server_random, TLS_RANDOM_LEN);
+        t->server_version = info.server_version;
+        t->cipher_suite = info.cipher_suite;
+        t->encrypt_then_mac |= info.encrypt_then_mac;
         server_hello_done(t);
+    }
     free(h->msg);
     h->msg = NULL;
 }
@@ -615,6 +668,7 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
     }
     keys_clear(&d->keys);
     d->keys = next;
+    secrets_done(t);
     hunt_found(t, dir, seq, type, n);
     return true;
 }

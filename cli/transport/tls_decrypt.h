@@ -85,9 +85,6 @@ void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
 /* n bytes of direction dir were lost (a hole in TCP reassembly). */
 void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n);
 
-/* What the hellos said (valid once they were read). */
-const struct tls_info *tls_decrypt_info(const struct tls_decrypt *t);
-
 /* During a data callback: the record being handed up. */
 const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t);
 

@@ -170,29 +170,36 @@ static struct tls_keylog_entry *entry_for(struct tls_keylog *kl,
 
 /* ---- lines ---- */
 
-/* Hex digit values plus one (0: not a hex digit), so that a secret is
- * decoded by table look-ups with one test at the end instead of branches
- * on every (random) digit. */
-static const uint8_t hex_plus1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
-    ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
+/* Hex digits by table: hex_hi holds a digit's value shifted to the high
+ * nibble, hex_lo its value, both with bit 8 set; anything else is 0. A
+ * byte is then hi | lo, and the AND of all the entries keeps bit 8 only
+ * when every character was a digit: no branch on the (random) digits. */
+#define HEX_DIGITS(X)                                                      \
+    X('0', 0) X('1', 1) X('2', 2) X('3', 3) X('4', 4) X('5', 5) X('6', 6)  \
+    X('7', 7) X('8', 8) X('9', 9) X('a', 10) X('b', 11) X('c', 12)         \
+    X('d', 13) X('e', 14) X('f', 15) X('A', 10) X('B', 11) X('C', 12)      \
+    X('D', 13) X('E', 14) X('F', 15)
+#define HEX_HI(c, v) [c] = 0x100 | (v) << 4,
+#define HEX_LO(c, v) [c] = 0x100 | (v),
+static const uint16_t hex_hi[256] = {HEX_DIGITS(HEX_HI)};
+static const uint16_t hex_lo[256] = {HEX_DIGITS(HEX_LO)};
+#undef HEX_HI
+#undef HEX_LO
+#undef HEX_DIGITS
 
 /* Decodes exactly 2*n hex digits. */
 static bool unhex(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return false;
-    unsigned bad = 0;
+    unsigned ok = 0x100;
     for (size_t i = 0; i < n; i++) {
-        unsigned hi = hex_plus1[(unsigned char)s[2 * i]];
-        unsigned lo = hex_plus1[(unsigned char)s[2 * i + 1]];
-        bad |= (hi == 0) | (lo == 0);
-        out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0x0F));
+        unsigned hi = hex_hi[(unsigned char)s[2 * i]];
+        unsigned lo = hex_lo[(unsigned char)s[2 * i + 1]];
+        ok &= hi & lo;
+        out[i] = (uint8_t)(hi | lo);
     }
-    return !bad;
+    return ok != 0;
 }
 
 static bool is_space(char c)
@@ -230,6 +237,46 @@ static bool secret_len_ok(enum tls_secret_kind kind, size_t n)
     return kind == TLS_SECRET_MASTER ? n == 48 : n == 32 || n == 48;
 }
 
+/* The fields after the label as key loggers write them: one space, the
+ * 64 hex digits of the random, one space, the secret's hex digits, then
+ * at most trailing whitespace. Decodes them without splitting the line
+ * into fields first (most of the time of reading a key log went there);
+ * false when the line is not in that form or does not decode, and then
+ * the general path below decides, so both read the same lines the same
+ * way: a space inside a field is not a hex digit. */
+static bool fast_fields(const char *s, size_t len, size_t pos,
+                        enum tls_secret_kind kind, uint8_t *random,
+                        struct tls_secret *sec)
+{
+    const size_t rhex = 2 * TLS_RANDOM_LEN;
+    if (len - pos < 1 + rhex + 1 || s[pos] != ' ' || s[pos + 1 + rhex] != ' ')
+        return false;
+    const char *secret_hex = s + pos + 1 + rhex + 1;
+    size_t slen = len - (pos + 1 + rhex + 1);
+    while (slen > 0 && is_space(secret_hex[slen - 1]))
+        slen--;
+    if (slen % 2 != 0 || slen > 2 * TLS_SECRET_MAX ||
+        !secret_len_ok(kind, slen / 2))
+        return false;
+    sec->len = (uint8_t)(slen / 2);
+    return unhex(s + pos + 1, rhex, random, TLS_RANDOM_LEN) &&
+           unhex(secret_hex, slen, sec->b, sec->len);
+}
+
+/* Stores a decoded secret under its random. Returns 1 when kept. */
+static int keep_secret(struct tls_keylog *kl, const uint8_t *random,
+                       enum tls_secret_kind kind, const struct tls_secret *sec)
+{
+    struct tls_keylog_entry *e = entry_for(kl, random);
+    if (!e) {
+        kl->st.dropped++;
+        return 0;
+    }
+    e->secret[kind] = *sec;
+    kl->st.secrets++;
+    return 1;
+}
+
 /* One line without its newline. Returns 1 when a secret was kept. */
 static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
                       const char *source, uint64_t line_no)
@@ -251,11 +298,13 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
         kl->st.ignored++; /* a label this tool does not use */
         return 0;
     }
+    uint8_t random[TLS_RANDOM_LEN];
+    struct tls_secret sec = {0, {0}};
+    if (fast_fields(s, len, pos, labels[k].kind, random, &sec))
+        return keep_secret(kl, random, labels[k].kind, &sec);
     size_t rlen = next_field(s, len, &pos, &random_hex);
     size_t slen = next_field(s, len, &pos, &secret_hex);
     size_t xlen = next_field(s, len, &pos, &extra);
-    uint8_t random[TLS_RANDOM_LEN];
-    struct tls_secret sec = {0, {0}};
     sec.len = (uint8_t)(slen / 2);
     if (xlen != 0 || !unhex(random_hex, rlen, random, sizeof random) ||
         slen > 2 * TLS_SECRET_MAX || !secret_len_ok(labels[k].kind, slen / 2) ||
@@ -263,14 +312,7 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
         malformed(kl, source, line_no);
         return 0;
     }
-    struct tls_keylog_entry *e = entry_for(kl, random);
-    if (!e) {
-        kl->st.dropped++;
-        return 0;
-    }
-    e->secret[labels[k].kind] = sec;
-    kl->st.secrets++;
-    return 1;
+    return keep_secret(kl, random, labels[k].kind, &sec);
 }
 
 size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,

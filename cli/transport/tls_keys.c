@@ -6,11 +6,16 @@
 
 #include <string.h>
 
+/* SHA256_Init and the like (see struct hmac_key): before any OpenSSL
+ * header. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 
 /* The suites whose records can be opened. TLS 1.3 from RFC 8446 B.4; TLS 1.2
  * GCM from RFC 5288 and RFC 5289 (salt of 4 bytes, 8 explicit nonce bytes per
@@ -64,13 +69,11 @@ static const char *digest_name(unsigned hash_len)
 }
 
 /* ---- algorithms fetched once (tls_keys_hold) ----
- * OpenSSL 3 looks an algorithm up by name on every use of EVP_sha256() or
- * EVP_aes_128_gcm() and on every KDF call, which costs more than deriving a
- * connection's keys: while a holder exists, the ones used are fetched once
- * per thread. */
-static _Thread_local EVP_MD *md_cache[2];              /* SHA256, SHA384 */
+ * OpenSSL 3 looks an algorithm up by name on every use of
+ * EVP_aes_128_gcm() and the like, which costs more than keying a
+ * context: while a holder exists, the ciphers used are fetched once per
+ * thread. */
 static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
-static _Thread_local EVP_MD_CTX *md_ctx_cache; /* reused by hmac3 */
 /* AEAD cipher contexts given back by tls_cipher_free, re-keyed by the next
  * tls_cipher_new of the same algorithm: creating one (a provider context
  * and its allocation) costs more than keying it, and connections come and
@@ -89,16 +92,10 @@ void tls_keys_release(void)
 {
     if (!holders || --holders)
         return;
-    for (size_t i = 0; i < 2; i++) {
-        EVP_MD_free(md_cache[i]);
-        md_cache[i] = NULL;
-    }
     for (size_t i = 0; i < sizeof cipher_cache / sizeof cipher_cache[0]; i++) {
         EVP_CIPHER_free(cipher_cache[i]);
         cipher_cache[i] = NULL;
     }
-    EVP_MD_CTX_free(md_ctx_cache);
-    md_ctx_cache = NULL;
     for (size_t i = 0; i < sizeof ctx_pool / sizeof ctx_pool[0]; i++)
         while (ctx_pool_len[i] > 0) {
             EVP_CIPHER_CTX_free(ctx_pool[i][--ctx_pool_len[i]]);
@@ -106,78 +103,123 @@ void tls_keys_release(void)
         }
 }
 
-/* The digest of hash_len; *own: the caller frees it (no holder). */
-static EVP_MD *get_md(unsigned hash_len, bool *own)
+/* HMAC (RFC 2104) keyed once: the hash states after the inner and the
+ * outer padded key. Each HMAC under the key then copies them and hashes
+ * only its message and the inner hash (one block each for what TLS 1.3
+ * derives) instead of both padded keys again. libcrypto's SHA-256/384
+ * functions are used directly: their states are plain structures, copied
+ * by assignment, where OpenSSL 3's EVP digests cost an allocation per copy
+ * and a provider call per step, several times the hashing itself for
+ * these short inputs (they are deprecated in OpenSSL 3 but present in every
+ * build that keeps the 3.0 API, Debian's among them). */
+struct hmac_key {
+    unsigned hash_len; /* 32 SHA-256, 48 SHA-384 */
+    union hash_state {
+        SHA256_CTX s256;
+        SHA512_CTX s512;
+    } ipad, opad;
+};
+
+static void hash_init(unsigned hash_len, union hash_state *h)
 {
-    const char *name = digest_name(hash_len);
-    *own = false;
-    if (!name)
-        return NULL;
-    EVP_MD **slot = &md_cache[hash_len == 48];
-    if (*slot)
-        return *slot;
-    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-    if (holders)
-        *slot = md;
+    if (hash_len == 48)
+        SHA384_Init(&h->s512);
     else
-        *own = true;
-    return md;
+        SHA256_Init(&h->s256);
 }
 
-/* HMAC (RFC 2104) of a || b || c under key (at most one block), into out
- * (hash_len bytes). */
-static bool hmac3(unsigned hash_len, const uint8_t *key, size_t key_len,
-                  const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                  const uint8_t *c, size_t c_len, uint8_t *out)
+static void hash_update(unsigned hash_len, union hash_state *h,
+                        const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (hash_len == 48)
+        SHA384_Update(&h->s512, p, n);
+    else
+        SHA256_Update(&h->s256, p, n);
+}
+
+static void hash_final(unsigned hash_len, union hash_state *h, uint8_t *out)
+{
+    if (hash_len == 48)
+        SHA384_Final(out, &h->s512);
+    else
+        SHA256_Final(out, &h->s256);
+}
+
+/* The bytes of a state in use (wiped and copied: a SHA-256 state is half
+ * the union). */
+static size_t state_size(unsigned hash_len)
+{
+    return hash_len == 48 ? sizeof(SHA512_CTX) : sizeof(SHA256_CTX);
+}
+
+static void state_copy(unsigned hash_len, union hash_state *to,
+                       const union hash_state *from)
+{
+    if (hash_len == 48)
+        to->s512 = from->s512;
+    else
+        to->s256 = from->s256;
+}
+
+static void hmac_key_done(struct hmac_key *h)
+{
+    OPENSSL_cleanse(&h->ipad, state_size(h->hash_len));
+    OPENSSL_cleanse(&h->opad, state_size(h->hash_len));
+}
+
+/* Keys h with key (at most one block of the hash); hash_len 32 or 48. */
+static bool hmac_key_set(struct hmac_key *h, unsigned hash_len,
+                         const uint8_t *key, size_t key_len)
 {
     size_t block = hash_len == 48 ? 128 : 64;
-    uint8_t pad[128], inner[TLS_HASH_MAX];
-    bool own, ok = false;
-    EVP_MD *md = get_md(hash_len, &own);
-    EVP_MD_CTX *ctx = md_ctx_cache;
-    if (!ctx && md && (ctx = EVP_MD_CTX_new()) != NULL && holders)
-        md_ctx_cache = ctx;
-    if (md && ctx && key_len <= block) {
-        memset(pad, 0x36, block);
+    uint8_t pad[128];
+    if ((hash_len != 32 && hash_len != 48) || key_len > block)
+        return false;
+    h->hash_len = hash_len;
+    for (int k = 0; k < 2; k++) {
+        union hash_state *st = k ? &h->opad : &h->ipad;
+        memset(pad, k ? 0x5c : 0x36, block);
         for (size_t i = 0; i < key_len; i++)
             pad[i] ^= key[i];
-        ok = EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
-             EVP_DigestUpdate(ctx, pad, block) == 1 &&
-             (!a_len || EVP_DigestUpdate(ctx, a, a_len) == 1) &&
-             (!b_len || EVP_DigestUpdate(ctx, b, b_len) == 1) &&
-             (!c_len || EVP_DigestUpdate(ctx, c, c_len) == 1) &&
-             EVP_DigestFinal_ex(ctx, inner, NULL) == 1;
-        memset(pad, 0x5c, block);
-        for (size_t i = 0; i < key_len; i++)
-            pad[i] ^= key[i];
-        ok = ok && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
-             EVP_DigestUpdate(ctx, pad, block) == 1 &&
-             EVP_DigestUpdate(ctx, inner, hash_len) == 1 &&
-             EVP_DigestFinal_ex(ctx, out, NULL) == 1;
-        OPENSSL_cleanse(pad, sizeof pad);
-        OPENSSL_cleanse(inner, sizeof inner);
+        hash_init(hash_len, st);
+        hash_update(hash_len, st, pad, block);
     }
-    if (ctx != md_ctx_cache)
-        EVP_MD_CTX_free(ctx);
-    if (own)
-        EVP_MD_free(md);
-    return ok;
+    OPENSSL_cleanse(pad, block);
+    return true;
 }
 
-/* HKDF-Expand (RFC 5869 2.3): T(i) = HMAC(PRK, T(i-1) || info || i). */
-static bool hkdf_expand(unsigned hash_len, const uint8_t *prk, size_t prk_len,
-                        const uint8_t *info, size_t info_len, uint8_t *out,
-                        size_t out_len)
+/* HMAC under h of a || b || c into out (hash_len bytes). */
+static void hmac3(const struct hmac_key *h, const uint8_t *a, size_t a_len,
+                  const uint8_t *b, size_t b_len, const uint8_t *c,
+                  size_t c_len, uint8_t *out)
+{
+    uint8_t inner[TLS_HASH_MAX];
+    union hash_state w;
+    state_copy(h->hash_len, &w, &h->ipad);
+    hash_update(h->hash_len, &w, a, a_len);
+    hash_update(h->hash_len, &w, b, b_len);
+    hash_update(h->hash_len, &w, c, c_len);
+    hash_final(h->hash_len, &w, inner);
+    state_copy(h->hash_len, &w, &h->opad);
+    hash_update(h->hash_len, &w, inner, h->hash_len);
+    hash_final(h->hash_len, &w, out);
+    OPENSSL_cleanse(&w, state_size(h->hash_len));
+    OPENSSL_cleanse(inner, h->hash_len);
+}
+
+/* HKDF-Expand (RFC 5869 2.3) under the keyed PRK:
+ * T(i) = HMAC(PRK, T(i-1) || info || i). */
+static bool hkdf_expand(const struct hmac_key *prk, const uint8_t *info,
+                        size_t info_len, uint8_t *out, size_t out_len)
 {
     uint8_t t[TLS_HASH_MAX];
-    size_t t_len = 0, done = 0;
-    if (out_len > 255 * (size_t)hash_len)
+    size_t t_len = 0, done = 0, hash_len = prk->hash_len;
+    if (out_len > 255 * hash_len)
         return false;
     for (uint8_t i = 1; done < out_len; i++) {
-        if (!hmac3(hash_len, prk, prk_len, t, t_len, info, info_len, &i, 1, t)) {
-            OPENSSL_cleanse(t, sizeof t);
-            return false;
-        }
+        hmac3(prk, t, t_len, info, info_len, &i, 1, t);
         t_len = hash_len;
         size_t n = out_len - done < hash_len ? out_len - done : hash_len;
         memcpy(out + done, t, n);
@@ -203,19 +245,17 @@ static bool kdf_derive(const char *kdf_name, OSSL_PARAM *params, uint8_t *out,
     return ok;
 }
 
-bool tls13_expand_label(unsigned hash_len, const uint8_t *secret,
-                        size_t secret_len, const char *label,
-                        const uint8_t *context, size_t context_len,
-                        uint8_t *out, size_t out_len)
+/* RFC 8446 7.1: struct HkdfLabel { uint16 length; opaque
+ * label<7..255> = "tls13 " + Label; opaque context<0..255>; } into info
+ * (at least 2 + 1 + 255 + 1 + 255 bytes): its length, or 0 when a length
+ * is out of range. */
+static size_t hkdf_label(const char *label, const uint8_t *context,
+                         size_t context_len, size_t out_len, uint8_t *info)
 {
-    /* RFC 8446 7.1: struct HkdfLabel { uint16 length; opaque
-     * label<7..255> = "tls13 " + Label; opaque context<0..255>; } */
     static const char prefix[] = "tls13 ";
     size_t plen = sizeof prefix - 1, llen = strlen(label);
-    uint8_t info[2 + 1 + 255 + 1 + 255];
-    const char *md = digest_name(hash_len);
-    if (!md || plen + llen > 255 || context_len > 255 || out_len > 0xFFFF)
-        return false;
+    if (plen + llen > 255 || context_len > 255 || out_len > 0xFFFF)
+        return 0;
     size_t n = 0;
     info[n++] = (uint8_t)(out_len >> 8);
     info[n++] = (uint8_t)out_len;
@@ -227,21 +267,46 @@ bool tls13_expand_label(unsigned hash_len, const uint8_t *secret,
     info[n++] = (uint8_t)context_len;
     if (context_len)
         memcpy(info + n, context, context_len);
-    n += context_len;
+    return n + context_len;
+}
 
-    return hkdf_expand(hash_len, secret, secret_len, info, n, out, out_len);
+/* HKDF-Expand-Label under an already keyed secret. */
+static bool expand_label_keyed(const struct hmac_key *secret, const char *label,
+                               const uint8_t *context, size_t context_len,
+                               uint8_t *out, size_t out_len)
+{
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    size_t n = hkdf_label(label, context, context_len, out_len, info);
+    return n > 0 && hkdf_expand(secret, info, n, out, out_len);
+}
+
+bool tls13_expand_label(unsigned hash_len, const uint8_t *secret,
+                        size_t secret_len, const char *label,
+                        const uint8_t *context, size_t context_len,
+                        uint8_t *out, size_t out_len)
+{
+    struct hmac_key h;
+    if (!digest_name(hash_len) || !hmac_key_set(&h, hash_len, secret, secret_len))
+        return false;
+    bool ok = expand_label_keyed(&h, label, context, context_len, out, out_len);
+    hmac_key_done(&h);
+    return ok;
 }
 
 bool tls13_traffic_keys(const struct tls_suite *s, const uint8_t *secret,
                         size_t secret_len, struct tls_traffic_keys *out)
 {
     /* RFC 8446 7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key",
-     * "", key_length); [sender]_write_iv = ...("iv", "", iv_length). */
-    return secret_len == s->hash_len &&
-           tls13_expand_label(s->hash_len, secret, secret_len, "key", NULL, 0,
-                              out->key, s->key_len) &&
-           tls13_expand_label(s->hash_len, secret, secret_len, "iv", NULL, 0,
-                              out->iv, TLS_IV_LEN);
+     * "", key_length); [sender]_write_iv = ...("iv", "", iv_length). Both
+     * under the secret keyed once. */
+    struct hmac_key h;
+    if (secret_len != s->hash_len ||
+        !hmac_key_set(&h, s->hash_len, secret, secret_len))
+        return false;
+    bool ok = expand_label_keyed(&h, "key", NULL, 0, out->key, s->key_len) &&
+              expand_label_keyed(&h, "iv", NULL, 0, out->iv, TLS_IV_LEN);
+    hmac_key_done(&h);
+    return ok;
 }
 
 bool tls13_next_secret(const struct tls_suite *s, uint8_t *secret,
@@ -324,6 +389,10 @@ struct tls_cipher {
     uint8_t fixed[4];
     bool pooled; /* an AEAD context: back to ctx_pool when freed */
     enum tls_cipher_alg alg;
+    /* What each record needs besides the keyed contexts: the IV (fixed_iv_len
+     * bytes used) and, for CBC, whether encrypt-then-MAC was negotiated. */
+    uint8_t iv[TLS_IV_LEN];
+    bool encrypt_then_mac;
 };
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
@@ -376,6 +445,8 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
         return NULL;
     c->alg = s->cipher;
     c->pooled = s->mac_len == 0;
+    memcpy(c->iv, keys->iv, sizeof c->iv);
+    c->encrypt_then_mac = keys->encrypt_then_mac;
     if (c->pooled && holders && ctx_pool_len[c->alg] > 0) {
         unsigned i = --ctx_pool_len[c->alg];
         c->ctx = ctx_pool[c->alg][i];
@@ -386,15 +457,20 @@ struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
         goto keyed;
     }
     const EVP_CIPHER *evp = evp_cipher(s->cipher);
-    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL ||
-        EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1)
+    if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL)
         goto fail;
     if (s->mac_len) {
-        if (EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
-            EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1 ||
+        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1 ||
+            EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
             (c->mac = hmac_new(s, keys->mac)) == NULL)
             goto fail;
-    } else if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
+    } else if (EVP_CIPHER_get_iv_length(evp) == TLS_IV_LEN) {
+        /* the AEADs' default nonce is the 96 bits TLS uses: cipher and
+         * key in one call */
+        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1)
+            goto fail;
+    } else if (EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1 ||
+               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
                                    NULL) != 1 ||
                EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
         goto fail;
@@ -429,7 +505,7 @@ void tls_cipher_free(struct tls_cipher *c)
     else
         EVP_CIPHER_CTX_free(c->ctx);
     EVP_MAC_CTX_free(c->mac);
-    OPENSSL_free(c);
+    OPENSSL_clear_free(c, sizeof *c);
 }
 
 /* Authenticates and decrypts in[0..in_len) (ciphertext then the 16-byte
@@ -485,14 +561,13 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 /* RFC 8446 5.2: additional_data is the record header; the inner plaintext
  * is the content, its type, then zero padding. */
-static bool open13(const struct tls_traffic_keys *keys, struct tls_cipher *c,
-                   uint64_t seq, const uint8_t *rec, size_t body_len,
-                   uint8_t *out, uint8_t *type, size_t *plen)
+static bool open13(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+                   size_t body_len, uint8_t *out, uint8_t *type, size_t *plen)
 {
     uint8_t nonce[TLS_IV_LEN];
     if (body_len < TLS_TAG_LEN + 1)
         return false;
-    xor_nonce(keys->iv, seq, nonce);
+    xor_nonce(c->iv, seq, nonce);
     if (!aead_open(c, nonce, rec, 5, rec + 5, body_len, out))
         return false;
     size_t n = body_len - TLS_TAG_LEN;
@@ -508,8 +583,7 @@ static bool open13(const struct tls_traffic_keys *keys, struct tls_cipher *c,
 /* RFC 5246 6.2.3.3: additional_data = seq_num + type + version + length
  * of the plaintext. GCM (RFC 5288 3): nonce = salt (4 bytes from the key
  * block) + the explicit part sent at the start of the record (8). */
-static bool open12(const struct tls_suite *s,
-                   const struct tls_traffic_keys *keys, struct tls_cipher *c,
+static bool open12(const struct tls_suite *s, struct tls_cipher *c,
                    uint64_t seq, const uint8_t *rec, size_t body_len,
                    uint8_t *out, uint8_t *type, size_t *plen)
 {
@@ -519,10 +593,10 @@ static bool open12(const struct tls_suite *s,
     if (body_len < ex + TLS_TAG_LEN)
         return false;
     if (ex) {
-        memcpy(nonce, keys->iv, s->fixed_iv_len);
+        memcpy(nonce, c->iv, s->fixed_iv_len);
         memcpy(nonce + s->fixed_iv_len, body, ex);
     } else {
-        xor_nonce(keys->iv, seq, nonce);
+        xor_nonce(c->iv, seq, nonce);
     }
     size_t n = body_len - ex - TLS_TAG_LEN;
     put_be64(aad, seq);
@@ -582,16 +656,15 @@ static size_t cbc_decrypt(struct tls_cipher *c, const uint8_t *iv,
 /* TLS 1.2 CBC: IV, then either CBC(content + MAC + padding) (MAC then
  * encrypt, RFC 5246 6.2.3.2) or CBC(content + padding) + MAC over IV and
  * ciphertext (encrypt then MAC, RFC 7366 3). */
-static bool open12_cbc(const struct tls_suite *s,
-                       const struct tls_traffic_keys *keys,
-                       struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+static bool open12_cbc(const struct tls_suite *s, struct tls_cipher *c,
+                       uint64_t seq, const uint8_t *rec,
                        size_t body_len, uint8_t *out, uint8_t *type,
                        size_t *plen)
 {
     const uint8_t *body = rec + 5;
     size_t m = s->mac_len, iv = s->explicit_len;
     uint8_t mac[TLS_HASH_MAX];
-    if (keys->encrypt_then_mac) {
+    if (c->encrypt_then_mac) {
         if (body_len < iv + TLS_CBC_BLOCK + m ||
             !hmac_record(c, seq, rec, body, body_len - m, mac, m) ||
             CRYPTO_memcmp(mac, body + body_len - m, m) != 0)
@@ -613,16 +686,15 @@ static bool open12_cbc(const struct tls_suite *s,
     return true;
 }
 
-bool tls_record_open(const struct tls_suite *s,
-                     const struct tls_traffic_keys *keys, struct tls_cipher *c,
+bool tls_record_open(const struct tls_suite *s, struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen)
 {
     if (!c)
         return false;
     if (s->tls13)
-        return open13(keys, c, seq, rec, body_len, out, type, plen);
+        return open13(c, seq, rec, body_len, out, type, plen);
     if (s->mac_len)
-        return open12_cbc(s, keys, c, seq, rec, body_len, out, type, plen);
-    return open12(s, keys, c, seq, rec, body_len, out, type, plen);
+        return open12_cbc(s, c, seq, rec, body_len, out, type, plen);
+    return open12(s, c, seq, rec, body_len, out, type, plen);
 }

@@ -58,10 +58,11 @@ struct tls_traffic_keys {
  * content type). */
 size_t tls_suite_min_body(const struct tls_suite *s);
 
-/* While a holder exists (one per decryptor), the digests and ciphers used
- * are fetched from libcrypto once per thread instead of on every use:
- * hold when a decryptor is made, release when it is freed, on the same
- * thread. Without a holder everything still works, only slower. */
+/* While a holder exists (one per decryptor), the ciphers used are fetched
+ * from libcrypto once per thread instead of on every use, and freed AEAD
+ * contexts are kept for re-keying: hold when a decryptor is made, release
+ * when it is freed, on the same thread. Without a holder everything still
+ * works, only slower. */
 void tls_keys_hold(void);
 void tls_keys_release(void);
 
@@ -95,7 +96,9 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
                         struct tls_traffic_keys *client,
                         struct tls_traffic_keys *server);
 
-/* A cipher context with its keys set (and the HMAC for CBC suites). */
+/* A cipher context with its keys set (and the HMAC for CBC suites); it
+ * keeps the IV and the encrypt-then-MAC flag too, so that keys can be
+ * wiped once it is made. */
 struct tls_cipher;
 struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                   const struct tls_traffic_keys *keys);
@@ -107,8 +110,7 @@ void tls_cipher_free(struct tls_cipher *c);
  * bytes). True when the tag (or the MAC and padding) checked; *type is then
  * the content type (TLS 1.3: the inner one, padding removed) and *plen the
  * plaintext length. */
-bool tls_record_open(const struct tls_suite *s,
-                     const struct tls_traffic_keys *keys, struct tls_cipher *c,
+bool tls_record_open(const struct tls_suite *s, struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen);
 

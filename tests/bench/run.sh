@@ -129,12 +129,22 @@ stats() {
     }'
 }
 
+# cpu_median FILE -> the median of the CPU seconds (measure's 4th field)
+cpu_median() {
+  awk 'NF >= 4 { print $4 }' "$1" | sort -g | awk '
+    { t[NR] = $1 }
+    END {
+      if (NR == 0) { print "-"; exit }
+      printf "%.4f\n", (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+    }'
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.1f", a / b }'; }
 # pct A B: how much more A is than B, "+12 %"
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%+.0f %%", (a / b - 1) * 100 }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "-" && b != "-" && a + 0 <= b + 0) }'; }
 
-declare -A med peak failed
+declare -A med peak failed cpu
 verdicts=()
 verdict() { # text pass(0/1)
   local v="PASS"
@@ -283,6 +293,14 @@ for size in "${sizes[@]}"; do
     fi
     ok=0; le "${med[$size,qtls]}" "$(awk -v q="${med[$size,q]}" 'BEGIN { print 1.5 * q }')" && ok=1
     verdict "(t) $size MB: -q on TLS ${med[$size,qtls]} s <= 1.5 x -q ${med[$size,q]} s (decryption adds $(pct "${med[$size,qtls]}" "${med[$size,q]}"); -T json: $(pct "${med[$size,jsontls]}" "${med[$size,json]}"))" $ok
+    # The same in CPU time (user + system, all threads; medians), which
+    # other load on the machine disturbs less than wall time.
+    for name in q qtls json jsontls; do
+      cpu[$name]=$(cpu_median "$tmp/res-$size-$name")
+    done
+    echo "(t) $size MB CPU time: -q ${cpu[q]} s, on TLS ${cpu[qtls]} s ($(pct "${cpu[qtls]}" "${cpu[q]}")); -T json ${cpu[json]} s, on TLS ${cpu[jsontls]} s ($(pct "${cpu[jsontls]}" "${cpu[json]}"))"
+    md ""
+    md "(t) CPU time (user + system, medians): -q ${cpu[q]} s, on TLS ${cpu[qtls]} s ($(pct "${cpu[qtls]}" "${cpu[q]}")); -T json ${cpu[json]} s, on TLS ${cpu[jsontls]} s ($(pct "${cpu[jsontls]}" "${cpu[json]}"))."
     for name in q json textv qtls jsontls; do
       mib=$(awk -v k="${peak[$size,$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
       ok=0; le "$mib" 32 && ok=1
