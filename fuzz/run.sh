@@ -6,6 +6,12 @@
 # corpus never grows here). Fails on any crash, leak, timeout, out-of-memory
 # or broken invariant and prints the reproducer's path (kept in fuzz/out/).
 #
+# The regression inputs are first replayed whole, each once (a -max_len
+# below would cut them where they join the corpus). A target may fuzz with a
+# smaller -max_len than libFuzzer's default (the largest seed): pipeline's
+# inputs are capture files, which cost every execution by their size; its
+# seeds are fuzz-sized cuts of captures/ (make_pipeline_corpus.py).
+#
 # Usage: bash fuzz/run.sh [SECONDS [TARGET...]]
 #   e.g. bash fuzz/run.sh 30            every harness, 30 s each
 #        bash fuzz/run.sh 600 parse     one harness, ten minutes
@@ -58,12 +64,23 @@ for t in "${targets[@]}"; do
     fi
   done
   log="$work/$t.log"
+  limits=()
+  case $t in
+    pipeline) limits=(-max_len=8192) ;;
+  esac
   echo "== fuzz_$t: ${secs}s"
   set +e
-  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -dict=fuzz/mqtt.dict -print_final_stats=1 \
-    -artifact_prefix="fuzz/out/$t/" "$corpus" >"$log" 2>&1
-  rc=$?
+  rc=0
+  if [ -d "fuzz/regressions/$t" ] && [ -n "$(ls -A "fuzz/regressions/$t")" ]; then
+    "$bin" -timeout=10 -rss_limit_mb=2048 "fuzz/regressions/$t"/* >"$log" 2>&1
+    rc=$?
+  fi
+  if [ $rc -eq 0 ]; then
+    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      "${limits[@]}" -dict=fuzz/mqtt.dict -print_final_stats=1 \
+      -artifact_prefix="fuzz/out/$t/" "$corpus" >"$log" 2>&1
+    rc=$?
+  fi
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
@@ -71,6 +88,7 @@ for t in "${targets[@]}"; do
     failed=1
     tail -n 60 "$log" >&2
     repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+    [ -n "$repro" ] || repro=$(sed -n 's/^Running: \(.*\)$/\1/p' "$log" | tail -1)
     echo "FAIL fuzz_$t (exit $rc); reproducer: ${repro:-see the log above}" >&2
     echo "  replay: $bin ${repro:-<input>}" >&2
   else
