@@ -10,8 +10,10 @@ seed). Each capture gives, within BUDGET bytes of file:
   capture-NAME         its first packets (the whole file when it fits)
   capture-NAME-tail    its last packets, picked up mid-stream (when cut)
   capture-NAME-cK      the first packets of its K-th connection (TCP or
-                       UDP, both directions; at most CONNS connections, and
-                       only when the capture has more than one)
+                       UDP, both directions; only when the capture has more
+                       than one: every connection, as the crafted captures
+                       give each its own scenario, but the first PERTURBED
+                       of a captures/perturbed/ one, a variant of another)
   capture-NAME-cK-tail that connection's last packets (when cut)
 
 A packet that does not fit in what is left of the budget is cut to it (its
@@ -40,7 +42,7 @@ OUT = os.path.join(HERE, "corpus", "pipeline")
 CAPTURES = os.path.join(ROOT, "captures")
 
 BUDGET = 4096   # bytes of file per seed
-CONNS = 8       # connections cut per capture
+PERTURBED = 8   # connections cut per captures/perturbed/ capture
 MIN_CUT = 96    # a packet cut to the budget keeps at least this much
 
 # ---- reading pcap and pcapng -----------------------------------------------
@@ -182,7 +184,7 @@ def cut(fmt, linktype, pkts, from_end=False):
     return image(linktype, chosen), whole
 
 
-def seeds_of(data):
+def seeds_of(data, conns_max):
     """(suffix, image) of one capture's seeds."""
     fmt, linktype, pkts = (read_pcapng(data) if data[:4] == b"\x0a\x0d\x0d\x0a"
                            else read_pcap(data))
@@ -200,7 +202,7 @@ def seeds_of(data):
             conns.setdefault(key, []).append(p)
     if len(conns) < 2:
         return
-    for k, cp in enumerate(list(conns.values())[:CONNS]):
+    for k, cp in enumerate(list(conns.values())[:conns_max]):
         head, whole = cut(fmt, linktype, cp)
         yield "-c%d" % k, head
         if not whole:
@@ -221,7 +223,8 @@ def main():
             with open(os.path.join(dirpath, fn), "rb") as fh:
                 data = fh.read()
             base, ext = os.path.splitext(fn)
-            for suffix, image in seeds_of(data):
+            perturbed = os.path.basename(dirpath) == "perturbed"
+            for suffix, image in seeds_of(data, PERTURBED if perturbed else None):
                 digest = hashlib.sha1(image).digest()
                 if digest in seen:
                     continue
