@@ -4,8 +4,9 @@
 Frames of every packet type in MQTT 3.1, 3.1.1 and 5.0 (with properties),
 plus malformed ones, laid out as each harness expects (see fuzz/target_*.c
 for the input layouts). The pipeline corpus gets tiny crafted captures
-(pcap with Ethernet, raw IPv4, Linux cooked and IPv6; pcapng) and every file
-of captures/ under 64 KB. Run it again after changing the frames; it
+(pcap with Ethernet, raw IPv4, Linux cooked and IPv6; pcapng) and cuts of
+at most 4 KB of every capture of captures/ (make_pipeline_corpus.py).
+Run it again after changing the frames; it
 rewrites the seeds it owns and leaves other files alone (the files named by
 a SHA-1 came from fuzzing campaigns, added with libFuzzer's -merge=1).
 
@@ -15,6 +16,8 @@ import os
 import re
 import struct
 import sys
+
+import make_pipeline_corpus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -505,15 +508,8 @@ def make_pipeline():
         sn_pkts.append(ether(ipv4(src, dst, udp(sport, dport,
                                                 SN_MESSAGES[name]), 17)))
     write("pipeline", "eth-udp-mqttsn.pcap", pcap(1, sn_pkts))
-    capdir = os.path.join(ROOT, "captures")
-    for dirpath, _, files in os.walk(capdir):
-        for fn in sorted(files):
-            if not fn.endswith((".pcap", ".pcapng", ".cap")):
-                continue
-            path = os.path.join(dirpath, fn)
-            if os.path.getsize(path) < 64 * 1024:
-                with open(path, "rb") as fh:
-                    write("pipeline", "capture-" + fn, fh.read())
+    # The captures of captures/, cut to fuzz-sized seeds.
+    make_pipeline_corpus.main()
 
 
 def main():

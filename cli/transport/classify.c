@@ -99,6 +99,38 @@ static enum frame_verdict judge_frame(const uint8_t *buf, size_t len, bool final
     return v == MQD_BOUNDARY_YES ? FV_GOOD : v == MQD_BOUNDARY_WAIT ? FV_WAIT : FV_BAD;
 }
 
+/* Whether buf[0] can begin a frame under some version: the library's
+ * plausibility of the header byte alone (type and flags; s2.1.3 / s2.2.2).
+ * A frame whose first byte cannot is refused by mqd_stream_boundary under
+ * every version, whatever follows. */
+static bool header_byte_can_start(const uint8_t *buf)
+{
+    return mqd_frame_plausibility(buf, 1, MQD_V5) > 0;
+}
+
+/* True when the run at buf[0] is refused on its headers alone, before any
+ * frame is parsed: a frame of it starts with a byte that cannot begin one
+ * (or has a remaining length of five bytes), and every frame before that
+ * one is whole with bytes after it (judged good or bad then, never
+ * waiting), so judge_run's verdict is FV_BAD whatever their bodies. The
+ * search judges every offset of its window, and in data that is not MQTT
+ * about one in ten starts with a legal header byte: most of those runs end
+ * here instead of parsing a frame of up to the window's size twice. */
+static bool run_refused_by_headers(const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    for (int n = 0; n < CLASSIFY_CHAIN && pos < len; n++) {
+        if (!header_byte_can_start(buf + pos))
+            return true;
+        mqd_fixed_header h;
+        mqd_result r = mqd_fixed_header_read(buf + pos, len - pos, &h);
+        if (r.status != MQD_OK || r.size >= len - pos)
+            return r.status == MQD_ERROR;
+        pos += r.size;
+    }
+    return false;
+}
+
 /* The verdict on a run starting at buf[0]. FV_WAIT: *ready is the length
  * of buf before which it stays FV_WAIT or turns FV_BAD, never FV_GOOD (the
  * end of a frame not yet whole, else one more byte). */
@@ -107,6 +139,8 @@ static enum frame_verdict judge_run(const uint8_t *buf, size_t len, bool final,
 {
     size_t pos = 0;
     *ready = len + 1;
+    if (run_refused_by_headers(buf, len))
+        return FV_BAD;
     for (int n = 0; n < CLASSIFY_CHAIN; n++) {
         if (pos == len) /* the run ends with the data */
             return final && n > 0 ? FV_GOOD : FV_WAIT;
