@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "mqttdissect/stream.h"
+#include "stream_scores.h"
 
 enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
 
@@ -32,16 +33,6 @@ enum stream_state { ST_HEADER, ST_BODY, ST_SKIP, ST_RESYNC };
 #define FIXED_HEADER_MAX 5u
 /* Resync looks at most this far past a candidate's first byte. */
 #define RESYNC_LOOKAHEAD (64u * 1024u)
-/* Scores (0..100 from mqd_frame_plausibility) a candidate must reach: when
- * the whole candidate frame is in the window, and when it is larger than the
- * look-ahead and only its beginning can be judged (on the header alone). */
-#define RESYNC_SCORE_WHOLE 50
-#define RESYNC_SCORE_PARTIAL 30
-/* A legal type byte, the length still cut. */
-#define RESYNC_SCORE_HEADER 10
-/* A whole candidate scoring this much (a clean 2-byte frame such as
- * PINGREQ, common in data by chance) is judged again with the next byte. */
-#define RESYNC_SCORE_NEEDS_NEXT 35
 /* A candidate's first bytes are judged as soon as this many are there. */
 #define RESYNC_EARLY 16u
 /* First allocation of the buffer, at least (then it doubles, up to what is
@@ -282,28 +273,6 @@ static void window_start(stream_priv *s, sink *k, const uint8_t *src, size_t n,
         s->counts.bytes_skipped += n;
         s->buf_len = 0;
     }
-}
-
-mqd_boundary mqd_stream_boundary(const uint8_t *buf, size_t len, uint8_t version,
-                                 bool final, uint32_t *size)
-{
-    mqd_fixed_header h;
-    mqd_result r = mqd_fixed_header_read(buf, len, &h);
-    if (r.status == MQD_ERROR)
-        return MQD_BOUNDARY_NO;
-    int score = mqd_frame_plausibility(buf, len, version);
-    if (r.status == MQD_NEED_MORE)
-        return final || score < RESYNC_SCORE_HEADER ? MQD_BOUNDARY_NO
-                                                    : MQD_BOUNDARY_WAIT;
-    *size = r.size;
-    if (r.size > len)
-        return final || score < RESYNC_SCORE_PARTIAL ? MQD_BOUNDARY_NO
-                                                     : MQD_BOUNDARY_WAIT;
-    if (score >= RESYNC_SCORE_WHOLE)
-        return MQD_BOUNDARY_YES;
-    if (r.size == len && score >= RESYNC_SCORE_NEEDS_NEXT)
-        return final ? MQD_BOUNDARY_YES : MQD_BOUNDARY_WAIT;
-    return MQD_BOUNDARY_NO;
 }
 
 enum judgement { CANDIDATE_ACCEPT, CANDIDATE_REJECT, CANDIDATE_WAIT };
