@@ -11,7 +11,6 @@
 set -u
 . "$(dirname "$0")/support/common.sh"
 need_bin
-fail=0
 
 # check CAPTURE EXPECTED-CONNECTIONS PATTERN...: the JSON printed with
 # --client PATTERN... is every record of the connections whose id (from
@@ -64,7 +63,7 @@ if n_txt != len(expect):
     print(f"FAIL: --client {name}: {n_txt} text lines, {len(expect)} records"); sys.exit(1)
 print(f"ok: --client {name}: {len(chosen)} connections, {len(got)} records")
 PYEOF
-	[ $? -eq 0 ] || fail=1
+	[ $? -eq 0 ] || failures=$((failures + 1)) # it printed why
 }
 
 check chat.pcapng 1 chat-alice
@@ -89,12 +88,12 @@ check mqttsn.pcap 1 "$("$BIN" -r "$SRC/captures/mqttsn.pcap" -T json | grep -m1 
 
 # A pattern that matches nothing prints nothing (and is not an error).
 n=$("$BIN" -r "$SRC/captures/chat.pcapng" --client 'zzz*' | wc -l)
-[ "$n" = 0 ] || { echo "FAIL: --client zzz* printed $n lines"; fail=1; }
+[ "$n" = 0 ] || bad "--client zzz* printed $n lines"
 
 # --stats: the assigned ids are listed, each with its connection, and no
 # empty client id.
 "$BIN" -r "$SRC/captures/assigned_id.pcap" --stats -T json -q 2>/dev/null | tail -1 >"$TMP/stats.json"
-$PY - "$TMP/stats.json" <<'PYEOF' || fail=1
+$PY - "$TMP/stats.json" <<'PYEOF' || failures=$((failures + 1)) # it printed why
 import json, sys
 st = json.load(open(sys.argv[1]))["stats"]
 ids = sorted(c["client_id"] for c in st["clients"])
@@ -106,7 +105,7 @@ if any(c["connections"] != 1 for c in st["clients"]):
 print("ok: --stats lists", ids)
 PYEOF
 "$BIN" -r "$SRC/captures/assigned_id.pcap" --stats -q 2>/dev/null | grep -c '^  auto-' | grep -qx 2 ||
-	{ echo "FAIL: --stats text does not list the two assigned ids"; fail=1; }
+	bad "--stats text does not list the two assigned ids"
 
 # client_id on every record (messages and events) of a connection from its
 # CONNECT on: the CONNECT's id, or from the CONNACK on the assigned one;
@@ -116,7 +115,7 @@ for cap in hello_world.pcap chat.pcapng qos_v5.pcap burst_500.pcap assigned_id.p
 	state_violations.pcap midstream.pcap mqttsn.pcap; do
 	"$BIN" -r "$SRC/captures/$cap" -T json >"$TMP/cid.jsonl" 2>/dev/null
 	"$BIN" -r "$SRC/captures/$cap" --color never >"$TMP/cid.txt" 2>/dev/null
-	$PY - "$TMP/cid.jsonl" "$TMP/cid.txt" "$cap" <<'PYEOF' || fail=1
+	$PY - "$TMP/cid.jsonl" "$TMP/cid.txt" "$cap" <<'PYEOF' || failures=$((failures + 1)) # it printed why
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 txt = open(sys.argv[2]).read().split("\n")[:-1]
@@ -152,13 +151,13 @@ PYEOF
 done
 # EVE's mqtt object gains no key.
 "$BIN" -r "$SRC/captures/hello_world.pcap" -T eve | grep -q client_id_ &&
-	{ echo "FAIL: EVE has a new key"; fail=1; }
+	bad "EVE has a new key"
 
 # Too many patterns is a usage error.
 args=()
 for i in $(seq 17); do args+=(--client "c$i"); done
 "$BIN" -r "$SRC/captures/chat.pcapng" "${args[@]}" >/dev/null 2>&1
-[ $? -eq 2 ] || { echo "FAIL: 17 --client patterns accepted"; fail=1; }
+[ $? -eq 2 ] || bad "17 --client patterns accepted"
 
-[ $fail -eq 0 ] && echo "select_client: all ok"
-exit $fail
+[ "$failures" -eq 0 ] || exit 1
+echo "select_client: all ok"

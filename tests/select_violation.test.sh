@@ -10,7 +10,6 @@
 set -u
 . "$(dirname "$0")/support/common.sh"
 need_bin
-fail=0
 
 # check CAPTURE [SELECTION-ARGS...] -- [VIOLATION-ARG]
 # Computes from the unselected JSON what --violation must print, and
@@ -58,7 +57,7 @@ if n_msg + n_state == 0:
     print(f"FAIL: {varg}: the check selects nothing"); sys.exit(1)
 print(f"ok: {varg} {' '.join(sys.argv[5:])}: {n_msg} messages, {n_state} state violations")
 PYEOF
-	[ $? -eq 0 ] || fail=1
+	[ $? -eq 0 ] || failures=$((failures + 1)) # it printed why
 }
 
 check violations.pcap --violation
@@ -76,30 +75,30 @@ check sparkplug_violations.pcap --violation
 check sparkplug_violations.pcap --violation=tck-id-topics-nbirth-seq-num,SPB_DCMD_SEQ
 check sparkplug_violations.pcap --violation=MQD-SPB-alias-unknown --type PUBLISH
 n=$("$BIN" -r "$SRC/captures/sparkplug.pcap" -T json --violation | grep -c '"type":')
-[ "$n" -eq 0 ] || { echo "FAIL: --violation chose $n messages of the clean sparkplug.pcap"; fail=1; }
+[ "$n" -eq 0 ] || bad "--violation chose $n messages of the clean sparkplug.pcap"
 n=$("$BIN" -r "$SRC/captures/sparkplug_violations.pcap" --violation | grep -c 'tck-id-\|MQD-SPB-')
-[ "$n" -gt 30 ] || { echo "FAIL: --violation printed $n Sparkplug violations"; fail=1; }
+[ "$n" -gt 30 ] || bad "--violation printed $n Sparkplug violations"
 
 # The selection is not empty and does not print everything.
 n_all=$("$BIN" -r "$SRC/captures/state_violations.pcap" | wc -l)
 n_sel=$("$BIN" -r "$SRC/captures/state_violations.pcap" --violation | wc -l)
 n_state=$("$BIN" -r "$SRC/captures/state_violations.pcap" --violation | grep -c 'EVENT state_violation')
 if [ "$n_sel" -ge "$n_all" ] || [ "$n_sel" -eq 0 ] || [ "$n_state" -eq 0 ]; then
-	echo "FAIL: --violation printed $n_sel of $n_all lines, $n_state state violations"; fail=1
+	bad "--violation printed $n_sel of $n_all lines, $n_state state violations"
 fi
 
 # -c counts the selected messages.
 n=$("$BIN" -r "$SRC/captures/violations.pcap" --violation -c 3 | wc -l)
-[ "$n" -eq 3 ] || { echo "FAIL: --violation -c 3 printed $n lines"; fail=1; }
+[ "$n" -eq 3 ] || bad "--violation -c 3 printed $n lines"
 
 # An unknown rule: exit 2, named.
 "$BIN" -r "$SRC/captures/violations.pcap" --violation=MQTT-3.3.1-4,NO_SUCH_RULE >/dev/null 2>"$TMP/err"
 rc=$?
 if [ $rc -ne 2 ] || ! grep -q "NO_SUCH_RULE" "$TMP/err"; then
-	echo "FAIL: an unknown rule: exit $rc, $(cat "$TMP/err")"; fail=1
+	bad "an unknown rule: exit $rc, $(cat "$TMP/err")"
 fi
 "$BIN" -r "$SRC/captures/violations.pcap" --violation= >/dev/null 2>&1
-[ $? -eq 2 ] || { echo "FAIL: --violation= is accepted"; fail=1; }
+[ $? -eq 2 ] || bad "--violation= is accepted"
 
-[ $fail -eq 0 ] && echo "select_violation: all ok"
-exit $fail
+[ "$failures" -eq 0 ] || exit 1
+echo "select_violation: all ok"
