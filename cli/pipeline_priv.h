@@ -89,9 +89,6 @@ struct conn_state {
     bool midstream : 1;
     bool peer_lagging : 1;           /* for sess: the other direction lags */
     bool version_reported : 1;       /* the version_inferred event */
-    bool with_standin : 1;           /* allocated with the decoding thread's
-                                        stand-in of its flow_conn
-                                        (flow_events.h): freed with it */
     struct dir_state *dir[2];        /* NULL: nothing in that direction yet */
     struct transport tr;             /* detection, WebSocket, TLS (transport.c) */
     /* [2], one per direction: conn once, src/dst when first printed,

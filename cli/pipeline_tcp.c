@@ -163,7 +163,7 @@ static void drop_conn(struct pipeline *p, struct flow_conn *c)
         for (int dir = 0; dir < 2; dir++)
             free(conn_meta_of(cs)->tls_ring[dir]);
     free(cs->meta);
-    if (!cs->with_standin)
+    if (!p->events) /* with the decoding thread cs goes with its stand-in */
         free(cs);
     c->app = NULL;
 }
@@ -280,11 +280,11 @@ mqd_stream *pipeline_tcp_stream(struct pipeline *p, struct conn_state *cs, int d
 static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
 {
     struct pipeline *p = ctx;
-    struct conn_state *cs = c->app; /* zeroed, with its stand-in */
-    if (cs)
-        cs->with_standin = true;
-    else
-        c->app = cs = calloc(1, sizeof *cs);
+    /* With the decoding thread the state comes zeroed with the stand-in
+     * (flow_events_new's app_size); without it, it is allocated here. */
+    if (!p->events)
+        c->app = calloc(1, sizeof(struct conn_state));
+    struct conn_state *cs = c->app;
     if (!cs)
         return;
     p->pkt = pkt;
