@@ -242,46 +242,54 @@ static bool ensure_keys(struct tls_decrypt *t)
     return true;
 }
 
-/* The keys of `epoch` for direction dir into out; `from` is the epoch
- * before (for a TLS 1.3 KeyUpdate). */
-static bool keys_for_epoch(struct tls_decrypt *t, int dir,
-                           const struct dec_keys *from, int epoch,
-                           struct dec_keys *out)
+/* The traffic keys of `epoch` for direction dir into *k (and, TLS 1.3, its
+ * secret into out); `from` is the epoch before (for a KeyUpdate). */
+static bool epoch_traffic_keys(struct tls_decrypt *t, int dir,
+                               const struct dec_keys *from, int epoch,
+                               struct tls_traffic_keys *k, struct dec_keys *out)
 {
     const struct tls_suite *s = t->suite;
+    if (!s->tls13) {
+        if (epoch != 1 || !t->secrets)
+            return false;
+        *k = t->secrets->tls12[dir];
+        return true;
+    }
+    if (epoch == 1 || epoch == 2) {
+        static const enum tls_secret_kind kinds[2][2] = {
+            {TLS_SECRET_CLIENT_HS, TLS_SECRET_SERVER_HS},
+            {TLS_SECRET_CLIENT_APP, TLS_SECRET_SERVER_APP}};
+        if (!t->secrets)
+            return false;
+        const struct tls_secret *sec = &t->secrets->e.secret[kinds[epoch - 1][dir]];
+        memcpy(out->secret, sec->b, sec->len);
+        out->secret_len = sec->len;
+    } else {
+        if (from->epoch != epoch - 1 || from->epoch < 2)
+            return false;
+        memcpy(out->secret, from->secret, from->secret_len);
+        out->secret_len = from->secret_len;
+        if (!tls13_next_secret(s, out->secret, out->secret_len))
+            return false;
+    }
+    return tls13_traffic_keys(s, out->secret, out->secret_len, k);
+}
+
+/* The keys of `epoch` for direction dir into out; `from` is the epoch
+ * before (for a TLS 1.3 KeyUpdate). `reuse`, a cipher whose keys are not
+ * needed any more (or NULL), is re-keyed for the new epoch, or freed. */
+static bool keys_for_epoch(struct tls_decrypt *t, int dir,
+                           const struct dec_keys *from, int epoch,
+                           struct tls_cipher *reuse, struct dec_keys *out)
+{
     struct tls_traffic_keys k;
     memset(&k, 0, sizeof k);
     memset(out, 0, sizeof *out);
     out->epoch = epoch;
-    if (!s->tls13) {
-        if (epoch != 1 || !t->secrets)
-            return false;
-        k = t->secrets->tls12[dir];
-    } else {
-        if (epoch == 1 || epoch == 2) {
-            static const enum tls_secret_kind kinds[2][2] = {
-                {TLS_SECRET_CLIENT_HS, TLS_SECRET_SERVER_HS},
-                {TLS_SECRET_CLIENT_APP, TLS_SECRET_SERVER_APP}};
-            if (!t->secrets)
-                return false;
-            const struct tls_secret *sec =
-                &t->secrets->e.secret[kinds[epoch - 1][dir]];
-            memcpy(out->secret, sec->b, sec->len);
-            out->secret_len = sec->len;
-        } else {
-            if (from->epoch != epoch - 1 || from->epoch < 2)
-                return false;
-            memcpy(out->secret, from->secret, from->secret_len);
-            out->secret_len = from->secret_len;
-            if (!tls13_next_secret(s, out->secret, out->secret_len))
-                return false;
-        }
-        if (!tls13_traffic_keys(s, out->secret, out->secret_len, &k)) {
-            OPENSSL_cleanse(&k, sizeof k);
-            return false;
-        }
-    }
-    out->cipher = tls_cipher_new(s, &k);
+    if (epoch_traffic_keys(t, dir, from, epoch, &k, out))
+        out->cipher = tls_cipher_rekey(reuse, t->suite, &k);
+    else
+        tls_cipher_free(reuse);
     OPENSSL_cleanse(&k, sizeof k);
     return out->cipher != NULL;
 }
@@ -301,7 +309,11 @@ static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
 {
     struct dec_dir *d = &t->d[dir];
     struct dec_keys next;
-    if (!keys_for_epoch(t, dir, &d->keys, epoch, &next)) {
+    /* The direction's cipher context is re-keyed, not made anew: its keys
+     * are not needed again (a KeyUpdate derives from the secret). */
+    struct tls_cipher *reuse = d->keys.cipher;
+    d->keys.cipher = NULL;
+    if (!keys_for_epoch(t, dir, &d->keys, epoch, reuse, &next)) {
         keys_clear(&next);
         d->dead = true;
         emit(t, TLS_DEC_UNSUPPORTED, dir, d->seq, 0, "key derivation failed");
@@ -661,7 +673,7 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
         return true;
     }
     struct dec_keys next;
-    if (!keys_for_epoch(t, dir, &d->keys, d->keys.epoch + 1, &next) ||
+    if (!keys_for_epoch(t, dir, &d->keys, d->keys.epoch + 1, NULL, &next) ||
         !try_seqs(t, &next, 0, rec, body_len, &seq, &type, &n)) {
         keys_clear(&next);
         return false;

@@ -102,6 +102,12 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
 struct tls_cipher;
 struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
                                   const struct tls_traffic_keys *keys);
+/* c re-keyed for keys of suite s (the same AEAD: its context is kept,
+ * which costs a fraction of a new one), or freed and a new one made. NULL
+ * on failure (c is freed then); c NULL: tls_cipher_new. */
+struct tls_cipher *tls_cipher_rekey(struct tls_cipher *c,
+                                    const struct tls_suite *s,
+                                    const struct tls_traffic_keys *keys);
 void tls_cipher_free(struct tls_cipher *c);
 
 /* One protected record: rec is its 5-byte header then body_len bytes.
