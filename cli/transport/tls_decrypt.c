@@ -62,7 +62,7 @@ struct hs_stream {
 
 struct dec_dir {
     uint8_t *buf; /* unprocessed bytes: at most one record */
-    size_t len;
+    size_t len, cap;
     bool hunting;  /* looking for a record that decrypts */
     bool framed;   /* while hunting: record boundaries are known */
     bool dead;     /* nothing more can be done in this direction */
@@ -740,6 +740,35 @@ static size_t process(struct tls_decrypt *t, int dir, const uint8_t *buf, size_t
     return d->dead ? len : pos;
 }
 
+/* How many bytes the record held in a direction's buffer needs in all: its
+ * header first, then the whole record (process() leaves a partial record
+ * only behind a header it can follow, at most REC_CAP in all). */
+static size_t held_want(const struct dec_dir *d)
+{
+    if (d->len < REC_HDR)
+        return REC_HDR;
+    struct rec_hdr h;
+    read_header(d->buf, &h);
+    size_t whole = REC_HDR + h.body_len;
+    return whole < REC_CAP ? whole : REC_CAP;
+}
+
+/* Room for n bytes in the direction's buffer: sized to the record it holds,
+ * not to the largest record, as thousands of connections may each hold
+ * part of one. */
+static bool held_reserve(struct dec_dir *d, size_t n)
+{
+    if (d->cap >= n)
+        return true;
+    size_t cap = n < 512 ? 512 : n;
+    uint8_t *b = realloc(d->buf, cap);
+    if (!b)
+        return false;
+    d->buf = b;
+    d->cap = cap;
+    return true;
+}
+
 void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
                       size_t len)
 {
@@ -753,23 +782,31 @@ void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
             if (len == 0 || d->dead)
                 break;
         }
-        /* What is left is less than a record: it waits in the buffer. */
-        if (!d->buf && (d->buf = malloc(REC_CAP)) == NULL) {
+        /* What is left is less than a record: it is completed in the
+         * buffer, then the caller's bytes are read directly again. */
+        size_t want = held_want(d);
+        if (!held_reserve(d, want)) {
             d->dead = true;
             break;
         }
-        size_t take = REC_CAP - d->len < len ? REC_CAP - d->len : len;
+        size_t take = want - d->len < len ? want - d->len : len;
         memcpy(d->buf + d->len, data, take);
         d->len += take;
         data += take;
         len -= take;
+        if (d->len < want)
+            break; /* all taken; more to come */
+        /* a header (process() follows it or not at once) or a record */
         size_t used = process(t, dir, d->buf, d->len);
+        if (used == 0 && d->len >= held_want(d))
+            break; /* cannot happen: a whole record is always used */
         memmove(d->buf, d->buf + used, d->len - used);
         d->len -= used;
     }
     if (d->len == 0 && d->buf) { /* nothing held: no buffer kept */
         free(d->buf);
         d->buf = NULL;
+        d->cap = 0;
     }
 }
 
