@@ -740,11 +740,21 @@ static size_t process(struct tls_decrypt *t, int dir, const uint8_t *buf, size_t
     return d->dead ? len : pos;
 }
 
+/* Hunting byte by byte (no record boundary known): whatever comes is
+ * searched at once, as much as the buffer holds. */
+static bool bytewise(const struct dec_dir *d)
+{
+    return d->hunting && !d->framed;
+}
+
 /* How many bytes the record held in a direction's buffer needs in all: its
  * header first, then the whole record (process() leaves a partial record
- * only behind a header it can follow, at most REC_CAP in all). */
+ * only behind a header it can follow, at most REC_CAP in all); hunting
+ * byte by byte, a bufferful. */
 static size_t held_want(const struct dec_dir *d)
 {
+    if (bytewise(d))
+        return REC_CAP;
     if (d->len < REC_HDR)
         return REC_HDR;
     struct rec_hdr h;
@@ -794,7 +804,7 @@ void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
         d->len += take;
         data += take;
         len -= take;
-        if (d->len < want)
+        if (d->len < want && !bytewise(d))
             break; /* all taken; more to come */
         /* a header (process() follows it or not at once) or a record */
         size_t used = process(t, dir, d->buf, d->len);
