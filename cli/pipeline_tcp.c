@@ -139,10 +139,21 @@ static void tr_classified(void *ctx, int kind)
         pipeline_mqtt_set_transport(cs, CT_TLS);
 }
 
+static void mqtt_gap(struct pipeline *p, struct conn_state *cs, int dir,
+                     uint64_t offset, uint64_t n);
+
+/* Decrypted TLS: records were lost, and with them n bytes of the MQTT
+ * stream (or an unknown number). */
+static void tr_gap(void *ctx, int dir, uint64_t n)
+{
+    struct dir_ctx *x = ctx;
+    mqtt_gap(x->p, x->cs, dir, pipeline_mqtt_offset(x->cs, dir), n);
+}
+
 static struct transport_sink tr_sink(struct dir_ctx *x)
 {
     struct transport_sink s = {x, tr_mqtt, tr_skip, tr_resync, tr_event,
-                               tr_classified};
+                               tr_classified, tr_gap};
     return s;
 }
 
@@ -363,14 +374,34 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!cs)
         return;
     p->pkt = pkt;
-    if (!transport_direct(&cs->tr, dir) && !transport_gap(&cs->tr, dir, len))
+    if (!transport_direct(&cs->tr, dir)) {
+        struct dir_ctx x = {p, cs, dir};
+        struct transport_sink sink = tr_sink(&x);
+        if (!transport_gap(&cs->tr, dir, len, pkt, &sink))
+            return;
+    }
+    mqtt_gap(p, cs, dir, offset, len);
+}
+
+/* n bytes of dir's MQTT stream were lost at stream offset `offset`
+ * (TLS_DEC_LOST_UNKNOWN: an unknown number; the tls_decrypt records said
+ * so): a "gap" record, and the stream decoder and the analysis told. */
+static void mqtt_gap(struct pipeline *p, struct conn_state *cs, int dir,
+                     uint64_t offset, uint64_t len)
+{
+    mqd_stream *s;
+    if (len == TLS_DEC_LOST_UNKNOWN) {
+        if ((s = pipeline_tcp_stream(p, cs, dir)) != NULL)
+            mqd_stream_resync(s);
+        cs->gap_seen[dir] = true;
+        session_gap(conn_sess(cs), dir);
         return;
+    }
     if (pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
-    mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
-    if (s)
+    if ((s = pipeline_tcp_stream(p, cs, dir)) != NULL)
         mqd_stream_gap(s, len);
     cs->gap_seen[dir] = true;
     session_gap(conn_sess(cs), dir);

@@ -123,7 +123,7 @@ static void run_tls(const uint8_t *data, size_t size, size_t chunk,
 {
     memset(log, 0, sizeof *log);
     log->hash[0] = log->hash[1] = 1469598103934665603u;
-    struct tls_dec_callbacks cb = {on_tls_data, on_tls_event, log};
+    struct tls_dec_callbacks cb = {on_tls_data, on_tls_event, log, NULL};
     struct tls_decrypt *t = tls_decrypt_new(kl, &cb);
     if (!t)
         return;

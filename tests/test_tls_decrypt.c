@@ -375,6 +375,8 @@ struct sink {
     size_t len[2];
     unsigned ev[TLS_DEC_MALFORMED + 1];
     uint16_t version, suite;
+    uint64_t lost[2];      /* plaintext bytes said lost (lost callback) */
+    unsigned lost_unknown; /* calls with TLS_DEC_LOST_UNKNOWN */
 };
 
 static void on_data(void *ctx, int dir, const uint8_t *p, size_t n)
@@ -399,6 +401,17 @@ static void on_event(void *ctx, const struct tls_dec_event *ev)
     }
 }
 
+static void on_lost(void *ctx, int dir, uint64_t n)
+{
+    struct sink *s = ctx;
+    assert_true(dir == 0 || dir == 1);
+    assert_int_not_equal(n, 0);
+    if (n == TLS_DEC_LOST_UNKNOWN)
+        s->lost_unknown++;
+    else
+        s->lost[dir] += n;
+}
+
 static void sink_free(struct sink *s)
 {
     free(s->pt[0]);
@@ -413,7 +426,7 @@ enum feed_mode { FEED_RUNS, FEED_SEGMENTS, FEED_BYTES, FEED_RANDOM };
 static void run(const struct tcp_payload *tp, struct tls_keylog *kl,
                 enum feed_mode mode, size_t gap_seg, struct sink *s)
 {
-    struct tls_dec_callbacks cb = {on_data, on_event, s};
+    struct tls_dec_callbacks cb = {on_data, on_event, s, on_lost};
     memset(s, 0, sizeof *s);
     struct tls_decrypt *t = tls_decrypt_new(kl, &cb);
     assert_non_null(t);
@@ -685,6 +698,16 @@ static void test_gap(void **state)
                 assert_int_equal(s.len[!dir], ref.len[!dir]);
                 if (c == 0)
                     assert_int_equal(s.ev[TLS_DEC_RESYNC], 1);
+                /* Once records decrypt again, the plaintext lost is told:
+                 * exactly for the AEAD suites (what came and what was lost
+                 * add up to the whole), as unknown for CBC. */
+                if (s.ev[TLS_DEC_RESYNC] && c < 2) {
+                    assert_int_equal(s.lost_unknown, 0);
+                    assert_int_equal(s.len[dir] + s.lost[dir], ref.len[dir]);
+                } else if (s.ev[TLS_DEC_RESYNC]) {
+                    assert_int_equal(s.lost_unknown, 1);
+                }
+                assert_int_equal(s.lost[!dir], 0);
                 sink_free(&s);
             }
         }
@@ -714,6 +737,9 @@ static void test_corrupt_record(void **state)
         assert_int_equal(s.ev[TLS_DEC_MALFORMED], 0);
         assert_true(s.len[dir] < ref.len[dir]);
         assert_true(ref.len[dir] - s.len[dir] <= 16384);
+        /* the record that failed is the plaintext said lost */
+        assert_int_equal(s.len[dir] + s.lost[dir], ref.len[dir]);
+        assert_int_equal(s.lost_unknown, 0);
         assert_prefix_suffix(s.pt[dir], s.len[dir], ref.pt[dir], ref.len[dir]);
         assert_int_equal(s.len[!dir], ref.len[!dir]);
         sink_free(&s);
@@ -729,7 +755,7 @@ static void test_not_tls(void **state)
     (void)state;
     struct sink s;
     memset(&s, 0, sizeof s);
-    struct tls_dec_callbacks cb = {on_data, on_event, &s};
+    struct tls_dec_callbacks cb = {on_data, on_event, &s, on_lost};
     struct tls_decrypt *t = tls_decrypt_new(NULL, &cb);
     static const uint8_t junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     tls_decrypt_feed(t, 0, junk, sizeof junk);

@@ -212,7 +212,7 @@ static void s_classified(void *ctx, int kind)
 }
 
 static const struct transport_sink SINK_TEMPLATE = {NULL, s_mqtt, s_skip, s_resync,
-                                                    s_event, s_classified};
+                                                    s_event, s_classified, NULL};
 
 static struct transport_cfg cfg_for(uint16_t port, bool midstream)
 {

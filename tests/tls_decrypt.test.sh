@@ -178,6 +178,37 @@ PYEOF
 	fail=1
 fi
 
+# A segment lost in the middle of the client's 100 kB PUBLISH (editcap
+# drops frame 40, a full-sized segment of its second record): the decryptor
+# says so ("tls_decrypt" status "gap", the TCP bytes), finds the records
+# again ("resync"), and tells the MQTT layer how much of its stream went
+# with the record lost (a "gap" of 16384 plaintext bytes, not the 1448 TCP
+# bytes): the PUBLISH is lost, its framing is not, so every other message
+# decodes at the stream offset it has in the whole capture.
+editcap "$DIR/tls13_big_100k.pcap" "$TMP/gap.pcap" 40 >/dev/null 2>&1
+for f in "$DIR/tls13_big_100k.pcap" "$TMP/gap.pcap"; do
+	"$BIN" -T json -r "$f" --tls-port 8901 \
+		--tls-keylog "$DIR/tls13_big_100k.keylog" tcp >"$TMP/$(basename "$f").json" 2>&1
+done
+if ! $PY - "$TMP/tls13_big_100k.pcap.json" "$TMP/gap.pcap.json" <<'PYEOF'; then
+import json, sys
+whole, cut = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+seq = [(r["event"], r.get("status"), r.get("bytes")) for r in cut
+       if r.get("event") in ("tls_decrypt", "gap", "resync")]
+want = [("tls_decrypt", "decrypting", None), ("tls_decrypt", "gap", 1448),
+        ("tls_decrypt", "resync", 12062), ("gap", None, 16384),
+        ("tls_decrypt", "alert", None)]
+msgs = lambda recs: [(r["src"], r["type"], r["stream_off"]) for r in recs if "type" in r]
+big = [m for m in msgs(whole) if m[1] == "PUBLISH" and m[2] == 116]
+ok = seq == want and len(big) == 1 and msgs(cut) == [m for m in msgs(whole) if m not in big]
+if not ok:
+    print(seq, msgs(cut))
+sys.exit(0 if ok else 1)
+PYEOF
+	echo "FAIL: a segment lost inside TLS: not gap, resync, an MQTT gap of the record's plaintext, the rest in step"
+	fail=1
+fi
+
 # The summary counts: two connections, one key log for both, one for neither.
 sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
 	--tls-keylog "$DIR/tls13_resumed.keylog" tcp 2>&1)

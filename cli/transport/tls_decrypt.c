@@ -67,6 +67,8 @@ struct dec_dir {
     bool framed;   /* while hunting: record boundaries are known */
     bool dead;     /* nothing more can be done in this direction */
     uint64_t skipped;
+    uint64_t lost; /* while hunting: bytes lost before `skipped` (a hole, and
+                      the part of a record held when it came) */
     uint64_t seq;
     struct dec_keys keys;
     bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
@@ -544,6 +546,7 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
     d->hunting = true;
     d->framed = true;
     d->skipped = REC_HDR + body_len;
+    d->lost = 0;
     /* d->seq stays: the hunt's window starts at it, so a record that was
      * not ours (0-RTT data, a corrupted one) costs no sequence number. */
 }
@@ -641,17 +644,45 @@ static bool try_seqs(struct tls_decrypt *t, const struct dec_keys *keys,
     return false;
 }
 
-/* A hunt found its record: follow the direction from there. */
+/* The bytes of a protected record besides its content: header, explicit
+ * nonce, tag, TLS 1.3's content type; 0 when it varies (CBC padding). */
+static size_t record_overhead(const struct tls_suite *s)
+{
+    if (s->mac_len)
+        return 0;
+    return REC_HDR + s->explicit_len + TLS_TAG_LEN + (s->tls13 ? 1u : 0u);
+}
+
+/* The plaintext bytes in `bytes` of records numbered first .. found - 1
+ * (see tls_dec_callbacks.lost). */
+static uint64_t plaintext_lost(const struct tls_decrypt *t, uint64_t bytes,
+                               uint64_t first, uint64_t found, bool same_epoch)
+{
+    size_t per = record_overhead(t->suite);
+    if (!same_epoch || per == 0 || found < first)
+        return TLS_DEC_LOST_UNKNOWN;
+    uint64_t records = found - first;
+    if (records > bytes / per)
+        return TLS_DEC_LOST_UNKNOWN; /* fewer bytes than records need */
+    return bytes - records * per;
+}
+
+/* A hunt found its record (sequence number seq; same_epoch: with the keys
+ * it had): follow the direction from there. */
 static void hunt_found(struct tls_decrypt *t, int dir, uint64_t seq,
-                       uint8_t type, size_t n)
+                       uint8_t type, size_t n, bool same_epoch)
 {
     struct dec_dir *d = &t->d[dir];
+    uint64_t lost = plaintext_lost(t, d->lost + d->skipped, d->seq, seq, same_epoch);
     d->seq = seq + 1;
     d->hunting = false;
     d->hs.hdr_len = 0;
     d->hs.left = 0;
     emit(t, TLS_DEC_RESYNC, dir, seq, d->skipped, "records decrypt again");
     d->skipped = 0;
+    d->lost = 0;
+    if (t->cb.lost && (lost > 0 || lost == TLS_DEC_LOST_UNKNOWN))
+        t->cb.lost(t->cb.ctx, dir, lost);
     deliver(t, dir, type, n);
 }
 
@@ -669,7 +700,7 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
         return false;
     if (d->keys.epoch > 0 &&
         try_seqs(t, &d->keys, d->seq, rec, body_len, &seq, &type, &n)) {
-        hunt_found(t, dir, seq, type, n);
+        hunt_found(t, dir, seq, type, n, true);
         return true;
     }
     struct dec_keys next;
@@ -681,7 +712,7 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
     keys_clear(&d->keys);
     d->keys = next;
     secrets_done(t);
-    hunt_found(t, dir, seq, type, n);
+    hunt_found(t, dir, seq, type, n, false);
     return true;
 }
 
@@ -827,6 +858,8 @@ void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n)
     if (d->dead)
         return;
     emit(t, TLS_DEC_GAP, dir, d->seq, n, "bytes lost in the TCP stream");
+    /* what is lost runs from the record held in part (or from here) */
+    d->lost = d->hunting ? d->lost + d->skipped + d->len + n : d->len + n;
     d->len = 0;
     free(d->hs.msg);
     d->hs.msg = NULL;

@@ -62,11 +62,23 @@ struct tls_dec_record {
                            application keys, +1 per KeyUpdate; TLS 1.2: 1 */
 };
 
+/* tls_dec_callbacks.lost: how many plaintext bytes could not be told. */
+#define TLS_DEC_LOST_UNKNOWN UINT64_MAX
+
 struct tls_dec_callbacks {
     /* Plaintext application data of direction dir, in order. */
     void (*data)(void *ctx, int dir, const uint8_t *p, size_t n);
     void (*event)(void *ctx, const struct tls_dec_event *ev);
     void *ctx;
+    /* Records of dir were lost (a hole in the stream, or a record that
+     * failed authentication) and the records after them decrypt again
+     * (after TLS_DEC_RESYNC, before their plaintext): n plaintext bytes are
+     * missing before the next data, or TLS_DEC_LOST_UNKNOWN. n is the bytes
+     * from the first lost record to the record found, less each lost
+     * record's header, tag and (TLS 1.3) content type byte: exact for
+     * application data records without padding, which is what MQTT peers
+     * send; unknown for CBC suites and across a key update. Optional. */
+    void (*lost)(void *ctx, int dir, uint64_t n);
 };
 
 struct tls_decrypt;

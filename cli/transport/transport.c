@@ -604,7 +604,19 @@ static void route(struct transport *t, int dir, const uint8_t *data,
     }
 }
 
-bool transport_gap(struct transport *t, int dir, uint64_t len)
+static bool gap_route(struct transport *t, int dir, uint64_t len);
+
+bool transport_gap(struct transport *t, int dir, uint64_t len,
+                   const struct pkt_info *pkt, const struct transport_sink *sink)
+{
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
+    bool tell = gap_route(t, dir, len);
+    transport_call = was;
+    return tell;
+}
+
+static bool gap_route(struct transport *t, int dir, uint64_t len)
 {
     if (dir == 0 && t->proxy_state)
         proxy_end(t); /* a hole in the first bytes: no header to look for */
@@ -629,11 +641,12 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
     case TR_TLS:
         if (t->tls)
             t->tls->hello.dir[dir & 1].done = true;
-        if (t->tls && t->tls->dec) /* records are looked for again after the hole */
+        /* Records are looked for again after the hole; when they are found,
+         * the decryptor tells how much of the stream above (WebSocket
+         * frames, MQTT) is missing (on_tls_lost), not this hole's size. */
+        if (t->tls && t->tls->dec)
             tls_decrypt_gap(t->tls->dec, dir, len);
-        if (t->ws && t->tls_mqtt) /* and frames after the records */
-            ws_gap(t->ws, dir, len);
-        return t->tls_mqtt; /* the MQTT stream above has its hole too */
+        return false;
     default:
         t->kind = TR_IGNORED;
         return false;

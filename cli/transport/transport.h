@@ -97,6 +97,10 @@ struct transport_sink {
     /* The connection is now `kind` (TR_MQTT, TR_WEBSOCKET, TR_TLS), or a
      * TR_TLS connection carries WebSocket (TR_WSS). */
     void (*classified)(void *ctx, int kind);
+    /* n bytes of dir's MQTT byte stream were lost (decrypted TLS: told when
+     * the records after a hole decrypt again; TLS_DEC_LOST_UNKNOWN: how
+     * many is not known, the stream decoder must resynchronise). */
+    void (*gap)(void *ctx, int dir, uint64_t n);
 };
 
 #define TRANSPORT_MARKS 32 /* packets remembered per search buffer */
@@ -201,9 +205,12 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
                     size_t len, const struct pkt_info *pkt,
                     const struct transport_sink *sink);
 
-/* `len` bytes of dir were lost. True when the MQTT stream decoder of dir
- * should be told (its bytes were going to it), false when handled here. */
-bool transport_gap(struct transport *t, int dir, uint64_t len);
+/* `len` bytes of dir were lost (pkt: the packet that showed it). True when
+ * the MQTT stream decoder of dir should be told (its bytes were going to
+ * it), false when handled here. What the layers here say about it (TLS: a
+ * "tls_decrypt" record, status "gap") goes to sink. */
+bool transport_gap(struct transport *t, int dir, uint64_t len,
+                   const struct pkt_info *pkt, const struct transport_sink *sink);
 
 /* End of the connection (pkt: the last packet): a search still under way
  * gives its bytes to the stream decoder (MQTT ports) or is dropped; TLS is

@@ -118,13 +118,30 @@ static void on_tls_event(void *ctx, const struct tls_dec_event *ev)
     transport_emit(t, ev->dir < 0 ? 0 : ev->dir, 0, &e);
 }
 
+/* Records were lost and the ones after them decrypt again: the bytes they
+ * held are missing from the stream above (WebSocket frames, or MQTT). */
+static void on_tls_lost(void *ctx, int dir, uint64_t n)
+{
+    struct transport *t = ctx;
+    if (!t->tls_mqtt)
+        return;
+    if (t->ws) {
+        if (n != TLS_DEC_LOST_UNKNOWN)
+            ws_gap(t->ws, dir, n);
+        return;
+    }
+    const struct transport_sink *s = transport_call.sink;
+    if (s && s->gap)
+        s->gap(s->ctx, dir, n);
+}
+
 /* The TLS state of a connection: hellos always, decryption with a key log. */
 bool transport_tls_start(struct transport *t, struct tls_keylog *keylog)
 {
     if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
         return false;
     if (keylog) {
-        struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t};
+        struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t, on_tls_lost};
         t->tls->dec = tls_decrypt_new(keylog, &cb); /* NULL: reported only */
     }
     return true;
