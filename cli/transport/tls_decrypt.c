@@ -32,13 +32,16 @@ enum {
 
 /* The keys one direction protects its records with (one epoch): the
  * cipher keeps the key schedule's output (keys, IV), so only the traffic
- * secret a KeyUpdate starts from is kept beside it. */
+ * secret a KeyUpdate starts from is kept beside it. The cipher is held by
+ * value (an array of one, so that `keys->cipher` is its address): what
+ * opening a record reads before the cipher context is then in the
+ * direction's own cache line, not behind another pointer. */
 struct dec_keys {
     int epoch; /* 0: none; 1.3: 1 handshake, 2 application_0, 3.. updates;
                   1.2: 1 after ChangeCipherSpec */
-    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
+    struct tls_cipher cipher[1]; /* all zero: none */
     uint8_t secret_len;
-    struct tls_cipher *cipher;
+    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
 };
 
 /* The connection's secrets from the key log (a copy: the table may move)
@@ -152,14 +155,14 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
 
 static void keys_clear(struct dec_keys *k)
 {
-    tls_cipher_free(k->cipher);
-    OPENSSL_cleanse(k, sizeof *k);
+    tls_cipher_clear(k->cipher);
+    explicit_bzero(k, sizeof *k);
 }
 
 static void secrets_free(struct tls_decrypt *t)
 {
     if (t->secrets) {
-        OPENSSL_cleanse(t->secrets, sizeof *t->secrets);
+        explicit_bzero(t->secrets, sizeof *t->secrets);
         free(t->secrets);
         t->secrets = NULL;
     }
@@ -277,7 +280,8 @@ static bool epoch_traffic_keys(struct tls_decrypt *t, int dir,
 
 /* The keys of `epoch` for direction dir into out; `from` is the epoch
  * before (for a TLS 1.3 KeyUpdate). `reuse`, a cipher whose keys are not
- * needed any more (or NULL), is re-keyed for the new epoch, or freed. */
+ * needed any more (or NULL), is moved into out and re-keyed for the new
+ * epoch. On failure out's cipher is to be cleared (keys_clear). */
 static bool keys_for_epoch(struct tls_decrypt *t, int dir,
                            const struct dec_keys *from, int epoch,
                            struct tls_cipher *reuse, struct dec_keys *out)
@@ -286,12 +290,14 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
     memset(&k, 0, sizeof k);
     memset(out, 0, sizeof *out);
     out->epoch = epoch;
-    if (epoch_traffic_keys(t, dir, from, epoch, &k, out))
-        out->cipher = tls_cipher_rekey(reuse, t->suite, &k);
-    else
-        tls_cipher_free(reuse);
-    OPENSSL_cleanse(&k, sizeof k);
-    return out->cipher != NULL;
+    if (reuse) {
+        out->cipher[0] = *reuse;
+        explicit_bzero(reuse, sizeof *reuse);
+    }
+    bool ok = epoch_traffic_keys(t, dir, from, epoch, &k, out) &&
+              tls_cipher_set(out->cipher, t->suite, &k);
+    explicit_bzero(&k, sizeof k);
+    return ok;
 }
 
 /* TLS 1.3: once both directions have their application keys, the key
@@ -311,9 +317,9 @@ static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
     struct dec_keys next;
     /* The direction's cipher context is re-keyed, not made anew: its keys
      * are not needed again (a KeyUpdate derives from the secret). */
-    struct tls_cipher *reuse = d->keys.cipher;
-    d->keys.cipher = NULL;
-    if (!keys_for_epoch(t, dir, &d->keys, epoch, reuse, &next)) {
+    struct tls_cipher reuse = d->keys.cipher[0];
+    explicit_bzero(d->keys.cipher, sizeof d->keys.cipher);
+    if (!keys_for_epoch(t, dir, &d->keys, epoch, &reuse, &next)) {
         keys_clear(&next);
         d->dead = true;
         emit(t, TLS_DEC_UNSUPPORTED, dir, d->seq, 0, "key derivation failed");
