@@ -63,35 +63,42 @@ struct hs_stream {
     uint32_t msg_len, msg_want;
 };
 
+/* What a record of the direction reads first is at its start (buf .. the
+ * cipher's IV): a direction's state starts a cache line (the decryptor is
+ * allocated aligned, tls_decrypt_init) and is what tls_decrypt_prefetch
+ * asks for. */
 struct dec_dir {
-    uint8_t *buf; /* unprocessed bytes: at most one record */
-    size_t len, cap;
+    _Alignas(64) uint8_t *buf; /* unprocessed bytes: at most one record */
+    size_t len;
+    uint64_t seq;
     bool hunting;  /* looking for a record that decrypts */
     bool framed;   /* while hunting: record boundaries are known */
     bool dead;     /* nothing more can be done in this direction */
-    uint64_t skipped;
-    uint64_t seq;
-    struct dec_keys keys;
     bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
+    struct dec_keys keys;
+    size_t cap;
+    uint64_t skipped;
     struct hs_stream hs;
 };
 
 struct tls_decrypt {
-    struct tls_keylog *kl;
+    /* What every record reads (one cache line) ... */
+    const struct tls_suite *suite;
+    uint8_t *out; /* one plaintext record */
     struct tls_dec_callbacks cb;
+    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
+    enum { K_WAIT, K_READY, K_NONE } key_state;
+    uint16_t version; /* 0x0303 or 0x0304 once known */
+    /* ... then each direction's, on lines of their own */
+    struct dec_dir d[2];
+    struct tls_keylog *kl;
+    struct dec_secrets *secrets; /* while K_READY and still needed */
     /* What decryption takes from the hellos (tls_parse_*_hello; the rest
      * of struct tls_info is not kept). */
     uint8_t client_random[TLS_RANDOM_LEN], server_random[TLS_RANDOM_LEN];
     uint16_t cipher_suite, server_version;
     bool encrypt_then_mac;
     bool have_client_hello, have_server_hello;
-    uint16_t version; /* 0x0303 or 0x0304 once known */
-    const struct tls_suite *suite;
-    enum { K_WAIT, K_READY, K_NONE } key_state;
-    struct dec_secrets *secrets; /* while K_READY and still needed */
-    uint8_t *out; /* one plaintext record */
-    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
-    struct dec_dir d[2];
 };
 
 /* ---- events ---- */
@@ -140,17 +147,31 @@ static void scratch_put(void)
     }
 }
 
-struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
-                                    const struct tls_dec_callbacks *cb)
+_Static_assert(sizeof(struct tls_decrypt) % 64 == 0,
+               "whole cache lines: an allocation's size for aligned_alloc");
+
+size_t tls_decrypt_size(void)
 {
-    struct tls_decrypt *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    return sizeof(struct tls_decrypt); /* a multiple of 64: d[] is aligned */
+}
+
+struct tls_decrypt *tls_decrypt_init(void *mem, struct tls_keylog *kl,
+                                     const struct tls_dec_callbacks *cb)
+{
+    struct tls_decrypt *t = mem;
+    memset(t, 0, sizeof *t);
     t->kl = kl;
     if (cb)
         t->cb = *cb;
     tls_keys_hold();
     return t;
+}
+
+struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
+                                    const struct tls_dec_callbacks *cb)
+{
+    void *mem = aligned_alloc(_Alignof(struct tls_decrypt), sizeof(struct tls_decrypt));
+    return mem ? tls_decrypt_init(mem, kl, cb) : NULL;
 }
 
 static void keys_clear(struct dec_keys *k)
@@ -168,7 +189,7 @@ static void secrets_free(struct tls_decrypt *t)
     }
 }
 
-void tls_decrypt_free(struct tls_decrypt *t)
+void tls_decrypt_fini(struct tls_decrypt *t)
 {
     if (!t)
         return;
@@ -180,8 +201,21 @@ void tls_decrypt_free(struct tls_decrypt *t)
     if (t->out)
         scratch_put();
     secrets_free(t);
-    free(t);
     tls_keys_release();
+}
+
+void tls_decrypt_free(struct tls_decrypt *t)
+{
+    tls_decrypt_fini(t);
+    free(t);
+}
+
+void tls_decrypt_prefetch(const struct tls_decrypt *t, int dir)
+{
+    const struct dec_dir *d = &t->d[dir & 1];
+    __builtin_prefetch(t);
+    __builtin_prefetch(d);
+    __builtin_prefetch((const char *)d + 64);
 }
 
 const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)

@@ -627,8 +627,8 @@ bool transport_gap(struct transport *t, int dir, uint64_t len)
         ws_gap(t->ws, dir, len);
         return true;
     case TR_TLS:
-        if (t->tls)
-            t->tls->hello.dir[dir & 1].done = true;
+        if (t->tls && t->tls->hello)
+            t->tls->hello->dir[dir & 1].done = true;
         if (t->tls && t->tls->dec) /* records are looked for again after the hole */
             tls_decrypt_gap(t->tls->dec, dir, len);
         if (t->ws && t->tls_mqtt) /* and frames after the records */
@@ -674,10 +674,5 @@ void transport_free(struct transport *t)
     t->first = NULL;
     free(t->ws);
     t->ws = NULL;
-    if (t->tls) {
-        tls_hello_free(&t->tls->hello);
-        tls_decrypt_free(t->tls->dec);
-        free(t->tls);
-        t->tls = NULL;
-    }
+    transport_tls_free(t);
 }
