@@ -218,6 +218,11 @@ void tls_decrypt_prefetch(const struct tls_decrypt *t, int dir)
     __builtin_prefetch((const char *)d + 64);
 }
 
+void tls_decrypt_prefetch_cipher(const struct tls_decrypt *t, int dir)
+{
+    tls_cipher_prefetch(t->d[dir & 1].keys.cipher);
+}
+
 const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)
 {
     return &t->cur;

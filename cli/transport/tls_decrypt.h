@@ -90,6 +90,9 @@ void tls_decrypt_fini(struct tls_decrypt *t);
 /* Asks for the cache lines the next record of direction dir reads first;
  * reads nothing of t (it need not be in cache). */
 void tls_decrypt_prefetch(const struct tls_decrypt *t, int dir);
+/* Then, once those lines are in (a while after tls_decrypt_prefetch):
+ * asks for the direction's cipher context, which they point to. */
+void tls_decrypt_prefetch_cipher(const struct tls_decrypt *t, int dir);
 
 /* The TCP payload of direction dir (0: client), in order, any chunking. */
 void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,

@@ -129,6 +129,9 @@ struct tls_cipher {
  * on failure, c then cleared. */
 bool tls_cipher_set(struct tls_cipher *c, const struct tls_suite *s,
                     const struct tls_traffic_keys *keys);
+/* Asks for the first cache lines of c's cipher context (c is read, its
+ * context not). */
+void tls_cipher_prefetch(const struct tls_cipher *c);
 /* Releases c's contexts and wipes it (all zero after). */
 void tls_cipher_clear(struct tls_cipher *c);
 
