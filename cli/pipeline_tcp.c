@@ -338,6 +338,7 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
         __builtin_prefetch(cs->dir[dir]);
     __builtin_prefetch(&cs->tr);
     __builtin_prefetch(&cs->meta); /* and the analysis behind it */
+    transport_prefetch(&cs->tr, dir); /* TLS: the decryptor's state */
 }
 
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,

@@ -32,13 +32,16 @@ enum {
 
 /* The keys one direction protects its records with (one epoch): the
  * cipher keeps the key schedule's output (keys, IV), so only the traffic
- * secret a KeyUpdate starts from is kept beside it. */
+ * secret a KeyUpdate starts from is kept beside it. The cipher is held by
+ * value (an array of one, so that `keys->cipher` is its address): what
+ * opening a record reads before the cipher context is then in the
+ * direction's own cache line, not behind another pointer. */
 struct dec_keys {
     int epoch; /* 0: none; 1.3: 1 handshake, 2 application_0, 3.. updates;
                   1.2: 1 after ChangeCipherSpec */
-    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
+    struct tls_cipher cipher[1]; /* all zero: none */
     uint8_t secret_len;
-    struct tls_cipher *cipher;
+    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
 };
 
 /* The connection's secrets from the key log (a copy: the table may move)
@@ -60,37 +63,44 @@ struct hs_stream {
     uint32_t msg_len, msg_want;
 };
 
+/* What a record of the direction reads first is at its start (buf .. the
+ * cipher's IV): a direction's state starts a cache line (the decryptor is
+ * allocated aligned, tls_decrypt_init) and is what tls_decrypt_prefetch
+ * asks for. */
 struct dec_dir {
-    uint8_t *buf; /* unprocessed bytes: at most one record */
-    size_t len, cap;
+    _Alignas(64) uint8_t *buf; /* unprocessed bytes: at most one record */
+    size_t len;
+    uint64_t seq;
     bool hunting;  /* looking for a record that decrypts */
     bool framed;   /* while hunting: record boundaries are known */
     bool dead;     /* nothing more can be done in this direction */
+    bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
+    struct dec_keys keys;
+    size_t cap;
     uint64_t skipped;
     uint64_t lost; /* while hunting: bytes lost before `skipped` (a hole, and
                       the part of a record held when it came) */
-    uint64_t seq;
-    struct dec_keys keys;
-    bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
     struct hs_stream hs;
 };
 
 struct tls_decrypt {
-    struct tls_keylog *kl;
+    /* What every record reads (one cache line) ... */
+    const struct tls_suite *suite;
+    uint8_t *out; /* one plaintext record */
     struct tls_dec_callbacks cb;
+    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
+    enum { K_WAIT, K_READY, K_NONE } key_state;
+    uint16_t version; /* 0x0303 or 0x0304 once known */
+    /* ... then each direction's, on lines of their own */
+    struct dec_dir d[2];
+    struct tls_keylog *kl;
+    struct dec_secrets *secrets; /* while K_READY and still needed */
     /* What decryption takes from the hellos (tls_parse_*_hello; the rest
      * of struct tls_info is not kept). */
     uint8_t client_random[TLS_RANDOM_LEN], server_random[TLS_RANDOM_LEN];
     uint16_t cipher_suite, server_version;
     bool encrypt_then_mac;
     bool have_client_hello, have_server_hello;
-    uint16_t version; /* 0x0303 or 0x0304 once known */
-    const struct tls_suite *suite;
-    enum { K_WAIT, K_READY, K_NONE } key_state;
-    struct dec_secrets *secrets; /* while K_READY and still needed */
-    uint8_t *out; /* one plaintext record */
-    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
-    struct dec_dir d[2];
 };
 
 /* ---- events ---- */
@@ -139,12 +149,19 @@ static void scratch_put(void)
     }
 }
 
-struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
-                                    const struct tls_dec_callbacks *cb)
+_Static_assert(sizeof(struct tls_decrypt) % 64 == 0,
+               "whole cache lines: an allocation's size for aligned_alloc");
+
+size_t tls_decrypt_size(void)
 {
-    struct tls_decrypt *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    return sizeof(struct tls_decrypt); /* a multiple of 64: d[] is aligned */
+}
+
+struct tls_decrypt *tls_decrypt_init(void *mem, struct tls_keylog *kl,
+                                     const struct tls_dec_callbacks *cb)
+{
+    struct tls_decrypt *t = mem;
+    memset(t, 0, sizeof *t);
     t->kl = kl;
     if (cb)
         t->cb = *cb;
@@ -152,22 +169,29 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
     return t;
 }
 
+struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
+                                    const struct tls_dec_callbacks *cb)
+{
+    void *mem = aligned_alloc(_Alignof(struct tls_decrypt), sizeof(struct tls_decrypt));
+    return mem ? tls_decrypt_init(mem, kl, cb) : NULL;
+}
+
 static void keys_clear(struct dec_keys *k)
 {
-    tls_cipher_free(k->cipher);
-    OPENSSL_cleanse(k, sizeof *k);
+    tls_cipher_clear(k->cipher);
+    explicit_bzero(k, sizeof *k);
 }
 
 static void secrets_free(struct tls_decrypt *t)
 {
     if (t->secrets) {
-        OPENSSL_cleanse(t->secrets, sizeof *t->secrets);
+        explicit_bzero(t->secrets, sizeof *t->secrets);
         free(t->secrets);
         t->secrets = NULL;
     }
 }
 
-void tls_decrypt_free(struct tls_decrypt *t)
+void tls_decrypt_fini(struct tls_decrypt *t)
 {
     if (!t)
         return;
@@ -179,8 +203,26 @@ void tls_decrypt_free(struct tls_decrypt *t)
     if (t->out)
         scratch_put();
     secrets_free(t);
-    free(t);
     tls_keys_release();
+}
+
+void tls_decrypt_free(struct tls_decrypt *t)
+{
+    tls_decrypt_fini(t);
+    free(t);
+}
+
+void tls_decrypt_prefetch(const struct tls_decrypt *t, int dir)
+{
+    const struct dec_dir *d = &t->d[dir & 1];
+    __builtin_prefetch(t);
+    __builtin_prefetch(d);
+    __builtin_prefetch((const char *)d + 64);
+}
+
+void tls_decrypt_prefetch_cipher(const struct tls_decrypt *t, int dir)
+{
+    tls_cipher_prefetch(t->d[dir & 1].keys.cipher);
 }
 
 const struct tls_dec_record *tls_decrypt_record(const struct tls_decrypt *t)
@@ -279,7 +321,8 @@ static bool epoch_traffic_keys(struct tls_decrypt *t, int dir,
 
 /* The keys of `epoch` for direction dir into out; `from` is the epoch
  * before (for a TLS 1.3 KeyUpdate). `reuse`, a cipher whose keys are not
- * needed any more (or NULL), is re-keyed for the new epoch, or freed. */
+ * needed any more (or NULL), is moved into out and re-keyed for the new
+ * epoch. On failure out's cipher is to be cleared (keys_clear). */
 static bool keys_for_epoch(struct tls_decrypt *t, int dir,
                            const struct dec_keys *from, int epoch,
                            struct tls_cipher *reuse, struct dec_keys *out)
@@ -288,12 +331,14 @@ static bool keys_for_epoch(struct tls_decrypt *t, int dir,
     memset(&k, 0, sizeof k);
     memset(out, 0, sizeof *out);
     out->epoch = epoch;
-    if (epoch_traffic_keys(t, dir, from, epoch, &k, out))
-        out->cipher = tls_cipher_rekey(reuse, t->suite, &k);
-    else
-        tls_cipher_free(reuse);
-    OPENSSL_cleanse(&k, sizeof k);
-    return out->cipher != NULL;
+    if (reuse) {
+        out->cipher[0] = *reuse;
+        explicit_bzero(reuse, sizeof *reuse);
+    }
+    bool ok = epoch_traffic_keys(t, dir, from, epoch, &k, out) &&
+              tls_cipher_set(out->cipher, t->suite, &k);
+    explicit_bzero(&k, sizeof k);
+    return ok;
 }
 
 /* TLS 1.3: once both directions have their application keys, the key
@@ -313,9 +358,9 @@ static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
     struct dec_keys next;
     /* The direction's cipher context is re-keyed, not made anew: its keys
      * are not needed again (a KeyUpdate derives from the secret). */
-    struct tls_cipher *reuse = d->keys.cipher;
-    d->keys.cipher = NULL;
-    if (!keys_for_epoch(t, dir, &d->keys, epoch, reuse, &next)) {
+    struct tls_cipher reuse = d->keys.cipher[0];
+    explicit_bzero(d->keys.cipher, sizeof d->keys.cipher);
+    if (!keys_for_epoch(t, dir, &d->keys, epoch, &reuse, &next)) {
         keys_clear(&next);
         d->dead = true;
         emit(t, TLS_DEC_UNSUPPORTED, dir, d->seq, 0, "key derivation failed");

@@ -90,6 +90,22 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
                                     const struct tls_dec_callbacks *cb);
 void tls_decrypt_free(struct tls_decrypt *t);
 
+/* The same in memory of the caller's (so that a decryptor can share its
+ * owner's allocation): tls_decrypt_size() bytes aligned to 64, given to
+ * tls_decrypt_init; tls_decrypt_fini releases what the decryptor holds,
+ * not that memory. */
+size_t tls_decrypt_size(void);
+struct tls_decrypt *tls_decrypt_init(void *mem, struct tls_keylog *kl,
+                                     const struct tls_dec_callbacks *cb);
+void tls_decrypt_fini(struct tls_decrypt *t);
+
+/* Asks for the cache lines the next record of direction dir reads first;
+ * reads nothing of t (it need not be in cache). */
+void tls_decrypt_prefetch(const struct tls_decrypt *t, int dir);
+/* Then, once those lines are in (a while after tls_decrypt_prefetch):
+ * asks for the direction's cipher context, which they point to. */
+void tls_decrypt_prefetch_cipher(const struct tls_decrypt *t, int dir);
+
 /* The TCP payload of direction dir (0: client), in order, any chunking. */
 void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
                       size_t len);

@@ -17,6 +17,14 @@
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
+/* Key material is wiped with glibc's explicit_bzero: a memset the
+ * compiler may not drop, without OPENSSL_cleanse's call through a
+ * volatile function pointer (several per key derivation). */
+static inline void wipe(void *p, size_t n)
+{
+    explicit_bzero(p, n);
+}
+
 /* The suites whose records can be opened. TLS 1.3 from RFC 8446 B.4; TLS 1.2
  * GCM from RFC 5288 and RFC 5289 (salt of 4 bytes, 8 explicit nonce bytes per
  * record, section 3 of RFC 5288); ChaCha20-Poly1305 from RFC 7905 (a 12-byte
@@ -165,8 +173,8 @@ static void state_copy(unsigned hash_len, union hash_state *to,
 
 static void hmac_key_done(struct hmac_key *h)
 {
-    OPENSSL_cleanse(&h->ipad, state_size(h->hash_len));
-    OPENSSL_cleanse(&h->opad, state_size(h->hash_len));
+    wipe(&h->ipad, state_size(h->hash_len));
+    wipe(&h->opad, state_size(h->hash_len));
 }
 
 /* Keys h with key (at most one block of the hash); hash_len 32 or 48. */
@@ -186,7 +194,7 @@ static bool hmac_key_set(struct hmac_key *h, unsigned hash_len,
         hash_init(hash_len, st);
         hash_update(hash_len, st, pad, block);
     }
-    OPENSSL_cleanse(pad, block);
+    wipe(pad, block);
     return true;
 }
 
@@ -205,8 +213,8 @@ static void hmac3(const struct hmac_key *h, const uint8_t *a, size_t a_len,
     state_copy(h->hash_len, &w, &h->opad);
     hash_update(h->hash_len, &w, inner, h->hash_len);
     hash_final(h->hash_len, &w, out);
-    OPENSSL_cleanse(&w, state_size(h->hash_len));
-    OPENSSL_cleanse(inner, h->hash_len);
+    wipe(&w, state_size(h->hash_len));
+    wipe(inner, h->hash_len);
 }
 
 /* HKDF-Expand (RFC 5869 2.3) under the keyed PRK:
@@ -225,7 +233,7 @@ static bool hkdf_expand(const struct hmac_key *prk, const uint8_t *info,
         memcpy(out + done, t, n);
         done += n;
     }
-    OPENSSL_cleanse(t, sizeof t);
+    wipe(t, sizeof t);
     return true;
 }
 
@@ -318,6 +326,7 @@ bool tls13_next_secret(const struct tls_suite *s, uint8_t *secret,
                             NULL, 0, next, secret_len))
         return false;
     memcpy(secret, next, secret_len);
+    wipe(next, sizeof next);
     return true;
 }
 
@@ -373,27 +382,9 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
     p += 2 * k;
     memcpy(client->iv, p, iv);
     memcpy(server->iv, p + iv, iv);
-    OPENSSL_cleanse(block, sizeof block);
+    wipe(block, sizeof block);
     return true;
 }
-
-struct tls_cipher {
-    EVP_CIPHER_CTX *ctx;
-    EVP_MAC_CTX *mac; /* CBC suites: HMAC with the MAC key */
-    /* AES-GCM: the nonce's first 4 bytes are set once as the "fixed" field
-     * and each record gives only the 8-byte invocation field and the tag,
-     * in one parameter call (OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, RFC
-     * 5116 3.2's split), instead of a re-initialisation with the whole IV
-     * plus a control call for the tag. */
-    bool gcm_inv;
-    uint8_t fixed[4];
-    bool pooled; /* an AEAD context: back to ctx_pool when freed */
-    enum tls_cipher_alg alg;
-    /* What each record needs besides the keyed contexts: the IV (fixed_iv_len
-     * bytes used) and, for CBC, whether encrypt-then-MAC was negotiated. */
-    uint8_t iv[TLS_IV_LEN];
-    bool encrypt_then_mac;
-};
 
 static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
 {
@@ -455,91 +446,86 @@ static void gcm_fixed_set(struct tls_cipher *c, const struct tls_suite *s,
     c->gcm_inv = EVP_CIPHER_CTX_set_params(c->ctx, params) == 1;
 }
 
-struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
-                                  const struct tls_traffic_keys *keys)
+/* A new context for c->alg keyed with keys (c has none): one from the
+ * pool, re-keyed, when there is one. */
+static bool cipher_make(struct tls_cipher *c, const struct tls_suite *s,
+                        const struct tls_traffic_keys *keys)
 {
-    struct tls_cipher *c = OPENSSL_zalloc(sizeof *c);
-    if (!c)
-        return NULL;
-    c->alg = s->cipher;
-    c->pooled = s->mac_len == 0;
-    memcpy(c->iv, keys->iv, sizeof c->iv);
-    c->encrypt_then_mac = keys->encrypt_then_mac;
     if (c->pooled && holders && ctx_pool_len[c->alg] > 0) {
         unsigned i = --ctx_pool_len[c->alg];
         c->ctx = ctx_pool[c->alg][i];
         ctx_pool[c->alg][i] = NULL;
         /* cipher and IV length stay; only the key changes */
-        if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1)
-            goto fail;
-        goto keyed;
+        return EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) == 1;
     }
     const EVP_CIPHER *evp = evp_cipher(s->cipher);
     if (!evp || (c->ctx = EVP_CIPHER_CTX_new()) == NULL)
-        goto fail;
-    if (s->mac_len) {
-        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1 ||
-            EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
-            (c->mac = hmac_new(s, keys->mac)) == NULL)
-            goto fail;
-    } else if (EVP_CIPHER_get_iv_length(evp) == TLS_IV_LEN) {
+        return false;
+    if (s->mac_len)
+        return EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) == 1 &&
+               EVP_CIPHER_CTX_set_padding(c->ctx, 0) == 1 &&
+               (c->mac = hmac_new(s, keys->mac)) != NULL;
+    if (EVP_CIPHER_get_iv_length(evp) == TLS_IV_LEN)
         /* the AEADs' default nonce is the 96 bits TLS uses: cipher and
          * key in one call */
-        if (EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) != 1)
-            goto fail;
-    } else if (EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) != 1 ||
-               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
-                                   NULL) != 1 ||
-               EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
-        goto fail;
-    }
-keyed:
-    gcm_fixed_set(c, s, keys);
-    return c;
-fail:
-    c->pooled = false; /* a context that failed is not reused */
-    tls_cipher_free(c);
-    return NULL;
+        return EVP_DecryptInit_ex(c->ctx, evp, NULL, keys->key, NULL) == 1;
+    return EVP_DecryptInit_ex(c->ctx, evp, NULL, NULL, NULL) == 1 &&
+           EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_IV_LEN,
+                               NULL) == 1 &&
+           EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) == 1;
 }
 
-struct tls_cipher *tls_cipher_rekey(struct tls_cipher *c,
-                                    const struct tls_suite *s,
-                                    const struct tls_traffic_keys *keys)
+bool tls_cipher_set(struct tls_cipher *c, const struct tls_suite *s,
+                    const struct tls_traffic_keys *keys)
 {
-    if (!c)
-        return tls_cipher_new(s, keys);
-    if (!c->pooled || c->alg != s->cipher || s->mac_len) {
-        tls_cipher_free(c);
-        return tls_cipher_new(s, keys);
+    bool ok;
+    if (c->ctx && c->pooled && c->alg == s->cipher && !s->mac_len) {
+        /* the same AEAD: cipher and IV length stay, only key and IV change */
+        ok = EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) == 1;
+    } else {
+        tls_cipher_clear(c);
+        c->alg = (uint8_t)s->cipher;
+        c->pooled = s->mac_len == 0;
+        ok = cipher_make(c, s, keys);
     }
-    /* the same AEAD: cipher and IV length stay, only key and IV change */
+    if (!ok) {
+        c->pooled = false; /* a context that failed is not reused */
+        tls_cipher_clear(c);
+        return false;
+    }
     memcpy(c->iv, keys->iv, sizeof c->iv);
     c->encrypt_then_mac = keys->encrypt_then_mac;
     c->gcm_inv = false;
-    if (EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) != 1) {
-        c->pooled = false; /* a context that failed is not reused */
-        tls_cipher_free(c);
-        return NULL;
-    }
     gcm_fixed_set(c, s, keys);
-    return c;
+    return true;
 }
 
-void tls_cipher_free(struct tls_cipher *c)
+void tls_cipher_prefetch(const struct tls_cipher *c)
 {
-    if (!c)
-        return;
+    /* An EVP_CIPHER_CTX is a few lines; opening a record starts with its
+     * first (the cipher) and reads its provider context pointer further
+     * on. */
+    const char *ctx = (const char *)c->ctx;
+    if (ctx) {
+        __builtin_prefetch(ctx);
+        __builtin_prefetch(ctx + 64);
+        __builtin_prefetch(ctx + 128);
+    }
+}
+
+void tls_cipher_clear(struct tls_cipher *c)
+{
     if (c->ctx && c->pooled && holders && ctx_pool_len[c->alg] < CTX_POOL_MAX)
         ctx_pool[c->alg][ctx_pool_len[c->alg]++] = c->ctx;
     else
         EVP_CIPHER_CTX_free(c->ctx);
     EVP_MAC_CTX_free(c->mac);
-    OPENSSL_clear_free(c, sizeof *c);
+    wipe(c, sizeof *c);
 }
 
 /* Authenticates and decrypts in[0..in_len) (ciphertext then the 16-byte
  * tag) with nonce and aad into out (in_len - 16 bytes). */
-static bool aead_open(struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN],
+static bool aead_open(const struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN],
                       const uint8_t *aad, size_t aad_len, const uint8_t *in,
                       size_t in_len, uint8_t *out)
 {
@@ -593,7 +579,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 /* RFC 8446 5.2: additional_data is the record header; the inner plaintext
  * is the content, its type, then zero padding. */
-static bool open13(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+static bool open13(const struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
                    size_t body_len, uint8_t *out, uint8_t *type, size_t *plen)
 {
     uint8_t nonce[TLS_IV_LEN];
@@ -615,7 +601,7 @@ static bool open13(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
 /* RFC 5246 6.2.3.3: additional_data = seq_num + type + version + length
  * of the plaintext. GCM (RFC 5288 3): nonce = salt (4 bytes from the key
  * block) + the explicit part sent at the start of the record (8). */
-static bool open12(const struct tls_suite *s, struct tls_cipher *c,
+static bool open12(const struct tls_suite *s, const struct tls_cipher *c,
                    uint64_t seq, const uint8_t *rec, size_t body_len,
                    uint8_t *out, uint8_t *type, size_t *plen)
 {
@@ -646,7 +632,7 @@ static bool open12(const struct tls_suite *s, struct tls_cipher *c,
 
 /* The TLS 1.2 MAC input (RFC 5246 6.2.3.1): seq_num, type, version,
  * length, then the bytes. */
-static bool hmac_record(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
+static bool hmac_record(const struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
                         const uint8_t *p, size_t n, uint8_t *mac, size_t mac_len)
 {
     uint8_t hdr[13];
@@ -667,7 +653,7 @@ static bool hmac_record(struct tls_cipher *c, uint64_t seq, const uint8_t *rec,
 /* AES-CBC over in[0..n) (whole blocks) with iv into out; then the padding
  * (RFC 5246 6.2.3.2: padding_length + 1 bytes all equal to it) is checked
  * and removed: the length left, or SIZE_MAX when it is wrong. */
-static size_t cbc_decrypt(struct tls_cipher *c, const uint8_t *iv,
+static size_t cbc_decrypt(const struct tls_cipher *c, const uint8_t *iv,
                           const uint8_t *in, size_t n, uint8_t *out)
 {
     int len = 0, fin = 0;
@@ -688,7 +674,7 @@ static size_t cbc_decrypt(struct tls_cipher *c, const uint8_t *iv,
 /* TLS 1.2 CBC: IV, then either CBC(content + MAC + padding) (MAC then
  * encrypt, RFC 5246 6.2.3.2) or CBC(content + padding) + MAC over IV and
  * ciphertext (encrypt then MAC, RFC 7366 3). */
-static bool open12_cbc(const struct tls_suite *s, struct tls_cipher *c,
+static bool open12_cbc(const struct tls_suite *s, const struct tls_cipher *c,
                        uint64_t seq, const uint8_t *rec,
                        size_t body_len, uint8_t *out, uint8_t *type,
                        size_t *plen)
@@ -718,11 +704,11 @@ static bool open12_cbc(const struct tls_suite *s, struct tls_cipher *c,
     return true;
 }
 
-bool tls_record_open(const struct tls_suite *s, struct tls_cipher *c,
+bool tls_record_open(const struct tls_suite *s, const struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen)
 {
-    if (!c)
+    if (!c || !c->ctx)
         return false;
     if (s->tls13)
         return open13(c, seq, rec, body_len, out, type, plen);

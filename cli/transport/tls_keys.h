@@ -98,17 +98,42 @@ bool tls12_traffic_keys(const struct tls_suite *s, const uint8_t master[48],
 
 /* A cipher context with its keys set (and the HMAC for CBC suites); it
  * keeps the IV and the encrypt-then-MAC flag too, so that keys can be
- * wiped once it is made. */
-struct tls_cipher;
-struct tls_cipher *tls_cipher_new(const struct tls_suite *s,
-                                  const struct tls_traffic_keys *keys);
-/* c re-keyed for keys of suite s (the same AEAD: its context is kept,
- * which costs a fraction of a new one), or freed and a new one made. NULL
- * on failure (c is freed then); c NULL: tls_cipher_new. */
-struct tls_cipher *tls_cipher_rekey(struct tls_cipher *c,
-                                    const struct tls_suite *s,
-                                    const struct tls_traffic_keys *keys);
-void tls_cipher_free(struct tls_cipher *c);
+ * wiped once it is made. Kept by value in its user's per-direction state
+ * (what each record reads first, then the context, is in one cache line
+ * there): all zero is "no cipher"; set by tls_cipher_set, released by
+ * tls_cipher_clear, moved by assignment (nothing points into it). The
+ * fields are tls_keys.c's. */
+struct evp_cipher_ctx_st; /* OpenSSL's EVP_CIPHER_CTX, EVP_MAC_CTX */
+struct evp_mac_ctx_st;
+struct tls_cipher {
+    struct evp_cipher_ctx_st *ctx;
+    /* What each record needs besides the keyed context: the IV
+     * (fixed_iv_len bytes used) and, for AES-GCM, its first 4 bytes given
+     * once to the context as the "fixed" field (gcm_inv: each record then
+     * gives only the 8-byte invocation field and the tag, in one
+     * parameter call, OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, RFC 5116
+     * 3.2's split, instead of a re-initialisation with the whole IV plus a
+     * control call for the tag). */
+    uint8_t iv[TLS_IV_LEN];
+    uint8_t fixed[4];
+    bool gcm_inv;
+    bool pooled;           /* an AEAD context: back to the pool when cleared */
+    bool encrypt_then_mac; /* CBC: RFC 7366 negotiated */
+    uint8_t alg;           /* enum tls_cipher_alg */
+    struct evp_mac_ctx_st *mac; /* CBC suites: HMAC with the MAC key */
+};
+
+/* c (all zero, or holding keys not needed any more) keyed for keys of
+ * suite s. A context c has for the same AEAD is re-keyed (a fraction of
+ * the cost of a new one); otherwise it is released and one is made. False
+ * on failure, c then cleared. */
+bool tls_cipher_set(struct tls_cipher *c, const struct tls_suite *s,
+                    const struct tls_traffic_keys *keys);
+/* Asks for the first cache lines of c's cipher context (c is read, its
+ * context not). */
+void tls_cipher_prefetch(const struct tls_cipher *c);
+/* Releases c's contexts and wipes it (all zero after). */
+void tls_cipher_clear(struct tls_cipher *c);
 
 /* One protected record: rec is its 5-byte header then body_len bytes.
  * Builds the nonce and additional data of the suite's version for sequence
@@ -116,7 +141,7 @@ void tls_cipher_free(struct tls_cipher *c);
  * bytes). True when the tag (or the MAC and padding) checked; *type is then
  * the content type (TLS 1.3: the inner one, padding removed) and *plen the
  * plaintext length. */
-bool tls_record_open(const struct tls_suite *s, struct tls_cipher *c,
+bool tls_record_open(const struct tls_suite *s, const struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen);
 

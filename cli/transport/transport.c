@@ -639,8 +639,8 @@ static bool gap_route(struct transport *t, int dir, uint64_t len)
         ws_gap(t->ws, dir, len);
         return true;
     case TR_TLS:
-        if (t->tls)
-            t->tls->hello.dir[dir & 1].done = true;
+        if (t->tls && t->tls->hello)
+            t->tls->hello->dir[dir & 1].done = true;
         /* Records are looked for again after the hole; when they are found,
          * the decryptor tells how much of the stream above (WebSocket
          * frames, MQTT) is missing (on_tls_lost), not this hole's size. */
@@ -687,10 +687,5 @@ void transport_free(struct transport *t)
     t->first = NULL;
     free(t->ws);
     t->ws = NULL;
-    if (t->tls) {
-        tls_hello_free(&t->tls->hello);
-        tls_decrypt_free(t->tls->dec);
-        free(t->tls);
-        t->tls = NULL;
-    }
+    transport_tls_free(t);
 }

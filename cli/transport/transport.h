@@ -122,12 +122,13 @@ struct mqtt_search {
 };
 
 /* A TLS connection's state, allocated when TLS is seen (transport_tls.c):
- * the hellos, the decryptor with a key log, and while decrypted bytes are
- * handed up the record they came in (transport_tls_record); rec_serial
- * counts the records. */
+ * the hellos until they are reported, the decryptor with a key log, and
+ * while decrypted bytes are handed up the record they came in
+ * (transport_tls_record); rec_serial counts the records. One cache line,
+ * the decryptor in the same allocation right after it. */
 struct transport_tls {
-    struct tls_hello hello;
     struct tls_decrypt *dec; /* with a key log */
+    struct tls_hello *hello; /* until the "tls" record is made; then NULL */
     uint64_t rec_serial;
     struct tls_record_meta rec;
     bool rec_set;
@@ -219,6 +220,18 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
                      const struct transport_sink *sink);
 
 void transport_free(struct transport *t);
+
+/* With thousands of connections their state is rarely in cache: asks for
+ * the cache lines of t's TLS state that the next bytes of dir will read
+ * (the decryptor's once its keys are found), without reading them. For
+ * a caller that knows which connection comes next (the decoding thread,
+ * a few events ahead); costs a test on other connections. */
+void transport_tls_prefetch(const struct transport *t, int dir);
+static inline void transport_prefetch(const struct transport *t, int dir)
+{
+    if (t->kind == TR_TLS)
+        transport_tls_prefetch(t, dir);
+}
 
 /* Can the pipeline feed dir's bytes straight to the MQTT stream decoder
  * (MQTT over TCP, no PROXY header pending)? */

@@ -56,6 +56,9 @@ void transport_on_ws_event(void *ctx, const struct ws_event *ev);
  * False when out of memory. */
 bool transport_tls_start(struct transport *t, struct tls_keylog *keylog);
 
+/* Frees t->tls (NULL after). */
+void transport_tls_free(struct transport *t);
+
 /* TLS bytes of direction dir: the hellos read, records decrypted. */
 void transport_tls_data(struct transport *t, int dir, const uint8_t *data,
                         size_t len);

@@ -18,7 +18,7 @@ void transport_tls_report(struct transport *t)
     if (!t->tls || t->tls->reported)
         return;
     t->tls->reported = true;
-    const struct tls_info *i = &t->tls->hello.info;
+    const struct tls_info *i = &t->tls->hello->info;
     char rec[16], cli[16], cli_max[16], srv[16]; /* version names */
     struct event_record e;
     event_init(&e, "tls");
@@ -46,6 +46,10 @@ void transport_tls_report(struct transport *t)
             event_str(&e, "server_alpn", i->server_alpn);
     }
     transport_emit(t, 0, 0, &e);
+    /* Nothing reads the hellos after this (tls_hello_data stops here). */
+    tls_hello_free(t->tls->hello);
+    free(t->tls->hello);
+    t->tls->hello = NULL;
 }
 
 /* ---- TLS decryption (a key log given) ---- */
@@ -135,16 +139,74 @@ static void on_tls_lost(void *ctx, int dir, uint64_t n)
         s->gap(s->ctx, dir, n);
 }
 
-/* The TLS state of a connection: hellos always, decryption with a key log. */
+/* Where the decryptor starts in the allocation of t->tls: its first
+ * cache line after the struct. */
+#define TLS_DEC_AT ((sizeof(struct transport_tls) + 63) / 64 * 64)
+
+/* The TLS state of a connection: hellos always, decryption with a key log.
+ * The decryptor shares the state's allocation (one fewer pointer to follow
+ * per record, and one fewer allocation per connection). */
 bool transport_tls_start(struct transport *t, struct tls_keylog *keylog)
 {
-    if ((t->tls = calloc(1, sizeof *t->tls)) == NULL)
+    size_t size = TLS_DEC_AT + (keylog ? tls_decrypt_size() : 0);
+    uint8_t *mem = aligned_alloc(64, size);
+    struct tls_hello *hello = malloc(sizeof *hello);
+    if (!mem || !hello) {
+        free(mem);
+        free(hello);
         return false;
+    }
+    memset(mem, 0, TLS_DEC_AT);
+    t->tls = (struct transport_tls *)mem;
+    tls_hello_init(hello);
+    t->tls->hello = hello;
     if (keylog) {
         struct tls_dec_callbacks cb = {on_tls_plain, on_tls_event, t, on_tls_lost};
-        t->tls->dec = tls_decrypt_new(keylog, &cb); /* NULL: reported only */
+        t->tls->dec = tls_decrypt_init(mem + TLS_DEC_AT, keylog, &cb);
     }
     return true;
+}
+
+/* The state whose decryptor lines the previous call of
+ * transport_tls_prefetch asked for, and the direction: by the next call
+ * they are in, and the cipher context they point to is asked for in turn
+ * (a second stage, one event later). Per thread: a thread's connections
+ * are freed on it, and transport_tls_free forgets the one freed. */
+static _Thread_local const struct transport_tls *prefetched;
+static _Thread_local int prefetched_dir;
+
+void transport_tls_free(struct transport *t)
+{
+    if (!t->tls)
+        return;
+    if (prefetched == t->tls)
+        prefetched = NULL;
+    if (t->tls->hello) {
+        tls_hello_free(t->tls->hello);
+        free(t->tls->hello);
+    }
+    tls_decrypt_fini(t->tls->dec);
+    free(t->tls);
+    t->tls = NULL;
+}
+
+void transport_tls_prefetch(const struct transport *t, int dir)
+{
+    if (prefetched) {
+        tls_decrypt_prefetch_cipher(prefetched->dec, prefetched_dir);
+        prefetched = NULL;
+    }
+    const uint8_t *tls = (const uint8_t *)t->tls;
+    if (!tls)
+        return;
+    __builtin_prefetch(tls);
+    /* Once keys are found (tls_mqtt) the decryptor is there: its lines
+     * asked for without reading t->tls, which is not in cache yet. */
+    if (t->tls_mqtt) {
+        tls_decrypt_prefetch((const struct tls_decrypt *)(tls + TLS_DEC_AT), dir);
+        prefetched = t->tls;
+        prefetched_dir = dir;
+    }
 }
 
 void transport_tls_data(struct transport *t, int dir, const uint8_t *data, size_t len)
@@ -161,17 +223,18 @@ static void tls_hello_data(struct transport *t, int dir, const uint8_t *data, si
 {
     if (!t->tls || t->tls->reported)
         return;
-    bool was_done = tls_hello_dir_done(&t->tls->hello, 0);
-    (void)tls_hello_feed(&t->tls->hello, dir, data, len);
-    if (!was_done && tls_hello_dir_done(&t->tls->hello, 0) && t->kind == TR_PENDING) {
+    struct tls_hello *h = t->tls->hello;
+    bool was_done = tls_hello_dir_done(h, 0);
+    (void)tls_hello_feed(h, dir, data, len);
+    if (!was_done && tls_hello_dir_done(h, 0) && t->kind == TR_PENDING) {
         /* Off the TLS ports, only TLS that offers MQTT by ALPN is ours. */
-        const struct tls_info *i = &t->tls->hello.info;
+        const struct tls_info *i = &h->info;
         if (!i->client_hello || !i->alpn_mqtt) {
             t->kind = TR_IGNORED;
             return;
         }
         transport_classify(t, TR_TLS, TH_TLS);
     }
-    if (tls_hello_dir_done(&t->tls->hello, 0) && tls_hello_dir_done(&t->tls->hello, 1))
+    if (tls_hello_dir_done(h, 0) && tls_hello_dir_done(h, 1))
         transport_tls_report(t);
 }
