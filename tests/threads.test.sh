@@ -73,6 +73,37 @@ else
   echo "note: no $gen; the synthetic cases were skipped"
 fi
 
+# TLS decrypted with a key log, decoded on a second thread: the same output
+# (one line per message, -q with the summary) as one thread, on every TLS
+# capture, with a segment lost inside a record (the decryptor's gap, the
+# records found again, the MQTT stream's gap of the plaintext lost), cut in
+# the middle of a record, and on a synthetic capture of 400 connections.
+tls=$src/captures/tls
+tls_same() { # NAME PCAP KEYLOG PORT
+  same "$1 (TLS)" -r "$2" --tls-keylog "$3" --tls-port "$4" --color never
+  same "$1 (TLS) -q --stats" -r "$2" --tls-keylog "$3" --tls-port "$4" -q --stats
+}
+for cap in "$tls"/*.pcap; do
+  [ -f "$cap" ] || continue
+  port=$(tshark -r "$cap" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields \
+    -e tcp.dstport 2>/dev/null | head -n 1)
+  tls_same "$(basename "$cap")" "$cap" "${cap%.pcap}.keylog" "${port:-8901}"
+done
+if [ -f "$tls/tls13_big_100k.pcap" ] && command -v editcap >/dev/null; then
+  editcap "$tls/tls13_big_100k.pcap" "$work/tlsgap.pcap" 40 >/dev/null 2>&1
+  tls_same "a segment lost inside TLS" "$work/tlsgap.pcap" "$tls/tls13_big_100k.keylog" 8901
+  grep -q 'gap' "$work/out.2" || fail "TLS gap: no gap in the output"
+  head -c 60000 "$tls/tls13_big_100k.pcap" >"$work/tlscut.pcap"
+  tls_same "TLS cut mid-record" "$work/tlscut.pcap" "$tls/tls13_big_100k.keylog" 8901
+fi
+if [ -x "$gen" ]; then
+  "$gen" -s 3 -c 400 -T "$work/synth.keylog" "$work/synth_tls.pcap" 2>/dev/null ||
+    fail "gen_capture -T failed"
+  tls_same "synthetic" "$work/synth_tls.pcap" "$work/synth.keylog" 8883
+  grep -q '400 connections decrypted' "$work/err.2" ||
+    fail "synthetic TLS: not every connection decrypted: $(grep TLS "$work/err.2")"
+fi
+
 # A full disk: an error and exit status 1 whatever the threads.
 if [ -w /dev/full ]; then
   for t in 1 2; do
