@@ -636,7 +636,7 @@ static bool gap_route(struct transport *t, int dir, uint64_t len)
     case TR_WEBSOCKET:
         /* The frames are looked for again after the hole (ws_gap); the MQTT
          * stream above them has its hole too. */
-        ws_gap(t->ws, dir, len);
+        (void)ws_gap(t->ws, dir, len);
         return true;
     case TR_TLS:
         if (t->tls && t->tls->hello)

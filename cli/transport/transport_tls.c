@@ -129,10 +129,14 @@ static void on_tls_lost(void *ctx, int dir, uint64_t n)
     struct transport *t = ctx;
     if (!t->tls_mqtt)
         return;
+    /* wss: the frames above lose n bytes; MQTT loses as many when they lay
+     * inside one payload, else an unknown number (the frames, then the MQTT
+     * packets are looked for again). */
     if (t->ws) {
-        if (n != TLS_DEC_LOST_UNKNOWN)
-            ws_gap(t->ws, dir, n);
-        return;
+        if (n == TLS_DEC_LOST_UNKNOWN)
+            ws_lost(t->ws, dir);
+        else if (!ws_gap(t->ws, dir, n))
+            n = TLS_DEC_LOST_UNKNOWN;
     }
     const struct transport_sink *s = transport_call.sink;
     if (s && s->gap)

@@ -487,17 +487,10 @@ static enum candidate find_frame(const struct ws_conn *ws, int dir,
     return CAND_NO;
 }
 
-void ws_gap(struct ws_conn *ws, int dir, uint64_t len)
+/* Frames are looked for again from here (or, in the handshake, nothing
+ * can be). */
+static void lose_framing(struct ws_dir *d)
 {
-    struct ws_dir *d = &ws->dir[dir & 1];
-    if (d->state == DS_PAYLOAD && len < d->left) {
-        /* The hole is inside a payload: the frame's length says where it
-         * ends, so the framing is not lost (and the mask goes on). */
-        d->left -= len;
-        d->pos += len;
-        d->offset += len;
-        return;
-    }
     if (d->state == DS_HTTP || d->state == DS_DEAD) {
         d->state = DS_DEAD; /* a hole in the handshake: nothing to go on */
     } else {
@@ -506,8 +499,28 @@ void ws_gap(struct ws_conn *ws, int dir, uint64_t len)
         d->resync_skipped = 0;
         d->in_message = false;
     }
-    d->offset += len;
     d->resync_base = d->offset;
+}
+
+bool ws_gap(struct ws_conn *ws, int dir, uint64_t len)
+{
+    struct ws_dir *d = &ws->dir[dir & 1];
+    if (d->state == DS_PAYLOAD && len < d->left) {
+        /* The hole is inside a payload: the frame's length says where it
+         * ends, so the framing is not lost (and the mask goes on). */
+        d->left -= len;
+        d->pos += len;
+        d->offset += len;
+        return true;
+    }
+    d->offset += len;
+    lose_framing(d);
+    return false;
+}
+
+void ws_lost(struct ws_conn *ws, int dir)
+{
+    lose_framing(&ws->dir[dir & 1]);
 }
 
 void ws_start_midstream(struct ws_conn *ws)

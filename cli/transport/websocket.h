@@ -139,8 +139,15 @@ void ws_start_midstream(struct ws_conn *ws);
  * plausible frame header (the mask bit this direction uses, a known opcode,
  * a sane length, and for a binary frame an MQTT fixed header at the start
  * of its payload, confirmed by the header after it when that is in view);
- * decoding resumes there with a WS_EV_RESYNC. */
-void ws_gap(struct ws_conn *ws, int dir, uint64_t len);
+ * decoding resumes there with a WS_EV_RESYNC. True when the hole lay
+ * inside a payload: the bytes lost above are exactly len, and the framing
+ * is kept. */
+bool ws_gap(struct ws_conn *ws, int dir, uint64_t len);
+
+/* An unknown number of bytes of direction dir were lost (decrypted TLS
+ * whose lost records' size cannot be told): frames are looked for again, as
+ * after a hole that is not inside a payload. */
+void ws_lost(struct ws_conn *ws, int dir);
 
 static inline int ws_handshake_state(const struct ws_conn *ws)
 {
