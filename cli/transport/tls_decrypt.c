@@ -1,112 +1,21 @@
 /* The TLS record layer for decryption. See tls_decrypt.h. Records from
- * RFC 8446 section 5 (TLS 1.3) and RFC 5246 section 6.2 (TLS 1.2); the key
- * schedule is in tls_keys.c. */
-#include "transport/tls_decrypt.h"
+ * RFC 8446 section 5 (TLS 1.3) and RFC 5246 section 6.2 (TLS 1.2): framing,
+ * opening, what they carry, finding records again after a hole; the hellos
+ * and each epoch's keys are in tls_decrypt_hs.c, the key schedule itself
+ * in tls_keys.c. */
+#include "transport/tls_decrypt_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "transport/tls_keys.h"
 #include "util/wire.h"
-
-enum {
-    CT_CHANGE_CIPHER_SPEC = 20,
-    CT_ALERT = 21,
-    CT_HANDSHAKE = 22,
-    CT_APPLICATION_DATA = 23,
-    HS_CLIENT_HELLO = 1,
-    HS_SERVER_HELLO = 2,
-    HS_FINISHED = 20,
-    HS_KEY_UPDATE = 24,
-};
-
-#define REC_HDR 5
-/* RFC 5246 6.2.3: a protected record is at most 2^14 + 2048 bytes (TLS 1.3,
- * RFC 8446 5.2: 2^14 + 256). */
-#define REC_BODY_MAX (16384u + 2048u)
-#define REC_CAP (REC_HDR + REC_BODY_MAX)
-/* How many sequence numbers past the expected one a hunt tries. */
-#define HUNT_SEQ_WINDOW 32u
-
-/* The keys one direction protects its records with (one epoch): the
- * cipher keeps the key schedule's output (keys, IV), so only the traffic
- * secret a KeyUpdate starts from is kept beside it. The cipher is held by
- * value (an array of one, so that `keys->cipher` is its address): what
- * opening a record reads before the cipher context is then in the
- * direction's own cache line, not behind another pointer. */
-struct dec_keys {
-    int epoch; /* 0: none; 1.3: 1 handshake, 2 application_0, 3.. updates;
-                  1.2: 1 after ChangeCipherSpec */
-    struct tls_cipher cipher[1]; /* all zero: none */
-    uint8_t secret_len;
-    uint8_t secret[TLS_SECRET_MAX]; /* 1.3: the traffic secret */
-};
-
-/* The connection's secrets from the key log (a copy: the table may move)
- * and, for TLS 1.2, the key block's keys. Allocated when the keys are
- * found; for TLS 1.3 wiped and freed once both directions have their
- * application keys (later keys come from those secrets, RFC 8446 7.2),
- * so that thousands of connections do not each carry them. */
-struct dec_secrets {
-    struct tls_keylog_entry e;
-    struct tls_traffic_keys tls12[2];
-};
-
-/* A handshake message stream: header bytes and how much body is left. */
-struct hs_stream {
-    uint8_t hdr[4];
-    uint8_t hdr_len;
-    uint32_t left;
-    uint8_t *msg; /* a hello being collected (plaintext phase) */
-    uint32_t msg_len, msg_want;
-};
-
-/* What a record of the direction reads first is at its start (buf .. the
- * cipher's IV): a direction's state starts a cache line (the decryptor is
- * allocated aligned, tls_decrypt_init) and is what tls_decrypt_prefetch
- * asks for. */
-struct dec_dir {
-    _Alignas(64) uint8_t *buf; /* unprocessed bytes: at most one record */
-    size_t len;
-    uint64_t seq;
-    bool hunting;  /* looking for a record that decrypts */
-    bool framed;   /* while hunting: record boundaries are known */
-    bool dead;     /* nothing more can be done in this direction */
-    bool next_epoch; /* switch keys after this record (Finished, KeyUpdate) */
-    struct dec_keys keys;
-    size_t cap;
-    uint64_t skipped;
-    uint64_t lost; /* while hunting: bytes lost before `skipped` (a hole, and
-                      the part of a record held when it came) */
-    struct hs_stream hs;
-};
-
-struct tls_decrypt {
-    /* What every record reads (one cache line) ... */
-    const struct tls_suite *suite;
-    uint8_t *out; /* one plaintext record */
-    struct tls_dec_callbacks cb;
-    struct tls_dec_record cur; /* the record last opened (tls_decrypt_record) */
-    enum { K_WAIT, K_READY, K_NONE } key_state;
-    uint16_t version; /* 0x0303 or 0x0304 once known */
-    /* ... then each direction's, on lines of their own */
-    struct dec_dir d[2];
-    struct tls_keylog *kl;
-    struct dec_secrets *secrets; /* while K_READY and still needed */
-    /* What decryption takes from the hellos (tls_parse_*_hello; the rest
-     * of struct tls_info is not kept). */
-    uint8_t client_random[TLS_RANDOM_LEN], server_random[TLS_RANDOM_LEN];
-    uint16_t cipher_suite, server_version;
-    bool encrypt_then_mac;
-    bool have_client_hello, have_server_hello;
-};
 
 /* ---- events ---- */
 
-static void emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
-                 uint64_t seq, uint64_t bytes, const char *reason)
+void tls_dec_emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
+                  uint64_t seq, uint64_t bytes, const char *reason)
 {
     if (!t->cb.event)
         return;
@@ -132,7 +41,7 @@ static void emit(struct tls_decrypt *t, enum tls_dec_event_kind kind, int dir,
 static _Thread_local uint8_t *scratch;
 static _Thread_local size_t scratch_users;
 
-static uint8_t *scratch_get(void)
+uint8_t *tls_dec_scratch_get(void)
 {
     if (!scratch && (scratch = malloc(REC_BODY_MAX)) == NULL)
         return NULL;
@@ -176,13 +85,13 @@ struct tls_decrypt *tls_decrypt_new(struct tls_keylog *kl,
     return mem ? tls_decrypt_init(mem, kl, cb) : NULL;
 }
 
-static void keys_clear(struct dec_keys *k)
+void tls_dec_keys_clear(struct dec_keys *k)
 {
     tls_cipher_clear(k->cipher);
     explicit_bzero(k, sizeof *k);
 }
 
-static void secrets_free(struct tls_decrypt *t)
+void tls_dec_secrets_free(struct tls_decrypt *t)
 {
     if (t->secrets) {
         explicit_bzero(t->secrets, sizeof *t->secrets);
@@ -198,11 +107,11 @@ void tls_decrypt_fini(struct tls_decrypt *t)
     for (int i = 0; i < 2; i++) {
         free(t->d[i].buf);
         free(t->d[i].hs.msg);
-        keys_clear(&t->d[i].keys);
+        tls_dec_keys_clear(&t->d[i].keys);
     }
     if (t->out)
         scratch_put();
-    secrets_free(t);
+    tls_dec_secrets_free(t);
     tls_keys_release();
 }
 
@@ -235,146 +144,10 @@ bool tls_decrypt_active(const struct tls_decrypt *t)
     return t->key_state == K_READY;
 }
 
-/* ---- keys ---- */
 
-/* Finds the connection's secrets and sets up what both directions need.
- * Once: afterwards key_state says READY or NONE. */
-static bool ensure_keys(struct tls_decrypt *t)
-{
-    if (t->key_state != K_WAIT)
-        return t->key_state == K_READY;
-    t->key_state = K_NONE;
-    if (!t->suite)
-        return false;
-    const struct tls_keylog_entry *e =
-        t->kl ? tls_keylog_find(t->kl, t->client_random) : NULL;
-    if (!e && t->kl && tls_keylog_reload(t->kl) > 0)
-        e = tls_keylog_find(t->kl, t->client_random);
-    bool complete = false;
-    if (e && t->suite->tls13)
-        complete = e->secret[TLS_SECRET_CLIENT_HS].len == t->suite->hash_len &&
-                   e->secret[TLS_SECRET_SERVER_HS].len == t->suite->hash_len &&
-                   e->secret[TLS_SECRET_CLIENT_APP].len == t->suite->hash_len &&
-                   e->secret[TLS_SECRET_SERVER_APP].len == t->suite->hash_len;
-    else if (e)
-        complete = e->secret[TLS_SECRET_MASTER].len == 48;
-    if (!complete) {
-        emit(t, TLS_DEC_NO_KEY, -1, 0, 0,
-             e ? "key log lacks secrets for this connection"
-               : "client random not in the key log");
-        return false;
-    }
-    if ((t->secrets = calloc(1, sizeof *t->secrets)) == NULL)
-        return false;
-    t->secrets->e = *e;
-    struct tls_traffic_keys *k12 = t->secrets->tls12;
-    if (!t->suite->tls13 &&
-        !tls12_traffic_keys(t->suite, e->secret[TLS_SECRET_MASTER].b,
-                            t->client_random, t->server_random, &k12[0],
-                            &k12[1])) {
-        secrets_free(t);
-        emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0, "key derivation failed");
-        return false;
-    }
-    k12[0].encrypt_then_mac = k12[1].encrypt_then_mac = t->encrypt_then_mac;
-    if ((t->out = scratch_get()) == NULL) {
-        secrets_free(t);
-        return false;
-    }
-    t->key_state = K_READY;
-    emit(t, TLS_DEC_KEYS, -1, 0, 0, "decrypting");
-    return true;
-}
 
-/* The traffic keys of `epoch` for direction dir into *k (and, TLS 1.3, its
- * secret into out); `from` is the epoch before (for a KeyUpdate). */
-static bool epoch_traffic_keys(struct tls_decrypt *t, int dir,
-                               const struct dec_keys *from, int epoch,
-                               struct tls_traffic_keys *k, struct dec_keys *out)
-{
-    const struct tls_suite *s = t->suite;
-    if (!s->tls13) {
-        if (epoch != 1 || !t->secrets)
-            return false;
-        *k = t->secrets->tls12[dir];
-        return true;
-    }
-    if (epoch == 1 || epoch == 2) {
-        static const enum tls_secret_kind kinds[2][2] = {
-            {TLS_SECRET_CLIENT_HS, TLS_SECRET_SERVER_HS},
-            {TLS_SECRET_CLIENT_APP, TLS_SECRET_SERVER_APP}};
-        if (!t->secrets)
-            return false;
-        const struct tls_secret *sec = &t->secrets->e.secret[kinds[epoch - 1][dir]];
-        memcpy(out->secret, sec->b, sec->len);
-        out->secret_len = sec->len;
-    } else {
-        if (from->epoch != epoch - 1 || from->epoch < 2)
-            return false;
-        memcpy(out->secret, from->secret, from->secret_len);
-        out->secret_len = from->secret_len;
-        if (!tls13_next_secret(s, out->secret, out->secret_len))
-            return false;
-    }
-    return tls13_traffic_keys(s, out->secret, out->secret_len, k);
-}
 
-/* The keys of `epoch` for direction dir into out; `from` is the epoch
- * before (for a TLS 1.3 KeyUpdate). `reuse`, a cipher whose keys are not
- * needed any more (or NULL), is moved into out and re-keyed for the new
- * epoch. On failure out's cipher is to be cleared (keys_clear). */
-static bool keys_for_epoch(struct tls_decrypt *t, int dir,
-                           const struct dec_keys *from, int epoch,
-                           struct tls_cipher *reuse, struct dec_keys *out)
-{
-    struct tls_traffic_keys k;
-    memset(&k, 0, sizeof k);
-    memset(out, 0, sizeof *out);
-    out->epoch = epoch;
-    if (reuse) {
-        out->cipher[0] = *reuse;
-        explicit_bzero(reuse, sizeof *reuse);
-    }
-    bool ok = epoch_traffic_keys(t, dir, from, epoch, &k, out) &&
-              tls_cipher_set(out->cipher, t->suite, &k);
-    explicit_bzero(&k, sizeof k);
-    return ok;
-}
 
-/* TLS 1.3: once both directions have their application keys, the key
- * log's secrets are not needed any more (set_epoch asks for epochs 1 and
- * 2 only while a direction is before them). TLS 1.2 keeps its key block:
- * a second ChangeCipherSpec sets epoch 1 again. */
-static void secrets_done(struct tls_decrypt *t)
-{
-    if (t->secrets && t->suite->tls13 && t->d[0].keys.epoch >= 2 &&
-        t->d[1].keys.epoch >= 2)
-        secrets_free(t);
-}
-
-static bool set_epoch(struct tls_decrypt *t, int dir, int epoch)
-{
-    struct dec_dir *d = &t->d[dir];
-    struct dec_keys next;
-    /* The direction's cipher context is re-keyed, not made anew: its keys
-     * are not needed again (a KeyUpdate derives from the secret). */
-    struct tls_cipher reuse = d->keys.cipher[0];
-    explicit_bzero(d->keys.cipher, sizeof d->keys.cipher);
-    if (!keys_for_epoch(t, dir, &d->keys, epoch, &reuse, &next)) {
-        keys_clear(&next);
-        d->dead = true;
-        emit(t, TLS_DEC_UNSUPPORTED, dir, d->seq, 0, "key derivation failed");
-        return false;
-    }
-    keys_clear(&d->keys);
-    d->keys = next;
-    secrets_done(t);
-    d->seq = 0;
-    memset(&d->hs.hdr, 0, sizeof d->hs.hdr);
-    d->hs.hdr_len = 0;
-    d->hs.left = 0;
-    return true;
-}
 
 /* ---- opening one record ---- */
 
@@ -396,42 +169,7 @@ static bool open_record(struct tls_decrypt *t, const struct dec_keys *keys,
 
 /* ---- what is inside ---- */
 
-static uint32_t be24(const uint8_t *p)
-{
-    struct wire w = wire_make(p, 3);
-    uint8_t a = 0, b = 0, c = 0;
-    (void)wire_u8(&w, &a);
-    (void)wire_u8(&w, &b);
-    (void)wire_u8(&w, &c);
-    return (uint32_t)a << 16 | (uint32_t)b << 8 | c;
-}
 
-/* Protected handshake messages (TLS 1.3): only their types and lengths
- * matter. The Finished of each side ends its handshake keys (RFC 8446
- * 7.1); a KeyUpdate changes the sender's keys after its record (4.6.3). */
-static void protected_handshake(struct dec_dir *d, const uint8_t *p, size_t n)
-{
-    struct hs_stream *h = &d->hs;
-    size_t pos = 0;
-    while (pos < n) {
-        if (h->hdr_len < 4) {
-            h->hdr[h->hdr_len++] = p[pos++];
-            if (h->hdr_len < 4)
-                continue;
-            h->left = be24(h->hdr + 1);
-        } else {
-            size_t k = h->left < n - pos ? h->left : n - pos;
-            h->left -= (uint32_t)k;
-            pos += k;
-        }
-        if (h->hdr_len == 4 && h->left == 0) {
-            if ((h->hdr[0] == HS_FINISHED && d->keys.epoch == 1) ||
-                (h->hdr[0] == HS_KEY_UPDATE && d->keys.epoch >= 2))
-                d->next_epoch = true;
-            h->hdr_len = 0;
-        }
-    }
-}
 
 static void deliver(struct tls_decrypt *t, int dir, uint8_t type, size_t n)
 {
@@ -443,7 +181,7 @@ static void deliver(struct tls_decrypt *t, int dir, uint8_t type, size_t n)
         break;
     case CT_HANDSHAKE:
         if (t->suite->tls13)
-            protected_handshake(d, t->out, n);
+            tls_dec_protected_handshake(d, t->out, n);
         break;
     case CT_ALERT:
         if (n >= 2 && t->cb.event) {
@@ -465,97 +203,13 @@ static void deliver(struct tls_decrypt *t, int dir, uint8_t type, size_t n)
     }
     if (d->next_epoch) {
         d->next_epoch = false;
-        set_epoch(t, dir, d->keys.epoch + 1);
+        tls_dec_set_epoch(t, dir, d->keys.epoch + 1);
     }
 }
 
-/* ---- the hellos (plaintext) ---- */
 
-/* RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest. */
-static const uint8_t hrr_random[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-    0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-    0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
 
-static void server_hello_done(struct tls_decrypt *t)
-{
-    if (memcmp(t->server_random, hrr_random, 32) == 0)
-        return; /* HelloRetryRequest: the real ServerHello comes later */
-    t->have_server_hello = true;
-    uint16_t v = t->server_version;
-    t->suite = tls_suite_find(t->cipher_suite);
-    if ((v != 0x0303 && v != 0x0304) || !t->suite ||
-        t->suite->tls13 != (v == 0x0304) || !t->have_client_hello) {
-        t->suite = NULL;
-        t->key_state = K_NONE;
-        emit(t, TLS_DEC_UNSUPPORTED, -1, 0, 0,
-             !t->have_client_hello ? "no ClientHello seen"
-                                   : "version or cipher suite not decryptable");
-        t->d[0].dead = t->d[1].dead = true;
-        return;
-    }
-    t->version = v;
-}
 
-static void hello_done(struct tls_decrypt *t, int dir, struct hs_stream *h)
-{
-    /* A parse writes nothing unless it succeeds; what decryption needs is
-     * taken from it (encrypt_then_mac once seen stays, as it did when the
-     * whole struct tls_info was kept across a HelloRetryRequest). */
-    struct tls_info info;
-    memset(&info, 0, sizeof info);
-    if (dir == 0 && !t->have_server_hello &&
-        tls_parse_client_hello(h->msg, h->msg_len, &info)) {
-        memcpy(t->client_random, info.client_random, TLS_RANDOM_LEN);
-        t->have_client_hello = true;
-    } else if (dir == 1 && !t->have_server_hello &&
-               tls_parse_server_hello(h->msg, h->msg_len, &info)) {
-        memcpy(t->server_random, info.server_random, TLS_RANDOM_LEN);
-        t->server_version = info.server_version;
-        t->cipher_suite = info.cipher_suite;
-        t->encrypt_then_mac |= info.encrypt_then_mac;
-        server_hello_done(t);
-    }
-    free(h->msg);
-    h->msg = NULL;
-}
-
-/* Plaintext handshake bytes: hellos are collected and read, other
- * messages skipped. */
-static void plaintext_handshake(struct tls_decrypt *t, int dir,
-                                const uint8_t *p, size_t n)
-{
-    struct hs_stream *h = &t->d[dir].hs;
-    size_t pos = 0;
-    while (pos < n) {
-        if (h->hdr_len < 4) {
-            h->hdr[h->hdr_len++] = p[pos++];
-            if (h->hdr_len < 4)
-                continue;
-            h->left = be24(h->hdr + 1);
-            uint8_t want = dir == 0 ? HS_CLIENT_HELLO : HS_SERVER_HELLO;
-            if (h->hdr[0] == want && h->left + 4u <= TLS_HELLO_MAX &&
-                (h->msg = malloc(h->left + 4u)) != NULL) {
-                memcpy(h->msg, h->hdr, 4);
-                h->msg_len = 4;
-                h->msg_want = h->left + 4u;
-            }
-        } else {
-            size_t k = h->left < n - pos ? h->left : n - pos;
-            if (h->msg) {
-                memcpy(h->msg + h->msg_len, p + pos, k);
-                h->msg_len += (uint32_t)k;
-            }
-            h->left -= (uint32_t)k;
-            pos += k;
-        }
-        if (h->hdr_len == 4 && h->left == 0) {
-            if (h->msg)
-                hello_done(t, dir, h);
-            h->hdr_len = 0;
-        }
-    }
-}
 
 /* ---- records ---- */
 
@@ -577,7 +231,7 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
     uint8_t type;
     size_t n;
     if (d->keys.epoch == 0) {
-        if (!ensure_keys(t) || !set_epoch(t, dir, 1)) {
+        if (!tls_dec_ensure_keys(t) || !tls_dec_set_epoch(t, dir, 1)) {
             d->dead = true;
             return;
         }
@@ -587,7 +241,7 @@ static void protected_record(struct tls_decrypt *t, int dir, const uint8_t *rec,
         deliver(t, dir, type, n);
         return;
     }
-    emit(t, TLS_DEC_AUTH_FAIL, dir, d->seq, 0, "record failed authentication");
+    tls_dec_emit(t, TLS_DEC_AUTH_FAIL, dir, d->seq, 0, "record failed authentication");
     d->hunting = true;
     d->framed = true;
     d->skipped = REC_HDR + body_len;
@@ -607,19 +261,19 @@ static void record(struct tls_decrypt *t, int dir, const uint8_t *rec,
     }
     switch (type) {
     case CT_HANDSHAKE:
-        plaintext_handshake(t, dir, rec + REC_HDR, body_len);
+        tls_dec_plaintext_handshake(t, dir, rec + REC_HDR, body_len);
         break;
     case CT_CHANGE_CIPHER_SPEC:
         /* RFC 5246 7.1: the records after it use the new keys. */
         if (t->suite && !t->suite->tls13) {
-            if (!ensure_keys(t) || !set_epoch(t, dir, 1))
+            if (!tls_dec_ensure_keys(t) || !tls_dec_set_epoch(t, dir, 1))
                 d->dead = true;
         }
         break;
     case CT_APPLICATION_DATA:
         if (!t->suite) {
-            emit(t, TLS_DEC_UNSUPPORTED, dir, 0, 0,
-                 "protected records before the hellos were read");
+            tls_dec_emit(t, TLS_DEC_UNSUPPORTED, dir, 0, 0,
+                         "protected records before the hellos were read");
             d->dead = true;
         }
         break;
@@ -723,7 +377,7 @@ static void hunt_found(struct tls_decrypt *t, int dir, uint64_t seq,
     d->hunting = false;
     d->hs.hdr_len = 0;
     d->hs.left = 0;
-    emit(t, TLS_DEC_RESYNC, dir, seq, d->skipped, "records decrypt again");
+    tls_dec_emit(t, TLS_DEC_RESYNC, dir, seq, d->skipped, "records decrypt again");
     d->skipped = 0;
     d->lost = 0;
     if (t->cb.lost && (lost > 0 || lost == TLS_DEC_LOST_UNKNOWN))
@@ -749,14 +403,14 @@ static bool hunt_try(struct tls_decrypt *t, int dir, const uint8_t *rec,
         return true;
     }
     struct dec_keys next;
-    if (!keys_for_epoch(t, dir, &d->keys, d->keys.epoch + 1, NULL, &next) ||
+    if (!tls_dec_keys_for_epoch(t, dir, &d->keys, d->keys.epoch + 1, NULL, &next) ||
         !try_seqs(t, &next, 0, rec, body_len, &seq, &type, &n)) {
-        keys_clear(&next);
+        tls_dec_keys_clear(&next);
         return false;
     }
-    keys_clear(&d->keys);
+    tls_dec_keys_clear(&d->keys);
     d->keys = next;
-    secrets_done(t);
+    tls_dec_secrets_done(t);
     hunt_found(t, dir, seq, type, n, false);
     return true;
 }
@@ -799,8 +453,8 @@ static size_t process(struct tls_decrypt *t, int dir, const uint8_t *buf, size_t
             continue;
         }
         if (!header_ok(&h)) {
-            emit(t, TLS_DEC_MALFORMED, dir, d->seq, 0, "not a TLS record header");
-            if (!t->suite || !ensure_keys(t)) {
+            tls_dec_emit(t, TLS_DEC_MALFORMED, dir, d->seq, 0, "not a TLS record header");
+            if (!t->suite || !tls_dec_ensure_keys(t)) {
                 d->dead = true; /* nothing to find records with */
                 break;
             }
@@ -902,7 +556,7 @@ void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n)
     struct dec_dir *d = &t->d[dir];
     if (d->dead)
         return;
-    emit(t, TLS_DEC_GAP, dir, d->seq, n, "bytes lost in the TCP stream");
+    tls_dec_emit(t, TLS_DEC_GAP, dir, d->seq, n, "bytes lost in the TCP stream");
     /* what is lost runs from the record held in part (or from here) */
     d->lost = d->hunting ? d->lost + d->skipped + d->len + n : d->len + n;
     d->len = 0;
@@ -911,7 +565,7 @@ void tls_decrypt_gap(struct tls_decrypt *t, int dir, uint64_t n)
     d->hs.hdr_len = 0;
     d->hs.left = 0;
     /* Without the hellos nothing can be found again. */
-    if (!t->suite || t->key_state == K_NONE || !ensure_keys(t)) {
+    if (!t->suite || t->key_state == K_NONE || !tls_dec_ensure_keys(t)) {
         d->dead = true;
         return;
     }
