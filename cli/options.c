@@ -6,6 +6,7 @@
 #include "analysis/select.h"
 #include "analysis/stats.h"
 #include "mqttdissect/sn.h"
+#include "util/comma_list.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -111,14 +112,15 @@ static const struct option long_options[] = {
 static bool type_list_parse(struct options *o, const char *list)
 {
     bool sn_only = o->type_mask == 0;
+    const char *item;
+    size_t n;
     if (*list == '\0')
         return false;
-    while (*list) {
-        size_t n = strcspn(list, ",");
+    while (comma_list_next(&list, &item, &n)) {
         char name[32];
         if (n == 0 || n >= sizeof name)
             return false;
-        memcpy(name, list, n);
+        memcpy(name, item, n);
         name[n] = '\0';
         if (select_type_mask_parse(name, &o->type_mask)) {
             sn_only = false;
@@ -134,9 +136,6 @@ static bool type_list_parse(struct options *o, const char *list)
             if (!found)
                 return false;
         }
-        list += n;
-        if (*list == ',')
-            list++;
     }
     o->type_sn_only = sn_only;
     return true;

@@ -100,5 +100,24 @@ fi
 "$BIN" -r "$SRC/captures/violations.pcap" --violation= >/dev/null 2>&1
 [ $? -eq 2 ] || bad "--violation= is accepted"
 
+# Lists as --type takes them: one trailing comma ends the list, an empty
+# name elsewhere is refused (exit 2, named as '').
+"$BIN" -r "$SRC/captures/violations.pcap" --violation=PUBLISH_QOS_3,MQTT-2.1.3-1 >"$TMP/want"
+"$BIN" -r "$SRC/captures/violations.pcap" --violation=PUBLISH_QOS_3,MQTT-2.1.3-1, >"$TMP/got" 2>&1
+if [ ! -s "$TMP/want" ] || ! cmp -s "$TMP/want" "$TMP/got"; then
+	bad "--violation with a trailing comma does not select as without: $(head -c 200 "$TMP/got")"
+fi
+for list in "PUBLISH_QOS_3,,MQTT-2.1.3-1" ",PUBLISH_QOS_3"; do
+	"$BIN" -r "$SRC/captures/violations.pcap" --violation="$list" >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne 2 ] || ! grep -q "unknown rule ''" "$TMP/err"; then
+		bad "--violation=$list: exit $rc, $(cat "$TMP/err")"
+	fi
+done
+"$BIN" -r "$SRC/captures/violations.pcap" --type=publish, -q >/dev/null 2>&1 ||
+	bad "--type with a trailing comma is refused"
+"$BIN" -r "$SRC/captures/violations.pcap" --type=publish,,connect -q >/dev/null 2>&1
+[ $? -eq 2 ] || bad "--type=publish,,connect is accepted"
+
 [ "$failures" -eq 0 ] || exit 1
 echo "select_violation: all ok"

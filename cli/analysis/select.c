@@ -8,27 +8,25 @@
 
 #include "analysis/spb_rules.h"
 #include "mqttdissect/names.h"
+#include "util/comma_list.h"
 
 bool select_type_mask_parse(const char *list, uint16_t *mask)
 {
-    const char *p = list;
+    const char *p = list, *item;
+    size_t n;
     if (*p == '\0')
         return false;
-    while (*p) {
-        size_t n = strcspn(p, ",");
+    while (comma_list_next(&p, &item, &n)) {
         bool found = false;
-        for (uint8_t t = 1; t < 16 && !found; t++) {
+        for (uint8_t t = 1; t < 16 && !found && n > 0; t++) {
             const char *name = mqd_type_name(t);
-            if (strlen(name) == n && strncasecmp(p, name, n) == 0) {
+            if (strlen(name) == n && strncasecmp(item, name, n) == 0) {
                 *mask = (uint16_t)(*mask | (1u << t));
                 found = true;
             }
         }
         if (!found)
             return false;
-        p += n;
-        if (*p == ',')
-            p++;
     }
     return true;
 }
@@ -120,21 +118,24 @@ bool violation_sel_parse(struct violation_sel *vs, const char *list,
         vs->any = true;
         return true;
     }
-    const char *p = list;
-    do {
-        size_t n = strcspn(p, ",");
+    const char *p = list, *at;
+    size_t n;
+    *bad = p;
+    *badlen = 0;
+    if (*p == '\0')
+        return false;
+    while (comma_list_next(&p, &at, &n)) {
         char item[128];
-        *bad = p;
+        *bad = at;
         *badlen = n;
         if (n == 0 || n >= sizeof item)
             return false;
-        memcpy(item, p, n);
+        memcpy(item, at, n);
         item[n] = '\0';
         const mqd_rule_info *r = mqd_rule_find(item);
         if (!r) {
             if (!spb_sel_add(vs, item))
                 return false;
-            p += n;
             continue;
         }
         /* A name is one rule; an id, every rule of that statement. */
@@ -144,8 +145,7 @@ bool violation_sel_parse(struct violation_sel *vs, const char *list,
             if (ri == r || (by_id && strcmp(ri->id, item) == 0))
                 vs->rules[i >> 3] = (uint8_t)(vs->rules[i >> 3] | (1u << (i & 7)));
         }
-        p += n;
-    } while (*p++ == ',');
+    }
     return true;
 }
 
