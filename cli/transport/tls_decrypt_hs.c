@@ -162,30 +162,51 @@ static uint32_t be24(const uint8_t *p)
     return (uint32_t)a << 16 | (uint32_t)b << 8 | c;
 }
 
+/* One step through a handshake message stream (RFC 8446 4, RFC 5246 7.4:
+ * a type byte, a 24-bit length, the body): a header byte, or as much of the
+ * body as is in p[0..n). */
+enum hs_step { HS_HEADER_BYTE, HS_HEADER_DONE, HS_BODY };
+
+static enum hs_step hs_step(struct hs_stream *h, const uint8_t *p, size_t n,
+                            size_t *used)
+{
+    if (h->hdr_len < 4) {
+        h->hdr[h->hdr_len++] = p[0];
+        *used = 1;
+        if (h->hdr_len < 4)
+            return HS_HEADER_BYTE;
+        h->left = be24(h->hdr + 1);
+        return HS_HEADER_DONE;
+    }
+    *used = h->left < n ? h->left : n;
+    h->left -= (uint32_t)*used;
+    return HS_BODY;
+}
+
+/* After a step: a whole message went by (the next byte starts another). */
+static bool hs_message_end(struct hs_stream *h)
+{
+    if (h->hdr_len < 4 || h->left != 0)
+        return false;
+    h->hdr_len = 0;
+    return true;
+}
+
 /* Protected handshake messages (TLS 1.3): only their types and lengths
  * matter. The Finished of each side ends its handshake keys (RFC 8446
  * 7.1); a KeyUpdate changes the sender's keys after its record (4.6.3). */
 void tls_dec_protected_handshake(struct dec_dir *d, const uint8_t *p, size_t n)
 {
     struct hs_stream *h = &d->hs;
-    size_t pos = 0;
+    size_t pos = 0, used;
     while (pos < n) {
-        if (h->hdr_len < 4) {
-            h->hdr[h->hdr_len++] = p[pos++];
-            if (h->hdr_len < 4)
-                continue;
-            h->left = be24(h->hdr + 1);
-        } else {
-            size_t k = h->left < n - pos ? h->left : n - pos;
-            h->left -= (uint32_t)k;
-            pos += k;
-        }
-        if (h->hdr_len == 4 && h->left == 0) {
-            if ((h->hdr[0] == HS_FINISHED && d->keys.epoch == 1) ||
-                (h->hdr[0] == HS_KEY_UPDATE && d->keys.epoch >= 2))
-                d->next_epoch = true;
-            h->hdr_len = 0;
-        }
+        (void)hs_step(h, p + pos, n - pos, &used);
+        pos += used;
+        uint8_t type = h->hdr[0];
+        if (hs_message_end(h) &&
+            ((type == HS_FINISHED && d->keys.epoch == 1) ||
+             (type == HS_KEY_UPDATE && d->keys.epoch >= 2)))
+            d->next_epoch = true;
     }
 }
 
@@ -244,33 +265,29 @@ void tls_dec_plaintext_handshake(struct tls_decrypt *t, int dir,
                                  const uint8_t *p, size_t n)
 {
     struct hs_stream *h = &t->d[dir].hs;
-    size_t pos = 0;
+    uint8_t want = dir == 0 ? HS_CLIENT_HELLO : HS_SERVER_HELLO;
+    size_t pos = 0, used;
     while (pos < n) {
-        if (h->hdr_len < 4) {
-            h->hdr[h->hdr_len++] = p[pos++];
-            if (h->hdr_len < 4)
-                continue;
-            h->left = be24(h->hdr + 1);
-            uint8_t want = dir == 0 ? HS_CLIENT_HELLO : HS_SERVER_HELLO;
+        switch (hs_step(h, p + pos, n - pos, &used)) {
+        case HS_HEADER_DONE:
             if (h->hdr[0] == want && h->left + 4u <= TLS_HELLO_MAX &&
                 (h->msg = malloc(h->left + 4u)) != NULL) {
                 memcpy(h->msg, h->hdr, 4);
                 h->msg_len = 4;
                 h->msg_want = h->left + 4u;
             }
-        } else {
-            size_t k = h->left < n - pos ? h->left : n - pos;
+            break;
+        case HS_BODY:
             if (h->msg) {
-                memcpy(h->msg + h->msg_len, p + pos, k);
-                h->msg_len += (uint32_t)k;
+                memcpy(h->msg + h->msg_len, p + pos, used);
+                h->msg_len += (uint32_t)used;
             }
-            h->left -= (uint32_t)k;
-            pos += k;
+            break;
+        case HS_HEADER_BYTE:
+            break;
         }
-        if (h->hdr_len == 4 && h->left == 0) {
-            if (h->msg)
-                hello_done(t, dir, h);
-            h->hdr_len = 0;
-        }
+        pos += used;
+        if (hs_message_end(h) && h->msg)
+            hello_done(t, dir, h);
     }
 }
