@@ -390,20 +390,16 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
 static void mqtt_gap(struct pipeline *p, struct conn_state *cs, int dir,
                      uint64_t offset, uint64_t len)
 {
-    mqd_stream *s;
-    if (len == TLS_DEC_LOST_UNKNOWN) {
-        if ((s = pipeline_tcp_stream(p, cs, dir)) != NULL)
-            mqd_stream_resync(s);
-        cs->gap_seen[dir] = true;
-        session_gap(conn_sess(cs), dir);
-        return;
-    }
-    if (pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
+    bool known = len != TLS_DEC_LOST_UNKNOWN;
+    if (known && pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
-    if ((s = pipeline_tcp_stream(p, cs, dir)) != NULL)
+    mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
+    if (s && known)
         mqd_stream_gap(s, len);
+    else if (s)
+        mqd_stream_resync(s);
     cs->gap_seen[dir] = true;
     session_gap(conn_sess(cs), dir);
 }
