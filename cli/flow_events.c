@@ -7,6 +7,8 @@
  */
 #include "flow_events.h"
 
+#include "util/thread_heap.h"
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -335,6 +337,9 @@ static void spin_for_chunk(struct flow_events *fe)
 static void *consumer_main(void *arg)
 {
     struct flow_events *fe = arg;
+    /* The connections' state (the decoders', the analysis', TLS's) lives
+     * in this thread's heap; 16 MiB covers 2000 TLS connections. */
+    thread_heap_reserve((size_t)16 << 20);
     pthread_mutex_lock(&fe->mu);
     for (;;) {
         if (fe->filled == fe->delivered) {
