@@ -53,8 +53,12 @@ struct flow_events {
     size_t app_size;            /* the consumer's bytes after a stand-in */
     pthread_t thread;
     _Alignas(64) pthread_mutex_t mu;
-    pthread_cond_t cv;          /* a chunk was handed over, or given back */
+    pthread_cond_t handed;      /* a chunk was handed over, or quit set */
+    pthread_cond_t given_back;  /* the producer's wait is over */
     unsigned filled, delivered; /* chunks handed over / replayed so far */
+    unsigned wake_at;           /* the producer waits for filled - delivered
+                                   to fall to this */
+    bool producer_waits;
     bool quit;
     _Alignas(64) struct chunk *cur; /* the producer's: being filled; NULL: none */
     struct chunk chunk[NCHUNKS];
@@ -76,12 +80,28 @@ static size_t pad8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-/* Waits for the next chunk to be free (replayed NCHUNKS ago). */
+/* With fe->mu held: waits until at most `pending` chunks wait to be
+ * replayed. */
+static void wait_for_consumer(struct flow_events *fe, unsigned pending)
+{
+    fe->wake_at = pending;
+    while (fe->filled - fe->delivered > pending) {
+        fe->producer_waits = true;
+        pthread_cond_wait(&fe->given_back, &fe->mu);
+    }
+    fe->producer_waits = false;
+}
+
+/* Waits for the next chunk to be free (replayed NCHUNKS ago). When all are
+ * in use, it waits for half of them: a wake-up per chunk (a system call
+ * on the consumer's side, an interrupt to the other CPU, several
+ * microseconds in a virtual machine) was a few percent of the consumer's
+ * time when it is the slower side, as when it decrypts TLS. */
 static struct chunk *next_chunk(struct flow_events *fe)
 {
     pthread_mutex_lock(&fe->mu);
-    while (fe->filled - fe->delivered >= NCHUNKS)
-        pthread_cond_wait(&fe->cv, &fe->mu);
+    if (fe->filled - fe->delivered >= NCHUNKS)
+        wait_for_consumer(fe, NCHUNKS / 2);
     pthread_mutex_unlock(&fe->mu);
     struct chunk *k = &fe->chunk[fe->filled % NCHUNKS];
     k->len = 0;
@@ -99,7 +119,7 @@ static void hand_over(struct flow_events *fe)
         return;
     pthread_mutex_lock(&fe->mu);
     __atomic_store_n(&fe->filled, fe->filled + 1, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&fe->cv);
+    pthread_cond_signal(&fe->handed);
     pthread_mutex_unlock(&fe->mu);
     fe->cur = NULL;
 }
@@ -349,7 +369,7 @@ static void *consumer_main(void *arg)
             spin_for_chunk(fe);
             pthread_mutex_lock(&fe->mu);
             if (fe->filled == fe->delivered && !fe->quit)
-                pthread_cond_wait(&fe->cv, &fe->mu);
+                pthread_cond_wait(&fe->handed, &fe->mu);
             continue;
         }
         struct chunk *k = &fe->chunk[fe->delivered % NCHUNKS];
@@ -357,7 +377,8 @@ static void *consumer_main(void *arg)
         replay_chunk(&fe->consumer, k);
         pthread_mutex_lock(&fe->mu);
         fe->delivered++;
-        pthread_cond_broadcast(&fe->cv);
+        if (fe->producer_waits && fe->filled - fe->delivered <= fe->wake_at)
+            pthread_cond_signal(&fe->given_back);
     }
     pthread_mutex_unlock(&fe->mu);
     return NULL;
@@ -383,9 +404,11 @@ struct flow_events *flow_events_new(const struct flow_sink *consumer,
         .on_udp = rec_udp,
     };
     pthread_mutex_init(&fe->mu, NULL);
-    pthread_cond_init(&fe->cv, NULL);
+    pthread_cond_init(&fe->handed, NULL);
+    pthread_cond_init(&fe->given_back, NULL);
     if (pthread_create(&fe->thread, NULL, consumer_main, fe) != 0) {
-        pthread_cond_destroy(&fe->cv);
+        pthread_cond_destroy(&fe->handed);
+        pthread_cond_destroy(&fe->given_back);
         pthread_mutex_destroy(&fe->mu);
         free(fe);
         return NULL;
@@ -402,8 +425,7 @@ void flow_events_drain(struct flow_events *fe)
 {
     hand_over(fe);
     pthread_mutex_lock(&fe->mu);
-    while (fe->delivered != fe->filled)
-        pthread_cond_wait(&fe->cv, &fe->mu);
+    wait_for_consumer(fe, 0);
     pthread_mutex_unlock(&fe->mu);
 }
 
@@ -414,12 +436,13 @@ void flow_events_free(struct flow_events *fe)
     flow_events_drain(fe);
     pthread_mutex_lock(&fe->mu);
     __atomic_store_n(&fe->quit, true, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&fe->cv);
+    pthread_cond_signal(&fe->handed);
     pthread_mutex_unlock(&fe->mu);
     pthread_join(fe->thread, NULL);
     for (int i = 0; i < NCHUNKS; i++)
         free(fe->chunk[i].data);
-    pthread_cond_destroy(&fe->cv);
+    pthread_cond_destroy(&fe->handed);
+    pthread_cond_destroy(&fe->given_back);
     pthread_mutex_destroy(&fe->mu);
     free(fe);
 }
