@@ -98,9 +98,13 @@ static void load_embedded_secrets(struct pipeline *p)
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
                               bool two_threads)
 {
-    struct pipeline *p = calloc(1, sizeof *p);
+    /* aligned as its type says (its lines apart from the next allocation's:
+     * the decoding thread reads it at every message, the reading thread
+     * writes what malloc puts after it) */
+    struct pipeline *p = aligned_alloc(_Alignof(struct pipeline), sizeof *p);
     if (!p)
         return NULL;
+    memset(p, 0, sizeof *p);
     p->opts = o;
     p->out = out;
     /* 0 (options not parsed): the default */
@@ -219,7 +223,11 @@ static void live_stats(struct pipeline *p, const struct pcap_pkthdr *h)
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame)
 {
-    p->frame_sn_tag = 0;
+    /* -w only (one thread then): with two, this line is the decoding
+     * thread's, read at every message, and a write here at every packet
+     * took it away from that thread's cache each time */
+    if (p->save)
+        p->frame_sn_tag = 0;
     flow_table_frame(p->flows, dlt, h, bytes, frame);
     if (p->st)
         live_stats(p, h);

@@ -320,7 +320,7 @@ static bool analyse(struct pipeline *p, struct conn_state *cs, int dir, mqd_fram
                                             ? f->nviolations
                                             : MQD_MAX_VIOLATIONS,
                                         f->violations_dropped, an);
-    if (chosen)
+    if (chosen && p->save) /* -w: the tag reads the flow's line */
         pipeline_save_mark(p, capture_save_tag(cs->flow->number, false));
     p->selected += chosen;
     return chosen;
