@@ -317,6 +317,7 @@ static size_t events_after(const struct chunk *k, size_t at, unsigned count)
 
 static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
 {
+    size_t next = events_after(k, 0, 1);
     size_t near = events_after(k, 0, PREFETCH_NEAR);
     size_t far = events_after(k, 0, PREFETCH_FAR);
     struct ev e;
@@ -331,6 +332,11 @@ static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
             if (s->on_lookup && ahead.kind == EV_DATA && ahead.conn->app)
                 s->on_lookup(s->ctx, ahead.conn, ahead.dir);
             near += ahead.size;
+        }
+        if (event_at(k, next, &ahead)) {
+            if (s->on_lookup_next && ahead.kind == EV_DATA && ahead.conn->app)
+                s->on_lookup_next(s->ctx, ahead.conn, ahead.dir);
+            next += ahead.size;
         }
         replay(s, &e, k->data + at + sizeof e);
     }

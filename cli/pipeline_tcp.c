@@ -341,6 +341,19 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
     transport_prefetch(&cs->tr, dir); /* TLS: the decryptor's state */
 }
 
+/* An event later (on_lookup's lines are in): the analysis' lines the
+ * message will read, those of its connection metadata, then at on_data
+ * the session's (session_prefetch). */
+static void on_lookup_next(void *ctx, struct flow_conn *c, int dir)
+{
+    (void)ctx;
+    const struct conn_state *cs = c->app;
+    if (cs->meta) {
+        __builtin_prefetch(&conn_meta_of(cs)->sess);
+        __builtin_prefetch(&cs->meta[dir]);
+    }
+}
+
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
                     size_t len, uint64_t offset, const struct pkt_info *pkt)
 {
@@ -351,6 +364,9 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         return;
     p->pkt = pkt;
     struct dir_ctx x = {p, cs, dir};
+    struct session *sess = conn_sess(cs); /* on_lookup_next brought it */
+    if (sess)
+        session_prefetch(sess, dir);
     if (cs->peer_lagging != c->holding[1 - dir]) { /* the analysis follows */
         cs->peer_lagging = c->holding[1 - dir];
         session_peer_lagging(conn_sess(cs), cs->peer_lagging);
@@ -528,4 +544,5 @@ void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,
     sink->on_conflict = on_conflict;
     sink->on_close = on_close;
     sink->on_lookup = on_lookup;
+    sink->on_lookup_next = on_lookup_next;
 }

@@ -301,6 +301,15 @@ static void on_pingresp(struct pkt *p)
         s->ping_head = 0;
 }
 
+void session_prefetch(const struct session *s, int dir)
+{
+    const char *flags = (const char *)s; /* with the info pointer */
+    const char *flights = (const char *)&s->flights[dir & 1];
+    __builtin_prefetch(flags);
+    __builtin_prefetch(flights);
+    __builtin_prefetch(flights + 64);
+}
+
 /* ---- checks on every packet ---- */
 
 static uint32_t effective_keep_alive(const struct session_info *in)

@@ -157,6 +157,10 @@ bool session_close(struct session *s, int64_t close_ts_us,
 
 const struct session_info *session_info(const struct session *s);
 
+/* Asks for the cache lines session_on_frame reads first for a packet of
+ * direction dir (s is not read: it need not be in cache). */
+void session_prefetch(const struct session *s, int dir);
+
 /* Entries that did not fit in the bounded tables, over the connection. */
 uint64_t session_overflow(const struct session *s);
 

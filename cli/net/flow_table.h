@@ -96,6 +96,10 @@ struct flow_sink {
     /* A hint, before any other callback of a segment of an existing
      * connection: its state is about to be used (prefetch it). */
     void (*on_lookup)(void *ctx, struct flow_conn *c, int dir);
+    /* A second hint, where delivery runs behind the table (flow_events.h):
+     * one event before the segment on_lookup was told of, what it asked
+     * for is in cache, and what that points to may be asked for. */
+    void (*on_lookup_next)(void *ctx, struct flow_conn *c, int dir);
 };
 
 struct flow_config {
