@@ -139,15 +139,21 @@ static void tr_classified(void *ctx, int kind)
         pipeline_mqtt_set_transport(cs, CT_TLS);
 }
 
+/* What a hole took from a direction's MQTT stream: exactly its bytes; at
+ * most them (framing of a layer between was in it too); an unknown number
+ * (the layer between said so already). */
+enum mqtt_loss { LOSS_EXACT, LOSS_AT_MOST, LOSS_UNKNOWN };
+
 static void mqtt_gap(struct pipeline *p, struct conn_state *cs, int dir,
-                     uint64_t offset, uint64_t n);
+                     uint64_t offset, uint64_t len, enum mqtt_loss loss);
 
 /* Decrypted TLS: records were lost, and with them n bytes of the MQTT
  * stream (or an unknown number). */
 static void tr_gap(void *ctx, int dir, uint64_t n)
 {
     struct dir_ctx *x = ctx;
-    mqtt_gap(x->p, x->cs, dir, pipeline_mqtt_offset(x->cs, dir), n);
+    mqtt_gap(x->p, x->cs, dir, pipeline_mqtt_offset(x->cs, dir), n,
+             n == TLS_DEC_LOST_UNKNOWN ? LOSS_UNKNOWN : LOSS_EXACT);
 }
 
 static struct transport_sink tr_sink(struct dir_ctx *x)
@@ -391,31 +397,36 @@ static void on_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
     if (!cs)
         return;
     p->pkt = pkt;
+    enum mqtt_loss loss = LOSS_EXACT;
     if (!transport_direct(&cs->tr, dir)) {
         struct dir_ctx x = {p, cs, dir};
         struct transport_sink sink = tr_sink(&x);
-        if (!transport_gap(&cs->tr, dir, len, pkt, &sink))
+        enum transport_gap g = transport_gap(&cs->tr, dir, len, pkt, &sink);
+        if (g == TRANSPORT_GAP_HANDLED)
             return;
+        if (g == TRANSPORT_GAP_FRAMED)
+            loss = LOSS_AT_MOST;
     }
-    mqtt_gap(p, cs, dir, offset, len);
+    mqtt_gap(p, cs, dir, offset, len, loss);
 }
 
-/* n bytes of dir's MQTT stream were lost at stream offset `offset`
- * (TLS_DEC_LOST_UNKNOWN: an unknown number; the tls_decrypt records said
- * so): a "gap" record, and the stream decoder and the analysis told. */
+/* len bytes of dir were lost at stream offset `offset`, which took `loss`
+ * of its MQTT stream: a "gap" record with the bytes lost (but where the
+ * layer between reported it), and the stream decoder and the analysis
+ * told. The decoder skips exactly what it lost, else it drops the packet
+ * it was in and looks for the next (its offsets move on by len). */
 static void mqtt_gap(struct pipeline *p, struct conn_state *cs, int dir,
-                     uint64_t offset, uint64_t len)
+                     uint64_t offset, uint64_t len, enum mqtt_loss loss)
 {
-    bool known = len != TLS_DEC_LOST_UNKNOWN;
-    if (known && pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
+    if (loss != LOSS_UNKNOWN && pipeline_mqtt_event_begin(p, cs, dir, offset, "gap")) {
         output_event_u64(p->out, "bytes", len);
         output_event_end(p->out);
     }
     mqd_stream *s = pipeline_tcp_stream(p, cs, dir);
-    if (s && known)
-        mqd_stream_gap(s, len);
-    else if (s)
+    if (s && loss != LOSS_EXACT)
         mqd_stream_resync(s);
+    if (s && loss != LOSS_UNKNOWN)
+        mqd_stream_gap(s, len);
     cs->gap_seen[dir] = true;
     session_gap(conn_sess(cs), dir);
 }

@@ -604,40 +604,42 @@ static void route(struct transport *t, int dir, const uint8_t *data,
     }
 }
 
-static bool gap_route(struct transport *t, int dir, uint64_t len);
+static enum transport_gap gap_route(struct transport *t, int dir, uint64_t len);
 
-bool transport_gap(struct transport *t, int dir, uint64_t len,
-                   const struct pkt_info *pkt, const struct transport_sink *sink)
+enum transport_gap transport_gap(struct transport *t, int dir, uint64_t len,
+                                 const struct pkt_info *pkt,
+                                 const struct transport_sink *sink)
 {
     struct transport_call was = transport_call;
     transport_call = (struct transport_call){sink, pkt};
-    bool tell = gap_route(t, dir, len);
+    enum transport_gap tell = gap_route(t, dir, len);
     transport_call = was;
     return tell;
 }
 
-static bool gap_route(struct transport *t, int dir, uint64_t len)
+static enum transport_gap gap_route(struct transport *t, int dir, uint64_t len)
 {
     if (dir == 0 && t->proxy_state)
         proxy_end(t); /* a hole in the first bytes: no header to look for */
     switch (t->kind) {
     case TR_MQTT:
-        return true;
+        return TRANSPORT_GAP_MQTT;
     case TR_SEARCH: {
         struct mqtt_search *m = &t->search[dir & 1];
         if (m->done)
-            return true;
+            return TRANSPORT_GAP_MQTT;
         m->dropped += m->len + len; /* start the search afresh */
         m->len = 0;
         classify_scan_reset(&m->scan);
         m->nmarks = 0;
-        return false;
+        return TRANSPORT_GAP_HANDLED;
     }
     case TR_WEBSOCKET:
-        /* The frames are looked for again after the hole (ws_gap); the MQTT
-         * stream above them has its hole too. */
-        (void)ws_gap(t->ws, dir, len);
-        return true;
+        /* A hole inside one frame's payload: the MQTT stream above lost
+         * exactly these bytes. One that takes a frame header with it: the
+         * frames are looked for again after it (ws_gap), and the MQTT
+         * stream lost these bytes but the headers, how many is not known. */
+        return ws_gap(t->ws, dir, len) ? TRANSPORT_GAP_MQTT : TRANSPORT_GAP_FRAMED;
     case TR_TLS:
         if (t->tls && t->tls->hello)
             t->tls->hello->dir[dir & 1].done = true;
@@ -646,10 +648,10 @@ static bool gap_route(struct transport *t, int dir, uint64_t len)
          * frames, MQTT) is missing (on_tls_lost), not this hole's size. */
         if (t->tls && t->tls->dec)
             tls_decrypt_gap(t->tls->dec, dir, len);
-        return false;
+        return TRANSPORT_GAP_HANDLED;
     default:
         t->kind = TR_IGNORED;
-        return false;
+        return TRANSPORT_GAP_HANDLED;
     }
 }
 

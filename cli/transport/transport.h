@@ -206,11 +206,21 @@ void transport_data(struct transport *t, int dir, const uint8_t *data,
                     size_t len, const struct pkt_info *pkt,
                     const struct transport_sink *sink);
 
-/* `len` bytes of dir were lost (pkt: the packet that showed it). True when
- * the MQTT stream decoder of dir should be told (its bytes were going to
- * it), false when handled here. What the layers here say about it (TLS: a
- * "tls_decrypt" record, status "gap") goes to sink. */
-bool transport_gap(struct transport *t, int dir, uint64_t len,
+/* What a hole in the TCP stream means for the MQTT stream above. */
+enum transport_gap {
+    TRANSPORT_GAP_HANDLED, /* nothing to tell it (not MQTT yet, or said
+                              here: TLS tells once records decrypt again) */
+    TRANSPORT_GAP_MQTT,    /* it lost exactly those bytes */
+    TRANSPORT_GAP_FRAMED,  /* those bytes held framing of a layer between
+                              (a WebSocket frame header): it lost fewer,
+                              how many is not known; it is to look for its
+                              next packet */
+};
+
+/* `len` bytes of dir were lost (pkt: the packet that showed it): what the
+ * MQTT stream decoder of dir is to be told. What the layers here say about
+ * it (TLS: a "tls_decrypt" record, status "gap") goes to sink. */
+enum transport_gap transport_gap(struct transport *t, int dir, uint64_t len,
                    const struct pkt_info *pkt, const struct transport_sink *sink);
 
 /* End of the connection (pkt: the last packet): a search still under way
