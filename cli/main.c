@@ -488,6 +488,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    size_t nsecrets;
+    const struct capture_secret *secrets = capture_secrets(&cap, &nsecrets);
+    pipeline_use_secrets(p, secrets, nsecrets);
     install_signal_handlers(&cap);
     if (worker_index) /* blocked since the fork (fanout_run) */
         block_forwarded(false);

@@ -7,7 +7,6 @@
 #include "options.h"
 #include "output/output.h"
 #include "util/timefmt.h"
-#include "net/pcapng_secrets.h"
 #include "util/wire.h"
 
 #include <arpa/inet.h>
@@ -80,18 +79,14 @@ static void on_dsb(void *ctx, const uint8_t *body, size_t len, bool big_endian)
                 p->opts->read_file);
 }
 
-/* Secrets embedded in a pcapng file read with -r (not from a pipe):
- * decryption as with --tls-keylog. */
-static void load_embedded_secrets(struct pipeline *p)
+void pipeline_use_secrets(struct pipeline *p, const struct capture_secret *s, size_t n)
 {
-    const char *path = p->opts->read_file;
-    if (!path || strcmp(path, "-") == 0)
-        return;
     uint64_t malformed = p->keylog ? tls_keylog_stats(p->keylog)->malformed : 0;
-    (void)pcapng_secrets_scan(path, on_dsb, p);
+    for (size_t i = 0; i < n; i++)
+        on_dsb(p, s[i].body, s[i].len, s[i].big_endian);
     if (p->keylog && tls_keylog_stats(p->keylog)->malformed > malformed)
         fprintf(stderr, "mqttdissect: %s: %llu malformed key log line(s) in its "
-                        "Decryption Secrets Blocks skipped\n", path,
+                        "Decryption Secrets Blocks skipped\n", p->opts->read_file,
                 (unsigned long long)(tls_keylog_stats(p->keylog)->malformed - malformed));
 }
 
@@ -130,7 +125,6 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
         free(p);
         return NULL;
     }
-    load_embedded_secrets(p);
     p->sn = pipeline_sn_new(o, out);
     if (p->sn && two_threads)
         /* each connection's state with its stand-in (pipeline_tcp.c) */

@@ -25,6 +25,11 @@ struct pipeline;
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
                               bool two_threads);
 
+/* The Decryption Secrets Blocks of the input (capture_secrets): a TLS key
+ * log among them is used as if given with --tls-keylog. Before the first
+ * frame. */
+void pipeline_use_secrets(struct pipeline *p, const struct capture_secret *s, size_t n);
+
 /* One captured frame of link type `dlt`; `frame` is its 1-based number. */
 void pipeline_frame(struct pipeline *p, int dlt, const struct pcap_pkthdr *h,
                     const uint8_t *bytes, uint64_t frame);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "net/pcapng_secrets.h"
+#include "net/replay_buf.h"
 
 #define DSB_CAPTURE MQD_SOURCE_DIR "/captures/tls/tls13_aes128gcm_dsb.pcapng"
 #define KEYLOG MQD_SOURCE_DIR "/captures/tls/tls13_aes128gcm.keylog"
@@ -164,6 +165,106 @@ static void test_crafted(void **state)
     unlink(path);
 }
 
+/* A stream that cannot seek, as capture.c makes of a pipe: a few bytes per
+ * read, its first bytes kept (net/replay_buf.h) to be read again once
+ * after pcapng_secrets_read. */
+struct pipe_like {
+    FILE *m;
+    struct replay_buf r;
+};
+
+static ssize_t pipe_read(void *cookie, char *buf, size_t size)
+{
+    struct pipe_like *p = cookie;
+    size_t again = replay_give(&p->r, buf, size);
+    if (again)
+        return (ssize_t)again;
+    size_t n = fread(buf, 1, size < 7 ? size : 7, p->m);
+    replay_keep(&p->r, buf, n);
+    return (ssize_t)n;
+}
+
+static int pipe_seek(void *cookie, off64_t *pos, int whence)
+{
+    struct pipe_like *p = cookie;
+    return replay_seek(&p->r, *pos, whence);
+}
+
+static int pipe_close(void *cookie)
+{
+    struct pipe_like *p = cookie;
+    replay_stop(&p->r);
+    fclose(p->m);
+    free(p);
+    return 0;
+}
+
+/* The DSBs read from such a stream of in[0..n), then the stream sought
+ * back to its start gives every byte of it in order. */
+static void expect_stream(const uint8_t *in, size_t n, int dsbs)
+{
+    struct pipe_like *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    static uint8_t empty;
+    p->m = fmemopen(n ? (void *)(uintptr_t)in : &empty, n ? n : 1, "rb");
+    assert_non_null(p->m);
+    if (n == 0)
+        (void)fgetc(p->m); /* an empty stream */
+    replay_start(&p->r);
+    cookie_io_functions_t io = {.read = pipe_read, .seek = pipe_seek, .close = pipe_close};
+    FILE *f = fopencookie(p, "rb", io);
+    assert_non_null(f);
+    static struct seen s;
+    memset(&s, 0, sizeof s);
+    (void)pcapng_secrets_read(f, on_dsb, &s);
+    assert_int_equal(s.n, dsbs);
+    assert_int_equal(fseeko(f, 0, SEEK_SET), 0);
+    static uint8_t out[1 << 16];
+    size_t got = fread(out, 1, sizeof out, f);
+    assert_int_equal(got, n);
+    assert_memory_equal(out, in, n);
+    assert_int_equal(fseeko(f, 0, SEEK_SET), -1); /* once only */
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    static uint8_t file[1 << 16];
+    size_t n = slurp(DSB_CAPTURE, file, sizeof file);
+    size_t shb = le32(file + 4), dsb_end = shb + le32(file + shb + 4);
+    for (size_t k = 0; k <= n; k += k < dsb_end + 64 ? 1 : 97)
+        expect_stream(file, k, k >= dsb_end - 4 ? 1 : 0);
+    expect_stream(file, n, 1);
+    n = slurp(MQD_SOURCE_DIR "/captures/tls/tls13_aes128gcm.pcap", file, sizeof file);
+    expect_stream(file, n, 0);
+}
+
+/* Kept bytes past REPLAY_BUF_MAX: no going back (the open fails then). */
+static void test_replay_bound(void **state)
+{
+    (void)state;
+    static struct replay_buf r;
+    static char chunk[1 << 16];
+    replay_start(&r);
+    for (size_t kept = 0; kept <= REPLAY_BUF_MAX; kept += sizeof chunk)
+        replay_keep(&r, chunk, sizeof chunk);
+    assert_true(r.overflow);
+    assert_int_equal(replay_seek(&r, 0, SEEK_SET), -1);
+    replay_stop(&r);
+    replay_start(&r);
+    replay_keep(&r, "abc", 3);
+    assert_int_equal(replay_seek(&r, 1, SEEK_SET), -1);
+    assert_int_equal(replay_seek(&r, 0, SEEK_CUR), -1);
+    assert_int_equal(replay_seek(&r, 0, SEEK_SET), 0);
+    char b[8];
+    assert_int_equal(replay_give(&r, b, 2), 2);
+    assert_int_equal(replay_give(&r, b + 2, 8), 1);
+    assert_memory_equal(b, "abc", 3);
+    assert_int_equal(replay_give(&r, b, 8), 0); /* then the source */
+    replay_stop(&r);
+}
+
 static void test_not_pcapng(void **state)
 {
     (void)state;
@@ -182,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_editcap_capture),
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_crafted),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_replay_bound),
         cmocka_unit_test(test_not_pcapng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

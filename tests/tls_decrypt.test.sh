@@ -163,6 +163,23 @@ for fmt in "-V" "-T json"; do
 		fail=1
 	fi
 done
+# ... also read from a pipe, from standard input redirected from the file,
+# and gzip-compressed (the blocks are read from the decompressed bytes).
+gzip -c "$DIR/tls13_aes128gcm_dsb.pcapng" >"$TMP/dsb.pcapng.gz"
+"$BIN" -T json -r "$DIR/tls13_aes128gcm_dsb.pcapng" --tls-port 8901 tcp >"$TMP/dsb.file" 2>&1
+for how in pipe stdin gz gzpipe; do
+	case $how in
+	pipe) cat "$DIR/tls13_aes128gcm_dsb.pcapng" | "$BIN" -T json -r - --tls-port 8901 tcp ;;
+	stdin) "$BIN" -T json -r - --tls-port 8901 tcp <"$DIR/tls13_aes128gcm_dsb.pcapng" ;;
+	gz) "$BIN" -T json -r "$TMP/dsb.pcapng.gz" --tls-port 8901 tcp ;;
+	gzpipe) cat "$TMP/dsb.pcapng.gz" | "$BIN" -T json -r - --tls-port 8901 tcp ;;
+	esac >"$TMP/dsb.$how" 2>&1
+	if ! grep -q '"type":"CONNECT"' "$TMP/dsb.$how" || ! cmp -s "$TMP/dsb.file" "$TMP/dsb.$how"; then
+		echo "FAIL: the embedded secrets read $how do not decode as from the file:"
+		diff "$TMP/dsb.file" "$TMP/dsb.$how" | head -5
+		fail=1
+	fi
+done
 
 # The key log of another capture: "no_key", the client random, no message.
 "$BIN" -T json -r "$DIR/tls13_aes128gcm.pcap" --tls-port 8901 \

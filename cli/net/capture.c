@@ -1,10 +1,12 @@
 /* Packet input through libpcap; see capture.h. */
 #include "net/capture.h"
 #include "net/gzip_stream.h"
+#include "net/pcapng_secrets.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -119,6 +121,9 @@ static void copy_out(struct capture *c, const char *buf, size_t n)
 static ssize_t stream_read(void *cookie, char *buf, size_t size)
 {
     struct capture *c = cookie;
+    size_t again = replay_give(&c->replay, buf, size);
+    if (again)
+        return (ssize_t)again;
     int wait = IDLE_MS;
     for (;;) {
         if (c->stop)
@@ -136,16 +141,27 @@ static ssize_t stream_read(void *cookie, char *buf, size_t size)
         if (r < 0)
             continue;
         ssize_t n = read(STDIN_FILENO, buf, size);
-        if (n > 0)
+        if (n > 0) {
             copy_out(c, buf, (size_t)n);
+            replay_keep(&c->replay, buf, (size_t)n);
+        }
         if (n >= 0 || (errno != EINTR && errno != EAGAIN))
             return n;
     }
 }
 
+/* Only back to the start, once, while its first blocks are read
+ * (read_secrets). */
+static int stream_seek(void *cookie, off64_t *pos, int whence)
+{
+    struct capture *c = cookie;
+    return replay_seek(&c->replay, *pos, whence);
+}
+
 static int stream_close(void *cookie)
 {
-    (void)cookie;
+    struct capture *c = cookie;
+    replay_stop(&c->replay);
     return 0; /* standard input stays open */
 }
 
@@ -154,10 +170,12 @@ static FILE *open_stream_stdin(struct capture *c)
     struct stat st;
     if (c->copy_fd < 0 && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
         return stdin; /* a file on disk: read as fast as it goes */
-    cookie_io_functions_t io = {.read = stream_read, .close = stream_close};
+    cookie_io_functions_t io = {.read = stream_read, .seek = stream_seek,
+                                .close = stream_close};
     FILE *f = fopencookie(c, "rb", io);
     if (!f)
         return stdin;
+    replay_start(&c->replay);
     c->streaming = true;
     c->mem = f; /* closed by pcap_close */
     return f;
@@ -170,6 +188,7 @@ static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
 {
     if (!gzip_stream_detect(*f))
         return true;
+    replay_stop(&c->replay); /* the decompressed bytes are kept instead */
     FILE *z = gzip_stream_open(*f, &c->gz);
     if (!z) {
         if (*f != stdin)
@@ -181,6 +200,51 @@ static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
     }
     *f = z;
     return true;
+}
+
+/* pcapng_secrets_stream: a DSB kept (bounded like the scan). */
+static void keep_secret(void *ctx, const uint8_t *body, size_t len, bool big_endian)
+{
+    struct capture *c = ctx;
+    struct capture_secret *s = realloc(c->secrets, (c->nsecrets + 1) * sizeof *s);
+    if (!s)
+        return;
+    c->secrets = s;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return;
+    memcpy(copy, body, len);
+    s[c->nsecrets++] = (struct capture_secret){copy, len, big_endian};
+}
+
+const struct capture_secret *capture_secrets(const struct capture *c, size_t *n)
+{
+    *n = c->nsecrets;
+    return c->secrets;
+}
+
+/* The file's secrets, read from its first blocks; then f is read again
+ * from where it was (a pipe and decompressed bytes keep their first bytes
+ * for that, net/replay_buf.h). False, with f closed (unless stdin), when
+ * that cannot be. */
+static bool read_secrets(struct capture *c, FILE *f, char *err, size_t errlen)
+{
+    off_t start = c->gz || c->streaming ? 0 : ftello(f);
+    if (start < 0)
+        return true; /* no position to come back to: not read */
+    (void)pcapng_secrets_read(f, keep_secret, c);
+    if (fseeko(f, start, SEEK_SET) == 0)
+        return true;
+    set_err(err, errlen, "%s: its first %s could not be read again", c->name,
+            c->replay.overflow || (c->gz && gzip_stream_replay_overflow(c->gz))
+                ? "64 MiB (before any packet)"
+                : "bytes");
+    if (f != stdin)
+        fclose(f);
+    c->mem = NULL;
+    c->gz = NULL;
+    c->streaming = false;
+    return false;
 }
 
 int capture_open_offline(struct capture *c, const char *path, char *err,
@@ -204,7 +268,7 @@ int capture_open_offline_copy(struct capture *c, const char *path, int copy_fd,
             return CAPTURE_EOPEN;
         }
     }
-    if (!maybe_gunzip(c, &f, err, errlen))
+    if (!maybe_gunzip(c, &f, err, errlen) || !read_secrets(c, f, err, errlen))
         return CAPTURE_EOPEN;
     return open_stream(c, f, err, errlen);
 }
@@ -224,7 +288,7 @@ int capture_open_buffer(struct capture *c, const void *buf, size_t len,
         return CAPTURE_EOPEN;
     }
     FILE *f = c->mem;
-    if (!maybe_gunzip(c, &f, err, errlen))
+    if (!maybe_gunzip(c, &f, err, errlen) || !read_secrets(c, f, err, errlen))
         return CAPTURE_EOPEN;
     return open_stream(c, f, err, errlen);
 }
@@ -657,4 +721,11 @@ void capture_close(struct capture *c)
     c->pcap = NULL;
     c->mem = NULL;
     c->gz = NULL; /* freed with its FILE */
+    for (size_t i = 0; i < c->nsecrets; i++) {
+        explicit_bzero(c->secrets[i].body, c->secrets[i].len);
+        free(c->secrets[i].body);
+    }
+    free(c->secrets);
+    c->secrets = NULL;
+    c->nsecrets = 0;
 }

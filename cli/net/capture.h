@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net/replay_buf.h"
+
 #define CAPTURE_SNAPLEN 262144
 
 enum capture_error {
@@ -69,6 +71,17 @@ struct capture {
     /* capture_open_offline_copy: standard input's bytes also go here. */
     int copy_fd;                 /* -1: none */
     int copy_errno;              /* a copy failed (then no more copies) */
+    /* A pcapng file's Decryption Secrets Blocks (capture_secrets). */
+    struct capture_secret *secrets;
+    size_t nsecrets;
+    struct replay_buf replay;    /* "-" a pipe: its first bytes, read again */
+};
+
+/* One Decryption Secrets Block: its body after type and length. */
+struct capture_secret {
+    uint8_t *body;
+    size_t len;
+    bool big_endian;
 };
 
 /* Called for every frame that passes the filter; `frame` is its 1-based
@@ -77,9 +90,15 @@ struct capture {
 typedef int (*capture_packet_cb)(void *ctx, const struct pcap_pkthdr *h,
                                  const uint8_t *bytes, uint64_t frame);
 
+/* The Decryption Secrets Blocks of the file opened (none for live
+ * capture), in order: *n of them. */
+const struct capture_secret *capture_secrets(const struct capture *c, size_t *n);
+
 /* Opens a pcap or pcapng file; "-" is standard input. A gzip-compressed
  * one (found by its first bytes, not its name) is decompressed as it is
- * read; corrupt or cut gzip data is a read error naming the file. */
+ * read; corrupt or cut gzip data is a read error naming the file. The
+ * Decryption Secrets Blocks before a pcapng file's first packet are read
+ * at once, whatever it comes from (capture_secrets). */
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen);
 

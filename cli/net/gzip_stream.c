@@ -1,6 +1,8 @@
 /* See gzip_stream.h. */
 #include "net/gzip_stream.h"
 
+#include "net/replay_buf.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@ struct gzip_stream {
     bool src_eof;
     bool member_done; /* the last member ended; another may follow */
     size_t out_size;  /* the current read's buffer size */
+    struct replay_buf replay; /* its first bytes, to be read again once */
     char err[160];
     unsigned char in[GZ_IN_BYTES];
 };
@@ -65,9 +68,28 @@ static bool refill(struct gzip_stream *g)
     return true;
 }
 
+static ssize_t inflate_some(struct gzip_stream *g, char *buf, size_t size);
+
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
 {
     struct gzip_stream *g = cookie;
+    size_t again = replay_give(&g->replay, buf, size);
+    if (again)
+        return (ssize_t)again;
+    ssize_t n = inflate_some(g, buf, size);
+    if (n > 0)
+        replay_keep(&g->replay, buf, (size_t)n);
+    return n;
+}
+
+static int gz_seek(void *cookie, off64_t *pos, int whence)
+{
+    struct gzip_stream *g = cookie;
+    return replay_seek(&g->replay, *pos, whence);
+}
+
+static ssize_t inflate_some(struct gzip_stream *g, char *buf, size_t size)
+{
     if (g->err[0]) { /* an error stays */
         errno = EIO;
         return -1;
@@ -110,6 +132,7 @@ static int gz_close(void *cookie)
     inflateEnd(&g->z);
     if (g->src != stdin)
         rc = fclose(g->src);
+    replay_stop(&g->replay);
     free(g);
     return rc;
 }
@@ -124,7 +147,8 @@ FILE *gzip_stream_open(FILE *src, struct gzip_stream **state)
         free(g);
         return NULL;
     }
-    cookie_io_functions_t io = {.read = gz_read, .close = gz_close};
+    replay_start(&g->replay); /* until the first blocks are read (capture.c) */
+    cookie_io_functions_t io = {.read = gz_read, .seek = gz_seek, .close = gz_close};
     FILE *f = fopencookie(g, "rb", io);
     if (!f) {
         inflateEnd(&g->z);
@@ -138,4 +162,9 @@ FILE *gzip_stream_open(FILE *src, struct gzip_stream **state)
 const char *gzip_stream_error(const struct gzip_stream *g)
 {
     return g && g->err[0] ? g->err : NULL;
+}
+
+bool gzip_stream_replay_overflow(const struct gzip_stream *g)
+{
+    return g->replay.overflow;
 }

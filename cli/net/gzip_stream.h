@@ -26,4 +26,8 @@ FILE *gzip_stream_open(FILE *src, struct gzip_stream **state);
  * returns an error to the reader (errno EIO), never a short end. */
 const char *gzip_stream_error(const struct gzip_stream *g);
 
+/* The stream keeps its first bytes until it is sought back to its start
+ * (net/replay_buf.h); true when they were too many for that. */
+bool gzip_stream_replay_overflow(const struct gzip_stream *g);
+
 #endif

@@ -24,17 +24,30 @@ static bool u32(struct wire *w, bool be, uint32_t *v)
     return be ? wire_be32(w, v) : wire_le32(w, v);
 }
 
-int pcapng_secrets_scan(const char *path, pcapng_secrets_cb cb, void *ctx)
+/* Reads n bytes of f into buf (NULL: reads past them); false when f ends
+ * first. */
+static bool get(FILE *f, uint8_t *buf, size_t n)
 {
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    int found = 0, rc = -1;
+    uint8_t skip[4096];
+    while (n > 0) {
+        size_t k = buf ? n : n < sizeof skip ? n : sizeof skip;
+        size_t got = fread(buf ? buf : skip, 1, k, f);
+        if (got != k)
+            return false;
+        n -= k;
+        if (buf)
+            buf += k;
+    }
+    return true;
+}
+
+int pcapng_secrets_read(FILE *f, pcapng_secrets_cb cb, void *ctx)
+{
+    int found = 0;
     bool be = false, section = false;
     uint8_t *body = NULL;
+    size_t seen = 0; /* bytes read: bounded */
+    int rc = -1;
     for (unsigned n = 0; n < PCAPNG_SECRETS_MAX_BLOCKS; n++) {
         uint8_t hdr[12];
         size_t got = fread(hdr, 1, sizeof hdr, f);
@@ -70,31 +83,42 @@ int pcapng_secrets_scan(const char *path, pcapng_secrets_cb cb, void *ctx)
             rc = found; /* the first packet: secrets come before it */
             break;
         }
-        /* Where the next block starts, from this block's start. */
-        long next = ftell(f);
-        if (next < 0)
+        if ((seen += total) > PCAPNG_SECRETS_MAX_PREFIX)
             break;
-        next += (long)total - (long)got;
-        if (type == BT_DSB && total - 12 <= PCAPNG_SECRETS_MAX_BODY) {
-            size_t len = total - 12;
+        /* got bytes were read: 8 of header, then got - 8 of the body and
+         * the trailing length (of total - 8). */
+        size_t rest = total - got;
+        if (type == BT_DSB && total - 12 <= PCAPNG_SECRETS_MAX_BODY && got - 8 <= total - 12) {
+            size_t len = total - 12, have = got - 8;
             uint8_t *b = realloc(body, len ? len : 1);
             if (!b)
                 break;
             body = b;
-            /* got bytes were read: 8 of header, then got - 8 of body. */
-            size_t have = got - 8;
-            if (have > len)
-                break;
             memcpy(body, hdr + 8, have);
-            if (fread(body + have, 1, len - have, f) != len - have)
+            if (!get(f, body + have, len - have))
                 break;
             cb(ctx, body, len, be);
             found++;
+            rest = 4; /* the trailing length */
         }
-        if (fseek(f, next, SEEK_SET) != 0)
+        if (!get(f, NULL, rest)) {
+            rc = found; /* cut in the trailing length: what was found */
             break;
+        }
     }
     free(body);
+    return rc;
+}
+
+int pcapng_secrets_scan(const char *path, pcapng_secrets_cb cb, void *ctx)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    int rc = pcapng_secrets_read(f, cb, ctx);
     fclose(f);
     return rc;
 }
