@@ -347,13 +347,14 @@ static void on_lookup(void *ctx, struct flow_conn *c, int dir)
     transport_prefetch(&cs->tr, dir); /* TLS: the decryptor's state */
 }
 
-/* An event later (on_lookup's lines are in): the analysis' lines the
- * message will read, those of its connection metadata, then at on_data
- * the session's (session_prefetch). */
+/* An event later (on_lookup's lines are in): the lines those point to:
+ * TLS's cipher context, the analysis' lines the message will read (its
+ * connection metadata, then at on_data the session's: session_prefetch). */
 static void on_lookup_next(void *ctx, struct flow_conn *c, int dir)
 {
     (void)ctx;
     const struct conn_state *cs = c->app;
+    transport_prefetch_next(&cs->tr, dir);
     if (cs->meta) {
         __builtin_prefetch(&conn_meta_of(cs)->sess);
         __builtin_prefetch(&cs->meta[dir]);

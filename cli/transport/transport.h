@@ -243,6 +243,15 @@ static inline void transport_prefetch(const struct transport *t, int dir)
         transport_tls_prefetch(t, dir);
 }
 
+/* A while after transport_prefetch (its lines are in): what they point to,
+ * the TLS cipher context. */
+void transport_tls_prefetch_next(const struct transport *t, int dir);
+static inline void transport_prefetch_next(const struct transport *t, int dir)
+{
+    if (t->kind == TR_TLS)
+        transport_tls_prefetch_next(t, dir);
+}
+
 /* Can the pipeline feed dir's bytes straight to the MQTT stream decoder
  * (MQTT over TCP, no PROXY header pending)? */
 static inline bool transport_direct(const struct transport *t, int dir)

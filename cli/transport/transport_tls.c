@@ -171,20 +171,10 @@ bool transport_tls_start(struct transport *t, struct tls_keylog *keylog)
     return true;
 }
 
-/* The state whose decryptor lines the previous call of
- * transport_tls_prefetch asked for, and the direction: by the next call
- * they are in, and the cipher context they point to is asked for in turn
- * (a second stage, one event later). Per thread: a thread's connections
- * are freed on it, and transport_tls_free forgets the one freed. */
-static _Thread_local const struct transport_tls *prefetched;
-static _Thread_local int prefetched_dir;
-
 void transport_tls_free(struct transport *t)
 {
     if (!t->tls)
         return;
-    if (prefetched == t->tls)
-        prefetched = NULL;
     if (t->tls->hello) {
         tls_hello_free(t->tls->hello);
         free(t->tls->hello);
@@ -196,21 +186,20 @@ void transport_tls_free(struct transport *t)
 
 void transport_tls_prefetch(const struct transport *t, int dir)
 {
-    if (prefetched) {
-        tls_decrypt_prefetch_cipher(prefetched->dec, prefetched_dir);
-        prefetched = NULL;
-    }
     const uint8_t *tls = (const uint8_t *)t->tls;
     if (!tls)
         return;
     __builtin_prefetch(tls);
     /* Once keys are found (tls_mqtt) the decryptor is there: its lines
      * asked for without reading t->tls, which is not in cache yet. */
-    if (t->tls_mqtt) {
+    if (t->tls_mqtt)
         tls_decrypt_prefetch((const struct tls_decrypt *)(tls + TLS_DEC_AT), dir);
-        prefetched = t->tls;
-        prefetched_dir = dir;
-    }
+}
+
+void transport_tls_prefetch_next(const struct transport *t, int dir)
+{
+    if (t->tls && t->tls_mqtt)
+        tls_decrypt_prefetch_cipher(t->tls->dec, dir);
 }
 
 void transport_tls_data(struct transport *t, int dir, const uint8_t *data, size_t len)
