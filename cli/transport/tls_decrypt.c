@@ -493,6 +493,19 @@ static size_t held_want(const struct dec_dir *d)
     return whole < REC_CAP ? whole : REC_CAP;
 }
 
+/* The same before anything is held, when the caller's bytes start with a
+ * header this layer follows: the whole record at once (one allocation,
+ * not one for the header and another for the rest). Any other header is
+ * taken alone first, as process() says what it makes of it at once. */
+static size_t first_want(const struct dec_dir *d, const uint8_t *data, size_t len)
+{
+    struct rec_hdr h;
+    if (d->len > 0 || bytewise(d) || len < REC_HDR)
+        return held_want(d);
+    read_header(data, &h);
+    return header_ok(&h) ? REC_HDR + h.body_len : held_want(d);
+}
+
 /* Room for n bytes in the direction's buffer: sized to the record it holds,
  * not to the largest record, as thousands of connections may each hold
  * part of one. */
@@ -524,7 +537,7 @@ void tls_decrypt_feed(struct tls_decrypt *t, int dir, const uint8_t *data,
         }
         /* What is left is less than a record: it is completed in the
          * buffer, then the caller's bytes are read directly again. */
-        size_t want = held_want(d);
+        size_t want = first_want(d, data, len);
         if (!held_reserve(d, want)) {
             d->dead = true;
             break;
