@@ -376,7 +376,7 @@ static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data
         session_prefetch(sess, dir);
     if (cs->peer_lagging != c->holding[1 - dir]) { /* the analysis follows */
         cs->peer_lagging = c->holding[1 - dir];
-        session_peer_lagging(conn_sess(cs), cs->peer_lagging);
+        session_peer_lagging(sess, cs->peer_lagging);
     }
     if (transport_direct(&cs->tr, dir)) { /* the fast path: MQTT over TCP */
         mqd_stream *s = pipeline_tcp_stream(p, cs, dir);

@@ -202,7 +202,8 @@ static bool maybe_gunzip(struct capture *c, FILE **f, char *err, size_t errlen)
     return true;
 }
 
-/* pcapng_secrets_stream: a DSB kept (bounded like the scan). */
+/* pcapng_secrets_read's callback: a DSB's body, copied (the scan bounds
+ * how many and how large). */
 static void keep_secret(void *ctx, const uint8_t *body, size_t len, bool big_endian)
 {
     struct capture *c = ctx;

@@ -102,7 +102,7 @@ int pcapng_secrets_read(FILE *f, pcapng_secrets_cb cb, void *ctx)
             rest = 4; /* the trailing length */
         }
         if (!get(f, NULL, rest)) {
-            rc = found; /* cut in the trailing length: what was found */
+            rc = found; /* f ends inside this block: what came before */
             break;
         }
     }

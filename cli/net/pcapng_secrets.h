@@ -4,10 +4,9 @@
  * come before the packets whose traffic it decrypts; editcap
  * --inject-secrets writes them right after the section header), and each
  * DSB's body is passed to a callback. Anything that is not pcapng gives no
- * blocks. Bounded: at
- * most PCAPNG_SECRETS_MAX_BLOCKS blocks and PCAPNG_SECRETS_MAX_PREFIX bytes
- * are looked at, a DSB body holds at most PCAPNG_SECRETS_MAX_BODY bytes (a
- * larger one is skipped). */
+ * blocks. Bounded: at most PCAPNG_SECRETS_MAX_BLOCKS blocks and
+ * PCAPNG_SECRETS_MAX_PREFIX bytes are looked at, a DSB body holds at most
+ * PCAPNG_SECRETS_MAX_BODY bytes (a larger one is skipped). */
 #ifndef MQD_CLI_PCAPNG_SECRETS_H
 #define MQD_CLI_PCAPNG_SECRETS_H
 

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 /* At most this many bytes are kept: what the first blocks may take
  * (PCAPNG_SECRETS_MAX_PREFIX) and a stream buffer's read-ahead. */

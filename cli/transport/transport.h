@@ -221,7 +221,8 @@ enum transport_gap {
  * MQTT stream decoder of dir is to be told. What the layers here say about
  * it (TLS: a "tls_decrypt" record, status "gap") goes to sink. */
 enum transport_gap transport_gap(struct transport *t, int dir, uint64_t len,
-                   const struct pkt_info *pkt, const struct transport_sink *sink);
+                                 const struct pkt_info *pkt,
+                                 const struct transport_sink *sink);
 
 /* End of the connection (pkt: the last packet): a search still under way
  * gives its bytes to the stream decoder (MQTT ports) or is dropped; TLS is
