@@ -11,8 +11,16 @@
  * here and given back leave about `bytes` of that heap writable (what is
  * given back is released with madvise, which keeps the protection), so
  * later growth up to there costs page faults only. Nothing stays resident.
+ *
+ * The same span is advised for transparent huge pages (MADV_HUGEPAGE; the
+ * kernel's default policy, "madvise", uses them only where asked): a page
+ * fault then brings 2 MiB instead of 4 KiB. On that capture the process's
+ * minor faults fell from 4,870 to 1,800. What is resident grows in 2 MiB
+ * steps instead (+0.2 MiB on a capture of a few messages).
+ *
  * Each block is below malloc's default mmap threshold (128 KiB), so that it
- * comes from the heap; elsewhere this is a few mallocs and frees. */
+ * comes from the heap; elsewhere (another allocator, blocks not one after
+ * the other) this is a few mallocs and frees and no advice. */
 void thread_heap_reserve(size_t bytes);
 
 #endif
