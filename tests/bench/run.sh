@@ -24,7 +24,8 @@
 #   (m) peak memory at most 32 MiB, and the same for every capture size
 #   (t) the same messages inside TLS 1.3 AES-128-GCM (gen_capture -T, read
 #       with its key log): decryption adds at most 50 % to -q; -T json's
-#       time against the plain capture's is reported
+#       time against the plain capture's is reported, and so are CPU time,
+#       the median of the per-round ratios and -q with --threads 1
 #   (s) mqttdissect -T json of the Sparkplug B mix at most 2x the time of the
 #       same messages with JSON payloads: gen_capture -n STEPS (the steps the
 #       size-driven capture took) with and without -P, run round after round
@@ -105,6 +106,8 @@ cmds=(
   "json|mqttdissect -T json|mqd|$mqd -r @F -T json"
   "qtls|mqttdissect -q, TLS|mqd|$mqd -r @T -q --tls-keylog @K"
   "jsontls|mqttdissect -T json, TLS|mqd|$mqd -r @T -T json --tls-keylog @K"
+  "q1|mqttdissect -q, 1 thread|mqd|$mqd -r @F -q --threads 1"
+  "qtls1|mqttdissect -q, TLS, 1 thread|mqd|$mqd -r @T -q --tls-keylog @K --threads 1"
   "textv|mqttdissect -T text -V|mqd|$mqd -r @F -T text -V"
   "tjson|tshark -T json -J mqtt|tshark|tshark -r @F -T json -J mqtt"
   "tv|tshark -V|tshark|tshark -r @F -V"
@@ -136,6 +139,20 @@ cpu_median() {
     END {
       if (NR == 0) { print "-"; exit }
       printf "%.4f\n", (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+    }'
+}
+
+# paired_pct A B: the median over rounds of how much more A's time was than
+# B's in the same round (line i of each file: round i), "+12 %": less
+# disturbed than a ratio of medians when the machine's speed drifts.
+paired_pct() {
+  paste -d ' ' <(awk '{ print $1 }' "$1") <(awk '{ print $1 }' "$2") | awk '
+    $2 > 0 { r[++n] = $1 / $2 }
+    END {
+      if (n == 0) { print "-"; exit }
+      for (i = 2; i <= n; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
+      m = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+      printf "%+.0f %%\n", (m - 1) * 100
     }'
 }
 
@@ -270,6 +287,7 @@ for size in "${sizes[@]}"; do
       json) t=$(ratio "${med[$size,tjson]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
       textv) t=$(ratio "${med[$size,tv]:--}" "$m"); [ "$t" = - ] || vs="${t}x faster" ;;
       qtls) vs="$(pct "$m" "${med[$size,q]}") vs -q" ;;
+      qtls1) vs="$(pct "$m" "${med[$size,q1]}") vs -q" ;;
       jsontls) vs="$(pct "$m" "${med[$size,json]}") vs json" ;;
     esac
     [ "$bad" = 0 ] || label="$label (FAILED $bad)"
@@ -301,6 +319,14 @@ for size in "${sizes[@]}"; do
     echo "(t) $size MB CPU time: -q ${cpu[q]} s, on TLS ${cpu[qtls]} s ($(pct "${cpu[qtls]}" "${cpu[q]}")); -T json ${cpu[json]} s, on TLS ${cpu[jsontls]} s ($(pct "${cpu[jsontls]}" "${cpu[json]}"))"
     md ""
     md "(t) CPU time (user + system, medians): -q ${cpu[q]} s, on TLS ${cpu[qtls]} s ($(pct "${cpu[qtls]}" "${cpu[q]}")); -T json ${cpu[json]} s, on TLS ${cpu[jsontls]} s ($(pct "${cpu[jsontls]}" "${cpu[json]}"))."
+    # Round by round, and on one thread (--threads 1: the decoding work
+    # and the reading on one CPU, so the ratio is that of the work done).
+    round_paired=$(paired_pct "$tmp/res-$size-qtls" "$tmp/res-$size-q")
+    one_thread=$(pct "${med[$size,qtls1]}" "${med[$size,q1]}")
+    one_paired=$(paired_pct "$tmp/res-$size-qtls1" "$tmp/res-$size-q1")
+    echo "(t) $size MB decryption's share, other measures: -q on TLS against -q in the same round $round_paired (median of $repeat rounds); with --threads 1: ${med[$size,qtls1]} s against ${med[$size,q1]} s ($one_thread; round by round $one_paired)"
+    md ""
+    md "(t) Other measures of decryption's share: round by round (median of the per-round ratios) $round_paired; with \`--threads 1\` ${med[$size,qtls1]} s against ${med[$size,q1]} s ($one_thread; round by round $one_paired)."
     for name in q json textv qtls jsontls; do
       mib=$(awk -v k="${peak[$size,$name]}" 'BEGIN { printf "%.1f", k / 1024 }')
       ok=0; le "$mib" 32 && ok=1
