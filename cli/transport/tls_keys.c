@@ -17,6 +17,8 @@
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
+#include "transport/tls_gcm.h"
+
 /* Key material is wiped with glibc's explicit_bzero: a memset the
  * compiler may not drop, without OPENSSL_cleanse's call through a
  * volatile function pointer (several per key derivation). */
@@ -90,6 +92,13 @@ static _Thread_local EVP_CIPHER *cipher_cache[TLS_AES_256_CBC + 1];
 static _Thread_local EVP_CIPHER_CTX *ctx_pool[TLS_AES_256_CBC + 1][CTX_POOL_MAX];
 static _Thread_local unsigned ctx_pool_len[TLS_AES_256_CBC + 1];
 static _Thread_local size_t holders;
+/* AES-GCM's provider functions (tls_gcm.h), found once per thread while a
+ * holder exists, and contexts given back, kept as above. gcm_found: 0 not
+ * looked for yet, 1 found, -1 not there (EVP is used). */
+static _Thread_local struct tls_gcm gcm_fns[TLS_AES_256_GCM + 1];
+static _Thread_local signed char gcm_found[TLS_AES_256_GCM + 1];
+static _Thread_local void *gcm_pool[TLS_AES_256_GCM + 1][CTX_POOL_MAX];
+static _Thread_local unsigned gcm_pool_len[TLS_AES_256_GCM + 1];
 
 void tls_keys_hold(void)
 {
@@ -100,15 +109,23 @@ void tls_keys_release(void)
 {
     if (!holders || --holders)
         return;
-    for (size_t i = 0; i < sizeof cipher_cache / sizeof cipher_cache[0]; i++) {
-        EVP_CIPHER_free(cipher_cache[i]);
-        cipher_cache[i] = NULL;
-    }
+    /* the contexts first, while the fetched ciphers keep their provider */
     for (size_t i = 0; i < sizeof ctx_pool / sizeof ctx_pool[0]; i++)
         while (ctx_pool_len[i] > 0) {
             EVP_CIPHER_CTX_free(ctx_pool[i][--ctx_pool_len[i]]);
             ctx_pool[i][ctx_pool_len[i]] = NULL;
         }
+    for (size_t i = 0; i < sizeof gcm_pool / sizeof gcm_pool[0]; i++) {
+        while (gcm_pool_len[i] > 0) {
+            tls_gcm_free(&gcm_fns[i], gcm_pool[i][--gcm_pool_len[i]]);
+            gcm_pool[i][gcm_pool_len[i]] = NULL;
+        }
+        gcm_found[i] = 0;
+    }
+    for (size_t i = 0; i < sizeof cipher_cache / sizeof cipher_cache[0]; i++) {
+        EVP_CIPHER_free(cipher_cache[i]);
+        cipher_cache[i] = NULL;
+    }
 }
 
 /* HMAC (RFC 2104) keyed once: the hash states after the inner and the
@@ -404,6 +421,24 @@ static const EVP_CIPHER *evp_cipher(enum tls_cipher_alg alg)
     return cipher_cache[alg] ? cipher_cache[alg] : c;
 }
 
+/* AES-GCM's provider functions for alg, when a holder exists and they
+ * were found; NULL: EVP. */
+static const struct tls_gcm *direct_gcm(enum tls_cipher_alg alg)
+{
+    if (alg != TLS_AES_128_GCM && alg != TLS_AES_256_GCM)
+        return NULL;
+    if (!holders)
+        return NULL;
+    if (gcm_found[alg] == 0) {
+        const EVP_CIPHER *c = evp_cipher(alg);
+        bool ok = c == cipher_cache[alg] &&
+                  tls_gcm_find(c, alg == TLS_AES_128_GCM ? "AES-128-GCM" : "AES-256-GCM",
+                               &gcm_fns[alg]);
+        gcm_found[alg] = ok ? 1 : -1;
+    }
+    return gcm_found[alg] > 0 ? &gcm_fns[alg] : NULL;
+}
+
 static const char *mac_digest(unsigned mac_len)
 {
     return mac_len == 20 ? "SHA1" : mac_len == 32 ? "SHA256" : "SHA384";
@@ -475,11 +510,33 @@ static bool cipher_make(struct tls_cipher *c, const struct tls_suite *s,
            EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) == 1;
 }
 
+/* A provider context for c->alg keyed with keys (c has none): one from
+ * the pool, re-keyed, when there is one. */
+static bool gcm_make(struct tls_cipher *c, const struct tls_gcm *g,
+                     const struct tls_suite *s, const struct tls_traffic_keys *keys)
+{
+    if (gcm_pool_len[c->alg] > 0) {
+        unsigned i = --gcm_pool_len[c->alg];
+        c->gcm = gcm_pool[c->alg][i];
+        gcm_pool[c->alg][i] = NULL;
+        return tls_gcm_rekey(g, c->gcm, keys->key, s->key_len);
+    }
+    return (c->gcm = tls_gcm_new(g, keys->key, s->key_len)) != NULL;
+}
+
 bool tls_cipher_set(struct tls_cipher *c, const struct tls_suite *s,
                     const struct tls_traffic_keys *keys)
 {
     bool ok;
-    if (c->ctx && c->pooled && c->alg == s->cipher && !s->mac_len) {
+    const struct tls_gcm *g = direct_gcm(s->cipher);
+    if (g && c->gcm && c->alg == s->cipher) {
+        ok = tls_gcm_rekey(g, c->gcm, keys->key, s->key_len);
+    } else if (g) {
+        tls_cipher_clear(c);
+        c->alg = (uint8_t)s->cipher;
+        c->pooled = true;
+        ok = gcm_make(c, g, s, keys);
+    } else if (c->ctx && c->pooled && c->alg == s->cipher && !s->mac_len) {
         /* the same AEAD: cipher and IV length stay, only key and IV change */
         ok = EVP_DecryptInit_ex(c->ctx, NULL, NULL, keys->key, NULL) == 1;
     } else {
@@ -496,7 +553,8 @@ bool tls_cipher_set(struct tls_cipher *c, const struct tls_suite *s,
     memcpy(c->iv, keys->iv, sizeof c->iv);
     c->encrypt_then_mac = keys->encrypt_then_mac;
     c->gcm_inv = false;
-    gcm_fixed_set(c, s, keys);
+    if (c->ctx)
+        gcm_fixed_set(c, s, keys);
     return true;
 }
 
@@ -511,6 +569,12 @@ void tls_cipher_prefetch(const struct tls_cipher *c)
         __builtin_prefetch(ctx + 64);
         __builtin_prefetch(ctx + 128);
     }
+    /* A provider's AES-GCM context is about 15 lines, nearly all read:
+     * nonce, hash key table, key schedule. */
+    const char *gcm = (const char *)c->gcm;
+    if (gcm)
+        for (int i = 0; i < 1024; i += 64)
+            __builtin_prefetch(gcm + i);
 }
 
 void tls_cipher_clear(struct tls_cipher *c)
@@ -519,6 +583,10 @@ void tls_cipher_clear(struct tls_cipher *c)
         ctx_pool[c->alg][ctx_pool_len[c->alg]++] = c->ctx;
     else
         EVP_CIPHER_CTX_free(c->ctx);
+    if (c->gcm && holders && gcm_pool_len[c->alg] < CTX_POOL_MAX)
+        gcm_pool[c->alg][gcm_pool_len[c->alg]++] = c->gcm;
+    else if (c->gcm)
+        tls_gcm_free(&gcm_fns[c->alg], c->gcm);
     EVP_MAC_CTX_free(c->mac);
     wipe(c, sizeof *c);
 }
@@ -533,6 +601,9 @@ static bool aead_open(const struct tls_cipher *c, const uint8_t nonce[TLS_IV_LEN
     if (in_len < TLS_TAG_LEN || in_len - TLS_TAG_LEN > 0x7FFFFFFF ||
         aad_len > 0x7FFFFFFF)
         return false;
+    if (c->gcm)
+        return tls_gcm_open(&gcm_fns[c->alg], c->gcm, nonce, aad, aad_len, in,
+                            in_len, out);
     int ct_len = (int)(in_len - TLS_TAG_LEN);
     if (c->gcm_inv && memcmp(nonce, c->fixed, sizeof c->fixed) == 0) {
         OSSL_PARAM params[] = {
@@ -708,7 +779,7 @@ bool tls_record_open(const struct tls_suite *s, const struct tls_cipher *c,
                      uint64_t seq, const uint8_t *rec, size_t body_len,
                      uint8_t *out, uint8_t *type, size_t *plen)
 {
-    if (!c || !c->ctx)
+    if (!c || (!c->ctx && !c->gcm))
         return false;
     if (s->tls13)
         return open13(c, seq, rec, body_len, out, type, plen);

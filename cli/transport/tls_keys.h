@@ -107,6 +107,7 @@ struct evp_cipher_ctx_st; /* OpenSSL's EVP_CIPHER_CTX, EVP_MAC_CTX */
 struct evp_mac_ctx_st;
 struct tls_cipher {
     struct evp_cipher_ctx_st *ctx;
+    void *gcm; /* instead of ctx: AES-GCM through the provider (tls_gcm.h) */
     /* What each record needs besides the keyed context: the IV
      * (fixed_iv_len bytes used) and, for AES-GCM, its first 4 bytes given
      * once to the context as the "fixed" field (gcm_inv: each record then
