@@ -2,14 +2,15 @@
  * (provider-cipher(7)), beneath EVP.
  *
  * OpenSSL 3.0 puts each EVP call on a cipher context through a few layers
- * that look parameters up by name: setting a record's nonce and tag took
- * about 75 ns of the 170 ns a small record costs in all, and re-keying a
- * context asks it for its key length the same way. The provider's own
- * functions take the nonce as an argument and the tag as the only
- * parameter. They are the same implementation EVP calls (the provider that
- * implements the fetched cipher), found once per cipher through
- * OSSL_PROVIDER_query_operation; where they cannot be found, the caller
- * keeps to EVP. */
+ * that look parameters up by name: a record's nonce and tag are two
+ * parameters, and re-keying a context asks it for its key length the same
+ * way. The provider's own functions take the nonce as an argument and the
+ * tag as the only parameter. Opening a record of 370 bytes, one of 4000
+ * contexts in turn, took 300 ns through EVP and 250 ns through these (a
+ * benchmark of that alone, medians of 9 runs). They are the same
+ * implementation EVP calls (the provider that implements the fetched
+ * cipher), found once per cipher through OSSL_PROVIDER_query_operation;
+ * where they cannot be found, the caller keeps to EVP. */
 #ifndef MQD_CLI_TLS_GCM_H
 #define MQD_CLI_TLS_GCM_H
 

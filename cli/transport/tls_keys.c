@@ -1,6 +1,7 @@
 /* Key derivation and record opening for TLS decryption. See tls_keys.h.
  * libcrypto (OpenSSL 3) does the primitives: SHA-256/384 (HKDF-Expand is
- * HMAC over them, here), the "TLS1-PRF" KDF, EVP ciphers and the "HMAC"
+ * HMAC over them, here), the "TLS1-PRF" KDF, EVP ciphers (AES-GCM through
+ * its provider's functions when it gives them: tls_gcm.h) and the "HMAC"
  * MAC. */
 #include "transport/tls_keys.h"
 
