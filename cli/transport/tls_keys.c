@@ -584,7 +584,7 @@ void tls_cipher_clear(struct tls_cipher *c)
         ctx_pool[c->alg][ctx_pool_len[c->alg]++] = c->ctx;
     else
         EVP_CIPHER_CTX_free(c->ctx);
-    if (c->gcm && holders && gcm_pool_len[c->alg] < CTX_POOL_MAX)
+    if (c->gcm && c->pooled && holders && gcm_pool_len[c->alg] < CTX_POOL_MAX)
         gcm_pool[c->alg][gcm_pool_len[c->alg]++] = c->gcm;
     else if (c->gcm)
         tls_gcm_free(&gcm_fns[c->alg], c->gcm);
