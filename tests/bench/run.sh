@@ -132,9 +132,10 @@ stats() {
     }'
 }
 
-# cpu_median FILE -> the median of the CPU seconds (measure's 4th field)
-cpu_median() {
-  awk 'NF >= 4 { print $4 }' "$1" | sort -g | awk '
+# median: the median of the numbers on standard input, one a line ("-":
+# none)
+median() {
+  sort -g | awk '
     { t[NR] = $1 }
     END {
       if (NR == 0) { print "-"; exit }
@@ -142,18 +143,17 @@ cpu_median() {
     }'
 }
 
+# cpu_median FILE -> the median of the CPU seconds (measure's 4th field)
+cpu_median() { awk 'NF >= 4 { print $4 }' "$1" | median; }
+
 # paired_pct A B: the median over rounds of how much more A's time was than
 # B's in the same round (line i of each file: round i), "+12 %": less
 # disturbed than a ratio of medians when the machine's speed drifts.
 paired_pct() {
-  paste -d ' ' <(awk '{ print $1 }' "$1") <(awk '{ print $1 }' "$2") | awk '
-    $2 > 0 { r[++n] = $1 / $2 }
-    END {
-      if (n == 0) { print "-"; exit }
-      for (i = 2; i <= n; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
-      m = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
-      printf "%+.0f %%\n", (m - 1) * 100
-    }'
+  local m
+  m=$(paste -d ' ' <(awk '{ print $1 }' "$1") <(awk '{ print $1 }' "$2") |
+    awk '$2 > 0 { printf "%.6f\n", $1 / $2 }' | median)
+  pct "$m" 1
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.1f", a / b }'; }
