@@ -22,27 +22,28 @@ bool tls_dec_ensure_keys(struct tls_decrypt *t)
     t->key_state = K_NONE;
     if (!t->suite)
         return false;
-    const struct tls_keylog_entry *e =
-        t->kl ? tls_keylog_find(t->kl, t->client_random) : NULL;
-    if (!e && t->kl && tls_keylog_reload(t->kl) > 0)
-        e = tls_keylog_find(t->kl, t->client_random);
+    /* A copy (tls_keylog_lookup): the table may be read on two threads. */
+    if ((t->secrets = calloc(1, sizeof *t->secrets)) == NULL)
+        return false;
+    struct tls_keylog_entry *e = &t->secrets->e;
+    bool found = t->kl && tls_keylog_lookup(t->kl, t->client_random, e);
+    if (!found && t->kl && tls_keylog_reload(t->kl) > 0)
+        found = tls_keylog_lookup(t->kl, t->client_random, e);
     bool complete = false;
-    if (e && t->suite->tls13)
+    if (found && t->suite->tls13)
         complete = e->secret[TLS_SECRET_CLIENT_HS].len == t->suite->hash_len &&
                    e->secret[TLS_SECRET_SERVER_HS].len == t->suite->hash_len &&
                    e->secret[TLS_SECRET_CLIENT_APP].len == t->suite->hash_len &&
                    e->secret[TLS_SECRET_SERVER_APP].len == t->suite->hash_len;
-    else if (e)
+    else if (found)
         complete = e->secret[TLS_SECRET_MASTER].len == 48;
     if (!complete) {
+        tls_dec_secrets_free(t);
         tls_dec_emit(t, TLS_DEC_NO_KEY, -1, 0, 0,
-                     e ? "key log lacks secrets for this connection"
-                       : "client random not in the key log");
+                     found ? "key log lacks secrets for this connection"
+                           : "client random not in the key log");
         return false;
     }
-    if ((t->secrets = calloc(1, sizeof *t->secrets)) == NULL)
-        return false;
-    t->secrets->e = *e;
     struct tls_traffic_keys *k12 = t->secrets->tls12;
     if (!t->suite->tls13 &&
         !tls12_traffic_keys(t->suite, e->secret[TLS_SECRET_MASTER].b,

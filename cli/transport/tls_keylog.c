@@ -4,6 +4,7 @@
 #include "transport/tls_keylog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,10 @@ struct tls_keylog {
     struct keylog_file *files;
     size_t nfiles;
     struct tls_keylog_stats st;
+    /* Two threads may decrypt (the reading one takes some connections,
+     * pipeline_share.c): what adds secrets holds it for writing,
+     * tls_keylog_lookup for reading. */
+    pthread_rwlock_t lock;
 };
 
 #define LABEL(s, k) {s, sizeof s - 1, k}
@@ -50,8 +55,13 @@ static const struct {
 struct tls_keylog *tls_keylog_new(size_t max_entries)
 {
     struct tls_keylog *kl = calloc(1, sizeof *kl);
-    if (kl)
-        kl->max_entries = max_entries ? max_entries : TLS_KEYLOG_DEFAULT_MAX;
+    if (!kl)
+        return NULL;
+    if (pthread_rwlock_init(&kl->lock, NULL) != 0) {
+        free(kl);
+        return NULL;
+    }
+    kl->max_entries = max_entries ? max_entries : TLS_KEYLOG_DEFAULT_MAX;
     return kl;
 }
 
@@ -66,6 +76,7 @@ void tls_keylog_free(struct tls_keylog *kl)
         OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
     free(kl->ents);
     free(kl->slots);
+    pthread_rwlock_destroy(&kl->lock);
     free(kl);
 }
 
@@ -108,6 +119,17 @@ const struct tls_keylog_entry *tls_keylog_find(const struct tls_keylog *kl,
 {
     const uint32_t *sl = probe(kl, client_random);
     return sl && *sl ? &kl->ents[*sl - 1] : NULL;
+}
+
+bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t *client_random,
+                       struct tls_keylog_entry *out)
+{
+    pthread_rwlock_rdlock(&kl->lock);
+    const struct tls_keylog_entry *e = tls_keylog_find(kl, client_random);
+    if (e)
+        *out = *e;
+    pthread_rwlock_unlock(&kl->lock);
+    return e != NULL;
 }
 
 /* Doubles the hash table (kept at most half full). */
@@ -315,8 +337,8 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t len,
     return keep_secret(kl, random, labels[k].kind, &sec);
 }
 
-size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,
-                           const char *source)
+static size_t add_text(struct tls_keylog *kl, const char *text, size_t len,
+                       const char *source)
 {
     size_t added = 0, pos = 0;
     uint64_t line_no = 0;
@@ -333,6 +355,15 @@ size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,
         }
         pos = end + 1;
     }
+    return added;
+}
+
+size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,
+                           const char *source)
+{
+    pthread_rwlock_wrlock(&kl->lock);
+    size_t added = add_text(kl, text, len, source);
+    pthread_rwlock_unlock(&kl->lock);
     return added;
 }
 
@@ -418,15 +449,19 @@ int tls_keylog_add_file(struct tls_keylog *kl, const char *path)
         return -1;
     }
     kl->nfiles++;
+    pthread_rwlock_wrlock(&kl->lock);
     read_file(kl, f);
+    pthread_rwlock_unlock(&kl->lock);
     return 0;
 }
 
 size_t tls_keylog_reload(struct tls_keylog *kl)
 {
     size_t added = 0;
+    pthread_rwlock_wrlock(&kl->lock);
     for (size_t i = 0; i < kl->nfiles; i++)
         added += read_file(kl, &kl->files[i]);
+    pthread_rwlock_unlock(&kl->lock);
     return added;
 }
 

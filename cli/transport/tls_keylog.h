@@ -95,9 +95,15 @@ int tls_keylog_add_dsb(struct tls_keylog *kl, const uint8_t *body, size_t len,
                        bool big_endian);
 
 /* The secrets known for a client random, or NULL. The pointer is valid until
- * the next call that adds secrets. */
+ * the next call that adds secrets: for a table only one thread uses. */
 const struct tls_keylog_entry *tls_keylog_find(const struct tls_keylog *kl,
                                                const uint8_t *client_random);
+
+/* The same, copied into *out (false: none known), for a table that several
+ * threads use: safe while another adds secrets (the functions above that
+ * add are, with each other and with this). */
+bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t *client_random,
+                       struct tls_keylog_entry *out);
 
 const struct tls_keylog_stats *tls_keylog_stats(const struct tls_keylog *kl);
 
