@@ -17,12 +17,13 @@
 #define NCHUNKS 4
 #define CHUNK_BYTES ((size_t)128 << 10)
 
-enum ev_kind { EV_OPEN, EV_DATA, EV_GAP, EV_CONFLICT, EV_CLOSE, EV_UDP };
+enum ev_kind { EV_OPEN, EV_DATA, EV_GAP, EV_CONFLICT, EV_CLOSE, EV_UDP, EV_NOTE };
 
 /* 48 bytes: most events are DATA, a few hundred bytes of stream each. */
 struct ev {
     uint8_t kind;
-    uint8_t dir;
+    uint8_t dir;               /* CLOSE: the stand-in was staged (its
+                                  allocation starts staged_prefix before it) */
     bool peer_holding;         /* DATA: the other direction holds data back */
     uint8_t reason;            /* CLOSE: enum flow_close_reason */
     uint32_t size;             /* the whole record, a multiple of 8 */
@@ -30,7 +31,8 @@ struct ev {
     struct pkt_info pkt;
     uint64_t offset, len;      /* DATA: stream offset and byte count (they
                                   follow); GAP, CONFLICT: as the table said;
-                                  UDP: bytes after the struct udp_ev */
+                                  UDP: bytes after the struct udp_ev;
+                                  NOTE: the note's bytes, after it */
 };
 
 /* What follows an EV_UDP header, before the datagram's bytes. */
@@ -61,6 +63,8 @@ struct flow_events {
     bool producer_waits;
     bool quit;
     _Alignas(64) struct chunk *cur; /* the producer's: being filled; NULL: none */
+    struct flow_stage stage;        /* claim NULL: none */
+    size_t staged_prefix;           /* a staged stand-in's bytes before it */
     struct chunk chunk[NCHUNKS];
 };
 
@@ -72,6 +76,44 @@ struct flow_events {
 #define STANDIN_SIZE sizeof(struct flow_conn)
 _Static_assert(sizeof(struct flow_conn) % _Alignof(max_align_t) == 0,
                "the consumer's bytes after a stand-in are aligned");
+
+/* A connection a flow_stage claimed: its memory holds, before the
+ * stand-in, a line of the producer's (struct stage_slot) then the stage's
+ * state, each line apart from what the consumer writes; the table's `app`
+ * points to the stand-in with its lowest bit set (a stand-in is aligned:
+ * the bit is free). Other connections cost a test of that bit. */
+#define STAGED_BIT ((uintptr_t)1)
+#define LINE ((size_t)64)
+
+struct stage_slot {
+    bool pass_bytes; /* the consumer gets the next bytes too */
+};
+
+static size_t round_line(size_t n)
+{
+    return (n + LINE - 1) / LINE * LINE;
+}
+
+static struct flow_conn *standin_of(const struct flow_conn *c)
+{
+    return (struct flow_conn *)((uintptr_t)c->app & ~STAGED_BIT);
+}
+
+static bool staged(const struct flow_conn *c)
+{
+    return ((uintptr_t)c->app & STAGED_BIT) != 0;
+}
+
+/* c staged: the slot, and the state on the lines after it. */
+static struct stage_slot *slot_of(const struct flow_events *fe, const struct flow_conn *c)
+{
+    return (struct stage_slot *)(void *)((unsigned char *)standin_of(c) - fe->staged_prefix);
+}
+
+static void *state_of(struct stage_slot *slot)
+{
+    return (unsigned char *)slot + LINE;
+}
 
 /* ---- producer side ---- */
 
@@ -171,26 +213,78 @@ static struct ev event_of(enum ev_kind kind, struct flow_conn *c,
     struct ev e;
     memset(&e, 0, sizeof e);
     e.kind = (uint8_t)kind;
-    e.conn = c ? c->app : NULL;
+    e.conn = c ? standin_of(c) : NULL;
     if (pkt)
         e.pkt = *pkt;
     return e;
 }
 
+/* The stand-in; staged: with the slot and the stage's state before it. */
+static struct flow_conn *new_standin(const struct flow_events *fe, bool staged)
+{
+    size_t prefix = staged ? fe->staged_prefix : 0;
+    size_t size = prefix + STANDIN_SIZE + fe->app_size;
+    unsigned char *mem = staged ? aligned_alloc(LINE, round_line(size)) : malloc(size);
+    if (!mem)
+        return NULL;
+    memset(mem, 0, size);
+    struct flow_conn *standin = (struct flow_conn *)(void *)(mem + prefix);
+    if (staged) {
+        ((struct stage_slot *)(void *)mem)->pass_bytes = true;
+        fe->stage.init(fe->stage.ctx, state_of((struct stage_slot *)(void *)mem));
+        standin->flags = FLOW_STAGED;
+    }
+    if (fe->app_size)
+        standin->app = (unsigned char *)standin + STANDIN_SIZE;
+    return standin;
+}
+
 static void rec_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
 {
     struct flow_events *fe = ctx;
-    struct flow_conn *standin = calloc(1, STANDIN_SIZE + fe->app_size);
+    bool staged = fe->stage.claim && fe->stage.claim(fe->stage.ctx, c);
+    struct flow_conn *standin = new_standin(fe, staged);
     c->app = standin;
     if (!standin)
         return; /* this connection's events are dropped */
-    if (fe->app_size)
-        standin->app = (unsigned char *)standin + STANDIN_SIZE;
+    if (staged)
+        c->app = (void *)((uintptr_t)standin | STAGED_BIT);
     standin->number = c->number;
     standin->key = c->key;
-    standin->flags = c->flags;
+    standin->flags |= c->flags;
     struct ev e = event_of(EV_OPEN, c, pkt);
     record(fe, &e, NULL, 0, NULL, 0);
+}
+
+/* The table found c's segment of dir: a staged connection's lines asked
+ * for while it reassembles. */
+static void rec_lookup(void *ctx, struct flow_conn *c, int dir)
+{
+    struct flow_events *fe = ctx;
+    if (!staged(c))
+        return;
+    struct stage_slot *slot = slot_of(fe, c);
+    __builtin_prefetch(slot);
+    if (fe->stage.prefetch)
+        fe->stage.prefetch(state_of(slot), dir);
+}
+
+/* What a stage's data() and gap() are given to send notes with: the
+ * connection they are about and the packet of the bytes. */
+struct note_to {
+    struct flow_events *fe;
+    struct flow_conn *c;
+    const struct pkt_info *pkt;
+};
+
+static void rec_note(void *ctx, int dir, const void *head, size_t nhead,
+                     const uint8_t *bytes, size_t nbytes)
+{
+    const struct note_to *to = ctx;
+    struct ev e = event_of(EV_NOTE, to->c, to->pkt);
+    e.dir = (uint8_t)dir;
+    e.len = nhead + nbytes;
+    record(to->fe, &e, head, nhead, bytes, nbytes);
 }
 
 /* A range of a direction's stream: data (its bytes follow), a gap or a
@@ -212,13 +306,29 @@ static void rec_range(void *ctx, enum ev_kind kind, struct flow_conn *c, int dir
 static void rec_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
                      size_t len, uint64_t offset, const struct pkt_info *pkt)
 {
-    rec_range(ctx, EV_DATA, c, dir, offset, len, data, pkt);
+    struct flow_events *fe = ctx;
+    if (!staged(c)) {
+        rec_range(ctx, EV_DATA, c, dir, offset, len, data, pkt);
+        return;
+    }
+    /* The bytes the consumer still wants go first: what the stage makes
+     * of them comes after them, as it would on the consumer's thread. */
+    struct stage_slot *slot = slot_of(fe, c);
+    if (slot->pass_bytes)
+        rec_range(ctx, EV_DATA, c, dir, offset, len, data, pkt);
+    struct note_to to = {fe, c, pkt};
+    slot->pass_bytes = fe->stage.data(state_of(slot), dir, data, len, rec_note, &to);
 }
 
 static void rec_gap(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
                     uint64_t len, const struct pkt_info *pkt)
 {
+    struct flow_events *fe = ctx;
     rec_range(ctx, EV_GAP, c, dir, offset, len, NULL, pkt);
+    if (staged(c)) {
+        struct note_to to = {fe, c, pkt};
+        fe->stage.gap(state_of(slot_of(fe, c)), dir, len, rec_note, &to);
+    }
 }
 
 static void rec_conflict(void *ctx, struct flow_conn *c, int dir, uint64_t offset,
@@ -232,8 +342,13 @@ static void rec_close(void *ctx, struct flow_conn *c, enum flow_close_reason rea
 {
     if (!c->app)
         return;
+    struct flow_events *fe = ctx;
+    bool was_staged = staged(c);
+    if (was_staged)
+        fe->stage.fini(state_of(slot_of(fe, c)));
     struct ev e = event_of(EV_CLOSE, c, pkt);
     e.reason = (uint8_t)reason;
+    e.dir = was_staged;
     c->app = NULL; /* the consumer frees the stand-in */
     record(ctx, &e, NULL, 0, NULL, 0);
 }
@@ -250,7 +365,8 @@ static void rec_udp(void *ctx, const struct pkt_endpoint *src,
 
 /* ---- consumer side ---- */
 
-static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t *bytes)
+static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t *bytes,
+                   size_t staged_prefix)
 {
     struct flow_conn *c = e->conn;
     switch (e->kind) {
@@ -275,7 +391,11 @@ static void replay(const struct flow_sink *s, const struct ev *e, const uint8_t 
         c->flags |= FLOW_CLOSED;
         if (s->on_close)
             s->on_close(s->ctx, c, (enum flow_close_reason)e->reason, &e->pkt);
-        free(c);
+        free((unsigned char *)c - (e->dir ? staged_prefix : 0));
+        break;
+    case EV_NOTE:
+        if (s->on_note)
+            s->on_note(s->ctx, c, e->dir, bytes, (size_t)e->len, &e->pkt);
         break;
     case EV_UDP: {
         struct udp_ev u;
@@ -315,7 +435,14 @@ static size_t events_after(const struct chunk *k, size_t at, unsigned count)
     return at;
 }
 
-static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
+/* Bytes for a connection: what on_lookup prepares for. */
+static bool has_bytes(const struct ev *e)
+{
+    return e->kind == EV_DATA || e->kind == EV_NOTE;
+}
+
+static void replay_chunk(const struct flow_sink *s, const struct chunk *k,
+                         size_t staged_prefix)
 {
     size_t next = events_after(k, 0, 1);
     size_t near = events_after(k, 0, PREFETCH_NEAR);
@@ -329,16 +456,16 @@ static void replay_chunk(const struct flow_sink *s, const struct chunk *k)
             far += ahead.size;
         }
         if (event_at(k, near, &ahead)) {
-            if (s->on_lookup && ahead.kind == EV_DATA && ahead.conn->app)
+            if (s->on_lookup && has_bytes(&ahead) && ahead.conn->app)
                 s->on_lookup(s->ctx, ahead.conn, ahead.dir);
             near += ahead.size;
         }
         if (event_at(k, next, &ahead)) {
-            if (s->on_lookup_next && ahead.kind == EV_DATA && ahead.conn->app)
+            if (s->on_lookup_next && has_bytes(&ahead) && ahead.conn->app)
                 s->on_lookup_next(s->ctx, ahead.conn, ahead.dir);
             next += ahead.size;
         }
-        replay(s, &e, k->data + at + sizeof e);
+        replay(s, &e, k->data + at + sizeof e, staged_prefix);
     }
 }
 
@@ -380,7 +507,7 @@ static void *consumer_main(void *arg)
         }
         struct chunk *k = &fe->chunk[fe->delivered % NCHUNKS];
         pthread_mutex_unlock(&fe->mu);
-        replay_chunk(&fe->consumer, k);
+        replay_chunk(&fe->consumer, k, fe->staged_prefix);
         pthread_mutex_lock(&fe->mu);
         fe->delivered++;
         if (fe->producer_waits && fe->filled - fe->delivered <= fe->wake_at)
@@ -404,6 +531,7 @@ struct flow_events *flow_events_new(const struct flow_sink *consumer,
         .ctx = fe,
         .on_open = rec_open,
         .on_data = rec_data,
+        .on_lookup = rec_lookup,
         .on_gap = rec_gap,
         .on_conflict = rec_conflict,
         .on_close = rec_close,
@@ -420,6 +548,12 @@ struct flow_events *flow_events_new(const struct flow_sink *consumer,
         return NULL;
     }
     return fe;
+}
+
+void flow_events_set_stage(struct flow_events *fe, const struct flow_stage *stage)
+{
+    fe->stage = *stage;
+    fe->staged_prefix = LINE + round_line(stage->state_size);
 }
 
 const struct flow_sink *flow_events_sink(const struct flow_events *fe)

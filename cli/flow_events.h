@@ -17,6 +17,14 @@
  *   ... frames ...
  *   flow_events_drain(fe);   everything recorded has been delivered
  *   flow_events_free(fe);
+ *
+ * A stage (struct flow_stage, set before the first event) does work for the
+ * consumer on the recording thread: it may claim a connection when it
+ * opens; that connection's bytes and gaps then go to the stage, which
+ * hands the consumer notes (its on_note, in order with the connection's
+ * other events) instead of, or as long as it says besides, the bytes. The
+ * consumer sees FLOW_STAGED in the stand-in's flags from on_open on. The
+ * stage's state of a connection lives with its stand-in, before it.
  */
 #ifndef MQD_CLI_FLOW_EVENTS_H
 #define MQD_CLI_FLOW_EVENTS_H
@@ -37,6 +45,39 @@ const struct flow_sink *flow_events_sink(const struct flow_events *fe);
 /* Hands over what is recorded and waits until the consumer has delivered
  * all of it. */
 void flow_events_drain(struct flow_events *fe);
+
+/* How a stage sends the consumer a note about the connection it was given
+ * (ctx): head (nhead bytes) then bytes (n) arrive as one note of direction
+ * dir, at the consumer's on_note. */
+typedef void (*flow_note_fn)(void *ctx, int dir, const void *head, size_t nhead,
+                             const uint8_t *bytes, size_t n);
+
+struct flow_stage {
+    void *ctx;
+    /* The bytes of a claimed connection's state, kept with its stand-in
+     * (aligned to 64, on cache lines of the producer's own). */
+    size_t state_size;
+    /* At c's opening: does the stage take c's bytes? */
+    bool (*claim)(void *ctx, const struct flow_conn *c);
+    /* Then: sets the state up in `state`. */
+    void (*init)(void *ctx, void *state);
+    /* The table found a segment of c's dir: ask for the cache lines data()
+     * or gap() will read first (without reading them). Optional. */
+    void (*prefetch)(const void *state, int dir);
+    /* c's bytes of dir, in order; notes go out through note(note_ctx, ...).
+     * Returns whether the consumer gets c's next bytes besides (on_data,
+     * before the notes made of them); it gets the first bytes. */
+    bool (*data)(void *state, int dir, const uint8_t *data, size_t len,
+                 flow_note_fn note, void *note_ctx);
+    /* len bytes of dir were lost (the consumer's on_gap is told first). */
+    void (*gap)(void *state, int dir, uint64_t len, flow_note_fn note,
+                void *note_ctx);
+    /* c is closing (or could not be recorded): releases what the state
+     * holds (not its memory). */
+    void (*fini)(void *state);
+};
+
+void flow_events_set_stage(struct flow_events *fe, const struct flow_stage *stage);
 
 /* Drains, stops the thread, frees. NULL is fine. */
 void flow_events_free(struct flow_events *fe);

@@ -114,7 +114,7 @@ static struct fx *fx_new_cfg(struct flow_config *cfg)
 {
     struct fx *f = calloc(1, sizeof *f);
     struct flow_sink sink = {&f->rec, on_open, on_data, on_gap, on_conflict,
-                             on_close, NULL, NULL, NULL};
+                             on_close, NULL, NULL, NULL, NULL};
     cfg->is_server_port = port_1883;
     cfg->accept = accept_not_22;
     f->ft = flow_table_new(cfg, &sink);

@@ -46,7 +46,10 @@ enum flow_conn_flags {
     /* Picked up mid-stream exactly where an evicted connection on the same
      * endpoints stopped (idle or table full): each direction's stream goes
      * on from that one's next sequence number, in order. */
-    FLOW_RESUMED = 1u << 3
+    FLOW_RESUMED = 1u << 3,
+    /* Not set by the table: a connection whose bytes work on the reading
+     * thread takes (flow_events.h's stage), the consumer getting notes. */
+    FLOW_STAGED = 1u << 4
 };
 
 enum flow_close_reason {
@@ -100,6 +103,10 @@ struct flow_sink {
      * one event before the segment on_lookup was told of, what it asked
      * for is in cache, and what that points to may be asked for. */
     void (*on_lookup_next)(void *ctx, struct flow_conn *c, int dir);
+    /* Where delivery runs behind the table (flow_events.h): a note about
+     * c's direction dir from the stage that claimed c (FLOW_STAGED). */
+    void (*on_note)(void *ctx, struct flow_conn *c, int dir, const uint8_t *note,
+                    size_t len, const struct pkt_info *pkt);
 };
 
 struct flow_config {
