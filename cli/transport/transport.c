@@ -389,7 +389,9 @@ void transport_open(struct transport *t, const struct transport_cfg *cfg)
     t->cfg.midstream = cfg->midstream;
     t->cfg.verbose = cfg->verbose;
     if (cfg->tls_port) {
-        t->kind = transport_tls_start(t, cfg->keylog) ? TR_TLS : TR_IGNORED;
+        t->cfg.tls_relayed = cfg->tls_relayed;
+        t->kind = transport_tls_start(t, cfg->tls_relayed ? NULL : cfg->keylog)
+                      ? TR_TLS : TR_IGNORED;
         t->how = TH_PORT;
     } else if (cfg->midstream && cfg->ws_port && !cfg->mqtt_port &&
                cfg->server_port != 443) {

@@ -72,6 +72,9 @@ struct transport_cfg {
     bool midstream;   /* FLOW_MIDSTREAM */
     bool verbose;     /* ws_frame and ws_handshake records */
     struct tls_keylog *keylog; /* --tls-keylog: decrypt TLS; NULL: do not */
+    bool tls_relayed; /* a TLS port's connection decrypted on another
+                         thread (tls_relay.h): what it says comes through
+                         transport_relayed, keylog is not used here */
 };
 
 /* How the transport talks back to the pipeline. `pkt` is the packet that
@@ -175,6 +178,7 @@ struct transport {
     struct {                /* transport_cfg's, but for the key log */
         uint16_t server_port;
         bool mqtt_port, tls_port, ws_port, heuristics, midstream, verbose;
+        bool tls_relayed;
     } cfg;
     union { /* never both: one is made by transport_open, for good */
         struct transport_first *first; /* TR_PENDING only */
@@ -231,6 +235,14 @@ void transport_close(struct transport *t, const struct pkt_info *pkt,
                      const struct transport_sink *sink);
 
 void transport_free(struct transport *t);
+
+/* A note from this connection's decryptor on another thread (tls_relay.h,
+ * transport_cfg.tls_relayed) about direction dir, brought with pkt: the
+ * plaintext, events and losses it tells go on as the connection's own
+ * decryptor's would. */
+void transport_relayed(struct transport *t, int dir, const uint8_t *note,
+                       size_t len, const struct pkt_info *pkt,
+                       const struct transport_sink *sink);
 
 /* With thousands of connections their state is rarely in cache: asks for
  * the cache lines of t's TLS state that the next bytes of dir will read

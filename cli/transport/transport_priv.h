@@ -5,6 +5,7 @@
 #define MQD_CLI_TRANSPORT_PRIV_H
 
 #include "transport/transport.h"
+#include "transport/tls_relay.h"
 
 /* The call under way on this thread (transport_data, transport_close):
  * where what it finds goes, and the packet the bytes being reported came

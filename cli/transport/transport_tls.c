@@ -57,9 +57,9 @@ void transport_tls_report(struct transport *t)
 /* Decrypted bytes. What TLS carries is decided once, from the client's
  * first decrypted record: an HTTP GET is a WebSocket handshake (wss, its
  * frames then decoded as for ws), anything else MQTT. */
-static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
+static void tls_plain(struct transport *t, int dir, const struct tls_dec_record *r,
+                      const uint8_t *p, size_t n)
 {
-    struct transport *t = ctx;
     if (!t->tls->inner_known) {
         t->tls->inner_known = true;
         if (dir == 0 && n >= 4 && memcmp(p, "GET ", 4) == 0 &&
@@ -67,7 +67,6 @@ static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
             ws_init(t->ws);
     }
     /* The record they came in travels with the bytes (-V shows it). */
-    const struct tls_dec_record *r = tls_decrypt_record(t->tls->dec);
     t->tls->rec = (struct tls_record_meta){
         .seq = r->seq, .length = r->length, .type = r->type,
         .inner_type = r->inner_type, .epoch = r->epoch};
@@ -78,6 +77,12 @@ static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
     else
         transport_to_mqtt(t, dir, p, n);
     t->tls->rec_set = false;
+}
+
+static void on_tls_plain(void *ctx, int dir, const uint8_t *p, size_t n)
+{
+    struct transport *t = ctx;
+    tls_plain(t, dir, tls_decrypt_record(t->tls->dec), p, n);
 }
 
 static const char *const tls_dec_status[] = {
@@ -143,6 +148,26 @@ static void on_tls_lost(void *ctx, int dir, uint64_t n)
         s->gap(s->ctx, dir, n);
 }
 
+/* What a decryptor on another thread said (tls_relay.h), as if this
+ * connection's own had said it. */
+void transport_relayed(struct transport *t, int dir, const uint8_t *note,
+                       size_t len, const struct pkt_info *pkt,
+                       const struct transport_sink *sink)
+{
+    struct tls_note n;
+    if (t->kind != TR_TLS || !t->tls || !t->cfg.tls_relayed ||
+        !tls_note_read(note, len, &n))
+        return;
+    struct transport_call was = transport_call;
+    transport_call = (struct transport_call){sink, pkt};
+    switch (n.kind) {
+    case TLS_NOTE_PLAIN: tls_plain(t, dir, &n.rec, n.bytes, n.n); break;
+    case TLS_NOTE_EVENT: on_tls_event(t, &n.ev); break;
+    case TLS_NOTE_LOST: on_tls_lost(t, dir, n.lost); break;
+    }
+    transport_call = was;
+}
+
 /* Where the decryptor starts in the allocation of t->tls: its first
  * cache line after the struct. */
 #define TLS_DEC_AT ((sizeof(struct transport_tls) + 63) / 64 * 64)
@@ -192,13 +217,13 @@ void transport_tls_prefetch(const struct transport *t, int dir)
     __builtin_prefetch(tls);
     /* Once keys are found (tls_mqtt) the decryptor is there: its lines
      * asked for without reading t->tls, which is not in cache yet. */
-    if (t->tls_mqtt)
+    if (t->tls_mqtt && !t->cfg.tls_relayed)
         tls_decrypt_prefetch((const struct tls_decrypt *)(tls + TLS_DEC_AT), dir);
 }
 
 void transport_tls_prefetch_next(const struct transport *t, int dir)
 {
-    if (t->tls && t->tls_mqtt)
+    if (t->tls && t->tls_mqtt && !t->cfg.tls_relayed)
         tls_decrypt_prefetch_cipher(t->tls->dec, dir);
 }
 
