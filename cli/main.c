@@ -491,6 +491,11 @@ int main(int argc, char **argv)
     size_t nsecrets;
     const struct capture_secret *secrets = capture_secrets(&cap, &nsecrets);
     pipeline_use_secrets(p, secrets, nsecrets);
+    /* Reading a file, the reading thread has a CPU of its own unless
+     * formatting threads run beside the decoding one: it takes a share of
+     * the decoding thread's work then. */
+    if (!cap.live && (threads == 1 || o.quiet) && sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+        pipeline_share_work(p);
     install_signal_handlers(&cap);
     if (worker_index) /* blocked since the fork (fanout_run) */
         block_forwarded(false);

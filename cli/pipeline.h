@@ -25,6 +25,12 @@ struct pipeline;
 struct pipeline *pipeline_new(const struct options *o, struct output *out,
                               bool two_threads);
 
+/* With two threads (pipeline_new), when the reading thread has a CPU to
+ * itself: it takes a share of the decoding thread's work (it decrypts some
+ * TLS connections; pipeline_share.c). The output is the same. After
+ * pipeline_use_secrets, before the first packet. */
+void pipeline_share_work(struct pipeline *p);
+
 /* The Decryption Secrets Blocks of the input (capture_secrets): a TLS key
  * log among them is used as if given with --tls-keylog. Before the first
  * frame. */

@@ -319,6 +319,7 @@ static void on_open(void *ctx, struct flow_conn *c, const struct pkt_info *pkt)
         .midstream = cs->midstream && !in_order,
         .verbose = p->opts->verbose,
         .keylog = p->keylog,
+        .tls_relayed = (c->flags & FLOW_STAGED) != 0,
     };
     tcfg.tls_port = !tcfg.mqtt_port && options_is_tls_port(p->opts, port);
     transport_open(&cs->tr, &tcfg);
@@ -359,6 +360,21 @@ static void on_lookup_next(void *ctx, struct flow_conn *c, int dir)
         __builtin_prefetch(&conn_meta_of(cs)->sess);
         __builtin_prefetch(&cs->meta[dir]);
     }
+}
+
+/* What the reading thread's decryptor said about c (FLOW_STAGED:
+ * pipeline_share.c). */
+static void on_note(void *ctx, struct flow_conn *c, int dir, const uint8_t *note,
+                    size_t len, const struct pkt_info *pkt)
+{
+    struct pipeline *p = ctx;
+    struct conn_state *cs = c->app;
+    if (!cs)
+        return;
+    p->pkt = pkt;
+    struct dir_ctx x = {p, cs, dir};
+    struct transport_sink sink = tr_sink(&x);
+    transport_relayed(&cs->tr, dir, note, len, pkt, &sink);
 }
 
 static void on_data(void *ctx, struct flow_conn *c, int dir, const uint8_t *data,
@@ -557,4 +573,5 @@ void pipeline_tcp_callbacks(struct pipeline *p, struct flow_config *cfg,
     sink->on_close = on_close;
     sink->on_lookup = on_lookup;
     sink->on_lookup_next = on_lookup_next;
+    sink->on_note = on_note;
 }

@@ -74,13 +74,16 @@ else
 fi
 
 # TLS decrypted with a key log, decoded on a second thread: the same output
-# (one line per message, -q with the summary) as one thread, on every TLS
+# (one line per message, -q with the summary; with -q the reading thread
+# decrypts one connection in three itself) as one thread, on every TLS
 # capture, with a segment lost inside a record (the decryptor's gap, the
 # records found again, the MQTT stream's gap of the plaintext lost), cut in
 # the middle of a record, and on a synthetic capture of 400 connections.
 tls=$src/captures/tls
 tls_same() { # NAME PCAP KEYLOG PORT
   same "$1 (TLS)" -r "$2" --tls-keylog "$3" --tls-port "$4" --color never
+  # -q: two threads share the decryption (pipeline_share_work)
+  same "$1 (TLS) -q" -r "$2" --tls-keylog "$3" --tls-port "$4" -q
   same "$1 (TLS) -q --stats" -r "$2" --tls-keylog "$3" --tls-port "$4" -q --stats
 }
 for cap in "$tls"/*.pcap; do
