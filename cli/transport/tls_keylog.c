@@ -429,12 +429,10 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
     return added;
 }
 
-int tls_keylog_add_file(struct tls_keylog *kl, const char *path)
+/* Remembers path and reads it; with the lock held (the list of files is
+ * what tls_keylog_reload walks). */
+static int add_file(struct tls_keylog *kl, const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return -1;
-    fclose(fp);
     struct keylog_file *files =
         realloc(kl->files, (kl->nfiles + 1) * sizeof *files);
     if (!files) {
@@ -449,10 +447,20 @@ int tls_keylog_add_file(struct tls_keylog *kl, const char *path)
         return -1;
     }
     kl->nfiles++;
-    pthread_rwlock_wrlock(&kl->lock);
     read_file(kl, f);
-    pthread_rwlock_unlock(&kl->lock);
     return 0;
+}
+
+int tls_keylog_add_file(struct tls_keylog *kl, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    fclose(fp);
+    pthread_rwlock_wrlock(&kl->lock);
+    int rc = add_file(kl, path);
+    pthread_rwlock_unlock(&kl->lock);
+    return rc;
 }
 
 size_t tls_keylog_reload(struct tls_keylog *kl)
