@@ -6,16 +6,20 @@
 
 #include <string.h>
 
+/* The decryptor lies on the cache line after it (dec_of). */
 struct tls_relay {
-    struct tls_decrypt *dec; /* at RELAY_DEC_AT */
     /* Where this call's notes go (tls_relay_data, tls_relay_gap). */
     tls_relay_note_fn note;
     void *note_ctx;
 };
 
-/* The decryptor: on the cache line after the struct, in the same memory. */
 #define RELAY_DEC_AT ((size_t)64)
 _Static_assert(sizeof(struct tls_relay) <= RELAY_DEC_AT, "a relay is one line");
+
+static struct tls_decrypt *dec_of(const struct tls_relay *r)
+{
+    return (struct tls_decrypt *)(void *)((unsigned char *)(uintptr_t)r + RELAY_DEC_AT);
+}
 
 /* The tag before every note's struct, padded so the struct is aligned. */
 struct note_tag {
@@ -48,7 +52,7 @@ static void on_plain(void *ctx, int dir, const uint8_t *p, size_t n)
     struct note_plain h;
     memset(&h, 0, sizeof h);
     h.tag.kind = TLS_NOTE_PLAIN;
-    h.rec = *tls_decrypt_record(r->dec);
+    h.rec = *tls_decrypt_record(dec_of(r));
     r->note(r->note_ctx, dir, &h, sizeof h, p, n);
 }
 
@@ -87,20 +91,19 @@ struct tls_relay *tls_relay_init(void *mem, struct tls_keylog *kl)
     struct tls_relay *r = mem;
     memset(r, 0, sizeof *r);
     struct tls_dec_callbacks cb = {on_plain, on_event, r, on_lost};
-    r->dec = tls_decrypt_init((unsigned char *)mem + RELAY_DEC_AT, kl, &cb);
+    (void)tls_decrypt_init(dec_of(r), kl, &cb);
     return r;
 }
 
 void tls_relay_fini(struct tls_relay *r)
 {
-    tls_decrypt_fini(r->dec);
+    tls_decrypt_fini(dec_of(r));
 }
 
 void tls_relay_prefetch(const struct tls_relay *r, int dir)
 {
     __builtin_prefetch(r);
-    tls_decrypt_prefetch((const struct tls_decrypt *)(const void *)
-                             ((const unsigned char *)r + RELAY_DEC_AT), dir);
+    tls_decrypt_prefetch(dec_of(r), dir);
 }
 
 bool tls_relay_data(struct tls_relay *r, int dir, const uint8_t *data,
@@ -108,9 +111,9 @@ bool tls_relay_data(struct tls_relay *r, int dir, const uint8_t *data,
 {
     r->note = note;
     r->note_ctx = ctx;
-    tls_decrypt_feed(r->dec, dir, data, len);
+    tls_decrypt_feed(dec_of(r), dir, data, len);
     r->note = NULL;
-    return !tls_decrypt_active(r->dec);
+    return !tls_decrypt_active(dec_of(r));
 }
 
 void tls_relay_gap(struct tls_relay *r, int dir, uint64_t n,
@@ -118,47 +121,51 @@ void tls_relay_gap(struct tls_relay *r, int dir, uint64_t n,
 {
     r->note = note;
     r->note_ctx = ctx;
-    tls_decrypt_gap(r->dec, dir, n);
+    tls_decrypt_gap(dec_of(r), dir, n);
     r->note = NULL;
+}
+
+/* The note's head into h (size bytes): at least that long (exact: just
+ * that long)? */
+static bool read_head(const uint8_t *note, size_t len, void *h, size_t size,
+                      bool exact)
+{
+    if (len < size || (exact && len != size))
+        return false;
+    memcpy(h, note, size);
+    return true;
 }
 
 bool tls_note_read(const uint8_t *note, size_t len, struct tls_note *out)
 {
     struct note_tag tag;
-    if (len < sizeof tag)
+    if (!read_head(note, len, &tag, sizeof tag, false))
         return false;
-    memcpy(&tag, note, sizeof tag);
     memset(out, 0, sizeof *out);
     out->kind = (enum tls_note_kind)tag.kind;
+    struct note_plain plain;
+    struct note_event event;
+    struct note_lost lost;
     switch (tag.kind) {
-    case TLS_NOTE_PLAIN: {
-        struct note_plain h;
-        if (len < sizeof h)
+    case TLS_NOTE_PLAIN:
+        if (!read_head(note, len, &plain, sizeof plain, false))
             return false;
-        memcpy(&h, note, sizeof h);
-        out->rec = h.rec;
-        out->bytes = note + sizeof h;
-        out->n = len - sizeof h;
+        out->rec = plain.rec;
+        out->bytes = note + sizeof plain;
+        out->n = len - sizeof plain;
         return true;
-    }
-    case TLS_NOTE_EVENT: {
-        struct note_event h;
-        if (len != sizeof h)
+    case TLS_NOTE_EVENT:
+        if (!read_head(note, len, &event, sizeof event, true))
             return false;
-        memcpy(&h, note, sizeof h);
-        out->ev = h.ev;
+        out->ev = event.ev;
         if (tag.has_random)
             out->ev.client_random = note + offsetof(struct note_event, client_random);
         return true;
-    }
-    case TLS_NOTE_LOST: {
-        struct note_lost h;
-        if (len != sizeof h)
+    case TLS_NOTE_LOST:
+        if (!read_head(note, len, &lost, sizeof lost, true))
             return false;
-        memcpy(&h, note, sizeof h);
-        out->lost = h.lost;
+        out->lost = lost.lost;
         return true;
-    }
     default:
         return false;
     }
