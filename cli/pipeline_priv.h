@@ -148,8 +148,6 @@ struct pipeline {
     bool write_failed;          /* a --stats summary could not be written */
     struct pipeline_sn *sn;     /* MQTT-SN over UDP (pipeline_sn.c) */
     struct tls_keylog *keylog;  /* --tls-keylog; NULL without */
-    bool work_shared;           /* the reading thread decrypts some TLS
-                                   connections (pipeline_share.c) */
     uint64_t tls_decrypted, tls_no_key, tls_auth_failures; /* with it */
     struct spb_state *spb;      /* Sparkplug B state (analysis/spb_state.h),
                                    made at the first spBv1.0 topic */

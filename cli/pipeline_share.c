@@ -62,9 +62,8 @@ static void fini(void *state)
 
 void pipeline_share_work(struct pipeline *p)
 {
-    if (!p->events || !p->keylog || p->work_shared)
+    if (!p->events || !p->keylog)
         return;
-    p->work_shared = true;
     struct flow_stage stage = {
         .ctx = p,
         .state_size = tls_relay_size(),
