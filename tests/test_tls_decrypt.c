@@ -269,6 +269,48 @@ static void test_keylog_bounded(void **state)
     tls_keylog_free(kl);
 }
 
+/* A file's room is made at once from its size (tls_keylog.c's reserve):
+ * still at most max_entries, and a file that grows a line at a time,
+ * re-read after each, still finds every connection. */
+static void test_keylog_file_room(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/mqd-keylog-room.%d", (int)getpid());
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 300; i++)
+        fprintf(fp, "CLIENT_RANDOM %08x%056x " S48 "\n", i, 0);
+    fclose(fp);
+    struct tls_keylog *kl = tls_keylog_new(100);
+    assert_int_equal(tls_keylog_add_file(kl, path), 0);
+    assert_int_equal(tls_keylog_stats(kl)->entries, 100);
+    assert_int_equal(tls_keylog_stats(kl)->dropped, 200);
+    tls_keylog_free(kl);
+
+    kl = tls_keylog_new(0);
+    assert_int_equal(tls_keylog_add_file(kl, path), 0);
+    for (int i = 300; i < 800; i++) {
+        fp = fopen(path, "a");
+        assert_non_null(fp);
+        fprintf(fp, "CLIENT_RANDOM %08x%056x " S48 "\n", i, 0);
+        fclose(fp);
+        assert_int_equal(tls_keylog_reload(kl), 1);
+    }
+    assert_int_equal(tls_keylog_stats(kl)->entries, 800);
+    uint8_t r[32] = {0};
+    for (unsigned i = 0; i < 800; i++) {
+        r[2] = (uint8_t)(i >> 8);
+        r[3] = (uint8_t)i;
+        assert_non_null(tls_keylog_find(kl, r));
+    }
+    r[3] = 0xFF;
+    r[2] = 0x7F;
+    assert_null(tls_keylog_find(kl, r));
+    tls_keylog_free(kl);
+    unlink(path);
+}
+
 /* pcapng Decryption Secrets Block bodies, both byte orders. */
 static void test_keylog_dsb(void **state)
 {
@@ -790,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_keylog_files),
         cmocka_unit_test(test_keylog_big_file),
         cmocka_unit_test(test_keylog_bounded),
+        cmocka_unit_test(test_keylog_file_room),
         cmocka_unit_test(test_keylog_dsb),
         cmocka_unit_test(test_rfc8448_keys),
         cmocka_unit_test(test_tls12_prf),

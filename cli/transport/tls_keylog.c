@@ -72,8 +72,8 @@ void tls_keylog_free(struct tls_keylog *kl)
     for (size_t i = 0; i < kl->nfiles; i++)
         free(kl->files[i].path);
     free(kl->files);
-    if (kl->ents) /* secrets do not outlive the table */
-        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+    if (kl->ents) /* secrets do not outlive the table (none past the used) */
+        OPENSSL_cleanse(kl->ents, kl->st.entries * sizeof *kl->ents);
     free(kl->ents);
     free(kl->slots);
     pthread_rwlock_destroy(&kl->lock);
@@ -133,9 +133,9 @@ bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t *client_random,
 }
 
 /* Doubles the hash table (kept at most half full). */
-static bool grow_slots(struct tls_keylog *kl)
+/* The index for cap slots (more than it has), entries placed again. */
+static bool resize_slots(struct tls_keylog *kl, size_t cap)
 {
-    size_t cap = kl->cap ? kl->cap * 2 : 64;
     uint32_t *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return false;
@@ -147,23 +147,54 @@ static bool grow_slots(struct tls_keylog *kl)
     return true;
 }
 
-/* Doubles the entry array; the old one is wiped before it is freed. */
-static bool grow_ents(struct tls_keylog *kl)
+static bool grow_slots(struct tls_keylog *kl)
 {
-    size_t cap = kl->ents_cap ? kl->ents_cap * 2 : 32;
-    if (cap > kl->max_entries)
-        cap = kl->max_entries;
+    return resize_slots(kl, kl->cap ? kl->cap * 2 : 64);
+}
+
+/* The entry array for cap entries (more than it has); the old one is
+ * wiped before it is freed. */
+static bool resize_ents(struct tls_keylog *kl, size_t cap)
+{
     struct tls_keylog_entry *ents = malloc(cap * sizeof *ents);
     if (!ents)
         return false;
     if (kl->ents) {
         memcpy(ents, kl->ents, kl->st.entries * sizeof *ents);
-        OPENSSL_cleanse(kl->ents, kl->ents_cap * sizeof *kl->ents);
+        OPENSSL_cleanse(kl->ents, kl->st.entries * sizeof *kl->ents);
         free(kl->ents);
     }
     kl->ents = ents;
     kl->ents_cap = cap;
     return true;
+}
+
+/* Doubles the entry array. */
+static bool grow_ents(struct tls_keylog *kl)
+{
+    size_t cap = kl->ents_cap ? kl->ents_cap * 2 : 32;
+    return resize_ents(kl, cap > kl->max_entries ? kl->max_entries : cap);
+}
+
+/* Room for `more` entries besides those there, made at once: a key log
+ * of thousands of connections read into an array doubled a dozen times
+ * copied and wiped each copy and rebuilt the index each time (a third of
+ * the time to read it). Pages of the room not used are never touched
+ * (an allocation that large is mapped, not taken from the heap). */
+static void reserve(struct tls_keylog *kl, size_t more)
+{
+    size_t want = kl->st.entries + more;
+    if (want > kl->ents_cap && want < 2 * kl->ents_cap)
+        want = 2 * kl->ents_cap; /* a file growing line by line: amortised */
+    if (want > kl->max_entries)
+        want = kl->max_entries;
+    if (want > kl->ents_cap && !resize_ents(kl, want))
+        return; /* then it grows as it goes */
+    size_t cap = kl->cap ? kl->cap : 64;
+    while (cap < 2 * want)
+        cap *= 2;
+    if (cap > kl->cap)
+        (void)resize_slots(kl, cap);
 }
 
 /* The entry for a client random, made when new; NULL past max_entries. */
@@ -369,6 +400,12 @@ size_t tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t len,
 
 /* ---- files ---- */
 
+/* The shortest line that brings a secret: a TLS 1.3 label of 23 letters, a
+ * space, the random's 64 hex digits, a space, a 32-byte secret's 64 and
+ * the newline. Every connection of a file has one: its size over this
+ * bounds how many the file can add. */
+#define KEYLOG_LINE_MIN 154
+
 /* Reads f->path from f->offset: whole lines only; a last line with no
  * newline yet is left for the next read. */
 static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
@@ -377,7 +414,8 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
     if (!fp)
         return 0;
     struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && (uint64_t)sb.st_size < f->offset) {
+    bool sized = fstat(fileno(fp), &sb) == 0 && sb.st_size > 0;
+    if (sized && (uint64_t)sb.st_size < f->offset) {
         f->offset = 0; /* truncated or replaced: start again */
         f->line_no = 0;
     }
@@ -385,6 +423,8 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
         fclose(fp);
         return 0;
     }
+    if (sized && (uint64_t)sb.st_size > f->offset)
+        reserve(kl, ((uint64_t)sb.st_size - f->offset) / KEYLOG_LINE_MIN + 1);
     /* Read in blocks; a line wholly inside a block is parsed where it
      * lies, one that spans blocks is gathered in line[]. */
     char block[16384], line[TLS_KEYLOG_LINE_MAX + 1];
