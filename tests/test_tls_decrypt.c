@@ -307,6 +307,21 @@ static void test_keylog_file_room(void **state)
     r[3] = 0xFF;
     r[2] = 0x7F;
     assert_null(tls_keylog_find(kl, r));
+    /* emptied (a fresh log in its place) and seen so, then written past
+     * where the old one ended: read from its start */
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(tls_keylog_reload(kl), 0);
+    fp = fopen(path, "a");
+    assert_non_null(fp);
+    for (int i = 0; i < 801; i++)
+        fprintf(fp, "CLIENT_RANDOM %08x%056x " S48 "\n", 0x7000 + i, 0);
+    fclose(fp);
+    assert_int_equal(tls_keylog_reload(kl), 801);
+    r[2] = 0x70;
+    r[3] = 0;
+    assert_non_null(tls_keylog_find(kl, r));
     tls_keylog_free(kl);
     unlink(path);
 }

@@ -132,7 +132,6 @@ bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t *client_random,
     return e != NULL;
 }
 
-/* Doubles the hash table (kept at most half full). */
 /* The index for cap slots (more than it has), entries placed again. */
 static bool resize_slots(struct tls_keylog *kl, size_t cap)
 {
@@ -147,6 +146,7 @@ static bool resize_slots(struct tls_keylog *kl, size_t cap)
     return true;
 }
 
+/* Doubles the hash table (kept at most half full). */
 static bool grow_slots(struct tls_keylog *kl)
 {
     return resize_slots(kl, kl->cap ? kl->cap * 2 : 64);
@@ -414,7 +414,7 @@ static size_t read_file(struct tls_keylog *kl, struct keylog_file *f)
     if (!fp)
         return 0;
     struct stat sb;
-    bool sized = fstat(fileno(fp), &sb) == 0 && sb.st_size > 0;
+    bool sized = fstat(fileno(fp), &sb) == 0;
     if (sized && (uint64_t)sb.st_size < f->offset) {
         f->offset = 0; /* truncated or replaced: start again */
         f->line_no = 0;
