@@ -248,6 +248,29 @@ static bool read_secrets(struct capture *c, FILE *f, char *err, size_t errlen)
     return false;
 }
 
+/* libpcap reads a file through stdio, whose buffer is by default the
+ * file system's block size: a system call for every 4 KiB. With 256 KiB,
+ * -q on the 50 MB benchmark capture took 16 % less time (61 interleaved
+ * rounds; 64 KiB and 1 MiB were no different from 256). Given before the
+ * first read; without memory, the default stays. */
+#define READ_BUF_BYTES ((size_t)256 << 10)
+
+static void give_read_buffer(struct capture *c, FILE *f)
+{
+    c->read_buf = malloc(READ_BUF_BYTES);
+    if (c->read_buf && setvbuf(f, c->read_buf, _IOFBF, READ_BUF_BYTES) != 0) {
+        free(c->read_buf);
+        c->read_buf = NULL;
+    }
+}
+
+/* Once its stream is closed. */
+static void drop_read_buffer(struct capture *c)
+{
+    free(c->read_buf);
+    c->read_buf = NULL;
+}
+
 int capture_open_offline(struct capture *c, const char *path, char *err,
                          size_t errlen)
 {
@@ -268,10 +291,16 @@ int capture_open_offline_copy(struct capture *c, const char *path, int copy_fd,
             set_err(err, errlen, "%s: %s", path, strerror(errno));
             return CAPTURE_EOPEN;
         }
+        give_read_buffer(c, f);
     }
-    if (!maybe_gunzip(c, &f, err, errlen) || !read_secrets(c, f, err, errlen))
+    if (!maybe_gunzip(c, &f, err, errlen) || !read_secrets(c, f, err, errlen)) {
+        drop_read_buffer(c); /* f was closed (standard input has none) */
         return CAPTURE_EOPEN;
-    return open_stream(c, f, err, errlen);
+    }
+    int rc = open_stream(c, f, err, errlen);
+    if (!c->pcap)
+        drop_read_buffer(c);
+    return rc;
 }
 
 int capture_open_buffer(struct capture *c, const void *buf, size_t len,
@@ -720,6 +749,7 @@ void capture_close(struct capture *c)
     if (c->pcap)
         pcap_close(c->pcap); /* also closes the FILE it read from */
     c->pcap = NULL;
+    drop_read_buffer(c);
     c->mem = NULL;
     c->gz = NULL; /* freed with its FILE */
     for (size_t i = 0; i < c->nsecrets; i++) {

@@ -49,6 +49,7 @@ struct capture {
     char name[256];          /* file path, "-" or interface, for messages */
     char warning[PCAP_ERRBUF_SIZE + 300]; /* live: pcap_activate warning */
     FILE *mem;               /* capture_open_buffer's stream */
+    char *read_buf;          /* a file's stdio buffer, until capture_close */
     struct gzip_stream *gz;  /* a gzip-compressed file: its reader
                                 (net/gzip_stream.h), until capture_close */
     struct bpf_program filter; /* offline: applied per frame */
