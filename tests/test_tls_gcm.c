@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include "transport/tls_gcm.h"
 #include "transport/tls_keys.h"
@@ -40,12 +41,14 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
         p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 8));
 }
 
-static void open_sizes(const char *name, size_t key_len)
+/* The functions found through a fetched cipher, or (prov) in a provider
+ * loaded by name. */
+static void open_sizes_in(const char *name, size_t key_len, OSSL_PROVIDER *prov)
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
     struct tls_gcm g;
     assert_non_null(c);
-    assert_true(tls_gcm_find(c, name, &g));
+    assert_true(prov ? tls_gcm_find_in(prov, name, &g) : tls_gcm_find(c, name, &g));
     uint8_t key[32], key2[32], nonce[12], aad[13], pt[3000], rec[3016], out[3016];
     fill(key, sizeof key, 1);
     fill(key2, sizeof key2, 2);
@@ -85,6 +88,11 @@ static void open_sizes(const char *name, size_t key_len)
     EVP_CIPHER_free(c);
 }
 
+static void open_sizes(const char *name, size_t key_len)
+{
+    open_sizes_in(name, key_len, NULL);
+}
+
 static void test_open_aes128(void **state)
 {
     (void)state;
@@ -97,6 +105,18 @@ static void test_open_aes256(void **state)
     open_sizes("AES-256-GCM", 32);
 }
 
+/* Found in the default provider loaded by name, as tls_keys does: the
+ * same records open and the same are refused. */
+static void test_open_in_provider(void **state)
+{
+    (void)state;
+    OSSL_PROVIDER *prov = OSSL_PROVIDER_try_load(NULL, "default", 1);
+    assert_non_null(prov);
+    open_sizes_in("AES-128-GCM", 16, prov);
+    open_sizes_in("AES-256-GCM", 32, prov);
+    OSSL_PROVIDER_unload(prov);
+}
+
 static void test_not_found(void **state)
 {
     (void)state;
@@ -105,6 +125,11 @@ static void test_not_found(void **state)
     assert_false(tls_gcm_find(c, "NO-SUCH-CIPHER", &g));
     assert_false(tls_gcm_find(NULL, "AES-128-GCM", &g));
     EVP_CIPHER_free(c);
+    OSSL_PROVIDER *prov = OSSL_PROVIDER_try_load(NULL, "default", 1);
+    assert_non_null(prov);
+    assert_false(tls_gcm_find_in(prov, "NO-SUCH-CIPHER", &g));
+    assert_false(tls_gcm_find_in(NULL, "AES-128-GCM", &g));
+    OSSL_PROVIDER_unload(prov);
 }
 
 /* A TLS 1.3 record (RFC 8446 5.2) of suite id under keys, sequence
@@ -185,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_aes128),
         cmocka_unit_test(test_open_aes256),
+        cmocka_unit_test(test_open_in_provider),
         cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_tls_keys_paths),
     };
