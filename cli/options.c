@@ -285,7 +285,11 @@ static int parse_one(struct options *o, int c, const char *arg)
         FILE *fp = fopen(arg, "r");
         if (!fp)
             return usage_error("--tls-keylog: cannot read '%s'", arg);
+        struct stat st; /* a directory opens, and reads as nothing */
+        bool dir = fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode);
         fclose(fp);
+        if (dir)
+            return usage_error("--tls-keylog: '%s' is a directory, not a key log file", arg);
         if (o->ntls_keylogs == OPT_MAX_KEYLOGS)
             return usage_error("--tls-keylog: at most 16 files; '%s' is one more", arg);
         o->tls_keylogs[o->ntls_keylogs++] = arg;

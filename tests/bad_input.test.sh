@@ -36,6 +36,16 @@ if [ "$(id -u)" != 0 ]; then
   expect unreadable 1 "^mqttdissect: $work/text.pcap: Permission denied" -- -r "$work/text.pcap"
 fi
 
+# A key log that cannot be one: a usage error naming it, before any reading.
+for kl in "$work/nokeys.log" "$work"; do
+  timeout 60 "$bin" -q -r "$cap" --tls-keylog "$kl" >"$work/kl.out" 2>"$work/kl.err"
+  rc=$?
+  [ "$rc" = 2 ] || fail "--tls-keylog $kl: exit $rc, want 2"
+  head -1 "$work/kl.err" | grep -qE "^mqttdissect: --tls-keylog: (cannot read '$kl'|'$kl' is a directory)" ||
+    fail "--tls-keylog $kl: stderr '$(cat "$work/kl.err")'"
+  [ -s "$work/kl.out" ] && fail "--tls-keylog $kl: printed something: $(head -2 "$work/kl.out")"
+done
+
 # A capture cut inside a record: the messages before the cut are printed.
 size=$(stat -c %s "$cap")
 head -c $((size / 2)) "$cap" >"$work/cut.pcap"
