@@ -306,10 +306,14 @@ void pipeline_print_summary(const struct pipeline *p, FILE *f)
 {
     const struct pipeline_stats *s = &p->stats;
     const struct flow_stats *fs = flow_table_stats(p->flows);
+    /* mqtt_conns and tls_conns count apart (as --stats' JSON keeps them);
+     * here the TLS ones are among the connections ("on 2000 connections
+     * (2000 TLS)", not "on 0 connections (2000 TLS)" once decrypted). */
     fprintf(f, "mqttdissect: %llu frames, %llu MQTT messages on %llu connections "
                "(%llu TLS), %llu violations in %llu messages\n",
             (unsigned long long)fs->frames, (unsigned long long)s->messages,
-            (unsigned long long)s->mqtt_conns, (unsigned long long)s->tls_conns,
+            (unsigned long long)(s->mqtt_conns + s->tls_conns),
+            (unsigned long long)s->tls_conns,
             (unsigned long long)s->violations,
             (unsigned long long)s->messages_with_violations);
     if (p->keylog)

@@ -255,6 +255,9 @@ sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
 	--tls-keylog "$DIR/tls13_resumed.keylog" tcp 2>&1)
 grep -q '2 connections decrypted, 0 without a key, 0 records failed' <<<"$sum" ||
 	{ echo "FAIL: summary: $sum"; fail=1; }
+# and its first line counts them among the connections, as TLS ones
+grep -qE 'MQTT messages on 2 connections \(2 TLS\)' <<<"$sum" ||
+	{ echo "FAIL: summary's connections: $sum"; fail=1; }
 sum=$("$BIN" -q -r "$DIR/tls13_resumed.pcap" --tls-port 8901 \
 	--tls-keylog "$DIR/tls12_aes128gcm.keylog" tcp 2>&1)
 grep -q '0 connections decrypted, 2 without a key' <<<"$sum" ||
