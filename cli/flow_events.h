@@ -12,7 +12,7 @@
  * on_open its `app` points to them; they go with it after on_close.
  *
  * Usage:
- *   struct flow_events *fe = flow_events_new(&pipeline_sink, 0);
+ *   struct flow_events *fe = flow_events_new(&pipeline_sink, 0, true);
  *   flow_table_new(&cfg, flow_events_sink(fe));   the table records
  *   ... frames ...
  *   flow_events_drain(fe);   everything recorded has been delivered
@@ -34,10 +34,13 @@
 struct flow_events;
 
 /* Starts the consumer thread; `consumer` is copied; app_size: see above
- * (0: none, `app` NULL at on_open). NULL when out of memory or no thread
+ * (0: none, `app` NULL at on_open). steady_input: the recording thread
+ * never waits for its input (a file), so a wait for the other thread is
+ * short unless that one is asleep: each watches for the other longer
+ * before it sleeps (flow_events.c). NULL when out of memory or no thread
  * could be started. */
 struct flow_events *flow_events_new(const struct flow_sink *consumer,
-                                    size_t app_size);
+                                    size_t app_size, bool steady_input);
 
 /* The sink to give the flow table: it records. */
 const struct flow_sink *flow_events_sink(const struct flow_events *fe);

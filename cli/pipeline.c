@@ -121,9 +121,13 @@ struct pipeline *pipeline_new(const struct options *o, struct output *out,
     struct flow_sink sink = {.on_udp = on_udp};
     pipeline_tcp_callbacks(p, &cfg, &sink); /* TCP: pipeline_tcp.c */
     p->sn = pipeline_sn_new(o, out);
+    /* A file is read as fast as it goes; standard input may be a pipe that
+     * waits for a live capture. */
+    bool steady_input = o->read_file && strcmp(o->read_file, "-") != 0;
     if (p->sn && two_threads)
         /* each connection's state with its stand-in (pipeline_tcp.c) */
-        p->events = flow_events_new(&sink, sizeof(struct conn_state)); /* NULL: one thread after all */
+        p->events = flow_events_new(&sink, sizeof(struct conn_state), /* NULL: one thread after all */
+                                    steady_input);
     p->flows = p->sn ? flow_table_new(&cfg, p->events ? flow_events_sink(p->events)
                                                       : &sink)
                      : NULL;
