@@ -135,7 +135,25 @@ static void wait_for_consumer(struct flow_events *fe, unsigned pending)
     fe->producer_waits = false;
 }
 
-static void spin_for_room(struct flow_events *fe);
+/* One turn of a thread's watch for the other (spin_for_room,
+ * spin_for_chunk). */
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* The producer's watch for a chunk given back (next_chunk). */
+static void spin_for_room(struct flow_events *fe)
+{
+    unsigned filled = fe->filled; /* only the producer changes it */
+    for (int i = 0; i < fe->spin_limit; i++) {
+        if (filled - __atomic_load_n(&fe->delivered, __ATOMIC_ACQUIRE) < NCHUNKS)
+            return;
+        relax();
+    }
+}
 
 /* Waits for the next chunk to be free (replayed NCHUNKS ago): first by
  * watching for it a while, as the consumer watches for chunks
@@ -498,22 +516,7 @@ static void spin_for_chunk(struct flow_events *fe)
         if (__atomic_load_n(&fe->filled, __ATOMIC_ACQUIRE) != delivered ||
             __atomic_load_n(&fe->quit, __ATOMIC_ACQUIRE))
             return;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-}
-
-/* The producer's watch for a chunk given back (next_chunk). */
-static void spin_for_room(struct flow_events *fe)
-{
-    unsigned filled = fe->filled; /* only the producer changes it */
-    for (int i = 0; i < fe->spin_limit; i++) {
-        if (filled - __atomic_load_n(&fe->delivered, __ATOMIC_ACQUIRE) < NCHUNKS)
-            return;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        relax();
     }
 }
 
