@@ -7,7 +7,6 @@
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
-#include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
@@ -46,15 +45,8 @@ static void take(const OSSL_DISPATCH *d, struct tls_gcm *g)
     }
 }
 
-bool tls_gcm_find(const struct evp_cipher_st *cipher, const char *name,
+bool tls_gcm_find(struct ossl_provider_st *prov, const char *name,
                   struct tls_gcm *g)
-{
-    OSSL_PROVIDER *prov = cipher ? (OSSL_PROVIDER *)EVP_CIPHER_get0_provider(cipher) : NULL;
-    return tls_gcm_find_in(prov, name, g);
-}
-
-bool tls_gcm_find_in(struct ossl_provider_st *prov, const char *name,
-                     struct tls_gcm *g)
 {
     memset(g, 0, sizeof *g);
     if (!prov)

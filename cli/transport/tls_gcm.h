@@ -8,8 +8,8 @@
  * tag as the only parameter. Opening a record of 370 bytes, one of 4000
  * contexts in turn, took 300 ns through EVP and 250 ns through these (a
  * benchmark of that alone, medians of 9 runs). They are the same
- * implementation EVP calls (the provider that implements the fetched
- * cipher), found once per cipher through OSSL_PROVIDER_query_operation;
+ * implementation EVP calls (the default provider's), found once per
+ * cipher through OSSL_PROVIDER_query_operation;
  * where they cannot be found, the caller keeps to EVP. */
 #ifndef MQD_CLI_TLS_GCM_H
 #define MQD_CLI_TLS_GCM_H
@@ -18,12 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct evp_cipher_st;  /* EVP_CIPHER */
 struct ossl_param_st;  /* OSSL_PARAM */
 struct ossl_provider_st; /* OSSL_PROVIDER */
 
 /* One provider's AES-GCM functions for one key size. Valid while the
- * EVP_CIPHER they were found through is (it holds the provider), or the
  * provider they were found in stays loaded. */
 struct tls_gcm {
     void *provctx;
@@ -37,19 +35,16 @@ struct tls_gcm {
     int (*set_ctx_params)(void *ctx, const struct ossl_param_st *params);
 };
 
-/* The functions of `name` ("AES-128-GCM", "AES-256-GCM") in the provider
- * of cipher (fetched under that name). False when that provider does not
- * give all of them. */
-bool tls_gcm_find(const struct evp_cipher_st *cipher, const char *name,
+/* The functions of `name` ("AES-128-GCM", "AES-256-GCM") in prov,
+ * found by asking it for its ciphers (OSSL_PROVIDER_query_operation);
+ * valid while it stays loaded. False when prov is NULL or does not give
+ * all of them. Cheaper than fetching the cipher the first time: a fetch
+ * builds the library's table of every algorithm, which took 0.7 ms (a
+ * third of what TLS adds before the first packet), while loading the
+ * provider by name and asking it took 0.02 ms after libcrypto's own
+ * start. */
+bool tls_gcm_find(struct ossl_provider_st *prov, const char *name,
                   struct tls_gcm *g);
-
-/* The same, in a provider loaded by name (OSSL_PROVIDER_load), valid
- * while it stays loaded. Cheaper the first time: fetching a cipher builds
- * the library's table of every algorithm, which took 0.7 ms (a third of
- * what TLS adds before the first packet), while loading the provider and
- * asking it for its ciphers took 0.02 ms after libcrypto's own start. */
-bool tls_gcm_find_in(struct ossl_provider_st *prov, const char *name,
-                     struct tls_gcm *g);
 
 /* A context keyed with key (the cipher's key length); NULL on failure. */
 void *tls_gcm_new(const struct tls_gcm *g, const uint8_t *key, size_t key_len);

@@ -98,14 +98,14 @@ static _Thread_local size_t holders;
  * holder exists, and contexts given back, kept as above. gcm_found: 0 not
  * looked for yet, 1 found, -1 not there (EVP is used). */
 static _Thread_local struct tls_gcm gcm_fns[TLS_AES_256_GCM + 1];
-/* The provider they are found in: the default one, loaded by name rather
- * than through a fetched cipher (tls_gcm_find_in says why). It is the one
- * a fetch finds unless a configuration names others; opening recorded
- * traffic needs no other. NULL: not loaded. */
-static _Thread_local OSSL_PROVIDER *gcm_provider;
 static _Thread_local signed char gcm_found[TLS_AES_256_GCM + 1];
 static _Thread_local void *gcm_pool[TLS_AES_256_GCM + 1][CTX_POOL_MAX];
 static _Thread_local unsigned gcm_pool_len[TLS_AES_256_GCM + 1];
+/* The provider they are found in: the default one, loaded by name rather
+ * than through a fetched cipher (tls_gcm_find says why). It is the one a
+ * fetch finds unless a configuration names others; opening recorded
+ * traffic needs no other. NULL: not loaded. */
+static _Thread_local OSSL_PROVIDER *gcm_provider;
 
 void tls_keys_hold(void)
 {
@@ -442,9 +442,9 @@ static const struct tls_gcm *direct_gcm(enum tls_cipher_alg alg)
     if (gcm_found[alg] == 0) {
         if (!gcm_provider)
             gcm_provider = OSSL_PROVIDER_try_load(NULL, "default", 1);
-        bool ok = tls_gcm_find_in(gcm_provider,
-                                  alg == TLS_AES_128_GCM ? "AES-128-GCM" : "AES-256-GCM",
-                                  &gcm_fns[alg]);
+        bool ok = tls_gcm_find(gcm_provider,
+                               alg == TLS_AES_128_GCM ? "AES-128-GCM" : "AES-256-GCM",
+                               &gcm_fns[alg]);
         gcm_found[alg] = ok ? 1 : -1;
     }
     return gcm_found[alg] > 0 ? &gcm_fns[alg] : NULL;
