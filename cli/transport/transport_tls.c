@@ -232,7 +232,7 @@ void transport_tls_data(struct transport *t, int dir, const uint8_t *data, size_
     /* The cipher's lines, all at once (as tls_relay_data does): with one
      * thread nothing asked for them before; with two, the decoding thread
      * did a few events ahead, and this costs a look at lines in cache. */
-    if (t->tls && t->tls->dec)
+    if (t->tls->dec)
         tls_decrypt_prefetch_cipher(t->tls->dec, dir);
     tls_hello_data(t, dir, data, len);
     /* Also while pending (TLS off the TLS ports, classified once the
